@@ -1,0 +1,1 @@
+"""The simulated customer: reactions, state, and the state machine that drives them."""

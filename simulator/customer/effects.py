@@ -1,0 +1,50 @@
+"""The shared table of how moves shift a customer's mood (``effects.yaml``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..moves.vocabulary import Move
+from ..yamlfile import load_model
+
+EFFECTS_FILE = Path(__file__).parent / "effects.yaml"
+
+
+class Effect(BaseModel):
+    """A change to the mood, with the reason and DOMAIN section recorded in the trajectory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    anger: float = Field(0, ge=-100, le=100)
+    trust: float = Field(0, ge=-100, le=100)
+    patience: float = Field(0, ge=-100, le=100)
+    reason: str
+    domain: str
+
+
+class TemperamentRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    multipliers: dict[Move, float] = Field(default_factory=dict)
+    comfort_without_facts: Effect | None = None
+    remedy_before_heard: Effect | None = None
+
+
+class EffectsTable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = Field(1, ge=1, le=1)
+    moves: dict[Move, Effect]
+    sincere_apology: Effect
+    no_progress: Effect
+    temperament: dict[str, TemperamentRules]
+    broken_promise: Effect
+
+
+@lru_cache(maxsize=4)
+def load_effects(path: Path = EFFECTS_FILE) -> EffectsTable:
+    """The effects table; cached because every session step reads it."""
+    return load_model(EffectsTable, path)

@@ -1,0 +1,252 @@
+"""The customer's state machine: agent turn in, new state and reaction out.
+
+Deterministic and free of wording: the same persona, state and agent text always give
+the same step, whoever renders the reply. Every rule cites the DOMAIN section it follows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..moves.detector import Detection, RuleDetector, default_detector
+from ..moves.vocabulary import Move
+from ..persona.model import Archetype, Persona, Temperament
+from ..textspan import sentence_spans
+from .effects import Effect, EffectsTable, load_effects
+from .reactions import Reaction
+from .state import Change, CustomerState, Outcome, ReactionPlan, Step
+
+COMFORT = {Move.EMPATHISE, Move.APOLOGISE}
+SUBSTANCE = {Move.ASK, Move.EXPLAIN, Move.REMEDY, Move.OPTIONS, Move.TIMESCALE,
+             Move.RESTATE, Move.OWN}
+PROGRESS = SUBSTANCE | COMFORT | {Move.CONTACT, Move.EXPLAIN_TRANSFER}
+LEVELS = {"expectation": 2, "bottom_line": 1, "below": 0}
+HOT = 60  # anger at or above which a customer speaks in their 'hot' voice
+
+
+def clamp(value: float) -> float:
+    return round(max(0.0, min(100.0, value)), 1)
+
+
+@dataclass
+class _Turn:
+    """Working data for one step, so the rules below read as sentences."""
+
+    text: str
+    detections: list[Detection]
+    moves: set[Move]
+    offers: list[str]        # persona remedy ids offered in non-negated sentences
+    revealed: list[str]      # hidden fact ids uncovered by this turn's questions
+
+
+class CustomerMachine:
+    """Runs one persona's reactions. Create one per session; it holds no session state."""
+
+    def __init__(self, persona: Persona, detector: RuleDetector | None = None,
+                 effects: EffectsTable | None = None):
+        self.persona = persona
+        self.detector = detector or default_detector(persona.language)
+        self.effects = effects or load_effects()
+        self._remedy_res = {r.id: [re.compile(t, re.I) for t in r.triggers]
+                            for r in persona.case.remedies}
+        self._fact_res = {f.id: [re.compile(t, re.I) for t in f.asked_by]
+                          for f in persona.case.hidden_facts}
+        self._trigger_res = [(re.compile(t.pattern, re.I), t) for t in persona.triggers]
+        self._remedies = {r.id: r for r in persona.case.remedies}
+
+    # -- the start -------------------------------------------------------------------
+    def start(self) -> CustomerState:
+        """The state before the first agent turn, when the customer opens the complaint."""
+        s = self.persona.start
+        return CustomerState(anger=s.anger, trust=s.trust, patience=s.patience)
+
+    # -- reading the turn -------------------------------------------------------------
+    def read(self, text: str, state: CustomerState) -> _Turn:
+        """Detect moves, the persona's remedies on offer and the facts asked about."""
+        detections = self.detector.detect(text)
+        moves = {d.move for d in detections}
+        offers: list[str] = []
+        for s, e in sentence_spans(text):
+            sentence = text[s:e]
+            if self.detector.is_negated(sentence):
+                continue
+            for rid, pats in self._remedy_res.items():
+                if rid not in offers and any(p.search(sentence) for p in pats):
+                    offers.append(rid)
+        revealed: list[str] = []
+        hidden = [f.id for f in self.persona.case.hidden_facts]
+        for d in detections:
+            if d.move is not Move.ASK:
+                continue
+            pending = [f for f in hidden if f not in state.revealed and f not in revealed]
+            if not pending:
+                break
+            # A question aimed at a fact uncovers it; any other question gets the next one.
+            aimed = [f for f in pending if any(p.search(d.quote) for p in self._fact_res[f])]
+            revealed.append(aimed[0] if aimed else pending[0])
+        return _Turn(text, detections, moves, offers, revealed)
+
+    # -- the step ------------------------------------------------------------------------
+    def step(self, state: CustomerState, text: str) -> Step:
+        """Apply one agent turn to ``state``; return the new state, reaction and reasons."""
+        if state.outcome is not Outcome.ONGOING:
+            raise ValueError(f"the session has ended ({state.outcome.value})")
+        p = self.persona
+        turn = self.read(text, state)
+        new = state.model_copy(deep=True)
+        new.turn += 1
+        changes: list[Change] = []
+        rules = self.effects.temperament.get(p.temperament.value)
+
+        def apply(effect: Effect, factor: float = 1.0, why: str = "") -> None:
+            for field in ("anger", "trust", "patience"):
+                delta = getattr(effect, field) * factor
+                if delta:
+                    setattr(new, field, clamp(getattr(new, field) + delta))
+                    changes.append(Change(field=field, delta=round(delta, 1),
+                                          reason=effect.reason + why, domain=effect.domain))
+
+        for move in sorted(turn.moves):
+            factor = p.sensitivity_for(move)
+            if rules:
+                factor *= rules.multipliers.get(move, 1.0)
+            if factor:
+                apply(self.effects.moves[move], factor)
+
+        if {Move.APOLOGISE, Move.OWN} <= turn.moves:
+            apply(self.effects.sincere_apology, p.sensitivity_for(Move.APOLOGISE))
+        if not (turn.moves & PROGRESS) or turn.moves <= {Move.THANK, Move.OFFER_HELP}:
+            apply(self.effects.no_progress)
+        new.patience = clamp(new.patience - p.thresholds.patience_drain)
+        if p.thresholds.patience_drain:
+            changes.append(Change(field="patience", delta=-p.thresholds.patience_drain,
+                                  reason="Another turn gone", domain="§4 (speed)"))
+        for pattern, trig in self._trigger_res:
+            if pattern.search(text):
+                apply(_as_effect(trig.effect, trig.reason), 1.0, " (persona trigger)")
+
+        # Temperament (DOMAIN §2.1, §3.2).
+        comfort_only = bool(turn.moves & COMFORT) and not (turn.moves & SUBSTANCE) \
+            and not turn.offers
+        if turn.moves & {Move.EMPATHISE} or {Move.APOLOGISE, Move.RESTATE} <= turn.moves:
+            new.heard = True
+        unheard_remedy = False
+        if p.temperament is Temperament.RATIONAL and comfort_only and rules \
+                and rules.comfort_without_facts:
+            apply(rules.comfort_without_facts)
+        if p.temperament is Temperament.EMOTIONAL and turn.offers and not new.heard:
+            unheard_remedy = True
+            if rules and rules.remedy_before_heard:
+                apply(rules.remedy_before_heard)
+        if turn.moves & {Move.EXPLAIN, Move.TIMESCALE, Move.RESTATE} or turn.offers:
+            new.informed = True
+        if Move.TIMESCALE in turn.moves or Move.OVER_PROMISE in turn.moves:
+            new.timescale = True
+        if Move.OVER_PROMISE in turn.moves:
+            new.overpromised = True
+        new.revealed += turn.revealed
+
+        plan = self._decide(state, new, turn, unheard_remedy, comfort_only)
+        new.outcome = _OUTCOME_OF.get(plan.reaction, Outcome.ONGOING)
+        return Step(turn=new.turn, moves=[d.move.value for d in turn.detections],
+                    state=new, plan=plan, changes=changes)
+
+    # -- deciding the reaction --------------------------------------------------------
+    def _exit(self) -> Reaction:
+        return Reaction.LEAVE if self.persona.thresholds.exit == "leave" else Reaction.ESCALATE
+
+    def _missing_facts(self, state: CustomerState) -> list[str]:
+        return [f.id for f in self.persona.case.hidden_facts
+                if f.required and f.id not in state.revealed]
+
+    def _decide(self, old: CustomerState, new: CustomerState, turn: _Turn,
+                unheard_remedy: bool, comfort_only: bool) -> ReactionPlan:
+        p, m = self.persona, turn.moves
+        t = p.thresholds
+        fact = turn.revealed[0] if turn.revealed else None
+        extras = [Reaction.ANSWER_QUESTION] if fact else []
+
+        def plan(reaction: Reaction, **kw) -> ReactionPlan:
+            keep = [] if reaction in (Reaction.ANSWER_QUESTION,) else extras
+            return ReactionPlan(reaction=reaction, extras=keep, fact=fact, **kw)
+
+        # Offers: the best acceptable one stays on the table; one below the line is refused.
+        best_new = max(turn.offers, key=lambda r: LEVELS[self._remedies[r].level], default=None)
+        acceptable = [r for r in turn.offers if self._remedies[r].level != "below"]
+        if acceptable:
+            top = max(acceptable, key=lambda r: LEVELS[self._remedies[r].level])
+            if new.offer is None or LEVELS[self._remedies[top].level] >= \
+                    LEVELS[self._remedies[new.offer].level]:
+                new.offer = top
+        rejected = None
+        if best_new and self._remedies[best_new].level == "below" and not acceptable:
+            rejected = best_new
+            new.rejected.append(best_new)
+            new.trust = clamp(new.trust - 5)
+
+        # Terminal reactions first (§2.5: crossing the line; §2.4: the meek leave quietly).
+        if Move.FLAT_REFUSAL in m:
+            return plan(Reaction.ESCALATE if t.exit == "escalate" else Reaction.LEAVE)
+        if new.anger >= t.escalate_at or new.patience <= 0:
+            return plan(self._exit())
+        if new.offer and not self._missing_facts(new) and new.timescale \
+                and not (p.temperament is Temperament.EMOTIONAL and not new.heard) \
+                and new.anger <= t.accept_anger and new.trust >= t.accept_trust \
+                and not (m & {Move.CALM_DOWN, Move.ARGUE, Move.BARE_TRANSFER}):
+            return plan(Reaction.ACCEPT, offer=new.offer)
+        if new.turn >= p.max_turns:
+            return plan(Reaction.TURN_LIMIT)
+
+        # The trainee's worst move this turn is what the customer answers first.
+        for move, reaction in _BACKLASH:
+            if move in m:
+                return plan(reaction)
+        if rejected:
+            return plan(Reaction.REJECT_OFFER, rejected=rejected)
+        if turn.offers or (new.offer and m & {Move.TIMESCALE, Move.OWN}):
+            if self._missing_facts(new):
+                return plan(Reaction.PREMATURE_OFFER, offer=new.offer)
+            if unheard_remedy:
+                return plan(Reaction.NOT_HEARD, offer=new.offer)
+            if new.offer and not new.timescale:
+                return plan(Reaction.ASK_TIMESCALE, offer=new.offer)
+            if new.offer:
+                return plan(Reaction.DOUBT, offer=new.offer)
+        if comfort_only and p.temperament is Temperament.RATIONAL:
+            return plan(Reaction.DEMAND_FACTS)
+        if m & {Move.REMEDY, Move.OPTIONS} and not turn.offers:
+            return plan(Reaction.WHAT_OFFER)
+        if fact:
+            return ReactionPlan(reaction=Reaction.ANSWER_QUESTION, fact=fact)
+        if Move.ASK in m:
+            return plan(Reaction.NOTHING_TO_ADD)
+        if new.anger < old.anger and not (p.archetype is Archetype.NEVER_SATISFIED
+                                          and new.anger >= HOT):
+            return plan(Reaction.WARMING)
+        if not (m & PROGRESS):
+            return plan(Reaction.DEMAND_ACTION)
+        return plan(Reaction.VENT)
+
+
+_BACKLASH = [
+    (Move.CALM_DOWN, Reaction.CALM_DOWN_BACKLASH),
+    (Move.ARGUE, Reaction.ARGUED_WITH),
+    (Move.BARE_TRANSFER, Reaction.TRANSFER_BACKLASH),
+    (Move.EXCUSE, Reaction.REJECT_EXCUSE),
+    (Move.BLAME_OTHERS, Reaction.REJECT_EXCUSE),
+    (Move.PASSIVE_APOLOGY, Reaction.PASSIVE_APOLOGY_BACKLASH),
+    (Move.VAGUE_HANDOFF, Reaction.WHAT_OFFER),
+]
+
+_OUTCOME_OF = {
+    Reaction.ACCEPT: Outcome.RESOLVED,
+    Reaction.ESCALATE: Outcome.ESCALATED,
+    Reaction.LEAVE: Outcome.ABANDONED,
+    Reaction.TURN_LIMIT: Outcome.TURN_LIMIT,
+}
+
+
+def _as_effect(delta, reason: str) -> Effect:
+    return Effect(anger=delta.anger, trust=delta.trust, patience=delta.patience,
+                  reason=reason, domain="persona trigger")

@@ -1,0 +1,181 @@
+"""Detectors find moves in an agent turn and return the exact words as evidence.
+
+The rule detector reads its patterns from YAML files (``patterns/<language>.yaml`` in
+this package, plus any files a trainer adds in the folders named by
+``FRONTLINE_MOVE_PATTERNS``), so extending it never means editing code. Other detectors
+(an LLM one, other languages) implement the same :class:`Detector` protocol.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..errors import FileProblems, Problem
+from ..textspan import sentence_spans
+from ..yamlfile import load_model
+from .vocabulary import Move
+
+PATTERNS_DIR = Path(__file__).parent / "patterns"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One move found in one turn.
+
+    ``start``/``end`` delimit the words that triggered it; ``quote`` is the whole
+    sentence around them. Both are verbatim substrings of the turn text.
+    """
+
+    move: Move
+    start: int
+    end: int
+    text: str
+    quote: str
+    quote_start: int
+
+
+class Detector(Protocol):
+    """Anything that can find moves in an agent's turn."""
+
+    def detect(self, text: str) -> list[Detection]:
+        """Return every move found in ``text``, in order of position."""
+        ...
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    return value
+
+
+class MovePatterns(BaseModel):
+    """How one move is recognised: any ``patterns`` match in a sentence, unless vetoed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    patterns: list[str] = Field(min_length=1, description="Regexes (case-insensitive); any one "
+                                "matching inside a sentence finds the move there.")
+    unless: list[str] = Field(default_factory=list, description="Regexes that, matching the same "
+                              "sentence, mean the move is not there (negations, near misses).")
+    unless_turn: list[str] = Field(default_factory=list, description="Regexes that, matching "
+                                   "anywhere in the turn, mean the move is not there.")
+    examples: list[str] = Field(default_factory=list, description="Turns that must show the move.")
+    counterexamples: list[str] = Field(default_factory=list,
+                                       description="Turns that must not show the move.")
+
+    @field_validator("patterns", "unless", "unless_turn")
+    @classmethod
+    def _regexes(cls, values: list[str]) -> list[str]:
+        return [_check_regex(v) for v in values]
+
+
+class MovePatternFile(BaseModel):
+    """A file of move patterns for one language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = Field(1, ge=1, le=1)
+    language: str = Field(description="BCP-47 language code, e.g. 'en'.")
+    negations: list[str] = Field(default_factory=list, description="Regexes that mark a "
+                                 "sentence as negated, so 'we can't refund you' is no offer.")
+    moves: dict[Move, MovePatterns] = Field(default_factory=dict)
+
+    @field_validator("negations")
+    @classmethod
+    def _regexes(cls, values: list[str]) -> list[str]:
+        return [_check_regex(v) for v in values]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    move: Move
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+    unless_turn: tuple[re.Pattern[str], ...]
+
+
+def _compile(values: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(v, re.IGNORECASE) for v in values)
+
+
+class RuleDetector:
+    """Finds moves with the regular expressions of one or more pattern files."""
+
+    def __init__(self, files: list[MovePatternFile]):
+        merged: dict[Move, MovePatterns] = {}
+        for f in files:
+            for move, pats in f.moves.items():
+                if move in merged:
+                    old = merged[move]
+                    pats = MovePatterns(
+                        patterns=old.patterns + pats.patterns,
+                        unless=old.unless + pats.unless,
+                        unless_turn=old.unless_turn + pats.unless_turn,
+                        examples=old.examples + pats.examples,
+                        counterexamples=old.counterexamples + pats.counterexamples,
+                    )
+                merged[move] = pats
+        self.patterns = merged
+        self._negations = _compile([n for f in files for n in f.negations])
+        self._rules = [
+            _Compiled(m, _compile(p.patterns), _compile(p.unless), _compile(p.unless_turn))
+            for m, p in merged.items()
+        ]
+
+    def is_negated(self, sentence: str) -> bool:
+        """Whether ``sentence`` says something is *not* so ("we can't refund that")."""
+        return any(p.search(sentence) for p in self._negations)
+
+    def detect(self, text: str) -> list[Detection]:
+        """Return every move found in ``text``; at most one detection per move per sentence."""
+        found: list[Detection] = []
+        vetoed = {r.move for r in self._rules if any(p.search(text) for p in r.unless_turn)}
+        for s, e in sentence_spans(text):
+            sentence = text[s:e]
+            for rule in self._rules:
+                if rule.move in vetoed or any(p.search(sentence) for p in rule.unless):
+                    continue
+                for pat in rule.patterns:
+                    m = pat.search(sentence)
+                    if m and m.end() > m.start():
+                        found.append(Detection(rule.move, s + m.start(), s + m.end(),
+                                               m.group(0), sentence, s))
+                        break
+        found.sort(key=lambda d: (d.start, d.move))
+        return found
+
+
+def pattern_files(language: str = "en") -> list[Path]:
+    """The pattern files for ``language``: the shipped one, then trainers' additions."""
+    paths = [PATTERNS_DIR / f"{language}.yaml"]
+    for folder in os.environ.get("FRONTLINE_MOVE_PATTERNS", "").split(os.pathsep):
+        if folder:
+            paths += sorted(Path(folder).glob(f"{language}*.yaml"))
+    return paths
+
+
+def load_pattern_file(path: Path) -> MovePatternFile:
+    """Load and validate one pattern file."""
+    return load_model(MovePatternFile, path)
+
+
+@lru_cache(maxsize=8)
+def _cached_detector(language: str, extra: str) -> RuleDetector:
+    paths = pattern_files(language)
+    if not paths[0].exists():
+        raise FileProblems([Problem(str(paths[0]), f"no move patterns for language {language!r}")])
+    return RuleDetector([load_pattern_file(p) for p in paths])
+
+
+def default_detector(language: str = "en") -> RuleDetector:
+    """The rule detector for ``language``, built once per process and configuration."""
+    return _cached_detector(language, os.environ.get("FRONTLINE_MOVE_PATTERNS", ""))

@@ -1,0 +1,243 @@
+"""The persona file format. These pydantic models are the source of truth: the JSON Schema
+in ``simulator/schemas/persona.schema.json`` is generated from them (``frontline
+export-schemas``) and a test fails when the committed copy drifts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import string
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..customer.reactions import Reaction
+from ..moves.vocabulary import Move
+
+PERSONA_SCHEMA_VERSION = 1
+
+Score = Annotated[float, Field(ge=0, le=100)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+
+# Placeholders a phrase may use; the renderer fills them from the case and the state.
+PLACEHOLDERS = frozenset({
+    "name", "company", "title", "fact", "hidden_fact", "expectation", "bottom_line",
+    "if_crossed", "offer", "rejected",
+})
+
+
+class Archetype(StrEnum):
+    """DOMAIN §2.4."""
+
+    MEEK = "meek"
+    AGGRESSIVE = "aggressive"
+    VIP = "vip"
+    CHRONIC = "chronic"
+    NEVER_SATISFIED = "never_satisfied"
+
+
+class Temperament(StrEnum):
+    """DOMAIN §2.1."""
+
+    RATIONAL = "rational"
+    EMOTIONAL = "emotional"
+
+
+class ComplaintType(StrEnum):
+    """DOMAIN §2.3."""
+
+    MATTER = "matter"
+    ATTITUDE = "attitude"
+    OPINION = "opinion"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+    return value
+
+
+class Mood(Strict):
+    """The customer's state on three 0-100 scales."""
+
+    anger: Score = Field(description="How upset the customer is; high anger escalates.")
+    trust: Score = Field(description="How far the customer believes the handler will fix it.")
+    patience: Score = Field(description="How much longer they will stay; at 0 they exit.")
+
+
+class MoodDelta(Strict):
+    anger: float = Field(0, ge=-100, le=100)
+    trust: float = Field(0, ge=-100, le=100)
+    patience: float = Field(0, ge=-100, le=100)
+
+
+class Identity(Strict):
+    name: str = Field(min_length=1, max_length=80)
+    age: int | None = Field(None, ge=16, le=110)
+    occupation: str = ""
+    background: str = Field(min_length=1, description="Who they are, in a sentence or two.")
+    company: str = Field(min_length=1, description="The business they are complaining to.")
+    channel: Literal["chat", "phone", "email"] = "chat"
+
+
+class Thresholds(Strict):
+    escalate_at: Score = Field(90, description="Anger at or above this ends the session: "
+                               "the customer escalates (or leaves, if exit is 'leave').")
+    accept_anger: Score = Field(55, description="Anger must be at or below this to accept.")
+    accept_trust: Score = Field(50, description="Trust must be at or above this to accept.")
+    patience_drain: float = Field(5, ge=0, le=50, description="Patience lost every turn.")
+    exit: Literal["escalate", "leave"] = Field(
+        "escalate", description="What the customer does when anger or patience runs out.")
+
+
+class Trigger(Strict):
+    """A phrase this particular customer reacts to, beyond the shared moves."""
+
+    pattern: str = Field(description="Regex, case-insensitive, matched against the agent turn.")
+    effect: MoodDelta
+    reason: str = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        return _regex(value)
+
+
+class HiddenFact(Strict):
+    """A fact the customer gives only when asked (DOMAIN §3.3)."""
+
+    id: Slug
+    text: str = Field(min_length=1, description="How the customer states it when asked.")
+    asked_by: list[str] = Field(default_factory=list, description="Regexes: a question "
+                                "matching one uncovers this fact first. Any question "
+                                "uncovers the next fact in order otherwise.")
+    required: bool = Field(True, description="An offer made before this is known is premature.")
+
+    @field_validator("asked_by")
+    @classmethod
+    def _regexes(cls, values: list[str]) -> list[str]:
+        return [_regex(v) for v in values]
+
+
+class Remedy(Strict):
+    """A remedy the agent might offer, and where it sits against the customer's lines."""
+
+    id: Slug
+    description: str = Field(min_length=1)
+    level: Literal["expectation", "bottom_line", "below"] = Field(
+        description="'expectation' meets what they hope for, 'bottom_line' the least they "
+        "accept, 'below' is rejected (DOMAIN §2.5).")
+    triggers: list[str] = Field(min_length=1, description="Regexes that recognise the offer.")
+    example: str = Field(min_length=1, description="An agent sentence that offers it.")
+
+    @field_validator("triggers")
+    @classmethod
+    def _regexes(cls, values: list[str]) -> list[str]:
+        return [_regex(v) for v in values]
+
+
+class Case(Strict):
+    title: str = Field(min_length=1, max_length=120, description="One line, shown on cards.")
+    type: ComplaintType = Field(description="DOMAIN §2.3.")
+    facts: list[str] = Field(min_length=1, description="What the customer states unasked.")
+    hidden_facts: list[HiddenFact] = Field(default_factory=list)
+    expectation: str = Field(min_length=1, description="What they consider reasonable (§2.5).")
+    bottom_line: str = Field(min_length=1, description="The least they will accept (§2.5).")
+    if_crossed: str = Field(min_length=1, description="What they will do if it is not met.")
+    rejects: list[str] = Field(default_factory=list, description="Offers they refuse outright.")
+    remedies: list[Remedy] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Case:
+        for kind, items in (("hidden_facts", self.hidden_facts), ("remedies", self.remedies)):
+            ids = [i.id for i in items]
+            dup = {i for i in ids if ids.count(i) > 1}
+            if dup:
+                raise ValueError(f"duplicate {kind} id: {', '.join(sorted(dup))}")
+        return self
+
+
+class Style(Strict):
+    tone: Literal["formal", "neutral", "casual", "curt"] = "neutral"
+    description: str = Field(min_length=1, description="How they talk, for renderers.")
+    quirks: list[str] = Field(default_factory=list)
+
+
+PhraseList = Annotated[list[str], Field(min_length=1)]
+
+
+class BandedPhrases(Strict):
+    """Variants by anger: ``hot`` when anger is at or above 60, ``cool`` below."""
+
+    hot: PhraseList
+    cool: PhraseList
+
+
+class Persona(Strict):
+    """A simulated complaining customer."""
+
+    schema_version: Literal[1] = Field(description="Version of this file format.")
+    id: Slug
+    summary: str = Field(min_length=1, max_length=160, description="One line for persona cards.")
+    archetype: Archetype
+    temperament: Temperament
+    language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    difficulty: int = Field(3, ge=1, le=5)
+    domain: list[str] = Field(min_length=1, description="DOMAIN sections this persona embodies, "
+                              "e.g. '§2.4 aggressive'.")
+    identity: Identity
+    start: Mood
+    thresholds: Thresholds = Thresholds()
+    max_turns: int = Field(12, ge=2, le=60)
+    sensitivity: dict[Move, Annotated[float, Field(ge=0, le=5)]] = Field(
+        default_factory=dict, description="Multiplier on the shared effect of each move "
+        "(1 = as documented, 2 = twice as strong, 0 = ignored).")
+    triggers: list[Trigger] = Field(default_factory=list)
+    case: Case
+    style: Style
+    phrases: dict[Reaction, PhraseList | BandedPhrases]
+
+    @field_validator("domain")
+    @classmethod
+    def _cites_domain(cls, values: list[str]) -> list[str]:
+        for v in values:
+            if not re.match(r"^§\d+(\.\d+)?\b", v):
+                raise ValueError(f"{v!r} should start with a DOMAIN section such as '§2.4'")
+        return values
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrases(cls, bank: dict[Reaction, PhraseList | BandedPhrases]):
+        missing = [r.value for r in Reaction if r not in bank]
+        if missing:
+            raise ValueError(f"phrase bank lacks reactions: {', '.join(missing)}")
+        for reaction, entry in bank.items():
+            lines = entry.hot + entry.cool if isinstance(entry, BandedPhrases) else entry
+            for line in lines:
+                try:
+                    names = {f for _, f, _, _ in string.Formatter().parse(line) if f is not None}
+                except ValueError as exc:
+                    raise ValueError(f"{reaction.value}: bad braces in {line!r}: {exc}") from None
+                unknown = names - PLACEHOLDERS
+                if unknown:
+                    raise ValueError(f"{reaction.value}: unknown placeholder "
+                                     f"{{{sorted(unknown)[0]}}} in {line!r}; "
+                                     f"known: {', '.join(sorted(PLACEHOLDERS))}")
+        return bank
+
+    def content_hash(self) -> str:
+        """A stable hash of everything that shapes behaviour and words, for transcripts."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    def sensitivity_for(self, move: Move) -> float:
+        return self.sensitivity.get(move, 1.0)

@@ -1,0 +1,44 @@
+"""The renderer interface: it turns a decided reaction into the customer's words.
+
+Renderers choose words only. What the customer does (the reaction, the outcome) has been
+decided by the state machine before a renderer is called, so swapping the offline engine
+for an LLM never changes how a persona behaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..customer.state import CustomerState, ReactionPlan
+from ..persona.model import Persona
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One line of the conversation."""
+
+    role: str  # "customer" or "agent"
+    text: str
+
+
+@dataclass
+class RenderRequest:
+    """Everything a renderer may use to word one customer reply."""
+
+    persona: Persona
+    state: CustomerState
+    plan: ReactionPlan
+    history: list[Turn] = field(default_factory=list)
+    seed: int = 0
+
+
+class Renderer(Protocol):
+    """Produces the customer's reply, streamed as text chunks."""
+
+    name: str
+
+    def render(self, request: RenderRequest) -> Iterator[str]:
+        """Yield the reply in pieces; joined, they are the whole reply."""
+        ...

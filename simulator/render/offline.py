@@ -1,0 +1,86 @@
+"""The offline engine: the customer's words from the persona's phrase banks.
+
+Deterministic for a seed, and varied: a line already said in this session is not said
+again while the bank has others. Placeholders are filled from the case, so the customer
+talks about their own complaint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator
+
+from ..customer.reactions import Reaction
+from ..persona.model import BandedPhrases, Persona
+from .base import RenderRequest
+
+HOT = 60
+
+
+def _rng(*parts: object) -> random.Random:
+    # Python's hash() is salted per process; a digest keeps seeds stable across runs.
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def fill_values(request: RenderRequest) -> dict[str, str]:
+    """The values placeholders may use, for this turn."""
+    p: Persona = request.persona
+    case = p.case
+    remedies = {r.id: r.description for r in case.remedies}
+    hidden = {f.id: f.text for f in case.hidden_facts}
+    n_said = sum(1 for t in request.history if t.role == "customer")
+    return {
+        "name": p.identity.name,
+        "company": p.identity.company,
+        "title": case.title,
+        "fact": case.facts[n_said % len(case.facts)],
+        "hidden_fact": hidden.get(request.plan.fact or "", ""),
+        "expectation": case.expectation,
+        "bottom_line": case.bottom_line,
+        "if_crossed": case.if_crossed,
+        "offer": remedies.get(request.plan.offer or "", "that"),
+        "rejected": remedies.get(request.plan.rejected or "", "that"),
+    }
+
+
+def bank_for(persona: Persona, reaction: Reaction, anger: float) -> list[str]:
+    """The phrase variants for a reaction at this level of anger."""
+    entry = persona.phrases[reaction]
+    if isinstance(entry, BandedPhrases):
+        return entry.hot if anger >= HOT else entry.cool
+    return entry
+
+
+class OfflineRenderer:
+    """Renders replies from phrase banks; needs no network and no model."""
+
+    name = "offline"
+
+    def reply(self, request: RenderRequest) -> str:
+        """The whole reply as one string."""
+        values = fill_values(request)
+        said = " ".join(t.text for t in request.history if t.role == "customer")
+        turn = len(request.history)
+        parts = []
+        reactions = [request.plan.reaction] + [r for r in request.plan.extras
+                                               if r is not request.plan.reaction]
+        for reaction in reactions:
+            options = [line.format(**values)
+                       for line in bank_for(request.persona, reaction, request.state.anger)]
+            fresh = [o for o in options if o not in said and o not in parts] or options
+            rng = _rng(request.persona.id, request.seed, turn, reaction.value)
+            parts.append(rng.choice(fresh))
+        if request.plan.reaction is not Reaction.ANSWER_QUESTION and \
+                Reaction.ANSWER_QUESTION in request.plan.extras:
+            # The answer to the question reads better first: "It was the 3rd. But..."
+            parts.insert(0, parts.pop())
+        return " ".join(parts)
+
+    def render(self, request: RenderRequest) -> Iterator[str]:
+        """Yield the reply word by word, so interfaces can stream it like an LLM's."""
+        text = self.reply(request)
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            yield word if i == len(words) - 1 else word + " "

@@ -1,0 +1,33 @@
+"""Splitting a turn into sentences while keeping exact character offsets.
+
+Evidence quotes must be verbatim substrings of the turn, so every piece of text the
+detectors and the grader handle is a (start, end) span into the original string.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? (or a run of them, or an ellipsis) followed by whitespace,
+# or at a line break. Abbreviations are rare in chat turns and a wrong split only
+# shortens a quote, it never changes what is detected across the whole turn.
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each non-blank sentence in ``text``, trimmed of whitespace."""
+    spans = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out

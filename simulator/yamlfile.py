@@ -1,0 +1,141 @@
+"""Read YAML that people write, and validate it into a pydantic model with precise errors.
+
+PyYAML's node tree keeps the line of every key, so a pydantic error location such as
+``case.remedies.1.level`` can be reported as ``personas/x.yaml:42: case.remedies.1.level``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import FileProblems, Problem
+
+M = TypeVar("M", bound=BaseModel)
+Lines = dict[tuple[Any, ...], int]
+
+# Big enough for any hand-written file, small enough that a stray upload cannot eat memory.
+MAX_FILE_BYTES = 2_000_000
+
+
+def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _index_lines(value_node, path + (key,), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[path + (i,)] = item.start_mark.line + 1
+            _index_lines(item, path + (i,), lines)
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, Lines]:
+    """Parse one YAML document; return the data and a map from field path to line number."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FileProblems([Problem(name, f"invalid YAML: {problem}", line)]) from None
+    except (ValueError, RecursionError) as exc:  # e.g. absurd nesting, bad scalars
+        raise FileProblems([Problem(name, f"invalid YAML: {exc}")]) from None
+    lines: Lines = {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    return data, lines
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, turning size and encoding trouble into a :class:`FileProblems`."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileProblems([Problem(name, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")])
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileProblems([Problem(name, f"not UTF-8 text (byte {exc.start})")]) from None
+    except OSError as exc:
+        raise FileProblems([Problem(name, f"cannot read: {exc.strerror or exc}")]) from None
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """Render a pydantic error location as ``case.remedies[1].level``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_for(loc: tuple[Any, ...], lines: Lines) -> int | None:
+    # Walk up the location until a path we know: a missing field is reported at its parent.
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def validation_problems(exc: ValidationError, name: str, lines: Lines) -> list[Problem]:
+    """Turn a pydantic ValidationError into one :class:`Problem` per error, with lines."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        # pydantic puts union/validator tags into loc; keep only the parts that are data keys.
+        loc = tuple(p for p in err["loc"] if isinstance(p, int) or not str(p).startswith("function-"))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        problems.append(Problem(name, msg, _line_for(loc, lines), field_path(loc)))
+    return problems
+
+
+def _check_version(model: type[BaseModel], data: dict, name: str, lines: Lines) -> None:
+    # An unknown version deserves one clear sentence, not a cascade of field errors.
+    supported = model.model_json_schema()["properties"]["schema_version"]
+    allowed = supported.get("enum") or [supported.get("const", supported.get("default"))]
+    if "schema_version" not in data:
+        raise FileProblems([Problem(name, "required field is missing (the first key of every "
+                                    f"file; this Frontline reads {allowed[0]})", 1,
+                                    "schema_version")])
+    if data["schema_version"] not in allowed:
+        raise FileProblems([Problem(name, f"unsupported version {data['schema_version']!r}; "
+                                    f"this Frontline reads {', '.join(map(str, allowed))}",
+                                    lines.get(("schema_version",), 1), "schema_version")])
+
+
+def validate_data(model: type[M], data: Any, name: str, lines: Lines | None = None) -> M:
+    """Validate already-parsed data into ``model`` or raise :class:`FileProblems`."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        raise FileProblems([Problem(name, f"expected a mapping of fields, got {kind}", 1)])
+    version_field = model.model_fields.get("schema_version")
+    if version_field is not None:
+        _check_version(model, data, name, lines)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise FileProblems(validation_problems(exc, name, lines)) from None
+
+
+def load_model(model: type[M], path: Path) -> M:
+    """Read, parse and validate one YAML file into ``model``."""
+    name = str(path)
+    data, lines = parse_yaml(read_text(path), name)
+    return validate_data(model, data, name, lines)
+
+
+def dump_yaml(data: Any) -> str:
+    """Write data as block-style YAML that keeps the key order people expect."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
