@@ -1,0 +1,194 @@
+"""``frontline practice``: a practice session in the terminal; ``frontline export``: a
+saved session as a JSON transcript.
+
+The practice loop reads one agent turn per line from standard input, so it works both
+interactively and with piped input (``printf 'Hello\\n/end\\n' | frontline practice ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from .. import config
+from ..customer.state import CustomerState, Outcome, Step
+from ..errors import FrontlineError
+from ..persona.loader import PersonaLibrary
+from ..persona.model import Persona
+from ..sessions import Conversation, SessionStore
+
+END_COMMANDS = {"/end", "/quit", "/exit"}
+
+OUTCOME_TEXT = {
+    Outcome.RESOLVED: "resolved: the customer accepted the remedy",
+    Outcome.ESCALATED: "escalated: the customer demanded a supervisor or went public",
+    Outcome.ABANDONED: "abandoned: the customer gave up and left",
+    Outcome.TURN_LIMIT: "turn limit: the conversation went on too long",
+    Outcome.ONGOING: "unresolved: the session ended before an outcome",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("practice", help="talk to a simulated customer in the terminal",
+                       description="Practise a complaint in the terminal. Type one reply per "
+                       "line; /end finishes. Works offline with no API key.")
+    p.add_argument("--persona", metavar="ID", help="the customer to talk to "
+                   "(see `frontline personas`)")
+    p.add_argument("--seed", type=int, default=0, help="varies the customer's wording "
+                   "(default 0)")
+    p.add_argument("--resume", metavar="SESSION_ID", help="carry on a saved session")
+    _store_args(p)
+    p.add_argument("--export", metavar="FILE", type=Path,
+                   help="write the JSON transcript to FILE at the end")
+    p.set_defaults(func=run)
+
+    e = sub.add_parser("export", help="write a saved session as a JSON transcript")
+    e.add_argument("session", metavar="SESSION_ID")
+    e.add_argument("-o", "--output", metavar="FILE", type=Path,
+                   help="file to write (default: standard output)")
+    _store_args(e)
+    e.set_defaults(func=run_export)
+
+
+def _store_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="PATH", type=Path,
+                   help=f"session database (default: {config.database_path()})")
+    p.add_argument("--user", default="local", help="whose sessions these are (default: local)")
+
+
+# -- the session loop -------------------------------------------------------------------
+def run(args: argparse.Namespace) -> int:
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    store = SessionStore(args.db)
+    try:
+        conv = _open(args, store, PersonaLibrary())
+        _talk(conv)
+        _finish(conv, store, args.export)
+    finally:
+        store.close()
+    return 0
+
+
+def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary) -> Conversation:
+    if args.resume:
+        conv = Conversation.resume(store, args.resume, library, user=args.user)
+        if args.persona and args.persona != conv.persona.id:
+            raise FrontlineError(f"session {args.resume} is with {conv.persona.id!r}, "
+                                 f"not {args.persona!r}")
+        _header(conv, f"Resuming session {conv.session_id}")
+        for turn in conv.turns:
+            print(f"{'Customer' if turn.role == 'customer' else 'You'}: {turn.text}")
+        return conv
+    persona = library.get(args.persona) if args.persona else _choose(library)
+    conv = Conversation.start(persona, store=store, seed=args.seed, user=args.user)
+    _header(conv, f"Session {conv.session_id}")
+    return conv
+
+
+def _choose(library: PersonaLibrary) -> Persona:
+    ids = library.ids()
+    if not ids:
+        raise FrontlineError(f"no personas in {library.folder}; check them with "
+                             "`frontline validate`")
+    if not sys.stdin.isatty():
+        raise FrontlineError("choose a customer with --persona ID; available: " + ", ".join(ids))
+    for n, pid in enumerate(ids, 1):
+        print(f"{n:>3}. {pid}: {library.personas[pid].summary}")
+    while True:
+        answer = input(f"Choose a customer [1-{len(ids)}]: ").strip()
+        if answer in ids:
+            return library.get(answer)
+        if answer.isdigit() and 1 <= int(answer) <= len(ids):
+            return library.get(ids[int(answer) - 1])
+        print("Type a number from the list or a persona id.")
+
+
+def _header(conv: Conversation, title: str) -> None:
+    p = conv.persona
+    print(f"{title} with {p.identity.name} ({p.id}): {p.case.title}")
+    print("Type your replies, one per line; /end finishes the session.\n", flush=True)
+
+
+def _talk(conv: Conversation) -> None:
+    if conv.owes_reply:
+        _say(conv.pending_reply(), conv)
+    interactive = sys.stdin.isatty()
+    while not conv.finished:
+        line = _read_line("You: " if interactive else "")
+        if line is None or line.strip().lower() in END_COMMANDS:
+            conv.end()
+            break
+        if not line.strip():
+            continue
+        _say(conv.reply(line), conv)
+
+
+def _read_line(prompt: str) -> str | None:
+    """One line of input, or None at end of input."""
+    if prompt:
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+    line = sys.stdin.readline()
+    return line.rstrip("\n") if line else None
+
+
+def _say(chunks: Iterable[str], conv: Conversation) -> None:
+    print("Customer: ", end="", flush=True)
+    for chunk in chunks:
+        print(chunk, end="", flush=True)
+    print()
+    previous = conv.steps[-2].state if len(conv.steps) > 1 else None
+    print("  " + mood_line(conv.last_step, previous), flush=True)
+
+
+def mood_line(step: Step, previous: CustomerState | None) -> str:
+    """``mood: anger 62 ↓8 · trust 36 ↑6 · patience 76 ↓4 (Apologised; ...)``."""
+    parts = []
+    for field in ("anger", "trust", "patience"):
+        value = getattr(step.state, field)
+        part = f"{field} {value:g}"
+        if previous is not None:
+            delta = round(value - getattr(previous, field), 1)
+            if delta:
+                part += f" {'↑' if delta > 0 else '↓'}{abs(delta):g}"
+        parts.append(part)
+    reasons = list(dict.fromkeys(c.reason for c in step.changes))
+    why = f" ({'; '.join(reasons)})" if reasons else ""
+    return "mood: " + " · ".join(parts) + why
+
+
+def _finish(conv: Conversation, store: SessionStore, export: Path | None) -> None:
+    print(f"\nOutcome: {OUTCOME_TEXT[conv.outcome]} after "
+          f"{sum(t.role == 'agent' for t in conv.turns)} replies.")
+    print(f"Session {conv.session_id} is saved in {store.path}.")
+    if export is not None and conv.turns:
+        _write(export, store.export_json(conv.session_id, conv.info.user))
+        print(f"Transcript written to {export}.")
+        print(f"Grade it: frontline grade {export}")
+    elif conv.turns:
+        print(f"Export it: frontline export {conv.session_id} -o transcript.json "
+              f"--db {store.path}  (then: frontline grade transcript.json)")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FrontlineError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+# -- export -----------------------------------------------------------------------------
+def run_export(args: argparse.Namespace) -> int:
+    with SessionStore(args.db) as store:
+        text = store.export_json(args.session, args.user)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        _write(args.output, text)
+        print(f"Transcript written to {args.output}.", file=sys.stderr)
+    return 0

@@ -1,0 +1,119 @@
+"""``frontline validate [PATH...]``: check persona files (and other kinds) without running them.
+
+Prints one line per problem, ``file:line: field: message``, and exits 1 if there is any;
+otherwise prints ``N files OK``. Never a traceback: every failure is a :class:`Problem`.
+
+Extension point: :data:`FILE_KINDS`. Each YAML file is parsed once, offered to the kinds
+in order, and checked by the first that claims it; the last kind (persona) takes the
+rest. To validate rubrics, add before it, e.g.::
+
+    FileKind("rubric", looks_like_rubric, load_rubric),
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..errors import FileProblems, Problem
+from ..persona.loader import load_persona
+from ..yamlfile import Lines, parse_yaml, read_text
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One kind of file ``frontline validate`` checks."""
+
+    name: str
+    claims: Callable[[Path, Any], bool]  # given the path and the parsed YAML
+    load: Callable[[Path], Any]          # loads the file or raises FileProblems
+
+
+def looks_like_rubric(path: Path, data: Any) -> bool:
+    """Rubric files live under ``rubrics/`` and have a top-level ``stages`` list."""
+    return path.parent.name == "rubrics" or (isinstance(data, dict) and "stages" in data)
+
+
+FILE_KINDS: list[FileKind] = [
+    FileKind("persona", lambda path, data: True, load_persona),
+]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check persona files for mistakes",
+                       description="Check YAML files (default: the personas folder). "
+                       "A folder means every *.yaml file in it.")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    p.set_defaults(func=run)
+
+
+def files_in(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """The files the paths name (folders expanded), and problems with the paths themselves."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.yaml"))
+            if not found:
+                problems.append(Problem(str(path), "no *.yaml files in this folder"))
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), "no such file or folder"))
+    return files, problems
+
+
+@dataclass
+class Checked:
+    """What checking one file found."""
+
+    kind: FileKind | None = None
+    loaded: Any = None
+    lines: Lines = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check_file(path: Path) -> Checked:
+    """Check one file: the kind that claimed it, the loaded object, and its problems."""
+    checked = Checked()
+    try:
+        data, checked.lines = parse_yaml(read_text(path), str(path))
+        checked.kind = next(k for k in FILE_KINDS if k.claims(path, data))
+        checked.loaded = checked.kind.load(path)
+    except FileProblems as exc:
+        checked.problems = exc.problems
+    return checked
+
+
+def validate(paths: list[Path]) -> tuple[int, list[Problem]]:
+    """Check every file; return how many files were checked and all problems found."""
+    files, problems = files_in(paths)
+    seen: dict[tuple[str, str], Path] = {}
+    for path in files:
+        checked = check_file(path)
+        problems += checked.problems
+        ident = getattr(checked.loaded, "id", None)
+        if checked.kind is not None and isinstance(ident, str):
+            other = seen.setdefault((checked.kind.name, ident), path)
+            if other != path:
+                problems.append(Problem(str(path), f"duplicate {checked.kind.name} id "
+                                        f"{ident!r} (also in {other})",
+                                        checked.lines.get(("id",)), "id"))
+    return len(files), problems
+
+
+def run(args: argparse.Namespace) -> int:
+    n_files, problems = validate(args.paths or [config.personas_dir()])
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found "
+              f"({n_files} file{'s' * (n_files != 1)} checked)")
+        return 1
+    print(f"{n_files} file{'s' * (n_files != 1)} OK")
+    return 0

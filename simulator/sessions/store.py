@@ -1,0 +1,296 @@
+"""The session store: practice sessions, their turns and the customer's states, in SQLite.
+
+One database file (``config.database_path()``, WAL mode) holds every session. The API is
+what a web server needs:
+
+- ``SessionStore(path)`` opens (and creates) the database. One store may be shared by
+  all threads of a server: every call takes the store's lock. Several processes may use
+  the same file (WAL lets readers run beside the one writer).
+- Reading is always on behalf of a user: ``get(session_id, user)``,
+  ``list_sessions(user)``, ``transcript(session_id, user)``, ``export_json(...)`` and
+  the scorecard calls raise :class:`NotFound` for a session that belongs to someone else,
+  exactly as for one that does not exist.
+- Writing is what :class:`~simulator.sessions.conversation.Conversation` does:
+  ``create`` (with the opening state), ``add_agent_turn`` (the agent's words and the
+  machine's step in one transaction, committed before the customer's reply is produced),
+  ``add_customer_turn`` and ``set_status``.
+- ``save_scorecard`` / ``load_scorecard`` keep one grader scorecard (any JSON) per session.
+
+Turn indexes are positions in the conversation (0, 1, 2, ...); step ``n`` is the state
+after the ``n``-th agent turn, step 0 the state in which the customer opened.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .. import config
+from ..customer.state import Outcome, Step
+from ..errors import FrontlineError, NotFound
+from ..render.base import Turn
+from ..transcript import PersonaRef, StateRecord, Transcript, TranscriptTurn
+
+# Status of a session: "active" (the trainee may go on), "finished" (the customer
+# reached an outcome), "ended" (the trainee stopped before an outcome).
+STATUSES = ("active", "finished", "ended")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id           TEXT PRIMARY KEY,
+    user         TEXT NOT NULL,
+    persona_id   TEXT NOT NULL,
+    persona_hash TEXT NOT NULL,
+    rubric       TEXT,
+    mode         TEXT NOT NULL,
+    seed         INTEGER NOT NULL,
+    renderer     TEXT NOT NULL,
+    created      TEXT NOT NULL,
+    updated      TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    outcome      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user, created);
+CREATE TABLE IF NOT EXISTS turns (
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    idx        INTEGER NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('customer', 'agent')),
+    text       TEXT NOT NULL,
+    created    TEXT NOT NULL,
+    PRIMARY KEY (session_id, idx)
+);
+CREATE TABLE IF NOT EXISTS steps (
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    turn       INTEGER NOT NULL,
+    state      TEXT NOT NULL,
+    plan       TEXT NOT NULL,
+    moves      TEXT NOT NULL,
+    changes    TEXT NOT NULL,
+    PRIMARY KEY (session_id, turn)
+);
+CREATE TABLE IF NOT EXISTS scorecards (
+    session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    scorecard  TEXT NOT NULL,
+    created    TEXT NOT NULL
+);
+"""
+
+
+def now() -> str:
+    """The current UTC time as ISO 8601, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One row of the sessions table, plus how many agent turns it has."""
+
+    id: str
+    user: str
+    persona_id: str
+    persona_hash: str
+    rubric: str | None
+    mode: str
+    seed: int
+    renderer: str
+    created: str
+    updated: str
+    status: str
+    outcome: Outcome
+    agent_turns: int = 0
+
+
+class SessionStore:
+    """Sessions in one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path is not None else config.database_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            # Autocommit mode: transactions are opened explicitly in _write().
+            self._conn = sqlite3.connect(self.path, check_same_thread=False,
+                                         isolation_level=None, timeout=10)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable against a killed process (not a power cut) and much faster.
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise FrontlineError(f"cannot open the session database {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front, so two processes writing the same
+        # session cannot interleave; a clash on a turn index surfaces as IntegrityError.
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # -- sessions ---------------------------------------------------------------------
+    def create(self, *, user: str, persona_id: str, persona_hash: str, opening: Step,
+               seed: int = 0, renderer: str = "offline", rubric: str | None = None,
+               mode: str = "training") -> SessionInfo:
+        """A new active session whose step 0 is ``opening`` (the state before any turn)."""
+        session_id = secrets.token_hex(8)
+        stamp = now()
+        with self._write() as db:
+            db.execute("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       (session_id, user, persona_id, persona_hash, rubric, mode, seed,
+                        renderer, stamp, stamp, "active", Outcome.ONGOING.value))
+            self._insert_step(db, session_id, opening)
+        return self.get(session_id, user)
+
+    _SELECT = ("SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id "
+               "AND t.role = 'agent') AS agent_turns FROM sessions s")
+
+    def get(self, session_id: str, user: str) -> SessionInfo:
+        """The session, if it exists and belongs to ``user``; else :class:`NotFound`."""
+        rows = self._query(self._SELECT + " WHERE s.id = ? AND s.user = ?", (session_id, user))
+        if not rows:
+            raise NotFound(f"no session {session_id!r} for user {user!r}")
+        return _info(rows[0])
+
+    def list_sessions(self, user: str) -> list[SessionInfo]:
+        """The user's sessions, newest first."""
+        rows = self._query(self._SELECT + " WHERE s.user = ? ORDER BY s.created DESC, s.rowid "
+                           "DESC", (user,))
+        return [_info(r) for r in rows]
+
+    def set_status(self, session_id: str, status: str) -> None:
+        """Mark a session active, finished or ended."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown session status {status!r}")
+        with self._write() as db:
+            db.execute("UPDATE sessions SET status = ?, updated = ? WHERE id = ?",
+                       (status, now(), session_id))
+
+    # -- turns and steps --------------------------------------------------------------
+    def turns(self, session_id: str) -> list[Turn]:
+        """The conversation so far, in order."""
+        rows = self._query("SELECT role, text FROM turns WHERE session_id = ? ORDER BY idx",
+                           (session_id,))
+        return [Turn(r["role"], r["text"]) for r in rows]
+
+    def steps(self, session_id: str) -> list[Step]:
+        """Step 0 (the opening state) and one step per agent turn, in order."""
+        rows = self._query("SELECT * FROM steps WHERE session_id = ? ORDER BY turn",
+                           (session_id,))
+        return [Step.model_validate({"turn": r["turn"], "state": json.loads(r["state"]),
+                                     "plan": json.loads(r["plan"]),
+                                     "moves": json.loads(r["moves"]),
+                                     "changes": json.loads(r["changes"])}) for r in rows]
+
+    def add_agent_turn(self, session_id: str, index: int, text: str, step: Step) -> None:
+        """Save an agent turn and the customer's step after it, in one transaction.
+
+        ``index`` is the turn's position in the conversation; if another process already
+        wrote that position the call fails with :class:`FrontlineError` and saves nothing.
+        """
+        finished = step.state.outcome is not Outcome.ONGOING
+        try:
+            with self._write() as db:
+                self._insert_turn(db, session_id, index, "agent", text)
+                self._insert_step(db, session_id, step)
+                db.execute("UPDATE sessions SET outcome = ?, status = ?, updated = ? "
+                           "WHERE id = ?", (step.state.outcome.value,
+                                            "finished" if finished else "active", now(),
+                                            session_id))
+        except sqlite3.IntegrityError:
+            raise FrontlineError(f"session {session_id} was changed elsewhere; "
+                                 "reload it and try again") from None
+
+    def add_customer_turn(self, session_id: str, index: int, text: str) -> None:
+        """Save the customer's words at position ``index``."""
+        try:
+            with self._write() as db:
+                self._insert_turn(db, session_id, index, "customer", text)
+        except sqlite3.IntegrityError:
+            raise FrontlineError(f"session {session_id} was changed elsewhere; "
+                                 "reload it and try again") from None
+
+    @staticmethod
+    def _insert_turn(db: sqlite3.Connection, session_id: str, index: int, role: str,
+                     text: str) -> None:
+        db.execute("INSERT INTO turns VALUES (?,?,?,?,?)", (session_id, index, role, text, now()))
+        db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now(), session_id))
+
+    @staticmethod
+    def _insert_step(db: sqlite3.Connection, session_id: str, step: Step) -> None:
+        db.execute("INSERT INTO steps VALUES (?,?,?,?,?,?)", (
+            session_id, step.turn, step.state.model_dump_json(), step.plan.model_dump_json(),
+            json.dumps(step.moves), json.dumps([c.model_dump() for c in step.changes])))
+
+    # -- export -----------------------------------------------------------------------
+    def transcript(self, session_id: str, user: str) -> Transcript:
+        """The session as a :class:`Transcript` (what the grader reads)."""
+        info = self.get(session_id, user)
+        turns = self.turns(session_id)
+        if not turns:
+            raise FrontlineError(f"session {session_id} has no turns yet")
+        trajectory = [StateRecord(turn=s.turn, anger=s.state.anger, trust=s.state.trust,
+                                  patience=s.state.patience, reaction=s.plan.reaction.value,
+                                  moves=s.moves, changes=s.changes)
+                      for s in self.steps(session_id)]
+        return Transcript(
+            id=info.id, candidate=info.user,
+            persona=PersonaRef(id=info.persona_id, hash=info.persona_hash),
+            rubric=info.rubric, mode=info.mode, seed=info.seed, renderer=info.renderer,
+            created=info.created, turns=[TranscriptTurn(role=t.role, text=t.text) for t in turns],
+            trajectory=trajectory, outcome=info.outcome)
+
+    def export_json(self, session_id: str, user: str) -> str:
+        """The transcript as indented JSON text, ending in a newline."""
+        return self.transcript(session_id, user).model_dump_json(indent=2,
+                                                                 exclude_none=True) + "\n"
+
+    # -- scorecards -------------------------------------------------------------------
+    def save_scorecard(self, session_id: str, user: str, scorecard: dict | str) -> None:
+        """Keep the grader's scorecard (a JSON object or its text) for the session."""
+        self.get(session_id, user)
+        text = scorecard if isinstance(scorecard, str) else json.dumps(scorecard,
+                                                                        ensure_ascii=False)
+        json.loads(text)  # refuse what is not JSON before it is stored
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO scorecards VALUES (?,?,?)",
+                       (session_id, text, now()))
+
+    def load_scorecard(self, session_id: str, user: str) -> dict | None:
+        """The scorecard saved for the session, or None if it has not been graded."""
+        self.get(session_id, user)
+        rows = self._query("SELECT scorecard FROM scorecards WHERE session_id = ?",
+                           (session_id,))
+        return json.loads(rows[0]["scorecard"]) if rows else None
+
+
+def _info(row: sqlite3.Row) -> SessionInfo:
+    data = dict(row)
+    data["outcome"] = Outcome(data["outcome"])
+    return SessionInfo(**data)
