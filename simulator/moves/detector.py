@@ -107,6 +107,16 @@ def _compile(values: list[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(v, re.IGNORECASE) for v in values)
 
 
+# Typographic apostrophes (phones and word processors insert them) are matched as a
+# plain ' so patterns only ever spell "can't". Each is one code point, like "'", so
+# offsets into the folded text are offsets into the original.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
+
+
+def _fold(text: str) -> str:
+    return text.translate(_APOSTROPHES)
+
+
 class RuleDetector:
     """Finds moves with the regular expressions of one or more pattern files."""
 
@@ -133,22 +143,25 @@ class RuleDetector:
 
     def is_negated(self, sentence: str) -> bool:
         """Whether ``sentence`` says something is *not* so ("we can't refund that")."""
-        return any(p.search(sentence) for p in self._negations)
+        folded = _fold(sentence)
+        return any(p.search(folded) for p in self._negations)
 
     def detect(self, text: str) -> list[Detection]:
         """Return every move found in ``text``; at most one detection per move per sentence."""
         found: list[Detection] = []
-        vetoed = {r.move for r in self._rules if any(p.search(text) for p in r.unless_turn)}
+        folded = _fold(text)
+        vetoed = {r.move for r in self._rules if any(p.search(folded) for p in r.unless_turn)}
         for s, e in sentence_spans(text):
-            sentence = text[s:e]
+            sentence = folded[s:e]
             for rule in self._rules:
                 if rule.move in vetoed or any(p.search(sentence) for p in rule.unless):
                     continue
                 for pat in rule.patterns:
                     m = pat.search(sentence)
                     if m and m.end() > m.start():
-                        found.append(Detection(rule.move, s + m.start(), s + m.end(),
-                                               m.group(0), sentence, s))
+                        start, end = s + m.start(), s + m.end()
+                        found.append(Detection(rule.move, start, end, text[start:end],
+                                               text[s:e], s))
                         break
         found.sort(key=lambda d: (d.start, d.move))
         return found
