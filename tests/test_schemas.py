@@ -1,0 +1,62 @@
+"""The committed JSON Schemas match the models, are valid, and accept the real files."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+from conftest import FIXTURE_PERSONAS
+
+from simulator.customer.effects import EFFECTS_FILE
+from simulator.moves.detector import PATTERNS_DIR
+from simulator.schema_export import SCHEMAS, SCHEMAS_DIR, stale_schemas, write_schemas
+
+
+def schema(filename: str) -> dict:
+    return json.loads((SCHEMAS_DIR / filename).read_text(encoding="utf-8"))
+
+
+def test_committed_schemas_match_the_models():
+    stale = stale_schemas()
+    assert not stale, f"run `frontline export-schemas` and commit: {[p.name for p in stale]}"
+
+
+@pytest.mark.parametrize("filename", [f for f, _ in SCHEMAS])
+def test_each_schema_is_a_valid_json_schema(filename):
+    jsonschema.Draft202012Validator.check_schema(schema(filename))
+
+
+def test_drift_is_detected_and_repaired(tmp_path):
+    assert {p.name for p in write_schemas(tmp_path)} == {f for f, _ in SCHEMAS}
+    assert stale_schemas(tmp_path) == []
+    first = tmp_path / SCHEMAS[0][0]
+    first.write_text(first.read_text().replace('"title"', '"titel"', 1))
+    (tmp_path / SCHEMAS[1][0]).unlink()
+    assert stale_schemas(tmp_path) == [first, tmp_path / SCHEMAS[1][0]]
+    assert write_schemas(tmp_path) == [first, tmp_path / SCHEMAS[1][0]]
+    assert stale_schemas(tmp_path) == []
+
+
+def test_check_command_passes_on_the_committed_schemas(cli):
+    result = cli("export-schemas", "--check")
+    assert (result.returncode, result.stdout) == (0, f"{len(SCHEMAS)} schemas up to date\n")
+
+
+def test_persona_files_match_the_persona_schema():
+    for path in FIXTURE_PERSONAS.glob("*.yaml"):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema("persona.schema.json"))
+
+
+def test_the_schema_rejects_what_the_model_rejects():
+    data = yaml.safe_load(next(FIXTURE_PERSONAS.glob("*.yaml")).read_text())
+    data["mood"] = "grumpy"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema("persona.schema.json"))
+
+
+def test_shipped_data_files_match_their_schemas():
+    jsonschema.validate(yaml.safe_load(EFFECTS_FILE.read_text()), schema("effects.schema.json"))
+    for path in PATTERNS_DIR.glob("*.yaml"):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema("move-patterns.schema.json"))
