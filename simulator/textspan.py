@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 
-# A sentence ends at . ! ? (or a run of them, or an ellipsis) followed by whitespace,
-# or at a line break. Abbreviations are rare in chat turns and a wrong split only
-# shortens a quote, it never changes what is detected across the whole turn.
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+")
+# A sentence ends at . ! ? (or a run of them, or an ellipsis), plus up to two closing
+# quotes or brackets that stay with it, followed by whitespace; or at a line break.
+# Abbreviations are rare in chat turns and a wrong split only shortens a quote.
+_END = "[.!?…]"
+_CLOSE = "[\"'\u201d\u2019)\\]]"
+_BOUNDARY = re.compile(
+    rf"(?:(?<={_END})|(?<={_END}{_CLOSE})|(?<={_END}{_CLOSE}{_CLOSE}))\s+|\n+"
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

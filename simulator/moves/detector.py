@@ -150,21 +150,32 @@ class RuleDetector:
         """Return every move found in ``text``; at most one detection per move per sentence."""
         found: list[Detection] = []
         folded = _fold(text)
-        vetoed = {r.move for r in self._rules if any(p.search(folded) for p in r.unless_turn)}
+        rules = [r for r in self._rules if not any(p.search(folded) for p in r.unless_turn)]
+        # Long pasted turns repeat sentences; each distinct one is matched only once.
+        seen: dict[str, list[tuple[Move, int, int]]] = {}
         for s, e in sentence_spans(text):
             sentence = folded[s:e]
-            for rule in self._rules:
-                if rule.move in vetoed or any(p.search(sentence) for p in rule.unless):
-                    continue
-                for pat in rule.patterns:
-                    m = pat.search(sentence)
-                    if m and m.end() > m.start():
-                        start, end = s + m.start(), s + m.end()
-                        found.append(Detection(rule.move, start, end, text[start:end],
-                                               text[s:e], s))
-                        break
+            hits = seen.get(sentence)
+            if hits is None:
+                hits = seen[sentence] = _sentence_hits(sentence, rules)
+            for move, a, b in hits:
+                found.append(Detection(move, s + a, s + b, text[s + a:s + b], text[s:e], s))
         found.sort(key=lambda d: (d.start, d.move))
         return found
+
+
+def _sentence_hits(sentence: str, rules: list[_Compiled]) -> list[tuple[Move, int, int]]:
+    """(move, start, end) of the first non-empty pattern match of each rule not vetoed."""
+    hits = []
+    for rule in rules:
+        for pat in rule.patterns:
+            m = pat.search(sentence)
+            if m and m.end() > m.start():
+                # Vetoes are only tried once a pattern matched: most rules never get here.
+                if not any(u.search(sentence) for u in rule.unless):
+                    hits.append((rule.move, m.start(), m.end()))
+                break
+    return hits
 
 
 def pattern_files(language: str = "en") -> list[Path]:
