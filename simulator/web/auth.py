@@ -1,0 +1,72 @@
+"""Who is asking: login against the users file, and the viewer's role on every request.
+
+Gradio's login page calls :func:`login_checker`; afterwards ``gr.Request.username`` names
+the user on every event, and the role is looked up in the users file each time (so a
+changed role applies at once). Without a users file everyone is the local user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ..users import Role, UserStore
+from .context import WebContext
+
+LOCAL_USER = "local"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind one request."""
+
+    name: str
+    role: Role
+    local: bool = False
+
+    @property
+    def can_design(self) -> bool:
+        return self.role.can_design
+
+
+class AccessDenied(gr.Error):
+    """Shown to the user; the request does nothing."""
+
+
+def login_checker(users: UserStore) -> Callable[[str, str], bool]:
+    """The callable gradio's login page uses: True when name and password match."""
+    def check(name: str, password: str) -> bool:
+        return users.authenticate(name.strip(), password) is not None
+    return check
+
+
+def viewer(ctx: WebContext, request: gr.Request | None) -> Viewer:
+    """The viewer of a request; raises :class:`AccessDenied` if they are not a known user."""
+    if ctx.local_mode:
+        return Viewer(LOCAL_USER, Role.ADMIN, local=True)
+    name = getattr(request, "username", None) if request is not None else None
+    role = ctx.users.role_of(name) if name else None
+    if role is None:
+        raise AccessDenied("You are not logged in (or your account was removed). "
+                           "Reload the page to log in.")
+    return Viewer(name, role)
+
+
+def require_designer(ctx: WebContext, request: gr.Request | None) -> Viewer:
+    """The viewer, if they may use trainer pages; else :class:`AccessDenied`."""
+    who = viewer(ctx, request)
+    if not who.can_design:
+        raise AccessDenied("The persona designer is for trainers and admins.")
+    return who
+
+
+def banner(ctx: WebContext, who: Viewer) -> str:
+    """The line at the top of the page saying who is logged in (or that the app is local)."""
+    if who.local:
+        return ("**Local single-user mode** — no users file, so there is no login and all "
+                "sessions belong to `local`. Add users with `frontline users add NAME "
+                "--role trainee` to turn on logins.")
+    return (f"Logged in as **{who.name}** ({who.role.value}) · "
+            "[Log out](/logout)")

@@ -1,0 +1,68 @@
+"""Assembling the app: the tabs, the page-load handler, and launch settings that keep the
+server private (no analytics, no browser-side run history, no share link, no SSR)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from .auth import banner, login_checker, viewer
+from .context import WebContext
+from .designer import DesignerView
+from .history import HistoryView
+from .practice import PracticeView
+from .theme import CSS, theme
+
+# Trainees must not wait behind each other: events of different users run side by side.
+CONCURRENCY = 64
+
+
+def build_app(ctx: WebContext | None = None) -> gr.Blocks:
+    """The Blocks app over ``ctx`` (by default from the FRONTLINE_* environment)."""
+    ctx = ctx or WebContext.from_environment()
+    with gr.Blocks(title="Frontline — complaint-handling practice",
+                   analytics_enabled=False) as demo:
+        demo.frontline = ctx  # launch() reads the users file from here
+        gr.Markdown("## Frontline — practise handling complaints")
+        who_line = gr.Markdown(elem_id="fl-banner")
+        with gr.Tabs(elem_id="fl-tabs"):
+            with gr.Tab("Practice", id="practice", elem_id="fl-tab-practice"):
+                practice = PracticeView(ctx)
+                practice.build()
+            with gr.Tab("History & progress", id="history", elem_id="fl-tab-history") as h_tab:
+                history = HistoryView(ctx)
+                history.build()
+            with gr.Tab("Persona designer", id="designer", elem_id="fl-tab-designer",
+                        visible=False) as d_tab:
+                designer = DesignerView(ctx)
+                designer.build()
+        practice.wire()
+        history.wire(h_tab)
+        designer.wire()
+
+        def on_load(hints: bool, request: gr.Request) -> dict:
+            who = viewer(ctx, request)
+            # Trainer pages exist only for trainers; their handlers check the role too.
+            return {who_line: banner(ctx, who), d_tab: gr.Tab(visible=who.can_design),
+                    **practice.on_load(hints, request)}
+
+        demo.load(on_load, [practice.hints], [who_line, d_tab, *practice.outputs()],
+                  api_name=False)
+    return demo
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None,
+           block: bool = True) -> None:
+    """Serve the app: logins when a users file exists, local single-user mode otherwise."""
+    ctx: WebContext = demo.frontline
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    auth = login_checker(ctx.users) if ctx.users is not None else None
+    demo.launch(server_name=host, server_port=port, auth=auth,
+                auth_message="Frontline: log in with the name and password your trainer "
+                "gave you.", theme=theme(), css=CSS, footer_links=[],
+                run_history=False, share=False, ssr_mode=False, mcp_server=False,
+                enable_monitoring=False, pwa=False, show_error=True, quiet=False,
+                inbrowser=False, max_file_size="2mb", prevent_thread_lock=not block,
+                allowed_paths=[], favicon_path=None,
+                blocked_paths=[str(Path(ctx.store.path).resolve().parent)])

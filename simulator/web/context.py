@@ -1,0 +1,65 @@
+"""What every request of the web app shares: the session store, folders, users and renderer.
+
+One :class:`WebContext` is made per app. It holds no per-user state: the store is the
+shared truth, and what a browser tab is doing lives in that tab's ``gr.State``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import config
+from ..persona.loader import PersonaLibrary
+from ..render.base import Renderer
+from ..render.offline import OfflineRenderer
+from ..sessions import SessionStore
+from ..users import UserStore, users_path
+
+
+def default_renderer() -> Renderer:
+    """The configured renderer; the offline engine when nothing is configured."""
+    try:
+        from ..llm import renderer_from_config  # type: ignore[attr-defined]
+    except ImportError:
+        return OfflineRenderer()
+    return renderer_from_config()
+
+
+@dataclass
+class WebContext:
+    """Shared, thread-safe services of one running app."""
+
+    store: SessionStore
+    personas_dir: Path
+    users: UserStore | None
+    renderer: Renderer
+    _library: PersonaLibrary | None = field(default=None, repr=False)
+    _library_stamp: tuple | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_environment(cls, users_file: Path | None = None,
+                         db: Path | None = None) -> WebContext:
+        """Folders and files from the FRONTLINE_* environment variables (see config)."""
+        path = users_file or users_path()
+        users = UserStore(path) if path.is_file() else None
+        return cls(store=SessionStore(db or config.database_path()),
+                   personas_dir=config.personas_dir(), users=users,
+                   renderer=default_renderer())
+
+    @property
+    def local_mode(self) -> bool:
+        """No users file: one local user who may do everything."""
+        return self.users is None
+
+    def library(self) -> PersonaLibrary:
+        """The persona folder, re-read when a file in it changes (designer saves, uploads)."""
+        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                             for p in self.personas_dir.glob("*.yaml")))
+        with self._lock:
+            if self._library is None or stamp != self._library_stamp:
+                self._library = PersonaLibrary(self.personas_dir)
+                self._library_stamp = stamp
+            return self._library

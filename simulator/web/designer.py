@@ -1,0 +1,331 @@
+"""The persona designer (trainers and admins): browse, start from an archetype template, edit
+as YAML or in a form with errors shown by field while typing, try the customer at once in
+a test chat, save into the personas folder, upload and download persona files.
+
+Every handler checks the role on the server: hiding the tab is only a convenience.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import yaml
+
+from ..errors import FileProblems, FrontlineError, Problem
+from ..persona.loader import parse_persona
+from ..persona.model import Archetype, Persona, Temperament
+from ..sessions import Conversation, SessionStore
+from ..yamlfile import MAX_FILE_BYTES, dump_yaml
+from .auth import require_designer
+from .context import WebContext
+from .mood import meter_html
+from .practice import chat_messages
+
+EDITOR_NAME = "editor"
+
+# Form field → path in the persona file. The form edits the common fields; the YAML editor
+# edits everything.
+FORM_FIELDS: list[tuple[str, tuple[str, ...]]] = [
+    ("id", ("id",)), ("summary", ("summary",)), ("archetype", ("archetype",)),
+    ("temperament", ("temperament",)), ("difficulty", ("difficulty",)),
+    ("name", ("identity", "name")), ("company", ("identity", "company")),
+    ("title", ("case", "title")), ("anger", ("start", "anger")), ("trust", ("start", "trust")),
+    ("patience", ("start", "patience")), ("max_turns", ("max_turns",)),
+]
+
+
+def problems_html(problems: list[Problem], ok: str = "") -> str:
+    """Problems as a list naming line and field; or a green line when there are none."""
+    if not problems:
+        return (f'<div id="fl-problems" data-count="0"><span class="fl-ok">✓ {escape(ok)}'
+                '</span></div>')
+    items = "".join(
+        f'<li data-field="{escape(p.field)}">'
+        f'{"line " + str(p.line) + " · " if p.line else ""}<b>{escape(p.field or "file")}</b>: '
+        f'{escape(p.message)}</li>' for p in problems)
+    return (f'<div id="fl-problems" data-count="{len(problems)}"><b>{len(problems)} '
+            f'problem{"s" if len(problems) != 1 else ""}</b><ul>{items}</ul></div>')
+
+
+def validate_text(text: str) -> tuple[Persona | None, list[Problem]]:
+    """The persona, or the problems that stop it, for YAML held in the editor."""
+    try:
+        return parse_persona(text or "", EDITOR_NAME), []
+    except FileProblems as exc:
+        return None, exc.problems
+
+
+def template_for(archetype: str, personas: list[Persona]) -> str:
+    """A new persona's YAML: a shipped persona of that archetype, renamed, as a start."""
+    same = [p for p in personas if p.archetype.value == archetype]
+    if not (same or personas):
+        raise FrontlineError("there is no persona in the personas folder to start from")
+    base = (same or personas)[0]
+    data = base.model_dump(mode="json", exclude_defaults=False)
+    data["id"] = f"new-{archetype.replace('_', '-')}"
+    data["archetype"] = archetype
+    data["summary"] = f"(Describe this {archetype.replace('_', ' ')} customer in one line.)"
+    data["identity"]["name"] = "New Customer"
+    header = (f"# A new {archetype.replace('_', ' ')} persona, started from {base.id}.\n"
+              "# Change the identity, the case and the phrases; errors show below as you type.\n")
+    return header + dump_yaml(data)
+
+
+def form_values(text: str) -> list[Any]:
+    """The form fields' values read from YAML text (blank where absent or unreadable)."""
+    try:
+        data = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        data = None
+    values = []
+    for _, path in FORM_FIELDS:
+        node: Any = data
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        values.append(node)
+    return values
+
+
+def apply_form(text: str, values: list[Any]) -> str:
+    """The YAML with the form's values written in (other fields are kept as they are)."""
+    try:
+        data = yaml.safe_load(text or "") or {}
+    except yaml.YAMLError as exc:
+        raise gr.Error("Fix the YAML first: the form cannot be applied to text that does "
+                       f"not parse ({str(exc).splitlines()[0]}).") from None
+    if not isinstance(data, dict):
+        data = {}
+    for (_, path), value in zip(FORM_FIELDS, values, strict=True):
+        if value is None or value == "":
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        node = data
+        for key in path[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[path[-1]] = value
+    return dump_yaml(data)
+
+
+def write_persona(folder: Path, persona: Persona, text: str, known: dict[str, Path]) -> Path:
+    """Save into the personas folder as ``<id>.yaml``, atomically, never over another id."""
+    target = folder / f"{persona.id}.yaml"
+    other = known.get(persona.id)
+    if other is not None and other.resolve() != target.resolve():
+        raise FrontlineError(f"persona id {persona.id!r} is already used by {other.name}")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".persona-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text if text.endswith("\n") else text + "\n")
+    os.replace(tmp, target)
+    return target
+
+
+@dataclass
+class DesignerView:
+    ctx: WebContext
+
+    def __post_init__(self) -> None:
+        # Test chats are practice with a draft persona: kept apart from real sessions.
+        self.scratch = SessionStore(":memory:")
+
+    def build(self) -> None:
+        gr.Markdown("### Persona designer\nBrowse the personas, or start a new one from an "
+                    "archetype. Problems are listed by field as you type; save when there "
+                    "are none.")
+        with gr.Row():
+            self.browse = gr.Dropdown(label="Open a persona", choices=self.ctx.library().ids(),
+                                      allow_custom_value=True, scale=3,
+                                      elem_id="fl-design-browse")
+            self.archetype = gr.Dropdown(label="New from archetype template",
+                                         choices=[a.value for a in Archetype],
+                                         value=Archetype.AGGRESSIVE.value, scale=2,
+                                         elem_id="fl-design-archetype")
+            self.new = gr.Button("New persona", scale=1, elem_id="fl-design-new")
+        with gr.Row():
+            with gr.Column(scale=3):
+                with gr.Tabs():
+                    with gr.Tab("YAML", elem_id="fl-design-yaml-tab"):
+                        self.editor = gr.Code(language="yaml", lines=24, max_lines=40,
+                                              label="Persona file", interactive=True,
+                                              elem_id="fl-yaml")
+                    with gr.Tab("Form", elem_id="fl-design-form-tab"):
+                        self.form = self._build_form()
+                self.problems = gr.HTML(problems_html([], "nothing loaded yet"))
+                with gr.Row():
+                    self.save = gr.Button("Save to personas folder", variant="primary",
+                                          elem_id="fl-design-save")
+                    self.upload = gr.UploadButton("Upload a persona file",
+                                                  file_types=[".yaml", ".yml"],
+                                                  elem_id="fl-design-upload")
+                    self.download = gr.DownloadButton("Download this file", visible=False,
+                                                      elem_id="fl-design-download")
+                self.status = gr.Markdown(elem_id="fl-design-status")
+            with gr.Column(scale=2):
+                gr.Markdown("#### Test chat\nTalk to the draft as it is in the editor. "
+                            "Test chats are not saved.")
+                self.try_chat = gr.Chatbot(label="Test chat", height=320, feedback_options=None,
+                                           elem_id="fl-design-chat")
+                self.try_meter = gr.HTML()
+                self.try_text = gr.Textbox(label="Say", lines=1, elem_id="fl-design-say")
+                with gr.Row():
+                    self.try_start = gr.Button("Try it", elem_id="fl-design-try")
+                    self.try_send = gr.Button("Send", elem_id="fl-design-send")
+                self.try_state = gr.State(None)
+
+    def _build_form(self) -> list:
+        fields = []
+        with gr.Row():
+            fields.append(gr.Textbox(label="id", elem_id="fl-form-id"))
+            fields.append(gr.Textbox(label="summary (one line)", scale=3,
+                                     elem_id="fl-form-summary"))
+        with gr.Row():
+            fields.append(gr.Dropdown(label="archetype", choices=[a.value for a in Archetype]))
+            fields.append(gr.Dropdown(label="temperament",
+                                      choices=[t.value for t in Temperament]))
+            fields.append(gr.Slider(1, 5, step=1, label="difficulty"))
+        with gr.Row():
+            fields.append(gr.Textbox(label="name", elem_id="fl-form-name"))
+            fields.append(gr.Textbox(label="company"))
+        fields.append(gr.Textbox(label="case title", elem_id="fl-form-title"))
+        with gr.Row():
+            fields += [gr.Slider(0, 100, step=1, label=f"starting {k}") for k in
+                       ("anger", "trust", "patience")]
+            fields.append(gr.Slider(2, 60, step=1, label="max turns"))
+        return fields
+
+    def wire(self) -> None:
+        check = [self.problems, self.download]
+        self.browse.change(self.open, [self.browse], [self.editor, *check, *self.form],
+                           api_name="designer_open")
+        self.new.click(self.new_from_template, [self.archetype],
+                       [self.editor, *check, *self.form], api_name="designer_new")
+        self.editor.input(self.check, [self.editor], [*check, *self.form],
+                          api_name="designer_check", trigger_mode="always_last")
+        for field in self.form:
+            field.input(self.from_form, [self.editor, *self.form], [self.editor, *check],
+                        api_name=False, trigger_mode="always_last")
+        self.save.click(self.save_text, [self.editor], [self.status, *check, self.browse],
+                        api_name="designer_save")
+        self.upload.upload(self.load_upload, [self.upload], [self.editor, *check, *self.form],
+                           api_name=False)
+        self.try_start.click(self.try_it, [self.editor],
+                             [self.try_state, self.try_chat, self.try_meter], api_name=False)
+        send = dict(inputs=[self.try_text, self.try_state],
+                    outputs=[self.try_state, self.try_chat, self.try_meter, self.try_text],
+                    api_name=False)
+        self.try_send.click(self.try_reply, **send)
+        self.try_text.submit(self.try_reply, **send)
+
+    # -- handlers ---------------------------------------------------------------------
+    def choices(self, request: gr.Request) -> dict:
+        require_designer(self.ctx, request)
+        return {self.browse: gr.Dropdown(choices=self.ctx.library().ids())}
+
+    def _checked(self, text: str) -> tuple[Persona | None, list]:
+        persona, problems = validate_text(text)
+        html = problems_html(problems, f"valid persona {persona.id}" if persona else "")
+        download = gr.DownloadButton(visible=False)
+        if persona is not None:
+            folder = Path(tempfile.gettempdir()) / "frontline-designer"
+            folder.mkdir(exist_ok=True)
+            # Named by content: the same draft reuses its file instead of piling up copies.
+            digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+            (folder / digest).mkdir(exist_ok=True)
+            path = folder / digest / f"{persona.id}.yaml"
+            path.write_text(text, encoding="utf-8")
+            download = gr.DownloadButton(value=str(path), visible=True)
+        return persona, [html, download]
+
+    def check(self, text: str, request: gr.Request) -> list:
+        """Validate the editor text; problems are listed by line and field."""
+        require_designer(self.ctx, request)
+        _, shown = self._checked(text)
+        return [*shown, *form_values(text)]
+
+    def open(self, persona_id: str | None, request: gr.Request) -> list:
+        require_designer(self.ctx, request)
+        lib = self.ctx.library()
+        if not persona_id or persona_id not in lib.paths:
+            return [gr.Code(), *self._checked("")[1], *[gr.update()] * len(self.form)]
+        text = lib.paths[persona_id].read_text(encoding="utf-8")
+        return [text, *self._checked(text)[1], *form_values(text)]
+
+    def new_from_template(self, archetype: str, request: gr.Request) -> list:
+        require_designer(self.ctx, request)
+        lib = self.ctx.library()
+        try:
+            text = template_for(archetype, [lib.get(i) for i in lib.ids()])
+        except FrontlineError as exc:
+            raise gr.Error(str(exc)) from None
+        return [text, *self._checked(text)[1], *form_values(text)]
+
+    def from_form(self, text: str, *values: Any, request: gr.Request) -> list:
+        require_designer(self.ctx, request)
+        new_text = apply_form(text, list(values))
+        return [new_text, *self._checked(new_text)[1]]
+
+    def save_text(self, text: str, request: gr.Request) -> list:
+        """Save a valid persona as ``<id>.yaml`` in the personas folder."""
+        who = require_designer(self.ctx, request)
+        persona, shown = self._checked(text)
+        if persona is None:
+            return ["**Not saved**: fix the problems listed below first.", *shown, gr.update()]
+        lib = self.ctx.library()
+        try:
+            path = write_persona(self.ctx.personas_dir, persona, text, lib.paths)
+        except (FrontlineError, OSError) as exc:
+            return [f"**Not saved**: {escape(str(exc))}", *shown, gr.update()]
+        ids = self.ctx.library().ids()
+        return [f"Saved **{persona.id}** to `{path.name}` (by {who.name}). It is now on the "
+                "practice page.", *shown, gr.Dropdown(choices=ids, value=persona.id)]
+
+    def load_upload(self, file: str | None, request: gr.Request) -> list:
+        require_designer(self.ctx, request)
+        if not file:
+            return [gr.update(), *self._checked("")[1], *[gr.update()] * len(self.form)]
+        path = Path(file)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise gr.Error(f"That file is larger than {MAX_FILE_BYTES} bytes.")
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise gr.Error("That file is not UTF-8 text.") from None
+        return [text, *self._checked(text)[1], *form_values(text)]
+
+    # -- the test chat ----------------------------------------------------------------
+    def try_it(self, text: str, request: gr.Request) -> tuple:
+        who = require_designer(self.ctx, request)
+        persona, problems = validate_text(text)
+        if persona is None:
+            raise gr.Error(f"The draft has {len(problems)} problem(s); fix them to try it.")
+        conv = Conversation.start(persona, store=self.scratch, renderer=self.ctx.renderer,
+                                  user=f"designer:{who.name}")
+        "".join(conv.opening())
+        return conv, chat_messages(conv.turns), _meter(conv)
+
+    def try_reply(self, text: str, conv: Conversation | None, request: gr.Request) -> tuple:
+        require_designer(self.ctx, request)
+        if conv is None:
+            raise gr.Error("Press 'Try it' first.")
+        try:
+            "".join(conv.reply(text))
+        except FrontlineError as exc:
+            raise gr.Error(str(exc)) from None
+        return conv, chat_messages(conv.turns), _meter(conv), ""
+
+
+def _meter(conv: Conversation) -> str:
+    s = conv.state
+    note = "" if not conv.finished else f"<p>The customer's outcome: <b>{conv.outcome.value}</b>"
+    return meter_html(s.anger, s.trust, s.patience) + note
+

@@ -1,0 +1,85 @@
+"""The web app's use of the grader: rubric choices, the next-stage hint, and scorecards
+graded once per session and kept in the store."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..errors import FrontlineError, NotFound
+from ..grading.grader import grade
+from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
+from ..sessions import Conversation, SessionStore
+from ..transcript import Transcript
+
+
+@lru_cache(maxsize=1)
+def _library_for(_stamp: tuple) -> RubricLibrary:
+    return RubricLibrary()
+
+
+def rubrics() -> RubricLibrary:
+    """The rubric folder, re-read when a file in it changes."""
+    from .. import config
+    folder = config.rubrics_dir()
+    stamp = (str(folder), *sorted((p.name, p.stat().st_mtime_ns)
+                                  for p in folder.glob("*.yaml")))
+    return _library_for(stamp)
+
+
+def rubric_choices() -> list[tuple[str, str]]:
+    """(label, id) of every rubric, the default one first."""
+    lib = rubrics()
+    ids = sorted(lib.ids(), key=lambda i: (i != DEFAULT_RUBRIC, i))
+    return [(f"{lib.get(i).title} ({i})", i) for i in ids]
+
+
+def check_rubric(rubric_id: str | None) -> str:
+    """The rubric id to record on a session; :class:`NotFound` if there is no such rubric."""
+    return rubrics().get(rubric_id or None).id
+
+
+def next_stage(conv: Conversation) -> str | None:
+    """The stage the rubric expects next, with its first unmet criterion, for the hint.
+
+    The session so far is graded as a partial conversation; the first stage that is not
+    reached yet or has a missed criterion is what the trainee should work on.
+    """
+    if not conv.turns:
+        return None
+    try:
+        rubric = rubrics().get(conv.info.rubric)
+        card = grade(conv.transcript(), rubric, partial=True)
+    except FrontlineError:
+        return None
+    missed = {}
+    for c in card.criteria:
+        if c.verdict == "missed":
+            missed.setdefault(c.stage, c.title)
+    for stage in card.stages:
+        if stage.id in missed:
+            return f"**{stage.title}** — {missed[stage.id]}"
+        if stage.score is None:
+            return f"**{stage.title}**"
+    return None
+
+
+def scorecard_for(store: SessionStore, session_id: str, user: str,
+                  transcript: Transcript | None = None) -> dict:
+    """The session's scorecard (as JSON data): the saved one, else graded now and saved.
+
+    A session the trainee ended is graded as a whole conversation: it is over.
+    """
+    saved = store.load_scorecard(session_id, user)
+    info = store.get(session_id, user)
+    if saved is not None and info.status != "active":
+        return saved
+    transcript = transcript or store.transcript(session_id, user)
+    try:
+        rubric = rubrics().get(info.rubric)
+    except NotFound as exc:
+        raise FrontlineError(f"cannot grade session {session_id}: {exc}") from None
+    card = grade(transcript, rubric, partial=info.status == "active")
+    data = card.model_dump(mode="json")
+    if info.status != "active":
+        store.save_scorecard(session_id, user, data)
+    return data

@@ -1,0 +1,268 @@
+"""The practice page: choose a customer, talk to them, end, and read the scorecard.
+
+What a tab is doing lives in its own ``gr.State`` (a :class:`Conversation`); everything a
+turn changes is saved in the store first, so a reload resumes the session from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import escape
+
+import gradio as gr
+
+from ..errors import FrontlineError
+from ..persona.model import Persona
+from ..render.base import Turn
+from ..sessions import Conversation
+from . import grading
+from .auth import viewer
+from .context import WebContext
+from .mood import meter_html
+from .scorecard_view import ScorecardView
+
+MODES = [("Training — mood meter and hints", "training"), ("Exam — no help", "exam")]
+NO_HINT = ""
+
+
+def persona_label(p: Persona) -> str:
+    """One radio 'card': who, what kind, how hard, and the case in one line."""
+    return (f"{p.identity.name} · {p.archetype.value.replace('_', ' ')} · "
+            f"{p.temperament.value} · {'★' * p.difficulty}{'☆' * (5 - p.difficulty)} — "
+            f"{p.case.title}")
+
+
+def persona_card(p: Persona | None) -> str:
+    """The selected persona as a card: summary and case, never the hidden facts."""
+    if p is None:
+        return '<div class="fl-card fl-empty">Choose a customer to see their case.</div>'
+    tags = "".join(f'<span class="fl-tag">{escape(t)}</span>' for t in (
+        p.archetype.value.replace("_", " "), p.temperament.value, f"{p.case.type.value} complaint",
+        f"difficulty {p.difficulty}/5", p.identity.channel))
+    return (f'<div class="fl-card" data-persona="{escape(p.id)}"><div class="fl-card-name">'
+            f'{escape(p.identity.name)} <small>vs {escape(p.identity.company)}</small></div>'
+            f'<div class="fl-tags">{tags}</div><div class="fl-card-case">'
+            f'<b>{escape(p.case.title)}</b></div><div class="fl-card-summary">'
+            f'{escape(p.summary)}</div></div>')
+
+
+def chat_messages(turns: list[Turn]) -> list[dict]:
+    """The conversation in the chatbot's messages format (the trainee is the 'user')."""
+    return [{"role": "assistant" if t.role == "customer" else "user", "content": t.text}
+            for t in turns]
+
+
+def _mood(conv: Conversation) -> str:
+    steps = conv.steps
+    prev = steps[-2].state if len(steps) > 1 else None
+    s = conv.state
+    return meter_html(s.anger, s.trust, s.patience,
+                      (prev.anger, prev.trust, prev.patience) if prev else None)
+
+
+@dataclass
+class PracticeView:
+    """The practice page's components and its event handlers."""
+
+    ctx: WebContext
+
+    def build(self) -> None:
+        """Create the components inside the current Blocks context."""
+        self.live = gr.State(None)
+        with gr.Column(visible=True, elem_id="fl-setup") as self.setup:
+            gr.Markdown("### Choose a customer\nEach card is a complaint to handle: who the "
+                        "customer is, their temperament, how hard they are, and the case.")
+            cards, rubrics = self._choice_lists()
+            self.persona = gr.Radio(label="Customer", choices=cards, elem_id="fl-persona-cards",
+                                    elem_classes=["fl-cards"])
+            self.card = gr.HTML(persona_card(None))
+            with gr.Row():
+                self.rubric = gr.Dropdown(label="Rubric", choices=rubrics, elem_id="fl-rubric",
+                                          value=rubrics[0][1] if rubrics else None)
+                self.mode = gr.Radio(label="Mode", choices=MODES, value="training",
+                                     elem_id="fl-mode")
+                self.hints = gr.Checkbox(label="Show a hint of the stage the rubric expects "
+                                         "next (training only)", value=True, elem_id="fl-hints")
+            self.start = gr.Button("Start the conversation", variant="primary",
+                                   elem_id="fl-start")
+        with gr.Column(visible=False, elem_id="fl-session") as self.session:
+            self.title = gr.Markdown(elem_id="fl-session-title")
+            with gr.Row():
+                with gr.Column(scale=3):
+                    self.chat = gr.Chatbot(label="Conversation", height=430, elem_id="fl-chat",
+                                           buttons=["copy"], feedback_options=None,
+                                           placeholder="The customer is about to speak…")
+                with gr.Column(scale=1, min_width=220):
+                    self.meter = gr.HTML(elem_id="fl-meter")
+                    self.hint = gr.Markdown(NO_HINT, elem_id="fl-hint")
+            with gr.Row():
+                self.text = gr.Textbox(label="Your reply", lines=2, scale=4, elem_id="fl-reply",
+                                       placeholder="Type what you would say; Enter sends.")
+                with gr.Column(scale=1, min_width=140):
+                    self.send = gr.Button("Send", variant="primary", elem_id="fl-send")
+                    self.end = gr.Button("End session", variant="stop", elem_id="fl-end")
+        with gr.Column(visible=False, elem_id="fl-result") as self.result:
+            self.scorecard = ScorecardView(self.ctx)
+            self.scorecard.build()
+            self.again = gr.Button("Practise again", variant="primary", elem_id="fl-again")
+
+    # -- wiring -----------------------------------------------------------------------
+    def outputs(self) -> list:
+        return [self.live, self.setup, self.session, self.result, self.persona, self.rubric,
+                self.title, self.chat,
+                self.meter, self.hint, self.text, *self.scorecard.outputs()]
+
+    def wire(self) -> None:
+        """Attach the event handlers (call inside the Blocks context, after build)."""
+        out = self.outputs()
+        self.persona.change(self.show_card, [self.persona], [self.card], api_name=False)
+        self.start.click(self.start_session, [self.persona, self.rubric, self.mode, self.hints],
+                         out, api_name="start")
+        send_args = dict(inputs=[self.text, self.live, self.hints], outputs=out)
+        self.send.click(self.send_turn, api_name="send", **send_args)
+        self.text.submit(self.send_turn, api_name=False, **send_args)
+        self.end.click(self.end_session, [self.live], out, api_name="end")
+        self.again.click(self.practise_again, [], out, api_name=False)
+
+    def _choice_lists(self) -> tuple[list, list]:
+        lib = self.ctx.library()
+        return [(persona_label(lib.get(i)), i) for i in lib.ids()], grading.rubric_choices()
+
+    def choices(self) -> dict:
+        """Fresh persona cards and rubrics (the persona folder may have changed)."""
+        cards, rubrics = self._choice_lists()
+        return {self.persona: gr.Radio(choices=cards),
+                self.rubric: gr.Dropdown(choices=rubrics,
+                                         value=rubrics[0][1] if rubrics else None)}
+
+    def show_card(self, persona_id: str | None) -> str:
+        if not persona_id:
+            return persona_card(None)
+        try:
+            return persona_card(self.ctx.library().get(persona_id))
+        except FrontlineError:
+            return persona_card(None)
+
+    # -- the views --------------------------------------------------------------------
+    def _setup_view(self) -> dict:
+        return {self.live: None, self.setup: gr.Column(visible=True),
+                self.session: gr.Column(visible=False), self.result: gr.Column(visible=False),
+                **self.choices()}
+
+    def _session_view(self, conv: Conversation, hints: bool) -> dict:
+        p = conv.persona
+        training = conv.info.mode == "training"
+        title = (f"### {escape(p.identity.name)} — {escape(p.case.title)}\n"
+                 f"{conv.info.mode.capitalize()} mode · rubric `{conv.info.rubric}` · "
+                 f"session `{conv.session_id}`")
+        return {self.live: conv, self.setup: gr.Column(visible=False),
+                self.session: gr.Column(visible=True), self.result: gr.Column(visible=False),
+                self.title: title, self.chat: chat_messages(conv.turns),
+                self.meter: gr.HTML(_mood(conv) if training else "", visible=training),
+                self.hint: gr.Markdown(self._hint(conv) if training and hints else NO_HINT,
+                                       visible=training and hints)}
+
+    def _hint(self, conv: Conversation) -> str:
+        stage = grading.next_stage(conv)
+        return f"**Hint** — the rubric expects next: {stage}" if stage else NO_HINT
+
+    def _result_view(self, conv: Conversation, user: str) -> dict:
+        return {self.live: None, self.setup: gr.Column(visible=False),
+                self.session: gr.Column(visible=False), self.result: gr.Column(visible=True),
+                **self.scorecard.show(conv.session_id, user)}
+
+    # -- handlers ---------------------------------------------------------------------
+    def start_session(self, persona_id: str | None, rubric: str | None, mode: str,
+                      hints: bool, request: gr.Request) -> Iterator[dict]:
+        """Start a session and stream the customer's opening complaint."""
+        who = viewer(self.ctx, request)
+        if not persona_id:
+            raise gr.Error("Choose a customer first.")
+        try:
+            persona = self.ctx.library().get(persona_id)
+            rubric_id = grading.check_rubric(rubric)
+            conv = Conversation.start(persona, store=self.ctx.store, renderer=self.ctx.renderer,
+                                      user=who.name, rubric=rubric_id, mode=mode or "training")
+        except FrontlineError as exc:
+            raise gr.Error(str(exc)) from None
+        view = self._session_view(conv, hints)
+        view[self.chat] = [{"role": "assistant", "content": ""}]
+        yield view
+        yield from self._stream(conv, conv.opening(), [], hints, who.name)
+
+    def send_turn(self, text: str, conv: Conversation | None, hints: bool,
+                  request: gr.Request) -> Iterator[dict]:
+        """Send the trainee's reply and stream the customer's answer."""
+        who = viewer(self.ctx, request)
+        conv = conv or self._resume(who.name)
+        if conv is None:
+            raise gr.Error("There is no session in progress; start one first.")
+        if not (text or "").strip():
+            raise gr.Error("Type a reply first.")
+        try:
+            stream = conv.reply(text)
+        except FrontlineError as exc:
+            raise gr.Error(str(exc)) from None
+        history = chat_messages(conv.turns)
+        yield {self.text: "", self.chat: history + [{"role": "assistant", "content": ""}]}
+        yield from self._stream(conv, stream, history, hints, who.name)
+
+    def _stream(self, conv: Conversation, stream: Iterator[str], history: list[dict],
+                hints: bool, user: str) -> Iterator[dict]:
+        words = ""
+        try:
+            for chunk in stream:
+                words += chunk
+                yield {self.chat: history + [{"role": "assistant", "content": words}]}
+        except FrontlineError as exc:
+            raise gr.Error(f"The customer could not answer: {exc}. Send your reply again "
+                           "or reload the page.") from None
+        if conv.finished:
+            # The customer resolved, escalated or left: the session ends by itself.
+            yield self._result_view(conv, user)
+            return
+        yield self._session_view(conv, hints)
+
+    def end_session(self, conv: Conversation | None, request: gr.Request) -> dict:
+        """The trainee ends the session: grade it and show the scorecard."""
+        who = viewer(self.ctx, request)
+        conv = conv or self._resume(who.name)
+        if conv is None:
+            raise gr.Error("There is no session in progress.")
+        if conv.owes_reply:
+            # The customer's reply was cut off (reload mid-stream): finish it for the record.
+            for _ in conv.pending_reply():
+                pass
+        conv.end()
+        return self._result_view(conv, who.name)
+
+    def practise_again(self) -> dict:
+        return self._setup_view()
+
+    # -- resuming after a reload ------------------------------------------------------
+    def _resume(self, user: str) -> Conversation | None:
+        """The user's newest active session, rebuilt from the store; None if there is none."""
+        active = [s for s in self.ctx.store.list_sessions(user) if s.status == "active"]
+        if not active:
+            return None
+        info = active[0]
+        try:
+            conv = Conversation.resume(self.ctx.store, info.id, self.ctx.library(), user=user,
+                                       renderer=self.ctx.renderer)
+        except FrontlineError:
+            # The persona was changed or removed since: that session cannot go on.
+            self.ctx.store.set_status(info.id, "ended")
+            return None
+        if conv.owes_reply:
+            for _ in conv.pending_reply():
+                pass
+        return conv
+
+    def on_load(self, hints: bool, request: gr.Request) -> dict:
+        """Page (re)load: resume the session in progress, else show the choice of customer."""
+        who = viewer(self.ctx, request)
+        conv = self._resume(who.name)
+        if conv is None:
+            return self._setup_view()
+        return {**self._session_view(conv, hints), **self.choices()}

@@ -1,0 +1,61 @@
+"""A scorecard on the page: the graded session and its two downloads (transcript JSON and
+a self-contained, printable HTML scorecard). Used after practice and in the history."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from ..errors import FrontlineError
+from . import grading
+from .context import WebContext
+from .scorecard_html import scorecard_document, scorecard_fragment
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+@dataclass
+class ScorecardView:
+    ctx: WebContext
+    prefix: str = "fl"
+
+    def build(self) -> None:
+        self.html = gr.HTML(elem_id=f"{self.prefix}-scorecard")
+        with gr.Row():
+            self.transcript_file = gr.DownloadButton("Download transcript (JSON)",
+                                                     visible=False, size="md",
+                                                     elem_id=f"{self.prefix}-dl-transcript")
+            self.scorecard_file = gr.DownloadButton("Download scorecard (HTML)", visible=False,
+                                                    size="md",
+                                                    elem_id=f"{self.prefix}-dl-scorecard")
+
+    def outputs(self) -> list:
+        return [self.html, self.transcript_file, self.scorecard_file]
+
+    def show(self, session_id: str, user: str) -> dict:
+        """Grade the session if it has no scorecard yet, and show it with its downloads."""
+        try:
+            transcript = self.ctx.store.transcript(session_id, user)
+            card = grading.scorecard_for(self.ctx.store, session_id, user, transcript)
+        except FrontlineError as exc:
+            raise gr.Error(str(exc)) from None
+        # One folder per session, rewritten on each view: downloads do not pile up.
+        folder = Path(tempfile.gettempdir()) / "frontline-downloads" / _safe(session_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        tpath = folder / f"transcript-{_safe(session_id)}.json"
+        tpath.write_text(self.ctx.store.export_json(session_id, user), encoding="utf-8")
+        spath = folder / f"scorecard-{_safe(session_id)}.html"
+        spath.write_text(scorecard_document(card, transcript), encoding="utf-8")
+        return {self.html: scorecard_fragment(card, transcript),
+                self.transcript_file: gr.DownloadButton(value=str(tpath), visible=True),
+                self.scorecard_file: gr.DownloadButton(value=str(spath), visible=True)}
+
+    def clear(self) -> dict:
+        return {self.html: "", self.transcript_file: gr.DownloadButton(visible=False),
+                self.scorecard_file: gr.DownloadButton(visible=False)}

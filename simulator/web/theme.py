@@ -1,0 +1,44 @@
+"""The look: a gradio theme with system fonts only (nothing fetched from the internet) and
+the CSS for persona cards, the mood meter and the scorecard."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+SYSTEM_SANS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
+               "sans-serif"]
+SYSTEM_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+
+
+def theme() -> gr.themes.Base:
+    """The app's theme; plain font names, so the browser uses what it has."""
+    return gr.themes.Soft(primary_hue="teal", secondary_hue="amber", neutral_hue="slate",
+                          font=SYSTEM_SANS, font_mono=SYSTEM_MONO)
+
+
+CSS = """
+#fl-persona-cards .wrap { display: grid; gap: 10px;
+  grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); }
+#fl-persona-cards label { align-items: flex-start; padding: 10px 12px; min-height: 64px;
+  border: 1px solid var(--border-color-primary); border-radius: 10px; line-height: 1.35; }
+#fl-persona-cards label.selected { border-color: var(--color-accent); box-shadow: 0 0 0 2px
+  var(--color-accent-soft); }
+.fl-card { border: 1px solid var(--border-color-primary); border-radius: 12px; padding: 12px 16px; }
+.fl-card.fl-empty { color: var(--body-text-color-subdued); }
+.fl-card-name { font-size: 1.1em; font-weight: 600; }
+.fl-card-name small { font-weight: 400; color: var(--body-text-color-subdued); }
+.fl-tags { margin: 6px 0; }
+.fl-tag { display: inline-block; font-size: .8em; padding: 1px 8px; margin: 0 4px 4px 0;
+  border-radius: 999px; background: var(--color-accent-soft); }
+.fl-meter { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px; }
+.fl-meter-title { font-weight: 600; margin-bottom: 6px; }
+.fl-meter-row { display: grid; grid-template-columns: 64px 1fr 30px 34px; align-items: center;
+  gap: 6px; margin: 4px 0; font-size: .9em; }
+.fl-meter-track { height: 10px; background: var(--neutral-200); border-radius: 5px;
+  overflow: hidden; display: block; }
+.fl-meter-fill { display: block; height: 100%; transition: width .4s; }
+.fl-meter-delta { color: var(--body-text-color-subdued); font-size: .85em; }
+#fl-problems ul { margin: 0; padding-left: 18px; }
+#fl-problems li { color: #b42318; }
+#fl-problems .fl-ok { color: #3c9d5d; }
+"""

@@ -1,0 +1,89 @@
+"""Start ``frontline serve`` in a subprocess for the web tests and the load benchmark.
+
+Each server gets its own copies of the personas folder, its own database and (optionally)
+its own users file, so tests never touch the checkout's data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A running web UI and the files it uses."""
+
+    url: str
+    folder: Path
+    process: subprocess.Popen
+    log: Path
+    users: dict[str, str] = field(default_factory=dict)  # name -> password
+
+    @property
+    def personas(self) -> Path:
+        return self.folder / "personas"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def add_user(users_file: Path, name: str, role: str, password: str) -> None:
+    """Add a user with the real `frontline users add` command."""
+    subprocess.run([sys.executable, "-m", "simulator", "users", "add", name, "--role", role,
+                    "--password-stdin", "--file", str(users_file)], input=password + "\n",
+                   text=True, check=True, cwd=ROOT, capture_output=True)
+
+
+def start_server(folder: Path, users: list[tuple[str, str, str]] | None = None,
+                 timeout: float = 90) -> Server:
+    """Serve the app from ``folder`` (created); ``users`` are (name, role, password)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "personas", folder / "personas", dirs_exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTLINE_", "OPENAI_"))}
+    env.update(FRONTLINE_PERSONAS=str(folder / "personas"), FRONTLINE_DATA=str(folder),
+               FRONTLINE_DB=str(folder / "sessions.sqlite3"),
+               FRONTLINE_USERS=str(folder / "users.yaml"), GRADIO_ANALYTICS_ENABLED="False",
+               PYTHONUNBUFFERED="1")
+    passwords = {}
+    for name, role, password in users or []:
+        add_user(folder / "users.yaml", name, role, password)
+        passwords[name] = password
+    port = free_port()
+    log = folder / "server.log"
+    process = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--port", str(port)],
+                               cwd=ROOT, env=env, stdout=log.open("w"),
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "config", timeout=2):
+                return Server(url, folder, process, log, passwords)
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"the server did not answer within {timeout}s:\n{log.read_text()}")
