@@ -1,0 +1,75 @@
+"""The rule grader as a certification run uses it: text in, stored record out.
+
+:class:`TranscriptGrader` is a small picklable object (rubric + grader version), so the
+run can ship it once to each worker process. It parses a transcript, grades it with
+:func:`simulator.grading.grader.grade` and returns the record the results store keeps:
+the scorecard plus what the exam needs to place the attempt (candidate, persona, mode,
+time). A transcript that cannot be read gives a *malformed* record with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from pydantic import ValidationError
+
+from ..errors import FileProblems, FrontlineError, Problem
+from ..grading.grader import GRADER_VERSION, grade
+from ..grading.rubric import Rubric
+from ..transcript import Transcript
+from ..yamlfile import validation_problems
+from .results_store import GRADED, MALFORMED
+
+
+def parse_transcript(text: str, name: str) -> Transcript:
+    """Read a transcript, preferring the grading package's parser (JSON, JSONL, plain text)."""
+    try:
+        from ..grading.transcript_input import parse_transcript_text  # type: ignore
+    except ImportError:
+        parse_transcript_text = None
+    if parse_transcript_text is not None:
+        return parse_transcript_text(text, name)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise FileProblems([Problem(name, f"not a JSON transcript: {exc}")]) from None
+    try:
+        return Transcript.model_validate(data)
+    except ValidationError as exc:
+        problems = validation_problems(exc, name, {})
+        raise FileProblems(problems) from None
+
+
+def candidate_of(transcript: Transcript, name: str) -> str:
+    """Who the candidate is: the transcript's ``candidate``, else the file's stem."""
+    return transcript.candidate or PurePath(name).stem
+
+
+@dataclass(frozen=True)
+class TranscriptGrader:
+    """Parse and rule-grade one transcript's text. Picklable; safe in worker processes."""
+
+    rubric: Rubric
+
+    @property
+    def version(self) -> str:
+        return GRADER_VERSION
+
+    def __call__(self, name: str, text: str) -> tuple[str, dict]:
+        try:
+            transcript = parse_transcript(text, name)
+        except FrontlineError as exc:
+            return MALFORMED, {"error": str(exc)}
+        except (ValueError, RecursionError) as exc:  # anything a parser lets slip
+            return MALFORMED, {"error": f"{name}: {exc}"}
+        card = grade(transcript, self.rubric)
+        record = card.model_dump(mode="json")
+        record.update({
+            "candidate": candidate_of(transcript, name),
+            "persona_hash": transcript.persona.hash if transcript.persona else None,
+            "mode": transcript.mode, "created": transcript.created,
+            "score": card.overall, "level": card.level_label,
+        })
+        return GRADED, record

@@ -1,0 +1,276 @@
+"""Running a certification: grade every transcript, store each result as it lands, report.
+
+The run is a pipeline over the :class:`ResultsStore` in the output folder:
+
+1. every input is registered under its content hash (so a rerun knows what it has seen);
+2. transcripts without a rule result are parsed and rule-graded in chunks across all
+   cores (a process pool); each finished chunk is committed at once;
+3. when the judge takes part, graded transcripts without a judgement are sent to the
+   judge by a pool of N threads (N calls in flight); each judgement is committed at once;
+4. the reports are written from the store, so an interrupted-and-resumed run and an
+   uninterrupted one write the same files.
+
+For the web UI, :func:`start_run` runs this in a background thread and reports progress
+through a callback; :func:`run_status` reads how far any run in a folder has got.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import FrontlineError
+from .exam import Exam
+from .results_store import JUDGED, NEEDS_REVIEW, ResultsStore, Source
+from .stamps import Stamp
+
+# (source name, text) -> (status, record). Must be picklable: it runs in worker processes.
+TextGrader = Callable[[str, str], tuple[str, dict]]
+# (source name, text, rule record) -> (status, record). Called from worker threads.
+JudgeFn = Callable[[str, str, dict], tuple[str, dict]]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report: ``phase`` is 'grading', 'judging', 'reports' or 'done'."""
+
+    phase: str
+    done: int
+    total: int
+    message: str = ""
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass
+class RunPlan:
+    """Everything a run needs; build one with :func:`simulator.certification.plan.plan_run`."""
+
+    exam: Exam
+    out_dir: Path
+    grader: TextGrader
+    stamp: Stamp
+    judge: JudgeFn | None = None
+    judge_concurrency: int = 8
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    chunk_size: int = 64
+    # Called with the finished store to write the reports; returns the files written.
+    write_reports: Callable[[ResultsStore, Exam, Stamp], list[Path]] | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did: counts as stored, and whether anything was new."""
+
+    out_dir: Path
+    counts: dict[str, int]
+    newly_graded: int
+    newly_judged: int
+    reports: list[Path]
+
+    @property
+    def did_nothing(self) -> bool:
+        return self.newly_graded == 0 and self.newly_judged == 0 and not self.reports
+
+
+class Cancelled(FrontlineError):
+    """The run was asked to stop; everything finished so far is stored."""
+
+
+def _check_stamp(store: ResultsStore, plan: RunPlan) -> None:
+    recorded = store.get_meta("stamp")
+    if recorded is None:
+        store.set_meta("stamp", plan.stamp.model_dump(mode="json"))
+        store.set_meta("exam", plan.exam.model_dump(mode="json"))
+        return
+    diffs = plan.stamp.differences(Stamp.model_validate(recorded))
+    if diffs:
+        raise FrontlineError(f"{plan.out_dir} holds a run graded differently; resume it only "
+                             "with the same exam, rubric, personas and judge, or use a new "
+                             "--out folder:\n  " + "\n  ".join(diffs))
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+_worker_grader: TextGrader | None = None
+
+
+def _init_worker(grader: TextGrader) -> None:
+    global _worker_grader
+    _worker_grader = grader
+
+
+def _grade_chunk(items: list[tuple[str, str, str]]) -> list[tuple[str, str, dict]]:
+    assert _worker_grader is not None
+    return [(key, *_worker_grader(name, text)) for key, name, text in items]
+
+
+def _grade_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
+               cancel: threading.Event) -> int:
+    keys = store.ungraded()
+    total, done = len(keys), 0
+    progress(Progress("grading", 0, total))
+    if not keys:
+        return 0
+    chunks = _chunks(keys, plan.chunk_size)
+
+    def load(chunk: list[str]) -> list[tuple[str, str, str]]:
+        return list(store.texts(chunk))
+
+    if plan.workers <= 1 or total <= plan.chunk_size:
+        _init_worker(plan.grader)
+        for chunk in chunks:
+            if cancel.is_set():
+                raise Cancelled("stopped; the results so far are stored")
+            rows = _grade_chunk(load(chunk))
+            store.save_results(rows)
+            done += len(rows)
+            progress(Progress("grading", done, total))
+        return done
+    # Keep a few chunks per worker in flight: enough to hide latency, little to lose.
+    with ProcessPoolExecutor(plan.workers, initializer=_init_worker,
+                             initargs=(plan.grader,)) as pool:
+        pending: set[Future] = set()
+        while True:
+            while len(pending) < plan.workers * 2 and not cancel.is_set():
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                pending.add(pool.submit(_grade_chunk, load(chunk)))
+            if not pending:
+                break
+            finished, pending = wait_futures(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                rows = fut.result()
+                store.save_results(rows)
+                done += len(rows)
+                progress(Progress("grading", done, total))
+        if cancel.is_set():
+            raise Cancelled("stopped; the results so far are stored")
+    return done
+
+
+def _judge_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
+               cancel: threading.Event) -> int:
+    assert plan.judge is not None
+    judge = plan.judge
+    keys = store.unjudged()
+    total, done = len(keys), 0
+    progress(Progress("judging", 0, total))
+    if not keys:
+        return 0
+    records = {r.key: r.record for r in store.rows() if r.key in set(keys)}
+
+    def task(key: str, name: str, text: str) -> tuple[str, str, dict]:
+        try:
+            status, record = judge(name, text, records[key] or {})
+        except Exception as exc:  # noqa: BLE001 - a broken judge means review, never a fail
+            status, record = NEEDS_REVIEW, {"reason": f"judge error: {exc}"}
+        return key, status, record
+
+    items = store.texts(keys)
+    with ThreadPoolExecutor(plan.judge_concurrency) as pool:
+        pending: set[Future] = set()
+        while True:
+            while len(pending) < plan.judge_concurrency * 2 and not cancel.is_set():
+                item = next(items, None)
+                if item is None:
+                    break
+                pending.add(pool.submit(task, *item))
+            if not pending:
+                break
+            finished, pending = wait_futures(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                key, status, record = fut.result()
+                store.save_judgement(key, status if status in (JUDGED, NEEDS_REVIEW)
+                                     else NEEDS_REVIEW, record)
+                done += 1
+                progress(Progress("judging", done, total))
+    if cancel.is_set():
+        raise Cancelled("stopped; the results so far are stored")
+    return done
+
+
+def _quiet(_: Progress) -> None:
+    pass
+
+
+def run(plan: RunPlan, sources: Iterable[Source], progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None) -> RunSummary:
+    """Grade, judge and report; resumable. A rerun with nothing new writes nothing."""
+    progress = progress or _quiet
+    cancel = cancel or threading.Event()
+    with ResultsStore(plan.out_dir) as store:
+        _check_stamp(store, plan)
+        store.register(sources)
+        graded = _grade_all(store, plan, progress, cancel)
+        judged = _judge_all(store, plan, progress, cancel) if plan.judge else 0
+        reports: list[Path] = []
+        fingerprint = [store.counts(), plan.stamp.digest()]
+        stale = store.get_meta("reported") != fingerprint
+        if plan.write_reports and (graded or judged or stale):
+            progress(Progress("reports", 0, 1))
+            reports = plan.write_reports(store, plan.exam, plan.stamp)
+            store.set_meta("reported", fingerprint)
+        counts = store.counts()
+    progress(Progress("done", counts["total"], counts["total"]))
+    return RunSummary(plan.out_dir, counts, graded, judged, reports)
+
+
+# -- the background API the web UI uses -----------------------------------------------
+@dataclass
+class RunHandle:
+    """A run going on in a background thread."""
+
+    out_dir: Path
+    thread: threading.Thread
+    cancel: threading.Event
+    latest: Progress = Progress("starting", 0, 0)
+    summary: RunSummary | None = None
+    error: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+    def stop(self) -> None:
+        """Ask the run to stop after the work in flight; it can be resumed later."""
+        self.cancel.set()
+
+    def wait(self, timeout: float | None = None) -> RunSummary | None:
+        self.thread.join(timeout)
+        return self.summary
+
+
+def start_run(plan: RunPlan, sources: Iterable[Source],
+              on_progress: ProgressFn | None = None) -> RunHandle:
+    """Start :func:`run` in a daemon thread; progress goes to ``on_progress`` and the handle."""
+    cancel = threading.Event()
+    handle = RunHandle(plan.out_dir, threading.Thread(), cancel)
+    source_list = list(sources)
+
+    def report(p: Progress) -> None:
+        handle.latest = p
+        if on_progress:
+            on_progress(p)
+
+    def body() -> None:
+        try:
+            handle.summary = run(plan, source_list, report, cancel)
+        except Exception as exc:  # noqa: BLE001 - surfaced to the UI as a message
+            handle.error = str(exc)
+            handle.latest = Progress("failed", handle.latest.done, handle.latest.total, str(exc))
+
+    handle.thread = threading.Thread(target=body, name=f"certify:{plan.out_dir.name}",
+                                     daemon=True)
+    handle.thread.start()
+    return handle

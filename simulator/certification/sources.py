@@ -1,0 +1,120 @@
+"""Where a run's transcripts come from: files and folders, or stored practice sessions.
+
+``--transcripts PATH…`` takes files, or folders searched recursively for ``*.json``,
+``*.jsonl`` and ``*.txt``. ``--sessions FILTER`` selects stored sessions with a small
+filter syntax: comma-separated ``key=value`` terms that must all hold, where a value may
+list alternatives with ``|``::
+
+    user=alice|bob,persona=vip-rational-outage,since=2026-01-01,mode=exam,status=finished
+
+Keys: ``user``, ``persona``, ``rubric``, ``mode``, ``status``, ``outcome``, ``since`` and
+``until`` (ISO dates or times, compared with the session's start; ``until`` is
+inclusive of the whole day when a date is given). ``all`` alone selects every session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+from .. import config
+from ..errors import FrontlineError, NotFound
+from ..yamlfile import MAX_FILE_BYTES
+from .results_store import Source
+
+SUFFIXES = (".json", ".jsonl", ".txt")
+FILTER_KEYS = {"user": "user", "persona": "persona_id", "rubric": "rubric", "mode": "mode",
+               "status": "status", "outcome": "outcome"}
+
+
+def _read_source(path: Path) -> Source:
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FrontlineError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    raw_key = "sha256:" + hashlib.sha256(raw).hexdigest()
+    if len(raw) > MAX_FILE_BYTES:
+        return Source(name, "", f"{name}: file is {len(raw)} bytes; the limit is "
+                      f"{MAX_FILE_BYTES}", raw_key)
+    try:
+        return Source(name, raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return Source(name, "", f"{name}: not UTF-8 text (byte {exc.start})", raw_key)
+
+
+def transcript_files(paths: list[Path]) -> list[Path]:
+    """The transcript files the paths name, folders searched recursively, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise NotFound(f"{path}: no such file or folder")
+    return files
+
+
+def file_sources(paths: list[Path]) -> list[Source]:
+    """Read every transcript file; unreadable ones come back flagged, not raised."""
+    return [_read_source(p) for p in transcript_files(paths)]
+
+
+def parse_session_filter(text: str) -> tuple[str, list]:
+    """The SQL WHERE clause and parameters for a ``--sessions`` filter."""
+    text = text.strip()
+    if text == "all":
+        return "1=1", []
+    clauses, params = [], []
+    for term in filter(None, (t.strip() for t in text.split(","))):
+        key, sep, value = term.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not value:
+            raise FrontlineError(f"--sessions: {term!r} should be key=value "
+                                 "(e.g. user=alice,persona=vip-rational-outage)")
+        if key in FILTER_KEYS:
+            options = [v.strip() for v in value.split("|") if v.strip()]
+            clauses.append(f"{FILTER_KEYS[key]} IN ({','.join('?' * len(options))})")
+            params += options
+        elif key == "since":
+            clauses.append("created >= ?")
+            params.append(value)
+        elif key == "until":
+            clauses.append("created <= ?")
+            params.append(value + ("~" if len(value) == 10 else ""))  # "~" sorts after "T…"
+        else:
+            known = ", ".join([*FILTER_KEYS, "since", "until"])
+            raise FrontlineError(f"--sessions: unknown key {key!r}; known: {known}")
+    if not clauses:
+        raise FrontlineError("--sessions: empty filter; use 'all' to take every session")
+    return " AND ".join(clauses), params
+
+
+def session_sources(filter_text: str, db_path: Path | None = None) -> list[Source]:
+    """Export the transcripts of the stored sessions the filter selects."""
+    from ..sessions.store import SessionStore
+
+    where, params = parse_session_filter(filter_text)
+    path = Path(db_path) if db_path else config.database_path()
+    if not path.is_file():
+        raise NotFound(f"no session database at {path}")
+    # Read-only: selecting sessions must never write to the trainees' database.
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            rows = db.execute(f"SELECT id, user FROM sessions WHERE {where} "  # noqa: S608
+                              "ORDER BY created, id", params).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise FrontlineError(f"cannot read sessions from {path}: {exc}") from None
+    sources = []
+    with SessionStore(path) as store:
+        for session_id, user in rows:
+            try:
+                text = store.export_json(session_id, user)
+            except FrontlineError as exc:  # e.g. a session with no turns yet
+                sources.append(Source(f"session:{session_id}", "", str(exc),
+                                      f"session:{session_id}:empty"))
+                continue
+            sources.append(Source(f"session:{session_id}", text))
+    return sources

@@ -1,0 +1,130 @@
+"""``frontline certify``: grade a cohort's transcripts against an exam, or verify a run.
+
+    frontline certify EXAM (--transcripts PATH… | --sessions FILTER) --out DIR [--judge]
+    frontline certify --verify DIR
+
+EXAM is an exam id from ``rubrics/exams/`` or the path of an exam file. Results are
+stored in DIR as each transcript is graded: rerunning the same command resumes a killed
+run, and does nothing once the run is complete. See docs/certification.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import FrontlineError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("certify", help="grade a cohort against an exam; write reports and "
+                       "certificates", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("exam", nargs="?", metavar="EXAM", help="exam id or exam YAML file")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--transcripts", nargs="+", type=Path, metavar="PATH",
+                     help="transcript files, or folders of *.json/*.jsonl/*.txt")
+    src.add_argument("--sessions", metavar="FILTER",
+                     help="stored sessions, e.g. 'user=alice|bob,persona=x,since=2026-01-01' "
+                     "or 'all'")
+    p.add_argument("--out", type=Path, metavar="DIR", help="folder for results and reports")
+    p.add_argument("--judge", action="store_true", help="let the LLM judge take part too")
+    p.add_argument("--batch-api", action="store_true",
+                   help="send the judge's calls through the OpenAI Batch API (submit, then "
+                   "rerun to poll and collect)")
+    p.add_argument("--workers", type=int, metavar="N", help="rule-grading processes "
+                   "(default: every core)")
+    p.add_argument("--concurrency", type=int, metavar="N",
+                   help="judge calls in flight (default: the exam's judge.concurrency)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--verify", type=Path, metavar="DIR",
+                   help="re-grade a finished run and check its stamps and reports")
+    p.set_defaults(func=run)
+
+
+def _verify(out_dir: Path) -> int:
+    from ..certification.verify import verify
+
+    result = verify(out_dir)
+    for problem in result.problems:
+        print(problem)
+    if result.ok:
+        print(f"{out_dir}: verified: {result.checked} transcripts re-graded, stamps and "
+              "reports match")
+        return 0
+    print(f"{out_dir}: NOT verified: {len(result.problems)} problem(s)", file=sys.stderr)
+    return 1
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.verify:
+        if args.exam or args.transcripts or args.sessions or args.out:
+            raise FrontlineError("--verify DIR takes no exam, inputs or --out")
+        return _verify(args.verify)
+    if not args.exam:
+        raise FrontlineError("name an exam (an id from rubrics/exams/ or a YAML file)")
+    if not (args.transcripts or args.sessions):
+        raise FrontlineError("give --transcripts PATH… or --sessions FILTER")
+    if not args.out:
+        raise FrontlineError("give --out DIR for the results and reports")
+
+    from ..certification.exam import resolve_exam
+    from ..certification.plan import plan_run
+    from ..certification.progress import ProgressBar
+    from ..certification.runner import run as run_plan
+    from ..certification.sources import file_sources, session_sources
+
+    exam, _ = resolve_exam(args.exam)
+    judge_setup = None
+    if args.batch_api:
+        from ..certification.batch_api import batch_judge_setup
+
+        if not exam.uses_judge(args.judge or True):
+            raise FrontlineError(f"exam {exam.id} does not use the judge; drop --batch-api")
+        judge_setup = batch_judge_setup(exam, args.out)
+    plan = plan_run(exam, args.out, use_judge=args.judge or args.batch_api,
+                    judge_setup=judge_setup, workers=args.workers,
+                    judge_concurrency=args.concurrency)
+    sources = (file_sources(args.transcripts) if args.transcripts
+               else session_sources(args.sessions))
+    progress = None if args.quiet else ProgressBar()
+    summary = run_plan(plan, sources, progress)
+    if progress and progress.tty:
+        print(file=sys.stderr)
+    c = summary.counts
+    if summary.did_nothing:
+        print(f"{args.out}: nothing to do; all {c['total']} transcripts were already graded "
+              "and the reports are up to date")
+        return 0
+    print(f"{c['total']} transcripts: {c['graded']} graded ({summary.newly_graded} now), "
+          f"{c['malformed']} malformed and skipped"
+          + (f", {c['judged']} judged, {c['needs_review']} need human review"
+             if plan.judge else ""))
+    for row in _malformed(args.out):
+        print(f"  skipped {row}", file=sys.stderr)
+    _print_cohort(args.out)
+    return 0
+
+
+def _malformed(out_dir: Path) -> list[str]:
+    import json
+
+    report = out_dir / "report.json"
+    if not report.is_file():
+        return []
+    data = json.loads(report.read_text(encoding="utf-8"))
+    return [s["reason"] for s in data.get("skipped", [])]
+
+
+def _print_cohort(out_dir: Path) -> None:
+    import json
+
+    report = out_dir / "report.json"
+    if not report.is_file():
+        return
+    co = json.loads(report.read_text(encoding="utf-8"))["cohort"]
+    print(f"{co['candidates']} candidates: {co['passed']} passed, {co['failed']} failed, "
+          f"{co['needs_review']} need review (pass rate {co['pass_rate'] * 100:.1f}%)")
+    print(f"reports: {out_dir / 'report.html'}, report.json, candidates.csv, criteria.csv, "
+          "certificates/")

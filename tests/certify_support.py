@@ -1,0 +1,96 @@
+"""Helpers for the certification tests and bench: an exam folder and synthetic transcripts.
+
+Transcripts are built from a bank of agent sentences, good and bad, chosen by a seeded
+random generator, so a cohort has a realistic spread of scores and is the same every time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from simulator.persona.loader import PersonaLibrary
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = [
+    "Thank you for letting us know about this.",
+    "I'm sorry this happened.",
+    "That sounds really frustrating.",
+    "When did you first notice the problem?",
+    "Could you tell me what the driver said?",
+    "Just to confirm, you were charged twice for the same order.",
+    "I will refund the duplicate charge today.",
+    "The refund will reach your account within three working days.",
+    "My name is Sam and you can reach me on 0161 496 0000.",
+    "You can choose between a refund or a replacement.",
+    "The charge was duplicated because the payment system retried the order.",
+    "Is there anything else I can help you with?",
+    "Are you happy with this solution?",
+]
+BAD = [
+    "Please calm down.",
+    "We're sorry that you have encountered this problem.",
+    "That's not our fault, the courier messed it up.",
+    "I need to transfer you.",
+    "Someone will look into it.",
+    "Is there another problem?",
+]
+
+
+def transcript(i: int, personas: dict[str, str], *, candidate: str | None = None,
+               persona: str | None = None, mode: str = "exam") -> dict:
+    """The ``i``-th synthetic transcript (deterministic in ``i``)."""
+    rng = random.Random(i)
+    pid = persona or sorted(personas)[i % len(personas)]
+    turns = [{"role": "customer", "text": "I was charged twice and nobody called me back."}]
+    skill = rng.random()
+    for _ in range(rng.randint(3, 6)):
+        pool = GOOD if rng.random() < 0.35 + 0.6 * skill else BAD
+        words = " ".join(rng.sample(pool, k=min(len(pool), rng.randint(1, 3))))
+        turns += [{"role": "agent", "text": words},
+                  {"role": "customer", "text": "Go on."}]
+    return {"schema_version": 1, "id": f"t{i:06d}",
+            "candidate": candidate or f"candidate-{i // 2:05d}",
+            "persona": {"id": pid, "hash": personas[pid]}, "mode": mode,
+            "created": f"2026-03-{1 + i % 28:02d}T{i % 24:02d}:00:00+00:00",
+            "turns": turns}
+
+
+def persona_hashes(folder: Path, ids: list[str]) -> dict[str, str]:
+    lib = PersonaLibrary(folder)
+    return {pid: lib.get(pid).content_hash() for pid in ids}
+
+
+def write_transcripts(folder: Path, n: int, personas: dict[str, str], start: int = 0) -> list[Path]:
+    """Write ``n`` transcript files t000000.json… into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, start + n):
+        path = folder / f"t{i:06d}.json"
+        path.write_text(json.dumps(transcript(i, personas)), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+EXAM_YAML = """\
+schema_version: 1
+id: test-exam
+title: Test certificate
+rubric: {rubric}
+personas: [{personas}]
+pass_mark: {pass_mark}
+attempts: 2
+mode: exam
+judge: {{participation: optional, samples: 1, concurrency: 4, max_attempts: 2}}
+"""
+
+
+def write_exam(folder: Path, personas: list[str], rubric: str = "complaint-handling",
+               pass_mark: float = 55) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "test-exam.yaml"
+    path.write_text(EXAM_YAML.format(rubric=rubric, personas=", ".join(personas),
+                                     pass_mark=pass_mark), encoding="utf-8")
+    return path
