@@ -1,0 +1,89 @@
+"""Persona calibration: do the personas reward what DOMAIN teaches and punish what it warns?
+
+Reference trainee policies (:mod:`.policies`) talk to every persona through the real
+customer state machine (:mod:`.runner`); the figures form a matrix (:mod:`.matrix`)
+that DOMAIN expectations (:mod:`.expectations`, ``expectations.yaml``) are checked
+against. :func:`calibration_report` is the one call the persona designer needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..persona.lint import LintWarning, lint_persona
+from ..persona.model import Persona
+from ..render.base import Renderer
+from .expectations import ExpectationResult, check_expectations
+from .matrix import Cell, Matrix
+from .policies import POLICIES
+from .report import to_markdown, to_text
+from .runner import Progress, run_calibration
+
+__all__ = [
+    "POLICIES", "CalibrationReport", "Cell", "ExpectationResult", "Matrix", "calibrate",
+    "calibrate_persona", "calibration_report", "check_expectations", "lint_persona",
+]
+
+
+def calibrate(personas: Sequence[Persona], runs: int = 3, policies: Sequence[str] | None = None,
+              renderer: Renderer | None = None, workers: int | None = None,
+              progress: Progress | None = None) -> Matrix:
+    """Run every policy against every persona over ``runs`` seeds; return the matrix."""
+    results = run_calibration(personas, policies, runs, renderer, workers=workers,
+                              progress=progress)
+    name = getattr(renderer, "name", "offline") if renderer else "offline"
+    return Matrix.from_results(results, personas, policies, renderer=name)
+
+
+def calibrate_persona(persona: Persona, runs: int = 3, others: Sequence[Persona] = (),
+                      renderer: Renderer | None = None, workers: int | None = None) -> Matrix:
+    """The matrix for one persona, alongside ``others`` (e.g. the shipped personas, so the
+    comparative expectations and the distinctness check have something to compare with).
+    A persona in ``others`` with the same id is replaced by ``persona``."""
+    group = [persona] + [p for p in others if p.id != persona.id]
+    return calibrate(group, runs, renderer=renderer, workers=workers)
+
+
+@dataclass
+class CalibrationReport:
+    """What the persona designer shows before saving: matrix, expectations, warnings."""
+
+    persona_id: str
+    matrix: Matrix
+    expectations: list[ExpectationResult]
+    warnings: list[LintWarning] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ExpectationResult]:
+        """Expectations that fail for this persona (or because of it)."""
+        return [r for r in self.expectations if r.status == "fail"]
+
+    @property
+    def distinct(self) -> bool:
+        return not any(self.persona_id in pair for pair in self.matrix.twins())
+
+    def to_markdown(self) -> str:
+        lines = ["## Persona linter", ""]
+        lines += [f"- {w}" for w in self.warnings] or ["No warnings."]
+        return to_markdown(self.matrix, self.expectations,
+                           command="the persona designer") + "\n" + "\n".join(lines) + "\n"
+
+    def to_text(self) -> str:
+        return to_text(self.matrix, self.expectations) + "\n" + "\n".join(
+            ["Persona linter:"] + [str(w) for w in self.warnings or ["no warnings"]]) + "\n"
+
+
+def calibration_report(persona: Persona, runs: int = 3, others: Sequence[Persona] = (),
+                       text: str | None = None, path: Path | str | None = None,
+                       renderer: Renderer | None = None,
+                       workers: int | None = None) -> CalibrationReport:
+    """Calibrate and lint one persona (``text`` is its YAML as edited, for line numbers).
+
+    Expectations are evaluated over the whole matrix (``persona`` plus ``others``); the
+    designer can highlight the lines naming ``persona.id`` in each result.
+    """
+    matrix = calibrate_persona(persona, runs, others, renderer, workers)
+    return CalibrationReport(persona.id, matrix, check_expectations(matrix),
+                             lint_persona(persona, path, text))

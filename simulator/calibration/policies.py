@@ -1,0 +1,316 @@
+"""Reference trainee policies: scripted, deterministic agents that answer the customer.
+
+Each policy embodies one way of handling a complaint, good or bad, so calibration can
+measure whether a persona rewards what DOMAIN teaches and punishes what it warns
+against. A policy sees what a trainee would see: the customer's replies and reactions
+(``Conversation``) and the case as an agent learns it in conversation (the remedies it
+may offer). It never reads the customer's numbers. Its words come from
+``agent_lines.yaml``; the seed picks the wording and a few handling choices, never
+whether the policy follows its rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..customer.reactions import Reaction
+from ..customer.state import ReactionPlan, Step
+from ..persona.model import Persona, Remedy
+from ..render.base import Turn
+from ..yamlfile import load_model
+
+AGENT_LINES_FILE = Path(__file__).parent / "agent_lines.yaml"
+AGENT_NAME = "Sam Carter"
+LEVEL_ORDER = {"below": 0, "bottom_line": 1, "expectation": 2}
+
+
+class AgentLines(BaseModel):
+    """The lines the policies speak, by key (mostly a move name)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1]
+    lines: dict[str, list[str]] = Field(description="Key -> variants; one is said per turn.")
+
+
+@lru_cache(maxsize=2)
+def load_agent_lines(path: Path = AGENT_LINES_FILE) -> AgentLines:
+    """The policies' lines (cached: every policy turn reads them)."""
+    return load_model(AgentLines, path)
+
+
+@dataclass
+class Conversation:
+    """The conversation so far, as the trainee sees it."""
+
+    persona: Persona
+    history: list[Turn] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def turn(self) -> int:
+        """Agent turns taken so far."""
+        return len(self.steps)
+
+    @property
+    def last_reply(self) -> str:
+        customer = [t.text for t in self.history if t.role == "customer"]
+        return customer[-1] if customer else ""
+
+    @property
+    def last_plan(self) -> ReactionPlan | None:
+        return self.steps[-1].plan if self.steps else None
+
+    def reacted(self, *reactions: Reaction) -> bool:
+        """Whether the customer's last reply was (or included) one of ``reactions``."""
+        plan = self.last_plan
+        if plan is None:
+            return False
+        return plan.reaction in reactions or any(r in reactions for r in plan.extras)
+
+    @property
+    def answered_last(self) -> bool:
+        """Whether the last reply answered a question with something new."""
+        plan = self.last_plan
+        return bool(plan and plan.fact)
+
+    @property
+    def rejected(self) -> set[str]:
+        """Remedy ids the customer has turned down."""
+        return {s.plan.rejected for s in self.steps if s.plan.rejected}
+
+
+class Policy:
+    """A scripted trainee. Subclasses implement :meth:`next_turn`."""
+
+    id: ClassVar[str]
+    label: ClassVar[str]
+    domain: ClassVar[str]
+    description: ClassVar[str]
+
+    def __init__(self, persona: Persona, seed: int):
+        self.persona = persona
+        self.seed = seed
+        # Seeded by policy and seed only: every persona hears the same first turn for a
+        # seed, so the matrix compares customers, not wordings.
+        digest = hashlib.sha256(f"{self.id}:{seed}".encode()).digest()
+        self.rng = random.Random(int.from_bytes(digest[:8], "big"))
+        self._lines = load_agent_lines().lines
+        self._offered: list[str] = []
+
+    # -- words -------------------------------------------------------------------------
+    def say(self, key: str, **values: str) -> str:
+        """One variant of the line for ``key``, placeholders filled."""
+        variants = self._lines[key]
+        line = variants[self.rng.randrange(len(variants))]
+        fill = {"name": AGENT_NAME, "title": _lower_first(self.persona.case.title),
+                "remedy": "", "remedies": ""}
+        fill.update(values)
+        return line.format(**fill)
+
+    def join(self, *keys: str, **values: str) -> str:
+        return " ".join(self.say(k, **values) for k in keys)
+
+    # -- the case as a trained agent learns it ------------------------------------------
+    def acceptable_remedies(self, exclude: set[str] = frozenset()) -> list[Remedy]:
+        """Remedies within policy that meet at least the bottom line, best first."""
+        found = [r for r in self.persona.case.remedies
+                 if r.level != "below" and r.id not in exclude]
+        return sorted(found, key=lambda r: -LEVEL_ORDER[r.level])
+
+    def offer(self, convo: Conversation, allow_choice: bool = True) -> str:
+        """Offer a remedy (or a choice of two) that the customer has not turned down."""
+        choices = self.acceptable_remedies(convo.rejected) or \
+            [r for r in self.persona.case.remedies if r.id not in convo.rejected] or \
+            list(self.persona.case.remedies)
+        if allow_choice and len(choices) >= 2 and self.rng.random() < 0.5:
+            a, b = choices[0], choices[1]
+            self._offered += [a.id, b.id]
+            return self.say("options", remedies=f"{_sentence(a.example)} Or "
+                            f"{_lower_first(_sentence(b.example))}")
+        pick = choices[0]
+        self._offered.append(pick.id)
+        return self.say("remedy", remedy=_sentence(pick.example))
+
+    def next_turn(self, convo: Conversation) -> str:
+        """The agent's next message."""
+        raise NotImplementedError
+
+
+def _lower_first(text: str) -> str:
+    text = text.strip().rstrip(".!")
+    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) == 1 else text
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text[-1:] in ".!?" else text + "."
+
+
+class Exemplary(Policy):
+    """Everything DOMAIN teaches, in its order: mood first, then the matter."""
+
+    id = "exemplary"
+    label = "Exemplary"
+    domain = "§3.1-§3.8, §4"
+    description = ("Thanks, apologises and acknowledges feelings; asks until the facts are "
+                   "known; restates, explains, offers a remedy within policy with a "
+                   "timescale, owns it, gives a contact and checks the customer is happy.")
+
+    def __init__(self, persona: Persona, seed: int):
+        super().__init__(persona, seed)
+        self.two_questions = self.rng.random() < 0.5
+        self.offered = False
+
+    def next_turn(self, convo: Conversation) -> str:
+        if convo.turn == 0:
+            questions = ("ask_open", "ask_closed") if self.two_questions else ("ask_open",)
+            return self.join("thank", "apologise", "empathise", *questions)
+        if convo.reacted(Reaction.NOT_HEARD):
+            return self.join("apologise", "empathise", "restate", "own", "check")
+        if convo.reacted(Reaction.DEMAND_FACTS):
+            return self.join("explain", "own", "timescale") if self.offered else \
+                self.join("explain", "ask_more")
+        if convo.reacted(Reaction.PREMATURE_OFFER) or \
+                (not self.offered and convo.answered_last):
+            return self.join("empathise", "ask_more") if convo.turn % 2 else \
+                self.join("restate", "ask_more")
+        if convo.reacted(Reaction.ASK_TIMESCALE):
+            return self.join("timescale", "own", "contact", "check")
+        if convo.reacted(Reaction.REJECT_OFFER):
+            return " ".join([self.say("explain"), self.offer(convo, allow_choice=False),
+                             self.say("timescale"), self.say("check")])
+        if not self.offered:
+            self.offered = True
+            return " ".join([self.say("restate"), self.say("explain"), self.offer(convo),
+                             self.say("timescale"), self.say("own"), self.say("contact"),
+                             self.say("check")])
+        # Offered and still doubted: build trust without giving more away (§3.4, §3.5).
+        return self.join("empathise", "explain", "own", "contact", "timescale", "check")
+
+
+class ColdFixer(Policy):
+    """Gets the facts and fixes the problem, but never acknowledges how the customer feels."""
+
+    id = "cold_fixer"
+    label = "Cold fixer"
+    domain = "§2.1, §3.2"
+    description = ("Asks the needed questions, then offers a remedy with a timescale and "
+                   "explanation; no thanks, apology or empathy.")
+
+    def __init__(self, persona: Persona, seed: int):
+        super().__init__(persona, seed)
+        self.offered = False
+
+    def next_turn(self, convo: Conversation) -> str:
+        if convo.turn == 0:
+            return self.join("ask_open", "ask_closed")
+        if not self.offered and (convo.answered_last or convo.reacted(Reaction.PREMATURE_OFFER)):
+            return self.say("ask_more")
+        if convo.reacted(Reaction.PREMATURE_OFFER):
+            return self.say("ask_more")
+        if convo.reacted(Reaction.REJECT_OFFER):
+            return " ".join([self.say("explain"), self.offer(convo, allow_choice=False),
+                             self.say("timescale")])
+        if not self.offered:
+            self.offered = True
+            return " ".join([self.offer(convo, allow_choice=False), self.say("timescale")])
+        return self.join("explain", "timescale")
+
+
+class WarmButEmpty(Policy):
+    """All sympathy and no substance: never proposes anything."""
+
+    id = "warm_but_empty"
+    label = "Warm but empty"
+    domain = "§2.1, §3.4"
+    description = "Thanks, apologises and empathises every turn; offers no remedy or plan."
+
+    def next_turn(self, convo: Conversation) -> str:
+        if convo.turn == 0:
+            return self.join("thank", "apologise", "empathise")
+        return self.join("empathise", "apologise") if convo.turn % 2 else \
+            self.join("apologise", "empathise")
+
+
+class Defensive(Policy):
+    """Makes excuses, blames a colleague and argues; never offers a fix."""
+
+    id = "defensive"
+    label = "Defensive"
+    domain = "§3.1 stage 2, §4"
+    description = "Excuses and blames a colleague, then argues with the customer."
+
+    def next_turn(self, convo: Conversation) -> str:
+        cycle = [("excuse", "blame_others"), ("argue",), ("excuse",), ("blame_others",)]
+        return self.join(*cycle[convo.turn % len(cycle)])
+
+
+class Dismissive(Policy):
+    """Tells the customer to calm down and refuses flatly."""
+
+    id = "dismissive"
+    label = "Dismissive"
+    domain = "§2.5, §3.7 C, §4"
+    description = "Tells the customer to calm down, then refuses in one go."
+
+    def __init__(self, persona: Persona, seed: int):
+        super().__init__(persona, seed)
+        self.refuse_first = self.rng.random() < 0.3
+
+    def next_turn(self, convo: Conversation) -> str:
+        if convo.turn == 0 and not self.refuse_first:
+            return self.say("calm_down")
+        return self.join("calm_down", "flat_refusal") if convo.turn % 2 else \
+            self.say("flat_refusal")
+
+
+class Transferrer(Policy):
+    """Passes the customer on, or puts them on hold, without a reason."""
+
+    id = "transferrer"
+    label = "Transferrer"
+    domain = "§3.1 stage 2, §4"
+    description = "Transfers or puts the customer on hold every turn, never saying why."
+
+    def next_turn(self, convo: Conversation) -> str:
+        if convo.turn == 0 and self.rng.random() < 0.5:
+            return self.join("thank", "bare_transfer")
+        return self.say("bare_transfer")
+
+
+class OverPromiser(Policy):
+    """Pleasant and quick to fix, but promises beyond what the company can deliver."""
+
+    id = "over_promiser"
+    label = "Over-promiser"
+    domain = "§3.6, §3.7 T, §4"
+    description = ("Apologises and empathises, asks, then offers a remedy with a guarantee "
+                   "beyond policy ('within the hour'), and doubles down when doubted.")
+
+    def __init__(self, persona: Persona, seed: int):
+        super().__init__(persona, seed)
+        self.offered = False
+
+    def next_turn(self, convo: Conversation) -> str:
+        if convo.turn == 0:
+            return self.join("apologise", "empathise", "ask_open")
+        if not self.offered and (convo.answered_last or convo.reacted(Reaction.PREMATURE_OFFER)):
+            return self.join("empathise", "ask_more")
+        if convo.reacted(Reaction.NOT_HEARD):
+            return self.join("apologise", "empathise", "over_promise")
+        if convo.reacted(Reaction.REJECT_OFFER) or not self.offered:
+            self.offered = True
+            return " ".join([self.offer(convo, allow_choice=False), self.say("over_promise")])
+        return self.join("empathise", "over_promise")
+
+
+POLICIES: dict[str, type[Policy]] = {p.id: p for p in (
+    Exemplary, ColdFixer, WarmButEmpty, Defensive, Dismissive, Transferrer, OverPromiser)}

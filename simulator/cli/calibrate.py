@@ -1,0 +1,100 @@
+"""``frontline calibrate``: run the reference trainee policies against the personas.
+
+Prints the matrix (outcome rates, final anger and trust, turns to resolution), the
+distinctness check and the DOMAIN expectations; ``--markdown FILE`` writes the same as a
+document (``docs/calibration.md`` is made this way) and ``--json`` prints the figures.
+Exits 1 when an expectation fails or two personas are indistinguishable, so it can gate
+a change to a persona or to ``effects.yaml``. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from ..calibration import calibrate
+from ..calibration.expectations import check_expectations
+from ..calibration.policies import POLICIES
+from ..calibration.report import to_markdown, to_text
+from ..errors import FrontlineError
+from ..persona.loader import PersonaLibrary
+from ..render.base import Renderer
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate", help="check every persona behaves as its type",
+                       description="Run every reference trainee policy against every persona "
+                       "(or one) over several seeds and check the DOMAIN expectations.")
+    p.add_argument("--persona", metavar="ID", action="append",
+                   help="only this persona (repeatable); comparative expectations then "
+                   "compare only the personas chosen")
+    p.add_argument("--policy", metavar="ID", action="append", choices=list(POLICIES),
+                   help="only this policy (repeatable)")
+    p.add_argument("--runs", type=int, default=5, metavar="N",
+                   help="seeds per policy and persona (default 5)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes to use (default: one per core)")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report here")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON instead")
+    p.add_argument("--llm", action="store_true",
+                   help="word the customer with the configured LLM renderer (slow; the "
+                   "behaviour is decided by the state machine either way)")
+    p.set_defaults(func=run)
+
+
+def _renderer(use_llm: bool) -> Renderer | None:
+    if not use_llm:
+        return None
+    try:
+        from ..llm import renderer_from_config  # type: ignore[attr-defined]
+    except ImportError:
+        raise FrontlineError("no LLM renderer is available in this installation") from None
+    return renderer_from_config()
+
+
+def _progress(done: int, total: int) -> None:
+    end = "\n" if done == total else ""
+    print(f"\rcalibrating: {done}/{total} policy x persona cells", end=end, file=sys.stderr,
+          flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.runs < 1:
+        raise FrontlineError("--runs must be at least 1")
+    library = PersonaLibrary()
+    for problem in library.problems:
+        print(f"warning: skipping broken persona file: {problem}", file=sys.stderr)
+    ids = args.persona or library.ids()
+    personas = [library.get(pid) for pid in ids]
+    if not personas:
+        raise FrontlineError(f"no personas in {library.folder}")
+    started = time.perf_counter()
+    matrix = calibrate(personas, args.runs, policies=args.policy,
+                       renderer=_renderer(args.llm), workers=args.workers,
+                       progress=_progress)
+    elapsed = time.perf_counter() - started
+    runs = len(personas) * len(matrix.policies) * args.runs
+    print(f"{runs} conversations in {elapsed:.1f} s", file=sys.stderr)
+    results = check_expectations(matrix)
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(to_markdown(matrix, results), encoding="utf-8")
+        print(f"wrote {args.markdown}", file=sys.stderr)
+    if args.json:
+        data = matrix.to_dict()
+        data["expectations"] = [{"id": r.expectation.id, "domain": r.expectation.domain,
+                                 "says": r.expectation.says, "status": r.status,
+                                 "lines": r.lines} for r in results]
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(to_text(matrix, results), end="")
+    failed = [r for r in results if r.status == "fail"]
+    if failed or matrix.twins():
+        print(f"{len(failed)} expectation(s) failed"
+              + (f"; {len(matrix.twins())} indistinguishable pair(s)" if matrix.twins() else ""),
+              file=sys.stderr)
+        return 1
+    return 0

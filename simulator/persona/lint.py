@@ -1,0 +1,246 @@
+"""The persona linter: things a valid persona file can still get wrong.
+
+The schema catches what is malformed; the linter catches what is legal but will not
+behave as the trainer meant: a bottom line no remedy can meet, fields that contradict
+each other or DOMAIN, agent phrases in the customer's mouth, and triggers the machine
+can never fire as it applies them. Warnings never stop a persona from loading;
+``frontline validate`` prints them and the persona designer shows them before saving.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..customer.machine import CustomerMachine
+from ..errors import FileProblems, Problem
+from ..moves.detector import RuleDetector, default_detector
+from ..moves.vocabulary import VIOLATIONS, Move
+from ..textspan import sentence_spans
+from ..yamlfile import Lines, load_model, parse_yaml, read_text
+from .model import Archetype, BandedPhrases, Persona, Temperament
+from .regex_samples import samples
+
+AGENT_PHRASES_FILE = Path(__file__).parent / "agent_phrases.yaml"
+PLACEHOLDER_TEXT = re.compile(r"^\W*(todo|tbd|tba|n/?a|none|nothing|\?+|-+|\.+|x+)\W*$", re.I)
+# Moves only an agent makes; a customer line showing one is probably a copy-paste slip.
+AGENT_ONLY_MOVES = {Move.OFFER_HELP, Move.EXPLAIN_TRANSFER}
+# DOMAIN wording for each archetype and temperament, to spot a `domain` list citing another.
+ARCHETYPE_WORDS = {
+    Archetype.MEEK: ("meek",), Archetype.AGGRESSIVE: ("aggressive",), Archetype.VIP: ("vip",),
+    Archetype.CHRONIC: ("chronic", "whiner"),
+    Archetype.NEVER_SATISFIED: ("never satisfied", "never_satisfied", "grumbler"),
+}
+TEMPERAMENT_WORDS = {Temperament.RATIONAL: ("rational",), Temperament.EMOTIONAL: ("emotional",)}
+QUESTION_FRAMES = ("{}?", "Can you tell me {}?", "Could you tell me about the {}?",
+                   "What was the {}?", "When did {} happen?")
+OFFER_FRAMES = ("{}", "We can offer {}.", "I will arrange {} for you.")
+
+
+@dataclass(frozen=True)
+class LintWarning(Problem):
+    """A warning about one field of one persona file; prints as ``file:line: field: …``."""
+
+    code: str = ""
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        what = f"{self.field}: " if self.field else ""
+        return f"{where}: warning: {what}{self.message} [{self.code}]"
+
+
+class _AgentPhrases(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1]
+    phrases: list[str]
+
+
+@lru_cache(maxsize=2)
+def _agent_phrases(path: Path = AGENT_PHRASES_FILE) -> list[re.Pattern[str]]:
+    return [re.compile(p, re.I) for p in load_model(_AgentPhrases, path).phrases]
+
+
+class _Linter:
+    def __init__(self, persona: Persona, name: str, lines: Lines, detector: RuleDetector):
+        self.p = persona
+        self.name = name
+        self.lines = lines
+        self.detector = detector
+        self.machine = CustomerMachine(persona, detector)
+        self.found: list[LintWarning] = []
+
+    def warn(self, code: str, path: tuple[Any, ...], message: str) -> None:
+        line = None
+        for n in range(len(path), -1, -1):  # a field not written in the file: its parent
+            if path[:n] in self.lines:
+                line = self.lines[path[:n]]
+                break
+        field = ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in path)
+        self.found.append(LintWarning(self.name, message, line, field.replace(".[", "["),
+                                      code))
+
+    # -- the bottom line (DOMAIN §2.5) ------------------------------------------------
+    def bottom_line(self) -> None:
+        case = self.p.case
+        for key in ("bottom_line", "if_crossed", "expectation"):
+            text = getattr(case, key)
+            if PLACEHOLDER_TEXT.match(text) or len(text.split()) < 3:
+                self.warn("missing-bottom-line" if key == "bottom_line" else "vague-line",
+                          ("case", key), f"{text!r} does not say what the customer will "
+                          "accept or do (DOMAIN §2.5: prepared before the call)")
+        if case.bottom_line.strip().lower() == case.expectation.strip().lower():
+            self.warn("no-room", ("case", "bottom_line"), "the bottom line is the "
+                      "expectation: there is no room between them to negotiate (DOMAIN §2.5)")
+        acceptable = [(i, r) for i, r in enumerate(case.remedies) if r.level != "below"]
+        if not acceptable:
+            self.warn("bottom-line-unmet", ("case", "remedies"), "every remedy is 'below' the "
+                      "bottom line: no offer can ever be accepted")
+        heard = []
+        start = self.machine.start()
+        for i, r in enumerate(case.remedies):
+            offers = self.machine.read(r.example, start).offers
+            if r.id in offers:
+                heard.append(r)
+            else:
+                why = "reads as a refusal" if any(self.detector.is_negated(r.example[s:e])
+                                                  for s, e in sentence_spans(r.example)) \
+                    else "matches none of its triggers"
+                self.warn("remedy-unrecognised", ("case", "remedies", i, "example"),
+                          f"the example offer {why}, so the customer would not hear "
+                          f"'{r.id}' offered")
+            for j, reject in enumerate(case.rejects):
+                if any(re.search(t, reject, re.I) for t in r.triggers) and r.level != "below":
+                    self.warn("contradiction", ("case", "rejects", j), f"the customer rejects "
+                              f"{reject!r} outright, yet remedy '{r.id}' ({r.level}) "
+                              "matches it")
+        if acceptable and not any(r.level != "below" for r in heard):
+            self.warn("bottom-line-unmet", ("case", "remedies"), "no acceptable remedy's "
+                      "example is recognised as an offer: the bottom line can never be met")
+
+    # -- fields that contradict each other or DOMAIN ----------------------------------
+    def contradictions(self) -> None:
+        p, t = self.p, self.p.thresholds
+        if p.start.anger >= t.escalate_at:
+            self.warn("contradiction", ("start", "anger"), f"starting anger {p.start.anger:g} "
+                      f"is already at escalate_at {t.escalate_at:g}: the customer escalates "
+                      "after the first turn whatever is said")
+        if t.accept_anger >= t.escalate_at:
+            self.warn("contradiction", ("thresholds", "accept_anger"), "accept_anger is not "
+                      "below escalate_at, so it never limits acceptance")
+        if p.start.patience <= 2 * t.patience_drain:
+            self.warn("contradiction", ("start", "patience"), f"patience {p.start.patience:g} "
+                      f"lasts at most two turns at {t.patience_drain:g} a turn: too short to "
+                      "hear the facts and offer a remedy")
+        if p.archetype is Archetype.MEEK and t.exit == "escalate":
+            self.warn("contradiction", ("thresholds", "exit"), "a meek customer leaves "
+                      "quietly rather than escalate (DOMAIN §2.4); set exit: leave")
+        for move, factor in p.sensitivity.items():
+            if move in VIOLATIONS and factor == 0:
+                self.warn("contradiction", ("sensitivity", move.value), f"'{move.value}' is "
+                          "ignored, but DOMAIN §4 says every customer reacts to it")
+        cited = " ".join(p.domain).lower()
+        for kind, words, own in ((Archetype, ARCHETYPE_WORDS, p.archetype),
+                                 (Temperament, TEMPERAMENT_WORDS, p.temperament)):
+            for other, spelled in words.items():
+                if other is not own and any(re.search(rf"\b{re.escape(w)}\b", cited)
+                                            for w in spelled) and \
+                        not any(w in cited for w in words[own]):
+                    self.warn("contradiction", ("domain",), f"cites {kind.__name__.lower()} "
+                              f"'{other.value}' but the persona is '{own.value}'")
+
+    # -- the customer's words ----------------------------------------------------------
+    def phrases(self) -> None:
+        values = {"name": self.p.identity.name, "company": self.p.identity.company,
+                  "title": self.p.case.title, "fact": self.p.case.facts[0],
+                  "hidden_fact": "", "expectation": self.p.case.expectation,
+                  "bottom_line": self.p.case.bottom_line, "if_crossed": self.p.case.if_crossed,
+                  "offer": "that", "rejected": "that"}
+        for reaction, entry in self.p.phrases.items():
+            banks = [((reaction.value, band), getattr(entry, band)) for band in ("hot", "cool")] \
+                if isinstance(entry, BandedPhrases) else [((reaction.value,), entry)]
+            for path, lines in banks:
+                for i, line in enumerate(lines):
+                    text = line.format(**values)
+                    hit = next((m.group(0) for pat in _agent_phrases()
+                                if (m := pat.search(text))), None)
+                    if hit is None:
+                        hit = next((d.text for d in self.detector.detect(text)
+                                    if d.move in AGENT_ONLY_MOVES), None)
+                    if hit:
+                        self.warn("agent-phrase", ("phrases", *path, i), f"{hit!r} is what an "
+                                  "agent says, not a complaining customer")
+
+    # -- triggers the machine can never fire --------------------------------------------
+    def _fires(self, pattern: str, frames: tuple[str, ...], ok) -> bool | None:
+        found = samples(pattern)
+        if not found:
+            return None
+        return any(ok(frame.format(s)) for s in found for frame in frames)
+
+    def triggers(self) -> None:
+        for i, trig in enumerate(self.p.triggers):
+            if re.search(trig.pattern, "", re.I):
+                self.warn("trigger-always-fires", ("triggers", i, "pattern"), "matches an "
+                          "empty turn, so it fires on every agent turn")
+            elif not samples(trig.pattern):
+                self.warn("trigger-never-fires", ("triggers", i, "pattern"),
+                          "no text can match this pattern")
+        for i, r in enumerate(self.p.case.remedies):
+            for j, pat in enumerate(r.triggers):
+                compiled = re.compile(pat, re.I)
+
+                def offered(sentence: str, compiled=compiled) -> bool:
+                    return any(compiled.search(sentence[s:e]) and
+                               not self.detector.is_negated(sentence[s:e])
+                               for s, e in sentence_spans(sentence))
+
+                fires = self._fires(pat, OFFER_FRAMES, offered)
+                if not fires:
+                    self.warn("trigger-never-fires", ("case", "remedies", i, "triggers", j),
+                              "no text can match this pattern" if fires is None else
+                              "every sentence it matches reads as a refusal (a negation), "
+                              "so the offer is never registered")
+        for i, fact in enumerate(self.p.case.hidden_facts):
+            for j, pat in enumerate(fact.asked_by):
+                compiled = re.compile(pat, re.I)
+
+                def asked(question: str, compiled=compiled) -> bool:
+                    return any(d.move is Move.ASK and compiled.search(d.quote)
+                               for d in self.detector.detect(question))
+
+                fires = self._fires(pat, QUESTION_FRAMES, asked)
+                if not fires:
+                    self.warn("trigger-never-fires", ("case", "hidden_facts", i, "asked_by", j),
+                              "no text can match this pattern" if fires is None else
+                              "no question containing it was recognised as a question, "
+                              "so it may never uncover this fact")
+
+
+def lint_persona(persona: Persona, path: Path | str | None = None, text: str | None = None,
+                 detector: RuleDetector | None = None) -> list[LintWarning]:
+    """Warnings about ``persona``, naming file, line and field where the file is known.
+
+    ``path`` or ``text`` (the YAML as written, e.g. in the web editor) give line numbers;
+    without either, warnings name only the field.
+    """
+    name = str(path) if path is not None else "<persona>"
+    lines: Lines = {}
+    try:
+        if text is None and path is not None:
+            text = read_text(Path(path))
+        if text is not None:
+            _, lines = parse_yaml(text, name)
+    except FileProblems:
+        lines = {}
+    linter = _Linter(persona, name, lines, detector or default_detector(persona.language))
+    linter.bottom_line()
+    linter.contradictions()
+    linter.phrases()
+    linter.triggers()
+    return linter.found
