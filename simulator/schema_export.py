@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .customer.effects import EffectsTable
+from .grading.rubric import Rubric
 from .moves.detector import MovePatternFile
 from .persona.model import Persona
 from .transcript import Transcript
@@ -25,6 +26,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("transcript.schema.json", Transcript),
     ("effects.schema.json", EffectsTable),
     ("move-patterns.schema.json", MovePatternFile),
+    ("rubric.schema.json", Rubric),
 ]
 
 

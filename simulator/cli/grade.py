@@ -1,0 +1,92 @@
+"""``frontline grade FILE|DIR… [--rubric ID] [--json]`` and ``frontline rubrics``.
+
+``grade`` prints a scorecard per transcript. Exit 0 whether the trainee passed or failed;
+exit 1 only when some input could not be read (the readable ones are still graded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import FrontlineError
+from ..grading.grader import grade
+from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
+from ..grading.scorecard import render_text
+from ..grading.transcript_input import parse_transcripts
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "grade", help="grade transcripts against a rubric and print scorecards",
+        description="Grade transcripts: the JSON transcript format, JSONL (one per line) or "
+        "plain text with 'Customer:' / 'Agent:' lines. A folder means every *.json, *.jsonl "
+        "and *.txt file under it. Exit 0 whether the trainee passes or fails; 1 if any "
+        "input is unreadable.")
+    p.add_argument("paths", nargs="+", type=Path, metavar="FILE|DIR")
+    p.add_argument("--rubric", metavar="ID", help="rubric id (default: the transcript's own "
+                   f"rubric if it names one, else {DEFAULT_RUBRIC}); see `frontline rubrics`")
+    p.add_argument("--json", action="store_true", help="print the scorecard as JSON (one "
+                   "object; several transcripts give one object per line)")
+    p.add_argument("--partial", action="store_true", help="grade as conversations cut off "
+                   "before the end: stages not reached and end-of-call checks are N/A")
+    p.set_defaults(func=run_grade)
+
+    r = sub.add_parser("rubrics", help="list the rubrics available for grading",
+                       description="List the rubric files in the rubrics folder "
+                       "(FRONTLINE_RUBRICS).")
+    r.set_defaults(func=run_rubrics)
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    library = RubricLibrary()
+    if args.rubric:
+        library.get(args.rubric)  # an unknown id stops here: NotFound lists the known ones
+    loaded, problems = parse_transcripts(*args.paths)
+    failures = [str(p) for p in problems]
+    cards = []
+    for item in loaded:
+        try:
+            rubric = library.get(args.rubric or item.transcript.rubric or DEFAULT_RUBRIC)
+        except FrontlineError as exc:
+            failures.append(f"{item.source}: {exc}")
+            continue
+        card = grade(item.transcript, rubric, partial=True if args.partial else None)
+        cards.append((item.source, card))
+    # One file holding one transcript prints one object; anything more prints JSON lines.
+    single = len(args.paths) == 1 and len(loaded) == 1 and loaded[0].source == str(args.paths[0])
+    if args.json and single and cards:
+        print(cards[0][1].model_dump_json(indent=2))
+    elif args.json:
+        for source, card in cards:
+            print(json.dumps({"source": source, **card.model_dump(mode="json")},
+                             ensure_ascii=False))
+    else:
+        print("\n".join(render_text(card, source) for source, card in cards), end="")
+        if len(cards) > 1:
+            passed = sum(card.passed for _, card in cards)
+            print(f"\n{len(cards)} transcripts graded: {passed} passed, "
+                  f"{len(cards) - passed} failed")
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    return 1 if failures else 0
+
+
+def run_rubrics(args: argparse.Namespace) -> int:
+    library = RubricLibrary()
+    for rubric_id in library.ids():
+        r = library.rubrics[rubric_id]
+        default = " (default)" if rubric_id == DEFAULT_RUBRIC else ""
+        print(f"{rubric_id}{default}: {r.title} [{', '.join(r.domain)}]")
+        print(f"    {r.summary}")
+        print(f"    {len(r.stages)} stages, {len(r.criteria())} criteria, "
+              f"{len(r.phrasing)} phrasing rules; pass mark {r.pass_mark:g}; "
+              f"levels {' / '.join(lv.label for lv in r.levels)}")
+    for problem in library.problems:
+        print(str(problem), file=sys.stderr)
+    if not library.rubrics:
+        print(f"no rubrics in {library.folder}", file=sys.stderr)
+        return 1
+    return 1 if library.problems else 0

@@ -1,0 +1,147 @@
+"""The rule grader: transcript + rubric -> scorecard, deterministic and explainable.
+
+Moves are detected once per agent turn with the shared rule detector; every criterion
+and phrasing rule reads that one list. The overall score is the weight of criteria met
+over the weight of criteria that applied (0-100), minus phrasing penalties, floored at 0.
+"""
+
+from __future__ import annotations
+
+from ..customer.state import Outcome
+from ..moves.detector import Detector, default_detector
+from ..transcript import Transcript
+from .conditions import AgentTurn, Hit, Observed, Verdict, evaluate, names
+from .rubric import Condition, Rubric
+from .scorecard import (
+    CriterionResult,
+    CustomerResult,
+    Evidence,
+    RubricRef,
+    Scorecard,
+    StageResult,
+    Violation,
+)
+
+GRADER_VERSION = "rules-1"
+
+
+def is_ended(transcript: Transcript, partial: bool | None = None) -> bool:
+    """Whether to grade the conversation as finished.
+
+    ``partial`` decides when given. Otherwise a recorded outcome decides (``ongoing`` means
+    it was cut off); a transcript without one, such as a pasted real call, is taken whole.
+    """
+    if partial is not None:
+        return not partial
+    if transcript.outcome is not None:
+        return transcript.outcome is not Outcome.ONGOING
+    return True
+
+
+def observe(transcript: Transcript, detector: Detector | None = None,
+            ended: bool = True) -> Observed:
+    """Detect moves once in every agent turn: the only place the grader runs patterns."""
+    detector = detector or default_detector()
+    turns = [AgentTurn(i, text, tuple(detector.detect(text)))
+             for i, text in transcript.agent_turns()]
+    return Observed(turns, ended)
+
+
+def _evidence(hits: list[Hit], obs: Observed) -> list[Evidence]:
+    out = []
+    seen = set()
+    for h in hits:
+        d = h.detection
+        if (h.k, d.start, d.move) in seen:  # e.g. the same apology found by two parts
+            continue
+        seen.add((h.k, d.start, d.move))
+        out.append(Evidence(turn=obs.turns[h.k].index, agent_turn=h.k + 1, move=d.move.value,
+                            quote=d.quote, start=d.quote_start))
+    return out
+
+
+def _describe(condition: Condition) -> str:
+    """A short reason for 'not applicable' when an ``applies_if`` is not met."""
+    part = condition.part(condition.kind)
+    move = getattr(part, "move", None)
+    if move:
+        return f"applies only when there is a {names(move)}"
+    if condition.agent_turns is not None:
+        return f"applies only from {condition.agent_turns.min} agent turns"
+    return "its applies_if condition is not met"
+
+
+def _customer(transcript: Transcript) -> CustomerResult | None:
+    if transcript.outcome is None:
+        return None
+    last = transcript.trajectory[-1] if transcript.trajectory else None
+    return CustomerResult(outcome=transcript.outcome,
+                          anger=last.anger if last else None,
+                          trust=last.trust if last else None,
+                          patience=last.patience if last else None)
+
+
+def _score(met: int, applicable: int) -> float | None:
+    return None if applicable == 0 else round(100 * met / applicable, 1)
+
+
+def grade(transcript: Transcript, rubric: Rubric, *, detector: Detector | None = None,
+          partial: bool | None = None) -> Scorecard:
+    """Grade one transcript. Same transcript, rubric and patterns: same scorecard."""
+    obs = observe(transcript, detector or default_detector(rubric.language),
+                  is_ended(transcript, partial))
+    criteria: list[CriterionResult] = []
+    stages: list[StageResult] = []
+    met_total = applicable_total = 0
+    for stage in rubric.stages:
+        reached = obs.ended or stage.reached_if is None or \
+            evaluate(stage.reached_if, obs).verdict is Verdict.MET
+        met = applicable = 0
+        for c in stage.criteria:
+            result = CriterionResult(id=c.id, stage=stage.id, title=c.title, domain=c.domain,
+                                     weight=c.weight, verdict="not_applicable")
+            if not reached:
+                result.note = "the conversation stops before this stage"
+            elif c.applies_if is not None and \
+                    evaluate(c.applies_if, obs).verdict is not Verdict.MET:
+                result.note = _describe(c.applies_if)
+            else:
+                r = evaluate(c.check, obs)
+                result.verdict = r.verdict.value
+                result.evidence = _evidence(r.evidence, obs)
+                result.note = "" if r.verdict is Verdict.MET else r.note
+                if r.verdict is Verdict.MISSED:
+                    result.tip = c.tip
+            if result.verdict != "not_applicable":
+                applicable += c.weight
+                met += c.weight if result.verdict == "met" else 0
+            criteria.append(result)
+        stages.append(StageResult(id=stage.id, title=stage.title, domain=stage.domain,
+                                  score=_score(met, applicable), met=met, applicable=applicable))
+        met_total += met
+        applicable_total += applicable
+
+    violations: list[Violation] = []
+    for rule in rubric.phrasing:
+        for n, hit in enumerate(obs.hits([rule.move])):
+            d = hit.detection
+            violations.append(Violation(
+                move=rule.move.value, title=rule.title, domain=rule.domain,
+                turn=obs.turns[hit.k].index, agent_turn=hit.k + 1, quote=d.quote,
+                start=d.quote_start, penalty=rule.penalty if n < rule.max_count else 0,
+                tip=rule.tip))
+    violations.sort(key=lambda v: (v.turn, v.start, v.move))
+    penalty = round(sum(v.penalty for v in violations), 1)
+
+    criteria_score = _score(met_total, applicable_total) or 0.0
+    overall = round(max(0.0, criteria_score - penalty), 1)
+    level = rubric.level_for(overall)
+    return Scorecard(
+        grader=GRADER_VERSION,
+        rubric=RubricRef(id=rubric.id, title=rubric.title, hash=rubric.content_hash()),
+        transcript_id=transcript.id, candidate=transcript.candidate,
+        persona=transcript.persona.id if transcript.persona else None,
+        ended=obs.ended, agent_turns=obs.n, overall=overall, criteria_score=criteria_score,
+        penalty_total=penalty, pass_mark=rubric.pass_mark, passed=overall >= rubric.pass_mark,
+        level=level.id, level_label=level.label, stages=stages, criteria=criteria,
+        violations=violations, customer=_customer(transcript))

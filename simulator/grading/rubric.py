@@ -1,0 +1,275 @@
+"""The rubric file format. These pydantic models are the source of truth: the JSON Schema
+``simulator/schemas/rubric.schema.json`` is generated from them, and ``docs/rubrics.md``
+explains them with examples.
+
+A rubric has stages; a stage has criteria; a criterion is a yes / no / not-applicable check
+written as a *condition* over the moves the detector found in the agent's turns (the same
+vocabulary the simulated customer reacts to, ``simulator.moves``). Phrasing rules turn a
+violation move into penalty points. Nothing here runs a regex: the grader detects moves
+once per agent turn and every condition reads that list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+from ..moves.vocabulary import VIOLATIONS, Move
+
+RUBRIC_SCHEMA_VERSION = 1
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+DomainRef = Annotated[str, Field(pattern=r"^§\d+(\.\d+)*\b", description="The DOMAIN "
+                                 "section(s) this rests on, e.g. '§3.2' or '§3.1, §3.7'.")]
+
+
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+# Written as one move or a list; always held as a list, so errors name one clear path.
+Moves = Annotated[list[Move], BeforeValidator(_as_list, json_schema_input_type=Move | list[Move]),
+                  Field(min_length=1, description="A move, or a list meaning any of them.")]
+TurnWindow = Annotated[int, Field(ge=0, le=50)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Requires(Strict):
+    """Met when any of the moves occurs anywhere in the agent's turns."""
+
+    move: Moves
+
+
+class Before(Strict):
+    """Order: the first ``first`` comes before the first ``then`` (earlier in the same turn
+    counts). Not applicable when ``then`` never occurs; missed when ``then`` comes first
+    or ``first`` never comes (e.g. acknowledge feelings before the first remedy, §3.2)."""
+
+    first: Moves
+    then: Moves
+
+
+class Pairing(Strict):
+    """Pairing: a ``move`` comes with a ``partner`` in the same agent turn, or up to ``after``
+    agent turns later, or up to ``before`` agent turns earlier (e.g. a remedy comes with a
+    timescale, §3.1). Not applicable when ``move`` never occurs. With ``each``, every turn
+    holding the move needs its partner; otherwise one pair is enough."""
+
+    move: Moves
+    partner: Moves
+    after: TurnWindow = 0
+    before: TurnWindow = 0
+    each: bool = False
+
+
+class Position(Strict):
+    """Position: the move occurs in the first or the last N agent turns (e.g. check
+    satisfaction near the end, §3.3). In a conversation that has not ended, an ``in_last``
+    check that is not met yet is not applicable: the end has not come."""
+
+    move: Moves
+    in_first: Annotated[int, Field(ge=1, le=50)] | None = None
+    in_last: Annotated[int, Field(ge=1, le=50)] | None = None
+
+    @model_validator(mode="after")
+    def _one_end(self) -> Position:
+        if (self.in_first is None) == (self.in_last is None):
+            raise ValueError("give exactly one of in_first or in_last")
+        return self
+
+
+class Count(Strict):
+    """Count: how many times the moves occur, per sentence (each sentence that shows a move
+    counts once) or per agent turn."""
+
+    move: Moves
+    min: Annotated[int, Field(ge=0, le=100)] = 1
+    max: Annotated[int, Field(ge=0, le=100)] | None = None
+    per: Literal["sentence", "turn"] = "sentence"
+
+    @model_validator(mode="after")
+    def _range(self) -> Count:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+
+class AgentTurns(Strict):
+    """The conversation has at least ``min`` agent turns (for ``applies_if``)."""
+
+    min: Annotated[int, Field(ge=1, le=100)]
+
+
+CONDITION_KINDS = ("requires", "before", "with", "position", "count", "agent_turns",
+                   "all", "any")
+
+
+class Condition(Strict):
+    """Exactly one of the keys below. ``all`` / ``any`` combine conditions: ``all`` is
+    missed if any part is missed, ``any`` is met if any part is met; parts that are not
+    applicable are left out, and if every part is, so is the whole."""
+
+    requires: Requires | None = None
+    before: Before | None = None
+    with_: Pairing | None = Field(None, alias="with")
+    position: Position | None = None
+    count: Count | None = None
+    agent_turns: AgentTurns | None = None
+    all: list[Condition] | None = Field(None, min_length=1)
+    any: list[Condition] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Condition:
+        given = [k for k in CONDITION_KINDS if self.part(k) is not None]
+        if len(given) != 1:
+            what = ", ".join(given) if given else "nothing"
+            raise ValueError(f"a condition needs exactly one of {', '.join(CONDITION_KINDS)}; "
+                             f"got {what}")
+        return self
+
+    def part(self, kind: str):
+        """The value under ``kind`` (``with`` is stored as ``with_``)."""
+        return getattr(self, "with_" if kind == "with" else kind)
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in CONDITION_KINDS if self.part(k) is not None)
+
+
+class Criterion(Strict):
+    """One yes / no / not-applicable check, worth ``weight`` points when applicable."""
+
+    id: Slug
+    title: str = Field(min_length=1, max_length=120, description="What good handling does, "
+                       "as the trainee sees it on the scorecard.")
+    domain: DomainRef
+    weight: Annotated[int, Field(ge=1, le=10)] = 1
+    check: Condition = Field(description="Met or missed (or not applicable).")
+    applies_if: Condition | None = Field(None, description="When not met, the criterion is "
+                                         "not applicable (e.g. a timescale check needs a "
+                                         "remedy to have been offered).")
+    tip: str = Field(min_length=1, description="Shown when missed: what to do, ideally with "
+                     "words to say.")
+    judge: str | None = Field(None, description="Optional plain-text question for an LLM "
+                              "judge. The rule grader ignores it.")
+
+
+class Stage(Strict):
+    """A phase of the conversation, scored on its own."""
+
+    id: Slug
+    title: str = Field(min_length=1, max_length=80)
+    domain: DomainRef
+    reached_if: Condition | None = Field(None, description="In a conversation that has not "
+                                         "ended, the stage's criteria are not applicable until "
+                                         "this is met. Ended conversations are graded on every "
+                                         "stage. Leave out for stages that always apply.")
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class PhrasingRule(Strict):
+    """A phrasing don't (DOMAIN §4): each occurrence of the violation move costs points."""
+
+    move: Move
+    title: str = Field(min_length=1, max_length=120)
+    domain: DomainRef
+    penalty: Annotated[float, Field(gt=0, le=100)] = Field(description="Points off the "
+                                                            "overall score per occurrence.")
+    max_count: Annotated[int, Field(ge=1, le=20)] = Field(
+        3, description="Occurrences that cost points; later ones are listed but free.")
+    tip: str = Field(min_length=1, description="The correct phrasing to use instead.")
+
+    @field_validator("move")
+    @classmethod
+    def _violation(cls, move: Move) -> Move:
+        if move not in VIOLATIONS:
+            raise ValueError(f"{move.value!r} is a good move, not a violation; phrasing rules "
+                             f"take one of {', '.join(sorted(v.value for v in VIOLATIONS))}")
+        return move
+
+
+class Level(Strict):
+    id: Slug
+    label: str = Field(min_length=1, max_length=40)
+    min: Annotated[float, Field(ge=0, le=100)] = Field(description="Lowest overall score "
+                                                       "that earns this level.")
+
+
+class Rubric(Strict):
+    """How a transcript is graded: stages of criteria, phrasing rules and a pass mark."""
+
+    schema_version: Literal[1] = Field(description="Version of this file format.")
+    id: Slug
+    title: str = Field(min_length=1, max_length=80)
+    summary: str = Field(min_length=1, max_length=200, description="One line for listings.")
+    domain: list[DomainRef] = Field(min_length=1)
+    language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$",
+                          description="Language of the move patterns used to grade.")
+    pass_mark: Annotated[float, Field(ge=0, le=100)]
+    levels: list[Level] = Field(min_length=1, description="Bands by overall score, lowest "
+                                "first; the first starts at 0 and one starts at pass_mark.")
+    stages: list[Stage] = Field(min_length=1)
+    phrasing: list[PhrasingRule] = Field(default_factory=list)
+    _hash: str | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rubric:
+        _unique("stage id", [s.id for s in self.stages])
+        _unique("criterion id", [c.id for s in self.stages for c in s.criteria])
+        _unique("phrasing move", [r.move.value for r in self.phrasing])
+        _unique("level id", [lv.id for lv in self.levels])
+        mins = [lv.min for lv in self.levels]
+        if mins[0] != 0:
+            raise ValueError("levels: the first level must start at min 0")
+        if any(b <= a for a, b in zip(mins, mins[1:], strict=False)):
+            raise ValueError("levels: list them lowest first, each min above the previous")
+        if self.pass_mark not in mins:
+            raise ValueError(f"pass_mark {self.pass_mark:g} must be the min of one level, so "
+                             "pass and level never disagree")
+        return self
+
+    def criteria(self):
+        """Every (stage, criterion) pair, in file order."""
+        return [(s, c) for s in self.stages for c in s.criteria]
+
+    def level_for(self, score: float) -> Level:
+        """The highest level whose ``min`` the score reaches."""
+        return [lv for lv in self.levels if score >= lv.min][-1]
+
+    def content_hash(self) -> str:
+        """A stable hash of the rubric's content, recorded on every scorecard."""
+        if self._hash is not None:  # rubrics are not changed after loading; hash once
+            return self._hash
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True, exclude_none=True),
+                               sort_keys=True, ensure_ascii=False)
+        self._hash = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+        return self._hash
+
+
+def _unique(what: str, values: list[str]) -> None:
+    dup = sorted({v for v in values if values.count(v) > 1})
+    if dup:
+        raise ValueError(f"duplicate {what}: {', '.join(dup)}")
+
+
+_SECTION = re.compile(r"§\d+(?:\.\d+)*")
+
+
+def cited_sections(ref: str) -> list[str]:
+    """The DOMAIN sections named in a ``domain`` field ('§3.1, §4' -> ['§3.1', '§4'])."""
+    return _SECTION.findall(ref)

@@ -1,0 +1,165 @@
+"""The scorecard: what the grader says about one transcript, and its text rendering.
+
+The pydantic model is the source of truth (``--json`` prints it; ``docs/scorecard-format.md``
+describes it). Every quote is a verbatim substring of the agent turn it cites:
+``transcript.turns[turn].text[start:start + len(quote)] == quote``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..customer.state import Outcome
+
+SCORECARD_SCHEMA_VERSION = 1
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Evidence(Model):
+    """Words from one agent turn that show (or, for a miss, expose) a move."""
+
+    turn: int = Field(description="Index of the turn in the transcript's ``turns`` (0-based).")
+    agent_turn: int = Field(description="Which agent turn it is (1 = the agent's first).")
+    move: str
+    quote: str = Field(description="The sentence, verbatim.")
+    start: int = Field(description="Character offset of the quote in the turn's text.")
+
+
+class CriterionResult(Model):
+    id: str
+    stage: str
+    title: str
+    domain: str
+    weight: int
+    verdict: Literal["met", "missed", "not_applicable"]
+    evidence: list[Evidence] = Field(default_factory=list, description="For 'met': the words "
+                                     "that meet it; for 'missed': words that show the gap, "
+                                     "when there are any.")
+    note: str = Field("", description="Why, in a sentence (for misses and not-applicable).")
+    tip: str | None = Field(None, description="What to do instead; only when missed.")
+
+
+class StageResult(Model):
+    id: str
+    title: str
+    domain: str
+    score: float | None = Field(description="0-100 over the stage's applicable criteria; "
+                                "null when none applied.")
+    met: int = Field(description="Weight of criteria met.")
+    applicable: int = Field(description="Weight of criteria that applied.")
+
+
+class Violation(Model):
+    move: str
+    title: str
+    domain: str
+    turn: int
+    agent_turn: int
+    quote: str
+    start: int
+    penalty: float = Field(description="Points taken off; 0 beyond the rule's max_count.")
+    tip: str
+
+
+class CustomerResult(Model):
+    """How the conversation ended for the customer, when the transcript records it."""
+
+    outcome: Outcome
+    anger: float | None = None
+    trust: float | None = None
+    patience: float | None = None
+
+
+class RubricRef(Model):
+    id: str
+    title: str
+    hash: str
+
+
+class Scorecard(Model):
+    """The grade of one transcript against one rubric."""
+
+    schema_version: Literal[1] = 1
+    grader: str = Field(description="Grader name and version, e.g. 'rules-1'.")
+    rubric: RubricRef
+    transcript_id: str | None = None
+    candidate: str | None = None
+    persona: str | None = None
+    ended: bool = Field(description="False when graded as a partial conversation: stages "
+                        "it had not reached, and end-of-call checks, are not applicable.")
+    agent_turns: int
+    overall: float = Field(ge=0, le=100, description="Criteria score minus penalties, 0-100.")
+    criteria_score: float = Field(ge=0, le=100)
+    penalty_total: float = Field(ge=0)
+    pass_mark: float
+    passed: bool
+    level: str
+    level_label: str
+    stages: list[StageResult]
+    criteria: list[CriterionResult]
+    violations: list[Violation]
+    customer: CustomerResult | None = None
+
+
+VERDICT_LABEL = {"met": "MET   ", "missed": "MISSED", "not_applicable": "N/A   "}
+QUOTE_LIMIT = 160
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return f'"{text}"' if len(text) <= QUOTE_LIMIT else f'"{text[:QUOTE_LIMIT - 1]}…"'
+
+
+def render_text(card: Scorecard, source: str | None = None) -> str:
+    """A readable scorecard for the terminal: what went well, what was missed, and why."""
+    lines: list[str] = []
+    head = f"Scorecard: {source or card.transcript_id or 'transcript'}"
+    lines += [head, "=" * min(len(head), 78)]
+    lines.append(f"Rubric:  {card.rubric.title} ({card.rubric.id})")
+    who = ", ".join(x for x in (card.candidate and f"agent {card.candidate}",
+                                card.persona and f"customer {card.persona}") if x)
+    if who:
+        lines.append(f"Who:     {who}")
+    verdict = "PASS" if card.passed else "FAIL"
+    lines.append(f"Overall: {card.overall:g}/100  {verdict} (pass mark {card.pass_mark:g}), "
+                 f"level: {card.level_label}")
+    lines.append(f"         criteria {card.criteria_score:g}, penalties -{card.penalty_total:g}, "
+                 f"{card.agent_turns} agent turn{'s' if card.agent_turns != 1 else ''}"
+                 + ("" if card.ended else ", graded as a partial conversation"))
+    if card.customer:
+        mood = ", ".join(f"{k} {v:g}" for k, v in (("anger", card.customer.anger),
+                         ("trust", card.customer.trust)) if v is not None)
+        lines.append(f"Customer: {card.customer.outcome.value}" + (f" ({mood})" if mood else ""))
+    by_stage: dict[str, list[CriterionResult]] = {}
+    for c in card.criteria:
+        by_stage.setdefault(c.stage, []).append(c)
+    for stage in card.stages:
+        score = "n/a" if stage.score is None else f"{stage.score:g}%"
+        lines += ["", f"{stage.title} [{stage.domain}]: {score}"]
+        for c in by_stage.get(stage.id, []):
+            lines.append(f"  {VERDICT_LABEL[c.verdict]} {c.title} [{c.domain}]")
+            if c.verdict == "met":
+                shown = set()
+                for e in c.evidence:
+                    if (e.turn, e.start) not in shown:  # one sentence may show two moves
+                        shown.add((e.turn, e.start))
+                        lines.append(f"           agent turn {e.agent_turn}: {_quote(e.quote)}")
+            else:
+                if c.note:
+                    lines.append(f"           ({c.note})")
+                if c.verdict == "missed":
+                    for e in c.evidence[:1]:
+                        lines.append(f"           agent turn {e.agent_turn}: {_quote(e.quote)}")
+                    lines.append(f"           Tip: {c.tip}")
+    lines += ["", "Phrasing" if card.violations else "Phrasing: no violations"]
+    for v in card.violations:
+        cost = f"-{v.penalty:g}" if v.penalty else " 0 (over the limit)"
+        lines.append(f"  {cost:>4} {v.title} [{v.domain}], agent turn {v.agent_turn}: "
+                     f"{_quote(v.quote)}")
+        lines.append(f"       Instead: {v.tip}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,272 @@
+"""Reading transcripts to grade: the JSON format, JSONL of many, and pasted plain text.
+
+Plain text is what a trainer copies from a real call or chat::
+
+    Customer: My parcel never arrived.
+    Agent: I'm sorry to hear that. Could you give me the order number?
+
+Labels are matched case-insensitively (see :data:`CUSTOMER_LABELS` / :data:`AGENT_LABELS`),
+may carry a name in brackets (``Agent (Sam):``) and a leading time stamp
+(``[10:02] Agent:`` or ``10:02 Agent:``). A line without a label continues the previous
+turn. A line that starts with an unknown one-word label (``Manager: …``) is an error, so a
+typo never silently merges two speakers; indent such a line to make it a continuation.
+
+Every failure is a :class:`~simulator.errors.FileProblems` naming file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import FileProblems, Problem
+from ..transcript import Transcript, TranscriptTurn
+from ..yamlfile import read_text, validation_problems
+
+CUSTOMER_LABELS = frozenset({"customer", "client", "caller", "user", "guest", "consumer"})
+AGENT_LABELS = frozenset({"agent", "representative", "rep", "operator", "advisor", "adviser",
+                          "staff", "support", "trainee", "handler", "associate", "csr"})
+
+# No real spoken or chat turn comes near this; past it the text is not a conversation.
+MAX_TURN_CHARS = 20_000
+# A JSONL file of many transcripts may be large; each line is read and checked on its own.
+MAX_JSONL_BYTES = 200_000_000
+MAX_JSONL_LINE_BYTES = 2_000_000
+TRANSCRIPT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".txt", ".text", ".md")
+
+_LABEL_LINE = re.compile(
+    r"^(?:\[[^\]\n]{1,24}\]\s*|\d{1,2}:\d{2}(?::\d{2})?\s+)?"      # optional time stamp
+    r"(?P<label>[^\W\d_][\w'.-]{0,29})"                           # one word
+    r"(?:\s*\([^)\n]{0,60}\))?"                                   # optional (name)
+    r"\s*:(?=\s|$)\s*(?P<text>.*)$")
+
+
+@dataclass(frozen=True)
+class LoadedTranscript:
+    """A transcript and where it came from (``file`` or ``file:line`` for JSONL)."""
+
+    source: str
+    transcript: Transcript
+
+
+def speaker_role(label: str) -> str | None:
+    """'customer' or 'agent' for a known label (any case), else None."""
+    key = label.lower().rstrip(".")
+    if key in CUSTOMER_LABELS:
+        return "customer"
+    if key in AGENT_LABELS:
+        return "agent"
+    return None
+
+
+def check_gradable(transcript: Transcript, name: str, line: int | None = None) -> Transcript:
+    """Refuse transcripts the grader cannot judge: blank or huge turns, no agent turn."""
+    problems = []
+    for i, turn in enumerate(transcript.turns):
+        if not turn.text.strip():
+            problems.append(Problem(name, "turn is empty", line, f"turns[{i}].text"))
+        elif len(turn.text) > MAX_TURN_CHARS:
+            problems.append(Problem(name, f"turn is {len(turn.text)} characters; the limit is "
+                                    f"{MAX_TURN_CHARS}", line, f"turns[{i}].text"))
+    if not problems and not any(t.role == "agent" for t in transcript.turns):
+        problems.append(Problem(name, "no agent turns: there is nothing to grade (a transcript "
+                                "needs the agent's side of the conversation)", line, "turns"))
+    if problems:
+        raise FileProblems(problems)
+    return transcript
+
+
+def transcript_from_data(data: object, name: str, line: int | None = None) -> Transcript:
+    """Validate parsed JSON into a gradable :class:`Transcript`."""
+    if not isinstance(data, dict):
+        kind = "null" if data is None else type(data).__name__
+        hint = " (several transcripts go one per line in a .jsonl file)" \
+            if isinstance(data, list) else ""
+        raise FileProblems([Problem(name, f"expected a transcript object with 'turns', got "
+                                    f"{kind}{hint}", line)])
+    try:
+        transcript = Transcript.model_validate(data)
+    except ValidationError as exc:
+        problems = validation_problems(exc, name, {})
+        raise FileProblems([Problem(p.file, p.message, line, p.field) for p in problems]) \
+            from None
+    return check_gradable(transcript, name, line)
+
+
+def _loads(text: str, name: str, line: int | None = None) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        at = exc.lineno if line is None else line
+        raise FileProblems([Problem(name, f"invalid JSON: {exc.msg} (column {exc.colno})",
+                                    at)]) from None
+    except (RecursionError, ValueError) as exc:
+        raise FileProblems([Problem(name, f"invalid JSON: {exc}", line)]) from None
+
+
+def parse_json(text: str, name: str = "<json>") -> Transcript:
+    """One transcript in the JSON transcript format."""
+    return transcript_from_data(_loads(text, name), name)
+
+
+def parse_jsonl(text: str, name: str = "<jsonl>") -> tuple[list[LoadedTranscript],
+                                                           list[Problem]]:
+    """One transcript per line; blank lines are skipped. Returns the good ones and, for
+    each bad line, its problems (so one bad line does not hide a thousand good ones)."""
+    loaded: list[LoadedTranscript] = []
+    problems: list[Problem] = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            transcript = transcript_from_data(_loads(raw, name, n), name, n)
+        except FileProblems as exc:
+            problems += exc.problems
+            continue
+        loaded.append(LoadedTranscript(f"{name}:{n}", transcript))
+    if not loaded and not problems:
+        problems.append(Problem(name, "no transcripts: the file is empty"))
+    return loaded, problems
+
+
+def parse_plain_text(text: str, name: str = "<text>") -> Transcript:
+    """A conversation pasted as ``Customer:`` / ``Agent:`` lines."""
+    turns: list[tuple[str, int, list[str]]] = []  # role, line, text lines
+    for n, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        line = raw.rstrip()
+        if not line.strip():
+            if turns:
+                turns[-1][2].append("")
+            continue
+        m = None if raw[:1].isspace() else _LABEL_LINE.match(line)
+        if m:
+            role = speaker_role(m["label"])
+            if role is None:
+                raise FileProblems([Problem(name, f"unknown speaker label {m['label']!r}; "
+                                            "use Customer: or Agent: (or a known alias, see "
+                                            "docs/rubrics.md); indent the line if it continues "
+                                            "the turn above", n)])
+            turns.append((role, n, [m["text"].strip()]))
+        elif not turns:
+            raise FileProblems([Problem(name, "text before the first speaker label; each turn "
+                                        "starts with 'Customer:' or 'Agent:'", n)])
+        else:
+            turns[-1][2].append(line.strip())
+    if not turns:
+        raise FileProblems([Problem(name, "no turns: the text is empty")])
+    out: list[TranscriptTurn] = []
+    for role, n, parts in turns:
+        body = "\n".join(parts).strip()
+        body = re.sub(r"\n{2,}", "\n\n", body)
+        if not body:
+            raise FileProblems([Problem(name, f"empty {role} turn", n)])
+        if len(body) > MAX_TURN_CHARS:
+            raise FileProblems([Problem(name, f"{role} turn is {len(body)} characters; the "
+                                        f"limit is {MAX_TURN_CHARS}", n)])
+        out.append(TranscriptTurn(role=role, text=body))
+    return check_gradable(Transcript(turns=out), name)
+
+
+def _looks_like(text: str) -> str:
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped.startswith("{"):
+        return "text"
+    lines = [ln for ln in stripped.splitlines() if ln.strip()]
+    # A JSONL file has a whole object on each line; a JSON file spreads one over lines.
+    if len(lines) > 1 and all(ln.lstrip().startswith("{") and ln.rstrip().endswith("}")
+                              for ln in lines):
+        return "jsonl"
+    return "json"
+
+
+def parse_text(text: str, name: str, kind: str | None = None) -> tuple[list[LoadedTranscript],
+                                                                       list[Problem]]:
+    """Parse text of a given ``kind`` ('json', 'jsonl', 'text'; None: guess from content)."""
+    kind = kind or _looks_like(text)
+    if kind == "jsonl":
+        return parse_jsonl(text, name)
+    try:
+        transcript = parse_json(text, name) if kind == "json" else parse_plain_text(text, name)
+    except FileProblems as exc:
+        return [], exc.problems
+    return [LoadedTranscript(name, transcript)], []
+
+
+def _kind_for(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    return {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix)
+
+
+def _read_jsonl(path: Path) -> str:
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_JSONL_BYTES:
+            raise FileProblems([Problem(name, f"file is {size} bytes; the limit is "
+                                        f"{MAX_JSONL_BYTES}")])
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileProblems([Problem(name, f"cannot read: {exc.strerror or exc}")]) from None
+    lines = []
+    for n, raw in enumerate(data.split(b"\n"), start=1):
+        if len(raw) > MAX_JSONL_LINE_BYTES:
+            raise FileProblems([Problem(name, f"line is {len(raw)} bytes; the limit is "
+                                        f"{MAX_JSONL_LINE_BYTES}", n)])
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise FileProblems([Problem(name, f"not UTF-8 text (byte {exc.start} of the "
+                                        "line)", n)]) from None
+    return "\n".join(lines)
+
+
+def load_file(path: Path) -> tuple[list[LoadedTranscript], list[Problem]]:
+    """Every transcript in one file, and the problems of the parts that could not be read."""
+    kind = _kind_for(path)
+    try:
+        text = _read_jsonl(path) if kind == "jsonl" else read_text(path)
+    except FileProblems as exc:
+        return [], exc.problems
+    return parse_text(text, str(path), kind)
+
+
+def transcript_files(folder: Path) -> list[Path]:
+    """The transcript files under a folder (recursively; hidden ones skipped), sorted."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and p.suffix.lower() in TRANSCRIPT_SUFFIXES
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def parse_transcripts(*paths: Path) -> tuple[list[LoadedTranscript], list[Problem]]:
+    """Load files and folders of transcripts; bad ones become problems, never exceptions."""
+    loaded: list[LoadedTranscript] = []
+    problems: list[Problem] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files = transcript_files(path)
+            if not files:
+                problems.append(Problem(str(path), "no transcript files (*.json, *.jsonl, "
+                                        "*.txt) in this folder"))
+        elif path.exists():
+            files = [path]
+        else:
+            problems.append(Problem(str(path), "no such file or folder"))
+            continue
+        for f in files:
+            good, bad = load_file(f)
+            loaded += good
+            problems += bad
+    return loaded, problems
+
+
+def load_transcripts(*paths: Path) -> list[LoadedTranscript]:
+    """Like :func:`parse_transcripts` but strict: any problem raises :class:`FileProblems`."""
+    loaded, problems = parse_transcripts(*paths)
+    if problems:
+        raise FileProblems(problems)
+    return loaded
