@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import config
 from ..errors import FileProblems, Problem
+from ..grading.rubric_loader import load_rubric
 from ..persona.loader import load_persona
 from ..yamlfile import Lines, parse_yaml, read_text
 
@@ -39,6 +40,7 @@ def looks_like_rubric(path: Path, data: Any) -> bool:
 
 
 FILE_KINDS: list[FileKind] = [
+    FileKind("rubric", looks_like_rubric, load_rubric),
     FileKind("persona", lambda path, data: True, load_persona),
 ]
 
