@@ -265,3 +265,26 @@ def test_help_lists_the_commands(cli):
     result = cli("--help")
     for command in ("practice", "personas", "validate", "export", "export-schemas"):
         assert command in result.stdout
+
+
+def test_validate_recognises_rubrics_and_exams(cli, tmp_path):
+    from simulator import config
+
+    rubrics = tmp_path / "rubrics"
+    (rubrics / "exams").mkdir(parents=True)
+    source = config.project_root() / "rubrics"
+    rubric = min(source.glob("*.yaml"))
+    exam = min((source / "exams").glob("*.yaml"))
+    (rubrics / rubric.name).write_text(rubric.read_text() + "colour: red\n")
+    (rubrics / "exams" / exam.name).write_text(exam.read_text() + "colour: red\n")
+    # Everything shipped validates.
+    good = cli("validate", str(config.project_root() / "personas"), str(source),
+               str(source / "exams"))
+    assert good.returncode == 0 and good.stdout.endswith(" files OK\n"), good.stdout
+    result = cli("validate", str(rubrics), str(rubrics / "exams"))
+    assert result.returncode == 1
+    n_rubric = len(rubric.read_text().splitlines()) + 1
+    n_exam = len(exam.read_text().splitlines()) + 1
+    assert result.stdout.splitlines()[:2] == [
+        f"{rubrics / rubric.name}:{n_rubric}: colour: unknown field",
+        f"{rubrics / 'exams' / exam.name}:{n_exam}: colour: unknown field"]

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         conv = _open(args, store, PersonaLibrary())
         _talk(conv)
-        _finish(conv, store, args.export)
+        _finish(conv, store, args.export, args.db)
     finally:
         store.close()
     return 0
@@ -162,17 +162,20 @@ def mood_line(step: Step, previous: CustomerState | None) -> str:
     return "mood: " + " · ".join(parts) + why
 
 
-def _finish(conv: Conversation, store: SessionStore, export: Path | None) -> None:
-    print(f"\nOutcome: {OUTCOME_TEXT[conv.outcome]} after "
-          f"{sum(t.role == 'agent' for t in conv.turns)} replies.")
+def _finish(conv: Conversation, store: SessionStore, export: Path | None,
+            db: Path | None) -> None:
+    replies = sum(t.role == "agent" for t in conv.turns)
+    print(f"\nOutcome: {OUTCOME_TEXT[conv.outcome]} after {replies} "
+          f"repl{'y' if replies == 1 else 'ies'}.")
     print(f"Session {conv.session_id} is saved in {store.path}.")
     if export is not None and conv.turns:
         _write(export, store.export_json(conv.session_id, conv.info.user))
         print(f"Transcript written to {export}.")
         print(f"Grade it: frontline grade {export}")
     elif conv.turns:
-        print(f"Export it: frontline export {conv.session_id} -o transcript.json "
-              f"--db {store.path}  (then: frontline grade transcript.json)")
+        where = f" --db {db}" if db else ""
+        print(f"Export it: frontline export {conv.session_id} -o transcript.json{where}"
+              "  (then: frontline grade transcript.json)")
 
 
 def _write(path: Path, text: str) -> None:

@@ -5,9 +5,8 @@ otherwise prints ``N files OK``. Never a traceback: every failure is a :class:`P
 
 Extension point: :data:`FILE_KINDS`. Each YAML file is parsed once, offered to the kinds
 in order, and checked by the first that claims it; the last kind (persona) takes the
-rest. To validate rubrics, add before it, e.g.::
-
-    FileKind("rubric", looks_like_rubric, load_rubric),
+rest. A new kind of file is one more entry before it: a name, a test on the path and the
+parsed data, and the loader that raises :class:`FileProblems`.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
+from ..certification.exam import load_exam
 from ..errors import FileProblems, Problem
 from ..grading.rubric_loader import load_rubric
 from ..persona.loader import load_persona
@@ -34,21 +34,31 @@ class FileKind:
     load: Callable[[Path], Any]          # loads the file or raises FileProblems
 
 
+def looks_like_exam(path: Path, data: Any) -> bool:
+    """Exam files live in ``rubrics/exams/`` and name a rubric and the personas to face."""
+    return path.parent.name == "exams" or (isinstance(data, dict) and "rubric" in data
+                                           and "personas" in data)
+
+
 def looks_like_rubric(path: Path, data: Any) -> bool:
     """Rubric files live under ``rubrics/`` and have a top-level ``stages`` list."""
     return path.parent.name == "rubrics" or (isinstance(data, dict) and "stages" in data)
 
 
 FILE_KINDS: list[FileKind] = [
+    FileKind("exam", looks_like_exam, load_exam),
     FileKind("rubric", looks_like_rubric, load_rubric),
     FileKind("persona", lambda path, data: True, load_persona),
 ]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check persona files for mistakes",
+    p = sub.add_parser("validate", help="check persona, rubric and exam files for mistakes",
                        description="Check YAML files (default: the personas folder). "
-                       "A folder means every *.yaml file in it.")
+                       "A folder means every *.yaml file in it. Rubrics are recognised by "
+                       "their folder (rubrics/) or their 'stages', exams by theirs "
+                       "(rubrics/exams/) or their 'rubric' and 'personas'; anything else is "
+                       "checked as a persona.")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     p.set_defaults(func=run)
 
