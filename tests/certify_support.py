@@ -46,10 +46,15 @@ def transcript(i: int, personas: dict[str, str], *, candidate: str | None = None
     pid = persona or sorted(personas)[i % len(personas)]
     turns = [{"role": "customer", "text": "I was charged twice and nobody called me back."}]
     skill = rng.random()
+    good = iter(GOOD)  # good handlers work through the stages in order
     for _ in range(rng.randint(3, 6)):
-        pool = GOOD if rng.random() < 0.35 + 0.6 * skill else BAD
-        words = " ".join(rng.sample(pool, k=min(len(pool), rng.randint(1, 3))))
-        turns += [{"role": "agent", "text": words},
+        said = []
+        for _ in range(rng.randint(2, 4)):
+            if rng.random() < 0.15 + 0.85 * skill:
+                said.append(next(good, rng.choice(GOOD)))
+            else:
+                said.append(rng.choice(BAD))
+        turns += [{"role": "agent", "text": " ".join(said)},
                   {"role": "customer", "text": "Go on."}]
     return {"schema_version": 1, "id": f"t{i:06d}",
             "candidate": candidate or f"candidate-{i // 2:05d}",
@@ -94,3 +99,23 @@ def write_exam(folder: Path, personas: list[str], rubric: str = "complaint-handl
     path.write_text(EXAM_YAML.format(rubric=rubric, personas=", ".join(personas),
                                      pass_mark=pass_mark), encoding="utf-8")
     return path
+
+
+FIXTURE_PERSONA = "fixture-rational-refund"
+
+
+def fixture_env(tmp_path: Path, monkeypatch) -> dict:
+    """Point Frontline at a copy of the shipped rubric, the fixture persona and a test exam."""
+    import shutil
+
+    rubrics = tmp_path / "rubrics"
+    rubrics.mkdir()
+    shutil.copy(ROOT / "rubrics" / "complaint-handling.yaml", rubrics)
+    personas = ROOT / "tests" / "fixtures" / "personas"
+    exams = tmp_path / "exams"
+    write_exam(exams, [FIXTURE_PERSONA])
+    monkeypatch.setenv("FRONTLINE_RUBRICS", str(rubrics))
+    monkeypatch.setenv("FRONTLINE_PERSONAS", str(personas))
+    monkeypatch.setenv("FRONTLINE_EXAMS", str(exams))
+    return {"rubrics": rubrics, "personas": personas, "exams": exams,
+            "hashes": persona_hashes(personas, [FIXTURE_PERSONA])}

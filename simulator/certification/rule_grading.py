@@ -9,37 +9,40 @@ time). A transcript that cannot be read gives a *malformed* record with the reas
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 from pathlib import PurePath
-
-from pydantic import ValidationError
 
 from ..errors import FileProblems, FrontlineError, Problem
 from ..grading.grader import GRADER_VERSION, grade
 from ..grading.rubric import Rubric
+from ..grading.transcript_input import parse_text
 from ..transcript import Transcript
-from ..yamlfile import validation_problems
 from .results_store import GRADED, MALFORMED
+
+_JSONL_LINE = re.compile(r"\.(jsonl|ndjson):\d+$", re.I)
+
+
+def kind_for(name: str) -> str | None:
+    """How to read a source: 'json' (files, JSONL lines, sessions), 'text', or None: guess."""
+    if _JSONL_LINE.search(name) or name.startswith("session:"):
+        return "json"
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".txt", ".text", ".md"):
+        return "text"
+    return None
 
 
 def parse_transcript(text: str, name: str) -> Transcript:
-    """Read a transcript, preferring the grading package's parser (JSON, JSONL, plain text)."""
-    try:
-        from ..grading.transcript_input import parse_transcript_text  # type: ignore
-    except ImportError:
-        parse_transcript_text = None
-    if parse_transcript_text is not None:
-        return parse_transcript_text(text, name)
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise FileProblems([Problem(name, f"not a JSON transcript: {exc}")]) from None
-    try:
-        return Transcript.model_validate(data)
-    except ValidationError as exc:
-        problems = validation_problems(exc, name, {})
-        raise FileProblems(problems) from None
+    """Read one transcript with the grading package's parser; :class:`FileProblems` if bad."""
+    loaded, problems = parse_text(text, name, kind_for(name))
+    if problems:
+        raise FileProblems(problems)
+    if len(loaded) != 1:
+        raise FileProblems([Problem(name, f"holds {len(loaded)} transcripts; one was expected")])
+    return loaded[0].transcript
 
 
 def candidate_of(transcript: Transcript, name: str) -> str:

@@ -216,7 +216,8 @@ def run(plan: RunPlan, sources: Iterable[Source], progress: ProgressFn | None = 
         judged = _judge_all(store, plan, progress, cancel) if plan.judge else 0
         reports: list[Path] = []
         fingerprint = [store.counts(), plan.stamp.digest()]
-        stale = store.get_meta("reported") != fingerprint
+        stale = (store.get_meta("reported") != fingerprint
+                 or not (plan.out_dir / "report.json").is_file())
         if plan.write_reports and (graded or judged or stale):
             progress(Progress("reports", 0, 1))
             reports = plan.write_reports(store, plan.exam, plan.stamp)
@@ -274,3 +275,30 @@ def start_run(plan: RunPlan, sources: Iterable[Source],
                                      daemon=True)
     handle.thread.start()
     return handle
+
+
+def run_status(out_dir: Path) -> dict:
+    """How far the run in ``out_dir`` has got, read from its store (safe while it runs).
+
+    Keys: ``exists``, ``exam`` (id), ``judge`` (whether the judge takes part), ``counts``
+    (total, graded, malformed, judged, needs_review), ``complete`` (everything graded,
+    judged when needed, and the reports up to date) and ``reports`` (name -> path).
+    """
+    from .report import report_paths
+    from .results_store import DB_NAME
+
+    out_dir = Path(out_dir)
+    if not (out_dir / DB_NAME).is_file():
+        return {"exists": False, "exam": None, "judge": False, "counts": {},
+                "complete": False, "reports": {}}
+    with ResultsStore(out_dir) as store:
+        stamp = store.get_meta("stamp") or {}
+        counts = store.counts()
+        judge = bool(stamp.get("judge"))
+        pending = len(store.ungraded()) + (len(store.unjudged()) if judge else 0)
+        reported = store.get_meta("reported") == [counts, Stamp.model_validate(stamp).digest()
+                                                  if stamp else None]
+    reports = report_paths(out_dir)
+    return {"exists": True, "exam": (stamp.get("exam") or {}).get("id"), "judge": judge,
+            "counts": counts, "complete": pending == 0 and reported and "report.json" in reports,
+            "reports": reports}

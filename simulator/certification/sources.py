@@ -1,7 +1,8 @@
 """Where a run's transcripts come from: files and folders, or stored practice sessions.
 
-``--transcripts PATH…`` takes files, or folders searched recursively for ``*.json``,
-``*.jsonl`` and ``*.txt``. ``--sessions FILTER`` selects stored sessions with a small
+``--transcripts PATH…`` takes files, or folders searched recursively for transcript files
+(``*.json``, ``*.jsonl``, ``*.txt`` …, as the grader reads them); each line of a JSONL file
+is a transcript of its own. ``--sessions FILTER`` selects stored sessions with a small
 filter syntax: comma-separated ``key=value`` terms that must all hold, where a value may
 list alternatives with ``|``::
 
@@ -20,10 +21,11 @@ from pathlib import Path
 
 from .. import config
 from ..errors import FrontlineError, NotFound
+from ..grading.transcript_input import transcript_files as folder_files
 from ..yamlfile import MAX_FILE_BYTES
 from .results_store import Source
 
-SUFFIXES = (".json", ".jsonl", ".txt")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
 FILTER_KEYS = {"user": "user", "persona": "persona_id", "rubric": "rubric", "mode": "mode",
                "status": "status", "outcome": "outcome"}
 
@@ -49,7 +51,7 @@ def transcript_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            files += folder_files(path)
         elif path.is_file():
             files.append(path)
         else:
@@ -57,9 +59,26 @@ def transcript_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+def _split_jsonl(src: Source) -> list[Source]:
+    # One transcript per line: each line is its own source, so one bad line is one skip.
+    out = []
+    for n, line in enumerate(src.text.splitlines(), start=1):
+        if line.strip():
+            out.append(Source(f"{src.name}:{n}", line))
+    return out or [Source(src.name, src.text)]
+
+
 def file_sources(paths: list[Path]) -> list[Source]:
-    """Read every transcript file; unreadable ones come back flagged, not raised."""
-    return [_read_source(p) for p in transcript_files(paths)]
+    """Read every transcript file (a JSONL file gives one source per line); unreadable
+    files come back flagged as malformed, not raised."""
+    sources: list[Source] = []
+    for path in transcript_files(paths):
+        src = _read_source(path)
+        if src.error is None and path.suffix.lower() in JSONL_SUFFIXES:
+            sources += _split_jsonl(src)
+        else:
+            sources.append(src)
+    return sources
 
 
 def parse_session_filter(text: str) -> tuple[str, list]:

@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "rerun to poll and collect)")
     p.add_argument("--workers", type=int, metavar="N", help="rule-grading processes "
                    "(default: every core)")
+    p.add_argument("--chunk-size", type=int, default=64, metavar="N",
+                   help="transcripts sent to a worker at once; results are committed per "
+                   "chunk (default: 64)")
     p.add_argument("--concurrency", type=int, metavar="N",
                    help="judge calls in flight (default: the exam's judge.concurrency)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_run(exam, args.out, use_judge=args.judge or args.batch_api,
                     judge_setup=judge_setup, workers=args.workers,
                     judge_concurrency=args.concurrency)
+    plan.chunk_size = max(1, args.chunk_size)
     sources = (file_sources(args.transcripts) if args.transcripts
                else session_sources(args.sessions))
     progress = None if args.quiet else ProgressBar()
