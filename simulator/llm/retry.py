@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
@@ -79,11 +80,15 @@ class RetryPolicy:
     max_wait: float = 8.0
     jitter: float = 0.5
 
+    def backoff(self, attempt_number: int) -> float:
+        """Seconds to wait after failed attempt ``attempt_number`` (1-based)."""
+        n = max(0, attempt_number - 1)
+        delay = min(self.max_wait, self.initial_wait * (2 ** n))
+        return min(self.max_wait, delay + random.uniform(0, self.jitter * delay))
+
     def wait(self, state: RetryCallState) -> float:
         """Exponential backoff with jitter; a server's Retry-After wins, within max_wait."""
-        n = max(0, state.attempt_number - 1)
-        delay = min(self.max_wait, self.initial_wait * (2 ** n))
-        delay = min(self.max_wait, delay + random.uniform(0, self.jitter * delay))
+        delay = self.backoff(state.attempt_number)
         exc = state.outcome.exception() if state.outcome else None
         after = _retry_after(exc)
         if after is not None:
@@ -213,3 +218,35 @@ def stream_with_retry(open_stream: Callable[[], Iterator[T]], policy: RetryPolic
     except Exception as exc:
         err = describe(exc, where)
         raise StreamInterrupted(f"{err} The reply was cut off part-way.", shown=produced) from exc
+
+
+def stream_until_shown(attempt: Callable[[], Iterator[str]], policy: RetryPolicy,
+                       where: str) -> Iterator[str]:
+    """Yield the text of ``attempt()``; run it again if its stream breaks before any of it
+    was yielded (a caller that holds text back, like the sentence gate, may get a
+    :class:`StreamInterrupted` from the backend while the trainee has seen nothing).
+
+    Once text has been yielded, a failure raises :class:`StreamInterrupted` whose
+    ``shown`` is exactly that text. Other backend errors were already retried below and
+    are raised as they are.
+    """
+    for number in range(1, max(1, policy.attempts) + 1):
+        shown = ""
+        try:
+            for piece in attempt():
+                shown += piece
+                yield piece
+            return
+        except BackendError as exc:
+            if shown:
+                raise StreamInterrupted(str(exc), shown=shown,
+                                        partial=getattr(exc, "partial", shown)) from exc
+            if not isinstance(exc, StreamInterrupted):
+                raise
+            if number >= policy.attempts:
+                raise BackendError(f"{where} kept breaking off its answer (tried {number} "
+                                   "times).", reason="interrupted", transient=True) from exc
+            delay = policy.backoff(number)
+            log.warning("stream from %s broke before anything was shown; attempt %d, "
+                        "retrying in %.2fs", where, number, delay)
+            time.sleep(delay)
