@@ -314,3 +314,12 @@ def test_a_database_that_is_not_sqlite_gives_a_clear_error(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(FrontlineError, match="cannot open the session database"):
         SessionStore(path)
+
+
+def test_an_in_memory_store_for_scratch_sessions(persona):
+    with SessionStore(":memory:") as scratch:
+        conv = Conversation.start(persona, store=scratch)
+        say(conv.opening())
+        play(conv, AGENT[:2])
+        assert [t.role for t in scratch.turns(conv.session_id)] == ["customer", "agent"] * 2 + \
+            ["customer"]
