@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import jsonschema
 import pytest
 import yaml
-from conftest import FIXTURE_PERSONAS
+from conftest import FIXTURE_PERSONAS, ROOT
 
 from simulator.customer.effects import EFFECTS_FILE
 from simulator.moves.detector import PATTERNS_DIR
@@ -60,3 +61,17 @@ def test_shipped_data_files_match_their_schemas():
     jsonschema.validate(yaml.safe_load(EFFECTS_FILE.read_text()), schema("effects.schema.json"))
     for path in PATTERNS_DIR.glob("*.yaml"):
         jsonschema.validate(yaml.safe_load(path.read_text()), schema("move-patterns.schema.json"))
+
+
+SCHEMA_COMMENT = re.compile(r"^# yaml-language-server: \$schema=(\S+)", re.MULTILINE)
+SHIPPED_YAML = sorted(p for folder in ("personas", "rubrics", "simulator")
+                      for p in (ROOT / folder).rglob("*.yaml") if SCHEMA_COMMENT.search(
+                          p.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("path", SHIPPED_YAML, ids=lambda p: str(p.relative_to(ROOT)))
+def test_files_match_the_schema_their_editor_comment_names(path):
+    text = path.read_text(encoding="utf-8")
+    target = (path.parent / SCHEMA_COMMENT.search(text).group(1)).resolve()
+    assert target.parent == SCHEMAS_DIR and target.is_file(), f"no schema {target}"
+    jsonschema.validate(yaml.safe_load(text), json.loads(target.read_text(encoding="utf-8")))
