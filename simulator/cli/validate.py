@@ -119,10 +119,25 @@ def validate(paths: list[Path]) -> tuple[int, list[Problem]]:
     return len(files), problems
 
 
+def lint_warnings(paths: list[Path]) -> list[Problem]:
+    """The persona linter's warnings for the persona files among ``paths``."""
+    from ..persona.lint import lint_persona  # the linter runs the customer machine
+
+    found: list[Problem] = []
+    for path in files_in(paths)[0]:
+        checked = check_file(path)
+        if checked.kind is not None and checked.kind.name == "persona" and checked.loaded:
+            found += lint_persona(checked.loaded, path)
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     n_files, problems = validate(args.paths or [config.personas_dir()])
     for problem in problems:
         print(problem)
+    # Warnings are advice: they are printed but never change the exit code.
+    for warning in lint_warnings(args.paths or [config.personas_dir()]):
+        print(warning)
     if problems:
         print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found "
               f"({n_files} file{'s' * (n_files != 1)} checked)")

@@ -28,6 +28,7 @@ from .regex_samples import samples
 
 AGENT_PHRASES_FILE = Path(__file__).parent / "agent_phrases.yaml"
 PLACEHOLDER_TEXT = re.compile(r"^\W*(todo|tbd|tba|n/?a|none|nothing|\?+|-+|\.+|x+)\W*$", re.I)
+NEGATED_REJECT = re.compile(r"\b(without|no|not|never|unless|instead of)\b|n't\b", re.I)
 # Moves only an agent makes; a customer line showing one is probably a copy-paste slip.
 AGENT_ONLY_MOVES = {Move.OFFER_HELP, Move.EXPLAIN_TRANSFER}
 # DOMAIN wording for each archetype and temperament, to spot a `domain` list citing another.
@@ -98,7 +99,9 @@ class _Linter:
             self.warn("no-room", ("case", "bottom_line"), "the bottom line is the "
                       "expectation: there is no room between them to negotiate (DOMAIN §2.5)")
         acceptable = [(i, r) for i, r in enumerate(case.remedies) if r.level != "below"]
-        if not acceptable:
+        # The never satisfied want what is impossible (DOMAIN §2.4): for them no remedy at
+        # the bottom line is the design, not a slip.
+        if not acceptable and self.p.archetype is not Archetype.NEVER_SATISFIED:
             self.warn("bottom-line-unmet", ("case", "remedies"), "every remedy is 'below' the "
                       "bottom line: no offer can ever be accepted")
         heard = []
@@ -115,6 +118,10 @@ class _Linter:
                           f"the example offer {why}, so the customer would not hear "
                           f"'{r.id}' offered")
             for j, reject in enumerate(case.rejects):
+                # "a new appointment without the part confirmed" names what is missing;
+                # a trigger matching the part it lacks is no contradiction.
+                if NEGATED_REJECT.search(reject):
+                    continue
                 if any(re.search(t, reject, re.I) for t in r.triggers) and r.level != "below":
                     self.warn("contradiction", ("case", "rejects", j), f"the customer rejects "
                               f"{reject!r} outright, yet remedy '{r.id}' ({r.level}) "
