@@ -36,7 +36,8 @@ def store(tmp_path: Path) -> Iterator[SessionStore]:
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """Environment for running ``frontline`` in a subprocess against test folders."""
-    env = dict(os.environ)
+    # Offline whatever the developer has configured: no FRONTLINE_LLM_* reaches the tests.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTLINE_LLM_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["FRONTLINE_PERSONAS"] = str(FIXTURE_PERSONAS)
     env["FRONTLINE_DATA"] = str(tmp_path / "data")

@@ -288,3 +288,25 @@ def test_validate_recognises_rubrics_and_exams(cli, tmp_path):
     assert result.stdout.splitlines()[:2] == [
         f"{rubrics / rubric.name}:{n_rubric}: colour: unknown field",
         f"{rubrics / 'exams' / exam.name}:{n_exam}: colour: unknown field"]
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "practice", "--persona",
+                             FIXTURE_PERSONA_ID], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            env=cli_env(tmp_path))
+    assert proc.stdout.readline().startswith("Session ")
+    proc.stdout.close()  # like `frontline practice ... | head -1`
+    _, err = proc.communicate("\n".join(AGENT) + "\n", timeout=120)
+    assert proc.returncode == 141 and "Traceback" not in err
+
+
+def test_practice_offline_flag_and_a_bad_llm_configuration(cli):
+    llm = {"FRONTLINE_LLM_BASE_URL": "http://127.0.0.1:9/v1"}  # no model named: misconfigured
+    bad = cli("practice", "--persona", FIXTURE_PERSONA_ID, env=llm)
+    assert bad.returncode == 1 and "FRONTLINE_LLM_MODEL" in bad.stderr
+    no_traceback(bad)
+    offline = cli("practice", "--persona", FIXTURE_PERSONA_ID, "--offline", stdin=AGENT[0] + "\n",
+                  env=llm)
+    assert offline.returncode == 0, offline.stderr
+    assert offline.stdout.splitlines()[0].endswith("[offline]")

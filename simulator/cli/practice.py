@@ -17,6 +17,8 @@ from ..customer.state import CustomerState, Outcome, Step
 from ..errors import FrontlineError
 from ..persona.loader import PersonaLibrary
 from ..persona.model import Persona
+from ..render.base import Renderer
+from ..render.offline import OfflineRenderer
 from ..sessions import Conversation, SessionStore
 
 END_COMMANDS = {"/end", "/quit", "/exit"}
@@ -33,12 +35,15 @@ OUTCOME_TEXT = {
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("practice", help="talk to a simulated customer in the terminal",
                        description="Practise a complaint in the terminal. Type one reply per "
-                       "line; /end finishes. Works offline with no API key.")
+                       "line; /end finishes. Works offline with no API key; with an LLM "
+                       "configured (FRONTLINE_LLM_*) it words the customer's replies.")
     p.add_argument("--persona", metavar="ID", help="the customer to talk to "
                    "(see `frontline personas`)")
     p.add_argument("--seed", type=int, default=0, help="varies the customer's wording "
                    "(default 0)")
     p.add_argument("--resume", metavar="SESSION_ID", help="carry on a saved session")
+    p.add_argument("--offline", action="store_true", help="word the customer from the phrase "
+                   "banks even when an LLM is configured (FRONTLINE_LLM_*)")
     _store_args(p)
     p.add_argument("--export", metavar="FILE", type=Path,
                    help="write the JSON transcript to FILE at the end")
@@ -72,9 +77,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _renderer(offline: bool) -> Renderer:
+    """The configured renderer (an LLM if FRONTLINE_LLM_* says so), else the phrase banks."""
+    if offline:
+        return OfflineRenderer()
+    from ..llm.factory import renderer_from_config
+
+    return renderer_from_config()
+
+
 def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary) -> Conversation:
+    renderer = _renderer(args.offline)
     if args.resume:
-        conv = Conversation.resume(store, args.resume, library, user=args.user)
+        conv = Conversation.resume(store, args.resume, library, user=args.user,
+                                   renderer=renderer)
         if args.persona and args.persona != conv.persona.id:
             raise FrontlineError(f"session {args.resume} is with {conv.persona.id!r}, "
                                  f"not {args.persona!r}")
@@ -83,7 +99,8 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
             print(f"{'Customer' if turn.role == 'customer' else 'You'}: {turn.text}")
         return conv
     persona = library.get(args.persona) if args.persona else _choose(library)
-    conv = Conversation.start(persona, store=store, seed=args.seed, user=args.user)
+    conv = Conversation.start(persona, store=store, seed=args.seed, user=args.user,
+                              renderer=renderer)
     _header(conv, f"Session {conv.session_id}")
     return conv
 
@@ -108,7 +125,8 @@ def _choose(library: PersonaLibrary) -> Persona:
 
 def _header(conv: Conversation, title: str) -> None:
     p = conv.persona
-    print(f"{title} with {p.identity.name} ({p.id}): {p.case.title}")
+    print(f"{title} with {p.identity.name} ({p.id}): {p.case.title}"
+          f" [{conv.renderer.name}]")
     print("Type your replies, one per line; /end finishes the session.\n", flush=True)
 
 
