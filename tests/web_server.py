@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +62,10 @@ def start_server(folder: Path, users: list[tuple[str, str, str]] | None = None,
     """Serve the app from ``folder`` (created); ``users`` are (name, role, password)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / "personas", folder / "personas", dirs_exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTLINE_", "OPENAI_"))}
+    # The server's own data only; FRONTLINE_RUBRICS passes through (rubrics are read-only).
+    mine = ("FRONTLINE_PERSONAS", "FRONTLINE_DATA", "FRONTLINE_DB", "FRONTLINE_USERS")
+    env = {k: v for k, v in os.environ.items() if k not in mine and not k.startswith("OPENAI_")
+           and not k.startswith("FRONTLINE_LLM")}
     env.update(FRONTLINE_PERSONAS=str(folder / "personas"), FRONTLINE_DATA=str(folder),
                FRONTLINE_DB=str(folder / "sessions.sqlite3"),
                FRONTLINE_USERS=str(folder / "users.yaml"), GRADIO_ANALYTICS_ENABLED="False",
@@ -83,6 +87,8 @@ def start_server(folder: Path, users: list[tuple[str, str, str]] | None = None,
         try:
             with urllib.request.urlopen(url + "config", timeout=2):
                 return Server(url, folder, process, log, passwords)
+        except urllib.error.HTTPError:  # e.g. 401 before login: the server is up
+            return Server(url, folder, process, log, passwords)
         except OSError:
             time.sleep(0.3)
     process.kill()

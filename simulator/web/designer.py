@@ -144,6 +144,7 @@ class DesignerView:
                     "are none.")
         with gr.Row():
             self.browse = gr.Dropdown(label="Open a persona", choices=self.ctx.library().ids(),
+                                      value=None,
                                       allow_custom_value=True, scale=3,
                                       elem_id="fl-design-browse")
             self.archetype = gr.Dropdown(label="New from archetype template",

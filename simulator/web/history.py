@@ -84,7 +84,8 @@ class HistoryView:
         self.refresh = gr.Button("Refresh", size="sm", elem_id="fl-history-refresh")
         self.table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True,
                                   elem_id="fl-history-table")
-        self.pick = gr.Dropdown(label="Reopen a scorecard", choices=[], allow_custom_value=True,
+        self.pick = gr.Dropdown(label="Reopen a scorecard", choices=[], value=None,
+                                allow_custom_value=True,
                                 elem_id="fl-history-pick")
         self.card = ScorecardView(self.ctx, prefix="fl-history")
         self.card.build()

@@ -91,7 +91,7 @@ class PracticeView:
             with gr.Row():
                 with gr.Column(scale=3):
                     self.chat = gr.Chatbot(label="Conversation", height=430, elem_id="fl-chat",
-                                           buttons=["copy"], feedback_options=None,
+                                           buttons=[], feedback_options=None,
                                            placeholder="The customer is about to speak…")
                 with gr.Column(scale=1, min_width=220):
                     self.meter = gr.HTML(elem_id="fl-meter")

@@ -58,6 +58,8 @@ def _header(card: dict, transcript: Transcript) -> str:
                else '<span class="sc-badge sc-fail">NOT YET</span>')
     customer = card.get("customer") or {}
     outcome = customer.get("outcome") or (transcript.outcome.value if transcript.outcome else "")
+    if outcome == "ongoing":
+        outcome = "ended before the customer decided"
     meta = " · ".join(escape(x) for x in (
         f"rubric: {card['rubric']['title']}", f"customer: {card.get('persona') or ''}",
         f"trainee: {card.get('candidate') or ''}", f"outcome: {outcome}",

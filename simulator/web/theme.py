@@ -38,6 +38,8 @@ CSS = """
   overflow: hidden; display: block; }
 .fl-meter-fill { display: block; height: 100%; transition: width .4s; }
 .fl-meter-delta { color: var(--body-text-color-subdued); font-size: .85em; }
+/* The conversation is the session's record: it cannot be cleared from the page. */
+#fl-chat button[aria-label="Clear"], #fl-design-chat button[aria-label="Clear"] { display: none; }
 #fl-problems ul { margin: 0; padding-left: 18px; }
 #fl-problems li { color: #b42318; }
 #fl-problems .fl-ok { color: #3c9d5d; }

@@ -1,0 +1,192 @@
+"""The running web app driven through its API with gradio_client: whole practice sessions,
+scorecards and downloads, per-user isolation, roles, and resuming from the store."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from web_server import ROOT, start_server
+
+from simulator.customer.machine import CustomerMachine
+from simulator.persona.loader import PersonaLibrary
+from simulator.transcript import Transcript
+
+pytestmark = pytest.mark.slow
+
+# The API's outputs of /start, /send and /end, in order (gr.State is not part of the API).
+PERSONA, RUBRIC, TITLE, CHAT, METER, HINT, REPLY, SCORECARD, DL_TRANSCRIPT, DL_SCORECARD = \
+    range(10)
+USERS = [("ann", "trainee", "ann-password"), ("bea", "trainee", "bea-password"),
+         ("tom", "trainer", "tom-password")]
+GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."
+CALM_DOWN = "Please calm down."
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = start_server(tmp_path_factory.mktemp("web-api"), USERS)
+    yield srv
+    srv.stop()
+
+
+def client(server, name: str) -> Client:
+    """A fresh API client logged in as ``name`` (a new client is like a new browser tab)."""
+    return Client(server.url, auth=(name, server.users[name]), verbose=False)
+
+
+def patient_persona() -> str:
+    """A shipped persona that does not walk out when told to calm down (so the meter shows)."""
+    lib = PersonaLibrary(ROOT / "personas")
+    for pid in lib.ids():
+        machine = CustomerMachine(lib.get(pid))
+        if machine.step(machine.start(), CALM_DOWN).state.outcome.value == "ongoing":
+            return pid
+    pytest.fail("no shipped persona survives a 'calm down'; the browser tests need one")
+
+
+def texts(chat: list[dict]) -> list[tuple[str, str]]:
+    """(role, text) of every chatbot message as the client returns it."""
+    out = []
+    for m in chat:
+        content = m["content"]
+        if isinstance(content, list):
+            content = "".join(part.get("text", "") for part in content)
+        out.append((m["role"], content))
+    return out
+
+
+def meter(result) -> dict[str, float]:
+    html = result[METER]["value"]
+    return {k: float(re.search(rf'data-{k}="([\d.]+)"', html).group(1))
+            for k in ("anger", "trust", "patience")}
+
+
+def start(c: Client, persona: str, mode: str = "training", hints: bool = True):
+    return c.predict(persona, "complaint-handling", mode, hints, api_name="/start")
+
+
+def test_whole_practice_session_through_the_api(server):
+    c = client(server, "ann")
+    persona = patient_persona()
+    opened = start(c, persona)
+    chat = texts(opened[CHAT])
+    assert len(chat) == 1 and chat[0][0] == "assistant" and chat[0][1].strip()
+    before = meter(opened)
+    assert "Hint" in opened[HINT]["value"]
+
+    after_calm = c.predict(CALM_DOWN, True, api_name="/send")
+    assert meter(after_calm)["anger"] > before["anger"], "telling them to calm down angers them"
+    after_good = c.predict(GOOD_TURN, True, api_name="/send")
+    assert meter(after_good)["anger"] < meter(after_calm)["anger"]
+    chat = texts(after_good[CHAT])
+    assert [r for r, _ in chat] == ["assistant", "user", "assistant", "user", "assistant"]
+    assert chat[1][1] == CALM_DOWN and chat[3][1] == GOOD_TURN
+
+    ended = c.predict(api_name="/end")
+    card = ended[SCORECARD]
+    assert 'id="fl-scorecard-body"' in card and "data-overall=" in card
+    # The violation is highlighted inside the transcript, with the trainee's own words.
+    assert re.search(r'<mark class="sc-violation"[^>]*>Please calm down\.</mark>', card)
+    assert "Tip:" in card or "MET" in card
+
+    transcript = Transcript.model_validate_json(
+        Path(ended[DL_TRANSCRIPT]["value"]).read_text())
+    assert [t.text for t in transcript.turns if t.role == "agent"] == [CALM_DOWN, GOOD_TURN]
+    assert transcript.candidate == "ann" and transcript.persona.id == persona
+    assert len(transcript.trajectory) == 3
+
+    page = Path(ended[DL_SCORECARD]["value"]).read_text()
+    assert page.startswith("<!doctype html>") and "<style>" in page and "<svg" in page
+    # Self-contained: no scripts, and nothing loaded from anywhere.
+    assert "<script" not in page and not re.search(r'(src|href)="(https?:)?//', page)
+
+
+def test_session_ends_by_itself_when_the_customer_escalates(server):
+    c = client(server, "ann")
+    lib = PersonaLibrary(ROOT / "personas")
+    hot = next((pid for pid in lib.ids()
+                if CustomerMachine(lib.get(pid)).step(CustomerMachine(lib.get(pid)).start(),
+                                                      CALM_DOWN).state.outcome.value
+                == "escalated"), None)
+    if hot is None:
+        pytest.fail("no shipped persona escalates on 'calm down'")
+    start(c, hot)
+    result = c.predict(CALM_DOWN, True, api_name="/send")
+    assert 'id="fl-scorecard-body"' in result[SCORECARD]
+    assert "escalated" in result[SCORECARD]
+    with pytest.raises(AppError, match="no session in progress"):
+        c.predict(GOOD_TURN, True, api_name="/send")
+
+
+def test_exam_mode_shows_no_meter_and_no_hint(server):
+    c = client(server, "bea")
+    result = start(c, patient_persona(), mode="exam", hints=True)
+    assert result[METER]["visible"] is False and result[HINT]["visible"] is False
+    result = c.predict(GOOD_TURN, True, api_name="/send")
+    assert result[METER]["visible"] is False and result[HINT]["visible"] is False
+    c.predict(api_name="/end")
+
+
+def test_new_tab_resumes_the_session_from_the_store(server):
+    first = client(server, "bea")
+    start(first, patient_persona())
+    first.predict(GOOD_TURN, True, api_name="/send")
+    # A new client has no in-memory state at all: the session comes back from the store.
+    second = client(server, "bea")
+    result = second.predict("When did you first notice the problem?", True, api_name="/send")
+    roles = [r for r, _ in texts(result[CHAT])]
+    assert roles == ["assistant", "user", "assistant", "user", "assistant"]
+    second.predict(api_name="/end")
+
+
+def test_trainees_see_only_their_own_sessions(server):
+    ann, bea = client(server, "ann"), client(server, "bea")
+    start(ann, patient_persona())
+    ann.predict(GOOD_TURN, True, api_name="/send")
+    ann_card = ann.predict(api_name="/end")
+    session_id = re.search(r"transcript-([0-9a-f]+)\.json", ann_card[DL_TRANSCRIPT]["value"])[1]
+
+    ann_rows = ann.predict(api_name="/history")[0]["data"]
+    bea_rows = bea.predict(api_name="/history")[0]["data"]
+    assert session_id in {row[1] for row in ann_rows}
+    assert session_id not in {row[1] for row in bea_rows}
+    assert ann.predict(session_id, api_name="/scorecard")[0].find("fl-scorecard-body") >= 0
+    with pytest.raises(AppError, match="no session"):
+        bea.predict(session_id, api_name="/scorecard")
+
+
+def test_trainer_pages_are_closed_to_trainees(server):
+    ann = client(server, "ann")
+    for endpoint, args in (("/designer_check", ("id: x",)), ("/designer_save", ("id: x",)),
+                           ("/designer_new", ("meek",))):
+        with pytest.raises(AppError, match="for trainers"):
+            ann.predict(*args, api_name=endpoint)
+
+
+def test_trainer_validates_and_saves_a_persona(server):
+    tom = client(server, "tom")
+    opened = tom.predict("meek", api_name="/designer_new")
+    text = opened[0]
+    assert "schema_version: 1" in text and 'data-count="0"' in opened[1]
+
+    broken = text.replace("difficulty:", "difficulty: 9\nold_difficulty:", 1)
+    problems = tom.predict(broken, api_name="/designer_check")[0]
+    assert 'data-field="difficulty"' in problems or 'data-field="old_difficulty"' in problems
+    status = tom.predict(broken, api_name="/designer_save")[0]
+    assert "Not saved" in status
+    assert not (server.personas / "new-meek.yaml").exists()
+
+    saved = tom.predict(text, api_name="/designer_save")
+    assert "Saved" in saved[0]
+    assert (server.personas / "new-meek.yaml").read_text().strip() == text.strip()
+    assert "new-meek" in json.dumps(saved[2])
+
+
+def test_wrong_password_is_refused(server):
+    with pytest.raises(Exception, match="(?i)login|auth|incorrect|credentials"):
+        Client(server.url, auth=("ann", "not-her-password"), verbose=False)
