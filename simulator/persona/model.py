@@ -121,11 +121,20 @@ class HiddenFact(Strict):
                                 "matching one uncovers this fact first. Any question "
                                 "uncovers the next fact in order otherwise.")
     required: bool = Field(True, description="An offer made before this is known is premature.")
+    example: str = Field("", description="A question a handler might ask that uncovers this "
+                         "fact; when given, one of asked_by must match it.")
 
     @field_validator("asked_by")
     @classmethod
     def _regexes(cls, values: list[str]) -> list[str]:
         return [_regex(v) for v in values]
+
+    @model_validator(mode="after")
+    def _example_is_asked(self) -> HiddenFact:
+        if self.example and self.asked_by and not any(
+                re.search(p, self.example, re.I) for p in self.asked_by):
+            raise ValueError(f"example {self.example!r} matches none of asked_by")
+        return self
 
 
 class Remedy(Strict):
