@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..errors import FileProblems, Problem
 from ..textspan import sentence_spans
@@ -57,25 +57,24 @@ def _check_regex(value: str) -> str:
     return value
 
 
+# Checked item by item, so a bad regex is reported at its own line ("patterns[2]").
+Regex = Annotated[str, AfterValidator(_check_regex)]
+
+
 class MovePatterns(BaseModel):
     """How one move is recognised: any ``patterns`` match in a sentence, unless vetoed."""
 
     model_config = ConfigDict(extra="forbid")
 
-    patterns: list[str] = Field(min_length=1, description="Regexes (case-insensitive); any one "
+    patterns: list[Regex] = Field(min_length=1, description="Regexes (case-insensitive); any one "
                                 "matching inside a sentence finds the move there.")
-    unless: list[str] = Field(default_factory=list, description="Regexes that, matching the same "
+    unless: list[Regex] = Field(default_factory=list, description="Regexes that, matching the same "
                               "sentence, mean the move is not there (negations, near misses).")
-    unless_turn: list[str] = Field(default_factory=list, description="Regexes that, matching "
+    unless_turn: list[Regex] = Field(default_factory=list, description="Regexes that, matching "
                                    "anywhere in the turn, mean the move is not there.")
     examples: list[str] = Field(default_factory=list, description="Turns that must show the move.")
     counterexamples: list[str] = Field(default_factory=list,
                                        description="Turns that must not show the move.")
-
-    @field_validator("patterns", "unless", "unless_turn")
-    @classmethod
-    def _regexes(cls, values: list[str]) -> list[str]:
-        return [_check_regex(v) for v in values]
 
 
 class MovePatternFile(BaseModel):
@@ -85,14 +84,9 @@ class MovePatternFile(BaseModel):
 
     schema_version: int = Field(1, ge=1, le=1)
     language: str = Field(description="BCP-47 language code, e.g. 'en'.")
-    negations: list[str] = Field(default_factory=list, description="Regexes that mark a "
+    negations: list[Regex] = Field(default_factory=list, description="Regexes that mark a "
                                  "sentence as negated, so 'we can't refund you' is no offer.")
     moves: dict[Move, MovePatterns] = Field(default_factory=dict)
-
-    @field_validator("negations")
-    @classmethod
-    def _regexes(cls, values: list[str]) -> list[str]:
-        return [_check_regex(v) for v in values]
 
 
 @dataclass(frozen=True)
