@@ -96,6 +96,9 @@ class SentenceGate:
         if not self.released:
             piece = self._label.sub("", piece, count=1).lstrip()
         if not piece.strip():
+            if self.released and piece:  # whitespace between sentences: nothing to check
+                self.released += piece
+                out.append(piece)
             return
         brk = self.check(piece.strip())
         if brk is not None:
