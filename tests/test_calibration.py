@@ -73,10 +73,17 @@ def _lines():
                 yield key, v.format(name="Sam Carter", title="charged twice for one order")
 
 
+# Moves a line may show besides its own: a guarantee "within the hour" is a timescale too,
+# just not a realistic one.
+ALSO_ALLOWED = {"over_promise": {Move.TIMESCALE}}
+
+
 @pytest.mark.parametrize(("key", "line"), list(_lines()))
 def test_every_policy_line_shows_exactly_its_move(key, line):
     moves = {d.move for d in default_detector().detect(line)}
-    assert moves == {LINE_MOVES[key]}, f"{line!r} should show only {key}, got {moves}"
+    assert LINE_MOVES[key] in moves, f"{line!r} should show {key}, got {moves}"
+    extra = moves - {LINE_MOVES[key]} - ALSO_ALLOWED.get(key, set())
+    assert not extra, f"{line!r} should show only {key}, also got {extra}"
 
 
 def test_every_line_key_is_checked_or_templated():
