@@ -200,6 +200,9 @@ def test_export_command(cli, tmp_path):
     other_user = cli("export", sid, "--user", "mallory")
     assert other_user.returncode == 1 and "no session" in other_user.stderr
     no_traceback(other_user)
+    no_db = cli("export", sid, "--db", str(tmp_path / "none.sqlite3"))
+    assert no_db.returncode == 1 and "no session database" in no_db.stderr
+    assert not (tmp_path / "none.sqlite3").exists()
 
 
 # -- personas ---------------------------------------------------------------------------

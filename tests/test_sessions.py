@@ -323,3 +323,26 @@ def test_an_in_memory_store_for_scratch_sessions(persona):
         play(conv, AGENT[:2])
         assert [t.role for t in scratch.turns(conv.session_id)] == ["customer", "agent"] * 2 + \
             ["customer"]
+
+
+def test_an_ended_session_takes_no_turn_from_a_stale_copy(persona, store):
+    conv = Conversation.start(persona, store=store)
+    say(conv.opening())
+    stale = Conversation.resume(store, conv.session_id, {persona.id: persona})
+    conv.end()
+    with pytest.raises(FrontlineError, match="has ended"):
+        stale.reply(AGENT[0])
+    assert store.get(conv.session_id, "local").status == "ended"
+    assert len(store.turns(conv.session_id)) == 1
+
+
+def test_resume_with_a_missing_persona(persona, store):
+    conv = Conversation.start(persona, store=store)
+    with pytest.raises(NotFound, match="no longer exists"):
+        Conversation.resume(store, conv.session_id, {})
+
+
+def test_a_database_folder_that_cannot_be_made(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(FrontlineError, match="cannot open the session database"):
+        SessionStore(tmp_path / "file" / "db.sqlite3")

@@ -205,7 +205,10 @@ def _write(path: Path, text: str) -> None:
 
 # -- export -----------------------------------------------------------------------------
 def run_export(args: argparse.Namespace) -> int:
-    with SessionStore(args.db) as store:
+    db = args.db or config.database_path()
+    if not db.is_file():
+        raise FrontlineError(f"no session database at {db}")
+    with SessionStore(db) as store:
         text = store.export_json(args.session, args.user)
     if args.output is None:
         sys.stdout.write(text)

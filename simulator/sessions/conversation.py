@@ -39,7 +39,7 @@ from typing import Protocol
 from ..customer.machine import CustomerMachine
 from ..customer.reactions import Reaction
 from ..customer.state import CustomerState, Outcome, ReactionPlan, Step
-from ..errors import FrontlineError
+from ..errors import FrontlineError, NotFound
 from ..persona.model import Persona
 from ..render.base import Renderer, RenderRequest, Turn
 from ..render.offline import OfflineRenderer
@@ -94,8 +94,13 @@ class Conversation:
                renderer: Renderer | None = None) -> Conversation:
         """Rebuild a saved session. If the customer owes a reply, ``owes_reply`` is True."""
         info = store.get(session_id, user)
-        persona = personas[info.persona_id] if isinstance(personas, Mapping) \
-            else personas.get(info.persona_id)
+        if isinstance(personas, Mapping):
+            if info.persona_id not in personas:
+                raise NotFound(f"session {session_id} is with persona {info.persona_id!r}, "
+                               "which no longer exists")
+            persona = personas[info.persona_id]
+        else:
+            persona = personas.get(info.persona_id)
         if persona.content_hash() != info.persona_hash:
             raise FrontlineError(
                 f"persona {info.persona_id!r} has changed since session {session_id} started, "

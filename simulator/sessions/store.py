@@ -112,9 +112,9 @@ class SessionStore:
 
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path is not None else config.database_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode: transactions are opened explicitly in _write().
             self._conn = sqlite3.connect(self.path, check_same_thread=False,
                                          isolation_level=None, timeout=10)
@@ -124,7 +124,7 @@ class SessionStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise FrontlineError(f"cannot open the session database {self.path}: {exc}") from None
 
     def close(self) -> None:
@@ -212,11 +212,16 @@ class SessionStore:
         """Save an agent turn and the customer's step after it, in one transaction.
 
         ``index`` is the turn's position in the conversation; if another process already
-        wrote that position the call fails with :class:`FrontlineError` and saves nothing.
+        wrote that position, or the session is no longer active, the call fails with
+        :class:`FrontlineError` and saves nothing.
         """
         finished = step.state.outcome is not Outcome.ONGOING
         try:
             with self._write() as db:
+                row = db.execute("SELECT status FROM sessions WHERE id = ?",
+                                 (session_id,)).fetchone()
+                if row is None or row["status"] != "active":
+                    raise FrontlineError(f"session {session_id} has ended; start a new one")
                 self._insert_turn(db, session_id, index, "agent", text)
                 self._insert_step(db, session_id, step)
                 db.execute("UPDATE sessions SET outcome = ?, status = ?, updated = ? "
