@@ -25,7 +25,17 @@ Guarantees:
   the store: the saved states are used as they are, so a resumed session is in exactly
   the state it was left in.
 - User errors (empty text, a finished session, a changed persona) raise
-  :class:`FrontlineError` with a message meant for the trainee.
+  :class:`FrontlineError` with a message meant for the trainee; a session or persona that
+  is not there raises :class:`NotFound` (a FrontlineError too).
+
+What a conversation exposes: ``session_id``; ``info`` (the stored
+:class:`~simulator.sessions.store.SessionInfo`: user, persona id and hash, seed, mode,
+rubric, created...); ``persona``; ``renderer`` (may be swapped between turns, e.g. to retry
+a failed reply offline); ``turns`` (list of ``Turn(role, text)``); ``steps`` (step 0 is the
+opening state, step n follows the n-th agent turn; each has ``state``, ``plan.reaction``,
+``moves`` and ``changes``); ``last_step``, ``state``, ``outcome``; ``status`` (``active``,
+``finished`` or ``ended``); ``finished``; ``owes_reply``. Methods: ``opening()``,
+``reply(text)``, ``pending_reply()``, ``end()``, ``transcript()``.
 
 A ``Conversation`` object is meant for one caller at a time; the store beneath it is
 thread-safe, so a server may hold one per session.
