@@ -272,13 +272,13 @@ EXAMPLE_SENTENCES = sorted({t for _, t in EXAMPLES} | {t for _, t in COUNTEREXAM
 NO_TURN_VETO = frozenset(m for m, p in EN.moves.items() if not p.unless_turn)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_any_text_gives_verbatim_evidence(text: str) -> None:
     assert_evidence_verbatim(text, DETECTOR.detect(text))
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(EXAMPLE_SENTENCES), min_size=1, max_size=8),
        st.sampled_from([" ", "\n", "  ", "\n\n", " \t "]),
        st.booleans())
@@ -296,7 +296,7 @@ def test_moves_are_found_sentence_by_sentence(parts: list[str], glue: str, curly
     assert alone & NO_TURN_VETO <= together
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.sampled_from(EXAMPLE_SENTENCES), st.text(max_size=30)),
                 min_size=1, max_size=8).map("".join))
 def test_examples_mixed_with_noise_give_verbatim_evidence(turn: str) -> None:
