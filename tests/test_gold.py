@@ -1,0 +1,92 @@
+"""The gold set: hand-written transcripts of exemplary, adequate, poor and abusive handling
+across the five archetypes (DOMAIN §2.4), graded in the expected order with the expected
+criteria met and missed (tests/gold/expectations.yaml)."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulator.grading import RubricLibrary, grade, parse_transcripts
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = Path(__file__).resolve().parent / "gold"
+LIBRARY = RubricLibrary(ROOT / "rubrics")
+EXPECTED = yaml.safe_load((GOLD / "expectations.yaml").read_text(encoding="utf-8"))["transcripts"]
+QUALITIES = ["exemplary", "adequate", "poor", "abusive"]
+ARCHETYPES = ["meek", "aggressive", "vip", "chronic", "never_satisfied"]
+LEVELS = {"exemplary": {"distinction"}, "adequate": {"pass"}, "poor": {"fail"},
+          "abusive": {"fail"}}
+
+
+def _load():
+    loaded, problems = parse_transcripts(GOLD)
+    assert not problems, problems
+    return {Path(x.source).name: x.transcript for x in loaded}  # JSONL: "file.jsonl:2"
+
+
+TRANSCRIPTS = _load()
+CARDS = {name: grade(t, LIBRARY.get()) for name, t in TRANSCRIPTS.items()}
+
+
+def test_the_gold_set_is_big_enough_and_covers_every_archetype_and_quality():
+    assert set(TRANSCRIPTS) == set(EXPECTED)
+    assert len(TRANSCRIPTS) >= 24
+    for archetype in ARCHETYPES:
+        for quality in QUALITIES:
+            assert any(e["archetype"] == archetype and e["quality"] == quality
+                       for e in EXPECTED.values()), (archetype, quality)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_expected_level_criteria_and_violations(name):
+    want, card = EXPECTED[name], CARDS[name]
+    assert card.level == want["level"] and card.level in LEVELS[want["quality"]] | {"pass"}
+    verdicts = {c.id: c.verdict for c in card.criteria}
+    assert sorted(k for k, v in verdicts.items() if v == "missed") == sorted(want["missed"])
+    assert sorted(k for k, v in verdicts.items() if v == "not_applicable") == \
+        sorted(want["not_applicable"])
+    assert [v.move for v in card.violations] == want["violations"]
+    assert card.ended == want.get("ended", True)
+    assert (card.customer.outcome.value if card.customer else None) == want.get("outcome")
+
+
+def test_levels_follow_quality():
+    for name, want in EXPECTED.items():
+        if want.get("ended", True):
+            assert CARDS[name].level in LEVELS[want["quality"]], name
+
+
+def _by_quality(rubric_id: str, archetype: str) -> dict[str, list[float]]:
+    rubric = LIBRARY.get(rubric_id)
+    out: dict[str, list[float]] = {q: [] for q in QUALITIES}
+    for name, want in EXPECTED.items():
+        if want["archetype"] == archetype and want.get("ended", True):
+            out[want["quality"]].append(grade(TRANSCRIPTS[name], rubric).overall)
+    return out
+
+
+@pytest.mark.parametrize("archetype", ARCHETYPES)
+def test_default_rubric_orders_each_archetype_strictly(archetype):
+    scores = _by_quality("complaint-handling", archetype)
+    for better, worse in combinations(QUALITIES, 2):
+        assert min(scores[better]) > max(scores[worse]), (better, worse, scores)
+
+
+@pytest.mark.parametrize("rubric_id", sorted(set(LIBRARY.ids()) - {"complaint-handling"}))
+def test_framework_rubrics_never_rank_worse_handling_higher(rubric_id):
+    for archetype in ARCHETYPES:
+        scores = _by_quality(rubric_id, archetype)
+        for better, worse in combinations(QUALITIES, 2):
+            assert min(scores[better]) >= max(scores[worse]), (archetype, better, worse)
+        assert min(scores["exemplary"]) > max(scores["poor"]), (archetype, scores)
+
+
+def test_abusive_handling_is_caught_by_the_phrasing_rules():
+    for name, want in EXPECTED.items():
+        if want["quality"] == "abusive":
+            card = CARDS[name]
+            assert len({v.move for v in card.violations}) >= 3 and card.overall == 0, name
