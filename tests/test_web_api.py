@@ -19,8 +19,8 @@ from simulator.transcript import Transcript
 pytestmark = pytest.mark.slow
 
 # The API's outputs of /start, /send and /end, in order (gr.State is not part of the API).
-PERSONA, RUBRIC, TITLE, CHAT, METER, HINT, REPLY, SCORECARD, DL_TRANSCRIPT, DL_SCORECARD = \
-    range(10)
+(PERSONA, RUBRIC, TITLE, STATUS, CHAT, METER, HINT, REPLY, SCORECARD, DL_TRANSCRIPT,
+ DL_SCORECARD) = range(11)
 USERS = [("ann", "trainee", "ann-password"), ("bea", "trainee", "bea-password"),
          ("tom", "trainer", "tom-password")]
 GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."

@@ -19,12 +19,13 @@ def run(args: argparse.Namespace) -> int:
     from ..web import build_app, launch  # gradio is slow to import: only when serving
     from ..web.context import WebContext
 
-    ctx = WebContext.from_environment()
+    ctx = WebContext.from_environment(offline=args.offline)
     if ctx.local_mode:
         print("Frontline: no users file, so the web UI runs in local single-user mode "
               "(no login). Add users with `frontline users add NAME --role trainee`.")
     else:
         print(f"Frontline: logins from {ctx.users.path}")
+    print(f"Frontline: the customer's words come from the {ctx.renderer.name} renderer")
     launch(build_app(ctx), host=args.host, port=args.port)
     return 0
 
@@ -38,4 +39,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--users", metavar="FILE", help="users file (default: $FRONTLINE_USERS, "
                    "else data/users.yaml; none means local single-user mode)")
+    p.add_argument("--offline", action="store_true", help="use the phrase-bank customer even "
+                   "if a language model is configured (FRONTLINE_LLM_*)")
     p.set_defaults(func=run)

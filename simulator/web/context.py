@@ -18,12 +18,12 @@ from ..sessions import SessionStore
 from ..users import UserStore, users_path
 
 
-def default_renderer() -> Renderer:
-    """The configured renderer; the offline engine when nothing is configured."""
-    try:
-        from ..llm import renderer_from_config  # type: ignore[attr-defined]
-    except ImportError:
+def default_renderer(offline: bool = False) -> Renderer:
+    """The configured renderer (an LLM if FRONTLINE_LLM_* says so); else the phrase banks."""
+    if offline:
         return OfflineRenderer()
+    from ..llm.factory import renderer_from_config
+
     return renderer_from_config()
 
 
@@ -40,14 +40,14 @@ class WebContext:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_environment(cls, users_file: Path | None = None,
-                         db: Path | None = None) -> WebContext:
+    def from_environment(cls, users_file: Path | None = None, db: Path | None = None,
+                         offline: bool = False) -> WebContext:
         """Folders and files from the FRONTLINE_* environment variables (see config)."""
         path = users_file or users_path()
         users = UserStore(path) if path.is_file() else None
         return cls(store=SessionStore(db or config.database_path()),
                    personas_dir=config.personas_dir(), users=users,
-                   renderer=default_renderer())
+                   renderer=default_renderer(offline))
 
     @property
     def local_mode(self) -> bool:

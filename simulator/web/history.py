@@ -20,8 +20,13 @@ PALETTE = ["#2f80c2", "#d64545", "#3c9d5d", "#b7791f", "#7b61ff", "#0f9d9a", "#c
 
 def _row(info: SessionInfo, card: dict | None) -> list:
     score = f"{card['overall']:.0f}" if card and card.get("overall") is not None else ""
-    level = (card.get("level") or "") if card else ""
-    outcome = info.outcome.value if info.status != "active" else "in progress"
+    level = (card.get("level_label") or card.get("level") or "") if card else ""
+    if info.status == "active":
+        outcome = "in progress"
+    elif info.outcome.value == "ongoing":
+        outcome = "ended early"
+    else:
+        outcome = info.outcome.value
     return [info.created.replace("T", " ")[:16], info.id, info.persona_id, info.mode,
             info.rubric or "", outcome, info.agent_turns, score, level]
 
@@ -110,10 +115,12 @@ class HistoryView:
                 picks.append((f"{info.created[:16].replace('T', ' ')} · {info.persona_id} · "
                               f"{info.outcome.value}", info.id))
             if card:
-                progress.append((info.created[5:10], stage_scores(card)))
+                progress.append(stage_scores(card))
+        # Oldest first, numbered in the order they were practised.
+        points = [(f"#{i}", scores) for i, scores in enumerate(reversed(progress), 1)]
         return {self.table: rows or [[""] * len(COLUMNS)],
                 self.pick: gr.Dropdown(choices=picks, value=None),
-                self.progress: progress_svg(list(reversed(progress)))}
+                self.progress: progress_svg(points)}
 
     def reopen(self, session_id: str | None, request: gr.Request) -> dict:
         """Show one of the viewer's scorecards (another user's session is 'not found')."""

@@ -24,6 +24,8 @@ from .scorecard_view import ScorecardView
 
 MODES = [("Training — mood meter and hints", "training"), ("Exam — no help", "exam")]
 NO_HINT = ""
+ANSWERING = '<span class="fl-status" data-turns="pending" role="status">The customer is ' \
+    'answering…</span>'
 
 
 def persona_label(p: Persona) -> str:
@@ -88,6 +90,8 @@ class PracticeView:
                                    elem_id="fl-start")
         with gr.Column(visible=False, elem_id="fl-session") as self.session:
             self.title = gr.Markdown(elem_id="fl-session-title")
+            # Says when a turn is complete (for people using screen readers, and for tests).
+            self.status = gr.HTML(elem_id="fl-status")
             with gr.Row():
                 with gr.Column(scale=3):
                     self.chat = gr.Chatbot(label="Conversation", height=430, elem_id="fl-chat",
@@ -110,8 +114,8 @@ class PracticeView:
     # -- wiring -----------------------------------------------------------------------
     def outputs(self) -> list:
         return [self.live, self.setup, self.session, self.result, self.persona, self.rubric,
-                self.title, self.chat,
-                self.meter, self.hint, self.text, *self.scorecard.outputs()]
+                self.title, self.status, self.chat, self.meter, self.hint, self.text,
+                *self.scorecard.outputs()]
 
     def wire(self) -> None:
         """Attach the event handlers (call inside the Blocks context, after build)."""
@@ -159,6 +163,8 @@ class PracticeView:
         return {self.live: conv, self.setup: gr.Column(visible=False),
                 self.session: gr.Column(visible=True), self.result: gr.Column(visible=False),
                 self.title: title, self.chat: chat_messages(conv.turns),
+                self.status: (f'<span class="fl-status" data-turns="{len(conv.turns)}" '
+                              f'role="status">Your turn.</span>'),
                 self.meter: gr.HTML(_mood(conv) if training else "", visible=training),
                 self.hint: gr.Markdown(self._hint(conv) if training and hints else NO_HINT,
                                        visible=training and hints)}
@@ -188,6 +194,7 @@ class PracticeView:
             raise gr.Error(str(exc)) from None
         view = self._session_view(conv, hints)
         view[self.chat] = [{"role": "assistant", "content": ""}]
+        view[self.status] = ANSWERING
         yield view
         yield from self._stream(conv, conv.opening(), [], hints, who.name)
 
@@ -205,7 +212,8 @@ class PracticeView:
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
         history = chat_messages(conv.turns)
-        yield {self.text: "", self.chat: history + [{"role": "assistant", "content": ""}]}
+        yield {self.text: "", self.chat: history + [{"role": "assistant", "content": ""}],
+               self.status: ANSWERING}
         yield from self._stream(conv, stream, history, hints, who.name)
 
     def _stream(self, conv: Conversation, stream: Iterator[str], history: list[dict],

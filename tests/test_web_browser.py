@@ -1,0 +1,247 @@
+"""The web UI in a real browser: Debian's headless Chromium driven by Playwright.
+
+A practice session to its scorecard, the mood meter moving after a "calm down", a persona
+edit that shows a validation error and then saves, two trainees who cannot see each
+other's sessions, a reload that resumes the session, and no request leaving the machine.
+Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from web_server import ROOT, start_server
+
+from simulator.customer.machine import CustomerMachine
+from simulator.persona.loader import PersonaLibrary
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path(os.environ.get("FRONTLINE_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = ROOT / "test-artifacts"
+USERS = [("ann", "trainee", "ann-password"), ("bea", "trainee", "bea-password"),
+         ("tom", "trainer", "tom-password")]
+CALM_DOWN = "Please calm down."
+GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."
+WAIT = 30_000  # ms; a generous ceiling for a slow shared machine, not a performance claim
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = start_server(tmp_path_factory.mktemp("web-browser"), USERS)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is needed for the browser tests but {CHROMIUM} does not exist: "
+                    "install it with `apt-get install -y chromium` (or set FRONTLINE_CHROMIUM "
+                    "to its path).")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-background-networking",
+                  "--disable-component-update", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+class Tab:
+    """One logged-in browser context, recording every request that leaves 127.0.0.1."""
+
+    def __init__(self, browser, server, name: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(WAIT)
+        self.outside: list[str] = []
+        self.page.on("request", self._watch)
+        self.page.goto(server.url)
+        self.page.fill("input[data-testid=textbox]", name)
+        self.page.fill("input[type=password]", server.users[name])
+        self.page.click("button:has-text('Login')")
+        self.page.wait_for_selector("#fl-tabs")
+        self.page.wait_for_selector(f"#fl-banner:has-text('{name}')")
+
+    def _watch(self, request) -> None:
+        if not request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+            self.outside.append(request.url)
+
+    def shot(self, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        assert self.outside == [], f"requests left the machine: {self.outside}"
+        self.context.close()
+
+    # -- practice ---------------------------------------------------------------------
+    def start(self, persona_id: str, mode: str = "training") -> None:
+        page = self.page
+        page.click("#fl-tab-practice-button")
+        page.check(f'#fl-persona-cards input[value="{persona_id}"]')
+        page.wait_for_selector(f'.fl-card[data-persona="{persona_id}"]')
+        page.check(f'#fl-mode input[value="{mode}"]')
+        page.click("#fl-start")
+        page.wait_for_selector("#fl-session", state="visible")
+        self.wait_turns(1)
+
+    def bubbles(self) -> list[str]:
+        return self.page.locator("#fl-chat .message-row").all_inner_texts()
+
+    def wait_turns(self, n: int) -> None:
+        """Wait until the conversation has n turns and the customer has finished speaking."""
+        self.page.wait_for_selector(f"#fl-status .fl-status[data-turns='{n}']")
+
+    def anger(self) -> float:
+        return float(self.page.get_attribute("#fl-mood", "data-anger"))
+
+    def say(self, text: str) -> None:
+        """Send a reply and wait for the customer's answer (or the scorecard, if it ended)."""
+        turns = int(self.page.get_attribute("#fl-status .fl-status", "data-turns"))
+        self.page.fill("#fl-reply textarea", text)
+        self.page.click("#fl-send")
+        self.page.wait_for_selector(f"#fl-status .fl-status[data-turns='{turns + 2}'], "
+                                    "#fl-scorecard-body")
+
+    def session_id(self) -> str:
+        return re.search(r"session (\w+)", self.page.inner_text("#fl-session-title"))[1]
+
+
+def patient_persona() -> str:
+    """A shipped persona who stays after being told to calm down, so the meter shows it."""
+    lib = PersonaLibrary(ROOT / "personas")
+    for pid in lib.ids():
+        m = CustomerMachine(lib.get(pid))
+        if m.step(m.start(), CALM_DOWN).state.outcome.value == "ongoing":
+            return pid
+    pytest.fail("no shipped persona survives a 'calm down'")
+
+
+def test_practice_session_to_scorecard(browser, server):
+    ann = Tab(browser, server, "ann")
+    page = ann.page
+    assert "Logged in as ann (trainee)" in page.inner_text("#fl-banner")
+    cards = page.locator("#fl-persona-cards label")
+    assert cards.count() == len(PersonaLibrary(ROOT / "personas").ids())
+    assert not page.locator("#fl-tab-designer-button").is_visible(), "trainees see no designer"
+    page.check(f'#fl-persona-cards input[value="{patient_persona()}"]')
+    page.wait_for_selector(".fl-card[data-persona]")
+    ann.shot("practice-page")
+
+    ann.start(patient_persona())
+    opening = ann.bubbles()
+    assert len(opening) == 1 and opening[0].strip()
+    anger = ann.anger()
+    assert page.is_visible("#fl-hint:has-text('Hint')")
+
+    ann.say(CALM_DOWN)
+    assert ann.anger() > anger, "the meter moves up after 'calm down'"
+    assert page.locator(".fl-meter-row[data-scale=anger] .fl-meter-delta").inner_text()\
+        .startswith("+")
+    ann.say(GOOD_TURN)
+    ann.shot("practice-session-mood")
+    assert len(ann.bubbles()) == 5
+
+    page.click("#fl-end")
+    page.wait_for_selector("#fl-scorecard-body")
+    body = page.locator("#fl-scorecard-body")
+    assert body.locator("mark.sc-violation", has_text=CALM_DOWN).count() == 1
+    assert body.locator(".sc-stage").count() >= 1 and body.locator("svg.fl-mood-plot").count()
+    assert body.locator(".sc-crit").count() >= 1
+    assert page.is_visible("#fl-dl-transcript") and page.is_visible("#fl-dl-scorecard")
+    with page.expect_download() as download:
+        page.click("#fl-dl-scorecard")
+    saved = ARTIFACTS / "scorecard-download.html"
+    download.value.save_as(saved)
+    assert "<!doctype html>" in saved.read_text()
+    ann.shot("scorecard")
+    ann.close()
+
+
+def test_reload_mid_session_resumes_from_the_store(browser, server):
+    ann = Tab(browser, server, "ann")
+    ann.start(patient_persona())
+    ann.say(GOOD_TURN)
+    session = ann.session_id()
+    before = ann.bubbles()
+    ann.page.reload()
+    ann.page.wait_for_selector("#fl-session", state="visible")
+    ann.wait_turns(len(before))
+    assert ann.session_id() == session and ann.bubbles() == before
+    ann.say("When did this first happen?")
+    assert len(ann.bubbles()) == len(before) + 2
+    ann.page.click("#fl-end")
+    ann.page.wait_for_selector("#fl-scorecard-body")
+    ann.close()
+
+
+def test_two_trainees_cannot_see_each_others_sessions(browser, server):
+    ann, bea = Tab(browser, server, "ann"), Tab(browser, server, "bea")
+    bea.start(patient_persona(), mode="exam")
+    assert not bea.page.is_visible("#fl-mood"), "exam mode has no mood meter"
+    bea_session = bea.session_id()
+    bea.say(GOOD_TURN)
+    bea.page.click("#fl-end")
+    bea.page.wait_for_selector("#fl-scorecard-body")
+
+    tables = {}
+    for tab, name in ((ann, "ann"), (bea, "bea")):
+        tab.page.click("#fl-tab-history-button")
+        tab.page.click("#fl-history-refresh")
+        tab.page.wait_for_selector("#fl-progress")
+        tab.page.wait_for_timeout(300)
+        tables[name] = tab.page.inner_text("#fl-history-table")
+        tab.shot(f"history-{name}")
+    assert bea_session in tables["bea"] and bea_session not in tables["ann"]
+    ann_ids = set(re.findall(r"\b[0-9a-f]{16}\b", tables["ann"]))
+    assert ann_ids, "ann has sessions from the earlier tests"
+    assert not ann_ids & set(re.findall(r"\b[0-9a-f]{16}\b", tables["bea"]))
+    ann.close()
+    bea.close()
+
+
+def test_persona_edit_shows_a_validation_error_then_saves(browser, server):
+    tom = Tab(browser, server, "tom")
+    page = tom.page
+    page.click("#fl-tab-designer-button")
+    page.locator("#fl-design-archetype input").fill("vip")
+    page.keyboard.press("Enter")
+    page.click("#fl-design-new")
+    page.wait_for_selector("#fl-problems:has-text('valid persona new-vip')")
+    assert "id: new-vip" in page.inner_text("#fl-yaml .cm-content")
+
+    editor = page.locator("#fl-yaml .cm-content")
+    editor.click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.type("mood_swings: true\n")
+    page.wait_for_selector("#fl-problems li[data-field='mood_swings']")
+    assert "unknown field" in page.inner_text("#fl-problems")
+    tom.shot("designer-validation-error")
+    page.click("#fl-design-save")
+    page.wait_for_selector("#fl-design-status:has-text('Not saved')")
+    assert not (server.personas / "new-vip.yaml").exists()
+
+    editor.click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Delete")
+    page.wait_for_selector("#fl-problems:has-text('valid persona new-vip')")
+    page.click("#fl-design-save")
+    page.wait_for_selector("#fl-design-status:has-text('Saved')")
+    saved = server.personas / "new-vip.yaml"
+    assert saved.exists() and "mood_swings" not in saved.read_text()
+
+    page.click("#fl-design-try")
+    page.wait_for_function("() => document.querySelectorAll('#fl-design-chat .message-row')"
+                           ".length >= 1")
+    tom.shot("designer-saved")
+    tom.close()
