@@ -272,6 +272,17 @@ def test_the_designer_report(rational, meek):
     assert "## Persona linter" in report.to_markdown() and "No warnings." in report.to_markdown()
 
 
+def test_the_designer_sees_each_edit_not_a_remembered_result(meek):
+    from simulator.calibration import calibrate_persona
+
+    assert calibrate_persona(meek, runs=1).cell("exemplary", "cal-meek").resolved == 1
+    case = meek.case.model_copy(update={"remedies": [
+        r.model_copy(update={"level": "below"}) for r in meek.case.remedies]})
+    unmeetable = meek.model_copy(update={"case": case})
+    assert calibrate_persona(unmeetable, runs=1).cell("exemplary", "cal-meek").resolved == 0
+    assert calibrate_persona(meek, runs=1).cell("exemplary", "cal-meek").resolved == 1
+
+
 # -- the command ---------------------------------------------------------------------------
 def test_calibrate_command(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FRONTLINE_PERSONAS", str(FIXTURES))
@@ -324,3 +335,22 @@ def test_calibration_doc_is_up_to_date():
     matrix = calibrate(personas, runs=runs)
     assert text == to_markdown(matrix, check_expectations(matrix)), \
         "run: frontline calibrate --markdown docs/calibration.md"
+
+
+def test_an_llm_renderer_words_the_customer_but_decides_nothing(rational, monkeypatch, capsys):
+    from simulator.llm.mock import MockBackend
+    from simulator.render.llm import LLMRenderer
+
+    renderer = LLMRenderer(MockBackend(default="I want this sorted out properly."))
+    policies = ["exemplary", "dismissive"]
+    worded = run_calibration([rational], policies, runs=2, renderer=renderer, workers=2)
+    offline = run_calibration([rational], policies, runs=2, workers=1)
+    assert [r.reactions for r in worded] == [r.reactions for r in offline]
+    m = calibrate([rational], runs=1, policies=policies, renderer=renderer, workers=1)
+    assert m.renderer == renderer.name
+
+    monkeypatch.setenv("FRONTLINE_PERSONAS", str(FIXTURES))
+    for name in ("FRONTLINE_LLM_MODEL", "FRONTLINE_LLM_CONFIG", "FRONTLINE_LLM_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["calibrate", "--runs", "1", "--llm"]) == 1
+    assert "no model is configured" in capsys.readouterr().err

@@ -8,6 +8,7 @@ against. :func:`calibration_report` is the one call the persona designer needs.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from .expectations import ExpectationResult, check_expectations
 from .matrix import Cell, Matrix
 from .policies import POLICIES
 from .report import to_markdown, to_text
-from .runner import Progress, run_calibration
+from .runner import Progress, RunResult, run_calibration
 
 __all__ = [
     "POLICIES", "CalibrationReport", "Cell", "ExpectationResult", "Matrix", "calibrate",
@@ -37,13 +38,36 @@ def calibrate(personas: Sequence[Persona], runs: int = 3, policies: Sequence[str
     return Matrix.from_results(results, personas, policies, renderer=name)
 
 
+# Offline results per (persona content hash, runs): the designer recalibrates one edited
+# persona against the same shipped ones again and again. The effects table and the move
+# patterns are loaded once per process anyway, so the hash is all that can change.
+_RESULTS: OrderedDict[tuple[str, int], list[RunResult]] = OrderedDict()
+_RESULTS_MAX = 256
+
+
 def calibrate_persona(persona: Persona, runs: int = 3, others: Sequence[Persona] = (),
-                      renderer: Renderer | None = None, workers: int | None = None) -> Matrix:
+                      renderer: Renderer | None = None, workers: int | None = 1) -> Matrix:
     """The matrix for one persona, alongside ``others`` (e.g. the shipped personas, so the
     comparative expectations and the distinctness check have something to compare with).
-    A persona in ``others`` with the same id is replaced by ``persona``."""
+    A persona in ``others`` with the same id is replaced by ``persona``.
+
+    Offline results are remembered by persona content, so only personas not seen before
+    (typically just the one being edited) are run. ``workers`` defaults to 1: this is the
+    interactive call, made from inside the web server's threads, where forking is unwise.
+    """
     group = [persona] + [p for p in others if p.id != persona.id]
-    return calibrate(group, runs, renderer=renderer, workers=workers)
+    if renderer is not None:
+        return calibrate(group, runs, renderer=renderer, workers=workers)
+    keys = {p.id: (p.content_hash(), runs) for p in group}
+    todo = [p for p in group if keys[p.id] not in _RESULTS]
+    fresh = run_calibration(todo, runs=runs, workers=workers) if todo else []
+    for p in todo:
+        _RESULTS[keys[p.id]] = [r for r in fresh if r.persona == p.id]
+    for p in group:
+        _RESULTS.move_to_end(keys[p.id])
+    while len(_RESULTS) > _RESULTS_MAX:
+        _RESULTS.popitem(last=False)
+    return Matrix.from_results([r for p in group for r in _RESULTS[keys[p.id]]], group)
 
 
 @dataclass
@@ -78,7 +102,7 @@ class CalibrationReport:
 def calibration_report(persona: Persona, runs: int = 3, others: Sequence[Persona] = (),
                        text: str | None = None, path: Path | str | None = None,
                        renderer: Renderer | None = None,
-                       workers: int | None = None) -> CalibrationReport:
+                       workers: int | None = 1) -> CalibrationReport:
     """Calibrate and lint one persona (``text`` is its YAML as edited, for line numbers).
 
     Expectations are evaluated over the whole matrix (``persona`` plus ``others``); the

@@ -15,6 +15,7 @@ is "not applicable" there; the shipped-persona test requires every one to apply.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -159,6 +160,10 @@ class ExpectationResult:
     @property
     def failures(self) -> list[str]:
         return [line for line in self.lines if line.startswith("FAIL")]
+
+    def about(self, persona_id: str) -> list[str]:
+        """The lines naming one persona (for the designer to highlight)."""
+        return [line for line in self.lines if re.search(rf"\b{re.escape(persona_id)}\b", line)]
 
     def __str__(self) -> str:
         e = self.expectation

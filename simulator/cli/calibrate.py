@@ -48,11 +48,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _renderer(use_llm: bool) -> Renderer | None:
     if not use_llm:
         return None
-    try:
-        from ..llm import renderer_from_config  # type: ignore[attr-defined]
-    except ImportError:
-        raise FrontlineError("no LLM renderer is available in this installation") from None
-    return renderer_from_config()
+    from ..llm.factory import renderer_from_config
+    from ..render.offline import OfflineRenderer
+
+    renderer = renderer_from_config()
+    if isinstance(renderer, OfflineRenderer):
+        raise FrontlineError("--llm: no model is configured (set FRONTLINE_LLM_MODEL, "
+                             "or FRONTLINE_LLM_CONFIG)")
+    return renderer
 
 
 def _progress(done: int, total: int) -> None:
