@@ -212,9 +212,7 @@ class ColdFixer(Policy):
     def next_turn(self, convo: Conversation) -> str:
         if convo.turn == 0:
             return self.join("ask_open", "ask_closed")
-        if not self.offered and (convo.answered_last or convo.reacted(Reaction.PREMATURE_OFFER)):
-            return self.say("ask_more")
-        if convo.reacted(Reaction.PREMATURE_OFFER):
+        if convo.reacted(Reaction.PREMATURE_OFFER) or (not self.offered and convo.answered_last):
             return self.say("ask_more")
         if convo.reacted(Reaction.REJECT_OFFER):
             return " ".join([self.say("explain"), self.offer(convo, allow_choice=False),
