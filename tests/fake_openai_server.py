@@ -12,7 +12,9 @@ Each test scripts what the server does with :class:`Reply` objects:
 
 Replies are taken from a queue in order; when it is empty, ``default`` answers (a
 callable receiving the request body may decide per request). Every request body and
-its headers are recorded in ``requests`` for assertions.
+its headers are recorded in ``requests`` for assertions, and the send time of every
+streamed content chunk in ``sent`` (for benchmarks; ``GET /v1/_sent`` returns and clears
+it, and ``python tests/fake_openai_server.py`` serves from a process of its own).
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class FakeOpenAIServer:
         self.default: Reply | Responder = default or Reply()
         self.model = model
         self.requests: list[Recorded] = []
+        # (time.perf_counter(), text) of every content chunk just before it is written;
+        # the server runs in the caller's process, so benchmarks can compare clocks.
+        self.sent: list[tuple[float, str]] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
@@ -124,7 +129,10 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
-            if self.path.rstrip("/").endswith("/models"):
+            if self.path.rstrip("/").endswith("/_sent"):  # for benchmarks in another process
+                sent, server.sent[:] = list(server.sent), []
+                self._json(200, sent)
+            elif self.path.rstrip("/").endswith("/models"):
                 self._json(200, {"object": "list", "data": [
                     {"id": server.model, "object": "model", "created": 0, "owned_by": "fake"}]})
             else:
@@ -206,6 +214,7 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 if reply.malformed:
                     self._event("{not json")
                     continue
+                server.sent.append((time.perf_counter(), piece))
                 self._event(delta({"content": piece}))
             self._event(delta({}, reply.finish_reason))
             wants_usage = (body.get("stream_options") or {}).get("include_usage")
@@ -239,3 +248,26 @@ def _completion(reply: Reply, body: dict[str, Any], model: str) -> dict[str, Any
         "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
         "usage": _usage(body, reply.content),
     }
+
+
+def main() -> None:
+    """Serve in a process of its own (benchmarks), printing the base URL on the first line:
+    ``python tests/fake_openai_server.py --content "Hi." --chunk-delay 0.02``."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--content", default="Hello.")
+    parser.add_argument("--chunk-delay", type=float, default=0.0)
+    args = parser.parse_args()
+    server = FakeOpenAIServer(default=Reply(content=args.content, chunk_delay=args.chunk_delay))
+    server.start()
+    print(server.base_url, flush=True)
+    try:
+        sys.stdin.read()  # serve until the parent closes our stdin
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
