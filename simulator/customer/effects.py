@@ -25,6 +25,16 @@ class Effect(BaseModel):
     domain: str
 
 
+class Diminish(BaseModel):
+    """A factor on moves that have already done their work, with the reason shown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    factor: float = Field(ge=0, le=1, description="Multiplier on the moves' usual effect.")
+    reason: str
+    domain: str
+
+
 class TemperamentRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +52,10 @@ class EffectsTable(BaseModel):
     no_progress: Effect
     temperament: dict[str, TemperamentRules]
     broken_promise: Effect
+    offer_below: Effect | None = Field(None, description="An offer below the customer's bottom "
+                                       "line: replaces the usual effect of proposing a remedy.")
+    comfort_again: Diminish | None = Field(None, description="Apology and empathy once the "
+                                           "customer has already been heard.")
 
 
 @lru_cache(maxsize=4)

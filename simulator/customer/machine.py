@@ -7,7 +7,7 @@ the same step, whoever renders the reply. Every rule cites the DOMAIN section it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..moves.detector import Detection, RuleDetector, default_detector
 from ..moves.vocabulary import Move
@@ -18,6 +18,7 @@ from .reactions import Reaction
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 
 COMFORT = {Move.EMPATHISE, Move.APOLOGISE}
+OFFERING = {Move.REMEDY, Move.OPTIONS}
 SUBSTANCE = {Move.ASK, Move.EXPLAIN, Move.REMEDY, Move.OPTIONS, Move.TIMESCALE,
              Move.RESTATE, Move.OWN}
 PROGRESS = SUBSTANCE | COMFORT | {Move.CONTACT, Move.EXPLAIN_TRANSFER}
@@ -38,6 +39,8 @@ class _Turn:
     moves: set[Move]
     offers: list[str]        # persona remedy ids offered in non-negated sentences
     revealed: list[str]      # hidden fact ids uncovered by this turn's questions
+    acceptable: list[str] = field(default_factory=list)  # offers at or above the bottom line
+    rejected: str | None = None  # the best offer, when every offer is below the bottom line
 
 
 class CustomerMachine:
@@ -85,7 +88,14 @@ class CustomerMachine:
             # A question aimed at a fact uncovers it; any other question gets the next one.
             aimed = [f for f in pending if any(p.search(d.quote) for p in self._fact_res[f])]
             revealed.append(aimed[0] if aimed else pending[0])
-        return _Turn(text, detections, moves, offers, revealed)
+        acceptable = [r for r in offers if self._remedies[r].level != "below"]
+        rejected = None
+        if offers and not acceptable:
+            rejected = max(offers, key=lambda r: LEVELS[self._remedies[r].level])
+        if offers:
+            # An offer the customer recognises is a remedy proposed, whatever the wording.
+            moves.add(Move.REMEDY)
+        return _Turn(text, detections, moves, offers, revealed, acceptable, rejected)
 
     # -- the step ------------------------------------------------------------------------
     def step(self, state: CustomerState, text: str) -> Step:
@@ -99,29 +109,41 @@ class CustomerMachine:
         changes: list[Change] = []
         rules = self.effects.temperament.get(p.temperament.value)
 
-        def apply(effect: Effect, factor: float = 1.0, why: str = "") -> None:
-            for field in ("anger", "trust", "patience"):
-                delta = getattr(effect, field) * factor
+        def apply(effect: Effect, factor: float = 1.0, why: str = "", domain: str = "") -> None:
+            for name in ("anger", "trust", "patience"):
+                delta = getattr(effect, name) * factor
                 if delta:
-                    setattr(new, field, clamp(getattr(new, field) + delta))
-                    changes.append(Change(field=field, delta=round(delta, 1),
-                                          reason=effect.reason + why, domain=effect.domain))
+                    # The recorded delta is what was applied, so a trajectory adds up even
+                    # at the ends of the scale; a move with no room left still shows.
+                    before = getattr(new, name)
+                    setattr(new, name, clamp(before + delta))
+                    changes.append(Change(field=name, delta=round(getattr(new, name) - before, 1),
+                                          reason=effect.reason + why,
+                                          domain=domain or effect.domain))
 
+        again = self.effects.comfort_again if state.heard else None
         for move in sorted(turn.moves):
+            if turn.rejected and move in OFFERING and self.effects.offer_below:
+                continue  # an offer below the line is no progress for this customer (§2.5)
             factor = p.sensitivity_for(move)
             if rules:
                 factor *= rules.multipliers.get(move, 1.0)
-            if factor:
+            if again and move in COMFORT:
+                # §3.2: soothe the mood, *then* the matter; repeated sympathy is a platitude (§4).
+                apply(self.effects.moves[move], factor * again.factor, f" ({again.reason})",
+                      f"{self.effects.moves[move].domain}; {again.domain}")
+            elif factor:
                 apply(self.effects.moves[move], factor)
+        if turn.rejected and self.effects.offer_below:
+            apply(self.effects.offer_below)
 
         if {Move.APOLOGISE, Move.OWN} <= turn.moves:
             apply(self.effects.sincere_apology, p.sensitivity_for(Move.APOLOGISE))
         if not (turn.moves & PROGRESS) or turn.moves <= {Move.THANK, Move.OFFER_HELP}:
             apply(self.effects.no_progress)
-        new.patience = clamp(new.patience - p.thresholds.patience_drain)
         if p.thresholds.patience_drain:
-            changes.append(Change(field="patience", delta=-p.thresholds.patience_drain,
-                                  reason="Another turn gone", domain="§4 (speed)"))
+            apply(Effect(patience=-p.thresholds.patience_drain, reason="Another turn gone",
+                         domain="§4 (speed)"))
         for pattern, trig in self._trigger_res:
             if pattern.search(text):
                 apply(_as_effect(trig.effect, trig.reason), 1.0, " (persona trigger)")
@@ -172,50 +194,52 @@ class CustomerMachine:
             return ReactionPlan(reaction=reaction, extras=keep, fact=fact, **kw)
 
         # Offers: the best acceptable one stays on the table; one below the line is refused.
-        best_new = max(turn.offers, key=lambda r: LEVELS[self._remedies[r].level], default=None)
-        acceptable = [r for r in turn.offers if self._remedies[r].level != "below"]
-        if acceptable:
-            top = max(acceptable, key=lambda r: LEVELS[self._remedies[r].level])
+        if turn.acceptable:
+            top = max(turn.acceptable, key=lambda r: LEVELS[self._remedies[r].level])
             if new.offer is None or LEVELS[self._remedies[top].level] >= \
                     LEVELS[self._remedies[new.offer].level]:
                 new.offer = top
-        rejected = None
-        if best_new and self._remedies[best_new].level == "below" and not acceptable:
-            rejected = best_new
-            new.rejected.append(best_new)
-            new.trust = clamp(new.trust - 5)
+        rejected = turn.rejected
+        if rejected:
+            new.rejected.append(rejected)
 
         # Terminal reactions first (§2.5: crossing the line; §2.4: the meek leave quietly).
-        if Move.FLAT_REFUSAL in m:
-            return plan(Reaction.ESCALATE if t.exit == "escalate" else Reaction.LEAVE)
+        # A flat refusal crosses the bottom line unless an acceptable offer is already on
+        # the table: then the customer protests but the line still holds (§2.5).
+        if Move.FLAT_REFUSAL in m and not new.offer:
+            return plan(self._exit())
         if new.anger >= t.escalate_at or new.patience <= 0:
             return plan(self._exit())
         if new.offer and not self._missing_facts(new) and new.timescale \
                 and not (p.temperament is Temperament.EMOTIONAL and not new.heard) \
                 and new.anger <= t.accept_anger and new.trust >= t.accept_trust \
-                and not (m & {Move.CALM_DOWN, Move.ARGUE, Move.BARE_TRANSFER}):
+                and not (m & {Move.CALM_DOWN, Move.ARGUE, Move.BARE_TRANSFER,
+                            Move.FLAT_REFUSAL}):
             return plan(Reaction.ACCEPT, offer=new.offer)
         if new.turn >= p.max_turns:
             return plan(Reaction.TURN_LIMIT)
 
         # The trainee's worst move this turn is what the customer answers first.
+        if Move.FLAT_REFUSAL in m:
+            return plan(Reaction.REFUSAL_BACKLASH)
         for move, reaction in _BACKLASH:
             if move in m:
                 return plan(reaction)
+        if unheard_remedy:
+            # §2.1: an emotional customer answers the brush-off before the offer itself.
+            return plan(Reaction.NOT_HEARD, offer=new.offer, rejected=rejected)
         if rejected:
             return plan(Reaction.REJECT_OFFER, rejected=rejected)
         if turn.offers or (new.offer and m & {Move.TIMESCALE, Move.OWN}):
             if self._missing_facts(new):
                 return plan(Reaction.PREMATURE_OFFER, offer=new.offer)
-            if unheard_remedy:
-                return plan(Reaction.NOT_HEARD, offer=new.offer)
             if new.offer and not new.timescale:
                 return plan(Reaction.ASK_TIMESCALE, offer=new.offer)
             if new.offer:
                 return plan(Reaction.DOUBT, offer=new.offer)
         if comfort_only and p.temperament is Temperament.RATIONAL:
             return plan(Reaction.DEMAND_FACTS)
-        if m & {Move.REMEDY, Move.OPTIONS} and not turn.offers:
+        if m & OFFERING and not turn.offers:
             return plan(Reaction.WHAT_OFFER)
         if fact:
             return ReactionPlan(reaction=Reaction.ANSWER_QUESTION, fact=fact)
