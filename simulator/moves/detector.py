@@ -104,7 +104,8 @@ def _compile(values: list[str]) -> tuple[re.Pattern[str], ...]:
 # Typographic apostrophes (phones and word processors insert them) are matched as a
 # plain ' so patterns only ever spell "can't". Each is one code point, like "'", so
 # offsets into the folded text are offsets into the original.
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'",
+                              "\u00b4": "'"})
 
 
 def _fold(text: str) -> str:
