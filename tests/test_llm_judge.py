@@ -120,6 +120,7 @@ def test_requests_use_temperature_zero_seeds_and_the_schema(fake_server):
     assert "[1] AGENT: I'm sorry about that." in user["content"]
     assert report.run.model == "fake-model" and report.run.backend == "vllm:fake-model"
     assert report.run.samples == 3 and report.run.structured_output == "json_schema"
+    assert report.run.structured_output_enforced
     assert report.run.prompt_sha256.startswith("sha256:")
     assert report.run.questions_sha256 == questions_hash([CAUSE])
     assert report.verdicts[0].votes == {"yes": 3}
@@ -129,7 +130,7 @@ def test_without_structured_output_the_answer_is_still_validated(fake_server):
     fake_server.script(Reply(content="Sure! " + answer().content))
     report = run_judge(backend_for(fake_server, kind="generic"), TRANSCRIPT, [CAUSE])
     assert "response_format" not in fake_server.chat_requests()[0]
-    assert report.run.structured_output == "none"
+    assert report.run.structured_output == "none" and not report.run.structured_output_enforced
     assert report.verdicts[0].verdict == "yes"
 
 

@@ -112,7 +112,10 @@ class JudgeRun(BaseModel):
     samples: int
     temperature: float
     seed: int
-    structured_output: str
+    structured_output: str = Field(description="How JSON was asked for: json_schema, "
+                                   "json_object or none (prompt only).")
+    structured_output_enforced: bool = Field(False, description="The backend constrains "
+                                             "decoding to the schema (capability flag).")
 
 
 class JudgeReport(BaseModel):
@@ -279,7 +282,8 @@ def run_judge(backend: ChatBackend, transcript: Transcript, questions: list[Judg
     run = JudgeRun(model=used_model, backend=backend.name, prompt_sha256=prompt_hash(prompts),
                    questions_sha256=questions_hash(questions), samples=samples,
                    temperature=temperature, seed=seed,
-                   structured_output=caps.structured_output if schema else "none")
+                   structured_output=caps.structured_output if schema else "none",
+                   structured_output_enforced=bool(schema) and caps.structured_output_enforced)
     return JudgeReport(run=run, verdicts=verdicts)
 
 
