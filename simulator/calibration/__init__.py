@@ -19,7 +19,7 @@ from ..render.base import Renderer
 from .expectations import ExpectationResult, check_expectations
 from .matrix import Cell, Matrix
 from .policies import POLICIES
-from .report import to_markdown, to_text
+from .report import persona_markdown, to_markdown, to_text
 from .runner import Progress, RunResult, run_calibration
 
 __all__ = [
@@ -88,11 +88,16 @@ class CalibrationReport:
     def distinct(self) -> bool:
         return not any(self.persona_id in pair for pair in self.matrix.twins())
 
-    def to_markdown(self) -> str:
-        lines = ["## Persona linter", ""]
+    def to_markdown(self, full: bool = False) -> str:
+        """This persona's rows, expectations and linter warnings (``full``: every
+        persona's tables as well, as in docs/calibration.md)."""
+        lines = ["**Persona linter**", ""]
         lines += [f"- {w}" for w in self.warnings] or ["No warnings."]
-        return to_markdown(self.matrix, self.expectations,
-                           command="the persona designer") + "\n" + "\n".join(lines) + "\n"
+        body = persona_markdown(self.matrix, self.persona_id, self.expectations)
+        if full:
+            body += "\n" + to_markdown(self.matrix, self.expectations,
+                                       command="the persona designer")
+        return body + "\n" + "\n".join(lines) + "\n"
 
     def to_text(self) -> str:
         return to_text(self.matrix, self.expectations) + "\n" + "\n".join(

@@ -165,6 +165,15 @@ class ExpectationResult:
         """The lines naming one persona (for the designer to highlight)."""
         return [line for line in self.lines if re.search(rf"\b{re.escape(persona_id)}\b", line)]
 
+    def status_for(self, persona_id: str) -> str:
+        """'pass', 'fail' or 'n/a' as far as one persona is concerned."""
+        mine = self.about(persona_id)
+        if not mine:
+            return "n/a"
+        if self.expectation.compare is not None:
+            return self.status
+        return "fail" if any(line.startswith("FAIL") for line in mine) else "pass"
+
     def __str__(self) -> str:
         e = self.expectation
         head = f"[{self.status.upper()}] {e.id} (DOMAIN {e.domain}): {e.says}"

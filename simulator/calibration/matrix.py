@@ -56,6 +56,7 @@ class Cell:
     final_anger: float
     final_trust: float
     followup_trust: float
+    trust_margin: float
     anger_change: float
     standing: float
     excuse_penalty: float | None
@@ -98,6 +99,7 @@ class Cell:
             final_anger=round(mean(r.final_anger for r in runs), 1),
             final_trust=round(mean(r.final_trust for r in runs), 1),
             followup_trust=round(mean(r.followup_trust for r in runs), 1),
+            trust_margin=round(mean(r.final_trust - r.accept_trust for r in runs), 1),
             anger_change=round(mean(r.final_anger - r.start_anger for r in runs), 1),
             standing=round(mean(standing(r) for r in runs), 1),
             excuse_penalty=round(mean(penalties), 1) if penalties else None,
@@ -114,7 +116,7 @@ def standing(run: RunResult) -> float:
 
 METRICS = ("resolved", "escalated", "abandoned", "turn_limit", "lost", "turns",
            "turns_to_resolution", "final_anger", "final_trust", "followup_trust",
-           "anger_change", "standing", "excuse_penalty", "overpromised")
+           "trust_margin", "anger_change", "standing", "excuse_penalty", "overpromised")
 
 
 @dataclass

@@ -119,3 +119,30 @@ def to_markdown(m: Matrix, results: list[ExpectationResult] | None = None,
             shown = r.failures if r.status == "fail" else []
             out += [f"  - {line}" for line in shown]
     return "\n".join(out) + "\n"
+
+
+def persona_markdown(m: Matrix, persona_id: str,
+                     results: list[ExpectationResult] | None = None) -> str:
+    """One persona's calibration, for the persona designer: a row per policy, the DOMAIN
+    expectations that concern it, and whether it is distinct from the others run."""
+    p = m.persona(persona_id)
+    out = [f"### Calibration of `{persona_id}` ({p.archetype}, {p.temperament})", "",
+           f"{m.runs} seeds per policy, {m.renderer} renderer; compared with "
+           f"{len(m.personas) - 1} other persona(s).", ""]
+    header = ["policy", *DETAIL_COLUMNS[1:]]
+    rows = [[POLICIES[q].label, *detail_row(m, q, persona_id)[1:]] for q in m.policies]
+    out += _md_table(header, rows)
+    if results is not None:
+        out += ["", "**Expectations from DOMAIN**", ""]
+        for r in results:
+            status = r.status_for(persona_id)
+            if status == "n/a":
+                continue
+            e = r.expectation
+            out.append(f"- **{status.upper()}** `{e.id}` (DOMAIN {e.domain}): {e.says}")
+            out += [f"  - {line}" for line in r.about(persona_id) if status == "fail"]
+    twins = [b if a == persona_id else a for a, b in m.twins() if persona_id in (a, b)]
+    out += ["", "**Distinct**: " + ("yes, it reacts differently from every other persona to "
+                                    "some policy." if not twins else
+                                    "no: it reacts exactly like " + ", ".join(twins) + ".")]
+    return "\n".join(out) + "\n"

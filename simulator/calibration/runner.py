@@ -42,6 +42,7 @@ class RunResult:
     turns: int
     start_anger: float
     start_trust: float
+    accept_trust: float
     final_anger: float
     final_trust: float
     followup_anger: float
@@ -86,8 +87,9 @@ def run_one(persona: Persona, policy_id: str, seed: int, renderer: Renderer | No
     return RunResult(
         policy=policy_id, persona=persona.id, seed=seed, outcome=state.outcome,
         turns=state.turn, start_anger=persona.start.anger, start_trust=persona.start.trust,
-        final_anger=state.anger, final_trust=state.trust, followup_anger=after.anger,
-        followup_trust=after.trust, overpromised=state.overpromised,
+        accept_trust=persona.thresholds.accept_trust, final_anger=state.anger,
+        final_trust=state.trust, followup_anger=after.anger, followup_trust=after.trust,
+        overpromised=state.overpromised,
         reactions=[s.plan.reaction.value for s in convo.steps],
         excuse_penalties=penalties,
         transcript=[(t.role, t.text) for t in convo.history] if keep_transcript else [],
