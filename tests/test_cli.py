@@ -313,3 +313,18 @@ def test_practice_offline_flag_and_a_bad_llm_configuration(cli):
                   env=llm)
     assert offline.returncode == 0, offline.stderr
     assert offline.stdout.splitlines()[0].endswith("[offline]")
+
+
+def test_readme_has_two_setup_commands_and_ci_runs_the_second():
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b.strip() for b in readme.split("```bash\n")[1:]]
+    blocks = [b[:b.index("```")].strip() for b in blocks]
+    assert len(blocks) == 2 and readme.count("```") == 4, "exactly two fenced set-up commands"
+    start, test = blocks
+    persona = start.split("--persona ")[1].split()[0]
+    assert (ROOT / "personas" / f"{persona}.yaml").is_file()
+    ci = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines()
+          if ln.strip() and not ln.startswith("#")]
+    assert ci[-1] == test
