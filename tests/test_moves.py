@@ -563,6 +563,19 @@ def test_a_broken_trainers_file_names_file_and_line(extra_folder: Path, content:
     assert words in message, message
 
 
+def test_the_configured_detector_passes_its_own_examples() -> None:
+    """With FRONTLINE_MOVE_PATTERNS set, this checks a trainer's examples (and that their
+    additions break none of the shipped ones): see docs/moves.md."""
+    detector = default_detector("en")
+    wrong = []
+    for move, patterns in detector.patterns.items():
+        wrong += [f"{move} not found in {t!r}" for t in patterns.examples
+                  if move not in moves_in(t, detector)]
+        wrong += [f"{move} wrongly found in {t!r}" for t in patterns.counterexamples
+                  if move in moves_in(t, detector)]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_an_unknown_language_is_a_clear_problem() -> None:
     with pytest.raises(FileProblems, match="no move patterns for language 'xx'"):
         default_detector("xx")
