@@ -27,7 +27,7 @@ from simulator.moves.vocabulary import Move
 from simulator.persona.loader import PersonaLibrary
 from simulator.persona.model import Archetype, BandedPhrases, Persona, Remedy, Temperament
 from simulator.render.base import RenderRequest, Turn
-from simulator.render.offline import OfflineRenderer, bank_for
+from simulator.render.offline import OfflineRenderer, bank_for, fill
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = PersonaLibrary(ROOT / "personas")
@@ -345,6 +345,22 @@ def test_a_vip_punishes_excuses_hardest():
     assert min(vip) > max(others)
 
 
+def test_a_chronic_complainer_minds_a_brush_off_most():
+    """§2.4: the chronic complainer has heard 'someone will look into it' before."""
+    brush_off = "Someone will look into it."
+    cost = {}
+    for p in LIBRARY.personas.values():
+        s = Session(p)
+        step = s.say(brush_off)
+        assert Move.VAGUE_HANDOFF.value in step.moves
+        cost[p.id] = (step.state.anger - s.start.anger) + (s.start.trust - step.state.trust) \
+            + (s.start.patience - step.state.patience)
+    chronic = [c for pid, c in cost.items() if LIBRARY.get(pid).archetype is Archetype.CHRONIC]
+    others = [c for pid, c in cost.items()
+              if LIBRARY.get(pid).archetype is not Archetype.CHRONIC]
+    assert min(chronic) > max(others)
+
+
 # -- the trajectory -----------------------------------------------------------------------
 def _effect_reasons(p: Persona, move: Move) -> tuple[float, str]:
     effects = load_effects()
@@ -458,3 +474,31 @@ def test_no_reply_is_repeated_while_the_bank_has_others(persona):
         bank = bank_for(persona, reaction, 100 if hot else 0)
         distinct = min(len(lines), len(bank))
         assert len(set(lines[:distinct])) == distinct, (reaction.value, lines)
+
+
+def test_answers_do_not_reuse_a_wording_while_others_remain(persona):
+    """Each answer gives a different fact; the words around it should vary too."""
+    turns = [ASK_MORE] * len(persona.case.hidden_facts)
+    steps, replies = converse(persona, turns)
+    frames = defaultdict(list)
+    for step, reply in zip(steps, replies, strict=True):
+        if step.plan.reaction is Reaction.ANSWER_QUESTION:
+            text = next(f.text for f in persona.case.hidden_facts if f.id == step.plan.fact)
+            frames[step.state.anger >= 60].append(reply.replace(text, "…"))
+    assert frames
+    for hot, said in frames.items():
+        # Just the fact, with no words around it, may come more than once.
+        worded = [w for w in said if w != "…"]
+        bank = bank_for(persona, Reaction.ANSWER_QUESTION, 100 if hot else 0)
+        n = min(len(worded), len([line for line in bank if line != "{hidden_fact}"]))
+        assert len(set(worded[:n])) == n, said
+
+
+@pytest.mark.parametrize(("template", "filled"), [
+    ("{offer} — fine.", "A refund today — fine."),
+    ("I want {offer}.", "I want a refund today."),
+    ("No. {offer}? Really!", "No. A refund today? Really!"),
+    ("So… {offer}", "So… a refund today"),
+])
+def test_a_value_that_starts_a_sentence_is_capitalised(template, filled):
+    assert fill(template, {"offer": "a refund today"}) == filled

@@ -41,6 +41,8 @@ class TemperamentRules(BaseModel):
     multipliers: dict[Move, float] = Field(default_factory=dict)
     comfort_without_facts: Effect | None = None
     remedy_before_heard: Effect | None = None
+    trust_until_heard: Diminish | None = Field(None, description="Factor on the trust other "
+                                               "moves earn before the customer feels heard.")
 
 
 class EffectsTable(BaseModel):

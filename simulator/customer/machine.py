@@ -109,8 +109,9 @@ class CustomerMachine:
         changes: list[Change] = []
         rules = self.effects.temperament.get(p.temperament.value)
 
-        def apply(effect: Effect, factor: float = 1.0, why: str = "", domain: str = "") -> None:
-            for name in ("anger", "trust", "patience"):
+        def apply(effect: Effect, factor: float = 1.0, why: str = "", domain: str = "",
+                  fields: tuple[str, ...] = ("anger", "trust", "patience")) -> None:
+            for name in fields:
                 delta = getattr(effect, name) * factor
                 if delta:
                     # The recorded delta is what was applied, so a trajectory adds up even
@@ -121,19 +122,31 @@ class CustomerMachine:
                                           reason=effect.reason + why,
                                           domain=domain or effect.domain))
 
+        heard = state.heard or bool(turn.moves & {Move.EMPATHISE}) \
+            or {Move.APOLOGISE, Move.RESTATE} <= turn.moves
         again = self.effects.comfort_again if state.heard else None
+        # §2.1: an emotional customer's trust is built through being heard; the matter
+        # handled while their feelings are ignored leaves them distrustful.
+        unheard = rules.trust_until_heard if rules and not heard else None
         for move in sorted(turn.moves):
             if turn.rejected and move in OFFERING and self.effects.offer_below:
                 continue  # an offer below the line is no progress for this customer (§2.5)
+            effect = self.effects.moves[move]
             factor = p.sensitivity_for(move)
             if rules:
                 factor *= rules.multipliers.get(move, 1.0)
+            if not factor:
+                continue
             if again and move in COMFORT:
                 # §3.2: soothe the mood, *then* the matter; repeated sympathy is a platitude (§4).
-                apply(self.effects.moves[move], factor * again.factor, f" ({again.reason})",
-                      f"{self.effects.moves[move].domain}; {again.domain}")
-            elif factor:
-                apply(self.effects.moves[move], factor)
+                apply(effect, factor * again.factor, f" ({again.reason})",
+                      f"{effect.domain}; {again.domain}")
+            elif unheard and effect.trust > 0:
+                apply(effect, factor, fields=("anger", "patience"))
+                apply(effect, factor * unheard.factor, f" ({unheard.reason})",
+                      f"{effect.domain}; {unheard.domain}", fields=("trust",))
+            else:
+                apply(effect, factor)
         if turn.rejected and self.effects.offer_below:
             apply(self.effects.offer_below)
 
@@ -151,8 +164,7 @@ class CustomerMachine:
         # Temperament (DOMAIN §2.1, §3.2).
         comfort_only = bool(turn.moves & COMFORT) and not (turn.moves & SUBSTANCE) \
             and not turn.offers
-        if turn.moves & {Move.EMPATHISE} or {Move.APOLOGISE, Move.RESTATE} <= turn.moves:
-            new.heard = True
+        new.heard = heard
         unheard_remedy = False
         if p.temperament is Temperament.RATIONAL and comfort_only and rules \
                 and rules.comfort_without_facts:

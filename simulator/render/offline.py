@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
+import string
 from collections.abc import Iterator
 
 from ..customer.reactions import Reaction
@@ -53,6 +55,38 @@ def bank_for(persona: Persona, reaction: Reaction, anger: float) -> list[str]:
     return entry
 
 
+_SENTENCE_END = re.compile(r"[.!?]\W*\s+$")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Fill a phrase's placeholders; a value that starts a sentence gets a capital letter,
+    so "{offer} — fine." reads "The refund — fine." whatever case the persona file used."""
+    out: list[str] = []
+    for literal, name, spec, _conversion in string.Formatter().parse(template):
+        out.append(literal)
+        if name is None:
+            continue
+        value = format(values[name], spec or "")
+        so_far = "".join(out)
+        if value and (not so_far.strip() or _SENTENCE_END.search(so_far)):
+            value = value[0].upper() + value[1:]
+        out.append(value)
+    return "".join(out)
+
+
+def _said_before(template: str, said: str) -> bool:
+    """Whether this phrase's own wording, with any values, was already said in the session.
+
+    A phrase that is nothing but a placeholder ("{hidden_fact}") has no wording of its own,
+    so it never counts as said: giving just the fact is always natural."""
+    parts = list(string.Formatter().parse(template))
+    if not any(literal.strip() for literal, _, _, _ in parts):
+        return False
+    pattern = "".join(re.escape(literal) + (".+?" if name is not None else "")
+                      for literal, name, _, _ in parts)
+    return re.search(pattern, said, re.S) is not None
+
+
 class OfflineRenderer:
     """Renders replies from phrase banks; needs no network and no model."""
 
@@ -67,9 +101,14 @@ class OfflineRenderer:
         reactions = [request.plan.reaction] + [r for r in request.plan.extras
                                                if r is not request.plan.reaction]
         for reaction in reactions:
-            options = [line.format(**values)
-                       for line in bank_for(request.persona, reaction, request.state.anger)]
-            fresh = [o for o in options if o not in said and o not in parts] or options
+            templates = bank_for(request.persona, reaction, request.state.anger)
+            options = [fill(line, values) for line in templates]
+            # Prefer a line whose own wording has not been heard yet ("Oh, yes. {fact}" twice
+            # sounds like a machine), then any line not said verbatim, then anything.
+            unheard = [o for t, o in zip(templates, options, strict=True)
+                       if not _said_before(t, said) and o not in said and o not in parts]
+            fresh = unheard or [o for o in options if o not in said and o not in parts] \
+                or options
             rng = _rng(request.persona.id, request.seed, turn, reaction.value)
             parts.append(rng.choice(fresh))
         if request.plan.reaction is not Reaction.ANSWER_QUESTION and \
