@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -103,7 +104,6 @@ class Policy:
         digest = hashlib.sha256(f"{self.id}:{seed}".encode()).digest()
         self.rng = random.Random(int.from_bytes(digest[:8], "big"))
         self._lines = load_agent_lines().lines
-        self._offered: list[str] = []
 
     # -- words -------------------------------------------------------------------------
     def say(self, key: str, **values: str) -> str:
@@ -119,7 +119,7 @@ class Policy:
         return " ".join(self.say(k, **values) for k in keys)
 
     # -- the case as a trained agent learns it ------------------------------------------
-    def acceptable_remedies(self, exclude: set[str] = frozenset()) -> list[Remedy]:
+    def acceptable_remedies(self, exclude: Set[str] = frozenset()) -> list[Remedy]:
         """Remedies within policy that meet at least the bottom line, best first."""
         found = [r for r in self.persona.case.remedies
                  if r.level != "below" and r.id not in exclude]
@@ -132,12 +132,9 @@ class Policy:
             list(self.persona.case.remedies)
         if allow_choice and len(choices) >= 2 and self.rng.random() < 0.5:
             a, b = choices[0], choices[1]
-            self._offered += [a.id, b.id]
             return self.say("options", remedies=f"{_sentence(a.example)} Or "
                             f"{_lower_first(_sentence(b.example))}")
-        pick = choices[0]
-        self._offered.append(pick.id)
-        return self.say("remedy", remedy=_sentence(pick.example))
+        return self.say("remedy", remedy=_sentence(choices[0].example))
 
     def next_turn(self, convo: Conversation) -> str:
         """The agent's next message."""
