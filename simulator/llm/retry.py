@@ -208,16 +208,20 @@ def stream_with_retry(open_stream: Callable[[], Iterator[T]], policy: RetryPolic
 
     it, head = call_with_retry(open_and_peek, policy, where)
     produced = ""
-    for item in head:
-        produced += text_of(item)
-        yield item
     try:
+        for item in head:
+            produced += text_of(item)
+            yield item
         for item in it:
             produced += text_of(item)
             yield item
     except Exception as exc:
         err = describe(exc, where)
         raise StreamInterrupted(f"{err} The reply was cut off part-way.", shown=produced) from exc
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:  # a consumer that stops early also ends the HTTP stream
+            close()
 
 
 def stream_until_shown(attempt: Callable[[], Iterator[str]], policy: RetryPolicy,
