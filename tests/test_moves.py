@@ -453,7 +453,10 @@ def test_any_text_gives_verbatim_evidence(text: str) -> None:
 def test_moves_are_found_sentence_by_sentence(parts: list[str], glue: str, curly: bool) -> None:
     if curly:
         parts = [p.replace("'", "\u2019") for p in parts]
-    turn = glue.join(parts)
+    # A part without a full stop (chat style) only ends its sentence at a line break.
+    turn = parts[0]
+    for before, part in zip(parts, parts[1:], strict=False):
+        turn += (glue if before.rstrip()[-1:] in ".!?\u2026" else "\n") + part
     found = DETECTOR.detect(turn)
     assert_evidence_verbatim(turn, found)
     alone = set().union(*(moves_in(p) for p in parts))
