@@ -146,6 +146,20 @@ def test_files_are_named_by_id_and_start_with_schema_and_version(persona):
     assert next(iter(yaml.safe_load(text))) == "schema_version"
 
 
+def test_the_persona_guide_lists_every_shipped_persona_and_effect():
+    doc = (ROOT / "docs" / "personas.md").read_text(encoding="utf-8")
+    for pid in IDS:
+        assert f"| `{pid}` |" in doc, f"add {pid} to the table in docs/personas.md"
+    effects = load_effects()
+    for move, effect in effects.moves.items():
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{move.value}` |")),
+                   None)
+        assert row, f"docs/personas.md lacks the effect of {move.value}"
+        cells = [c.strip().replace("−", "-").replace("+", "") for c in row.split("|")[2:5]]
+        assert [float(c) if c else 0.0 for c in cells] == \
+            [effect.anger, effect.trust, effect.patience], f"update {move.value} in the doc"
+
+
 def test_domain_cites_the_archetype_and_the_temperament(persona):
     cited = " ".join(persona.domain).lower()
     assert "§2.4" in cited and "§2.1" in cited and "§2.5" in cited
@@ -170,6 +184,22 @@ def test_starting_mood_and_thresholds_fit_the_archetype(persona):
     if persona.archetype is Archetype.NEVER_SATISFIED:  # §2.4: not satisfied unless impossible
         assert t.accept_anger <= 10 and t.accept_trust >= 95
         assert all(r.level == "below" for r in persona.case.remedies)
+
+
+def test_persona_triggers_say_why_with_domain(persona):
+    for trigger in persona.triggers:
+        assert re.search(r"§\d", trigger.reason), trigger.reason
+
+
+def test_vip_and_chronic_triggers_fire_on_their_phrases():
+    """The phrases DOMAIN singles out for these customers move them (§2.4)."""
+    vip = one(Archetype.VIP, Temperament.RATIONAL)
+    chronic = one(Archetype.CHRONIC, Temperament.RATIONAL)
+    for p, text in ((vip, "Unfortunately our policy doesn't allow that."),
+                    (chronic, "As I said, could you tell me it all again?")):
+        step = Session(p).say(text)
+        assert any(c.reason.endswith("(persona trigger)") and c.delta != 0
+                   for c in step.changes), p.id
 
 
 # -- the phrase banks ---------------------------------------------------------------------
