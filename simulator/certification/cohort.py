@@ -114,6 +114,22 @@ def _best(counted: list[Attempt], exam: Exam, judge_used: bool) -> Attempt | Non
                                        [-ord(c) for c in a.row.key]), default=None)
 
 
+EVIDENCE_LIMIT = 3  # quotes kept per criterion in reports; the store keeps them all
+
+
+def _criterion(c: dict) -> dict:
+    out = {k: c.get(k) for k in ("id", "stage", "title", "domain", "weight", "verdict", "note")}
+    out["evidence"] = [{"agent_turn": e.get("agent_turn"), "move": e.get("move"),
+                        "quote": e.get("quote")} for e in c.get("evidence", [])[:EVIDENCE_LIMIT]]
+    if c.get("verdict") == "missed":
+        out["tip"] = c.get("tip")
+    return out
+
+
+def _violation(v: dict) -> dict:
+    return {k: v.get(k) for k in ("move", "title", "domain", "agent_turn", "quote", "penalty")}
+
+
 def _persona_result(persona: str, attempts: list[Attempt], exam: Exam,
                     judge_used: bool) -> dict:
     counted = [a for a in attempts if a.counted]
@@ -129,8 +145,8 @@ def _persona_result(persona: str, attempts: list[Attempt], exam: Exam,
             "transcript_id": best.record.get("transcript_id"),
             "created": best.record.get("created"), "score": round(best.score, 1),
             "level": best.record.get("level"), "stages": best.record.get("stages", []),
-            "criteria": best.record.get("criteria", []),
-            "violations": best.record.get("violations", []),
+            "criteria": [_criterion(c) for c in best.record.get("criteria", [])],
+            "violations": [_violation(v) for v in best.record.get("violations", [])],
             "judge": best.row.judgement if judge_used else None,
             "review": best.review_reasons(judge_used)},
         "attempts": [_attempt_summary(a, exam, judge_used) for a in attempts],
@@ -184,7 +200,7 @@ def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
                    "score": _mean_or_none(stage_scores[sid])} for sid in stage_titles]
         candidates.append({"candidate": name, "result": result, "score": score,
                            "level": level_for(score), "stages": stages,
-                           "personas": personas, "stamp": stamp})
+                           "personas": personas, "stamp": _stamp_for(stamp, exam)})
 
     scores = [c["score"] for c in candidates]
     counts = {r: sum(c["result"] == r for c in candidates) for r in (PASS, FAIL, REVIEW)}
@@ -206,6 +222,16 @@ def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
         },
         "candidates": candidates, "skipped": skipped, "ineligible": ineligible,
     }
+
+
+def _stamp_for(stamp: dict, exam: Exam) -> dict:
+    """The hashes one candidate's result rests on (the full stamp is at the top)."""
+    from .stamps import canonical_hash
+
+    return {"digest": canonical_hash(stamp), "exam": stamp["exam"]["hash"],
+            "rubric": stamp["rubric"]["hash"],
+            "personas": {p["id"]: p["hash"] for p in stamp["personas"]},
+            "judge": stamp.get("judge")}
 
 
 def _mean_or_none(values: list[float | None]) -> float | None:

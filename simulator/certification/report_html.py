@@ -97,6 +97,11 @@ def _candidate(c: dict) -> str:
             f"{''.join(rows)}</details>")
 
 
+# Past this many candidates the page lists results only; the evidence for each criterion
+# is in report.json and criteria.csv (a page of hundreds of megabytes helps nobody).
+DETAIL_LIMIT = 500
+
+
 def report_html(report: dict) -> str:
     """The report page. Self-contained: it opens from a zip or an e-mail attachment."""
     exam, co, stamp = report["exam"], report["cohort"], report["stamp"]
@@ -121,6 +126,11 @@ def report_html(report: dict) -> str:
     stamps += f"<tr><td>grader</td><td colspan=2><code>{_e(stamp['grader'])}</code></td></tr>"
     rate = f"{co['pass_rate'] * 100:.1f}%"
     judge = "yes" if report["judge_used"] else "no"
+    if len(report["candidates"]) <= DETAIL_LIMIT:
+        details = "".join(_candidate(c) for c in report["candidates"])
+    else:
+        details = (f"<p class=small>{len(report['candidates'])} candidates: the evidence for "
+                   "each criterion is in report.json and criteria.csv.</p>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{_e(exam['title'])}: certification report</title>
 <style>{_CSS}</style></head><body>
@@ -141,7 +151,7 @@ personas: {_e(', '.join(exam['personas']))}. LLM judge: {judge}.</p>
 <table><tr><th>criterion</th><th>stage</th><th>met</th><th>rate</th></tr>{weakest}</table>
 <h2>Candidates</h2>
 <table><tr><th>candidate</th><th>result</th><th>level</th><th>score</th></tr>{summary}</table>
-{''.join(_candidate(c) for c in report['candidates'])}
+{details}
 <h2>Skipped and ineligible transcripts</h2>
 <table><tr><th>source</th><th>reason</th></tr>{skipped}</table>
 <h2>Stamps</h2>

@@ -1,0 +1,87 @@
+"""Benchmark certification runs end to end; prints figures for docs/benchmarks.md.
+
+    python bench/bench_certify.py rules [--n 10000]     # rule grading + reports
+    python bench/bench_certify.py judge [--n 1000] [--latency 0.2] [--concurrency 32]
+
+``rules`` writes N synthetic transcripts for the shipped ``foundation`` exam and times
+``frontline certify`` (a subprocess, start-up included) until every report is written;
+then times the rerun that has nothing to do and ``--verify``.
+
+``judge`` starts the fake OpenAI-compatible server with a fixed latency per call, runs a
+judged certification of N transcripts at the given concurrency, and compares the wall
+time with the ideal: calls x latency / concurrency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from certify_support import persona_hashes, write_transcripts  # noqa: E402
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{done.stdout}\n{done.stderr}")
+    return elapsed, done.stdout
+
+
+def bench_rules(n: int) -> None:
+    from simulator.certification.exam import ExamLibrary
+
+    exam = ExamLibrary().get("foundation")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        start = time.perf_counter()
+        write_transcripts(tmp_path / "in", n, persona_hashes(ROOT / "personas", exam.personas))
+        made = time.perf_counter() - start
+        size = sum(p.stat().st_size for p in (tmp_path / "in").iterdir())
+        cmd = [sys.executable, "-m", "simulator", "certify", "foundation", "--transcripts",
+               str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--quiet"]
+        elapsed, out = _timed(cmd, env)
+        rerun, out2 = _timed(cmd, env)
+        verify, _ = _timed([sys.executable, "-m", "simulator", "certify", "--verify",
+                            str(tmp_path / "out")], env)
+        reports = sum(p.stat().st_size for p in (tmp_path / "out").rglob("*")
+                      if p.is_file() and "sqlite" not in p.name)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"transcripts: {n} ({size / 1e6:.1f} MB, generated in {made:.1f} s)")
+    print(f"certify (rule grading + reports): {elapsed:.1f} s = {n / elapsed:,.0f} "
+          f"transcripts/s")
+    print(f"  {out.strip().splitlines()[1] if len(out.splitlines()) > 1 else out.strip()}")
+    print(f"  reports: {reports / 1e6:.1f} MB")
+    print(f"rerun with nothing to do: {rerun:.1f} s ({out2.strip()[:60]}...)")
+    print(f"certify --verify (re-grade all, compare stamps and reports): {verify:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["rules", "judge"])
+    parser.add_argument("--n", type=int)
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    if args.what == "rules":
+        bench_rules(args.n or 10_000)
+    else:
+        from bench_certify_judge import bench_judge
+
+        bench_judge(args.n or 1000, args.latency, args.concurrency)
+
+
+if __name__ == "__main__":
+    main()
