@@ -92,7 +92,9 @@ def validation_problems(exc: ValidationError, name: str, lines: Lines) -> list[P
         # pydantic puts union/validator tags into loc; keep only the parts that are data keys.
         loc = tuple(p for p in err["loc"] if isinstance(p, int) or not str(p).startswith("function-"))
         msg = err["msg"]
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        elif err["type"] == "extra_forbidden":
             msg = "unknown field"
         elif err["type"] == "missing":
             msg = "required field is missing"

@@ -32,22 +32,22 @@ BROKEN = FIXTURES / "broken_personas"
 # Each file in BROKEN has exactly one mistake; this is the line `frontline validate` prints
 # for it, after the file name.
 EXPECTED = {
-    "bad_domain.yaml": ":8: domain: Value error, 'aggressive customers' should start with a "
+    "bad_domain.yaml": ":8: domain: 'aggressive customers' should start with a "
                        "DOMAIN section such as '§2.4'",
     "bad_enum.yaml": ":5: archetype: Input should be 'meek', 'aggressive', 'vip', 'chronic' or "
                      "'never_satisfied'",
     "bad_indent.yaml": ":13: invalid YAML: mapping values are not allowed here",
-    "bad_regex.yaml": ":34: case.remedies[0].triggers: Value error, invalid regular expression "
+    "bad_regex.yaml": ":34: case.remedies[0].triggers: invalid regular expression "
                       "'refund(': missing ), unterminated subpattern at position 6",
     "bad_version.yaml": ":2: schema_version: unsupported version 7; this Frontline reads 1",
     "empty.yaml": ":1: expected a mapping of fields, got empty",
-    "missing_reaction.yaml": ":43: phrases: Value error, phrase bank lacks reactions: leave",
+    "missing_reaction.yaml": ":43: phrases: phrase bank lacks reactions: leave",
     "missing_summary.yaml": ":2: summary: required field is missing",
     "not_a_mapping.yaml": ":1: expected a mapping of fields, got list",
     "not_utf8.yaml": ": not UTF-8 text (byte 65)",
     "out_of_range.yaml": ":15: start.anger: Input should be less than or equal to 100",
     "unknown_field.yaml": ":18: mood: unknown field",
-    "unknown_placeholder.yaml": ":43: phrases: Value error, calm_down_backlash: unknown "
+    "unknown_placeholder.yaml": ":43: phrases: calm_down_backlash: unknown "
                                 "placeholder {nickname} in \"Don't tell me to calm down, "
                                 "{nickname}.\"; known: bottom_line, company, expectation, fact, "
                                 "hidden_fact, if_crossed, name, offer, rejected, title",

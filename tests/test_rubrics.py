@@ -130,19 +130,19 @@ def test_the_base_example_is_valid():
     ("{move: empathise}", "{move: []}",
      "t.yaml:18: stages[0].criteria[0].check.requires.move: Value should have at least 1 item"),
     ("{requires: {move: empathise}}", "{requires: {move: ask}, count: {move: ask}}",
-     "t.yaml:18: stages[0].criteria[0].check: Value error, a condition needs exactly one of "
+     "t.yaml:18: stages[0].criteria[0].check: a condition needs exactly one of "
      "requires, before, with, position, count, agent_turns, all, any; got requires, count"),
     ("{requires: {move: empathise}}", "{position: {move: ask}}",
-     "stages[0].criteria[0].check.position: Value error, give exactly one of in_first or "
+     "stages[0].criteria[0].check.position: give exactly one of in_first or "
      "in_last"),
     ("{requires: {move: empathise}}", "{count: {move: ask, min: 3, max: 1}}",
-     "check.count: Value error, max (1) is below min (3)"),
+     "check.count: max (1) is below min (3)"),
     ("domain: §3.1\n    criteria", "domain: section 3\n    criteria",
      "t.yaml:13: stages[0].domain: String should match pattern"),
     ("{move: calm_down,", "{move: thank,",
-     "phrasing[0].move: Value error, 'thank' is a good move, not a violation"),
+     "phrasing[0].move: 'thank' is a good move, not a violation"),
     ("pass_mark: 60", "pass_mark: 70",
-     "Value error, pass_mark 70 must be the min of one level"),
+     "pass_mark 70 must be the min of one level"),
     ("{id: fail, label: Fail, min: 0}", "{id: fail, label: Fail, min: 10}",
      "levels: the first level must start at min 0"),
     ("{id: pass, label: Pass, min: 60}", "{id: fail, label: Pass, min: 60}",
