@@ -60,8 +60,13 @@ def texts(chat: list[dict]) -> list[tuple[str, str]]:
     return out
 
 
+def value(output):
+    """An output's value: plain, or inside a component update."""
+    return output.get("value") if isinstance(output, dict) else output
+
+
 def meter(result) -> dict[str, float]:
-    html = result[METER]["value"]
+    html = value(result[METER])
     return {k: float(re.search(rf'data-{k}="([\d.]+)"', html).group(1))
             for k in ("anger", "trust", "patience")}
 
@@ -77,7 +82,7 @@ def test_whole_practice_session_through_the_api(server):
     chat = texts(opened[CHAT])
     assert len(chat) == 1 and chat[0][0] == "assistant" and chat[0][1].strip()
     before = meter(opened)
-    assert "Hint" in opened[HINT]["value"]
+    assert "Hint" in value(opened[HINT])
 
     after_calm = c.predict(CALM_DOWN, True, api_name="/send")
     assert meter(after_calm)["anger"] > before["anger"], "telling them to calm down angers them"
@@ -95,12 +100,12 @@ def test_whole_practice_session_through_the_api(server):
     assert "Tip:" in card or "MET" in card
 
     transcript = Transcript.model_validate_json(
-        Path(ended[DL_TRANSCRIPT]["value"]).read_text())
+        Path(value(ended[DL_TRANSCRIPT])).read_text())
     assert [t.text for t in transcript.turns if t.role == "agent"] == [CALM_DOWN, GOOD_TURN]
     assert transcript.candidate == "ann" and transcript.persona.id == persona
     assert len(transcript.trajectory) == 3
 
-    page = Path(ended[DL_SCORECARD]["value"]).read_text()
+    page = Path(value(ended[DL_SCORECARD])).read_text()
     assert page.startswith("<!doctype html>") and "<style>" in page and "<svg" in page
     # Self-contained: no scripts, and nothing loaded from anywhere.
     assert "<script" not in page and not re.search(r'(src|href)="(https?:)?//', page)
@@ -125,10 +130,12 @@ def test_session_ends_by_itself_when_the_customer_escalates(server):
 
 def test_exam_mode_shows_no_meter_and_no_hint(server):
     c = client(server, "bea")
-    result = start(c, patient_persona(), mode="exam", hints=True)
-    assert result[METER]["visible"] is False and result[HINT]["visible"] is False
+    job = c.submit(patient_persona(), "complaint-handling", "exam", True, api_name="/start")
+    job.result()
+    result = job.outputs()[-1]
+    assert value(result[METER]) is None and value(result[HINT]) is None
     result = c.predict(GOOD_TURN, True, api_name="/send")
-    assert result[METER]["visible"] is False and result[HINT]["visible"] is False
+    assert value(result[METER]) is None and value(result[HINT]) is None
     c.predict(api_name="/end")
 
 
@@ -149,7 +156,7 @@ def test_trainees_see_only_their_own_sessions(server):
     start(ann, patient_persona())
     ann.predict(GOOD_TURN, True, api_name="/send")
     ann_card = ann.predict(api_name="/end")
-    session_id = re.search(r"transcript-([0-9a-f]+)\.json", ann_card[DL_TRANSCRIPT]["value"])[1]
+    session_id = re.search(r"transcript-([0-9a-f]+)\.json", value(ann_card[DL_TRANSCRIPT]))[1]
 
     ann_rows = ann.predict(api_name="/history")[0]["data"]
     bea_rows = bea.predict(api_name="/history")[0]["data"]

@@ -21,6 +21,7 @@ CONCURRENCY = 64
 def build_app(ctx: WebContext | None = None) -> gr.Blocks:
     """The Blocks app over ``ctx`` (by default from the FRONTLINE_* environment)."""
     ctx = ctx or WebContext.from_environment()
+    ctx.warm_up()
     with gr.Blocks(title="Frontline — complaint-handling practice",
                    analytics_enabled=False) as demo:
         demo.frontline = ctx  # launch() reads the users file from here
@@ -56,7 +57,9 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None,
            block: bool = True) -> None:
     """Serve the app: logins when a users file exists, local single-user mode otherwise."""
     ctx: WebContext = demo.frontline
-    demo.queue(default_concurrency_limit=CONCURRENCY)
+    # Queue-position estimates go to every client whenever any job ends ("auto"), which
+    # grows with the square of the users; nobody queues at this concurrency, so send rarely.
+    demo.queue(default_concurrency_limit=CONCURRENCY, status_update_rate=10)
     auth = login_checker(ctx.users) if ctx.users is not None else None
     demo.launch(server_name=host, server_port=port, auth=auth,
                 auth_message="Frontline: log in with the name and password your trainer "

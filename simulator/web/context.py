@@ -6,11 +6,13 @@ shared truth, and what a browser tab is doing lives in that tab's ``gr.State``.
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import config
+from ..errors import FrontlineError
 from ..persona.loader import PersonaLibrary
 from ..render.base import Renderer
 from ..render.offline import OfflineRenderer
@@ -53,6 +55,21 @@ class WebContext:
     def local_mode(self) -> bool:
         """No users file: one local user who may do everything."""
         return self.users is None
+
+    def warm_up(self) -> None:
+        """Load the move patterns and effects now, so the first trainee does not wait."""
+        from ..customer.machine import CustomerMachine
+
+        lib = self.library()
+        for language in sorted({lib.get(i).language for i in lib.ids()}):
+            persona = next(lib.get(i) for i in lib.ids() if lib.get(i).language == language)
+            try:
+                machine = CustomerMachine(persona)
+                machine.step(machine.start(), "Hello, thank you for getting in touch.")
+            except FrontlineError as exc:
+                # Only a head start; the same problem is shown to whoever starts a session.
+                print(f"frontline: warning: could not prepare {persona.id}: {exc}",
+                      file=sys.stderr)
 
     def library(self) -> PersonaLibrary:
         """The persona folder, re-read when a file in it changes (designer saves, uploads)."""

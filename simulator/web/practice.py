@@ -6,6 +6,7 @@ turn changes is saved in the store first, so a reload resumes the session from t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
@@ -24,6 +25,7 @@ from .scorecard_view import ScorecardView
 
 MODES = [("Training — mood meter and hints", "training"), ("Exam — no help", "exam")]
 NO_HINT = ""
+STREAM_INTERVAL = 0.08  # seconds between streamed updates of the customer's reply
 ANSWERING = '<span class="fl-status" data-turns="pending" role="status">The customer is ' \
     'answering…</span>'
 
@@ -97,9 +99,12 @@ class PracticeView:
                     self.chat = gr.Chatbot(label="Conversation", height=430, elem_id="fl-chat",
                                            buttons=[], feedback_options=None,
                                            placeholder="The customer is about to speak…")
-                with gr.Column(scale=1, min_width=220):
+                # Shown or hidden as columns: toggling a layout block is cheap for gradio,
+                # toggling a component makes it rebuild that component's whole config.
+                with gr.Column(scale=1, min_width=220) as self.coach:
                     self.meter = gr.HTML(elem_id="fl-meter")
-                    self.hint = gr.Markdown(NO_HINT, elem_id="fl-hint")
+                    with gr.Column() as self.hint_box:
+                        self.hint = gr.Markdown(NO_HINT, elem_id="fl-hint")
             with gr.Row():
                 self.text = gr.Textbox(label="Your reply", lines=2, scale=4, elem_id="fl-reply",
                                        placeholder="Type what you would say; Enter sends.")
@@ -113,7 +118,8 @@ class PracticeView:
 
     # -- wiring -----------------------------------------------------------------------
     def outputs(self) -> list:
-        return [self.live, self.setup, self.session, self.result, self.persona, self.rubric,
+        return [self.live, self.setup, self.session, self.result, self.coach, self.hint_box,
+                self.persona, self.rubric,
                 self.title, self.status, self.chat, self.meter, self.hint, self.text,
                 *self.scorecard.outputs()]
 
@@ -155,19 +161,27 @@ class PracticeView:
                 **self.choices()}
 
     def _session_view(self, conv: Conversation, hints: bool) -> dict:
+        """Everything the session panel shows, including which parts are visible."""
         p = conv.persona
         training = conv.info.mode == "training"
         title = (f"### {escape(p.identity.name)} — {escape(p.case.title)}\n"
                  f"{conv.info.mode.capitalize()} mode · rubric `{conv.info.rubric}` · "
                  f"session `{conv.session_id}`")
-        return {self.live: conv, self.setup: gr.Column(visible=False),
+        turn = self._turn_view(conv, hints)
+        return {**turn, self.setup: gr.Column(visible=False),
                 self.session: gr.Column(visible=True), self.result: gr.Column(visible=False),
-                self.title: title, self.chat: chat_messages(conv.turns),
+                self.coach: gr.Column(visible=training),
+                self.hint_box: gr.Column(visible=training and hints), self.title: title}
+
+    def _turn_view(self, conv: Conversation, hints: bool) -> dict:
+        """What changes after a turn: plain values only (see the note in build)."""
+        view = {self.live: conv, self.chat: chat_messages(conv.turns),
                 self.status: (f'<span class="fl-status" data-turns="{len(conv.turns)}" '
-                              f'role="status">Your turn.</span>'),
-                self.meter: gr.HTML(_mood(conv) if training else "", visible=training),
-                self.hint: gr.Markdown(self._hint(conv) if training and hints else NO_HINT,
-                                       visible=training and hints)}
+                              'role="status">Your turn.</span>')}
+        if conv.info.mode == "training":
+            view[self.meter] = _mood(conv)
+            view[self.hint] = self._hint(conv) if hints else NO_HINT
+        return view
 
     def _hint(self, conv: Conversation) -> str:
         stage = grading.next_stage(conv)
@@ -218,11 +232,15 @@ class PracticeView:
 
     def _stream(self, conv: Conversation, stream: Iterator[str], history: list[dict],
                 hints: bool, user: str) -> Iterator[dict]:
-        words = ""
+        words, shown_at = "", time.monotonic()
         try:
             for chunk in stream:
                 words += chunk
-                yield {self.chat: history + [{"role": "assistant", "content": words}]}
+                # Pushing every chunk would cost a page update each; a few per second reads
+                # as live typing. The offline engine answers at once, so it sends none here.
+                if time.monotonic() - shown_at >= STREAM_INTERVAL:
+                    shown_at = time.monotonic()
+                    yield {self.chat: history + [{"role": "assistant", "content": words}]}
         except FrontlineError as exc:
             raise gr.Error(f"The customer could not answer: {exc}. Send your reply again "
                            "or reload the page.") from None
@@ -230,7 +248,7 @@ class PracticeView:
             # The customer resolved, escalated or left: the session ends by itself.
             yield self._result_view(conv, user)
             return
-        yield self._session_view(conv, hints)
+        yield self._turn_view(conv, hints)
 
     def end_session(self, conv: Conversation | None, request: gr.Request) -> dict:
         """The trainee ends the session: grade it and show the scorecard."""

@@ -27,16 +27,14 @@ class ScorecardView:
 
     def build(self) -> None:
         self.html = gr.HTML(elem_id=f"{self.prefix}-scorecard")
-        with gr.Row():
-            self.transcript_file = gr.DownloadButton("Download transcript (JSON)",
-                                                     visible=False, size="md",
+        with gr.Row(visible=False) as self.downloads:
+            self.transcript_file = gr.DownloadButton("Download transcript (JSON)", size="md",
                                                      elem_id=f"{self.prefix}-dl-transcript")
-            self.scorecard_file = gr.DownloadButton("Download scorecard (HTML)", visible=False,
-                                                    size="md",
+            self.scorecard_file = gr.DownloadButton("Download scorecard (HTML)", size="md",
                                                     elem_id=f"{self.prefix}-dl-scorecard")
 
     def outputs(self) -> list:
-        return [self.html, self.transcript_file, self.scorecard_file]
+        return [self.html, self.downloads, self.transcript_file, self.scorecard_file]
 
     def show(self, session_id: str, user: str) -> dict:
         """Grade the session if it has no scorecard yet, and show it with its downloads."""
@@ -52,10 +50,10 @@ class ScorecardView:
         tpath.write_text(self.ctx.store.export_json(session_id, user), encoding="utf-8")
         spath = folder / f"scorecard-{_safe(session_id)}.html"
         spath.write_text(scorecard_document(card, transcript), encoding="utf-8")
+        # Plain values and a Row toggle: cheaper for gradio than component updates.
         return {self.html: scorecard_fragment(card, transcript),
-                self.transcript_file: gr.DownloadButton(value=str(tpath), visible=True),
-                self.scorecard_file: gr.DownloadButton(value=str(spath), visible=True)}
+                self.downloads: gr.Row(visible=True), self.transcript_file: str(tpath),
+                self.scorecard_file: str(spath)}
 
     def clear(self) -> dict:
-        return {self.html: "", self.transcript_file: gr.DownloadButton(visible=False),
-                self.scorecard_file: gr.DownloadButton(visible=False)}
+        return {self.html: "", self.downloads: gr.Row(visible=False)}
