@@ -152,7 +152,8 @@ class CustomerMachine:
 
         if {Move.APOLOGISE, Move.OWN} <= turn.moves:
             apply(self.effects.sincere_apology, p.sensitivity_for(Move.APOLOGISE))
-        if not (turn.moves & PROGRESS) or turn.moves <= {Move.THANK, Move.OFFER_HELP}:
+        stalled = not (turn.moves & PROGRESS) or turn.moves <= {Move.THANK, Move.OFFER_HELP}
+        if stalled:
             apply(self.effects.no_progress)
         if p.thresholds.patience_drain:
             apply(Effect(patience=-p.thresholds.patience_drain, reason="Another turn gone",
@@ -181,7 +182,7 @@ class CustomerMachine:
             new.overpromised = True
         new.revealed += turn.revealed
 
-        plan = self._decide(state, new, turn, unheard_remedy, comfort_only)
+        plan = self._decide(state, new, turn, unheard_remedy, comfort_only, stalled)
         new.outcome = _OUTCOME_OF.get(plan.reaction, Outcome.ONGOING)
         return Step(turn=new.turn, moves=[d.move.value for d in turn.detections],
                     state=new, plan=plan, changes=changes)
@@ -195,7 +196,7 @@ class CustomerMachine:
                 if f.required and f.id not in state.revealed]
 
     def _decide(self, old: CustomerState, new: CustomerState, turn: _Turn,
-                unheard_remedy: bool, comfort_only: bool) -> ReactionPlan:
+                unheard_remedy: bool, comfort_only: bool, stalled: bool) -> ReactionPlan:
         p, m = self.persona, turn.moves
         t = p.thresholds
         fact = turn.revealed[0] if turn.revealed else None
@@ -247,8 +248,13 @@ class CustomerMachine:
                 return plan(Reaction.PREMATURE_OFFER, offer=new.offer)
             if new.offer and not new.timescale:
                 return plan(Reaction.ASK_TIMESCALE, offer=new.offer)
-            if new.offer:
+            if new.offer and new.trust < t.accept_trust:
                 return plan(Reaction.DOUBT, offer=new.offer)
+            if new.offer:
+                # They believe the offer but are still too upset to take it: mood first,
+                # then the matter (§3.2).
+                return plan(Reaction.WARMING if new.anger < old.anger else Reaction.VENT,
+                            offer=new.offer)
         if comfort_only and p.temperament is Temperament.RATIONAL:
             return plan(Reaction.DEMAND_FACTS)
         if m & OFFERING and not turn.offers:
@@ -257,11 +263,12 @@ class CustomerMachine:
             return ReactionPlan(reaction=Reaction.ANSWER_QUESTION, fact=fact)
         if Move.ASK in m:
             return plan(Reaction.NOTHING_TO_ADD)
+        # A pleasantry that moves nothing forward is no reason to warm up (§3.2, §4 speed).
+        if stalled:
+            return plan(Reaction.DEMAND_ACTION)
         if new.anger < old.anger and not (p.archetype is Archetype.NEVER_SATISFIED
                                           and new.anger >= HOT):
             return plan(Reaction.WARMING)
-        if not (m & PROGRESS):
-            return plan(Reaction.DEMAND_ACTION)
         return plan(Reaction.VENT)
 
 
