@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 from simulator.persona.loader import PersonaLibrary
@@ -119,3 +120,31 @@ def fixture_env(tmp_path: Path, monkeypatch) -> dict:
     monkeypatch.setenv("FRONTLINE_EXAMS", str(exams))
     return {"rubrics": rubrics, "personas": personas, "exams": exams,
             "hashes": persona_hashes(personas, [FIXTURE_PERSONA])}
+
+
+_AGENT_TURN = re.compile(r"^\[(\d+)\] AGENT: (.+)$", re.M)
+
+
+def judge_answer(body: dict) -> str:
+    """What a well-behaved judge model answers: 'yes', quoting the first agent turn."""
+    user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    turn, text = _AGENT_TURN.search(user).groups()
+    return json.dumps({"reasoning": "The agent addresses it.", "verdict": "yes",
+                       "turn": int(turn), "quote": text[:25]})
+
+
+def judge_reply(delay: float = 0.0):
+    """A responder for FakeOpenAIServer answering like :func:`judge_answer`."""
+    from fake_openai_server import Reply
+
+    def respond(body: dict) -> Reply:
+        return Reply(content=judge_answer(body), delay=delay)
+    return respond
+
+
+def judge_env(monkeypatch, base_url: str) -> None:
+    """Configure the judge's model to be the fake server, with tiny retry waits."""
+    for name, value in {"MODEL": "fake-judge", "BASE_URL": base_url, "KIND": "vllm",
+                        "TIMEOUT": "5", "RETRY_INITIAL_WAIT": "0.001",
+                        "RETRY_MAX_WAIT": "0.005"}.items():
+        monkeypatch.setenv(f"FRONTLINE_LLM_{name}", value)

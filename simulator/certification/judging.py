@@ -30,79 +30,75 @@ class JudgeSetup:
     stamp: JudgeStamp
 
 
-def judge_questions(rubric: Rubric) -> list[tuple[str, str]]:
-    """(criterion id, question) for every criterion that carries a ``judge:`` question."""
-    return [(c.id, c.judge) for _, c in rubric.criteria() if c.judge]
+def judge_questions(rubric: Rubric):
+    """The judge's questions: one per rubric criterion that carries a ``judge:`` question."""
+    from ..llm.judge import JudgeQuestion
+
+    return [JudgeQuestion(id=c.id, question=c.judge, domain=f"DOMAIN {c.domain}")
+            for _, c in rubric.criteria() if c.judge]
 
 
-def _core():
-    try:
-        from ..llm import judge as core
-    except ImportError:
-        raise FrontlineError("the LLM judge is not available in this Frontline "
-                             "(simulator.llm.judge is missing)") from None
-    return core
+def current_prompt_hash() -> str:
+    """The hash of the judge prompt (templates and answer schema) this Frontline sends."""
+    from ..llm.judge import prompt_hash
+
+    return prompt_hash()
 
 
-def current_prompt_hash() -> str | None:
-    """The hash of the judge prompt this Frontline sends, or None without a judge."""
-    try:
-        return _core().prompt_hash()
-    except FrontlineError:
-        return None
-
-
-def verdict_record(verdicts: list, run_meta: object | None) -> tuple[str, dict]:
-    """Turn the judge core's verdicts into a stored judgement and its status."""
+def verdict_record(verdicts: list, run_meta: object | None = None) -> tuple[str, dict]:
+    """Turn the judge's verdicts into a stored judgement and its status: any abstention
+    (backend failure, unusable answer, split samples) means ``needs_review``."""
     out, review = [], []
     for v in verdicts:
         data = v.model_dump(mode="json") if hasattr(v, "model_dump") else dict(v)
-        criterion = data.get("criterion") or data.get("id")
-        answer = data.get("verdict")
-        if data.get("flagged_for_review") or answer not in ("yes", "no"):
-            review.append(f"judge could not decide {criterion}: "
-                          f"{data.get('reason') or answer or 'no verdict'}")
-        out.append({"criterion": criterion, "question": data.get("question"),
-                    "verdict": answer, "reason": data.get("reason", ""),
-                    "votes": data.get("votes")})
+        if data.get("flagged_for_review") or data.get("verdict") not in ("yes", "no", "na"):
+            review.append(f"{data['id']}: {data.get('reasoning') or 'no verdict'}")
+        out.append({"criterion": data["id"], "verdict": data.get("verdict"),
+                    "reasoning": data.get("reasoning", ""), "turn": data.get("turn"),
+                    "quote": data.get("quote"), "votes": data.get("votes", {})})
     record: dict = {"verdicts": out}
     if run_meta is not None:
-        meta = run_meta.model_dump(mode="json") if hasattr(run_meta, "model_dump") \
-            else dict(getattr(run_meta, "__dict__", {}) or {})
-        record["model"] = meta.get("model")
+        record["model"] = getattr(run_meta, "model", None)
     if review:
-        record["reason"] = "; ".join(review)
+        record["reason"] = "the judge could not decide: " + "; ".join(review)
         return NEEDS_REVIEW, record
     return JUDGED, record
 
 
+def configured_backend(exam: Exam):
+    """The configured model, with the exam's number of tries per call."""
+    from ..llm.config import load_backend_config
+    from ..llm.openai_backend import OpenAIBackend
+
+    config = load_backend_config()
+    if config is None:
+        raise FrontlineError(f"exam {exam.id} uses the LLM judge but no model is configured: "
+                             "set FRONTLINE_LLM_MODEL (and FRONTLINE_LLM_BASE_URL), "
+                             "see docs/llm.md")
+    config = config.model_copy(update={"max_attempts": exam.judge.max_attempts})
+    if config.judge_model:
+        config = config.model_copy(update={"model": config.judge_model})
+    return OpenAIBackend(config)
+
+
 def make_judge_setup(exam: Exam, rubric: Rubric, backend=None) -> JudgeSetup:
     """A judge over the configured model (or ``backend``), asking the rubric's questions."""
-    core = _core()
+    from ..llm.judge import prompt_hash, run_judge
+
     questions = judge_questions(rubric)
     if not questions:
         raise FrontlineError(f"rubric {rubric.id} has no criterion with a judge: question, "
                              "so the judge has nothing to ask; run without --judge")
-    if backend is None:
-        from ..llm.config import load_backend_config
-        from ..llm.openai_backend import OpenAIBackend
-
-        config = load_backend_config()
-        if config is None:
-            raise FrontlineError(f"exam {exam.id} uses the LLM judge but no model is "
-                                 "configured: set FRONTLINE_LLM_MODEL (and "
-                                 "FRONTLINE_LLM_BASE_URL), see docs/llm.md")
-        backend = OpenAIBackend(config)
+    backend = backend or configured_backend(exam)
     samples = exam.judge.samples
 
     def judge(name: str, text: str, record: dict) -> tuple[str, dict]:
         transcript = parse_transcript(text, name)
         try:
-            verdicts, meta = core.judge(backend, transcript, questions, samples=samples)
-        except FrontlineError as exc:  # the backend failed after its retries
+            report = run_judge(backend, transcript, questions, samples)
+        except FrontlineError as exc:  # the judge core abstains itself; this is a backstop
             return NEEDS_REVIEW, {"reason": f"judge unavailable: {exc}"}
-        return verdict_record(verdicts, meta)
+        return verdict_record(report.verdicts, report.run)
 
-    stamp = JudgeStamp(model=getattr(backend, "model", "unknown"),
-                       prompt_hash=core.prompt_hash(), samples=samples)
+    stamp = JudgeStamp(model=backend.model, prompt_hash=prompt_hash(), samples=samples)
     return JudgeSetup(judge, stamp)

@@ -83,8 +83,10 @@ def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | No
         rubric, personas = exam_inputs(exam)
         judge = recorded.judge
         if judge is not None:
+            from .judging import current_prompt_hash
+
             judge = judge.model_copy(update={"prompt_hash": judge_prompt_hash
-                                             or _current_prompt_hash(judge.prompt_hash)})
+                                             or current_prompt_hash()})
         current = make_stamp(exam, rubric, personas, judge)
         result.problems += [f"stamp: {d}" for d in current.differences(recorded)]
 
@@ -121,11 +123,3 @@ def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | No
                                    "(edited after the run?)")
     return result
 
-
-def _current_prompt_hash(recorded: str) -> str:
-    """The judge prompt hash of this Frontline (the recorded one if the judge is absent)."""
-    try:
-        from .judging import current_prompt_hash
-    except ImportError:
-        return recorded
-    return current_prompt_hash() or recorded
