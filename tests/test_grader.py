@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.customer.state import Outcome
-from simulator.grading import RubricLibrary, grade, parse_rubric, render_text
+from simulator.grading import RubricLibrary, Scorecard, grade, parse_rubric, render_text
 from simulator.grading.conditions import AgentTurn, Observed, Verdict, evaluate
 from simulator.grading.rubric import Condition
 from simulator.moves.detector import Detection
@@ -514,5 +514,7 @@ def test_every_quote_is_a_verbatim_substring_of_the_cited_agent_turn(agent, rubr
         assert turn.text[q.start:q.start + len(q.quote)] == q.quote and q.quote.strip()
         assert transcript.agent_turns()[q.agent_turn - 1][0] == q.turn
     assert 0 <= card.overall <= 100
+    # The grader builds the card without validation (speed); it must still be a valid one.
+    assert Scorecard.model_validate_json(card.model_dump_json()) == card
     for c in card.criteria:
         assert (c.tip is not None) == (c.verdict == "missed")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from ..moves.detector import Detection
 from ..moves.vocabulary import MOVES, Move
@@ -22,8 +23,7 @@ class Verdict(StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One detection, placed in the conversation: ``k`` is its 0-based agent-turn position."""
 
     k: int

@@ -12,15 +12,7 @@ from ..moves.detector import Detector, default_detector
 from ..transcript import Transcript
 from .conditions import AgentTurn, Hit, Observed, Verdict, evaluate, names
 from .rubric import Condition, Rubric
-from .scorecard import (
-    CriterionResult,
-    CustomerResult,
-    Evidence,
-    RubricRef,
-    Scorecard,
-    StageResult,
-    Violation,
-)
+from .scorecard import Scorecard
 
 GRADER_VERSION = "rules-1"
 
@@ -47,7 +39,7 @@ def observe(transcript: Transcript, detector: Detector | None = None,
     return Observed(turns, ended)
 
 
-def _evidence(hits: list[Hit], obs: Observed) -> list[Evidence]:
+def _evidence(hits: list[Hit], obs: Observed) -> list[dict]:
     out = []
     seen = set()
     for h in hits:
@@ -55,8 +47,8 @@ def _evidence(hits: list[Hit], obs: Observed) -> list[Evidence]:
         if (h.k, d.start, d.move) in seen:  # e.g. the same apology found by two parts
             continue
         seen.add((h.k, d.start, d.move))
-        out.append(Evidence(turn=obs.turns[h.k].index, agent_turn=h.k + 1, move=d.move.value,
-                            quote=d.quote, start=d.quote_start))
+        out.append({"turn": obs.turns[h.k].index, "agent_turn": h.k + 1, "move": d.move.value,
+                    "quote": d.quote, "start": d.quote_start})
     return out
 
 
@@ -71,14 +63,12 @@ def _describe(condition: Condition) -> str:
     return "its applies_if condition is not met"
 
 
-def _customer(transcript: Transcript) -> CustomerResult | None:
+def _customer(transcript: Transcript) -> dict | None:
     if transcript.outcome is None:
         return None
     last = transcript.trajectory[-1] if transcript.trajectory else None
-    return CustomerResult(outcome=transcript.outcome,
-                          anger=last.anger if last else None,
-                          trust=last.trust if last else None,
-                          patience=last.patience if last else None)
+    return {"outcome": transcript.outcome, "anger": last.anger if last else None,
+            "trust": last.trust if last else None, "patience": last.patience if last else None}
 
 
 def _score(met: int, applicable: int) -> float | None:
@@ -90,58 +80,61 @@ def grade(transcript: Transcript, rubric: Rubric, *, detector: Detector | None =
     """Grade one transcript. Same transcript, rubric and patterns: same scorecard."""
     obs = observe(transcript, detector or default_detector(rubric.language),
                   is_ended(transcript, partial))
-    criteria: list[CriterionResult] = []
-    stages: list[StageResult] = []
+    criteria: list[dict] = []
+    stages: list[dict] = []
     met_total = applicable_total = 0
     for stage in rubric.stages:
         reached = obs.ended or stage.reached_if is None or \
             evaluate(stage.reached_if, obs).verdict is Verdict.MET
         met = applicable = 0
         for c in stage.criteria:
-            result = CriterionResult(id=c.id, stage=stage.id, title=c.title, domain=c.domain,
-                                     weight=c.weight, verdict="not_applicable")
+            result = {"id": c.id, "stage": stage.id, "title": c.title, "domain": c.domain,
+                      "weight": c.weight, "verdict": "not_applicable", "evidence": [],
+                      "note": "", "tip": None}
             if not reached:
-                result.note = "the conversation stops before this stage"
+                result["note"] = "the conversation stops before this stage"
             elif c.applies_if is not None and \
                     evaluate(c.applies_if, obs).verdict is not Verdict.MET:
-                result.note = _describe(c.applies_if)
+                result["note"] = _describe(c.applies_if)
             else:
                 r = evaluate(c.check, obs)
-                result.verdict = r.verdict.value
-                result.evidence = _evidence(r.evidence, obs)
-                result.note = "" if r.verdict is Verdict.MET else r.note
+                result["verdict"] = r.verdict.value
+                result["evidence"] = _evidence(r.evidence, obs)
+                result["note"] = "" if r.verdict is Verdict.MET else r.note
                 if r.verdict is Verdict.MISSED:
-                    result.tip = c.tip
-            if result.verdict != "not_applicable":
+                    result["tip"] = c.tip
+            if result["verdict"] != "not_applicable":
                 applicable += c.weight
-                met += c.weight if result.verdict == "met" else 0
+                met += c.weight if result["verdict"] == "met" else 0
             criteria.append(result)
-        stages.append(StageResult(id=stage.id, title=stage.title, domain=stage.domain,
-                                  score=_score(met, applicable), met=met, applicable=applicable))
+        stages.append({"id": stage.id, "title": stage.title, "domain": stage.domain,
+                       "score": _score(met, applicable), "met": met, "applicable": applicable})
         met_total += met
         applicable_total += applicable
 
-    violations: list[Violation] = []
+    violations: list[dict] = []
     for rule in rubric.phrasing:
         for n, hit in enumerate(obs.hits([rule.move])):
             d = hit.detection
-            violations.append(Violation(
-                move=rule.move.value, title=rule.title, domain=rule.domain,
-                turn=obs.turns[hit.k].index, agent_turn=hit.k + 1, quote=d.quote,
-                start=d.quote_start, penalty=rule.penalty if n < rule.max_count else 0,
-                tip=rule.tip))
-    violations.sort(key=lambda v: (v.turn, v.start, v.move))
-    penalty = round(sum(v.penalty for v in violations), 1)
+            violations.append({
+                "move": rule.move.value, "title": rule.title, "domain": rule.domain,
+                "turn": obs.turns[hit.k].index, "agent_turn": hit.k + 1, "quote": d.quote,
+                "start": d.quote_start, "penalty": rule.penalty if n < rule.max_count else 0,
+                "tip": rule.tip})
+    violations.sort(key=lambda v: (v["turn"], v["start"], v["move"]))
+    penalty = round(sum(v["penalty"] for v in violations), 1)
 
     criteria_score = _score(met_total, applicable_total) or 0.0
     overall = round(max(0.0, criteria_score - penalty), 1)
     level = rubric.level_for(overall)
-    return Scorecard(
-        grader=GRADER_VERSION,
-        rubric=RubricRef(id=rubric.id, title=rubric.title, hash=rubric.content_hash()),
-        transcript_id=transcript.id, candidate=transcript.candidate,
-        persona=transcript.persona.id if transcript.persona else None,
-        ended=obs.ended, agent_turns=obs.n, overall=overall, criteria_score=criteria_score,
-        penalty_total=penalty, pass_mark=rubric.pass_mark, passed=overall >= rubric.pass_mark,
-        level=level.id, level_label=level.label, stages=stages, criteria=criteria,
-        violations=violations, customer=_customer(transcript))
+    # Plain data validated once by pydantic-core: far cheaper than a model per result.
+    return Scorecard.model_validate({
+        "grader": GRADER_VERSION,
+        "rubric": {"id": rubric.id, "title": rubric.title, "hash": rubric.content_hash()},
+        "transcript_id": transcript.id, "candidate": transcript.candidate,
+        "persona": transcript.persona.id if transcript.persona else None,
+        "ended": obs.ended, "agent_turns": obs.n, "overall": overall,
+        "criteria_score": criteria_score, "penalty_total": penalty,
+        "pass_mark": rubric.pass_mark, "passed": overall >= rubric.pass_mark,
+        "level": level.id, "level_label": level.label, "stages": stages,
+        "criteria": criteria, "violations": violations, "customer": _customer(transcript)})

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ..errors import FileProblems, Problem
 from ..textspan import sentence_spans
 from ..yamlfile import load_model
+from .prefilter import PatternIndex
 from .vocabulary import Move
 
 PATTERNS_DIR = Path(__file__).parent / "patterns"
@@ -135,6 +136,18 @@ class RuleDetector:
             _Compiled(m, _compile(p.patterns), _compile(p.unless), _compile(p.unless_turn))
             for m, p in merged.items()
         ]
+        # Skips the patterns a sentence cannot match (never changes a result); the examples
+        # tell it which trigrams are common in real turns.
+        self._flat = [(r, p) for r in self._rules for p in r.patterns]
+        vetoes = [u for r in self._rules for u in r.unless]
+        self._index = PatternIndex([p for _, p in self._flat] + vetoes,
+                                   [x for p in merged.values()
+                                    for x in p.examples + p.counterexamples])
+        first = len(self._flat)  # vetoes are indexed after the patterns
+        self._vetoes: dict[Move, list[tuple[int, re.Pattern[str]]]] = {}
+        for r in self._rules:
+            self._vetoes[r.move] = [(first + i, u) for i, u in enumerate(r.unless)]
+            first += len(r.unless)
 
     def is_negated(self, sentence: str) -> bool:
         """Whether ``sentence`` says something is *not* so ("we can't refund that")."""
@@ -145,32 +158,45 @@ class RuleDetector:
         """Return every move found in ``text``; at most one detection per move per sentence."""
         found: list[Detection] = []
         folded = _fold(text)
-        rules = [r for r in self._rules if not any(p.search(folded) for p in r.unless_turn)]
+        # A rule's unless_turn vetoes are tried only once it has matched somewhere.
+        vetoed: dict[Move, bool] = {}
         # Long pasted turns repeat sentences; each distinct one is matched only once.
-        seen: dict[str, list[tuple[Move, int, int]]] = {}
+        seen: dict[str, list[tuple[_Compiled, int, int]]] = {}
         for s, e in sentence_spans(text):
             sentence = folded[s:e]
             hits = seen.get(sentence)
             if hits is None:
-                hits = seen[sentence] = _sentence_hits(sentence, rules)
-            for move, a, b in hits:
-                found.append(Detection(move, s + a, s + b, text[s + a:s + b], text[s:e], s))
+                hits = seen[sentence] = self._sentence_hits(sentence)
+            for rule, a, b in hits:
+                if rule.move not in vetoed:
+                    vetoed[rule.move] = any(p.search(folded) for p in rule.unless_turn)
+                if not vetoed[rule.move]:
+                    found.append(Detection(rule.move, s + a, s + b, text[s + a:s + b],
+                                           text[s:e], s))
         found.sort(key=lambda d: (d.start, d.move))
         return found
 
-
-def _sentence_hits(sentence: str, rules: list[_Compiled]) -> list[tuple[Move, int, int]]:
-    """(move, start, end) of the first non-empty pattern match of each rule not vetoed."""
-    hits = []
-    for rule in rules:
-        for pat in rule.patterns:
+    def _sentence_hits(self, sentence: str) -> list[tuple[_Compiled, int, int]]:
+        """(rule, start, end) of the first non-empty pattern match of each rule, unless an
+        ``unless`` vetoes it. Only patterns the index says may match are searched, in order."""
+        hits = []
+        done: set[Move] = set()
+        candidates = self._index.candidates(sentence)
+        possible = set(candidates)
+        n_patterns = len(self._flat)
+        for i in candidates:
+            if i >= n_patterns:
+                break  # the rest are vetoes, tried below only for rules that matched
+            rule, pat = self._flat[i]
+            if rule.move in done:
+                continue
             m = pat.search(sentence)
             if m and m.end() > m.start():
-                # Vetoes are only tried once a pattern matched: most rules never get here.
-                if not any(u.search(sentence) for u in rule.unless):
-                    hits.append((rule.move, m.start(), m.end()))
-                break
-    return hits
+                done.add(rule.move)
+                if not any(j in possible and u.search(sentence)
+                           for j, u in self._vetoes[rule.move]):
+                    hits.append((rule, m.start(), m.end()))
+        return hits
 
 
 def pattern_files(language: str = "en") -> list[Path]:
