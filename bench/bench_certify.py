@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,77 @@ def bench_rules(n: int) -> None:
     print(f"certify --verify (re-grade all, compare stamps and reports): {verify:.1f} s")
 
 
+@contextmanager
+def _server_process(latency: float):
+    """The fake judge server in its own process, as a real server farm would be: its work
+    must not compete with the client for this process's interpreter lock."""
+    import multiprocessing as mp
+
+    from certify_support import judge_reply, nodelay_server
+
+    def serve(conn) -> None:
+        with nodelay_server(default=judge_reply(delay=latency)) as srv:
+            conn.send(srv.base_url)
+            conn.recv()  # any message: report the count and stop
+            conn.send(len(srv.chat_requests()))
+
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=serve, args=(child,), daemon=True)
+    proc.start()
+    base_url = parent.recv()
+    counted: list[int] = []
+
+    def calls() -> int:
+        if not counted:
+            parent.send("stop")
+            counted.append(parent.recv())
+        return counted[0]
+
+    try:
+        yield base_url, calls
+    finally:
+        calls()
+        proc.join(10)
+
+
+def bench_judge(n: int, latency: float, concurrency: int) -> None:
+    from simulator.certification.exam import ExamLibrary
+    from simulator.certification.plan import plan_run
+    from simulator.certification.runner import run
+    from simulator.certification.sources import file_sources
+
+    base = ExamLibrary().get("foundation")
+    # The shipped foundation exam is rules-only; the bench lets the judge take part, once
+    # per question, so the figure is about the pool and not about sampling.
+    exam = base.model_copy(update={"judge": base.judge.model_copy(
+        update={"participation": "optional", "samples": 1, "concurrency": concurrency})})
+    with tempfile.TemporaryDirectory() as tmp, _server_process(latency) as (base_url, calls_of):
+        tmp_path = Path(tmp)
+        for name, value in {"MODEL": "fake-judge", "BASE_URL": base_url, "KIND": "vllm",
+                            "TIMEOUT": "30"}.items():
+            os.environ[f"FRONTLINE_LLM_{name}"] = value
+        write_transcripts(tmp_path / "in", n, persona_hashes(ROOT / "personas", exam.personas))
+        plan = plan_run(exam, tmp_path / "out", use_judge=True)
+        marks: dict[str, float] = {}
+
+        def progress(p) -> None:
+            marks.setdefault(p.phase, time.perf_counter())
+
+        start = time.perf_counter()
+        summary = run(plan, file_sources([tmp_path / "in"]), progress)
+        end = time.perf_counter()
+        calls = calls_of()
+    judging = marks["reports"] - marks["judging"]
+    ideal = calls * latency / concurrency
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"judged transcripts: {summary.counts['judged']} of {n} "
+          f"({summary.counts['needs_review']} need review)")
+    print(f"judge calls: {calls}, {latency * 1000:.0f} ms each, concurrency {concurrency}")
+    print(f"judge phase: {judging:.2f} s; ideal {ideal:.2f} s; ratio {judging / ideal:.3f}")
+    print(f"end to end (rule grading + judge + reports): {end - start:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -78,8 +150,6 @@ def main() -> None:
     if args.what == "rules":
         bench_rules(args.n or 10_000)
     else:
-        from bench_certify_judge import bench_judge
-
         bench_judge(args.n or 1000, args.latency, args.concurrency)
 
 

@@ -148,3 +148,24 @@ def judge_env(monkeypatch, base_url: str) -> None:
                         "TIMEOUT": "5", "RETRY_INITIAL_WAIT": "0.001",
                         "RETRY_MAX_WAIT": "0.005"}.items():
         monkeypatch.setenv(f"FRONTLINE_LLM_{name}", value)
+
+
+def nodelay_server(**kwargs):
+    """A :class:`FakeOpenAIServer` whose sockets set TCP_NODELAY, as production servers
+    (uvicorn, vLLM) do. The plain test server writes headers and body separately, and
+    Nagle's algorithm with delayed ACKs then adds about 40 ms to every call: harmless in
+    tests, but it would swamp a latency benchmark."""
+    import socket
+
+    from fake_openai_server import FakeOpenAIServer
+
+    srv = FakeOpenAIServer(**kwargs)
+    base = srv._server.RequestHandlerClass
+
+    class NoDelay(base):  # type: ignore[misc, valid-type]
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    srv._server.RequestHandlerClass = NoDelay
+    return srv
