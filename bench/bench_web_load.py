@@ -42,8 +42,7 @@ REPLIES = [
     "Is there anything else I can help you with today?",
     "Does that solve it for you?",
 ]
-CHAT = 4  # index of the chatbot in the outputs of /start and /send
-SCORECARD = 8
+SCORECARD = 5  # index of the scorecard in the outputs of /send
 LOAD_BEFORE = 0.0
 
 

@@ -42,14 +42,16 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
         history.wire(h_tab)
         designer.wire()
 
-        def on_load(hints: bool, request: gr.Request) -> dict:
+        load_outputs = [who_line, d_tab, *practice.outputs()]
+
+        def on_load(hints: bool, request: gr.Request) -> list:
             who = viewer(ctx, request)
             # Trainer pages exist only for trainers; their handlers check the role too.
-            return {who_line: banner(ctx, who), d_tab: gr.Tab(visible=who.can_design),
+            view = {who_line: banner(ctx, who), d_tab: gr.Tab(visible=who.can_design),
                     **practice.on_load(hints, request)}
+            return [view[o] for o in load_outputs]
 
-        demo.load(on_load, [practice.hints], [who_line, d_tab, *practice.outputs()],
-                  api_name=False)
+        demo.load(on_load, [practice.hints], load_outputs, api_name=False)
     return demo
 
 

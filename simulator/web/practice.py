@@ -16,6 +16,7 @@ import gradio as gr
 from ..errors import FrontlineError
 from ..persona.model import Persona
 from ..render.base import Turn
+from ..render.offline import OfflineRenderer
 from ..sessions import Conversation
 from . import grading
 from .auth import viewer
@@ -117,23 +118,41 @@ class PracticeView:
             self.again = gr.Button("Practise again", variant="primary", elem_id="fl-again")
 
     # -- wiring -----------------------------------------------------------------------
+    # Every handler returns a value for each of its outputs. Gradio treats a missing one
+    # as an empty update and rebuilds that component's config (JSON schemas included),
+    # which costs far more than a turn; plain values and layout toggles are cheap.
+    def turn_outputs(self) -> list:
+        """What a turn may change (send, end); the API returns the non-layout ones as
+        status, chat, meter, hint, reply box, scorecard, transcript file, scorecard file."""
+        return [self.live, self.setup, self.session, self.result, self.status, self.chat,
+                self.meter, self.hint, self.text, *self.scorecard.outputs()]
+
+    def start_outputs(self) -> list:
+        """A turn's outputs plus the session panel's layout and title (start)."""
+        return [*self.turn_outputs(), self.coach, self.hint_box, self.title]
+
     def outputs(self) -> list:
-        return [self.live, self.setup, self.session, self.result, self.coach, self.hint_box,
-                self.persona, self.rubric,
-                self.title, self.status, self.chat, self.meter, self.hint, self.text,
-                *self.scorecard.outputs()]
+        """Everything, choices of customer and rubric included (page load, practise again)."""
+        return [*self.start_outputs(), self.persona, self.rubric]
 
     def wire(self) -> None:
         """Attach the event handlers (call inside the Blocks context, after build)."""
-        out = self.outputs()
         self.persona.change(self.show_card, [self.persona], [self.card], api_name=False)
         self.start.click(self.start_session, [self.persona, self.rubric, self.mode, self.hints],
-                         out, api_name="start")
-        send_args = dict(inputs=[self.text, self.live, self.hints], outputs=out)
+                         self.start_outputs(), api_name="start")
+        send_args = dict(inputs=[self.text, self.live, self.hints], outputs=self.turn_outputs())
         self.send.click(self.send_turn, api_name="send", **send_args)
         self.text.submit(self.send_turn, api_name=False, **send_args)
-        self.end.click(self.end_session, [self.live], out, api_name="end")
-        self.again.click(self.practise_again, [], out, api_name=False)
+        self.end.click(self.end_session, [self.live], self.turn_outputs(), api_name="end")
+        self.again.click(self.practise_again, [], self.outputs(), api_name=False)
+
+    @staticmethod
+    def _emit(view: dict, outputs: list) -> list:
+        """The view as a list in the order of ``outputs``; every output must be given."""
+        missing = [o for o in outputs if o not in view]
+        if missing:  # a programming error: say which, rather than pay for a silent rebuild
+            raise RuntimeError(f"view lacks outputs {[type(m).__name__ for m in missing]}")
+        return [view[o] for o in outputs]
 
     def _choice_lists(self) -> tuple[list, list]:
         lib = self.ctx.library()
@@ -155,9 +174,15 @@ class PracticeView:
             return persona_card(None)
 
     # -- the views --------------------------------------------------------------------
+    def _panels(self, showing: str) -> dict:
+        return {self.setup: gr.Column(visible=showing == "setup"),
+                self.session: gr.Column(visible=showing == "session"),
+                self.result: gr.Column(visible=showing == "result")}
+
     def _setup_view(self) -> dict:
-        return {self.live: None, self.setup: gr.Column(visible=True),
-                self.session: gr.Column(visible=False), self.result: gr.Column(visible=False),
+        return {self.live: None, **self._panels("setup"), self.status: "", self.chat: [],
+                self.meter: "", self.hint: NO_HINT, self.text: "", **self.scorecard.clear(),
+                self.coach: gr.Column(), self.hint_box: gr.Column(), self.title: "",
                 **self.choices()}
 
     def _session_view(self, conv: Conversation, hints: bool) -> dict:
@@ -167,34 +192,33 @@ class PracticeView:
         title = (f"### {escape(p.identity.name)} — {escape(p.case.title)}\n"
                  f"{conv.info.mode.capitalize()} mode · rubric `{conv.info.rubric}` · "
                  f"session `{conv.session_id}`")
-        turn = self._turn_view(conv, hints)
-        return {**turn, self.setup: gr.Column(visible=False),
-                self.session: gr.Column(visible=True), self.result: gr.Column(visible=False),
-                self.coach: gr.Column(visible=training),
+        return {**self._turn_view(conv, hints), self.coach: gr.Column(visible=training),
                 self.hint_box: gr.Column(visible=training and hints), self.title: title}
 
-    def _turn_view(self, conv: Conversation, hints: bool) -> dict:
-        """What changes after a turn: plain values only (see the note in build)."""
-        view = {self.live: conv, self.chat: chat_messages(conv.turns),
-                self.status: (f'<span class="fl-status" data-turns="{len(conv.turns)}" '
-                              'role="status">Your turn.</span>')}
-        if conv.info.mode == "training":
-            view[self.meter] = _mood(conv)
-            view[self.hint] = self._hint(conv) if hints else NO_HINT
-        return view
+    def _turn_view(self, conv: Conversation, hints: bool, chat: list | None = None,
+                   status: str | None = None) -> dict:
+        """The session panel after a turn (or, with ``chat``/``status``, while answering)."""
+        training = conv.info.mode == "training"
+        return {self.live: conv, **self._panels("session"),
+                self.status: status or (f'<span class="fl-status" data-turns='
+                                        f'"{len(conv.turns)}" role="status">Your turn.</span>'),
+                self.chat: chat if chat is not None else chat_messages(conv.turns),
+                self.meter: _mood(conv) if training else "",
+                self.hint: self._hint(conv) if training and hints else NO_HINT,
+                self.text: "", **self.scorecard.clear()}
 
     def _hint(self, conv: Conversation) -> str:
         stage = grading.next_stage(conv)
         return f"**Hint** — the rubric expects next: {stage}" if stage else NO_HINT
 
     def _result_view(self, conv: Conversation, user: str) -> dict:
-        return {self.live: None, self.setup: gr.Column(visible=False),
-                self.session: gr.Column(visible=False), self.result: gr.Column(visible=True),
-                **self.scorecard.show(conv.session_id, user)}
+        return {self.live: None, **self._panels("result"), self.status: "",
+                self.chat: chat_messages(conv.turns), self.meter: "", self.hint: NO_HINT,
+                self.text: "", **self.scorecard.show(conv.session_id, user)}
 
     # -- handlers ---------------------------------------------------------------------
     def start_session(self, persona_id: str | None, rubric: str | None, mode: str,
-                      hints: bool, request: gr.Request) -> Iterator[dict]:
+                      hints: bool, request: gr.Request) -> Iterator[list]:
         """Start a session and stream the customer's opening complaint."""
         who = viewer(self.ctx, request)
         if not persona_id:
@@ -206,14 +230,13 @@ class PracticeView:
                                       user=who.name, rubric=rubric_id, mode=mode or "training")
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
-        view = self._session_view(conv, hints)
-        view[self.chat] = [{"role": "assistant", "content": ""}]
-        view[self.status] = ANSWERING
-        yield view
-        yield from self._stream(conv, conv.opening(), [], hints, who.name)
+        out = self.start_outputs()
+        layout = self._session_view(conv, hints)
+        for view in self._stream(conv, conv.opening(), [], hints, who.name):
+            yield self._emit({**layout, **view}, out)
 
     def send_turn(self, text: str, conv: Conversation | None, hints: bool,
-                  request: gr.Request) -> Iterator[dict]:
+                  request: gr.Request) -> Iterator[list]:
         """Send the trainee's reply and stream the customer's answer."""
         who = viewer(self.ctx, request)
         conv = conv or self._resume(who.name)
@@ -226,12 +249,16 @@ class PracticeView:
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
         history = chat_messages(conv.turns)
-        yield {self.text: "", self.chat: history + [{"role": "assistant", "content": ""}],
-               self.status: ANSWERING}
-        yield from self._stream(conv, stream, history, hints, who.name)
+        for view in self._stream(conv, stream, history, hints, who.name):
+            yield self._emit(view, self.turn_outputs())
 
     def _stream(self, conv: Conversation, stream: Iterator[str], history: list[dict],
                 hints: bool, user: str) -> Iterator[dict]:
+        """Views while the customer answers, then the turn view (or the scorecard)."""
+        if not isinstance(self.ctx.renderer, OfflineRenderer):
+            # A model takes a moment: show the trainee's words and a waiting customer now.
+            yield self._turn_view(conv, hints, history + [{"role": "assistant",
+                                                           "content": "…"}], ANSWERING)
         words, shown_at = "", time.monotonic()
         try:
             for chunk in stream:
@@ -240,7 +267,9 @@ class PracticeView:
                 # as live typing. The offline engine answers at once, so it sends none here.
                 if time.monotonic() - shown_at >= STREAM_INTERVAL:
                     shown_at = time.monotonic()
-                    yield {self.chat: history + [{"role": "assistant", "content": words}]}
+                    yield self._turn_view(conv, hints, history + [{"role": "assistant",
+                                                                   "content": words}],
+                                          ANSWERING)
         except FrontlineError as exc:
             raise gr.Error(f"The customer could not answer: {exc}. Send your reply again "
                            "or reload the page.") from None
@@ -250,7 +279,7 @@ class PracticeView:
             return
         yield self._turn_view(conv, hints)
 
-    def end_session(self, conv: Conversation | None, request: gr.Request) -> dict:
+    def end_session(self, conv: Conversation | None, request: gr.Request) -> list:
         """The trainee ends the session: grade it and show the scorecard."""
         who = viewer(self.ctx, request)
         conv = conv or self._resume(who.name)
@@ -261,10 +290,10 @@ class PracticeView:
             for _ in conv.pending_reply():
                 pass
         conv.end()
-        return self._result_view(conv, who.name)
+        return self._emit(self._result_view(conv, who.name), self.turn_outputs())
 
-    def practise_again(self) -> dict:
-        return self._setup_view()
+    def practise_again(self) -> list:
+        return self._emit(self._setup_view(), self.outputs())
 
     # -- resuming after a reload ------------------------------------------------------
     def _resume(self, user: str) -> Conversation | None:
@@ -286,7 +315,8 @@ class PracticeView:
         return conv
 
     def on_load(self, hints: bool, request: gr.Request) -> dict:
-        """Page (re)load: resume the session in progress, else show the choice of customer."""
+        """Page (re)load: resume the session in progress, else show the choice of customer.
+        Returns a view over :meth:`outputs` (the caller adds its own outputs)."""
         who = viewer(self.ctx, request)
         conv = self._resume(who.name)
         if conv is None:

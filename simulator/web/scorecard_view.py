@@ -56,4 +56,5 @@ class ScorecardView:
                 self.scorecard_file: str(spath)}
 
     def clear(self) -> dict:
-        return {self.html: "", self.downloads: gr.Row(visible=False)}
+        return {self.html: "", self.downloads: gr.Row(visible=False),
+                self.transcript_file: None, self.scorecard_file: None}
