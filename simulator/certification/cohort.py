@@ -118,16 +118,36 @@ EVIDENCE_LIMIT = 3  # quotes kept per criterion in reports; the store keeps them
 
 
 def _criterion(c: dict) -> dict:
-    out = {k: c.get(k) for k in ("id", "stage", "title", "domain", "weight", "verdict", "note")}
-    out["evidence"] = [{"agent_turn": e.get("agent_turn"), "move": e.get("move"),
-                        "quote": e.get("quote")} for e in c.get("evidence", [])[:EVIDENCE_LIMIT]]
-    if c.get("verdict") == "missed":
-        out["tip"] = c.get("tip")
+    # What is the same for every candidate (title, stage, domain, weight, tip) is listed
+    # once, in the report's "criteria" index; each result keeps what is its own.
+    out = {"id": c.get("id"), "verdict": c.get("verdict")}
+    if c.get("note"):
+        out["note"] = c["note"]
+    evidence = c.get("evidence", [])[:EVIDENCE_LIMIT]
+    if evidence:
+        out["evidence"] = [{"agent_turn": e.get("agent_turn"), "quote": e.get("quote")}
+                           for e in evidence]
     return out
 
 
 def _violation(v: dict) -> dict:
-    return {k: v.get(k) for k in ("move", "title", "domain", "agent_turn", "quote", "penalty")}
+    return {k: v.get(k) for k in ("move", "agent_turn", "quote", "penalty")}
+
+
+def criteria_index(rows: list[Row]) -> dict[str, dict]:
+    """Criterion id -> title, stage, domain, weight and tip, from the stored scorecards."""
+    index: dict[str, dict] = {}
+    for row in rows:
+        if row.status == GRADED:
+            for c in (row.record or {}).get("criteria", []):
+                if c["id"] not in index:
+                    index[c["id"]] = {k: c.get(k) for k in ("title", "stage", "domain",
+                                                            "weight")}
+                if c.get("tip") and not index[c["id"]].get("tip"):
+                    index[c["id"]]["tip"] = c["tip"]
+            if len(index) and all("tip" in v for v in index.values()):
+                break
+    return index
 
 
 def _persona_result(persona: str, attempts: list[Attempt], exam: Exam,
@@ -202,6 +222,7 @@ def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
                            "level": level_for(score), "stages": stages,
                            "personas": personas, "stamp": _stamp_for(stamp, exam)})
 
+    index = criteria_index(rows)
     scores = [c["score"] for c in candidates]
     counts = {r: sum(c["result"] == r for c in candidates) for r in (PASS, FAIL, REVIEW)}
     return {
@@ -216,10 +237,11 @@ def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
             "mean_score": round(mean(scores), 1) if scores else None,
             "median_score": round(median(scores), 1) if scores else None,
             "distribution": _distribution(scores),
-            "weakest_criteria": _weakest(candidates),
+            "weakest_criteria": _weakest(candidates, index),
             "transcripts": {"total": len(rows), "malformed": len(skipped),
                             "ineligible": len(ineligible)},
         },
+        "criteria": index,
         "candidates": candidates, "skipped": skipped, "ineligible": ineligible,
     }
 
@@ -239,7 +261,7 @@ def _mean_or_none(values: list[float | None]) -> float | None:
     return round(mean(present), 1) if present else None
 
 
-def _weakest(candidates: list[dict], limit: int = 5) -> list[dict]:
+def _weakest(candidates: list[dict], index: dict[str, dict], limit: int = 5) -> list[dict]:
     """Criteria met least often in the counted attempts that decided each persona."""
     tally: dict[str, dict] = {}
     for c in candidates:
@@ -247,8 +269,9 @@ def _weakest(candidates: list[dict], limit: int = 5) -> list[dict]:
             for crit in (p["best"] or {}).get("criteria", []):
                 if crit.get("verdict") not in ("met", "missed"):
                     continue
-                t = tally.setdefault(crit["id"], {"id": crit["id"], "title": crit.get("title"),
-                                                  "stage": crit.get("stage"), "met": 0,
+                info = index.get(crit["id"], {})
+                t = tally.setdefault(crit["id"], {"id": crit["id"], "title": info.get("title"),
+                                                  "stage": info.get("stage"), "met": 0,
                                                   "applicable": 0})
                 t["applicable"] += 1
                 t["met"] += crit["verdict"] == "met"

@@ -92,6 +92,7 @@ def _criteria_csv(report: dict) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["candidate", "persona", "source", "stage", "criterion", "verdict", "weight",
                 "evidence", "note", "judge_verdict"])
+    index = report["criteria"]
     for c in report["candidates"]:
         for p in c["personas"]:
             best = p["best"]
@@ -100,8 +101,9 @@ def _criteria_csv(report: dict) -> str:
             verdicts = {v.get("criterion"): v.get("verdict")
                         for v in ((best.get("judge") or {}).get("verdicts") or [])}
             for crit in best["criteria"]:
-                w.writerow([c["candidate"], p["persona"], best["source"], crit.get("stage", ""),
-                            crit["id"], crit.get("verdict", ""), crit.get("weight", ""),
+                info = index.get(crit["id"], {})
+                w.writerow([c["candidate"], p["persona"], best["source"], info.get("stage", ""),
+                            crit["id"], crit.get("verdict", ""), info.get("weight", ""),
                             _evidence_text(crit), crit.get("note", ""),
                             verdicts.get(crit["id"], "")])
     return out.getvalue()
@@ -121,10 +123,21 @@ def build_report(store: ResultsStore, exam: Exam, stamp: Stamp,
     return report
 
 
+def report_json(report: dict) -> str:
+    """The report as JSON: indented at the top, one line per candidate (a cohort of
+    thousands stays small and diffs line by line)."""
+    head = {k: v for k, v in report.items() if k != "candidates"}
+    text = json.dumps(head, indent=2, ensure_ascii=False)
+    lines = ",\n".join("    " + json.dumps(c, ensure_ascii=False, separators=(",", ":"))
+                        for c in report["candidates"])
+    body = f'"candidates": [\n{lines}\n  ]' if lines else '"candidates": []'
+    return text[:-2] + f",\n  {body}\n}}\n"
+
+
 def render_files(report: dict, exam: Exam, stamp: Stamp) -> dict[str, str]:
     """Every report file's relative path and text."""
     files = {
-        "report.json": json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+        "report.json": report_json(report),
         "candidates.csv": _candidates_csv(report),
         "criteria.csv": _criteria_csv(report),
         "report.html": report_html(report),

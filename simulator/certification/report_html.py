@@ -63,7 +63,7 @@ def _evidence(crit: dict) -> str:
     return "<br>".join(items)
 
 
-def _candidate(c: dict) -> str:
+def _candidate(c: dict, index: dict[str, dict]) -> str:
     rows = []
     for p in c["personas"]:
         best = p["best"]
@@ -75,7 +75,8 @@ def _candidate(c: dict) -> str:
         verdicts = {v.get("criterion"): v for v in ((best.get("judge") or {}).get("verdicts")
                                                     or [])}
         crit_rows = "".join(
-            f"<tr><td>{_e(cr.get('stage'))}</td><td>{_e(cr.get('title') or cr['id'])}</td>"
+            f"<tr><td>{_e(index.get(cr['id'], {}).get('stage'))}</td>"
+            f"<td>{_e(index.get(cr['id'], {}).get('title') or cr['id'])}</td>"
             f"<td>{_e(cr.get('verdict'))}</td><td>{_evidence(cr)}</td>"
             f"<td>{_e((verdicts.get(cr['id']) or {}).get('verdict', ''))}</td></tr>"
             for cr in best["criteria"])
@@ -127,7 +128,7 @@ def report_html(report: dict) -> str:
     rate = f"{co['pass_rate'] * 100:.1f}%"
     judge = "yes" if report["judge_used"] else "no"
     if len(report["candidates"]) <= DETAIL_LIMIT:
-        details = "".join(_candidate(c) for c in report["candidates"])
+        details = "".join(_candidate(c, report["criteria"]) for c in report["candidates"])
     else:
         details = (f"<p class=small>{len(report['candidates'])} candidates: the evidence for "
                    "each criterion is in report.json and criteria.csv.</p>")
