@@ -518,3 +518,58 @@ def test_every_quote_is_a_verbatim_substring_of_the_cited_agent_turn(agent, rubr
     assert Scorecard.model_validate_json(card.model_dump_json()) == card
     for c in card.criteria:
         assert (c.tip is not None) == (c.verdict == "missed")
+
+
+# ------------------------------------------------------------------ the CLI
+GOLD = ROOT / "tests" / "gold"
+
+
+def test_cli_grade_prints_a_scorecard_and_exits_0_even_on_a_fail(cli):
+    for name in ("meek-exemplary.txt", "meek-abusive.txt"):
+        result = cli("grade", str(GOLD / name), env={"FRONTLINE_RUBRICS": str(ROOT / "rubrics")})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(f"Scorecard: {GOLD / name}\n")
+    assert "FAIL" in result.stdout and "Told the customer" not in result.stderr
+
+
+def test_cli_grade_json_one_object_or_json_lines(cli):
+    env = {"FRONTLINE_RUBRICS": str(ROOT / "rubrics")}
+    one = cli("grade", str(GOLD / "vip-poor.txt"), "--json", "--rubric", "tactics", env=env)
+    card = json.loads(one.stdout)
+    assert one.returncode == 0 and card["rubric"]["id"] == "tactics"
+    many = cli("grade", str(GOLD / "meek-rational-subscription.jsonl"), "--json", env=env)
+    lines = [json.loads(x) for x in many.stdout.splitlines()]
+    assert [x["source"].rsplit(":", 1)[1] for x in lines] == ["1", "2"]
+    assert all(x["rubric"]["id"] == "complaint-handling" for x in lines)
+
+
+def test_cli_grade_folder_summary_and_partial(cli):
+    env = {"FRONTLINE_RUBRICS": str(ROOT / "rubrics")}
+    result = cli("grade", str(GOLD), env=env)
+    assert result.returncode == 0
+    assert result.stdout.rstrip().endswith("26 transcripts graded: 15 passed, 11 failed")
+    partial = cli("grade", str(GOLD / "meek-adequate.txt"), "--partial", "--json", env=env)
+    assert json.loads(partial.stdout)["ended"] is False
+
+
+def test_cli_grade_bad_input_exits_1_and_still_grades_the_rest(cli, tmp_path):
+    env = {"FRONTLINE_RUBRICS": str(ROOT / "rubrics")}
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Customer: hello\nSupervisor: hi\n")
+    result = cli("grade", str(bad), str(GOLD / "meek-poor.txt"), env=env)
+    assert result.returncode == 1
+    assert "Scorecard:" in result.stdout
+    assert result.stderr == f"{bad}:2: unknown speaker label 'Supervisor'; use Customer: or " \
+        "Agent: (or a known alias, see docs/rubrics.md); indent the line if it continues the " \
+        "turn above\n"
+    unknown = cli("grade", str(GOLD / "meek-poor.txt"), "--rubric", "nope", env=env)
+    assert unknown.returncode == 1 and "no rubric 'nope'" in unknown.stderr
+    assert "Traceback" not in result.stderr + unknown.stderr
+
+
+def test_cli_rubrics_lists_them(cli):
+    result = cli("rubrics", env={"FRONTLINE_RUBRICS": str(ROOT / "rubrics")})
+    assert result.returncode == 0
+    assert "complaint-handling (default): Complaint handling" in result.stdout
+    assert all(f"{r}:" in result.stdout or f"{r} (default)" in result.stdout
+               for r in LIBRARY.ids())
