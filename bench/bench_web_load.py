@@ -7,7 +7,7 @@ latency (send → the customer's whole reply back), start latency, throughput an
 server's peak RSS, and with ``--append`` adds them to docs/benchmarks.md.
 
     python bench/bench_web_load.py                 # 50 trainees x 10 turns
-    python bench/bench_web_load.py --trainees 10 --turns 5
+    python bench/bench_web_load.py --think 3       # each waits ~3 s before replying
 """
 
 from __future__ import annotations
@@ -67,9 +67,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def trainee(url: str, name: str, password: str, personas: list[str], turns: int,
-            seed: int, barrier: threading.Barrier, out: dict) -> None:
+            think: float, seed: int, barrier: threading.Barrier, out: dict) -> None:
     rng = random.Random(seed)
-    client = Client(url, auth=(name, password), verbose=False)
+    # Plain http on the loopback: no TLS is involved, and ssl_verify=False stops httpx from
+    # re-reading the CA bundle on every request, which otherwise dominates the client's CPU.
+    client = Client(url, auth=(name, password), verbose=False, ssl_verify=False)
     barrier.wait()  # everyone logged in: from here on they chat at the same time
     sent = 0
     while sent < turns:
@@ -81,6 +83,8 @@ def trainee(url: str, name: str, password: str, personas: list[str], turns: int,
         for reply in REPLIES:
             if sent >= turns:
                 break
+            if think:  # reading the customer and typing the reply
+                time.sleep(rng.uniform(0.5, 1.5) * think)
             t0 = time.perf_counter()
             result = client.predict(reply, True, api_name="/send")
             out["turn"].append(time.perf_counter() - t0)
@@ -95,6 +99,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trainees", type=int, default=50)
     ap.add_argument("--turns", type=int, default=10, help="replies each trainee sends")
+    ap.add_argument("--think", type=float, default=0.0, help="mean seconds a trainee takes "
+                    "to read and type before each reply (0: send back to back, a stress test)")
     ap.add_argument("--append", action="store_true", help="append the figures to "
                     "docs/benchmarks.md")
     args = ap.parse_args()
@@ -112,7 +118,8 @@ def main() -> int:
         results = {n: {"turn": [], "start": [], "sessions": 0} for n in accounts}
         barrier = threading.Barrier(args.trainees + 1)
         threads = [threading.Thread(target=trainee, args=(server.url, n, p, personas,
-                                                          args.turns, i, barrier, results[n]))
+                                                          args.turns, args.think, i, barrier,
+                                                          results[n]))
                    for i, (n, p) in enumerate(accounts.items())]
         for t in threads:
             t.start()
@@ -136,6 +143,7 @@ def main() -> int:
     ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
     figures = {
         "trainees at once": args.trainees,
+        "think time per reply": f"{args.think:g} s (mean)",
         "turns measured": len(turns),
         "sessions started": sessions,
         "turn latency p50": ms(statistics.median(turns)),
@@ -163,7 +171,8 @@ def append(figures: dict, args: argparse.Namespace) -> None:
     rows = "\n".join(f"| {k} | {v} |" for k, v in figures.items())
     text = text.rstrip("\n") + (
         f"\n\n## Web UI under load ({when})\n\n"
-        f"`python bench/bench_web_load.py --trainees {args.trainees} --turns {args.turns}` "
+        f"`python bench/bench_web_load.py --trainees {args.trainees} --turns {args.turns} "
+        f"--think {args.think:g}` "
         f"on {os.cpu_count()} cores, Python {platform.python_version()}, offline engine: "
         f"{args.trainees} logged-in trainees, each its own gradio_client session, chat at the "
         "same time; a turn is measured from sending the reply to receiving the customer's "
