@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -192,6 +195,57 @@ def test_trainer_validates_and_saves_a_persona(server):
     assert "Saved" in saved[0]
     assert (server.personas / "new-meek.yaml").read_text().strip() == text.strip()
     assert "new-meek" in json.dumps(saved[2])
+
+
+class RecordingProxy:
+    """A local 'proxy' that records every connection made to it and answers 502."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.seen: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    self.seen.append(conn.recv(200))
+                    conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+                except OSError:
+                    pass
+
+
+def test_no_network_calls_at_start_up_or_in_a_session(tmp_path):
+    """Every outside request would go through the proxy; none may reach it."""
+    proxy = RecordingProxy()
+    env = {k: proxy.url for k in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
+                                  "https_proxy", "all_proxy")}
+    env.update(NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    srv = start_server(tmp_path / "offline", extra_env=env)
+    try:
+        log = srv.log.read_text()
+        assert "local single-user mode" in log and "offline renderer" in log
+        c = Client(srv.url, verbose=False)
+        start(c, patient_persona())
+        c.predict(GOOD_TURN, True, api_name="/send")
+        assert 'id="fl-scorecard-body"' in c.predict(api_name="/end")[SCORECARD]
+        with urllib.request.urlopen(srv.url) as page:
+            assert page.status == 200
+    finally:
+        srv.stop()
+        proxy.sock.close()
+    assert proxy.seen == [], f"the server tried to reach the network: {proxy.seen}"
 
 
 def test_wrong_password_is_refused(server):

@@ -58,7 +58,7 @@ def add_user(users_file: Path, name: str, role: str, password: str) -> None:
 
 
 def start_server(folder: Path, users: list[tuple[str, str, str]] | None = None,
-                 timeout: float = 90) -> Server:
+                 timeout: float = 90, extra_env: dict[str, str] | None = None) -> Server:
     """Serve the app from ``folder`` (created); ``users`` are (name, role, password)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / "personas", folder / "personas", dirs_exist_ok=True)
@@ -70,6 +70,7 @@ def start_server(folder: Path, users: list[tuple[str, str, str]] | None = None,
                FRONTLINE_DB=str(folder / "sessions.sqlite3"),
                FRONTLINE_USERS=str(folder / "users.yaml"), GRADIO_ANALYTICS_ENABLED="False",
                PYTHONUNBUFFERED="1")
+    env.update(extra_env or {})
     passwords = {}
     for name, role, password in users or []:
         add_user(folder / "users.yaml", name, role, password)
