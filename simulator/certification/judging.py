@@ -9,6 +9,7 @@ transcript waits for a human and is never failed because a machine broke.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,8 +66,9 @@ def verdict_record(verdicts: list, run_meta: object | None = None) -> tuple[str,
     return JUDGED, record
 
 
-def configured_backend(exam: Exam):
-    """The configured model, with the exam's number of tries per call."""
+def configured_backend(exam: Exam, base_url: str | None = None):
+    """The configured model, with the exam's number of tries per call; ``base_url``
+    replaces the configured server (one replica of a farm)."""
     from ..llm.config import load_backend_config
     from ..llm.openai_backend import OpenAIBackend
 
@@ -76,29 +78,41 @@ def configured_backend(exam: Exam):
                              "set FRONTLINE_LLM_MODEL (and FRONTLINE_LLM_BASE_URL), "
                              "see docs/llm.md")
     config = config.model_copy(update={"max_attempts": exam.judge.max_attempts})
+    if base_url:
+        config = config.model_copy(update={"base_url": base_url})
     if config.judge_model:
         config = config.model_copy(update={"model": config.judge_model})
     return OpenAIBackend(config)
 
 
-def make_judge_setup(exam: Exam, rubric: Rubric, backend=None) -> JudgeSetup:
-    """A judge over the configured model (or ``backend``), asking the rubric's questions."""
+def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
+                     farm: list[str] | None = None) -> JudgeSetup:
+    """A judge over the configured model (or ``backend``), asking the rubric's questions.
+
+    ``farm`` lists base URLs of OpenAI-compatible servers serving the same model (vLLM
+    replicas without a load balancer in front): each transcript goes to one of them,
+    chosen by its content hash, so its samples can share the server's prefix cache."""
     from ..llm.judge import prompt_hash, run_judge
 
     questions = judge_questions(rubric)
     if not questions:
         raise FrontlineError(f"rubric {rubric.id} has no criterion with a judge: question, "
                              "so the judge has nothing to ask; run without --judge")
-    backend = backend or configured_backend(exam)
+    backends = [backend] if backend else \
+        [configured_backend(exam, url) for url in farm] if farm else [configured_backend(exam)]
+    if len({b.model for b in backends}) != 1:
+        raise FrontlineError("every server of a judge farm must serve the same model")
     samples = exam.judge.samples
 
     def judge(name: str, text: str, record: dict) -> tuple[str, dict]:
         transcript = parse_transcript(text, name)
+        chosen = backends[int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+                          % len(backends)]
         try:
-            report = run_judge(backend, transcript, questions, samples)
+            report = run_judge(chosen, transcript, questions, samples)
         except FrontlineError as exc:  # the judge core abstains itself; this is a backstop
             return NEEDS_REVIEW, {"reason": f"judge unavailable: {exc}"}
         return verdict_record(report.verdicts, report.run)
 
-    stamp = JudgeStamp(model=backend.model, prompt_hash=prompt_hash(), samples=samples)
+    stamp = JudgeStamp(model=backends[0].model, prompt_hash=prompt_hash(), samples=samples)
     return JudgeSetup(judge, stamp)

@@ -69,7 +69,9 @@ def make_stamp(exam: Exam, rubric: Rubric, personas: list[Persona],
 
 
 def plan_run(exam: Exam, out_dir: Path, *, use_judge: bool = False,
-             judge_setup: JudgeSetup | None = None, workers: int | None = None,
+             judge_setup: JudgeSetup | None = None, batch: dict | None = None,
+             farm: list[str] | None = None,
+             workers: int | None = None,
              judge_concurrency: int | None = None, rubrics: RubricLibrary | None = None,
              personas: PersonaLibrary | None = None) -> RunPlan:
     """A ready-to-run plan. ``use_judge`` is the user's ``--judge``; the exam may refuse or
@@ -78,11 +80,17 @@ def plan_run(exam: Exam, out_dir: Path, *, use_judge: bool = False,
         raise FrontlineError(f"exam {exam.id} is graded by the rules only "
                              "(judge.participation: none); run it without --judge")
     rubric, persona_list = exam_inputs(exam, rubrics, personas)
-    judged = exam.uses_judge(use_judge)
-    if judged and judge_setup is None:
-        judge_setup = make_judge_setup(exam, rubric)
-    setup = judge_setup if judged else None
-    stamp = make_stamp(exam, rubric, persona_list, setup.stamp if setup else None)
+    judged = exam.uses_judge(use_judge or batch is not None)
+    batch_judge = None
+    if judged and batch is not None:
+        from .batch_api import batch_judge as make_batch_judge
+
+        batch_judge = make_batch_judge(exam, rubric, Path(out_dir), **batch)
+    elif judged and judge_setup is None:
+        judge_setup = make_judge_setup(exam, rubric, farm=farm)
+    setup = judge_setup if judged and batch_judge is None else None
+    judge_stamp = batch_judge.stamp() if batch_judge else setup.stamp if setup else None
+    stamp = make_stamp(exam, rubric, persona_list, judge_stamp)
 
     def level_for(score: float) -> str:
         return rubric.level_for(score).label
@@ -92,5 +100,6 @@ def plan_run(exam: Exam, out_dir: Path, *, use_judge: bool = False,
 
     return RunPlan(exam=exam, out_dir=Path(out_dir), grader=TranscriptGrader(rubric),
                    stamp=stamp, judge=setup.judge if setup else None,
+                   judge_phase=batch_judge,
                    judge_concurrency=judge_concurrency or exam.judge.concurrency,
                    workers=workers or os.cpu_count() or 1, write_reports=reports)

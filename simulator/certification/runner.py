@@ -60,6 +60,8 @@ class RunPlan:
     judge_concurrency: int = 8
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     chunk_size: int = 64
+    # Replaces the thread-pool judge with a whole phase of its own (the Batch API path).
+    judge_phase: Callable[[ResultsStore, ProgressFn, threading.Event], int] | None = None
     # Called with the finished store to write the reports; returns the files written.
     write_reports: Callable[[ResultsStore, Exam, Stamp], list[Path]] | None = None
 
@@ -213,7 +215,10 @@ def run(plan: RunPlan, sources: Iterable[Source], progress: ProgressFn | None = 
         _check_stamp(store, plan)
         store.register(sources)
         graded = _grade_all(store, plan, progress, cancel)
-        judged = _judge_all(store, plan, progress, cancel) if plan.judge else 0
+        if plan.judge_phase is not None:
+            judged = plan.judge_phase(store, progress, cancel)
+        else:
+            judged = _judge_all(store, plan, progress, cancel) if plan.judge else 0
         reports: list[Path] = []
         fingerprint = [store.counts(), plan.stamp.digest()]
         stale = (store.get_meta("reported") != fingerprint
@@ -296,6 +301,7 @@ def run_status(out_dir: Path) -> dict:
         counts = store.counts()
         judge = bool(stamp.get("judge"))
         pending = len(store.ungraded()) + (len(store.unjudged()) if judge else 0)
+        counts["unjudged"] = len(store.unjudged()) if judge else 0
         reported = store.get_meta("reported") == [counts, Stamp.model_validate(stamp).digest()
                                                   if stamp else None]
     reports = report_paths(out_dir)

@@ -31,8 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, metavar="DIR", help="folder for results and reports")
     p.add_argument("--judge", action="store_true", help="let the LLM judge take part too")
     p.add_argument("--batch-api", action="store_true",
-                   help="send the judge's calls through the OpenAI Batch API (submit, then "
-                   "rerun to poll and collect)")
+                   help="send the judge's calls through the OpenAI Batch API: submit, poll, "
+                   "collect; rerun the same command to resume")
+    p.add_argument("--poll-interval", type=float, default=60.0, metavar="SECONDS",
+                   help="with --batch-api: seconds between polls (default: 60)")
+    p.add_argument("--no-wait", action="store_true",
+                   help="with --batch-api: submit (or check) once and exit; rerun to collect")
+    p.add_argument("--judge-url", action="append", metavar="URL",
+                   help="base URL of a judge server; repeat for a farm of servers serving "
+                   "the same model (default: FRONTLINE_LLM_BASE_URL)")
     p.add_argument("--workers", type=int, metavar="N", help="rule-grading processes "
                    "(default: every core)")
     p.add_argument("--chunk-size", type=int, default=64, metavar="N",
@@ -79,15 +86,13 @@ def run(args: argparse.Namespace) -> int:
     from ..certification.sources import file_sources, session_sources
 
     exam, _ = resolve_exam(args.exam)
-    judge_setup = None
-    if args.batch_api:
-        from ..certification.batch_api import batch_judge_setup
-
-        if not exam.uses_judge(args.judge or True):
-            raise FrontlineError(f"exam {exam.id} does not use the judge; drop --batch-api")
-        judge_setup = batch_judge_setup(exam, args.out)
-    plan = plan_run(exam, args.out, use_judge=args.judge or args.batch_api,
-                    judge_setup=judge_setup, workers=args.workers,
+    if args.batch_api and args.judge_url:
+        raise FrontlineError("--batch-api and --judge-url do not go together: the Batch API "
+                             "is one service")
+    batch = {"poll_interval": args.poll_interval, "wait": not args.no_wait} \
+        if args.batch_api else None
+    plan = plan_run(exam, args.out, use_judge=args.judge or args.batch_api, batch=batch,
+                    farm=args.judge_url, workers=args.workers,
                     judge_concurrency=args.concurrency)
     plan.chunk_size = max(1, args.chunk_size)
     sources = (file_sources(args.transcripts) if args.transcripts
@@ -104,7 +109,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"{c['total']} transcripts: {c['graded']} graded ({summary.newly_graded} now), "
           f"{c['malformed']} malformed and skipped"
           + (f", {c['judged']} judged, {c['needs_review']} need human review"
-             if plan.judge else ""))
+             if plan.stamp.judge else ""))
+    waiting = c["graded"] - c["judged"] - c["needs_review"] if plan.stamp.judge else 0
+    if waiting > 0:
+        print(f"{waiting} transcripts still wait for the judge; run the same command again to "
+              "collect (the report marks them as not yet judged)")
     for row in _malformed(args.out):
         print(f"  skipped {row}", file=sys.stderr)
     _print_cohort(args.out)
