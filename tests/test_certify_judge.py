@@ -63,11 +63,12 @@ def test_backend_errors_are_retried_then_marked_for_review_not_failed(env, tmp_p
 
 def test_transient_errors_are_retried_and_then_judged(env, tmp_path, monkeypatch):
     with FakeOpenAIServer(default=judge_reply()) as srv:
-        srv.script(Reply(status=503), Reply(status=429))
+        srv.script(Reply(status=503))  # one transient failure, whichever call meets it
         judge_env(monkeypatch, srv.base_url)
-        monkeypatch.setenv("FRONTLINE_EXAMS", str(env["exams"]))
         summary = _run(tmp_path, n=2)
+        calls = len(srv.chat_requests())
     assert summary.counts["judged"] == 2 and summary.counts["needs_review"] == 0
+    assert calls == 2 * 2 + 1
 
 
 def test_judge_verdicts_are_stored_stamped_and_compared_with_the_rules(env, tmp_path,
@@ -109,3 +110,14 @@ def test_judge_without_a_configured_model_is_a_clear_error(env, tmp_path, monkey
         monkeypatch.delenv(f"FRONTLINE_LLM_{name}", raising=False)
     with pytest.raises(FrontlineError, match="no model is configured"):
         plan_run(ExamLibrary().get("test-exam"), tmp_path / "out", use_judge=True)
+
+
+def test_a_farm_of_judge_servers_shares_the_transcripts(env, tmp_path, monkeypatch):
+    with FakeOpenAIServer(default=judge_reply()) as one, \
+            FakeOpenAIServer(default=judge_reply()) as two:
+        judge_env(monkeypatch, one.base_url)
+        summary = _run(tmp_path, n=12, farm=[one.base_url, two.base_url])
+        calls = (len(one.chat_requests()), len(two.chat_requests()))
+    assert summary.counts["judged"] == 12
+    assert sum(calls) == 12 * 2 and min(calls) > 0
+    assert all(n % 2 == 0 for n in calls), "a transcript's questions go to one server"
