@@ -236,7 +236,7 @@ def test_persona_edit_shows_a_validation_error_then_saves(browser, server):
     page.keyboard.press("Delete")
     page.wait_for_selector("#fl-problems:has-text('valid persona new-vip')")
     page.click("#fl-design-save")
-    page.wait_for_selector("#fl-design-status:has-text('Saved')")
+    page.wait_for_selector("#fl-design-status:has-text('Saved new-vip')")
     saved = server.personas / "new-vip.yaml"
     assert saved.exists() and "mood_swings" not in saved.read_text()
 
