@@ -104,7 +104,7 @@ class PatternIndex:
             freq.update({low[i:i + 3] for i in range(len(low) - 2)})
         self.always: set[int] = set()
         self.by_trigram: dict[str, set[int]] = {}
-        self.short: dict[int, frozenset[str]] = {}  # requirements too short to index
+        self.short: dict[int, re.Pattern[str]] = {}  # requirements too short to index
 
         def key(literal: str) -> str:  # its rarest trigram
             return min((literal[i:i + 3] for i in range(len(literal) - 2)),
@@ -121,19 +121,19 @@ class PatternIndex:
                 self.always.add(n)
                 continue
             if min(map(len, lits)) < MIN_LITERAL:  # e.g. an e-mail address needs "@"
-                self.short[n] = lits
+                self.short[n] = re.compile("|".join(map(re.escape, sorted(lits))))
                 continue
             for lit in lits:
                 self.by_trigram.setdefault(key(lit), set()).add(n)
         self.keys = frozenset(self.by_trigram)
+        self._sets = {k: frozenset(v) for k, v in self.by_trigram.items()}
+        self._always = frozenset(self.always)
 
     def candidates(self, sentence: str) -> list[int]:
         """Positions (in the list given) of the patterns that may match ``sentence``, in
         order; the others cannot match it (none of their required literals is there)."""
         low = normalise(sentence)
-        found = set(self.always)
-        by_trigram = self.by_trigram
-        for key in self.keys.intersection([low[i:i + 3] for i in range(len(low) - 2)]):
-            found |= by_trigram[key]
-        found.update(n for n, lits in self.short.items() if any(s in low for s in lits))
+        keys = self.keys.intersection([low[i:i + 3] for i in range(len(low) - 2)])
+        found = self._always.union(*map(self._sets.__getitem__, keys),
+                                   [n for n, short in self.short.items() if short.search(low)])
         return sorted(found)
