@@ -84,6 +84,8 @@ def main() -> None:
     parser.add_argument("--transcripts", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-index", action="store_true", help="search every pattern in "
+                        "every sentence (the detector without its prefilter), to compare")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -91,6 +93,10 @@ def main() -> None:
     library = RubricLibrary(ROOT / "rubrics")
     rubric = library.get()
     detector = default_detector()
+    if args.no_index:
+        everything = list(range(len(detector._flat) + sum(len(r.unless)
+                                                          for r in detector._rules)))
+        detector._index.candidates = lambda sentence: everything
     transcripts = make_transcripts(args.transcripts, args.seed)
     sentences = sum(len(sentence_spans(t)) for x in transcripts for _, t in x.agent_turns())
     grade(transcripts[0], rubric)  # warm up: patterns compiled, rubric hashed
@@ -111,7 +117,7 @@ def main() -> None:
 
     print(f"python {platform.python_version()}, one core, {args.transcripts} transcripts of 20 "
           f"turns (10 agent turns, {sentences / len(transcripts) / 10:.1f} sentences each), "
-          f"best of {args.rounds}")
+          f"best of {args.rounds}" + (", detector prefilter OFF" if args.no_index else ""))
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; transcripts/s by "
           "CPU time (by wall-clock time)")
     rows = [("grade, default rubric (detect + rules)", whole),
