@@ -258,20 +258,21 @@ def test_worker_processes_give_the_same_report_as_one_process(env, tmp_path):
 
 def test_background_run_reports_progress_and_status(env, tmp_path):
     inputs = tmp_path / "in"
-    write_transcripts(inputs, 20, env["hashes"])
+    write_transcripts(inputs, 40, env["hashes"])
     seen = []
-    handle = start_run(_plan(env, tmp_path / "out", workers=1), file_sources([inputs]),
-                       seen.append)
-    summary = handle.wait(60)
+    plan = _plan(env, tmp_path / "out", workers=2)
+    plan.chunk_size = 8  # worker processes started from a thread (as in a web server)
+    handle = start_run(plan, file_sources([inputs]), seen.append)
+    summary = handle.wait(120)
     assert not handle.running and handle.error is None
-    assert summary is not None and summary.counts["graded"] == 20
+    assert summary is not None and summary.counts["graded"] == 40
     grading = [p for p in seen if p.phase == "grading"]
-    assert grading[0].done == 0 and grading[-1].done == grading[-1].total == 20
+    assert grading[0].done == 0 and grading[-1].done == grading[-1].total == 40
     assert seen[-1].phase == "done" and handle.latest.phase == "done"
     from simulator.certification.runner import run_status
 
     status = run_status(tmp_path / "out")
-    assert status["counts"]["graded"] == 20 and status["complete"]
+    assert status["counts"]["graded"] == 40 and status["complete"]
     assert "report.html" in status["reports"]
 
 
@@ -349,3 +350,26 @@ def test_sessions_are_selected_by_filter_and_exported(env, tmp_path):
 
 def test_persona_hashes_helper_matches_library(env):
     assert persona_hashes(env["personas"], [FIXTURE_PERSONA]) == env["hashes"]
+
+
+def test_candidate_names_cannot_inject_markup(env, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    evil = "<script>alert(1)</script>"
+    for i in range(2):
+        (inputs / f"{i}.json").write_text(json.dumps(transcript(i, env["hashes"],
+                                                                candidate=evil)))
+    run(_plan(env, tmp_path / "out", workers=1), file_sources([inputs]))
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_session_filters_are_parsed_or_refused_clearly(text):
+    try:
+        where, params = parse_session_filter(text)
+    except FrontlineError as exc:
+        assert str(exc).startswith("--sessions")
+        return
+    assert where.count("?") == len(params)

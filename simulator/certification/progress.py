@@ -28,7 +28,7 @@ class ProgressBar:
             if self._phase and self.tty:
                 self.stream.write("\n")
             self._phase, self._start = p.phase, now
-            if not self.tty and p.phase in ("grading", "judging"):
+            if not self.tty and p.phase in ("grading", "judging") and p.total:
                 self.stream.write(f"{LABELS[p.phase]}: {p.total} to do\n")
         if p.phase not in LABELS or p.phase == "reports":
             if self.tty and p.phase == "reports":

@@ -16,6 +16,7 @@ through a callback; :func:`run_status` reads how far any run in a folder has got
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -138,8 +139,12 @@ def _grade_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
             done += len(rows)
             progress(Progress("grading", done, total))
         return done
+    # Forking a process whose other threads may hold locks (a web server) can deadlock the
+    # child; there, start workers from a clean server process instead.
+    context = None if threading.current_thread() is threading.main_thread() else \
+        multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     # Keep a few chunks per worker in flight: enough to hide latency, little to lose.
-    with ProcessPoolExecutor(plan.workers, initializer=_init_worker,
+    with ProcessPoolExecutor(plan.workers, mp_context=context, initializer=_init_worker,
                              initargs=(plan.grader,)) as pool:
         pending: set[Future] = set()
         while True:
@@ -301,9 +306,9 @@ def run_status(out_dir: Path) -> dict:
         counts = store.counts()
         judge = bool(stamp.get("judge"))
         pending = len(store.ungraded()) + (len(store.unjudged()) if judge else 0)
-        counts["unjudged"] = len(store.unjudged()) if judge else 0
         reported = store.get_meta("reported") == [counts, Stamp.model_validate(stamp).digest()
                                                   if stamp else None]
+        counts["unjudged"] = len(store.unjudged()) if judge else 0
     reports = report_paths(out_dir)
     return {"exists": True, "exam": (stamp.get("exam") or {}).get("id"), "judge": judge,
             "counts": counts, "complete": pending == 0 and reported and "report.json" in reports,

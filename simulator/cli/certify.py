@@ -97,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
     plan.chunk_size = max(1, args.chunk_size)
     sources = (file_sources(args.transcripts) if args.transcripts
                else session_sources(args.sessions))
+    if not sources:
+        where = ", ".join(map(str, args.transcripts)) if args.transcripts \
+            else f"the sessions matching {args.sessions!r}"
+        raise FrontlineError(f"no transcripts found in {where}")
     progress = None if args.quiet else ProgressBar()
     summary = run_plan(plan, sources, progress)
     if progress and progress.tty:
