@@ -112,7 +112,10 @@ def _before(c: Before, obs: Observed) -> Result:
     firsts = obs.hits(c.first)
     if firsts and firsts[0].key < then.key:
         return Result(Verdict.MET, [firsts[0], then])
-    note = f"the first {names(c.then)} ({_turn(then)}) came before any {names(c.first)}"
+    if firsts:
+        note = f"the first {names(c.then)} ({_turn(then)}) came before any {names(c.first)}"
+    else:
+        note = f"no {names(c.first)} at all, and a {names(c.then)} in {_turn(then)}"
     return Result(Verdict.MISSED, [then], note)
 
 
