@@ -1,4 +1,4 @@
-"""The LLM customer: prompts, the sentence gate, in-character checks, fallback, failures.
+"""The LLM customer: prompts, early release, in-character checks, fallback, failures.
 
 End-to-end tests run the real openai client against the fake server; a few unit tests of
 the policy use the package's MockBackend.
@@ -79,8 +79,8 @@ def test_the_opening_has_a_cue_and_no_agent_message(fake_server, persona):
     fake_server.default = Reply(content="I was charged twice for order 1234. Fix it.")
     request = RenderRequest(persona=persona, state=CustomerMachine(persona).start(),
                             plan=ReactionPlan(reaction=Reaction.OPENING))
-    chunks = list(llm(fake_server).render(request))
-    assert chunks == ["I was charged twice for order 1234. ", "Fix it."]
+    assert "".join(llm(fake_server).render(request)) == \
+        "I was charged twice for order 1234. Fix it."
     messages = fake_server.chat_requests()[0]["messages"]
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "agent_message" not in messages[1]["content"]
@@ -121,7 +121,7 @@ def test_prompt_injection_is_rejected_regenerated_then_replaced_offline(
     ("How can I help you today?", "agent_speech"),
     ("Thank you for contacting Fixture Telecom support.", "agent_speech"),
     ("As an AI language model, I cannot be upset.", "ai_disclosure"),
-    ("Both charges, on the 3rd of May, were wrong.", "hidden_fact"),
+    ("3rd of May, both of them. Refund one.", "hidden_fact"),
     ("", "empty"),
 ])
 def test_a_reply_breaking_character_is_regenerated(fake_server, persona, bad, kind):
@@ -145,13 +145,17 @@ def test_the_planned_fact_and_acceptance_are_allowed_when_the_plan_says_so(fake_
     assert "".join(llm(fake_server).render(request)).startswith("That sounds reasonable.")
 
 
-def test_a_break_after_shown_sentences_keeps_them_and_drops_the_rest(fake_server, persona):
+def test_a_break_after_shown_text_keeps_it_and_drops_the_rest(fake_server, persona, caplog):
     fake_server.default = Reply(content="I am still waiting. Fine, I'm satisfied now. Bye.")
     renderer = llm(fake_server)
-    chunks = list(renderer.render(planned(persona, Reaction.VENT)))
-    assert chunks == ["I am still waiting. "]
+    with caplog.at_level(logging.WARNING, logger="frontline.llm"):
+        shown = "".join(renderer.render(planned(persona, Reaction.VENT)))
+    # "Fine, " could not become part of the acceptance, so it was shown before the
+    # sentence failed; "I'm satisfied" never was.
+    assert shown == "I am still waiting. Fine, "
     assert renderer.last_report.truncated and renderer.last_report.breaks == ["false_accept"]
-    assert len(fake_server.chat_requests()) == 1
+    assert len(fake_server.chat_requests()) == 1  # a stream the trainee saw is not retried
+    assert any("the rest is dropped" in r.message for r in caplog.records)
 
 
 def test_a_name_label_is_removed(fake_server, persona):
@@ -160,11 +164,11 @@ def test_a_name_label_is_removed(fake_server, persona):
         "Where is my refund?"
 
 
-def test_nothing_is_released_before_the_sentence_is_complete(persona):
+def test_no_word_of_a_forbidden_phrase_is_released(persona):
     backend = MockBackend("I paid twice. How can I help you?")
     renderer = LLMRenderer(backend, regenerations=0)
     chunks = list(renderer.render(planned(persona, Reaction.VENT)))
-    assert chunks == ["I paid twice. "]  # the agent-speech sentence was never shown
+    assert "".join(chunks) == "I paid twice. "  # "How" was held: it began the phrase
 
 
 def test_regenerations_zero_falls_back_at_once(persona):
@@ -190,13 +194,13 @@ def test_a_stream_cut_after_a_shown_sentence_reports_what_was_shown(fake_server,
     with pytest.raises(StreamInterrupted) as err:
         for chunk in llm(fake_server).render(planned(persona, Reaction.VENT)):
             shown.append(chunk)
-    assert shown == ["I want a refund. "]
-    assert err.value.shown == "I want a refund. "
+    assert "".join(shown) == err.value.shown == "I want a refund. Today, "
     assert len(fake_server.chat_requests()) == 1
 
 
 def test_a_stream_cut_while_text_is_held_back_is_tried_again(fake_server, persona):
-    fake_server.script(Reply(content="I want a refund today.", cut_after=2),
+    # "How can " might still become "How can I help": held back, so nothing was shown.
+    fake_server.script(Reply(content="How can you charge me twice?", cut_after=2),
                        Reply(content="Refund me now."))
     assert "".join(llm(fake_server).render(planned(persona, Reaction.VENT))) == "Refund me now."
     assert len(fake_server.chat_requests()) == 2

@@ -5,16 +5,20 @@ it is an AI, give away a fact the trainee has not asked for, or declare itself s
 when the state machine decided otherwise (often because the trainee told it to). These
 checks run on every sentence before the trainee sees it; the rules are regexes and word
 lists in ``character.<language>.yaml`` beside this module.
+
+While a reply streams in, :meth:`TurnCheck.hold_from` says how much of an unfinished
+sentence could still fail: the rules are matched with the ``regex`` module's *partial*
+matching, so only a tail that could still grow into a forbidden phrase (or a sentence
+part from a hidden fact's distinctive word on) needs holding back; the rest may be shown.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..customer.reactions import Reaction
@@ -27,8 +31,8 @@ RULES_DIR = Path(__file__).parent
 def _compile_all(values: list[str]) -> list[str]:
     for v in values:
         try:
-            re.compile(v)
-        except re.error as exc:
+            regex.compile(v)
+        except regex.error as exc:
             raise ValueError(f"invalid regular expression {v!r}: {exc}") from None
     return values
 
@@ -66,7 +70,14 @@ class CharacterBreak:
     sentence: str
 
 
-_WORD = re.compile(r"\w+(?:[.,']\w+)*", re.UNICODE)
+_WORD = regex.compile(r"\w+(?:[.,']\w+)*")
+# What may follow a word at the end of streamed text and still be joined to it ("49." of
+# "49.90", "don'" of "don't").
+_JOINERS = ("", ".", ",", "'")
+
+
+def _singular(w: str) -> str:
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
 
 
 def words(text: str, stopwords: frozenset[str] = frozenset()) -> set[str]:
@@ -75,7 +86,7 @@ def words(text: str, stopwords: frozenset[str] = frozenset()) -> set[str]:
     for w in _WORD.findall(text.lower().replace("’", "'")):
         if w in stopwords:
             continue
-        out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+        out.add(_singular(w))
     return out
 
 
@@ -84,10 +95,10 @@ class CharacterChecker:
 
     def __init__(self, rules: CharacterRules):
         self.rules = rules
-        flags = re.IGNORECASE | re.MULTILINE
+        flags = regex.IGNORECASE | regex.MULTILINE
 
-        def c(values: list[str]) -> list[re.Pattern[str]]:
-            return [re.compile(v, flags) for v in values]
+        def c(values: list[str]) -> list[regex.Pattern[str]]:
+            return [regex.compile(v, flags) for v in values]
 
         self._agent = c(rules.agent_speech)
         self._ai = c(rules.ai_disclosure)
@@ -96,8 +107,8 @@ class CharacterChecker:
         self._unless = c(rules.acceptance_unless)
         self._stop = frozenset(rules.stopwords)
 
-    def bind(self, request: RenderRequest) -> Callable[[str], CharacterBreak | None]:
-        """A check for the sentences of one reply; the turn's context is computed once."""
+    def bind(self, request: RenderRequest) -> TurnCheck:
+        """The checks for the sentences of one reply; the turn's context is computed once."""
         case = request.persona.case
         allowed = set(request.state.revealed) | {request.plan.fact}
         public = words(" ".join([*case.facts, case.title, case.expectation, case.bottom_line,
@@ -107,41 +118,95 @@ class CharacterChecker:
         for fact in case.hidden_facts:
             distinctive = words(fact.text, self._stop) - public
             if fact.id not in allowed and distinctive:
-                pending.append((fact.id, distinctive))
+                pending.append((fact.id, frozenset(distinctive)))
         reaction = request.plan.reaction
-        may_approve = reaction in self.rules.approval_allowed_in
-
-        def check(sentence: str) -> CharacterBreak | None:
-            s = sentence.replace("’", "'")
-            if any(p.search(s) for p in self._agent):
-                return CharacterBreak("agent_speech", "spoke as the service agent, not the "
-                                      "customer", sentence)
-            if any(p.search(s) for p in self._ai):
-                return CharacterBreak("ai_disclosure", "stepped out of the role (mentioned "
-                                      "being an AI, a model or a role-play)", sentence)
-            if self._accepts(s, reaction, may_approve):
-                return CharacterBreak("false_accept", "accepted or said it was satisfied "
-                                      "when the customer is not", sentence)
-            said = words(s, self._stop)
-            for fact_id, distinctive in pending:
-                hits = len(distinctive & said)
-                need = min(self.rules.hidden_fact_min_words, len(distinctive))
-                if hits >= need and hits / len(distinctive) >= self.rules.hidden_fact_overlap:
-                    return CharacterBreak("hidden_fact", f"gave away a fact the agent had not "
-                                          f"asked about ({fact_id})", sentence)
-            return None
-
-        return check
-
-    def _accepts(self, s: str, reaction: Reaction, may_approve: bool) -> bool:
-        if reaction is Reaction.ACCEPT or any(p.search(s) for p in self._unless):
-            return False
-        return any(p.search(s) for p in self._accept) or \
-            (not may_approve and any(p.search(s) for p in self._approve))
+        return TurnCheck(self, pending, reaction, reaction in self.rules.approval_allowed_in)
 
     def check(self, sentence: str, request: RenderRequest) -> CharacterBreak | None:
         """The first rule ``sentence`` breaks in this turn's context, or None."""
         return self.bind(request)(sentence)
+
+
+class TurnCheck:
+    """The in-character checks of one reply (made by :meth:`CharacterChecker.bind`).
+
+    Calling it checks a complete sentence. :meth:`hold_from` serves streaming: what of an
+    unfinished sentence could still fail once more text arrives.
+    """
+
+    def __init__(self, checker: CharacterChecker, pending: list[tuple[str, frozenset[str]]],
+                 reaction: Reaction, may_approve: bool):
+        self.rules = checker.rules
+        self.pending = pending  # (hidden fact id, its distinctive words) not to be given
+        self.distinctive = frozenset().union(*(d for _, d in pending))
+        self._stop = checker._stop
+        self._always = checker._agent + checker._ai
+        # Acceptance only counts when the plan is not 'accept' (approval: nor a reaction
+        # weighing an acceptable offer) and no 'unless' pattern is in the same sentence.
+        self._accepting = [] if reaction is Reaction.ACCEPT else \
+            checker._accept + ([] if may_approve else checker._approve)
+        self._unless = checker._unless
+        self._agent, self._ai = checker._agent, checker._ai
+
+    def __call__(self, sentence: str) -> CharacterBreak | None:
+        """The first rule the complete ``sentence`` breaks in this turn, or None."""
+        s = sentence.replace("’", "'")
+        if any(p.search(s) for p in self._agent):
+            return CharacterBreak("agent_speech", "spoke as the service agent, not the "
+                                  "customer", sentence)
+        if any(p.search(s) for p in self._ai):
+            return CharacterBreak("ai_disclosure", "stepped out of the role (mentioned "
+                                  "being an AI, a model or a role-play)", sentence)
+        if self._accepting and not any(p.search(s) for p in self._unless) and \
+                any(p.search(s) for p in self._accepting):
+            return CharacterBreak("false_accept", "accepted or said it was satisfied "
+                                  "when the customer is not", sentence)
+        said = words(s, self._stop)
+        for fact_id, distinctive in self.pending:
+            hits = len(distinctive & said)
+            need = min(self.rules.hidden_fact_min_words, len(distinctive))
+            if hits >= need and hits / len(distinctive) >= self.rules.hidden_fact_overlap:
+                return CharacterBreak("hidden_fact", f"gave away a fact the agent had not "
+                                      f"asked about ({fact_id})", sentence)
+        return None
+
+    def hold_from(self, text: str) -> int:
+        """Where to start holding back the unfinished sentence ``text`` (without leading
+        space): the earliest position at which a rule could still match when more text
+        comes, or ``len(text)`` when none could. Everything before it cannot become part
+        of a failure, whatever follows: a phrase rule that matches the finished sentence
+        matches (fully or partially) every prefix reaching its start, so the hold never
+        passes that start.
+        """
+        s = text.replace("’", "'")  # same length, so positions carry over
+        hold = len(s)
+        phrases = self._always
+        if self._accepting and not self._settled_unless(s):
+            phrases = phrases + self._accepting
+        for p in phrases:
+            m = p.search(s, partial=True)
+            if m is not None:
+                hold = min(hold, m.start())
+        if self.distinctive:
+            hold = min(hold, self._fact_hold(s))
+        return hold
+
+    def _settled_unless(self, s: str) -> bool:
+        """An 'unless' pattern matches, and no later text can undo it (it ends before the
+        text does, so a closing word boundary is decided)."""
+        return any(m.end() < len(s) for p in self._unless for m in p.finditer(s))
+
+    def _fact_hold(self, s: str) -> int:
+        """Where the first word that is (or, unfinished, could become) a distinctive word
+        of a hidden fact not to be given starts; ``len(s)`` if there is none."""
+        for m in _WORD.finditer(s):
+            w = m.group().lower()
+            if _singular(w) in self.distinctive:
+                return m.start()
+            if s[m.end():] in _JOINERS and any(d.startswith(w) or (d + "s").startswith(w)
+                                               for d in self.distinctive):
+                return m.start()
+        return len(s)
 
 
 @lru_cache(maxsize=16)

@@ -1,0 +1,167 @@
+"""When streamed customer text may reach the trainee: the release gates of the LLM renderer.
+
+Both gates take the model's text piece by piece (``feed``, then ``finish`` at the end of
+the stream) and return the pieces that are now safe to show; a failed check raises
+:class:`CharacterBroken` carrying exactly the text already released.
+
+* :class:`EarlyGate` (the default) releases text as soon as no check could still fail on
+  it: only a tail that could still become a forbidden phrase, or a sentence part from a
+  distinctive word of a hidden fact on, is held back (:meth:`.TurnCheck.hold_from`).
+  Whole sentences are still checked when they end, exactly as the sentence gate does.
+* :class:`SentenceGate` holds each sentence until it is complete and checked: the
+  trainee's first words wait for the first full stop, but a reply that fails in its
+  first sentence is always regenerated rather than cut short.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import regex
+
+from .character import CharacterBreak, TurnCheck
+
+# Where a sentence ends while text streams in: as in simulator/textspan.py, end
+# punctuation (with closing quotes/brackets) followed by whitespace, or a line break.
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+|(?<=[。！？])")
+
+
+class CharacterBroken(Exception):
+    """A sentence failed a check; ``released`` is the text already let through."""
+
+    def __init__(self, brk: CharacterBreak, released: str):
+        super().__init__(f"{brk.kind}: {brk.sentence!r}")
+        self.brk = brk
+        self.released = released
+
+
+def _label_pattern(labels: list[str]) -> regex.Pattern[str]:
+    """A speaker label the model may put before its reply ("Dana:", "**Customer**:")."""
+    names = "".join(f"|{regex.escape(n)}" for n in labels if n)
+    return regex.compile(rf"^\s*(?:\*\*)?(?:customer{names})(?:\*\*)?\s*:\s*",
+                         regex.IGNORECASE)
+
+
+def _empty(released: str) -> CharacterBroken:
+    return CharacterBroken(CharacterBreak("empty", "was empty", ""), released)
+
+
+class SentenceGate:
+    """Holds streamed text until each sentence has passed ``check``, then releases it."""
+
+    def __init__(self, check: Callable[[str], CharacterBreak | None], labels: list[str],
+                 hold_chars: int = 240):
+        self.check = check
+        self.hold_chars = hold_chars
+        self.pending = ""
+        self.released = ""
+        self._label = _label_pattern(labels)
+
+    def feed(self, text: str) -> list[str]:
+        """Add streamed text; return the pieces now safe to show."""
+        self.pending += text
+        out: list[str] = []
+        while (m := _BOUNDARY.search(self.pending)) and m.end() > 0:
+            piece, self.pending = self.pending[:m.end()], self.pending[m.end():]
+            self._release(piece, out)
+        if len(self.pending) > self.hold_chars:
+            # A run-on "sentence": check what there is and let it through up to a space.
+            cut = self.pending.rfind(" ") + 1 or len(self.pending)
+            piece, self.pending = self.pending[:cut], self.pending[cut:]
+            self._release(piece, out)
+        return out
+
+    def finish(self) -> list[str]:
+        """The end of the stream: release the last sentence; an empty reply is a break."""
+        out: list[str] = []
+        piece, self.pending = self.pending.rstrip(), ""
+        self._release(piece, out)
+        if not self.released.strip():
+            raise _empty(self.released)
+        return out
+
+    def _release(self, piece: str, out: list[str]) -> None:
+        if not self.released:
+            piece = self._label.sub("", piece, count=1).lstrip()
+        if not piece.strip():
+            if self.released and piece:  # whitespace between sentences: nothing to check
+                self.released += piece
+                out.append(piece)
+            return
+        brk = self.check(piece.strip())
+        if brk is not None:
+            raise CharacterBroken(brk, self.released)
+        self.released += piece
+        out.append(piece)
+
+
+class EarlyGate:
+    """Releases streamed text as soon as no check could still fail on it.
+
+    The unfinished sentence is asked :meth:`.TurnCheck.hold_from` at every piece; what
+    comes before that position is released. A finished sentence gets the full check (the
+    same one the sentence gate uses); if it fails, what was released of it stays and
+    :class:`CharacterBroken` says so. ``hold_chars`` bounds a sentence without an end, as
+    in :class:`SentenceGate`.
+    """
+
+    def __init__(self, check: TurnCheck, labels: list[str], hold_chars: int = 240):
+        self.check = check
+        self.hold_chars = hold_chars
+        self.released = ""
+        self._label = _label_pattern(labels)
+        self._head = ""        # text before the reply proper: a speaker label, spaces
+        self._started = False
+        self._sentence = ""    # the unfinished sentence
+        self._shown = 0        # how much of it was released
+
+    def feed(self, text: str) -> list[str]:
+        """Add streamed text; return the pieces now safe to show."""
+        out: list[str] = []
+        if not self._started:
+            self._head += text
+            m = self._label.match(self._head, partial=True)
+            if m is not None and (m.partial or m.end() == len(self._head)):
+                return out  # "Dan", "Dana:": may still be a label to remove
+            text = self._head[m.end():] if m is not None else self._head.lstrip()
+            self._started, self._head = True, ""
+        self._sentence += text
+        while (m := _BOUNDARY.search(self._sentence)) and m.end() > 0:
+            self._complete(m.end(), out)
+        if len(self._sentence) > self.hold_chars:
+            # A run-on "sentence": check what there is and end it at a space.
+            self._complete(self._sentence.rfind(" ") + 1 or len(self._sentence), out)
+        s = self._sentence
+        lead = len(s) - len(s.lstrip())
+        self._emit(lead + self.check.hold_from(s[lead:]), out)
+        return out
+
+    def finish(self) -> list[str]:
+        """The end of the stream: check and release the last sentence; an empty reply is
+        a break."""
+        out: list[str] = []
+        if not self._started:  # a short reply: whatever is left of a would-be label
+            self._sentence = self._label.sub("", self._head, count=1).lstrip()
+            self._started, self._head = True, ""
+        self._sentence = self._sentence.rstrip()
+        self._complete(len(self._sentence), out)
+        if not self.released.strip():
+            raise _empty(self.released)
+        return out
+
+    def _complete(self, end: int, out: list[str]) -> None:
+        """The sentence ends at ``end``: check it whole, release the rest of it."""
+        body = self._sentence[:end].strip()
+        if body and (brk := self.check(body)) is not None:
+            raise CharacterBroken(brk, self.released)
+        self._emit(end, out)
+        self._sentence, self._shown = self._sentence[end:], 0
+
+    def _emit(self, upto: int, out: list[str]) -> None:
+        piece = self._sentence[self._shown:upto]
+        if not piece or not (self.released or piece.strip()):
+            return  # nothing new, or only spaces before the first word
+        self._shown = upto
+        self.released += piece
+        out.append(piece)
