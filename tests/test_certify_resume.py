@@ -85,3 +85,54 @@ def test_killed_run_resumes_to_the_same_report(tmp_path):
     again = subprocess.run(_certify(tmp_path, killed), env=env, capture_output=True,
                            text=True, timeout=300)
     assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+def _judged(out: Path) -> int:
+    db = out / "results.sqlite3"
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT COUNT(*) FROM judgements").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_run_killed_while_judging_resumes_to_the_same_report(tmp_path):
+    from certify_support import judge_reply, nodelay_server
+
+    n = 40
+    personas = ROOT / "tests" / "fixtures" / "personas"
+    write_exam(tmp_path / "exams", [FIXTURE_PERSONA])
+    write_transcripts(tmp_path / "in", n, persona_hashes(personas, [FIXTURE_PERSONA]))
+    (tmp_path / "bad.json").write_text("Agent", encoding="utf-8")
+    with nodelay_server(default=judge_reply(delay=0.02)) as srv:
+        env = _env(tmp_path) | {"FRONTLINE_LLM_MODEL": "fake-judge",
+                                "FRONTLINE_LLM_BASE_URL": srv.base_url,
+                                "FRONTLINE_LLM_KIND": "vllm"}
+        judge = ("--judge", "--concurrency", "2", "--workers", "1")
+        whole = tmp_path / "whole"
+        done = subprocess.run(_certify(tmp_path, whole, *judge), env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        calls_whole = len(srv.chat_requests())
+
+        killed = tmp_path / "killed"
+        proc = subprocess.Popen(_certify(tmp_path, killed, *judge), env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        while proc.poll() is None and _judged(killed) < 8:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+        at_kill = _judged(killed)
+        assert 0 < at_kill < n
+        resumed = subprocess.run(_certify(tmp_path, killed, *judge), env=env,
+                                 capture_output=True, text=True, timeout=300)
+        assert resumed.returncode == 0, resumed.stderr
+        calls_total = len(srv.chat_requests())
+    assert _judged(killed) == n
+    # Each transcript asks two questions; at most the calls in flight at the kill (two
+    # threads, one call each) are asked again.
+    assert calls_total - calls_whole <= calls_whole + 2
+    assert _report_files(killed) == _report_files(whole)
