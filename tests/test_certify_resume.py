@@ -76,7 +76,7 @@ def test_killed_run_resumes_to_the_same_report(tmp_path):
     resumed = subprocess.run(_certify(tmp_path, killed, "--workers", "2"), env=env,
                              capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    graded_now = int(re.search(r"\((\d+) now\)", resumed.stdout).group(1))
+    graded_now = int(re.search(r"\((\d+) read in this run\)", resumed.stdout).group(1))
     assert graded_now == N + 1 - at_kill, "each transcript is graded exactly once"
     assert _stored(killed) == N + 1
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from ..errors import FrontlineError
 
+SHOW_SKIPPED = 20  # skipped transcripts listed on the terminal; the report lists them all
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("certify", help="grade a cohort against an exam; write reports and "
@@ -110,16 +112,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.out}: nothing to do; all {c['total']} transcripts were already graded "
               "and the reports are up to date")
         return 0
-    print(f"{c['total']} transcripts: {c['graded']} graded ({summary.newly_graded} now), "
-          f"{c['malformed']} malformed and skipped"
+    print(f"{c['total']} transcripts ({summary.newly_graded} read in this run): "
+          f"{c['graded']} graded, {c['malformed']} malformed and skipped"
           + (f", {c['judged']} judged, {c['needs_review']} need human review"
              if plan.stamp.judge else ""))
     waiting = c["graded"] - c["judged"] - c["needs_review"] if plan.stamp.judge else 0
     if waiting > 0:
         print(f"{waiting} transcripts still wait for the judge; run the same command again to "
               "collect (the report marks them as not yet judged)")
-    for row in _malformed(args.out):
+    skipped = _malformed(args.out)
+    for row in skipped[:SHOW_SKIPPED]:
         print(f"  skipped {row}", file=sys.stderr)
+    if len(skipped) > SHOW_SKIPPED:
+        print(f"  … and {len(skipped) - SHOW_SKIPPED} more (all listed in report.json)",
+              file=sys.stderr)
     _print_cohort(args.out)
     return 0
 
