@@ -46,8 +46,14 @@ def parse_transcript(text: str, name: str) -> Transcript:
 
 
 def candidate_of(transcript: Transcript, name: str) -> str:
-    """Who the candidate is: the transcript's ``candidate``, else the file's stem."""
-    return transcript.candidate or PurePath(name).stem
+    """Who the candidate is: the transcript's ``candidate``, else the file's stem (with
+    the line number for a line of a JSONL file: each line is someone else)."""
+    if transcript.candidate:
+        return transcript.candidate
+    line = _JSONL_LINE.search(name)
+    if line:
+        return f"{PurePath(name[:line.start()]).name}:{name.rsplit(':', 1)[1]}"
+    return PurePath(name).stem
 
 
 @dataclass(frozen=True)

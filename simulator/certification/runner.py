@@ -175,7 +175,8 @@ def _judge_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
     progress(Progress("judging", 0, total))
     if not keys:
         return 0
-    records = {r.key: r.record for r in store.rows() if r.key in set(keys)}
+    wanted = set(keys)
+    records = {r.key: r.record for r in store.rows() if r.key in wanted}
 
     def task(key: str, name: str, text: str) -> tuple[str, str, dict]:
         try:
