@@ -373,3 +373,17 @@ def test_session_filters_are_parsed_or_refused_clearly(text):
         assert str(exc).startswith("--sessions")
         return
     assert where.count("?") == len(params)
+
+
+def test_a_second_run_on_the_same_folder_at_once_is_refused(env, tmp_path):
+    import fcntl
+
+    inputs = tmp_path / "in"
+    write_transcripts(inputs, 3, env["hashes"])
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / "run.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running process would
+        with pytest.raises(FrontlineError, match="another certification run"):
+            run(_plan(env, out, workers=1), file_sources([inputs]))
+    assert run(_plan(env, out, workers=1), file_sources([inputs])).counts["graded"] == 3

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,12 +213,34 @@ def _quiet(_: Progress) -> None:
     pass
 
 
+@contextmanager
+def _exclusive(out_dir: Path) -> Iterator[None]:
+    """One run per folder at a time. The lock dies with its process, so a killed run
+    never blocks its own resumption."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "run.lock", "a") as fh:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock, the store still keeps results consistent
+            yield
+            return
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise FrontlineError(f"another certification run is using {out_dir}; wait for it "
+                                 "to finish (or stop it) and run again") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def run(plan: RunPlan, sources: Iterable[Source], progress: ProgressFn | None = None,
         cancel: threading.Event | None = None) -> RunSummary:
     """Grade, judge and report; resumable. A rerun with nothing new writes nothing."""
     progress = progress or _quiet
     cancel = cancel or threading.Event()
-    with ResultsStore(plan.out_dir) as store:
+    with _exclusive(plan.out_dir), ResultsStore(plan.out_dir) as store:
         _check_stamp(store, plan)
         store.register(sources)
         graded = _grade_all(store, plan, progress, cancel)
