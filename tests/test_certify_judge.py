@@ -17,6 +17,7 @@ from simulator.certification.judging import current_prompt_hash
 from simulator.certification.plan import plan_run
 from simulator.certification.runner import run
 from simulator.certification.sources import file_sources
+from simulator.certification.verify import verify
 from simulator.errors import FrontlineError
 
 
@@ -81,6 +82,7 @@ def test_judge_verdicts_are_stored_stamped_and_compared_with_the_rules(env, tmp_
         again = _run(tmp_path)
         assert len(srv.chat_requests()) == first_calls and again.did_nothing
     assert summary.counts["judged"] == 6
+    assert verify(tmp_path / "out").ok  # stamps include the judge's model and prompt hash
     report = _report(tmp_path)
     assert report["stamp"]["judge"] == {"model": "fake-judge",
                                         "prompt_hash": current_prompt_hash(), "samples": 1}
