@@ -10,6 +10,8 @@ import logging
 
 import pytest
 from fake_openai_server import FakeOpenAIServer, Reply
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from llm_support import backend_for
 
 from simulator.customer.machine import CustomerMachine
@@ -19,7 +21,8 @@ from simulator.llm.factory import renderer_from_config
 from simulator.llm.mock import MockBackend
 from simulator.llm.retry import BackendError, StreamInterrupted
 from simulator.render.base import RenderRequest, Turn
-from simulator.render.llm import LLMRenderer
+from simulator.render.character import checker_for
+from simulator.render.llm import CharacterBroken, EarlyGate, LLMRenderer, SentenceGate
 from simulator.render.offline import OfflineRenderer
 from simulator.sessions import Conversation
 
@@ -169,6 +172,153 @@ def test_no_word_of_a_forbidden_phrase_is_released(persona):
     renderer = LLMRenderer(backend, regenerations=0)
     chunks = list(renderer.render(planned(persona, Reaction.VENT)))
     assert "".join(chunks) == "I paid twice. "  # "How" was held: it began the phrase
+
+
+# -- early release: what is shown, and when ------------------------------------------------
+@pytest.mark.parametrize("pieces,kind,shown", [
+    (["I have waited a week. How c", "an I h", "elp you", " today?"], "agent_speech",
+     "I have waited a week. "),
+    (["Honestly, as a", "n A", "I I can't be upset."], "ai_disclosure", "Honestly, "),
+    (["Fine. I'", "m sat", "isfied now."], "false_accept", "Fine. "),
+    (["Look, role", "-", "play or not, pay me."], "ai_disclosure", "Look, "),
+])
+def test_a_forbidden_phrase_split_across_chunks_is_never_shown(fake_server, persona, pieces,
+                                                               kind, shown):
+    fake_server.default = Reply(chunks=pieces)
+    renderer = llm(fake_server)
+    chunks = list(renderer.render(planned(persona, Reaction.VENT)))
+    assert "".join(chunks) == shown
+    assert renderer.last_report.breaks == [kind] and renderer.last_report.truncated
+    assert len(fake_server.chat_requests()) == 1
+
+
+@pytest.mark.parametrize("release", ["early", "sentence"])
+def test_text_that_passed_in_the_same_chunk_as_a_failure_is_shown(fake_server, persona,
+                                                                   release):
+    # One chunk holds a sentence that passes and one that fails (and is complete).
+    fake_server.default = Reply(chunks=["I paid twice. How can I help you? ", "Bye."])
+    renderer = llm(fake_server, release=release)
+    assert "".join(renderer.render(planned(persona, Reaction.VENT))) == "I paid twice. "
+    assert renderer.last_report.truncated
+
+
+def test_a_phrase_that_starts_the_reply_is_held_whole_and_regenerated(fake_server, persona):
+    fake_server.script(Reply(chunks=["How c", "an I ", "help?"]), Reply(content="Pay me."))
+    renderer = llm(fake_server)
+    assert list(renderer.render(planned(persona, Reaction.VENT))) == ["Pay ", "me."]
+    assert renderer.last_report.breaks == ["agent_speech"]
+    assert not renderer.last_report.truncated
+
+
+def test_benign_words_are_released_before_their_sentence_ends(fake_server, persona):
+    sentence = "I have been waiting for days and nobody tells me anything."
+    fake_server.default = Reply(content=sentence)
+    chunks = list(llm(fake_server).render(planned(persona, Reaction.VENT)))
+    # "I" alone is held (it could begin "I'm satisfied"), then word by word.
+    assert chunks == ["I have ", "been ", "waiting ", "for ", "days ", "and ", "nobody ",
+                      "tells ", "me ", "anything."]
+
+
+def test_words_reach_the_trainee_while_the_sentence_is_still_streaming(fake_server, persona):
+    # Cut after 4 of 10 words: the trainee already has the first three.
+    fake_server.default = Reply(content="I have been waiting for days and nobody tells me "
+                                        "anything.", cut_after=4)
+    shown = []
+    with pytest.raises(StreamInterrupted) as err:
+        for chunk in llm(fake_server).render(planned(persona, Reaction.VENT)):
+            shown.append(chunk)
+    assert "".join(shown) == err.value.shown == "I have been waiting "
+
+
+def test_a_hidden_fact_leak_is_held_back_from_its_first_distinctive_word(
+        fake_server, persona, caplog):
+    # Not asked about the date: "3rd" and "May" are the fact's distinctive words.
+    fake_server.default = Reply(content="Both charges, on the 3rd of May, were wrong.")
+    renderer = llm(fake_server)
+    with caplog.at_level(logging.WARNING, logger="frontline.llm"):
+        shown = "".join(renderer.render(planned(persona, Reaction.VENT)))
+    assert shown == "Both charges, on the "
+    assert renderer.last_report.breaks == ["hidden_fact"] and renderer.last_report.truncated
+    assert any("hidden_fact" in r.message for r in caplog.records)
+
+
+def test_a_sentence_with_one_distinctive_word_is_released_once_checked(fake_server, persona):
+    fake_server.default = Reply(content="I paid in May and nobody helps. Fix it.")
+    chunks = list(llm(fake_server).render(planned(persona, Reaction.VENT)))
+    assert chunks == ["I paid ", "in ", "May and nobody helps. ", "Fix ", "it."]
+    # Once the date was asked for, nothing is held.
+    request = planned(persona, Reaction.ANSWER_QUESTION, fact="charge-date")
+    chunks = list(llm(fake_server).render(request))
+    assert chunks == ["I paid ", "in ", "May ", "and ", "nobody ", "helps. ", "Fix ", "it."]
+
+
+def test_a_name_label_split_across_chunks_is_removed(fake_server, persona):
+    fake_server.default = Reply(chunks=["**Da", "na**", ": ", "Where ", "are ", "you?"])
+    assert list(llm(fake_server).render(planned(persona, Reaction.VENT))) == \
+        ["Where ", "are ", "you?"]
+
+
+def test_the_sentence_policy_still_holds_whole_sentences(fake_server, persona):
+    fake_server.default = Reply(content="I paid twice. Fix it.")
+    renderer = llm(fake_server, release="sentence")
+    assert list(renderer.render(planned(persona, Reaction.VENT))) == ["I paid twice. ",
+                                                                      "Fix it."]
+    with pytest.raises(ValueError):
+        llm(fake_server, release="never")
+
+
+BENIGN = ["we", "waited", "a", "week", "for", "the", "refund", "please", "order", "late",
+          "still", "nothing", "came", "call", "me", "I", "paid", "again", "today", "it"]
+FORBIDDEN = ["how can I help you", "as an AI", "I'm satisfied", "3rd of May",
+             "thank you for contacting", "that sounds fine", "role-play"]
+
+
+@st.composite
+def replies(draw):
+    """A reply of a few sentences, some with a forbidden phrase; where each phrase starts."""
+    text, starts = "", []
+    for _ in range(draw(st.integers(1, 4))):
+        words = draw(st.lists(st.sampled_from(BENIGN), min_size=1, max_size=6))
+        if draw(st.booleans()):
+            at = draw(st.integers(0, len(words)))
+            head = " ".join(words[:at])
+            starts.append(len(text) + len(head) + (1 if head else 0))
+            words = words[:at] + [draw(st.sampled_from(FORBIDDEN))] + words[at:]
+        text += " ".join(words) + draw(st.sampled_from([". ", "! ", "? ", ".\n"]))
+    return text.rstrip(), starts
+
+
+def run_gate(gate, pieces: list[str]) -> tuple[str, str | None]:
+    out = []
+    try:
+        for piece in pieces:
+            out += gate.feed(piece)
+        out += gate.finish()
+    except CharacterBroken as exc:
+        assert "".join(out + exc.unsent) == exc.released
+        return exc.released, exc.brk.kind
+    return "".join(out), None
+
+
+# The persona fixture is only read, so sharing it between examples is safe.
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reply=replies(), cuts=st.lists(st.integers(0, 200), max_size=20))
+def test_early_release_breaks_like_the_sentence_gate_and_never_shows_a_forbidden_phrase(
+        persona, reply, cuts):
+    text, starts = reply
+    points = sorted({c for c in cuts if c < len(text)} | {0, len(text)})
+    pieces = [text[a:b] for a, b in zip(points, points[1:], strict=False)]
+    check = checker_for("en").bind(planned(persona, Reaction.VENT))
+    early, early_kind = run_gate(EarlyGate(check, ["Dana"]), pieces)
+    whole, whole_kind = run_gate(SentenceGate(check, ["Dana"]), pieces)
+    # The same checks decide: the same replies pass, the same sentence breaks the same way.
+    assert early_kind == whole_kind
+    assert text.startswith(early) and early.startswith(whole)
+    if early_kind is None:
+        assert early.rstrip() == whole == text
+    else:  # shown: at most the text before the first forbidden phrase not already shown
+        assert len(early) <= min(at for at in starts if at >= len(whole))
 
 
 def test_regenerations_zero_falls_back_at_once(persona):

@@ -104,13 +104,17 @@ class LLMRenderer:
                 gate = self.gate(check, labels, self.hold_chars)
                 stream = self.backend.stream(messages, temperature=self.temperature,
                                              max_tokens=self.max_tokens, seed=seed)
-                with closing(stream):  # stop the HTTP stream when a check fails
-                    for chunk in stream:
-                        if chunk.usage is not None:
-                            report.usage = chunk.usage
-                        if chunk.text:
-                            yield from gate.feed(chunk.text)
-                yield from gate.finish()
+                try:
+                    with closing(stream):  # stop the HTTP stream when a check fails
+                        for chunk in stream:
+                            if chunk.usage is not None:
+                                report.usage = chunk.usage
+                            if chunk.text:
+                                yield from gate.feed(chunk.text)
+                    yield from gate.finish()
+                except CharacterBroken as exc:
+                    yield from exc.unsent  # passed in the same piece as the failure
+                    raise
 
             try:
                 yield from stream_until_shown(one_try, self.policy, self.where)

@@ -2,7 +2,8 @@
 
 Both gates take the model's text piece by piece (``feed``, then ``finish`` at the end of
 the stream) and return the pieces that are now safe to show; a failed check raises
-:class:`CharacterBroken` carrying exactly the text already released.
+:class:`CharacterBroken` carrying exactly the text that passed, including what passed in
+the same call and so was never returned (``unsent``: the caller shows it too).
 
 * :class:`EarlyGate` (the default) releases text as soon as no check could still fail on
   it: only a tail that could still become a forbidden phrase, or a sentence part from a
@@ -16,7 +17,8 @@ the stream) and return the pieces that are now safe to show; a failed check rais
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import regex
 
@@ -28,12 +30,25 @@ _BOUNDARY = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+|(?<=[。！？])")
 
 
 class CharacterBroken(Exception):
-    """A sentence failed a check; ``released`` is the text already let through."""
+    """A sentence failed a check; ``released`` is all the text let through before it, of
+    which ``unsent`` are the last pieces, passed in the call that failed (so not returned
+    by it): a caller showing the reply shows them before handling the break."""
 
-    def __init__(self, brk: CharacterBreak, released: str):
+    def __init__(self, brk: CharacterBreak, released: str, unsent: list[str] | None = None):
         super().__init__(f"{brk.kind}: {brk.sentence!r}")
         self.brk = brk
         self.released = released
+        self.unsent = unsent or []
+
+
+@contextmanager
+def _handing_over(out: list[str]) -> Iterator[None]:
+    """A break raised while ``out`` is being filled takes the pieces that passed with it."""
+    try:
+        yield
+    except CharacterBroken as exc:
+        exc.unsent = list(out)
+        raise
 
 
 def _label_pattern(labels: list[str]) -> regex.Pattern[str]:
@@ -62,21 +77,23 @@ class SentenceGate:
         """Add streamed text; return the pieces now safe to show."""
         self.pending += text
         out: list[str] = []
-        while (m := _BOUNDARY.search(self.pending)) and m.end() > 0:
-            piece, self.pending = self.pending[:m.end()], self.pending[m.end():]
-            self._release(piece, out)
-        if len(self.pending) > self.hold_chars:
-            # A run-on "sentence": check what there is and let it through up to a space.
-            cut = self.pending.rfind(" ") + 1 or len(self.pending)
-            piece, self.pending = self.pending[:cut], self.pending[cut:]
-            self._release(piece, out)
+        with _handing_over(out):
+            while (m := _BOUNDARY.search(self.pending)) and m.end() > 0:
+                piece, self.pending = self.pending[:m.end()], self.pending[m.end():]
+                self._release(piece, out)
+            if len(self.pending) > self.hold_chars:
+                # A run-on "sentence": check what there is and let it through at a space.
+                cut = self.pending.rfind(" ") + 1 or len(self.pending)
+                piece, self.pending = self.pending[:cut], self.pending[cut:]
+                self._release(piece, out)
         return out
 
     def finish(self) -> list[str]:
         """The end of the stream: release the last sentence; an empty reply is a break."""
         out: list[str] = []
         piece, self.pending = self.pending.rstrip(), ""
-        self._release(piece, out)
+        with _handing_over(out):
+            self._release(piece, out)
         if not self.released.strip():
             raise _empty(self.released)
         return out
@@ -127,11 +144,12 @@ class EarlyGate:
             text = self._head[m.end():] if m is not None else self._head.lstrip()
             self._started, self._head = True, ""
         self._sentence += text
-        while (m := _BOUNDARY.search(self._sentence)) and m.end() > 0:
-            self._complete(m.end(), out)
-        if len(self._sentence) > self.hold_chars:
-            # A run-on "sentence": check what there is and end it at a space.
-            self._complete(self._sentence.rfind(" ") + 1 or len(self._sentence), out)
+        with _handing_over(out):
+            while (m := _BOUNDARY.search(self._sentence)) and m.end() > 0:
+                self._complete(m.end(), out)
+            if len(self._sentence) > self.hold_chars:
+                # A run-on "sentence": check what there is and end it at a space.
+                self._complete(self._sentence.rfind(" ") + 1 or len(self._sentence), out)
         s = self._sentence
         lead = len(s) - len(s.lstrip())
         self._emit(lead + self.check.hold_from(s[lead:]), out)
@@ -145,7 +163,8 @@ class EarlyGate:
             self._sentence = self._label.sub("", self._head, count=1).lstrip()
             self._started, self._head = True, ""
         self._sentence = self._sentence.rstrip()
-        self._complete(len(self._sentence), out)
+        with _handing_over(out):
+            self._complete(len(self._sentence), out)
         if not self.released.strip():
             raise _empty(self.released)
         return out
