@@ -73,7 +73,11 @@ class TranscriptGrader:
             return MALFORMED, {"error": str(exc)}
         except (ValueError, RecursionError) as exc:  # anything a parser lets slip
             return MALFORMED, {"error": f"{name}: {exc}"}
-        card = grade(transcript, self.rubric)
+        try:
+            card = grade(transcript, self.rubric)
+        except Exception as exc:  # noqa: BLE001 - one transcript must not stop a cohort
+            return MALFORMED, {"error": f"{name}: could not be graded "
+                               f"({type(exc).__name__}: {exc})"}
         record = card.model_dump(mode="json")
         record.update({
             "candidate": candidate_of(transcript, name),
