@@ -26,6 +26,13 @@ USERS = [("ann", "trainee", "ann-password"), ("bea", "trainee", "bea-password"),
          ("tom", "trainer", "tom-password")]
 CALM_DOWN = "Please calm down."
 GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."
+REST_OF_SESSION = [
+    "When did this start, and what happened exactly?",
+    "So, to make sure I have it right: it has failed again and you have had to chase us.",
+    "I will put this right: I'll arrange a replacement and a technician visit within five "
+    "working days. My name is Sam and my direct line is 0113 496 0000.",
+    "Does that work for you? Is there anything else I can help you with?",
+]
 WAIT = 30_000  # ms; a generous ceiling for a slow shared machine, not a performance claim
 
 
@@ -116,6 +123,14 @@ class Tab:
         return re.search(r"session (\w+)", self.page.inner_text("#fl-session-title"))[1]
 
 
+def retype(page, selector: str, text: str) -> None:
+    """Replace a field's text by typing, as a person does (gradio reacts to key input)."""
+    field = page.locator(selector).first
+    field.click()
+    page.keyboard.press("Control+a")
+    field.press_sequentially(text)
+
+
 def patient_persona() -> str:
     """A shipped persona who stays after being told to calm down, so the meter shows it."""
     lib = PersonaLibrary(ROOT / "personas")
@@ -150,8 +165,12 @@ def test_practice_session_to_scorecard(browser, server):
     ann.say(GOOD_TURN)
     ann.shot("practice-session-mood")
     assert len(ann.bubbles()) == 5
-
-    page.click("#fl-end")
+    for reply in REST_OF_SESSION:
+        if page.is_visible("#fl-scorecard-body"):
+            break  # the customer accepted (or left): the session ended by itself
+        ann.say(reply)
+    if not page.is_visible("#fl-scorecard-body"):
+        page.click("#fl-end")
     page.wait_for_selector("#fl-scorecard-body")
     body = page.locator("#fl-scorecard-body")
     assert body.locator("mark.sc-violation", has_text=CALM_DOWN).count() == 1
@@ -164,6 +183,10 @@ def test_practice_session_to_scorecard(browser, server):
     download.value.save_as(saved)
     assert "<!doctype html>" in saved.read_text()
     ann.shot("scorecard")
+    page.set_viewport_size({"width": 1280, "height": 1500})
+    page.locator("#fl-scorecard-body").scroll_into_view_if_needed()
+    page.evaluate("document.querySelector('#fl-scorecard-body').scrollIntoView()")
+    page.screenshot(path=str(ARTIFACTS / "scorecard-top.png"))
     ann.close()
 
 
@@ -244,4 +267,25 @@ def test_persona_edit_shows_a_validation_error_then_saves(browser, server):
     page.wait_for_function("() => document.querySelectorAll('#fl-design-chat .message-row')"
                            ".length >= 1")
     tom.shot("designer-saved")
+
+    with page.expect_download() as download:
+        page.click("#fl-design-download")
+    assert Path(download.value.path()).read_text() == saved.read_text()
+
+    # The form writes into the YAML, and the result is validated like typed YAML.
+    page.click("#fl-design-form-tab-button")
+    retype(page, "#fl-form-id textarea", "Not A Slug")
+    page.wait_for_selector("#fl-problems li[data-field='id']")
+    retype(page, "#fl-form-id textarea", "vera-newman")
+    page.wait_for_selector("#fl-problems:has-text('valid persona vera-newman')")
+    page.click("#fl-design-yaml-tab-button")
+    page.wait_for_function("() => document.querySelector('#fl-yaml .cm-content')"
+                           ".innerText.includes('id: vera-newman')")
+
+    # Uploading loads a file into the editor without saving it.
+    page.set_input_files("input[data-testid='Upload a persona file-upload-button']",
+                         str(next(server.personas.glob("meek-*.yaml"))))
+    page.wait_for_function("() => document.querySelector('#fl-yaml .cm-content')"
+                           ".innerText.includes('archetype: meek')")
+    page.wait_for_selector("#fl-problems:has-text('valid persona meek-')")
     tom.close()

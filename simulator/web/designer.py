@@ -270,7 +270,8 @@ class DesignerView:
             raise gr.Error(str(exc)) from None
         return [text, *self._checked(text)[1], *form_values(text)]
 
-    def from_form(self, text: str, *values: Any, request: gr.Request) -> list:
+    def from_form(self, request: gr.Request, text: str, *values: Any) -> list:
+        # gradio injects the request only into positional parameters before any *args.
         require_designer(self.ctx, request)
         new_text = apply_form(text, list(values))
         return [new_text, *self._checked(new_text)[1]]
