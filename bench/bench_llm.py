@@ -5,18 +5,23 @@
 Three measurements, each over the shipped personas with realistic plans and histories:
 
 A. Per-turn CPU cost of the LLM renderer with no network (the package's MockBackend):
-   prompt building, the sentence gate and the in-character checks.
+   prompt building, the release gate and the in-character checks, for both release
+   policies (``early``, the default, and ``sentence``; docs/llm.md).
 B. Per-turn overhead over HTTP: the same reply streamed from the fake server (tests/
    fake_openai_server.py on 127.0.0.1, in a process of its own like a real backend) by
    the bare ``openai`` client, and through Frontline (OpenAIBackend + retry wrapper +
-   LLMRenderer), alternating. Overhead = the difference of the medians. Target: < 10 ms.
-C. First token to the trainee, with the server pacing tokens ``--token-delay`` apart:
+   LLMRenderer, early release), alternating. Overhead = the difference of the medians.
+   Target: < 10 ms.
+C. First token to the trainee, with the server pacing tokens ``--token-delay`` apart, for
+   both policies and a few reply openings:
    - client: server writes the first token -> the bare client has it;
-   - Frontline delay: server writes the token that completes the first sentence -> the
-     trainee has that sentence (Frontline's own delay; target under 50 ms);
-   - sentence hold-back: server writes the first token -> the trainee sees the first
-     sentence. This is the price of the sentence-gate policy (docs/llm.md), and grows
-     with the first sentence's length and the model's speed, not with Frontline's code.
+   - first token -> trainee: server writes the reply's first token -> the trainee sees
+     the first words (issue 4's figure, target under 50 ms);
+   - Frontline's own delay: server writes the token that made the first words safe to
+     show -> the trainee has them. Which token that was is found by replaying the
+     server's chunks through a fresh gate; the rest of the first figure is the policy
+     waiting for the model (a token that could still begin a forbidden phrase, or a
+     whole sentence), set by the reply's words and the model's speed.
 
 Record the figures in docs/benchmarks.md.
 """
@@ -48,10 +53,20 @@ from simulator.llm.openai_backend import OpenAIBackend  # noqa: E402
 from simulator.llm.prompts import customer_messages  # noqa: E402
 from simulator.persona.loader import PersonaLibrary  # noqa: E402
 from simulator.render.base import RenderRequest, Turn  # noqa: E402
-from simulator.render.llm import LLMRenderer  # noqa: E402
+from simulator.render.character import checker_for  # noqa: E402
+from simulator.render.llm import EarlyGate, LLMRenderer, SentenceGate  # noqa: E402
 
 REPLY = ("I have been waiting for days and nobody tells me anything. I want this fixed "
          "properly this time. What exactly are you going to do about it?")
+# Other openings for C, with what the early gate waits for before the first words.
+OPENINGS = [
+    ("Nobody has told me anything for a week. Fix it.", "nothing"),
+    ("How can you charge me twice for one order? Fix it.", "'How can' (How can I help)"),
+    ("That is not good enough. I want a refund.", "'That is' (that is fine)"),
+    ("Thank you, but I still want my refund. When?", "the sentence (thank you for "
+     "sorting this)"),
+]
+POLICIES = {"early": EarlyGate, "sentence": SentenceGate}
 AGENT = [
     "I'm so sorry this happened, that sounds really frustrating.",
     "Could you tell me when this started and what you were told?",
@@ -121,17 +136,19 @@ def bare_client(base_url: str) -> openai.OpenAI:
 
 
 def bench_in_process(reqs: list[RenderRequest], turns: int) -> None:
-    renderer = LLMRenderer(MockBackend(default=REPLY), regenerations=2)
-    times, regenerated = [], 0
-    for i in range(turns):
-        req = reqs[i % len(reqs)]
-        t0 = time.perf_counter()
-        text = "".join(renderer.render(req))
-        times.append(time.perf_counter() - t0)
-        regenerated += renderer.last_report.attempts > 1
-        assert text.strip()
     print("A. LLM renderer CPU cost per turn, no network (MockBackend):")
-    show("prompt + gate + checks", times)
+    regenerated = 0
+    for policy in POLICIES:
+        renderer = LLMRenderer(MockBackend(default=REPLY), regenerations=2, release=policy)
+        times = []
+        for i in range(turns):
+            req = reqs[i % len(reqs)]
+            t0 = time.perf_counter()
+            text = "".join(renderer.render(req))
+            times.append(time.perf_counter() - t0)
+            regenerated += renderer.last_report.attempts > 1
+            assert text == REPLY, text
+        show(f"prompt + gate + checks, {policy} release", times)
     t_prompt = []
     for i in range(turns):
         t0 = time.perf_counter()
@@ -163,18 +180,33 @@ def bench_http(reqs: list[RenderRequest], turns: int) -> None:
         sent_times(url)
     print("B. Per turn over HTTP, fake server (own process) answering at once:")
     show("bare openai client, stream read to the end", bare_t)
-    show("Frontline LLMRenderer (prompt, retry, gate)", front_t)
+    show("Frontline LLMRenderer (early release)", front_t)
     diff = statistics.median(front_t) - statistics.median(bare_t)
     print(f"  Frontline overhead per turn (difference of medians): {diff * 1000:.2f} ms; "
           "target < 10 ms")
 
 
-def bench_first_token(reqs: list[RenderRequest], turns: int, token_delay: float) -> None:
-    with fake_server(REPLY, token_delay) as url:
-        renderer = LLMRenderer(OpenAIBackend(config(url)), regenerations=2)
+def releasing_chunk(policy: str, req: RenderRequest, chunks: list[str]) -> int:
+    """The index of the streamed chunk after which the gate first let text through."""
+    who = req.persona.identity.name
+    gate = POLICIES[policy](checker_for(req.persona.language).bind(req),
+                           [who, who.split()[0]])
+    for i, text in enumerate(chunks):
+        if gate.feed(text):
+            return i
+    return len(chunks) - 1  # released only when the stream ended
+
+
+def first_token(reqs: list[RenderRequest], turns: int, token_delay: float, content: str,
+                ) -> dict[str, list[float]]:
+    """Per turn: the bare client's first token, then per policy first token -> trainee and
+    releasing token -> trainee (seconds); also the chunks held before the first words."""
+    out: dict[str, list[float]] = {"client": []}
+    with fake_server(content, token_delay) as url:
         raw = bare_client(url)
-        client_ft, frontline_delay, hold = [], [], []
-        for i in range(turns + 3):
+        renderers = {p: LLMRenderer(OpenAIBackend(config(url)), regenerations=2, release=p)
+                     for p in POLICIES}
+        for i in range(turns + 3):  # the first 3 warm up
             req = reqs[i % len(reqs)]
             stream = raw.chat.completions.create(model="fake-model",
                                                  messages=customer_messages(req), stream=True)
@@ -183,28 +215,39 @@ def bench_first_token(reqs: list[RenderRequest], turns: int, token_delay: float)
                 if got is None and c.choices and c.choices[0].delta.content:
                     got = time.perf_counter()
             first_sent = sent_times(url)[0][0]
-            seen_at, first_piece = None, ""
-            for piece in renderer.render(req):
-                if seen_at is None:
-                    seen_at, first_piece = time.perf_counter(), piece
-            sent = sent_times(url)
-            # The chunk whose arrival completed the first released sentence.
-            need, total, completing = len(first_piece.rstrip()), 0, sent[-1][0]
-            for at, text in sent:
-                total += len(text)
-                if total >= need:
-                    completing = at
-                    break
             if i >= 3:
-                client_ft.append(got - first_sent)
-                frontline_delay.append(seen_at - completing)
-                hold.append(seen_at - sent[0][0])
-    print(f"C. First token to the trainee, server pacing tokens {token_delay * 1000:.0f} ms "
-          "apart:")
-    show("bare client: first token written -> received", client_ft)
-    show("Frontline: sentence completed -> trainee", frontline_delay)
-    show("sentence hold-back: first token -> trainee", hold)
-    print("  target: Frontline's own delay < 50 ms; the hold-back is the gate policy")
+                out["client"].append(got - first_sent)
+            for policy, renderer in renderers.items():
+                seen_at = None
+                for _piece in renderer.render(req):
+                    if seen_at is None:
+                        seen_at = time.perf_counter()
+                sent = sent_times(url)
+                k = releasing_chunk(policy, req, [text for _, text in sent])
+                if i >= 3:
+                    out.setdefault(f"{policy} first", []).append(seen_at - sent[0][0])
+                    out.setdefault(f"{policy} own", []).append(seen_at - sent[k][0])
+                    out.setdefault(f"{policy} held", []).append(k)
+    return out
+
+
+def bench_first_token(reqs: list[RenderRequest], turns: int, token_delay: float) -> None:
+    ms = f"{token_delay * 1000:.0f} ms"
+    print(f"C. First token to the trainee, server pacing tokens {ms} apart:")
+    got = first_token(reqs, turns, token_delay, REPLY)
+    show("bare client: first token written -> received", got["client"])
+    for policy in POLICIES:
+        show(f"{policy}: first token -> trainee", got[f"{policy} first"])
+        show(f"{policy}: releasing token -> trainee (own)", got[f"{policy} own"])
+    print(f"  other openings ({max(10, turns // 3)} turns each), early release, "
+          "first token -> trainee:")
+    for content, waits in OPENINGS:
+        got = first_token(reqs, max(10, turns // 3), token_delay, content)
+        held = statistics.median(got["early held"])
+        print(f"    {content[:40]!r:<44} p50 {pct(got['early first'], .5) * 1000:7.2f} ms  "
+              f"own p50 {pct(got['early own'], .5) * 1000:5.2f} ms  {held:.0f} tokens "
+              f"held: {waits}")
+    print("  target: first token -> trainee < 50 ms (Frontline's own part: the 'own' rows)")
 
 
 def main() -> None:

@@ -170,13 +170,14 @@ class TurnCheck:
                                       f"asked about ({fact_id})", sentence)
         return None
 
-    def hold_from(self, text: str) -> int:
+    def hold_from(self, text: str, start: int = 0) -> int:
         """Where to start holding back the unfinished sentence ``text`` (without leading
         space): the earliest position at which a rule could still match when more text
         comes, or ``len(text)`` when none could. Everything before it cannot become part
         of a failure, whatever follows: a phrase rule that matches the finished sentence
         matches (fully or partially) every prefix reaching its start, so the hold never
-        passes that start.
+        passes that start. For the same reason the hold never moves back as the sentence
+        grows: ``start``, the hold of a shorter prefix, is where the search may resume.
         """
         s = text.replace("’", "'")  # same length, so positions carry over
         hold = len(s)
@@ -184,11 +185,11 @@ class TurnCheck:
         if self._accepting and not self._settled_unless(s):
             phrases = phrases + self._accepting
         for p in phrases:
-            m = p.search(s, partial=True)
+            m = p.search(s, start, partial=True)  # looks behind start for \b, lookbehind
             if m is not None:
                 hold = min(hold, m.start())
         if self.distinctive:
-            hold = min(hold, self._fact_hold(s))
+            hold = min(hold, self._fact_hold(s, s.rfind(" ", 0, start) + 1))
         return hold
 
     def _settled_unless(self, s: str) -> bool:
@@ -196,10 +197,10 @@ class TurnCheck:
         text does, so a closing word boundary is decided)."""
         return any(m.end() < len(s) for p in self._unless for m in p.finditer(s))
 
-    def _fact_hold(self, s: str) -> int:
-        """Where the first word that is (or, unfinished, could become) a distinctive word
-        of a hidden fact not to be given starts; ``len(s)`` if there is none."""
-        for m in _WORD.finditer(s):
+    def _fact_hold(self, s: str, start: int) -> int:
+        """Where the first word from ``start`` on that is (or, unfinished, could become) a
+        distinctive word of a hidden fact not to be given starts; ``len(s)`` if none."""
+        for m in _WORD.finditer(s, start):
             w = m.group().lower()
             if _singular(w) in self.distinctive:
                 return m.start()

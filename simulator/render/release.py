@@ -132,6 +132,7 @@ class EarlyGate:
         self._started = False
         self._sentence = ""    # the unfinished sentence
         self._shown = 0        # how much of it was released
+        self._hold = 0         # where its holding back starts (it only moves forward)
 
     def feed(self, text: str) -> list[str]:
         """Add streamed text; return the pieces now safe to show."""
@@ -152,7 +153,8 @@ class EarlyGate:
                 self._complete(self._sentence.rfind(" ") + 1 or len(self._sentence), out)
         s = self._sentence
         lead = len(s) - len(s.lstrip())
-        self._emit(lead + self.check.hold_from(s[lead:]), out)
+        self._hold = lead + self.check.hold_from(s[lead:], max(0, self._hold - lead))
+        self._emit(self._hold, out)
         return out
 
     def finish(self) -> list[str]:
@@ -175,7 +177,7 @@ class EarlyGate:
         if body and (brk := self.check(body)) is not None:
             raise CharacterBroken(brk, self.released)
         self._emit(end, out)
-        self._sentence, self._shown = self._sentence[end:], 0
+        self._sentence, self._shown, self._hold = self._sentence[end:], 0, 0
 
     def _emit(self, upto: int, out: list[str]) -> None:
         piece = self._sentence[self._shown:upto]
