@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import FrontlineError
 from ..grading.rubric import Rubric
 from .exam import Exam
-from .judging import judge_questions, verdict_record
+from .judging import judge_questions, judgement_record
 from .report import write_atomic
 from .results_store import NEEDS_REVIEW, ResultsStore
 from .rule_grading import parse_transcript
@@ -148,8 +148,10 @@ class BatchJudge:
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def _collect(self, entry: dict, batch: Any, store: ResultsStore) -> int:
+        from ..grading.grader import grade
+        from ..grading.judged import apply_judge
         from ..llm.backend import strip_think
-        from ..llm.judge import JudgeSample, check_answer, majority, parse_answer
+        from ..llm.judge import JudgeReport, JudgeSample, check_answer, majority, parse_answer
 
         answers: dict[str, tuple[str | None, str | None]] = {}  # custom_id -> (text, problem)
         model = self.model
@@ -165,6 +167,7 @@ class BatchJudge:
                 err = line.get("error") or body.get("error") or {}
                 why = err.get("message") or response.get("status_code")
                 answers[line["custom_id"]] = (None, f"the model failed (batch: {why})")
+        run = self.judge_run()
         judged = 0
         for n, (key, name, text) in enumerate(store.texts(entry["keys"])):
             transcript = parse_transcript(text, name)
@@ -181,8 +184,10 @@ class BatchJudge:
                     samples.append(JudgeSample(verdict="abstain", problem=parsed)
                                    if isinstance(parsed, str) else check_answer(parsed, transcript))
                 verdicts.append(majority(question, samples))
-            status, record = verdict_record(verdicts)
-            record["model"] = model
+            report = JudgeReport(run=run.model_copy(update={"model": model}),
+                                 verdicts=verdicts)
+            card = apply_judge(grade(transcript, self.rubric), transcript, self.rubric, report)
+            status, record = judgement_record(card)
             record["batch"] = entry["batch_id"]
             store.save_judgement(key, status, record)
             judged += 1
@@ -236,6 +241,16 @@ class BatchJudge:
                 "reason": f"the judge's batch {entry['batch_id']} ended {entry['status']} "
                           f"{entry['attempt']} time(s)", "batch": entry["batch_id"]})
         return len(left)
+
+    def judge_run(self):
+        """What produced the verdicts, as the live judge records it (``JudgeRun``)."""
+        from ..llm.judge import JudgeRun, prompt_hash, questions_hash
+
+        caps = self.capabilities
+        return JudgeRun(model=self.model, backend=f"batch:{self.model}",
+                        prompt_sha256=prompt_hash(), questions_sha256=questions_hash(
+                            self.questions), samples=self.exam.judge.samples,
+                        temperature=0.0, seed=0, structured_output=caps.structured_output)
 
     def stamp(self) -> JudgeStamp:
         from ..llm.judge import prompt_hash

@@ -1,10 +1,14 @@
 """The LLM judge in a certification run: questions from the rubric, verdicts per transcript.
 
-Each rubric criterion may carry a ``judge:`` question. For every graded transcript the
-judge core (:mod:`simulator.llm.judge`) is asked those questions; the backend retries
-transient failures itself. Whatever still goes wrong (the server is down, the answer
-never parses, the samples split, the judge abstains) becomes ``needs_review``: the
-transcript waits for a human and is never failed because a machine broke.
+There is one judge integration: each transcript goes through
+:func:`simulator.grading.judged.grade_with_judge` (rules, then the judge core asking every
+criterion's ``judge:`` question, then the shared policy); the Batch API path collects its
+answers and applies them with :func:`~simulator.grading.judged.apply_judge`. The backend
+retries transient failures itself. Whatever still goes wrong (the server is down, the
+answer never parses, the samples split, the judge abstains) becomes ``needs_review``: the
+transcript waits for a human and is never failed because a machine broke. On top of the
+shared policy, certification is stricter (see cohort.py): where the judge and the rules
+disagree, a human decides.
 """
 
 from __future__ import annotations
@@ -33,10 +37,9 @@ class JudgeSetup:
 
 def judge_questions(rubric: Rubric):
     """The judge's questions: one per rubric criterion that carries a ``judge:`` question."""
-    from ..llm.judge import JudgeQuestion
+    from ..grading.judged import judge_questions as questions
 
-    return [JudgeQuestion(id=c.id, question=c.judge, domain=f"DOMAIN {c.domain}")
-            for _, c in rubric.criteria() if c.judge]
+    return questions(rubric)
 
 
 def current_prompt_hash() -> str:
@@ -46,22 +49,19 @@ def current_prompt_hash() -> str:
     return prompt_hash()
 
 
-def verdict_record(verdicts: list, run_meta: object | None = None) -> tuple[str, dict]:
-    """Turn the judge's verdicts into a stored judgement and its status: any abstention
-    (backend failure, unusable answer, split samples) means ``needs_review``."""
-    out, review = [], []
-    for v in verdicts:
-        data = v.model_dump(mode="json") if hasattr(v, "model_dump") else dict(v)
-        if data.get("flagged_for_review") or data.get("verdict") not in ("yes", "no", "na"):
-            review.append(f"{data['id']}: {data.get('reasoning') or 'no verdict'}")
-        out.append({"criterion": data["id"], "verdict": data.get("verdict"),
-                    "reasoning": data.get("reasoning", ""), "turn": data.get("turn"),
-                    "quote": data.get("quote"), "votes": data.get("votes", {})})
-    record: dict = {"verdicts": out}
-    if run_meta is not None:
-        record["model"] = getattr(run_meta, "model", None)
-    if review:
-        record["reason"] = "the judge could not decide: " + "; ".join(review)
+def judgement_record(card) -> tuple[str, dict]:
+    """The stored judgement of a judged scorecard, and its status: any abstention (backend
+    failure, unusable answer, split samples) means ``needs_review``. ``verdicts`` keep the
+    judge's own answer per criterion; cohort.py compares them with the rules."""
+    judge = card.judge
+    out = [{"criterion": c.criterion, "verdict": c.verdict, "reasoning": c.reasoning,
+            "turn": c.turn, "quote": c.quote, "votes": c.votes, "verified": c.verified,
+            "rule_verdict": c.rule_verdict, "result": c.result, "effect": c.effect}
+           for c in judge.criteria]
+    record: dict = {"verdicts": out, "model": judge.model,
+                    "prompt_sha256": judge.prompt_sha256, "judged_score": card.overall}
+    if judge.needs_review:
+        record["reason"] = "the judge could not decide: " + "; ".join(judge.review)
         return NEEDS_REVIEW, record
     return JUDGED, record
 
@@ -92,7 +92,8 @@ def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
     ``farm`` lists base URLs of OpenAI-compatible servers serving the same model (vLLM
     replicas without a load balancer in front): each transcript goes to one of them,
     chosen by its content hash, so its samples can share the server's prefix cache."""
-    from ..llm.judge import prompt_hash, run_judge
+    from ..grading.judged import grade_with_judge
+    from ..llm.judge import prompt_hash
 
     questions = judge_questions(rubric)
     if not questions:
@@ -108,11 +109,7 @@ def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
         transcript = parse_transcript(text, name)
         chosen = backends[int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
                           % len(backends)]
-        try:
-            report = run_judge(chosen, transcript, questions, samples)
-        except FrontlineError as exc:  # the judge core abstains itself; this is a backstop
-            return NEEDS_REVIEW, {"reason": f"judge unavailable: {exc}"}
-        return verdict_record(report.verdicts, report.run)
+        return judgement_record(grade_with_judge(transcript, rubric, chosen, samples=samples))
 
     stamp = JudgeStamp(model=backends[0].model, prompt_hash=prompt_hash(), samples=samples)
     return JudgeSetup(judge, stamp)

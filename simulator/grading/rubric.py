@@ -43,6 +43,8 @@ def _as_list(value: object) -> object:
 Moves = Annotated[list[Move], BeforeValidator(_as_list, json_schema_input_type=Move | list[Move]),
                   Field(min_length=1, description="A move, or a list meaning any of them.")]
 TurnWindow = Annotated[int, Field(ge=0, le=50)]
+# Who may change a criterion's verdict when the LLM judge runs (docs/rubrics.md).
+DecidedBy = Literal["rules", "either", "judge"]
 
 
 class Strict(BaseModel):
@@ -167,6 +169,23 @@ class Criterion(Strict):
                      "words to say.")
     judge: str | None = Field(None, description="Optional plain-text question for an LLM "
                               "judge. The rule grader ignores it.")
+    decided_by: DecidedBy | None = Field(None, description="Who may change the verdict when "
+                                         "the judge runs (default either): 'either' - a "
+                                         "verified judge yes turns a rule miss into met; "
+                                         "'judge' - the judge's verified yes / no / na "
+                                         "decides; 'rules' - the judge's answer is only "
+                                         "recorded. See docs/rubrics.md, LLM judge.")
+
+    @model_validator(mode="after")
+    def _judge_decides_only_with_a_question(self) -> Criterion:
+        if self.decided_by in ("judge", "either") and self.judge is None:
+            raise ValueError(f"decided_by: {self.decided_by} needs a judge: question to ask")
+        return self
+
+    @property
+    def decider(self) -> DecidedBy:
+        """``decided_by`` with its default filled in."""
+        return self.decided_by or "either"
 
 
 class Stage(Strict):

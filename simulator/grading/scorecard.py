@@ -28,6 +28,9 @@ class Evidence(Model):
     move: str
     quote: str = Field(description="The sentence, verbatim.")
     start: int = Field(description="Character offset of the quote in the turn's text.")
+    by: Literal["rules", "judge"] = Field("rules", description="Who found it: the rule "
+                                          "detector, or the LLM judge (its verified quote; "
+                                          "``move`` is then 'judge').")
 
 
 class CriterionResult(Model):
@@ -42,6 +45,11 @@ class CriterionResult(Model):
                                      "when there are any.")
     note: str = Field("", description="Why, in a sentence (for misses and not-applicable).")
     tip: str | None = Field(None, description="What to do instead; only when missed.")
+    rule_verdict: Literal["met", "missed", "not_applicable"] | None = Field(
+        None, description="Set when the LLM judge ran: the rules' own verdict, which "
+        "``verdict`` may differ from (see ``judge.criteria``).")
+    needs_review: bool = Field(False, description="The judge was asked and could not give a "
+                               "usable answer: a human should check this verdict.")
 
 
 class StageResult(Model):
@@ -75,6 +83,49 @@ class CustomerResult(Model):
     patience: float | None = None
 
 
+class CriterionJudgement(Model):
+    """The LLM judge's answer about one criterion, next to what the rules said."""
+
+    criterion: str
+    question: str
+    decided_by: Literal["rules", "either", "judge"]
+    rule_verdict: Literal["met", "missed", "not_applicable"]
+    verdict: Literal["yes", "no", "na", "abstain"] = Field(description="The judge's answer "
+                                                           "after checking its evidence.")
+    result: Literal["met", "missed", "not_applicable"] = Field(description="The criterion's "
+                                                               "verdict on the scorecard.")
+    effect: Literal["agrees", "changed", "recorded", "review"] = Field(
+        description="agrees: judge and rules agree; changed: the judge changed the verdict; "
+        "recorded: they disagree but policy keeps the rules' verdict; review: the judge gave "
+        "no usable answer where it could matter (needs_review).")
+    reasoning: str = ""
+    turn: int | None = Field(None, description="Index in the transcript's turns of the quote.")
+    agent_turn: int | None = None
+    quote: str | None = None
+    verified: bool = Field(False, description="The quote was found in that agent turn.")
+    votes: dict[str, int] = Field(default_factory=dict)
+    flagged: bool = Field(False, description="The judge abstained: unparseable output, "
+                          "evidence not in the transcript, split samples or a failed backend.")
+
+
+class JudgeResult(Model):
+    """What the LLM judge said and what produced it (present only when it ran)."""
+
+    model: str
+    backend: str
+    prompt_sha256: str = Field(description="sha256 of the judge's prompt templates and "
+                               "answer schema.")
+    questions_sha256: str = Field(description="sha256 of the questions asked.")
+    rubric_hash: str = Field(description="The rubric the questions came from.")
+    samples: int
+    temperature: float
+    seed: int
+    structured_output: str = "none"
+    criteria: list[CriterionJudgement] = Field(default_factory=list)
+    needs_review: bool = False
+    review: list[str] = Field(default_factory=list, description="Why a human should look.")
+
+
 class RubricRef(Model):
     id: str
     title: str
@@ -104,6 +155,10 @@ class Scorecard(Model):
     criteria: list[CriterionResult]
     violations: list[Violation]
     customer: CustomerResult | None = None
+    needs_review: bool = Field(False, description="The LLM judge could not give a usable "
+                               "answer somewhere it could matter; see judge.review.")
+    judge: JudgeResult | None = Field(None, description="The LLM judge's verdicts and run "
+                                      "metadata; null when graded by the rules alone.")
 
 
 VERDICT_LABEL = {"met": "MET   ", "missed": "MISSED", "not_applicable": "N/A   "}
