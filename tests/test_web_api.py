@@ -7,6 +7,7 @@ import json
 import re
 import socket
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -240,12 +241,18 @@ def test_no_network_calls_at_start_up_or_in_a_session(tmp_path):
         start(c, patient_persona())
         c.predict(GOOD_TURN, True, api_name="/send")
         assert 'id="fl-scorecard-body"' in c.predict(api_name="/end")[SCORECARD]
-        with urllib.request.urlopen(srv.url) as page:
-            assert page.status == 200
+        with urllib.request.urlopen(srv.url + "config") as page:
+            assert page.status == 200  # no login in local mode
     finally:
         srv.stop()
         proxy.sock.close()
     assert proxy.seen == [], f"the server tried to reach the network: {proxy.seen}"
+
+
+def test_with_a_users_file_nothing_is_open_without_login(server):
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(server.url + "config")
+    assert info.value.code == 401
 
 
 def test_wrong_password_is_refused(server):

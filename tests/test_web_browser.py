@@ -209,6 +209,10 @@ def test_reload_mid_session_resumes_from_the_store(browser, server):
 
 def test_two_trainees_cannot_see_each_others_sessions(browser, server):
     ann, bea = Tab(browser, server, "ann"), Tab(browser, server, "bea")
+    ann.start(patient_persona())
+    ann_session = ann.session_id()
+    ann.page.click("#fl-end")
+    ann.page.wait_for_selector("#fl-scorecard-body")
     bea.start(patient_persona(), mode="exam")
     assert not bea.page.is_visible("#fl-mood"), "exam mode has no mood meter"
     bea_session = bea.session_id()
@@ -225,9 +229,14 @@ def test_two_trainees_cannot_see_each_others_sessions(browser, server):
         tables[name] = tab.page.inner_text("#fl-history-table")
         tab.shot(f"history-{name}")
     assert bea_session in tables["bea"] and bea_session not in tables["ann"]
+    assert ann_session in tables["ann"] and ann_session not in tables["bea"]
     ann_ids = set(re.findall(r"\b[0-9a-f]{16}\b", tables["ann"]))
-    assert ann_ids, "ann has sessions from the earlier tests"
     assert not ann_ids & set(re.findall(r"\b[0-9a-f]{16}\b", tables["bea"]))
+
+    # Logging out leads back to the login page; nothing of ann's is shown without it.
+    ann.page.click("#fl-banner a:has-text('Log out')")
+    ann.page.wait_for_selector("input[type=password]")
+    assert not ann.page.is_visible("#fl-tabs")
     ann.close()
     bea.close()
 

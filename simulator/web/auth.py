@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 
 import gradio as gr
 
@@ -65,8 +66,9 @@ def require_designer(ctx: WebContext, request: gr.Request | None) -> Viewer:
 def banner(ctx: WebContext, who: Viewer) -> str:
     """The line at the top of the page saying who is logged in (or that the app is local)."""
     if who.local:
-        return ("**Local single-user mode** — no users file, so there is no login and all "
-                "sessions belong to `local`. Add users with `frontline users add NAME "
-                "--role trainee` to turn on logins.")
-    return (f"Logged in as **{who.name}** ({who.role.value}) · "
-            "[Log out](/logout)")
+        return ('<div class="fl-banner"><b>Local single-user mode</b> — no users file, so '
+                "there is no login and all sessions belong to <code>local</code>. Add users "
+                "with <code>frontline users add NAME --role trainee</code> to turn on logins."
+                "</div>")
+    return (f'<div class="fl-banner">Logged in as <b>{escape(who.name)}</b> '
+            f'({who.role.value}) · <a href="logout" target="_self">Log out</a></div>')

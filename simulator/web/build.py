@@ -26,7 +26,7 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
                    analytics_enabled=False) as demo:
         demo.frontline = ctx  # launch() reads the users file from here
         gr.Markdown("## Frontline — practise handling complaints")
-        who_line = gr.Markdown(elem_id="fl-banner")
+        who_line = gr.HTML(elem_id="fl-banner")
         with gr.Tabs(elem_id="fl-tabs"):
             with gr.Tab("Practice", id="practice", elem_id="fl-tab-practice"):
                 practice = PracticeView(ctx)
