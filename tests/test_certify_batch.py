@@ -12,10 +12,12 @@ from fake_batch_api import FakeBatchServer
 from fake_openai_server import Reply
 
 from simulator.certification.exam import ExamLibrary
+from simulator.certification.judging import judge_questions
 from simulator.certification.plan import plan_run
 from simulator.certification.runner import run
 from simulator.certification.sources import file_sources
 from simulator.cli import main as cli_main
+from simulator.grading.rubric_loader import RubricLibrary
 
 
 @pytest.fixture
@@ -42,7 +44,8 @@ def test_batch_is_submitted_polled_and_collected(env, tmp_path, monkeypatch):
         assert srv.created == 1
         (batch,) = srv.batches.values()
         requests = srv.files[batch["input_file_id"]]["data"].decode().splitlines()
-    assert len(requests) == 6 * 2  # two judge questions, one sample each
+    questions = judge_questions(RubricLibrary().get("complaint-handling"))
+    assert len(requests) == 6 * len(questions)  # every judge question, one sample each
     assert json.loads(requests[0])["url"] == "/v1/chat/completions"
     assert summary.counts["judged"] == 6
     report = json.loads((tmp_path / "out" / "report.json").read_text())

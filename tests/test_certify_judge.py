@@ -13,7 +13,7 @@ from certify_support import fixture_env, judge_env, judge_reply, write_transcrip
 from fake_openai_server import FakeOpenAIServer, Reply
 
 from simulator.certification.exam import ExamLibrary
-from simulator.certification.judging import current_prompt_hash
+from simulator.certification.judging import current_prompt_hash, judge_questions
 from simulator.certification.plan import plan_run
 from simulator.certification.runner import run
 from simulator.certification.sources import file_sources
@@ -39,6 +39,13 @@ def _hash():
     from simulator.persona.loader import PersonaLibrary
 
     return PersonaLibrary().get("fixture-rational-refund").content_hash()
+
+
+def _questions() -> list[str]:
+    """The ids of the criteria the shipped rubric asks the judge about."""
+    from simulator.grading.rubric_loader import RubricLibrary
+
+    return [q.id for q in judge_questions(RubricLibrary().get("complaint-handling"))]
 
 
 def _report(tmp_path, out="out"):
@@ -69,7 +76,7 @@ def test_transient_errors_are_retried_and_then_judged(env, tmp_path, monkeypatch
         summary = _run(tmp_path, n=2)
         calls = len(srv.chat_requests())
     assert summary.counts["judged"] == 2 and summary.counts["needs_review"] == 0
-    assert calls == 2 * 2 + 1
+    assert calls == 2 * len(_questions()) + 1
 
 
 def test_judge_verdicts_are_stored_stamped_and_compared_with_the_rules(env, tmp_path,
@@ -91,7 +98,7 @@ def test_judge_verdicts_are_stored_stamped_and_compared_with_the_rules(env, tmp_
             best = p["best"]
             rules = {cr["id"]: cr["verdict"] for cr in best["criteria"]}
             judged = {v["criterion"]: v["verdict"] for v in best["judge"]["verdicts"]}
-            assert set(judged) == {"acknowledge-feelings", "sincere-apology"}
+            assert set(judged) == set(_questions())
             # This judge always says yes: wherever the rules found a miss, a human decides.
             disagree = [k for k, v in judged.items() if rules[k] == "missed"]
             assert bool(best["review"]) == bool(disagree)
@@ -121,5 +128,6 @@ def test_a_farm_of_judge_servers_shares_the_transcripts(env, tmp_path, monkeypat
         summary = _run(tmp_path, n=12, farm=[one.base_url, two.base_url])
         calls = (len(one.chat_requests()), len(two.chat_requests()))
     assert summary.counts["judged"] == 12
-    assert sum(calls) == 12 * 2 and min(calls) > 0
-    assert all(n % 2 == 0 for n in calls), "a transcript's questions go to one server"
+    per = len(_questions())
+    assert sum(calls) == 12 * per and min(calls) > 0
+    assert all(n % per == 0 for n in calls), "a transcript's questions go to one server"

@@ -1,7 +1,11 @@
-"""``frontline grade FILE|DIR… [--rubric ID] [--json]`` and ``frontline rubrics``.
+"""``frontline grade FILE|DIR… [--rubric ID] [--json] [--judge [--samples N]]`` and
+``frontline rubrics``.
 
 ``grade`` prints a scorecard per transcript. Exit 0 whether the trainee passed or failed;
-exit 1 only when some input could not be read (the readable ones are still graded).
+exit 1 only when some input could not be read (the readable ones are still graded), or
+when ``--judge`` is asked for with no model configured. With ``--judge`` the LLM judge
+answers the rubric's ``judge:`` questions (simulator.grading.judged); a judge that cannot
+answer flags the scorecard ``needs_review`` and does not change the exit code.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 
 from ..errors import FrontlineError
 from ..grading.grader import grade
+from ..grading.judged import grade_with_judge, judge_questions
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
 from ..grading.scorecard import render_text
 from ..grading.transcript_input import parse_transcripts
@@ -32,6 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "object; several transcripts give one object per line)")
     p.add_argument("--partial", action="store_true", help="grade as conversations cut off "
                    "before the end: stages not reached and end-of-call checks are N/A")
+    p.add_argument("--judge", action="store_true", help="also ask the LLM judge the rubric's "
+                   "judge: questions (needs FRONTLINE_LLM_MODEL; see docs/llm.md)")
+    p.add_argument("--samples", type=_samples, metavar="N", help="with --judge: ask each "
+                   "question N times and keep the majority (default: FRONTLINE_LLM_"
+                   "JUDGE_SAMPLES, else 1)")
     p.set_defaults(func=run_grade)
 
     r = sub.add_parser("rubrics", help="list the rubrics available for grading",
@@ -40,20 +50,59 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=run_rubrics)
 
 
+def _samples(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 9:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 9, not {text!r}")
+    return n
+
+
+def judge_backend(samples: int | None):
+    """(backend, samples) for ``--judge``: the configured model (its ``judge_model`` when
+    set). No model configured is a user error, raised before anything is graded."""
+    from ..llm.config import load_backend_config
+    from ..llm.factory import backend_from_config
+
+    config = load_backend_config()
+    if config is None:
+        raise FrontlineError("--judge needs a language model, and none is configured: set "
+                             "FRONTLINE_LLM_MODEL (and FRONTLINE_LLM_BASE_URL for a local "
+                             "server), see docs/llm.md")
+    if config.judge_model:
+        config = config.model_copy(update={"model": config.judge_model})
+    return backend_from_config(config), samples or config.judge_samples
+
+
 def run_grade(args: argparse.Namespace) -> int:
     library = RubricLibrary()
     if args.rubric:
         library.get(args.rubric)  # an unknown id stops here: NotFound lists the known ones
+    if args.samples and not args.judge:
+        raise FrontlineError("--samples goes with --judge")
+    backend, samples = judge_backend(args.samples) if args.judge else (None, 1)
     loaded, problems = parse_transcripts(*args.paths)
     failures = [str(p) for p in problems]
     cards = []
+    unjudged: set[str] = set()
     for item in loaded:
         try:
             rubric = library.get(args.rubric or item.transcript.rubric or DEFAULT_RUBRIC)
         except FrontlineError as exc:
             failures.append(f"{item.source}: {exc}")
             continue
-        card = grade(item.transcript, rubric, partial=True if args.partial else None)
+        partial = True if args.partial else None
+        if backend is None:
+            card = grade(item.transcript, rubric, partial=partial)
+        else:
+            if not judge_questions(rubric) and rubric.id not in unjudged:
+                unjudged.add(rubric.id)
+                print(f"note: rubric {rubric.id} has no judge: questions; its transcripts are "
+                      "graded by the rules only", file=sys.stderr)
+            card = grade_with_judge(item.transcript, rubric, backend, samples=samples,
+                                    partial=partial)
         cards.append((item.source, card))
     # One file holding one transcript prints one object; anything more prints JSON lines.
     single = len(args.paths) == 1 and len(loaded) == 1 and loaded[0].source == str(args.paths[0])
@@ -67,8 +116,10 @@ def run_grade(args: argparse.Namespace) -> int:
         print("\n".join(render_text(card, source) for source, card in cards), end="")
         if len(cards) > 1:
             passed = sum(card.passed for _, card in cards)
+            review = sum(card.needs_review for _, card in cards)
             print(f"\n{len(cards)} transcripts graded: {passed} passed, "
-                  f"{len(cards) - passed} failed")
+                  f"{len(cards) - passed} failed"
+                  + (f"; {review} need human review" if review else ""))
     for failure in failures:
         print(failure, file=sys.stderr)
     return 1 if failures else 0

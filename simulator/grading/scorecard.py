@@ -170,6 +170,28 @@ def _quote(text: str) -> str:
     return f'"{text}"' if len(text) <= QUOTE_LIMIT else f'"{text[:QUOTE_LIMIT - 1]}…"'
 
 
+def _clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+_EFFECT = {"agrees": "agrees with the rules", "recorded": "recorded; the rules' verdict "
+           "stands", "review": "NEEDS REVIEW; the rules' verdict stands"}
+
+
+def _judge_line(j: CriterionJudgement) -> str:
+    """One line: what the judge said about a criterion and what came of it."""
+    said = "abstained" if j.verdict == "abstain" else j.verdict
+    effect = f"changed {j.rule_verdict} to {j.result}" if j.effect == "changed" \
+        else _EFFECT[j.effect]
+    line = f"Judge: {said} ({effect})"
+    if j.verdict == "abstain" or j.effect == "review":
+        return f"{line}: {_clip(j.reasoning)}"
+    if j.quote and j.verified and j.effect != "changed":  # a change shows it as evidence
+        line += f", agent turn {j.agent_turn}: {_quote(j.quote)}"
+    return line
+
+
 def render_text(card: Scorecard, source: str | None = None) -> str:
     """A readable scorecard for the terminal: what went well, what was missed, and why."""
     lines: list[str] = []
@@ -190,6 +212,15 @@ def render_text(card: Scorecard, source: str | None = None) -> str:
         mood = ", ".join(f"{k} {v:g}" for k, v in (("anger", card.customer.anger),
                          ("trust", card.customer.trust)) if v is not None)
         lines.append(f"Customer: {card.customer.outcome.value}" + (f" ({mood})" if mood else ""))
+    if card.judge:
+        j = card.judge
+        lines.append(f"Judge:   {j.model} ({j.backend}), {j.samples} sample"
+                     f"{'s' if j.samples != 1 else ''}, temperature {j.temperature:g}, "
+                     f"prompt {j.prompt_sha256[:19]}")
+    if card.needs_review:
+        lines.append("NEEDS HUMAN REVIEW: the judge gave no usable answer where it matters")
+        lines += [f"         - {_clip(r)}" for r in (card.judge.review if card.judge else [])]
+    judged = {j.criterion: j for j in card.judge.criteria} if card.judge else {}
     by_stage: dict[str, list[CriterionResult]] = {}
     for c in card.criteria:
         by_stage.setdefault(c.stage, []).append(c)
@@ -203,14 +234,20 @@ def render_text(card: Scorecard, source: str | None = None) -> str:
                 for e in c.evidence:
                     if (e.turn, e.start) not in shown:  # one sentence may show two moves
                         shown.add((e.turn, e.start))
-                        lines.append(f"           agent turn {e.agent_turn}: {_quote(e.quote)}")
+                        who = " (judge)" if e.by == "judge" else ""
+                        lines.append(f"           agent turn {e.agent_turn}{who}: "
+                                     f"{_quote(e.quote)}")
             else:
                 if c.note:
                     lines.append(f"           ({c.note})")
                 if c.verdict == "missed":
                     for e in c.evidence[:1]:
-                        lines.append(f"           agent turn {e.agent_turn}: {_quote(e.quote)}")
+                        who = " (judge)" if e.by == "judge" else ""
+                        lines.append(f"           agent turn {e.agent_turn}{who}: "
+                                     f"{_quote(e.quote)}")
                     lines.append(f"           Tip: {c.tip}")
+            if c.id in judged:
+                lines.append(f"           {_judge_line(judged[c.id])}")
     lines += ["", "Phrasing" if card.violations else "Phrasing: no violations"]
     for v in card.violations:
         cost = f"-{v.penalty:g}" if v.penalty else " 0 (over the limit)"
