@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ..errors import FileProblems, Problem
 from ..textspan import sentence_spans
 from ..yamlfile import load_model
-from .prefilter import PatternIndex
+from .prefilter import PatternIndex, lowered, normalise
 from .vocabulary import Move
 
 PATTERNS_DIR = Path(__file__).parent / "patterns"
@@ -139,14 +139,22 @@ class RuleDetector:
         # Skips the patterns a sentence cannot match (never changes a result); the examples
         # tell it which trigrams are common in real turns.
         self._flat = [(r, p) for r in self._rules for p in r.patterns]
-        vetoes = [u for r in self._rules for u in r.unless]
-        self._index = PatternIndex([p for _, p in self._flat] + vetoes,
+        vetoes = [(r, u) for r in self._rules for u in r.unless]
+        self._index = PatternIndex([p for _, p in self._flat + vetoes],
                                    [x for p in merged.values()
                                     for x in p.examples + p.counterexamples])
+        # What a search runs: each pattern's case-sensitive twin on the normalised text
+        # where one exists (same offsets, cheaper), else the pattern on the folded text.
+        self._plan = [(r.move, *_searcher(p)) for r, p in self._flat + vetoes]
+        self._plan_folded = [(r.move, p.search, False) for r, p in self._flat + vetoes]
+        self._turn_vetoes = {r.move: [_searcher(u) for u in r.unless_turn]
+                             for r in self._rules}
+        self._turn_vetoes_folded = {r.move: [(u.search, False) for u in r.unless_turn]
+                                    for r in self._rules}
         first = len(self._flat)  # vetoes are indexed after the patterns
-        self._vetoes: dict[Move, list[tuple[int, re.Pattern[str]]]] = {}
+        self._vetoes: dict[Move, list[int]] = {}
         for r in self._rules:
-            self._vetoes[r.move] = [(first + i, u) for i, u in enumerate(r.unless)]
+            self._vetoes[r.move] = list(range(first, first + len(r.unless)))
             first += len(r.unless)
 
     def is_negated(self, sentence: str) -> bool:
@@ -158,45 +166,61 @@ class RuleDetector:
         """Return every move found in ``text``; at most one detection per move per sentence."""
         found: list[Detection] = []
         folded = _fold(text)
+        low = normalise(folded)
+        if len(low) == len(folded):
+            plan, turn_vetoes = self._plan, self._turn_vetoes
+        else:  # cannot happen (normalise keeps lengths), but offsets must never shift
+            low, plan, turn_vetoes = folded, self._plan_folded, self._turn_vetoes_folded
         # A rule's unless_turn vetoes are tried only once it has matched somewhere.
         vetoed: dict[Move, bool] = {}
         # Long pasted turns repeat sentences; each distinct one is matched only once.
-        seen: dict[str, list[tuple[_Compiled, int, int]]] = {}
+        seen: dict[str, list[tuple[Move, int, int]]] = {}
         for s, e in sentence_spans(text):
             sentence = folded[s:e]
             hits = seen.get(sentence)
             if hits is None:
-                hits = seen[sentence] = self._sentence_hits(sentence)
-            for rule, a, b in hits:
-                if rule.move not in vetoed:
-                    vetoed[rule.move] = any(p.search(folded) for p in rule.unless_turn)
-                if not vetoed[rule.move]:
-                    found.append(Detection(rule.move, s + a, s + b, text[s + a:s + b],
+                hits = seen[sentence] = self._sentence_hits(sentence, low[s:e], plan)
+            for move, a, b in hits:
+                if move not in vetoed:
+                    vetoed[move] = any(search(low if on_low else folded)
+                                       for search, on_low in turn_vetoes[move])
+                if not vetoed[move]:
+                    found.append(Detection(move, s + a, s + b, text[s + a:s + b],
                                            text[s:e], s))
         found.sort(key=lambda d: (d.start, d.move))
         return found
 
-    def _sentence_hits(self, sentence: str) -> list[tuple[_Compiled, int, int]]:
-        """(rule, start, end) of the first non-empty pattern match of each rule, unless an
-        ``unless`` vetoes it. Only patterns the index says may match are searched, in order."""
+    def _sentence_hits(self, sentence: str, low: str,
+                       plan: list[tuple[Move, object, bool]]) -> list[tuple[Move, int, int]]:
+        """(move, start, end) of the first non-empty pattern match of each rule, unless an
+        ``unless`` vetoes it. Only patterns the index says may match are searched, in order.
+        ``low`` is the sentence normalised (or the sentence itself, with the folded plan)."""
         hits = []
         done: set[Move] = set()
-        candidates = self._index.candidates(sentence)
-        possible = set(candidates)
+        candidates = self._index.candidates(low)
+        possible: set[int] | None = None
         n_patterns = len(self._flat)
         for i in candidates:
             if i >= n_patterns:
                 break  # the rest are vetoes, tried below only for rules that matched
-            rule, pat = self._flat[i]
-            if rule.move in done:
+            move, search, on_low = plan[i]
+            if move in done:
                 continue
-            m = pat.search(sentence)
+            m = search(low if on_low else sentence)
             if m and m.end() > m.start():
-                done.add(rule.move)
-                if not any(j in possible and u.search(sentence)
-                           for j, u in self._vetoes[rule.move]):
-                    hits.append((rule, m.start(), m.end()))
+                done.add(move)
+                if possible is None:
+                    possible = set(candidates)
+                if not any(j in possible and plan[j][1](low if plan[j][2] else sentence)
+                           for j in self._vetoes[move]):
+                    hits.append((move, m.start(), m.end()))
         return hits
+
+
+def _searcher(pattern: re.Pattern[str]) -> tuple:
+    """(search, on_normalised): the cheapest equivalent way to search with ``pattern``."""
+    twin = lowered(pattern)
+    return (twin.search, True) if twin is not None else (pattern.search, False)
 
 
 def pattern_files(language: str = "en") -> list[Path]:
