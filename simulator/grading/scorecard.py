@@ -185,8 +185,9 @@ def _judge_line(j: CriterionJudgement) -> str:
     effect = f"changed {j.rule_verdict} to {j.result}" if j.effect == "changed" \
         else _EFFECT[j.effect]
     line = f"Judge: {said} ({effect})"
-    if j.verdict == "abstain" or j.effect == "review":
-        return f"{line}: {_clip(j.reasoning)}"
+    if j.verdict == "abstain" or j.effect in ("review", "recorded"):
+        why = j.reasoning.removeprefix("Abstained: ")
+        return f"{line}: {_clip(why)}" if why else line
     if j.quote and j.verified and j.effect != "changed":  # a change shows it as evidence
         line += f", agent turn {j.agent_turn}: {_quote(j.quote)}"
     return line
