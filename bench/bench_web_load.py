@@ -138,8 +138,10 @@ def main() -> int:
     starts = [x for r in results.values() for x in r["start"]]
     sessions = sum(r["sessions"] for r in results.values())
     if len(turns) != args.trainees * args.turns:
-        print(f"warning: {len(turns)} turns measured, expected {args.trainees * args.turns}",
+        # A trainee thread died (its traceback is above): the figures would flatter.
+        print(f"error: {len(turns)} turns measured, expected {args.trainees * args.turns}",
               file=sys.stderr)
+        return 1
     ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
     figures = {
         "trainees at once": args.trainees,
