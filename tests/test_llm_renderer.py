@@ -10,7 +10,7 @@ import logging
 
 import pytest
 from fake_openai_server import FakeOpenAIServer, Reply
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from llm_support import backend_for
 
@@ -252,6 +252,13 @@ def test_a_sentence_with_one_distinctive_word_is_released_once_checked(fake_serv
     assert chunks == ["I paid ", "in ", "May ", "and ", "nobody ", "helps. ", "Fix ", "it."]
 
 
+def test_an_acceptance_is_held_until_a_later_word_makes_it_harmless(fake_server, persona):
+    fake_server.default = Reply(content="I'm satisfied if you refund me today. Bye.")
+    chunks = list(llm(fake_server).render(planned(persona, Reaction.VENT)))
+    assert chunks[0] == "I'm satisfied if "  # "if" (acceptance_unless) released it
+    assert "".join(chunks) == "I'm satisfied if you refund me today. Bye."
+
+
 def test_a_name_label_split_across_chunks_is_removed(fake_server, persona):
     fake_server.default = Reply(chunks=["**Da", "na**", ": ", "Where ", "are ", "you?"])
     assert list(llm(fake_server).render(planned(persona, Reaction.VENT))) == \
@@ -288,6 +295,11 @@ def replies(draw):
     return text.rstrip(), starts
 
 
+def chunked(text: str, cuts: list[int]) -> list[str]:
+    points = sorted({c for c in cuts if c < len(text)} | {0, len(text)})
+    return [text[a:b] for a, b in zip(points, points[1:], strict=False)]
+
+
 def run_gate(gate, pieces: list[str]) -> tuple[str, str | None]:
     out = []
     try:
@@ -307,8 +319,7 @@ def run_gate(gate, pieces: list[str]) -> tuple[str, str | None]:
 def test_early_release_breaks_like_the_sentence_gate_and_never_shows_a_forbidden_phrase(
         persona, reply, cuts):
     text, starts = reply
-    points = sorted({c for c in cuts if c < len(text)} | {0, len(text)})
-    pieces = [text[a:b] for a, b in zip(points, points[1:], strict=False)]
+    pieces = chunked(text, cuts)
     check = checker_for("en").bind(planned(persona, Reaction.VENT))
     early, early_kind = run_gate(EarlyGate(check, ["Dana"]), pieces)
     whole, whole_kind = run_gate(SentenceGate(check, ["Dana"]), pieces)
@@ -319,6 +330,19 @@ def test_early_release_breaks_like_the_sentence_gate_and_never_shows_a_forbidden
         assert early.rstrip() == whole == text
     else:  # shown: at most the text before the first forbidden phrase not already shown
         assert len(early) <= min(at for at in starts if at >= len(whole))
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(BENIGN), min_size=1, max_size=40),
+       cuts=st.lists(st.integers(0, 300), max_size=30))
+@example(words=["we", "we", "we", "we", "waited", "waited"], cuts=[21])  # "wa" shown first
+def test_run_on_sentences_are_released_once_each_however_they_are_chunked(persona, words,
+                                                                         cuts):
+    text = " ".join(words) + "."
+    check = checker_for("en").bind(planned(persona, Reaction.VENT))
+    shown, kind = run_gate(EarlyGate(check, ["Dana"], hold_chars=25), chunked(text, cuts))
+    assert kind is None and shown == text
 
 
 def test_regenerations_zero_falls_back_at_once(persona):

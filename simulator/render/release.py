@@ -149,8 +149,11 @@ class EarlyGate:
             while (m := _BOUNDARY.search(self._sentence)) and m.end() > 0:
                 self._complete(m.end(), out)
             if len(self._sentence) > self.hold_chars:
-                # A run-on "sentence": check what there is and end it at a space.
-                self._complete(self._sentence.rfind(" ") + 1 or len(self._sentence), out)
+                # A run-on "sentence": check what there is and end it at its last space,
+                # but not inside text already shown (that would show it twice): then
+                # where the shown text ends.
+                s = self._sentence
+                self._complete(s.rfind(" ", self._shown) + 1 or self._shown or len(s), out)
         s = self._sentence
         lead = len(s) - len(s.lstrip())
         self._hold = lead + self.check.hold_from(s[lead:], max(0, self._hold - lead))
