@@ -35,3 +35,36 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if e > s:
             out.append((s, e))
     return out
+
+
+# Where a sentence turns from one thing to its contrast: "…, but", "…; ", "… however",
+# "… instead" (not "instead of"), "… what I can do is". Each joint starts the next clause,
+# so "We can't refund it, but I can replace it" splits before "but".
+_JOINT = re.compile(
+    r",\s*(?=but\b)|;\s*|\s+(?=however\b)|,\s*(?=however\b)|\s+(?=instead\b(?!\s+of\b))"
+    r"|,?\s+(?=what (?:I|we) (?:can|could|will|'ll) do\b)",
+    re.IGNORECASE,
+)
+
+
+def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Return (start, end) of each clause of ``text[start:end]`` (usually one sentence),
+    split at contrastive joints ("…, but …", "…; …", "however", "instead", "what I can do
+    is"), trimmed of whitespace; offsets are into ``text``. Used to judge negation clause
+    by clause: in "We can't refund it, but I can replace it" only the refund is refused."""
+    end = len(text) if end is None else end
+    spans = []
+    at = start
+    for m in _JOINT.finditer(text, start, end):
+        spans.append((at, m.start()))
+        at = m.end()
+    spans.append((at, end))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out

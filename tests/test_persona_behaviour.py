@@ -248,6 +248,29 @@ def test_remedy_examples_are_heard_at_their_level(persona):
         assert best == levels[remedy.level], f"{remedy.id} is heard as a better offer"
 
 
+@pytest.mark.parametrize(("turn", "offers"), [
+    # A refusal and an alternative in one sentence: only the alternative is offered.
+    ("We can't refund it, but I can exchange it for the right dress today.", ["exchange"]),
+    ("I'm unable to refund you; however, I can send you the right dress today.",
+     ["exchange"]),
+    ("I can't offer a discount, what I can do is refund your £145 in full.",
+     ["refund-collection-goodwill"]),
+    ("No refunds on sale items, but we can swap it.", ["exchange"]),
+    # Refused throughout: nothing is offered.
+    ("We can't refund it or exchange it.", []),
+    ("We can't do an exchange, but we can't refund it either.", []),
+    ("I can't give you a discount instead of a refund.", []),
+    # Not refused: the whole sentence offers, as before.
+    ("If the exchange doesn't arrive by Friday, I'll refund you in full.",
+     ["refund-collection-goodwill", "exchange"]),
+])
+def test_a_refusal_cancels_only_its_own_clause(turn, offers):
+    p = LIBRARY.get("never-satisfied-emotional-wrong-item")
+    machine = CustomerMachine(p)
+    assert {r.id for r in p.case.remedies} >= set(offers)
+    assert machine.read(turn, machine.start()).offers == offers
+
+
 # -- DOMAIN behaviour ---------------------------------------------------------------------
 def test_calm_down_raises_anger(persona):
     s = Session(persona)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.textspan import sentence_spans
+from simulator.textspan import clause_spans, sentence_spans
 
 
 def sentences(text: str) -> list[str]:
@@ -74,3 +74,61 @@ def test_joined_sentences_split_back(parts: list[str], glue: str) -> None:
 def test_a_megabyte_without_stops_is_one_sentence() -> None:
     text = "word " * 200_000
     assert sentence_spans(text) == [(0, len(text) - 1)]
+
+
+def clauses(text: str) -> list[str]:
+    return [text[s:e] for s, e in clause_spans(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We can't refund it, but I can replace it today.",
+         ["We can't refund it", "but I can replace it today."]),
+        ("We can't refund it; however, I can replace it.",
+         ["We can't refund it", "however, I can replace it."]),
+        ("No refunds however I can offer an exchange",
+         ["No refunds", "however I can offer an exchange"]),
+        ("We can't offer compensation, what I can do is waive the fee.",
+         ["We can't offer compensation", "what I can do is waive the fee."]),
+        ("I can't refund it instead I'll repair it",
+         ["I can't refund it", "instead I'll repair it"]),
+        # Not contrastive joints: "instead of", a "but" with no comma, a plain comma.
+        ("I can't swap it instead of a refund.", ["I can't swap it instead of a refund."]),
+        ("Nothing but the best, sadly.", ["Nothing but the best, sadly."]),
+        ("However you like.", ["However you like."]),
+        ("", []),
+        (" ; ", []),
+    ],
+)
+def test_clause_spans_examples(text: str, expected: list[str]) -> None:
+    assert clauses(text) == expected
+
+
+def test_clause_spans_stay_inside_the_span_given() -> None:
+    text = "Sorry. We can't refund it, but I can replace it. Bye, but soon."
+    s, e = sentence_spans(text)[1]
+    assert [text[a:b] for a, b in clause_spans(text, s, e)] == \
+        ["We can't refund it", "but I can replace it."]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.sampled_from(["a", "b", " ", ",", ";", ".", "\n", "but", "however",
+                                 "instead", " of", "what I can do", "what we will do"]))
+       .map("".join), st.data())
+def test_clauses_are_ordered_trimmed_and_lose_only_joints(text: str, data) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    previous_end = start
+    kept = ""
+    for s, e in clause_spans(text, start, end):
+        assert previous_end <= s < e <= end
+        piece = text[s:e]
+        assert piece == piece.strip() and piece
+        kept += piece
+        previous_end = e
+    # Between clauses only whitespace and the joint's comma or semicolon are dropped.
+    rest = iter("".join(text[start:end].split()))
+    for ch in "".join(kept.split()):
+        skipped = next(c for c in rest if c == ch or c not in ",;")
+        assert skipped == ch

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..moves.detector import Detection, RuleDetector, default_detector
 from ..moves.vocabulary import Move
 from ..persona.model import Archetype, Persona, Temperament
-from ..textspan import sentence_spans
+from ..textspan import clause_spans, sentence_spans
 from .effects import Effect, EffectsTable, load_effects
 from .reactions import Reaction
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
@@ -70,12 +70,9 @@ class CustomerMachine:
         detections = self.detector.detect(text)
         moves = {d.move for d in detections}
         offers: list[str] = []
-        for s, e in sentence_spans(text):
-            sentence = text[s:e]
-            if self.detector.is_negated(sentence):
-                continue
+        for piece in self._offering_pieces(text):
             for rid, pats in self._remedy_res.items():
-                if rid not in offers and any(p.search(sentence) for p in pats):
+                if rid not in offers and any(p.search(piece) for p in pats):
                     offers.append(rid)
         revealed: list[str] = []
         hidden = [f.id for f in self.persona.case.hidden_facts]
@@ -96,6 +93,19 @@ class CustomerMachine:
             # An offer the customer recognises is a remedy proposed, whatever the wording.
             moves.add(Move.REMEDY)
         return _Turn(text, detections, moves, offers, revealed, acceptable, rejected)
+
+    def _offering_pieces(self, text: str) -> list[str]:
+        """The parts of ``text`` that can offer a remedy: each sentence, or when a sentence
+        refuses something, only its clauses that refuse nothing ("We can't refund it, but
+        I can replace it today" offers the replacement, not the refund)."""
+        pieces = []
+        for s, e in sentence_spans(text):
+            if not self.detector.is_negated(text[s:e]):
+                pieces.append(text[s:e])
+                continue
+            pieces += [text[a:b] for a, b in clause_spans(text, s, e)
+                       if not self.detector.is_negated(text[a:b])]
+        return pieces
 
     # -- the step ------------------------------------------------------------------------
     def step(self, state: CustomerState, text: str) -> Step:
