@@ -14,7 +14,8 @@ import yaml
 from fake_openai_server import FakeOpenAIServer, Reply
 from llm_support import backend_for
 
-from simulator.grading import RubricLibrary, grade, parse_transcripts
+from simulator.errors import FileProblems
+from simulator.grading import RubricLibrary, grade, parse_rubric, parse_transcripts
 from simulator.grading.judged import apply_judge, grade_with_judge, judge_questions
 from simulator.grading.rubric import Rubric
 from simulator.llm.judge import JudgeReport, JudgeRun, prompt_hash, questions_hash
@@ -266,11 +267,17 @@ def test_decided_by_rules_only_records_and_the_judge_never_makes_a_criterion_app
     assert by_id(card)["remedy-explained"].verdict == "not_applicable"
 
 
-def test_decided_by_judge_needs_a_question():
-    data = yaml.safe_load((ROOT / "rubrics" / "complaint-handling.yaml").read_text("utf-8"))
-    data["stages"][0]["criteria"][1]["decided_by"] = "judge"  # mood-first: no question
-    with pytest.raises(ValueError, match="decided_by: judge needs a judge: question"):
-        Rubric.model_validate(data)
+@pytest.mark.parametrize("decided_by", ["judge", "either", "rules"])
+def test_decided_by_needs_a_question_with_a_file_line_message(decided_by):
+    text = (ROOT / "rubrics" / "complaint-handling.yaml").read_text("utf-8")
+    mood_first = "check: {before: {first: empathise, then: [remedy, options]}}\n"
+    assert text.count(mood_first) == 1  # mood-first has no judge: question
+    broken = text.replace(mood_first, mood_first + f"        decided_by: {decided_by}\n")
+    with pytest.raises(FileProblems) as err:
+        parse_rubric(broken, "r.yaml")
+    line = broken.splitlines().index("      - id: mood-first") + 1  # the criterion's line
+    assert str(err.value).startswith(f"r.yaml:{line}: stages[0].criteria[1]: "
+                                     f"decided_by: {decided_by} needs a judge: question")
 
 
 def test_applying_no_verdicts_reproduces_the_rule_grade_on_the_gold_set():

@@ -178,7 +178,7 @@ class Criterion(Strict):
 
     @model_validator(mode="after")
     def _judge_decides_only_with_a_question(self) -> Criterion:
-        if self.decided_by in ("judge", "either") and self.judge is None:
+        if self.decided_by is not None and self.judge is None:
             raise ValueError(f"decided_by: {self.decided_by} needs a judge: question to ask")
         return self
 
