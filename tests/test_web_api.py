@@ -195,7 +195,7 @@ def test_trainer_validates_and_saves_a_persona(server):
     saved = tom.predict(text, api_name="/designer_save")
     assert "Saved" in saved[0]
     assert (server.personas / "new-meek.yaml").read_text().strip() == text.strip()
-    assert "new-meek" in json.dumps(saved[2])
+    assert "new-meek.yaml" in json.dumps(saved[2])
 
 
 class RecordingProxy:
@@ -253,6 +253,22 @@ def test_with_a_users_file_nothing_is_open_without_login(server):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(server.url + "config")
     assert info.value.code == 401
+
+
+def test_trainer_opens_a_broken_file_to_fix_it_but_nothing_outside_the_folder(server):
+    tom = client(server, "tom")
+    good = next(server.personas.glob("meek-*.yaml")).read_text()
+    (server.personas / "zz-broken.yaml").write_text(good.replace("difficulty:", "difficulty: 7\n"
+                                                                 "x_difficulty:", 1))
+    try:
+        opened = tom.predict("zz-broken.yaml", api_name="/designer_open")
+        assert "x_difficulty" in opened[0]
+        assert 'data-field="difficulty"' in opened[1] and 'data-field="x_difficulty"' in opened[1]
+        for outside in ("../users.yaml", str(server.folder / "users.yaml"), "users.yaml"):
+            text = tom.predict(outside, api_name="/designer_open")[0]
+            assert "scrypt" not in json.dumps(text) and "password" not in json.dumps(text)
+    finally:
+        (server.personas / "zz-broken.yaml").unlink()
 
 
 def test_wrong_password_is_refused(server):

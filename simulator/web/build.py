@@ -41,6 +41,7 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
         practice.wire()
         history.wire(h_tab)
         designer.wire()
+        d_tab.select(designer.refresh, [], [designer.browse], api_name=False)
 
         load_outputs = [who_line, d_tab, *practice.outputs()]
 

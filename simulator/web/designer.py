@@ -22,7 +22,7 @@ from ..errors import FileProblems, FrontlineError, Problem
 from ..persona.loader import parse_persona
 from ..persona.model import Archetype, Persona, Temperament
 from ..sessions import Conversation, SessionStore
-from ..yamlfile import MAX_FILE_BYTES, dump_yaml
+from ..yamlfile import MAX_FILE_BYTES, dump_yaml, read_text
 from .auth import require_designer
 from .context import WebContext
 from .mood import meter_html
@@ -143,7 +143,7 @@ class DesignerView:
                     "archetype. Problems are listed by field as you type; save when there "
                     "are none.")
         with gr.Row():
-            self.browse = gr.Dropdown(label="Open a persona", choices=self.ctx.library().ids(),
+            self.browse = gr.Dropdown(label="Open a persona file", choices=self.files(),
                                       value=None,
                                       allow_custom_value=True, scale=3,
                                       elem_id="fl-design-browse")
@@ -228,9 +228,18 @@ class DesignerView:
         self.try_text.submit(self.try_reply, **send)
 
     # -- handlers ---------------------------------------------------------------------
-    def choices(self, request: gr.Request) -> dict:
+    def files(self) -> list[tuple[str, str]]:
+        """(label, file name) of every persona file, broken ones included so they can be
+        fixed here."""
+        lib = self.ctx.library()
+        broken = {Path(p.file).name for p in lib.problems}
+        return [(f"{p.name} — has problems" if p.name in broken else p.name, p.name)
+                for p in sorted(self.ctx.personas_dir.glob("*.yaml"))]
+
+    def refresh(self, request: gr.Request) -> gr.Dropdown:
+        """The persona files as they are now (another trainer may have saved one)."""
         require_designer(self.ctx, request)
-        return {self.browse: gr.Dropdown(choices=self.ctx.library().ids())}
+        return gr.Dropdown(choices=self.files())
 
     def _checked(self, text: str) -> tuple[Persona | None, list]:
         persona, problems = validate_text(text)
@@ -253,12 +262,16 @@ class DesignerView:
         _, shown = self._checked(text)
         return [*shown, *form_values(text)]
 
-    def open(self, persona_id: str | None, request: gr.Request) -> list:
+    def open(self, file_name: str | None, request: gr.Request) -> list:
+        """Load a file of the personas folder (only a name listed there, never a path)."""
         require_designer(self.ctx, request)
-        lib = self.ctx.library()
-        if not persona_id or persona_id not in lib.paths:
+        names = {name for _, name in self.files()}
+        if not file_name or file_name not in names:
             return [gr.Code(), *self._checked("")[1], *[gr.update()] * len(self.form)]
-        text = lib.paths[persona_id].read_text(encoding="utf-8")
+        try:
+            text = read_text(self.ctx.personas_dir / file_name)
+        except FileProblems as exc:
+            raise gr.Error(str(exc)) from None
         return [text, *self._checked(text)[1], *form_values(text)]
 
     def new_from_template(self, archetype: str, request: gr.Request) -> list:
@@ -287,9 +300,9 @@ class DesignerView:
             path = write_persona(self.ctx.personas_dir, persona, text, lib.paths)
         except (FrontlineError, OSError) as exc:
             return [f"**Not saved**: {escape(str(exc))}", *shown, gr.update()]
-        ids = self.ctx.library().ids()
-        return [f"Saved **{persona.id}** to `{path.name}` (by {who.name}). It is now on the "
-                "practice page.", *shown, gr.Dropdown(choices=ids, value=persona.id)]
+        return [f"Saved **{persona.id}** to `{path.name}` (by {who.name}). Trainees see it on "
+                "the practice page from their next page load.", *shown,
+                gr.Dropdown(choices=self.files(), value=path.name)]
 
     def load_upload(self, file: str | None, request: gr.Request) -> list:
         require_designer(self.ctx, request)
