@@ -210,6 +210,18 @@ def test_a_phrase_that_starts_the_reply_is_held_whole_and_regenerated(fake_serve
     assert not renderer.last_report.truncated
 
 
+def test_a_complete_forbidden_phrase_is_a_break_before_its_sentence_ends(fake_server,
+                                                                        persona):
+    # The stream is cut after "you ": had the gate waited for the "?", the cut (nothing
+    # shown) would have been retried as a broken stream, not regenerated as a break.
+    fake_server.script(Reply(content="How can I help you with this today?", cut_after=5),
+                       Reply(content="Pay me."))
+    renderer = llm(fake_server)
+    assert "".join(renderer.render(planned(persona, Reaction.VENT))) == "Pay me."
+    assert renderer.last_report.breaks == ["agent_speech"]
+    assert "previous draft" in fake_server.chat_requests()[1]["messages"][0]["content"]
+
+
 def test_benign_words_are_released_before_their_sentence_ends(fake_server, persona):
     sentence = "I have been waiting for days and nobody tells me anything."
     fake_server.default = Reply(content=sentence)

@@ -61,6 +61,14 @@ class CharacterRules(BaseModel):
         return _compile_all(values)
 
 
+_REASONS = {  # each completes "the reply ..." when the model is told why it was rejected
+    "agent_speech": "spoke as the service agent, not the customer",
+    "ai_disclosure": "stepped out of the role (mentioned being an AI, a model or a "
+                     "role-play)",
+    "false_accept": "accepted or said it was satisfied when the customer is not",
+}
+
+
 @dataclass(frozen=True)
 class CharacterBreak:
     """One way a sentence left the role; ``reason`` completes "the reply ...". """
@@ -140,7 +148,6 @@ class TurnCheck:
         self.pending = pending  # (hidden fact id, its distinctive words) not to be given
         self.distinctive = frozenset().union(*(d for _, d in pending))
         self._stop = checker._stop
-        self._always = checker._agent + checker._ai
         # Acceptance only counts when the plan is not 'accept' (approval: nor a reaction
         # weighing an acceptable offer) and no 'unless' pattern is in the same sentence.
         self._accepting = [] if reaction is Reaction.ACCEPT else \
@@ -152,15 +159,12 @@ class TurnCheck:
         """The first rule the complete ``sentence`` breaks in this turn, or None."""
         s = sentence.replace("’", "'")
         if any(p.search(s) for p in self._agent):
-            return CharacterBreak("agent_speech", "spoke as the service agent, not the "
-                                  "customer", sentence)
+            return CharacterBreak("agent_speech", _REASONS["agent_speech"], sentence)
         if any(p.search(s) for p in self._ai):
-            return CharacterBreak("ai_disclosure", "stepped out of the role (mentioned "
-                                  "being an AI, a model or a role-play)", sentence)
+            return CharacterBreak("ai_disclosure", _REASONS["ai_disclosure"], sentence)
         if self._accepting and not any(p.search(s) for p in self._unless) and \
                 any(p.search(s) for p in self._accepting):
-            return CharacterBreak("false_accept", "accepted or said it was satisfied "
-                                  "when the customer is not", sentence)
+            return CharacterBreak("false_accept", _REASONS["false_accept"], sentence)
         said = words(s, self._stop)
         for fact_id, distinctive in self.pending:
             hits = len(distinctive & said)
@@ -173,24 +177,37 @@ class TurnCheck:
     def hold_from(self, text: str, start: int = 0) -> int:
         """Where to start holding back the unfinished sentence ``text`` (without leading
         space): the earliest position at which a rule could still match when more text
-        comes, or ``len(text)`` when none could. Everything before it cannot become part
-        of a failure, whatever follows: a phrase rule that matches the finished sentence
-        matches (fully or partially) every prefix reaching its start, so the hold never
-        passes that start. For the same reason the hold never moves back as the sentence
-        grows: ``start``, the hold of a shorter prefix, is where the search may resume.
+        comes, or ``len(text)`` when none could. See :meth:`scan`."""
+        return self.scan(text, start)[0]
+
+    def scan(self, text: str, start: int = 0) -> tuple[int, CharacterBreak | None]:
+        """:meth:`hold_from`, and the break ``text`` already is whatever follows, if any.
+
+        Everything before the hold cannot become part of a failure: a phrase rule that
+        matches the finished sentence matches (fully or partially) every prefix reaching
+        its start, so the hold never passes that start. For the same reason the hold never
+        moves back as the sentence grows: ``start``, the hold of a shorter prefix, is where
+        the search may resume. A break is certain when an agent-speech or AI rule matched
+        whole and more text follows the match (so its closing word boundary is decided);
+        acceptance and hidden facts wait for the end of the sentence.
         """
         s = text.replace("’", "'")  # same length, so positions carry over
-        hold = len(s)
-        phrases = self._always
+        hold, brk = len(s), None
+        groups = [("agent_speech", self._agent), ("ai_disclosure", self._ai)]
         if self._accepting and not self._settled_unless(s):
-            phrases = phrases + self._accepting
-        for p in phrases:
-            m = p.search(s, start, partial=True)  # looks behind start for \b, lookbehind
-            if m is not None:
+            groups.append(("false_accept", self._accepting))
+        for kind, patterns in groups:
+            for p in patterns:
+                m = p.search(s, start, partial=True)  # sees behind start: \b, lookbehind
+                if m is None:
+                    continue
                 hold = min(hold, m.start())
+                if brk is None and kind != "false_accept" and not m.partial and \
+                        m.end() < len(s):
+                    brk = CharacterBreak(kind, _REASONS[kind], text)
         if self.distinctive:
             hold = min(hold, self._fact_hold(s, s.rfind(" ", 0, start) + 1))
-        return hold
+        return hold, brk
 
     def _settled_unless(self, s: str) -> bool:
         """An 'unless' pattern matches, and no later text can undo it (it ends before the

@@ -116,11 +116,11 @@ class SentenceGate:
 class EarlyGate:
     """Releases streamed text as soon as no check could still fail on it.
 
-    The unfinished sentence is asked :meth:`.TurnCheck.hold_from` at every piece; what
-    comes before that position is released. A finished sentence gets the full check (the
-    same one the sentence gate uses); if it fails, what was released of it stays and
-    :class:`CharacterBroken` says so. ``hold_chars`` bounds a sentence without an end, as
-    in :class:`SentenceGate`.
+    The unfinished sentence is scanned (:meth:`.TurnCheck.scan`) at every piece: what
+    comes before the hold is released; a forbidden phrase already complete is a break at
+    once. A finished sentence gets the full check (the same one the sentence gate uses);
+    if it fails, what was released of it stays and :class:`CharacterBroken` says so.
+    ``hold_chars`` bounds a sentence without an end, as in :class:`SentenceGate`.
     """
 
     def __init__(self, check: TurnCheck, labels: list[str], hold_chars: int = 240):
@@ -154,9 +154,12 @@ class EarlyGate:
                 # where the shown text ends.
                 s = self._sentence
                 self._complete(s.rfind(" ", self._shown) + 1 or self._shown or len(s), out)
-        s = self._sentence
-        lead = len(s) - len(s.lstrip())
-        self._hold = lead + self.check.hold_from(s[lead:], max(0, self._hold - lead))
+            s = self._sentence
+            lead = len(s) - len(s.lstrip())
+            hold, brk = self.check.scan(s[lead:], max(0, self._hold - lead))
+            if brk is not None:  # no need to wait for the end of the sentence
+                raise CharacterBroken(brk, self.released)
+        self._hold = lead + hold
         self._emit(self._hold, out)
         return out
 
