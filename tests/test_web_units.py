@@ -120,7 +120,9 @@ def test_scorecard_highlights_violations_and_escapes_text():
     html = scorecard_fragment(card, transcript)
     assert re.search(r'<mark class="sc-violation"[^>]*>Please calm down\.</mark>', html)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
-    assert "ann&lt;b&gt;" in html
+    assert "ann&lt;b&gt;" in html and "outcome: escalated" in html
+    named = scorecard_fragment(card, transcript, customer="Dana Reyes (x)")
+    assert "customer: Dana Reyes (x)" in named
     assert html.count('class="sc-crit ') == len(card["criteria"])
     assert html.count('class="sc-stage"') == len(card["stages"])
 

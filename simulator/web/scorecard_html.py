@@ -53,15 +53,15 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:g}"
 
 
-def _header(card: dict, transcript: Transcript) -> str:
+def _header(card: dict, transcript: Transcript, customer: str | None) -> str:
     verdict = ('<span class="sc-badge sc-pass">PASS</span>' if card["passed"]
                else '<span class="sc-badge sc-fail">NOT YET</span>')
-    customer = card.get("customer") or {}
-    outcome = customer.get("outcome") or (transcript.outcome.value if transcript.outcome else "")
+    result = card.get("customer") or {}
+    outcome = result.get("outcome") or (transcript.outcome.value if transcript.outcome else "")
     if outcome == "ongoing":
         outcome = "ended before the customer decided"
     meta = " · ".join(escape(x) for x in (
-        f"rubric: {card['rubric']['title']}", f"customer: {card.get('persona') or ''}",
+        f"rubric: {card['rubric']['title']}", f"customer: {customer or card.get('persona') or ''}",
         f"trainee: {card.get('candidate') or ''}", f"outcome: {outcome}",
         f"{card['agent_turns']} agent turns", (transcript.created or "").replace("T", " "))
         if x.split(": ")[-1])
@@ -154,17 +154,18 @@ def _mood(transcript: Transcript) -> str:
     return "<h3>Customer mood over the turns</h3>" + mood_plot_svg(points)
 
 
-def scorecard_fragment(card: dict, transcript: Transcript) -> str:
-    """The scorecard as an HTML fragment with its own styles (for the app)."""
+def scorecard_fragment(card: dict, transcript: Transcript, customer: str | None = None) -> str:
+    """The scorecard as an HTML fragment with its own styles (for the app); ``customer``
+    names the persona in the header (its id otherwise)."""
     return (f"<style>{STYLE}</style><div class=\"sc\" id=\"fl-scorecard-body\">"
-            f"{_header(card, transcript)}{_stages(card)}{_mood(transcript)}"
+            f"{_header(card, transcript, customer)}{_stages(card)}{_mood(transcript)}"
             f"{_criteria(card)}{_violations(card)}{_transcript(card, transcript)}</div>")
 
 
-def scorecard_document(card: dict, transcript: Transcript) -> str:
+def scorecard_document(card: dict, transcript: Transcript, customer: str | None = None) -> str:
     """The scorecard as a complete, self-contained, printable HTML page."""
     title = f"Frontline scorecard — {card.get('candidate') or ''} — {card.get('persona') or ''}"
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)}</title><meta name=\"viewport\" "
             "content=\"width=device-width, initial-scale=1\"></head><body>"
-            f"{scorecard_fragment(card, transcript)}</body></html>\n")
+            f"{scorecard_fragment(card, transcript, customer)}</body></html>\n")

@@ -49,11 +49,20 @@ class ScorecardView:
         tpath = folder / f"transcript-{_safe(session_id)}.json"
         tpath.write_text(self.ctx.store.export_json(session_id, user), encoding="utf-8")
         spath = folder / f"scorecard-{_safe(session_id)}.html"
-        spath.write_text(scorecard_document(card, transcript), encoding="utf-8")
+        customer = self._customer(transcript)
+        spath.write_text(scorecard_document(card, transcript, customer), encoding="utf-8")
         # Plain values and a Row toggle: cheaper for gradio than component updates.
-        return {self.html: scorecard_fragment(card, transcript),
+        return {self.html: scorecard_fragment(card, transcript, customer),
                 self.downloads: gr.Row(visible=True), self.transcript_file: str(tpath),
                 self.scorecard_file: str(spath)}
+
+    def _customer(self, transcript) -> str | None:
+        """'Name (persona-id)' when the persona is still in the folder."""
+        pid = transcript.persona.id if transcript.persona else None
+        lib = self.ctx.library()
+        if pid in lib.personas:
+            return f"{lib.get(pid).identity.name} ({pid})"
+        return pid
 
     def clear(self) -> dict:
         return {self.html: "", self.downloads: gr.Row(visible=False),
