@@ -155,6 +155,22 @@ def test_new_tab_resumes_the_session_from_the_store(server):
     second.predict(api_name="/end")
 
 
+def test_starting_a_session_ends_the_one_left_open(server):
+    first = client(server, "bea")
+    start(first, patient_persona())
+    first.predict(GOOD_TURN, True, api_name="/send")
+    # The tab is abandoned; a new one starts afresh.
+    second = client(server, "bea")
+    start(second, patient_persona())
+    rows = second.predict(api_name="/history")[0]["data"]
+    assert [row[5] for row in rows[:2]] == ["in progress", "ended early"]
+    left_open = rows[1][1]
+    assert "fl-scorecard-body" in second.predict(left_open, api_name="/scorecard")[0]
+    with pytest.raises(AppError, match="has ended"):
+        first.predict(GOOD_TURN, True, api_name="/send")
+    second.predict(api_name="/end")
+
+
 def test_trainees_see_only_their_own_sessions(server):
     ann, bea = client(server, "ann"), client(server, "bea")
     start(ann, patient_persona())

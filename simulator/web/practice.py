@@ -226,6 +226,11 @@ class PracticeView:
         try:
             persona = self.ctx.library().get(persona_id)
             rubric_id = grading.check_rubric(rubric)
+            # One session in progress per trainee: one left open (a closed tab) is ended,
+            # so it shows in the history as ended early and its scorecard can be opened.
+            for info in self.ctx.store.list_sessions(who.name):
+                if info.status == "active":
+                    self.ctx.store.set_status(info.id, "ended")
             conv = Conversation.start(persona, store=self.ctx.store, renderer=self.ctx.renderer,
                                       user=who.name, rubric=rubric_id, mode=mode or "training")
         except FrontlineError as exc:
