@@ -287,6 +287,31 @@ def test_trainer_opens_a_broken_file_to_fix_it_but_nothing_outside_the_folder(se
         (server.personas / "zz-broken.yaml").unlink()
 
 
+def test_a_language_model_customer_streams_into_the_page(tmp_path):
+    """With FRONTLINE_LLM_* set, replies come from the model and reach the page in pieces."""
+    from fake_openai_server import FakeOpenAIServer, Reply
+
+    line = ("I have waited far too long for this and I am still upset about it. "
+            "What exactly are you going to do to put it right for me today?")
+    with FakeOpenAIServer(default=Reply(content=line, chunk_delay=0.03)) as llm:
+        srv = start_server(tmp_path / "llm", extra_env={
+            "FRONTLINE_LLM_KIND": "vllm", "FRONTLINE_LLM_MODEL": "fake-model",
+            "FRONTLINE_LLM_BASE_URL": llm.base_url})
+        try:
+            assert "llm:" in srv.log.read_text()
+            c = Client(srv.url, verbose=False)
+            start(c, patient_persona())
+            job = c.submit(GOOD_TURN, True, api_name="/send")
+            job.result()
+            updates = [texts(u[CHAT])[-1] for u in job.outputs()]
+        finally:
+            srv.stop()
+        assert llm.chat_requests(), "the customer's words were asked of the model"
+    assert updates[0] == ("assistant", "…"), "the trainee's words show at once"
+    assert len(updates) >= 3, "the reply arrives in pieces, not in one block"
+    assert updates[-1][1].strip() and len(updates[-2][1]) <= len(updates[-1][1])
+
+
 def test_wrong_password_is_refused(server):
     with pytest.raises(Exception, match="(?i)login|auth|incorrect|credentials"):
         Client(server.url, auth=("ann", "not-her-password"), verbose=False)
