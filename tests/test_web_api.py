@@ -312,6 +312,35 @@ def test_a_language_model_customer_streams_into_the_page(tmp_path):
     assert updates[-1][1].strip() and len(updates[-2][1]) <= len(updates[-1][1])
 
 
+def test_a_failed_answer_is_asked_for_again_and_nothing_is_lost(tmp_path):
+    from fake_openai_server import FakeOpenAIServer, Reply
+
+    line = "Right. I am still waiting to hear what you will actually do about this."
+    failing = {"on": False}
+
+    def respond(body):
+        return Reply(content=line, cut_after=1) if failing["on"] else Reply(content=line)
+
+    with FakeOpenAIServer(default=respond) as llm:
+        srv = start_server(tmp_path / "llm-fail", extra_env={
+            "FRONTLINE_LLM_KIND": "vllm", "FRONTLINE_LLM_MODEL": "fake-model",
+            "FRONTLINE_LLM_BASE_URL": llm.base_url, "FRONTLINE_LLM_MAX_ATTEMPTS": "1"})
+        try:
+            c = Client(srv.url, verbose=False)
+            start(c, patient_persona())
+            failing["on"] = True
+            with pytest.raises(AppError, match="could not answer"):
+                c.predict(GOOD_TURN, True, api_name="/send")
+            failing["on"] = False
+            result = c.predict("What I typed next", True, api_name="/send")
+        finally:
+            srv.stop()
+    chat = texts(result[CHAT])
+    assert [r for r, _ in chat] == ["assistant", "user", "assistant"]
+    assert chat[1][1] == GOOD_TURN and chat[2][1].strip()
+    assert value(result[REPLY]) == "What I typed next", "the next reply waits in the box"
+
+
 def test_wrong_password_is_refused(server):
     with pytest.raises(Exception, match="(?i)login|auth|incorrect|credentials"):
         Client(server.url, auth=("ann", "not-her-password"), verbose=False)

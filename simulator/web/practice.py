@@ -247,14 +247,22 @@ class PracticeView:
         conv = conv or self._resume(who.name)
         if conv is None:
             raise gr.Error("There is no session in progress; start one first.")
-        if not (text or "").strip():
-            raise gr.Error("Type a reply first.")
+        keep = ""
         try:
-            stream = conv.reply(text)
+            if conv.owes_reply:
+                # The customer's last answer failed (e.g. the model's server dropped out):
+                # try it again first, and leave what was typed in the box for the next turn.
+                stream, keep = conv.pending_reply(), text or ""
+            elif not (text or "").strip():
+                raise gr.Error("Type a reply first.")
+            else:
+                stream = conv.reply(text)
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
         history = chat_messages(conv.turns)
         for view in self._stream(conv, stream, history, hints, who.name):
+            if keep and self.text in view and view.get(self.live) is conv:
+                view[self.text] = keep
             yield self._emit(view, self.turn_outputs())
 
     def _stream(self, conv: Conversation, stream: Iterator[str], history: list[dict],
@@ -276,8 +284,8 @@ class PracticeView:
                                                                    "content": words}],
                                           ANSWERING)
         except FrontlineError as exc:
-            raise gr.Error(f"The customer could not answer: {exc}. Send your reply again "
-                           "or reload the page.") from None
+            raise gr.Error(f"The customer could not answer: {exc}. Your reply is saved; "
+                           "press Send to ask for the customer's answer again.") from None
         if conv.finished:
             # The customer resolved, escalated or left: the session ends by itself.
             yield self._result_view(conv, user)
