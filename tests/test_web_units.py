@@ -4,6 +4,7 @@ saving, the scorecard HTML (escaping, highlights, self-contained), plots, and ro
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import gradio as gr
@@ -21,7 +22,9 @@ from simulator.transcript import Transcript
 from simulator.users import Role, UserStore
 from simulator.web.auth import AccessDenied, require_designer, viewer
 from simulator.web.context import WebContext
-from simulator.web.designer import (
+from simulator.web.history import progress_svg
+from simulator.web.mood import meter_html, mood_plot_svg
+from simulator.web.persona_edit import (
     FORM_FIELDS,
     apply_form,
     form_values,
@@ -30,11 +33,9 @@ from simulator.web.designer import (
     validate_text,
     write_persona,
 )
-from simulator.web.history import progress_svg
-from simulator.web.mood import meter_html, mood_plot_svg
 from simulator.web.scorecard_html import scorecard_document, scorecard_fragment
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

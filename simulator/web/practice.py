@@ -14,14 +14,12 @@ from html import escape
 import gradio as gr
 
 from ..errors import FrontlineError
-from ..persona.model import Persona
-from ..render.base import Turn
 from ..render.offline import OfflineRenderer
 from ..sessions import Conversation
 from . import grading
 from .auth import viewer
+from .chat_view import chat_messages, persona_card, persona_label, session_meter
 from .context import WebContext
-from .mood import meter_html
 from .scorecard_view import ScorecardView
 
 MODES = [("Training — mood meter and hints", "training"), ("Exam — no help", "exam")]
@@ -29,41 +27,6 @@ NO_HINT = ""
 STREAM_INTERVAL = 0.08  # seconds between streamed updates of the customer's reply
 ANSWERING = '<span class="fl-status" data-turns="pending" role="status">The customer is ' \
     'answering…</span>'
-
-
-def persona_label(p: Persona) -> str:
-    """One radio 'card': who, what kind, how hard, and the case in one line."""
-    return (f"{p.identity.name} · {p.archetype.value.replace('_', ' ')} · "
-            f"{p.temperament.value} · {'★' * p.difficulty}{'☆' * (5 - p.difficulty)} — "
-            f"{p.case.title}")
-
-
-def persona_card(p: Persona | None) -> str:
-    """The selected persona as a card: summary and case, never the hidden facts."""
-    if p is None:
-        return '<div class="fl-card fl-empty">Choose a customer to see their case.</div>'
-    tags = "".join(f'<span class="fl-tag">{escape(t)}</span>' for t in (
-        p.archetype.value.replace("_", " "), p.temperament.value, f"{p.case.type.value} complaint",
-        f"difficulty {p.difficulty}/5", p.identity.channel))
-    return (f'<div class="fl-card" data-persona="{escape(p.id)}"><div class="fl-card-name">'
-            f'{escape(p.identity.name)} <small>vs {escape(p.identity.company)}</small></div>'
-            f'<div class="fl-tags">{tags}</div><div class="fl-card-case">'
-            f'<b>{escape(p.case.title)}</b></div><div class="fl-card-summary">'
-            f'{escape(p.summary)}</div></div>')
-
-
-def chat_messages(turns: list[Turn]) -> list[dict]:
-    """The conversation in the chatbot's messages format (the trainee is the 'user')."""
-    return [{"role": "assistant" if t.role == "customer" else "user", "content": t.text}
-            for t in turns]
-
-
-def _mood(conv: Conversation) -> str:
-    steps = conv.steps
-    prev = steps[-2].state if len(steps) > 1 else None
-    s = conv.state
-    return meter_html(s.anger, s.trust, s.patience,
-                      (prev.anger, prev.trust, prev.patience) if prev else None)
 
 
 @dataclass
@@ -203,7 +166,7 @@ class PracticeView:
                 self.status: status or (f'<span class="fl-status" data-turns='
                                         f'"{len(conv.turns)}" role="status">Your turn.</span>'),
                 self.chat: chat if chat is not None else chat_messages(conv.turns),
-                self.meter: _mood(conv) if training else "",
+                self.meter: session_meter(conv) if training else "",
                 self.hint: self._hint(conv) if training and hints else NO_HINT,
                 self.text: "", **self.scorecard.clear()}
 
