@@ -13,9 +13,10 @@ import re
 # Abbreviations are rare in chat turns and a wrong split only shortens a quote.
 _END = "[.!?…]"
 _CLOSE = "[\"'\u201d\u2019)\\]]"
-_BOUNDARY = re.compile(
-    rf"(?:(?<={_END})|(?<={_END}{_CLOSE})|(?<={_END}{_CLOSE}{_CLOSE}))\s+|\n+"
-)
+# The boundary is the whitespace (group 1) or the line breaks (group 2). Matching the stop
+# itself, rather than looking behind for it, lets ``re`` skip ahead to the next stop or
+# line break instead of trying every position.
+_BOUNDARY = re.compile(rf"{_END}{_CLOSE}{{0,2}}(\s+)|(\n+)")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -23,8 +24,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        spans.append((start, m.start()))
-        start = m.end()
+        gap = 1 if m.start(1) >= 0 else 2
+        spans.append((start, m.start(gap)))
+        start = m.end(gap)
     spans.append((start, len(text)))
     out = []
     for s, e in spans:

@@ -110,7 +110,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u20
 
 
 def _fold(text: str) -> str:
-    return text.translate(_APOSTROPHES)
+    return text if text.isascii() else text.translate(_APOSTROPHES)
 
 
 class RuleDetector:
@@ -182,8 +182,11 @@ class RuleDetector:
                 hits = seen[sentence] = self._sentence_hits(sentence, low[s:e], plan)
             for move, a, b in hits:
                 if move not in vetoed:
-                    vetoed[move] = any(search(low if on_low else folded)
-                                       for search, on_low in turn_vetoes[move])
+                    vetoed[move] = False
+                    for search, on_low in turn_vetoes[move]:
+                        if search(low if on_low else folded):
+                            vetoed[move] = True
+                            break
                 if not vetoed[move]:
                     found.append(Detection(move, s + a, s + b, text[s + a:s + b],
                                            text[s:e], s))
@@ -211,8 +214,10 @@ class RuleDetector:
                 done.add(move)
                 if possible is None:
                     possible = set(candidates)
-                if not any(j in possible and plan[j][1](low if plan[j][2] else sentence)
-                           for j in self._vetoes[move]):
+                for j in self._vetoes[move]:
+                    if j in possible and plan[j][1](low if plan[j][2] else sentence):
+                        break
+                else:
                     hits.append((move, m.start(), m.end()))
         return hits
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import reduce
+from operator import or_
 
 try:  # the parser ``re`` compiles with; private, so any trouble means "no prefilter"
     from re import _compiler
@@ -239,8 +241,10 @@ class PatternIndex:
         self.width = width = len(patterns := list(patterns))
         for n, pat in enumerate(patterns):
             sets = sorted(required_literal_sets(pat.pattern, pat.flags, cost), key=cost)
-            # Beyond the best, keep only requirements a good share of sentences fail.
-            chosen = sets[:1] + [x for x in sets[1:] if lows and cost(x)[1] < len(lows) / 2]
+            # Beyond the best, keep only requirements a good share of sentences fail and
+            # that are cheap to test: each short literal costs a substring test per sentence.
+            chosen = sets[:1] + [x for x in sets[1:] if lows and cost(x)[1] < len(lows) / 2
+                                 and (len(x) == 1 or min(map(len, x)) >= MIN_LITERAL)]
             if not chosen:
                 self.always.add(n)
             for level, lits in enumerate(chosen[:MAX_REQUIREMENTS]):
@@ -260,12 +264,9 @@ class PatternIndex:
         order; the others cannot match it (a literal they require is not there)."""
         low = normalise(sentence)  # cheap when it already is: ASCII lowercase
         present = self.keys.intersection([low[i:i + 3] for i in range(len(low) - 2)])
-        met = 0
-        for tok in present:
-            met |= self.by_token[tok]
-        for tok in self.short:
-            if tok in low:
-                met |= self.by_token[tok]
+        token = self.by_token.__getitem__
+        met = reduce(or_, map(token, present), 0)
+        met = reduce(or_, map(token, filter(low.__contains__, self.short)), met)
         width, every = self.width, self._all
         found = (met & every) | self._always
         for level, needs in enumerate(self._needs, 1):
