@@ -182,6 +182,17 @@ def test_practice_session_to_scorecard(browser, server):
     saved = ARTIFACTS / "scorecard-download.html"
     download.value.save_as(saved)
     assert "<!doctype html>" in saved.read_text()
+    # Self-contained and printable: opened from disk it loads nothing else, and prints.
+    offline = ann.context.new_page()
+    loaded: list[str] = []
+    offline.on("request", lambda r: loaded.append(r.url))
+    offline.goto(saved.as_uri())
+    assert loaded == [saved.as_uri()]
+    assert offline.locator("mark.sc-violation").count() >= 1
+    offline.emulate_media(media="print")
+    pdf = offline.pdf(path=str(ARTIFACTS / "scorecard.pdf"))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    offline.close()
     ann.shot("scorecard")
     page.set_viewport_size({"width": 1280, "height": 1500})
     page.locator("#fl-scorecard-body").scroll_into_view_if_needed()
