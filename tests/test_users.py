@@ -126,3 +126,22 @@ def test_cli_add_and_list(tmp_path, monkeypatch, capsys):
 def test_cli_list_without_file_says_local_mode(tmp_path, capsys):
     assert main(["users", "list", "--file", str(tmp_path / "none.yaml")]) == 0
     assert "local single-user mode" in capsys.readouterr().out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_any_users_file_text_gives_users_or_a_clear_problem(text):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "users.yaml"
+        path.write_text(text, encoding="utf-8")
+        store = UserStore(path)
+        try:
+            users = store.users()
+        except FileProblems as exc:
+            assert exc.problems and all(p.file == str(path) for p in exc.problems)
+        else:
+            assert all(u.role in Role for u in users)
+        assert store.authenticate("alice", "whatever-password") is None
