@@ -1,6 +1,6 @@
 """Frontline's own cost on top of a language model, against the fake OpenAI-compatible server.
 
-    python bench/bench_llm.py [--turns 300] [--token-delay 0.02]
+    python bench/bench_llm.py [--turns 300] [--token-delay 0.02] [--sections ABC]
 
 Three measurements, each over the shipped personas with realistic plans and histories:
 
@@ -255,6 +255,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=300)
     parser.add_argument("--token-delay", type=float, default=0.02)
     parser.add_argument("--personas", type=Path, default=None)
+    parser.add_argument("--sections", default="ABC", help="which of A, B, C to run")
     args = parser.parse_args()
     library = PersonaLibrary(args.personas)
     reqs = requests(library)
@@ -262,9 +263,13 @@ def main() -> None:
         sys.exit(f"no personas in {library.folder}")
     print(f"{len(library.ids())} personas, {len(reqs)} render requests; reply of "
           f"{len(REPLY.split())} words in 3 sentences")
-    bench_in_process(reqs, max(args.turns, 1000))
-    bench_http(reqs, args.turns)
-    bench_first_token(reqs, max(20, args.turns // 10), args.token_delay)
+    sections = args.sections.upper()
+    if "A" in sections:
+        bench_in_process(reqs, max(args.turns, 1000))
+    if "B" in sections:
+        bench_http(reqs, args.turns)
+    if "C" in sections:
+        bench_first_token(reqs, max(20, args.turns // 10), args.token_delay)
 
 
 if __name__ == "__main__":
