@@ -94,6 +94,7 @@ def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
     chosen by its content hash, so its samples can share the server's prefix cache."""
     from ..grading.judged import grade_with_judge
     from ..llm.judge import prompt_hash
+    from ..moves.detector import default_detector
 
     questions = judge_questions(rubric)
     if not questions:
@@ -104,12 +105,16 @@ def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
     if len({b.model for b in backends}) != 1:
         raise FrontlineError("every server of a judge farm must serve the same model")
     samples = exam.judge.samples
+    # Built here, once: rule grading ran in worker processes, and judge threads that all
+    # missed the detector cache at once would each compile the patterns (seconds of CPU).
+    detector = default_detector(rubric.language)
 
     def judge(name: str, text: str, record: dict) -> tuple[str, dict]:
         transcript = parse_transcript(text, name)
         chosen = backends[int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
                           % len(backends)]
-        return judgement_record(grade_with_judge(transcript, rubric, chosen, samples=samples))
+        return judgement_record(grade_with_judge(transcript, rubric, chosen, samples=samples,
+                                                 detector=detector))
 
     stamp = JudgeStamp(model=backends[0].model, prompt_hash=prompt_hash(), samples=samples)
     return JudgeSetup(judge, stamp)
