@@ -3,13 +3,14 @@
 A model playing the customer can slip: talk like the agent ("How can I help you?"), say
 it is an AI, give away a fact the trainee has not asked for, or declare itself satisfied
 when the state machine decided otherwise (often because the trainee told it to). These
-checks run on every sentence before the trainee sees it; the rules are regexes and word
-lists in ``character.<language>.yaml`` beside this module.
+checks run on every sentence of a reply; the rules are regexes and word lists in
+``character.<language>.yaml`` beside this module.
 
-While a reply streams in, :meth:`TurnCheck.hold_from` says how much of an unfinished
-sentence could still fail: the rules are matched with the ``regex`` module's *partial*
-matching, so only a tail that could still grow into a forbidden phrase (or a sentence
-part from a hidden fact's distinctive word on) needs holding back; the rest may be shown.
+While a reply streams in, :meth:`TurnCheck.scan` says how much of an unfinished sentence
+could still fail: the rules are matched with the ``regex`` module's *partial* matching,
+so only a tail that could still grow into a forbidden phrase (or a sentence part from a
+hidden fact's distinctive word on) needs holding back; the rest may be shown before the
+sentence ends (:mod:`.release`).
 """
 
 from __future__ import annotations
