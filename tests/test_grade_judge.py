@@ -12,13 +12,21 @@ from pathlib import Path
 import pytest
 import yaml
 from fake_openai_server import FakeOpenAIServer, Reply
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from llm_support import backend_for
 
 from simulator.errors import FileProblems
 from simulator.grading import RubricLibrary, grade, parse_rubric, parse_transcripts
 from simulator.grading.judged import apply_judge, grade_with_judge, judge_questions
 from simulator.grading.rubric import Rubric
-from simulator.llm.judge import JudgeReport, JudgeRun, prompt_hash, questions_hash
+from simulator.llm.judge import (
+    JudgeReport,
+    JudgeRun,
+    JudgeVerdict,
+    prompt_hash,
+    questions_hash,
+)
 from simulator.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,3 +343,45 @@ def test_cli_grade_judge_without_a_model_is_a_clear_error(cli, tmp_path):
     assert "Traceback" not in result.stderr
     plain = cli("grade", str(call), env={"FRONTLINE_RUBRICS": str(ROOT / "rubrics")})
     assert plain.returncode == 0 and "Judge" not in plain.stdout
+
+
+GOLD_CARDS = [(item.transcript, grade(item.transcript, RUBRIC))
+              for item in parse_transcripts(ROOT / "tests" / "gold")[0]]
+answer_kinds = st.sampled_from(["yes", "no-quoted", "no", "na", "abstain"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, len(GOLD_CARDS) - 1),
+       st.fixed_dictionaries({cid: answer_kinds for cid in ID_OF.values()}))
+def test_any_judge_answers_keep_the_policy_invariants(index, kinds):
+    transcript, rules = GOLD_CARDS[index]
+    agent = next(i for i, t in enumerate(transcript.turns) if t.role == "agent")
+    quote = transcript.turns[agent].text.split(".")[0]
+    verdicts = []
+    for cid, kind in kinds.items():
+        verdict = "no" if kind == "no-quoted" else kind
+        evidence = kind in ("yes", "no-quoted")
+        verdicts.append(JudgeVerdict(
+            id=cid, verdict=verdict, turn=agent if evidence else None,
+            quote=quote if evidence else None, verified=evidence,
+            flagged_for_review=kind == "abstain", reasoning=f"said {kind}"))
+    run = JudgeRun(model="m", backend="b", prompt_sha256="p", questions_sha256="q",
+                   samples=1, temperature=0.0, seed=0, structured_output="none")
+    card = apply_judge(rules, transcript, RUBRIC, JudgeReport(run=run, verdicts=verdicts))
+    decider = {c.id: c.decider for _, c in RUBRIC.criteria()}
+    # Phrasing violations and penalties are the rules' alone.
+    assert card.model_dump(include={"violations", "penalty_total"}) == \
+        rules.model_dump(include={"violations", "penalty_total"})
+    assert card.overall == round(max(0.0, card.criteria_score - card.penalty_total), 1)
+    assert card.passed == (card.overall >= RUBRIC.pass_mark)
+    for c in card.criteria:
+        kind = kinds.get(c.id)
+        if c.verdict != c.rule_verdict:  # what may change, and only with verified words
+            assert kind is not None and c.rule_verdict != "not_applicable"
+            assert decider[c.id] == "judge" or (kind, c.verdict) == ("yes", "met")
+            assert kind in ("yes", "no-quoted", "na")
+            assert all(e.by == "judge" for e in c.evidence)
+        assert c.needs_review == (kind == "abstain" or (
+            kind == "no" and decider[c.id] == "judge" and c.rule_verdict == "met"))
+    assert card.needs_review == any(c.needs_review for c in card.criteria)
+    assert_quotes_verbatim(card, transcript)
