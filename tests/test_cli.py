@@ -323,7 +323,8 @@ def test_readme_has_two_setup_commands_and_ci_runs_the_second():
     blocks = [b[:b.index("```")].strip() for b in blocks]
     assert len(blocks) == 2 and readme.count("```") == 4, "exactly two fenced set-up commands"
     start, test = blocks
-    persona = start.split("--persona ")[1].split()[0]
+    assert start == "pip install -e . && frontline serve"
+    persona = readme.split("frontline practice --persona")[1].split()[0].strip("`.")
     assert (ROOT / "personas" / f"{persona}.yaml").is_file()
     ci = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines()
           if ln.strip() and not ln.startswith("#")]
