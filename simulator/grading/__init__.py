@@ -7,9 +7,11 @@ Public API::
     loaded, problems = parse_transcripts(Path("call.txt"))
     card = grade(loaded[0].transcript, rubric)      # -> Scorecard
     print(render_text(card))
+    card = grade_with_judge(transcript, rubric, backend_from_config())  # + the LLM judge
 """
 
 from .grader import GRADER_VERSION, grade, is_ended, observe
+from .judged import apply_judge, grade_with_judge
 from .rubric import Condition, Criterion, PhrasingRule, Rubric, Stage
 from .rubric_loader import DEFAULT_RUBRIC, RubricLibrary, load_rubric, parse_rubric
 from .scorecard import Scorecard, render_text
@@ -22,7 +24,7 @@ from .transcript_input import (
 )
 
 __all__ = [
-    "GRADER_VERSION", "grade", "is_ended", "observe",
+    "GRADER_VERSION", "grade", "is_ended", "observe", "apply_judge", "grade_with_judge",
     "Condition", "Criterion", "PhrasingRule", "Rubric", "Stage",
     "DEFAULT_RUBRIC", "RubricLibrary", "load_rubric", "parse_rubric",
     "Scorecard", "render_text",
