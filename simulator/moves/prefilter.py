@@ -238,7 +238,8 @@ class PatternIndex:
         # Masks are Python ints, so a sentence's requirements met are one OR away.
         by_token: dict[str, int] = {}
         self.needs: list[set[int]] = [set() for _ in range(MAX_REQUIREMENTS)]
-        self.width = width = len(patterns := list(patterns))
+        patterns = list(patterns)
+        self.width = width = len(patterns)
         for n, pat in enumerate(patterns):
             sets = sorted(required_literal_sets(pat.pattern, pat.flags, cost), key=cost)
             # Beyond the best, keep only requirements a good share of sentences fail and
