@@ -58,7 +58,8 @@ def read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise FileProblems([Problem(name, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")])
+            raise FileProblems([Problem(name, f"file is {size} bytes; "
+                                        f"the limit is {MAX_FILE_BYTES}")])
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileProblems([Problem(name, f"not UTF-8 text (byte {exc.start})")]) from None
@@ -90,7 +91,8 @@ def validation_problems(exc: ValidationError, name: str, lines: Lines) -> list[P
     problems = []
     for err in exc.errors(include_url=False):
         # pydantic puts union/validator tags into loc; keep only the parts that are data keys.
-        loc = tuple(p for p in err["loc"] if isinstance(p, int) or not str(p).startswith("function-"))
+        loc = tuple(p for p in err["loc"]
+                    if isinstance(p, int) or not str(p).startswith("function-"))
         msg = err["msg"]
         if err["type"] == "value_error":
             msg = msg.removeprefix("Value error, ")
