@@ -20,9 +20,13 @@ def project_root() -> Path:
     return Path.cwd()
 
 
-def _folder(env: str, default: str) -> Path:
+def _from_env(env: str, default: Path) -> Path:
     value = os.environ.get(env)
-    return Path(value).expanduser() if value else project_root() / default
+    return Path(value).expanduser() if value else default
+
+
+def _folder(env: str, default: str) -> Path:
+    return _from_env(env, project_root() / default)
 
 
 def personas_dir() -> Path:
@@ -35,6 +39,11 @@ def rubrics_dir() -> Path:
     return _folder("FRONTLINE_RUBRICS", "rubrics")
 
 
+def exams_dir() -> Path:
+    """Folder of exam files (``FRONTLINE_EXAMS``, default ``<rubrics>/exams``)."""
+    return _from_env("FRONTLINE_EXAMS", rubrics_dir() / "exams")
+
+
 def data_dir() -> Path:
     """Folder for the session database and run outputs (``FRONTLINE_DATA``)."""
     return _folder("FRONTLINE_DATA", "data")
@@ -42,5 +51,4 @@ def data_dir() -> Path:
 
 def database_path() -> Path:
     """The SQLite session store (``FRONTLINE_DB``, default ``data/frontline.sqlite3``)."""
-    value = os.environ.get("FRONTLINE_DB")
-    return Path(value).expanduser() if value else data_dir() / "frontline.sqlite3"
+    return _from_env("FRONTLINE_DB", data_dir() / "frontline.sqlite3")

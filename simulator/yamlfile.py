@@ -133,11 +133,15 @@ def validate_data(model: type[M], data: Any, name: str, lines: Lines | None = No
         raise FileProblems(validation_problems(exc, name, lines)) from None
 
 
+def parse_model(model: type[M], text: str, name: str) -> M:
+    """Parse and validate YAML held in memory into ``model``; ``name`` labels problems."""
+    data, lines = parse_yaml(text, name)
+    return validate_data(model, data, name, lines)
+
+
 def load_model(model: type[M], path: Path) -> M:
     """Read, parse and validate one YAML file into ``model``."""
-    name = str(path)
-    data, lines = parse_yaml(read_text(path), name)
-    return validate_data(model, data, name, lines)
+    return parse_model(model, read_text(path), str(path))
 
 
 def dump_yaml(data: Any) -> str:

@@ -18,8 +18,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import config
-from ..errors import FileProblems, NotFound, Problem
-from ..yamlfile import load_model, parse_yaml, validate_data
+from ..library import FileLibrary
+from ..yamlfile import load_model, parse_model
 
 EXAM_SCHEMA_VERSION = 1
 
@@ -92,14 +92,6 @@ class Exam(Strict):
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def exams_dir() -> Path:
-    """Folder of exam files: ``FRONTLINE_EXAMS``, else ``<rubrics>/exams``."""
-    import os
-
-    value = os.environ.get("FRONTLINE_EXAMS")
-    return Path(value).expanduser() if value else config.rubrics_dir() / "exams"
-
-
 def load_exam(path: Path) -> Exam:
     """Load one exam file; raise :class:`FileProblems` naming file, line and field."""
     return load_model(Exam, path)
@@ -107,41 +99,19 @@ def load_exam(path: Path) -> Exam:
 
 def parse_exam(text: str, name: str = "<exam>") -> Exam:
     """Validate exam YAML held in memory."""
-    data, lines = parse_yaml(text, name)
-    return validate_data(Exam, data, name, lines)
+    return parse_model(Exam, text, name)
 
 
-class ExamLibrary:
+class ExamLibrary(FileLibrary[Exam]):
     """All exam files in one folder, loaded once. Broken files are kept as problems."""
 
     def __init__(self, folder: Path | None = None):
-        self.folder = folder or exams_dir()
-        self.exams: dict[str, Exam] = {}
-        self.paths: dict[str, Path] = {}
-        self.problems: list[Problem] = []
-        for path in sorted(self.folder.glob("*.yaml")):
-            try:
-                exam = load_exam(path)
-            except FileProblems as exc:
-                self.problems += exc.problems
-                continue
-            if exam.id in self.exams:
-                self.problems.append(Problem(str(path), f"duplicate exam id {exam.id!r} "
-                                             f"(also in {self.paths[exam.id].name})", None, "id"))
-                continue
-            self.exams[exam.id] = exam
-            self.paths[exam.id] = path
+        super().__init__(Exam, "exam", folder or config.exams_dir())
 
-    def ids(self) -> list[str]:
-        return sorted(self.exams)
-
-    def get(self, exam_id: str) -> Exam:
-        """The exam with this id; :class:`NotFound` lists what exists."""
-        try:
-            return self.exams[exam_id]
-        except KeyError:
-            known = ", ".join(self.ids()) or "none"
-            raise NotFound(f"no exam {exam_id!r} in {self.folder} (known: {known})") from None
+    @property
+    def exams(self) -> dict[str, Exam]:
+        """Every loaded exam by id."""
+        return self.items
 
 
 def resolve_exam(ref: str, library: ExamLibrary | None = None) -> tuple[Exam, Path]:
