@@ -52,19 +52,25 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Lines]:
     return data, lines
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file, turning size and encoding trouble into a :class:`FileProblems`."""
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a file of at most ``limit`` bytes; size and OS trouble become :class:`FileProblems`."""
     name = str(path)
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FileProblems([Problem(name, f"file is {size} bytes; "
-                                        f"the limit is {MAX_FILE_BYTES}")])
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileProblems([Problem(name, f"not UTF-8 text (byte {exc.start})")]) from None
+        if size > limit:
+            raise FileProblems([Problem(name, f"file is {size} bytes; the limit is {limit}")])
+        return path.read_bytes()
     except OSError as exc:
         raise FileProblems([Problem(name, f"cannot read: {exc.strerror or exc}")]) from None
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, turning size and encoding trouble into a :class:`FileProblems`."""
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileProblems([Problem(str(path), f"not UTF-8 text (byte {exc.start})")]) from None
 
 
 def field_path(loc: tuple[Any, ...]) -> str:

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from ..errors import FileProblems, Problem
 from ..transcript import Transcript, TranscriptTurn
-from ..yamlfile import read_text, validation_problems
+from ..yamlfile import read_bytes, read_text, validation_problems
 
 CUSTOMER_LABELS = frozenset({"customer", "client", "caller", "user", "guest", "consumer"})
 AGENT_LABELS = frozenset({"agent", "representative", "rep", "operator", "advisor", "adviser",
@@ -202,15 +202,9 @@ def _kind_for(path: Path) -> str | None:
 
 
 def _read_jsonl(path: Path) -> str:
+    # Decoded line by line, so a bad byte is reported with the line it is on.
     name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_JSONL_BYTES:
-            raise FileProblems([Problem(name, f"file is {size} bytes; the limit is "
-                                        f"{MAX_JSONL_BYTES}")])
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FileProblems([Problem(name, f"cannot read: {exc.strerror or exc}")]) from None
+    data = read_bytes(path, MAX_JSONL_BYTES)
     lines = []
     for n, raw in enumerate(data.split(b"\n"), start=1):
         if len(raw) > MAX_JSONL_LINE_BYTES:
