@@ -4,7 +4,6 @@ reopenable, and the per-stage scores over time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 import gradio as gr
 
@@ -12,6 +11,7 @@ from ..sessions import SessionInfo
 from .auth import viewer
 from .context import WebContext
 from .scorecard_view import ScorecardView
+from .svg import Line, line_chart_svg
 
 COLUMNS = ["started", "session", "customer", "mode", "rubric", "outcome", "turns", "score",
            "level"]
@@ -40,34 +40,12 @@ def progress_svg(points: list[tuple[str, dict[str, float]]], width: int = 640,
     stages: list[str] = []
     for _, scores in points:
         stages += [s for s in scores if s not in stages]
-    left, right, top, bottom = 36, 170, 12, 28
-    pw, ph = width - left - right, height - top - bottom
-    n = max(len(points) - 1, 1)
-    out = [f'<div id="fl-progress"><svg xmlns="http://www.w3.org/2000/svg" width="100%" '
-           f'style="max-width:{width}px" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="Stage scores over time">']
-    for v in (0, 50, 100):
-        y = top + ph * (1 - v / 100)
-        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ccc"/>'
-                   f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end" '
-                   f'fill="#666">{v}</text>')
-    for i, (label, _) in enumerate(points):
-        out.append(f'<text x="{left + pw * i / n:.1f}" y="{height - 8}" font-size="9" '
-                   f'text-anchor="middle" fill="#666">{escape(label)}</text>')
-    for k, stage in enumerate(stages):
-        colour = PALETTE[k % len(PALETTE)]
-        pts = [(left + pw * i / n, top + ph * (1 - scores[stage] / 100))
-               for i, (_, scores) in enumerate(points) if scores.get(stage) is not None]
-        if pts:
-            out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
-                       + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + f'" data-stage='
-                       f'"{escape(stage)}"/>')
-            out += [f'<circle r="3" cx="{x:.1f}" cy="{y:.1f}" fill="{colour}"/>' for x, y in pts]
-        out.append(f'<rect x="{left + pw + 12}" y="{top + 6 + 16 * k}" width="12" height="4" '
-                   f'fill="{colour}"/><text x="{left + pw + 28}" y="{top + 11 + 16 * k}" '
-                   f'font-size="11" fill="#333">{escape(stage)}</text>')
-    out.append("</svg></div>")
-    return "".join(out)
+    lines = [Line(stage, PALETTE[k % len(PALETTE)], [scores.get(stage) for _, scores in points])
+             for k, stage in enumerate(stages)]
+    chart = line_chart_svg([label for label, _ in points], lines,
+                           label="Stage scores over time", data_key="stage", width=width,
+                           height=height, legend_width=170)
+    return f'<div id="fl-progress">{chart}</div>'
 
 
 def stage_scores(card: dict) -> dict[str, float]:
