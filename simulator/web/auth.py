@@ -55,11 +55,12 @@ def viewer(ctx: WebContext, request: gr.Request | None) -> Viewer:
     return Viewer(name, role)
 
 
-def require_designer(ctx: WebContext, request: gr.Request | None) -> Viewer:
+def require_designer(ctx: WebContext, request: gr.Request | None,
+                     page: str = "The persona designer") -> Viewer:
     """The viewer, if they may use trainer pages; else :class:`AccessDenied`."""
     who = viewer(ctx, request)
     if not who.can_design:
-        raise AccessDenied("The persona designer is for trainers and admins.")
+        raise AccessDenied(f"{page} is for trainers and admins.")
     return who
 
 

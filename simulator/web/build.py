@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from .auth import banner, login_checker, viewer
+from .certification import CertificationView
 from .context import WebContext
 from .designer import DesignerView
 from .history import HistoryView
@@ -38,17 +39,23 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
                         visible=False) as d_tab:
                 designer = DesignerView(ctx)
                 designer.build()
+            with gr.Tab("Certification", id="certification", elem_id="fl-tab-certification",
+                        visible=False) as c_tab:
+                certification = CertificationView(ctx)
+                certification.build()
         practice.wire()
         history.wire(h_tab)
         designer.wire()
+        certification.wire(c_tab)
         d_tab.select(designer.refresh, [], [designer.browse], api_name=False)
 
-        load_outputs = [who_line, d_tab, *practice.outputs()]
+        load_outputs = [who_line, d_tab, c_tab, *practice.outputs()]
 
         def on_load(hints: bool, request: gr.Request) -> list:
             who = viewer(ctx, request)
             # Trainer pages exist only for trainers; their handlers check the role too.
             view = {who_line: banner(ctx, who), d_tab: gr.Tab(visible=who.can_design),
+                    c_tab: gr.Tab(visible=who.can_design),
                     **practice.on_load(hints, request)}
             return [view[o] for o in load_outputs]
 

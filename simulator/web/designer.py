@@ -21,6 +21,7 @@ from ..persona.model import Archetype, Persona, Temperament
 from ..sessions import Conversation, SessionStore
 from ..yamlfile import MAX_FILE_BYTES, read_text
 from .auth import require_designer
+from .calibrate_view import calibrate_draft, lint_html
 from .chat_view import chat_messages
 from .context import WebContext
 from .mood import meter_html
@@ -74,7 +75,10 @@ class DesignerView:
                                                   elem_id="fl-design-upload")
                     self.download = gr.DownloadButton("Download this file", visible=False,
                                                       elem_id="fl-design-download")
+                    self.calibrate = gr.Button("Calibrate", elem_id="fl-design-calibrate")
                 self.status = gr.Markdown(elem_id="fl-design-status")
+                self.calibration = gr.HTML(elem_id="fl-calibration-box")
+                self.matrix = gr.Markdown(elem_id="fl-calibration-matrix")
             with gr.Column(scale=2):
                 gr.Markdown("#### Test chat\nTalk to the draft as it is in the editor. "
                             "Test chats are not saved.")
@@ -121,6 +125,8 @@ class DesignerView:
                         api_name=False, trigger_mode="always_last")
         self.save.click(self.save_text, [self.editor], [self.status, *check, self.browse],
                         api_name="designer_save")
+        self.calibrate.click(self.calibrate_text, [self.editor],
+                             [self.calibration, self.matrix], api_name="designer_calibrate")
         self.upload.upload(self.load_upload, [self.upload], [self.editor, *check, *self.form],
                            api_name=False)
         self.try_start.click(self.try_it, [self.editor],
@@ -148,6 +154,8 @@ class DesignerView:
     def _checked(self, text: str) -> tuple[Persona | None, list]:
         persona, problems = validate_text(text)
         html = problems_html(problems, f"valid persona {persona.id}" if persona else "")
+        if persona is not None:  # warnings never block saving, but are shown before it
+            html += lint_html(persona, text)
         download = gr.DownloadButton(visible=False)
         if persona is not None:
             folder = Path(tempfile.gettempdir()) / "frontline-designer"
@@ -220,6 +228,13 @@ class DesignerView:
         except UnicodeDecodeError:
             raise gr.Error("That file is not UTF-8 text.") from None
         return [text, *self._checked(text)[1], *form_values(text)]
+
+    def calibrate_text(self, text: str, request: gr.Request) -> tuple[str, str]:
+        """The calibration matrix, failed DOMAIN expectations and linter warnings for the
+        draft, against the personas of the folder (an invalid draft gives its problems)."""
+        require_designer(self.ctx, request)
+        lib = self.ctx.library()
+        return calibrate_draft(text, [lib.get(i) for i in lib.ids()])
 
     # -- the test chat ----------------------------------------------------------------
     def try_it(self, text: str, request: gr.Request) -> tuple:
