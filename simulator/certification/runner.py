@@ -25,6 +25,7 @@ from concurrent.futures import wait as wait_futures
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import FrontlineError
 from .exam import Exam
@@ -35,6 +36,7 @@ from .stamps import Stamp
 TextGrader = Callable[[str, str], tuple[str, dict]]
 # (source name, text, rule record) -> (status, record). Called from worker threads.
 JudgeFn = Callable[[str, str, dict], tuple[str, dict]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,23 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[i:i + size]
 
 
+def _in_flight(items: Iterator[T], submit: Callable[[T], Future], limit: int,
+               cancel: threading.Event) -> Iterator[Future]:
+    """Submit ``items`` with at most ``limit`` futures in flight, yielding each future as it
+    finishes. Once ``cancel`` is set nothing more is submitted; those in flight still finish."""
+    pending: set[Future] = set()
+    while True:
+        while len(pending) < limit and not cancel.is_set():
+            item = next(items, None)
+            if item is None:
+                break
+            pending.add(submit(item))
+        if not pending:
+            return
+        finished, pending = wait_futures(pending, return_when=FIRST_COMPLETED)
+        yield from finished
+
+
 _worker_grader: TextGrader | None = None
 
 
@@ -147,21 +166,12 @@ def _grade_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
     # Keep a few chunks per worker in flight: enough to hide latency, little to lose.
     with ProcessPoolExecutor(plan.workers, mp_context=context, initializer=_init_worker,
                              initargs=(plan.grader,)) as pool:
-        pending: set[Future] = set()
-        while True:
-            while len(pending) < plan.workers * 2 and not cancel.is_set():
-                chunk = next(chunks, None)
-                if chunk is None:
-                    break
-                pending.add(pool.submit(_grade_chunk, load(chunk)))
-            if not pending:
-                break
-            finished, pending = wait_futures(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                rows = fut.result()
-                store.save_results(rows)
-                done += len(rows)
-                progress(Progress("grading", done, total))
+        for fut in _in_flight(chunks, lambda chunk: pool.submit(_grade_chunk, load(chunk)),
+                              plan.workers * 2, cancel):
+            rows = fut.result()
+            store.save_results(rows)
+            done += len(rows)
+            progress(Progress("grading", done, total))
         if cancel.is_set():
             raise Cancelled("stopped; the results so far are stored")
     return done
@@ -188,22 +198,13 @@ def _judge_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
 
     items = store.texts(keys)
     with ThreadPoolExecutor(plan.judge_concurrency) as pool:
-        pending: set[Future] = set()
-        while True:
-            while len(pending) < plan.judge_concurrency * 2 and not cancel.is_set():
-                item = next(items, None)
-                if item is None:
-                    break
-                pending.add(pool.submit(task, *item))
-            if not pending:
-                break
-            finished, pending = wait_futures(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                key, status, record = fut.result()
-                store.save_judgement(key, status if status in (JUDGED, NEEDS_REVIEW)
-                                     else NEEDS_REVIEW, record)
-                done += 1
-                progress(Progress("judging", done, total))
+        for fut in _in_flight(items, lambda item: pool.submit(task, *item),
+                              plan.judge_concurrency * 2, cancel):
+            key, status, record = fut.result()
+            store.save_judgement(key, status if status in (JUDGED, NEEDS_REVIEW)
+                                 else NEEDS_REVIEW, record)
+            done += 1
+            progress(Progress("judging", done, total))
     if cancel.is_set():
         raise Cancelled("stopped; the results so far are stored")
     return done
