@@ -84,8 +84,8 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _line_for(loc: tuple[Any, ...], lines: Lines) -> int | None:
-    # Walk up the location until a path we know: a missing field is reported at its parent.
+def line_for(loc: tuple[Any, ...], lines: Lines) -> int | None:
+    """The line of a field path; a field not written in the file gets its parent's line."""
     for n in range(len(loc), -1, -1):
         if loc[:n] in lines:
             return lines[loc[:n]]
@@ -106,7 +106,7 @@ def validation_problems(exc: ValidationError, name: str, lines: Lines) -> list[P
             msg = "unknown field"
         elif err["type"] == "missing":
             msg = "required field is missing"
-        problems.append(Problem(name, msg, _line_for(loc, lines), field_path(loc)))
+        problems.append(Problem(name, msg, line_for(loc, lines), field_path(loc)))
     return problems
 
 

@@ -10,6 +10,7 @@ can never fire as it applies them. Warnings never stop a persona from loading;
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..errors import FileProblems, Problem
 from ..moves.detector import RuleDetector, default_detector
 from ..moves.vocabulary import VIOLATIONS, Move
 from ..textspan import sentence_spans
-from ..yamlfile import Lines, load_model, parse_yaml, read_text
+from ..yamlfile import Lines, field_path, line_for, load_model, parse_yaml, read_text
 from .model import Archetype, BandedPhrases, Persona, Temperament
 from .regex_samples import samples
 
@@ -77,14 +78,8 @@ class _Linter:
         self.found: list[LintWarning] = []
 
     def warn(self, code: str, path: tuple[Any, ...], message: str) -> None:
-        line = None
-        for n in range(len(path), -1, -1):  # a field not written in the file: its parent
-            if path[:n] in self.lines:
-                line = self.lines[path[:n]]
-                break
-        field = ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in path)
-        self.found.append(LintWarning(self.name, message, line, field.replace(".[", "["),
-                                      code))
+        self.found.append(LintWarning(self.name, message, line_for(path, self.lines),
+                                      field_path(path), code))
 
     # -- the bottom line (DOMAIN §2.5) ------------------------------------------------
     def bottom_line(self) -> None:
@@ -184,11 +179,26 @@ class _Linter:
                                   "agent says, not a complaining customer")
 
     # -- triggers the machine can never fire --------------------------------------------
-    def _fires(self, pattern: str, frames: tuple[str, ...], ok) -> bool | None:
+    def _check_fires(self, pattern: str, frames: tuple[str, ...],
+                     ok: Callable[[re.Pattern[str], str], bool], path: tuple[Any, ...],
+                     why_not: str) -> None:
+        """Warn unless some text matching ``pattern``, set in one of ``frames``, passes ``ok``
+        (given the compiled pattern and that text); ``why_not`` explains such a miss."""
+        compiled = re.compile(pattern, re.I)
         found = samples(pattern)
         if not found:
-            return None
-        return any(ok(frame.format(s)) for s in found for frame in frames)
+            self.warn("trigger-never-fires", path, "no text can match this pattern")
+        elif not any(ok(compiled, frame.format(s)) for s in found for frame in frames):
+            self.warn("trigger-never-fires", path, why_not)
+
+    def _offered(self, compiled: re.Pattern[str], sentence: str) -> bool:
+        return any(compiled.search(sentence[s:e]) and
+                   not self.detector.is_negated(sentence[s:e])
+                   for s, e in sentence_spans(sentence))
+
+    def _asked(self, compiled: re.Pattern[str], question: str) -> bool:
+        return any(d.move is Move.ASK and compiled.search(d.quote)
+                   for d in self.detector.detect(question))
 
     def triggers(self) -> None:
         for i, trig in enumerate(self.p.triggers):
@@ -200,33 +210,16 @@ class _Linter:
                           "no text can match this pattern")
         for i, r in enumerate(self.p.case.remedies):
             for j, pat in enumerate(r.triggers):
-                compiled = re.compile(pat, re.I)
-
-                def offered(sentence: str, compiled=compiled) -> bool:
-                    return any(compiled.search(sentence[s:e]) and
-                               not self.detector.is_negated(sentence[s:e])
-                               for s, e in sentence_spans(sentence))
-
-                fires = self._fires(pat, OFFER_FRAMES, offered)
-                if not fires:
-                    self.warn("trigger-never-fires", ("case", "remedies", i, "triggers", j),
-                              "no text can match this pattern" if fires is None else
-                              "every sentence it matches reads as a refusal (a negation), "
-                              "so the offer is never registered")
+                self._check_fires(pat, OFFER_FRAMES, self._offered,
+                                  ("case", "remedies", i, "triggers", j),
+                                  "every sentence it matches reads as a refusal (a negation), "
+                                  "so the offer is never registered")
         for i, fact in enumerate(self.p.case.hidden_facts):
             for j, pat in enumerate(fact.asked_by):
-                compiled = re.compile(pat, re.I)
-
-                def asked(question: str, compiled=compiled) -> bool:
-                    return any(d.move is Move.ASK and compiled.search(d.quote)
-                               for d in self.detector.detect(question))
-
-                fires = self._fires(pat, QUESTION_FRAMES, asked)
-                if not fires:
-                    self.warn("trigger-never-fires", ("case", "hidden_facts", i, "asked_by", j),
-                              "no text can match this pattern" if fires is None else
-                              "no question containing it was recognised as a question, "
-                              "so it may never uncover this fact")
+                self._check_fires(pat, QUESTION_FRAMES, self._asked,
+                                  ("case", "hidden_facts", i, "asked_by", j),
+                                  "no question containing it was recognised as a question, "
+                                  "so it may never uncover this fact")
 
 
 def lint_persona(persona: Persona, path: Path | str | None = None, text: str | None = None,
