@@ -19,15 +19,8 @@ _CLOSE = "[\"'\u201d\u2019)\\]]"
 _BOUNDARY = re.compile(rf"{_END}{_CLOSE}{{0,2}}(\s+)|(\n+)")
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Return (start, end) of each non-blank sentence in ``text``, trimmed of whitespace."""
-    spans = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        gap = 1 if m.start(1) >= 0 else 2
-        spans.append((start, m.start(gap)))
-        start = m.end(gap)
-    spans.append((start, len(text)))
+def _trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with surrounding whitespace cut off; spans left empty are dropped."""
     out = []
     for s, e in spans:
         while s < e and text[s].isspace():
@@ -37,6 +30,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if e > s:
             out.append((s, e))
     return out
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each non-blank sentence in ``text``, trimmed of whitespace."""
+    spans = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        gap = 1 if m.start(1) >= 0 else 2
+        spans.append((start, m.start(gap)))
+        start = m.end(gap)
+    spans.append((start, len(text)))
+    return _trimmed(text, spans)
 
 
 # Where a sentence turns from one thing to its contrast: "…, but", "…; ", "… however",
@@ -61,12 +66,4 @@ def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
         spans.append((at, m.start()))
         at = m.end()
     spans.append((at, end))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    return _trimmed(text, spans)
