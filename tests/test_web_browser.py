@@ -309,3 +309,61 @@ def test_persona_edit_shows_a_validation_error_then_saves(browser, server):
                            ".innerText.includes('archetype: meek')")
     page.wait_for_selector("#fl-problems:has-text('valid persona meek-')")
     tom.close()
+
+
+def test_trainer_certifies_uploaded_transcripts(browser, server, tmp_path):
+    from web_uploads import write_uploads
+
+    ann = Tab(browser, server, "ann")
+    assert not ann.page.locator("#fl-tab-certification-button").is_visible(), \
+        "trainees see no certification page"
+    ann.close()
+
+    tom = Tab(browser, server, "tom")
+    page = tom.page
+    page.click("#fl-tab-certification-button")
+    page.wait_for_selector("#fl-cert-exam input")
+    assert page.input_value("#fl-cert-exam input").endswith("(foundation)")
+    # No model is configured on the test server: the judge cannot be asked for.
+    assert page.is_disabled("#fl-cert-judge input")
+    assert "unavailable" in page.inner_text("#fl-cert-judge-note")
+
+    uploads = write_uploads(tmp_path / "uploads")
+    page.set_input_files("#fl-cert-upload input[type=file]", [str(p) for p in uploads])
+    page.wait_for_selector("#fl-cert-upload td[aria-label='bob.txt']")
+    page.click("#fl-cert-start")
+    page.wait_for_selector("#fl-cert-progress[data-complete='true']")
+    assert page.get_attribute("#fl-cert-progress", "data-graded") == "3"
+    frame = page.frame_locator("#fl-cert-report-frame")
+    frame.locator("text=alice").first.wait_for()
+    assert page.locator("#fl-cert-runs tbody tr").count() >= 1
+    assert page.get_attribute("#fl-cert-progress", "data-run") in \
+        page.inner_text("#fl-cert-runs")
+    with page.expect_download() as download:
+        page.click("#fl-cert-downloads tr:has(td[aria-label='candidates.csv']) a")
+    assert Path(download.value.path()).read_text().startswith("candidate,result")
+    assert page.locator("#fl-cert-downloads td[aria-label^='certificates-alice']").count() == 1
+    # Chromium leaves iframes out of full-page shots: grow the window to the whole page.
+    page.set_viewport_size({"width": 1280,
+                            "height": page.evaluate("document.body.scrollHeight")})
+    path = ARTIFACTS / "certification.png"
+    page.screenshot(path=str(path))
+    (ROOT / "docs" / "screenshots").mkdir(exist_ok=True)
+    (ROOT / "docs" / "screenshots" / "certification.png").write_bytes(path.read_bytes())
+    tom.close()
+
+
+def test_designer_calibrate_shows_the_matrix(browser, server):
+    tom = Tab(browser, server, "tom")
+    page = tom.page
+    page.click("#fl-tab-designer-button")
+    page.locator("#fl-design-browse input").fill("aggressive-rational-billing.yaml")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#fl-problems:has-text('valid persona aggressive-rational-billing')")
+    page.click("#fl-design-calibrate")
+    page.wait_for_selector("#fl-calibration[data-valid='true']")
+    assert page.get_attribute("#fl-calibration", "data-failed") == "0"
+    matrix = page.locator("#fl-calibration-matrix table").first
+    assert "Exemplary" in matrix.inner_text() and "Dismissive" in matrix.inner_text()
+    tom.shot("designer-calibration")
+    tom.close()

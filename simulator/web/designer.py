@@ -77,8 +77,6 @@ class DesignerView:
                                                       elem_id="fl-design-download")
                     self.calibrate = gr.Button("Calibrate", elem_id="fl-design-calibrate")
                 self.status = gr.Markdown(elem_id="fl-design-status")
-                self.calibration = gr.HTML(elem_id="fl-calibration-box")
-                self.matrix = gr.Markdown(elem_id="fl-calibration-matrix")
             with gr.Column(scale=2):
                 gr.Markdown("#### Test chat\nTalk to the draft as it is in the editor. "
                             "Test chats are not saved.")
@@ -90,6 +88,9 @@ class DesignerView:
                     self.try_start = gr.Button("Try it", elem_id="fl-design-try")
                     self.try_send = gr.Button("Send", elem_id="fl-design-send")
                 self.try_state = gr.State(None)
+        # Full width: the matrix has a dozen columns.
+        self.calibration = gr.HTML(elem_id="fl-calibration-box")
+        self.matrix = gr.Markdown(elem_id="fl-calibration-matrix")
 
     def _build_form(self) -> list:
         fields = []
