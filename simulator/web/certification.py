@@ -187,9 +187,9 @@ class CertificationView:
             raise gr.Error(judge_note()[1])
         try:
             if kind == SESSIONS:
-                sources = session_sources((filter_text or "").strip() or "",
-                                          db_path=self.ctx.store.path)
-                inputs = f"sessions: {filter_text.strip()}"
+                filter_text = (filter_text or "").strip()
+                sources = session_sources(filter_text, db_path=self.ctx.store.path)
+                inputs = f"sessions: {filter_text}"
             else:
                 sources = upload_sources(files or [])
                 inputs = f"{len(files or [])} uploaded file(s)"
