@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-from web_server import ROOT, start_server
+from web_server import CALM_DOWN, ROOT, api_client, patient_persona, start_server
 
 from simulator.customer.machine import CustomerMachine
 from simulator.persona.loader import PersonaLibrary
@@ -28,7 +28,6 @@ STATUS, CHAT, METER, HINT, REPLY, SCORECARD, DL_TRANSCRIPT, DL_SCORECARD = range
 USERS = [("ann", "trainee", "ann-password"), ("bea", "trainee", "bea-password"),
          ("tom", "trainer", "tom-password")]
 GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."
-CALM_DOWN = "Please calm down."
 
 
 @pytest.fixture(scope="module")
@@ -38,19 +37,7 @@ def server(tmp_path_factory):
     srv.stop()
 
 
-def client(server, name: str) -> Client:
-    """A fresh API client logged in as ``name`` (a new client is like a new browser tab)."""
-    return Client(server.url, auth=(name, server.users[name]), verbose=False)
-
-
-def patient_persona() -> str:
-    """A shipped persona that does not walk out when told to calm down (so the meter shows)."""
-    lib = PersonaLibrary(ROOT / "personas")
-    for pid in lib.ids():
-        machine = CustomerMachine(lib.get(pid))
-        if machine.step(machine.start(), CALM_DOWN).state.outcome.value == "ongoing":
-            return pid
-    pytest.fail("no shipped persona survives a 'calm down'; the browser tests need one")
+client = api_client
 
 
 def texts(chat: list[dict]) -> list[tuple[str, str]]:

@@ -13,9 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
-from web_server import ROOT, start_server
+from web_server import CALM_DOWN, ROOT, patient_persona, start_server
 
-from simulator.customer.machine import CustomerMachine
 from simulator.persona.loader import PersonaLibrary
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,7 +23,6 @@ CHROMIUM = Path(os.environ.get("FRONTLINE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
 USERS = [("ann", "trainee", "ann-password"), ("bea", "trainee", "bea-password"),
          ("tom", "trainer", "tom-password")]
-CALM_DOWN = "Please calm down."
 GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."
 REST_OF_SESSION = [
     "When did this start, and what happened exactly?",
@@ -131,14 +129,6 @@ def retype(page, selector: str, text: str) -> None:
     field.press_sequentially(text)
 
 
-def patient_persona() -> str:
-    """A shipped persona who stays after being told to calm down, so the meter shows it."""
-    lib = PersonaLibrary(ROOT / "personas")
-    for pid in lib.ids():
-        m = CustomerMachine(lib.get(pid))
-        if m.step(m.start(), CALM_DOWN).state.outcome.value == "ongoing":
-            return pid
-    pytest.fail("no shipped persona survives a 'calm down'")
 
 
 def test_practice_session_to_scorecard(browser, server):

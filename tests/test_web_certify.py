@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from web_server import ROOT, start_server
+from web_server import ROOT, api_client, start_server
 from web_uploads import EXAM, write_uploads
 
 pytestmark = pytest.mark.slow
@@ -34,8 +34,7 @@ def server(tmp_path_factory):
     srv.stop()
 
 
-def client(server, name: str) -> Client:
-    return Client(server.url, auth=(name, server.users[name]), verbose=False)
+client = api_client
 
 
 def find(result, marker: str) -> str:

@@ -94,3 +94,28 @@ def start_server(folder: Path, users: list[tuple[str, str, str]] | None = None,
             time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"the server did not answer within {timeout}s:\n{log.read_text()}")
+
+
+CALM_DOWN = "Please calm down."
+
+
+def patient_persona() -> str:
+    """A shipped persona who stays after being told to calm down, so the meter shows it."""
+    import pytest
+
+    from simulator.customer.machine import CustomerMachine
+    from simulator.persona import PersonaLibrary
+
+    lib = PersonaLibrary(ROOT / "personas")
+    for pid in lib.ids():
+        machine = CustomerMachine(lib.get(pid))
+        if machine.step(machine.start(), CALM_DOWN).state.outcome.value == "ongoing":
+            return pid
+    pytest.fail("no shipped persona survives a 'calm down'; the web tests need one")
+
+
+def api_client(server: Server, name: str):
+    """A fresh gradio_client logged in as ``name`` (a new client is like a new browser tab)."""
+    from gradio_client import Client
+
+    return Client(server.url, auth=(name, server.users[name]), verbose=False)
