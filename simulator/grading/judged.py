@@ -22,7 +22,11 @@ verified answers with :func:`apply_judge`. Every place that lets the judge into 
   failed backend) leaves the rules' verdict and flags the criterion and the scorecard
   ``needs_review``: never a silent pass or fail;
 * phrasing violations and their penalties are the rules' alone: the judge is never
-  asked about them and nothing here touches them.
+  asked about them and nothing here touches them;
+* words that address the grader, not the customer (``simulator/llm/injection.en.yaml``)
+  are never evidence: such an answer abstains (the judge core rejects it; this module
+  checks again). Any agent turn with such words makes the scorecard ``needs_review``,
+  with the quotes in ``judge.review``; the rules' grade stands.
 """
 
 from __future__ import annotations
@@ -78,8 +82,10 @@ def grade_with_judge(transcript: Transcript, rubric: Rubric, backend, *, samples
 def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report) -> Scorecard:
     """The scorecard with the judge's verdicts (a ``JudgeReport``) applied and recorded;
     scores, pass and level recomputed. ``card`` itself is not changed."""
+    from ..llm.injection import agent_injections
+
     data = card.model_dump(mode="json")
-    verdicts = {v.id: v for v in report.verdicts}
+    verdicts = {v.id: _no_grader_evidence(v, transcript) for v in report.verdicts}
     criteria = {c.id: c for _, c in rubric.criteria()}
     judgements, review = [], []
     for result in data["criteria"]:
@@ -92,6 +98,10 @@ def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report)
         if judgement["effect"] == "review":
             result["needs_review"] = True
             review.append(f"{criterion.id}: {_why_review(result['verdict'], answer)}")
+    # Words aimed at the grader are an attempt to steer it: the grade stands, a human looks.
+    review += [f"agent turn {_agent_turn(transcript, i)} addresses the grader, not the "
+               f"customer: \"{' '.join(hit.quote.split())}\"" for i, hit in
+               _first_per_sentence(agent_injections(transcript))]
     _rescore(data, rubric)
     run = report.run
     data["needs_review"] = bool(review)
@@ -102,6 +112,38 @@ def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report)
         "structured_output": run.structured_output, "criteria": judgements,
         "needs_review": bool(review), "review": review}
     return Scorecard.model_validate(data)
+
+
+def _no_grader_evidence(answer, transcript: Transcript):
+    """``answer``, or an abstention if its verified evidence addresses the grader. The judge
+    core already rejects such quotes; this holds for verdicts from anywhere (Batch API)."""
+    from ..llm.injection import REASON
+    from ..llm.judge import addresses_grader
+
+    turn = answer.turn
+    if not (answer.verified and answer.quote and turn is not None
+            and 0 <= turn < len(transcript.turns)
+            and addresses_grader(answer.quote, transcript.turns[turn].text)):
+        return answer
+    return answer.model_copy(update={"verdict": "abstain", "verified": False,
+                                     "flagged_for_review": True,
+                                     "reasoning": f"Abstained: {REASON}."})
+
+
+def _first_per_sentence(hits: list) -> list:
+    """One (turn, injection) per sentence: several rules often match the same words."""
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for turn, hit in hits:
+        if (turn, hit.quote_start) not in seen:
+            seen.add((turn, hit.quote_start))
+            out.append((turn, hit))
+    return out
+
+
+def _agent_turn(transcript: Transcript, turn: int) -> int:
+    """Which agent turn ``turns[turn]`` is (1 = the agent's first)."""
+    return sum(1 for t in transcript.turns[:turn + 1] if t.role == "agent")
 
 
 # -- one criterion ------------------------------------------------------------------------
@@ -168,7 +210,7 @@ def _evidence(answer, transcript: Transcript) -> dict | None:
     found = re.search(r"\s+".join(map(re.escape, words)), text) if words else None
     if found is None:
         return None
-    agent_turn = sum(1 for t in transcript.turns[:answer.turn + 1] if t.role == "agent")
+    agent_turn = _agent_turn(transcript, answer.turn)
     return {"turn": answer.turn, "agent_turn": agent_turn, "move": "judge",
             "quote": found.group(0), "start": found.start(), "by": "judge"}
 

@@ -156,7 +156,8 @@ class Scorecard(Model):
     violations: list[Violation]
     customer: CustomerResult | None = None
     needs_review: bool = Field(False, description="The LLM judge could not give a usable "
-                               "answer somewhere it could matter; see judge.review.")
+                               "answer somewhere it could matter, or an agent turn addresses "
+                               "the grader rather than the customer; see judge.review.")
     judge: JudgeResult | None = Field(None, description="The LLM judge's verdicts and run "
                                       "metadata; null when graded by the rules alone.")
 
@@ -219,7 +220,8 @@ def render_text(card: Scorecard, source: str | None = None) -> str:
                      f"{'s' if j.samples != 1 else ''}, temperature {j.temperature:g}, "
                      f"prompt {j.prompt_sha256[:19]}")
     if card.needs_review:
-        lines.append("NEEDS HUMAN REVIEW: the judge gave no usable answer where it matters")
+        lines.append("NEEDS HUMAN REVIEW: the judge gave no usable answer where it matters, "
+                     "or the agent addressed the grader")
         lines += [f"         - {_clip(r)}" for r in (card.judge.review if card.judge else [])]
     judged = {j.criterion: j for j in card.judge.criteria} if card.judge else {}
     by_stage: dict[str, list[CriterionResult]] = {}
