@@ -387,3 +387,28 @@ def test_a_second_run_on_the_same_folder_at_once_is_refused(env, tmp_path):
         with pytest.raises(FrontlineError, match="another certification run"):
             run(_plan(env, out, workers=1), file_sources([inputs]))
     assert run(_plan(env, out, workers=1), file_sources([inputs])).counts["graded"] == 3
+
+
+def test_run_status_while_the_run_is_creating_or_writing_its_store(tmp_path):
+    """Progress polling must not race the run: a store without tables yet reads as starting,
+    and a writer holding its lock does not stop a reader (WAL)."""
+    import sqlite3
+
+    from simulator.certification.results_store import DB_NAME, ResultsStore
+    from simulator.certification.runner import run_status
+
+    (tmp_path / DB_NAME).touch()  # the run has created the file, nothing more
+    status = run_status(tmp_path)
+    assert status["exists"] and not status["complete"] and status["counts"] == {}
+
+    (tmp_path / DB_NAME).unlink()
+    with ResultsStore(tmp_path):
+        pass  # tables and WAL in place, as after a run's first moment
+    writer = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        status = run_status(tmp_path)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert status["exists"] and status["counts"]["total"] == 0 and not status["complete"]

@@ -98,11 +98,18 @@ class Row:
 class ResultsStore:
     """The results of one run, in ``DIR/results.sqlite3``. Used from one thread."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, readonly: bool = False):
         self.dir = Path(out_dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
         self.path = self.dir / DB_NAME
         try:
+            if readonly:
+                # A reader (progress polling) must not race the run that is creating the
+                # file: switching the journal mode or creating tables needs a write lock.
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                           isolation_level=None, timeout=30,
+                                           check_same_thread=False)
+                return
+            self.dir.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
                                        check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")

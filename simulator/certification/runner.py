@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -323,17 +324,22 @@ def run_status(out_dir: Path) -> dict:
     from .results_store import DB_NAME
 
     out_dir = Path(out_dir)
+    missing = {"exists": False, "exam": None, "judge": False, "counts": {},
+               "complete": False, "reports": {}}
     if not (out_dir / DB_NAME).is_file():
-        return {"exists": False, "exam": None, "judge": False, "counts": {},
-                "complete": False, "reports": {}}
-    with ResultsStore(out_dir) as store:
-        stamp = store.get_meta("stamp") or {}
-        counts = store.counts()
-        judge = bool(stamp.get("judge"))
-        pending = len(store.ungraded()) + (len(store.unjudged()) if judge else 0)
-        reported = store.get_meta("reported") == [counts, Stamp.model_validate(stamp).digest()
-                                                  if stamp else None]
-        counts["unjudged"] = len(store.unjudged()) if judge else 0
+        return missing
+    try:
+        with ResultsStore(out_dir, readonly=True) as store:
+            stamp = store.get_meta("stamp") or {}
+            counts = store.counts()
+            judge = bool(stamp.get("judge"))
+            pending = len(store.ungraded()) + (len(store.unjudged()) if judge else 0)
+            reported = store.get_meta("reported") == [
+                counts, Stamp.model_validate(stamp).digest() if stamp else None]
+            counts["unjudged"] = len(store.unjudged()) if judge else 0
+    except (FrontlineError, sqlite3.OperationalError):
+        # The run has created the file but not its tables yet: it is starting.
+        return {**missing, "exists": True}
     reports = report_paths(out_dir)
     return {"exists": True, "exam": (stamp.get("exam") or {}).get("id"), "judge": judge,
             "counts": counts, "complete": pending == 0 and reported and "report.json" in reports,
