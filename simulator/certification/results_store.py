@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,11 +113,23 @@ class ResultsStore:
             self.dir.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
                                        check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            self._set_up()
         except sqlite3.DatabaseError as exc:
             raise FrontlineError(f"cannot open the results store {self.path}: {exc}") from None
+
+    def _set_up(self) -> None:
+        # Switching a new file to WAL needs it to itself; SQLite answers "locked" at once,
+        # without waiting, if a progress poller happens to be reading it at that instant.
+        for attempt in range(50):
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.05)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self._db.close()
