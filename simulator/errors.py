@@ -19,10 +19,14 @@ class Problem:
     line: int | None = None
     field: str = ""
 
+    @property
+    def where(self) -> str:
+        """``file:line`` (or just the file), as editors and terminals link it."""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
         what = f"{self.field}: " if self.field else ""
-        return f"{where}: {what}{self.message}"
+        return f"{self.where}: {what}{self.message}"
 
 
 class FrontlineError(Exception):

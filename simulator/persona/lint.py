@@ -51,9 +51,8 @@ class LintWarning(Problem):
     code: str = ""
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
         what = f"{self.field}: " if self.field else ""
-        return f"{where}: warning: {what}{self.message} [{self.code}]"
+        return f"{self.where}: warning: {what}{self.message} [{self.code}]"
 
 
 class _AgentPhrases(BaseModel):
