@@ -32,13 +32,13 @@ def _certify(tmp_path: Path, out: Path, *extra: str) -> list[str]:
             *extra]
 
 
-def _stored(out: Path) -> int:
+def _stored(out: Path, table: str = "results") -> int:
     db = out / "results.sqlite3"
     if not db.exists():
         return 0
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
     except sqlite3.OperationalError:  # the tables are not created yet
         return 0
 
@@ -88,14 +88,7 @@ def test_killed_run_resumes_to_the_same_report(tmp_path):
 
 
 def _judged(out: Path) -> int:
-    db = out / "results.sqlite3"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM judgements").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
+    return _stored(out, "judgements")
 
 
 def test_run_killed_while_judging_resumes_to_the_same_report(tmp_path):
