@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .. import saferegex
 from ..customer.reactions import Reaction
 from ..moves.vocabulary import Move
 
@@ -59,10 +60,10 @@ class Strict(BaseModel):
 
 
 def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+    why = saferegex.problem(value)  # invalid, or a shape that can take exponential time
+    if why is not None:
+        raise ValueError(why.replace("regular expression", f"regular expression {value!r}", 1)
+                         if why.startswith("invalid") else f"{value!r}: {why}")
     return value
 
 
@@ -132,7 +133,7 @@ class HiddenFact(Strict):
     @model_validator(mode="after")
     def _example_is_asked(self) -> HiddenFact:
         if self.example and self.asked_by and not any(
-                re.search(p, self.example, re.I) for p in self.asked_by):
+                saferegex.compile(p).search(self.example) for p in self.asked_by):
             raise ValueError(f"example {self.example!r} matches none of asked_by")
         return self
 
