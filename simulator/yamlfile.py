@@ -22,11 +22,12 @@ MAX_FILE_BYTES = 2_000_000
 
 
 # What one hand-written file may hold. A "billion laughs" file of 400 bytes nests aliases
-# to stand for 4 GB of data; these bounds refuse it, and anything absurdly deep, before any
-# data is built. The largest shipped file has ~2,000 nodes and ~10 levels.
+# to stand for 4 GB of data; these bounds refuse it, and anything absurdly deep or large,
+# before any data is built. The largest shipped file (the move patterns) has 949 values and
+# 6 levels; PyYAML reads about 30,000 values a second, so the value limit also bounds time.
 MAX_DEPTH = 64
 MAX_ALIASES = 100
-MAX_NODES = 100_000
+MAX_NODES = 20_000
 
 
 class _Refused(Exception):
@@ -42,6 +43,7 @@ class _BoundedLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
         self._aliases = 0
+        self._nodes = 0
 
     def fetch_flow_collection_start(self, token_class: Any) -> None:
         # The scanner reads a whole flow collection ahead; stop "[[[[..." before that.
@@ -57,7 +59,11 @@ class _BoundedLoader(yaml.SafeLoader):
                                "out instead", self.peek_event().start_mark)
             return super().compose_node(parent, index)
         self._depth += 1
+        self._nodes += 1
         try:
+            if self._nodes > MAX_NODES:
+                raise _Refused(f"the file holds more than {MAX_NODES:,} values; split it",
+                               self.peek_event().start_mark)
             if self._depth > MAX_DEPTH:
                 raise _Refused(f"nested more than {MAX_DEPTH} levels deep",
                                self.peek_event().start_mark)
@@ -219,7 +225,8 @@ def _check_version(model: type[BaseModel], data: dict, name: str, lines: Lines) 
         raise FileProblems([Problem(name, "required field is missing (the first key of every "
                                     f"file; this Frontline reads {allowed[0]})", 1,
                                     "schema_version")])
-    if data["schema_version"] not in allowed:
+    if type(data["schema_version"]) is not int or data["schema_version"] not in allowed:
+        # type(): YAML's true and 1.0 equal 1 in Python, but are not a version number.
         raise FileProblems([Problem(name, f"unsupported version {data['schema_version']!r}; "
                                     f"this Frontline reads {', '.join(map(str, allowed))}",
                                     lines.get(("schema_version",), 1), "schema_version")])

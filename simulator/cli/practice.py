@@ -20,6 +20,7 @@ from ..persona.model import Persona
 from ..render.base import Renderer
 from ..render.offline import OfflineRenderer
 from ..sessions import Conversation, SessionStore
+from ..transcript import turn_problem
 
 END_COMMANDS = {"/end", "/quit", "/exit"}
 
@@ -140,6 +141,9 @@ def _talk(conv: Conversation) -> None:
             conv.end()
             break
         if not line.strip():
+            continue
+        if (why := turn_problem(line.strip())) is not None:  # the limit grading applies too
+            print(f"Not sent: {why}. Type a shorter reply.", file=sys.stderr)
             continue
         _say(conv.reply(line), conv)
 

@@ -53,7 +53,7 @@ from ..errors import FrontlineError, NotFound
 from ..persona.model import Persona
 from ..render.base import Renderer, RenderRequest, Turn
 from ..render.offline import OfflineRenderer
-from ..transcript import Transcript
+from ..transcript import Transcript, turn_problem
 from .store import SessionInfo, SessionStore
 
 MODES = ("training", "exam")
@@ -177,6 +177,8 @@ class Conversation:
         text = agent_text.strip() if isinstance(agent_text, str) else ""
         if not text:
             raise FrontlineError("the reply is empty; type what you would say to the customer")
+        if (why := turn_problem(text)) is not None:
+            raise FrontlineError(f"the reply is not accepted: {why}; nothing was saved")
         if self.finished:
             raise FrontlineError(f"the session has ended ({self._end_reason()}); "
                                  "start a new one to practise again")

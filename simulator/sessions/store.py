@@ -36,7 +36,7 @@ from .. import config
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
 from ..render.base import Turn
-from ..transcript import PersonaRef, StateRecord, Transcript, TranscriptTurn
+from ..transcript import PersonaRef, StateRecord, Transcript, TranscriptTurn, turn_problem
 
 # Status of a session: "active" (the trainee may go on), "finished" (the customer
 # reached an outcome), "ended" (the trainee stopped before an outcome).
@@ -215,6 +215,8 @@ class SessionStore:
         wrote that position, or the session is no longer active, the call fails with
         :class:`FrontlineError` and saves nothing.
         """
+        if (why := turn_problem(text)) is not None:  # the same limit as practice and grading
+            raise FrontlineError(f"agent turn not saved: {why}")
         finished = step.state.outcome is not Outcome.ONGOING
         try:
             with self._write() as db:
