@@ -389,8 +389,9 @@ class SafePattern:
         self._compiled = regex.compile(pattern, flags)
 
     def _timed_out(self, text: str) -> None:
-        log.warning("regular expression %r gave up after %.2f s on a text of %d characters; "
-                    "counted as no match", self.pattern[:80], MATCH_TIMEOUT, len(text))
+        log.warning("regular expression %r hit its time limit (%.2f s) on a text of %d "
+                    "characters; counted as no match", self.pattern[:80], MATCH_TIMEOUT,
+                    len(text))
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None):
         """Like ``re.Pattern.search``; None also when the time limit is reached."""
