@@ -29,8 +29,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import FileProblems, Problem
-from ..moves.detector import MovePatterns, _fold
-from ..textspan import sentence_spans
+from ..moves.detector import MovePatterns
+from ..textspan import fold_apostrophes, sentence_spans
 from ..transcript import Transcript
 from ..yamlfile import load_model, parse_model
 
@@ -95,7 +95,7 @@ class InjectionMatcher:
     def find(self, text: str) -> list[Injection]:
         """Every sentence of ``text`` that a rule matches (at most one hit per rule and
         sentence), in order of position."""
-        folded = _fold(text)  # same length as text: offsets stay valid
+        folded = fold_apostrophes(text)  # same length as text: offsets stay valid
         found: list[Injection] = []
         vetoed: dict[str, bool] = {}
         for s, e in sentence_spans(text):

@@ -16,9 +16,9 @@ from string import Template
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from ..customer.reactions import Reaction
 from ..moves.vocabulary import GOOD_MOVES, MOVES
 from ..persona.model import Archetype, Persona, Temperament
+from ..reactions import Reaction
 from ..render.base import RenderRequest
 from ..yamlfile import load_model
 from .backend import Message
