@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 from simulator.certification.exam import load_exam  # noqa: E402
 from simulator.customer.effects import load_effects  # noqa: E402
 from simulator.errors import FrontlineError  # noqa: E402
+from simulator.grading.judge.injection import InjectionMatcher, load_injection_file  # noqa: E402
 from simulator.grading.rubric_loader import load_rubric  # noqa: E402
 from simulator.grading.transcript_input import load_file  # noqa: E402
-from simulator.llm.injection import InjectionMatcher, load_injection_file  # noqa: E402
 from simulator.moves.detector import RuleDetector, load_pattern_file  # noqa: E402
 from simulator.persona.loader import load_persona  # noqa: E402
 from simulator.users import UserStore  # noqa: E402

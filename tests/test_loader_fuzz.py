@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 from simulator.certification.exam import parse_exam
 from simulator.errors import FrontlineError
+from simulator.grading.judge.injection import parse_injection_file
 from simulator.grading.rubric_loader import parse_rubric
 from simulator.grading.transcript_input import parse_text
-from simulator.llm.injection import parse_injection_file
 from simulator.moves.detector import MovePatternFile
 from simulator.persona.loader import parse_persona
 from simulator.users import UsersFile

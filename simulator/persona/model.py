@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import saferegex
-from ..customer.reactions import Reaction
 from ..moves.vocabulary import Move
+from ..reactions import Reaction
 
 PERSONA_SCHEMA_VERSION = 1
 

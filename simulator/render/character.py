@@ -23,7 +23,7 @@ import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import saferegex
-from ..customer.reactions import Reaction
+from ..reactions import Reaction
 from ..yamlfile import load_model
 from .base import RenderRequest
 
