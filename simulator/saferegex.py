@@ -378,7 +378,8 @@ class SafePattern:
     """A compiled file-supplied pattern whose searches stop after :data:`MATCH_TIMEOUT`.
 
     Offers the parts of ``re.Pattern`` the product uses (``pattern``, ``flags``,
-    ``search``, ``match``, ``fullmatch``); a search that runs out of time returns None.
+    ``search``, ``match``, ``fullmatch``, ``finditer``, and the ``regex`` engine's
+    ``partial`` matching); a search that runs out of time returns None.
     """
 
     __slots__ = ("_compiled", "pattern", "flags")
@@ -393,29 +394,44 @@ class SafePattern:
                     "characters; counted as no match", self.pattern[:80], MATCH_TIMEOUT,
                     len(text))
 
-    def search(self, text: str, pos: int = 0, endpos: int | None = None):
+    def search(self, text: str, pos: int = 0, endpos: int | None = None, *,
+               partial: bool = False):
         """Like ``re.Pattern.search``; None also when the time limit is reached."""
         try:  # by keyword: the fifth positional argument is ``partial``, not the limit
-            return self._compiled.search(text, pos, endpos, timeout=MATCH_TIMEOUT)
+            return self._compiled.search(text, pos, endpos, partial=partial,
+                                         timeout=MATCH_TIMEOUT)
         except TimeoutError:
             self._timed_out(text)
             return None
 
-    def match(self, text: str, pos: int = 0, endpos: int | None = None):
+    def match(self, text: str, pos: int = 0, endpos: int | None = None, *,
+              partial: bool = False):
         """Like ``re.Pattern.match``; None also when the time limit is reached."""
         try:
-            return self._compiled.match(text, pos, endpos, timeout=MATCH_TIMEOUT)
+            return self._compiled.match(text, pos, endpos, partial=partial,
+                                        timeout=MATCH_TIMEOUT)
         except TimeoutError:
             self._timed_out(text)
             return None
 
-    def fullmatch(self, text: str, pos: int = 0, endpos: int | None = None):
+    def fullmatch(self, text: str, pos: int = 0, endpos: int | None = None, *,
+                  partial: bool = False):
         """Like ``re.Pattern.fullmatch``; None also when the time limit is reached."""
         try:
-            return self._compiled.fullmatch(text, pos, endpos, timeout=MATCH_TIMEOUT)
+            return self._compiled.fullmatch(text, pos, endpos, partial=partial,
+                                            timeout=MATCH_TIMEOUT)
         except TimeoutError:
             self._timed_out(text)
             return None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):
+        """Like ``re.Pattern.finditer``; the time limit covers the whole scan, which ends
+        early (keeping the matches found so far) when it is reached."""
+        found = self._compiled.finditer(text, pos, endpos, timeout=MATCH_TIMEOUT)
+        try:
+            yield from found
+        except TimeoutError:
+            self._timed_out(text)
 
     def __repr__(self) -> str:
         return f"SafePattern({self.pattern!r})"

@@ -145,6 +145,13 @@ def test_a_pattern_that_slips_through_stops_and_counts_as_no_match(caplog) -> No
     assert "counted as no match" in caplog.text
 
 
+def test_finditer_stops_at_the_time_limit_and_keeps_what_it_found(caplog) -> None:
+    pattern = saferegex.compile(r"x|\w*a\w*b")
+    with caplog.at_level(logging.WARNING, logger="frontline.saferegex"):
+        found = [m.group() for m in pattern.finditer("x " + "a" * MAX_TURN_CHARS)]
+    assert found == ["x"] and "counted as no match" in caplog.text
+
+
 def test_a_trainers_pattern_pack_runs_with_the_time_limit(tmp_path: Path, caplog) -> None:
     pack = tmp_path / "en-extra.yaml"
     pack.write_text("schema_version: 1\nlanguage: en\nmoves:\n  thank:\n    patterns:\n"
