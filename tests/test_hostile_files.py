@@ -14,6 +14,8 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -43,16 +45,26 @@ def problems_of(parse, text: str) -> str:
 
 def run_limited(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, int]:
     """Run ``python -m simulator ARGS`` under a 1.5 GB address-space limit (so a bomb dies
-    instead of the machine); the result and the child's peak resident memory in bytes."""
+    instead of the machine); the result and that child's own peak resident memory in
+    bytes (from wait4: RUSAGE_CHILDREN would mix in every earlier child of the test run)."""
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run([sys.executable, "-m", "simulator", *args], capture_output=True,
-                          text=True, cwd=cwd, env=env, preexec_fn=limit, timeout=300)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return proc, max(peak, before) * 1024
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "simulator", *args], stdout=out,
+                                stderr=err, text=True, cwd=cwd, env=env, preexec_fn=limit)
+        backstop = threading.Timer(300, proc.kill)  # never the measure; main took minutes
+        backstop.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            backstop.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(args, proc.returncode, out.read(), err.read())
+    return done, usage.ru_maxrss * 1024
 
 
 # ------------------------------------------------------------------ 1, 2: YAML aliases
