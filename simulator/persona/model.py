@@ -201,8 +201,8 @@ class Persona(Strict):
     temperament: Temperament
     language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     difficulty: int = Field(3, ge=1, le=5)
-    domain: list[str] = Field(min_length=1, description="DOMAIN sections this persona embodies, "
-                              "e.g. '§2.4 aggressive'.")
+    domain: list[str] = Field(min_length=1, description="Sections of docs/domain.md "
+                              "this persona embodies, e.g. '§2.4 aggressive'.")
     identity: Identity
     start: Mood
     thresholds: Thresholds = Thresholds()
