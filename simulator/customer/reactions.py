@@ -33,7 +33,7 @@ class Reaction(StrEnum):
     REFUSAL_BACKLASH = "refusal_backlash"    # flat refusal (§2.5)
     ACCEPT = "accept"                    # agrees: resolved (§2.5)
     ESCALATE = "escalate"                # demands a supervisor or threatens to go public (§2.5)
-    LEAVE = "leave"                      # gives up and goes (§2.4 meek, §4 let them go)
+    LEAVE = "leave"                      # gives up and goes (§2.4 meek: no fuss)
     TURN_LIMIT = "turn_limit"            # the conversation has gone on too long
 
 
