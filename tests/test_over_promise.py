@@ -96,3 +96,14 @@ def test_every_persona_can_voice_doubt_about_a_guarantee():
     for pid in LIBRARY.ids():
         lines = LIBRARY.get(pid).phrases[Reaction.IMPLAUSIBLE_PROMISE]
         assert len(lines) >= 2, pid
+
+
+@pytest.mark.parametrize("persona_id", LIBRARY.ids())
+def test_a_time_inside_a_guarantee_is_no_timescale(persona_id):
+    # "Within the hour" is recognised as a timescale, but said as a guarantee it is part
+    # of the over-promise; a realistic time in a sentence of its own still counts.
+    guaranteed = _run(persona_id, ["I guarantee it will be sorted within the hour."])[-1]
+    assert not guaranteed.state.timescale
+    both = _run(persona_id, ["I guarantee it will be sorted. You'll have it within two "
+                             "working days."])[-1]
+    assert both.state.timescale

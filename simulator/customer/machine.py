@@ -186,8 +186,11 @@ class CustomerMachine:
                 apply(rules.remedy_before_heard)
         if turn.moves & {Move.EXPLAIN, Move.TIMESCALE, Move.RESTATE} or turn.offers:
             new.informed = True
-        # A guarantee is not a timescale: it names no date the customer can hold (§4.4).
-        if Move.TIMESCALE in turn.moves:
+        # A guarantee is not a timescale, nor is a time given inside one ("I guarantee it
+        # within the hour"): it names no date the customer can hold you to (§4.4).
+        guaranteed = {d.quote_start for d in turn.detections if d.move is Move.OVER_PROMISE}
+        if any(d.move is Move.TIMESCALE and d.quote_start not in guaranteed
+               for d in turn.detections):
             new.timescale = True
         if Move.OVER_PROMISE in turn.moves:
             new.overpromised = True
