@@ -3,6 +3,7 @@ sources each names, so tests can check that citations resolve inside the reposit
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,3 +61,13 @@ def read_sections(path: Path = DOMAIN_DOC) -> dict[str, Section]:
 def cited_sections(text: str) -> list[str]:
     """Every section number cited in ``text``."""
     return SECTION_REF.findall(text)
+
+
+def seeds_dir() -> Path | None:
+    """The source documents, when this checkout has them beside it (they are not shipped)."""
+    candidates = [os.environ.get("FRONTLINE_SEEDS", ""), ROOT.parent / "shared" / "seeds",
+                  ROOT.parent.parent / "shared" / "seeds"]
+    for c in candidates:
+        if c and Path(c).is_dir() and any(Path(c).glob("000_*.txt")):
+            return Path(c)
+    return None

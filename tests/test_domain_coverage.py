@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from domain_doc import ROOT, SOURCE_IDS, read_sections
-from test_domain_reference import _seeds_dir
+from domain_doc import ROOT, SOURCE_IDS, read_sections, seeds_dir
 
 from simulator.calibration.policies import POLICIES
 from simulator.customer.reactions import Reaction
@@ -176,7 +175,7 @@ def test_the_counts_paragraph_is_current(rows):
 
 
 def test_the_anchors_are_verbatim_in_the_sources(rows):
-    seeds = _seeds_dir()
+    seeds = seeds_dir()
     if seeds is None:
         pytest.skip("the source documents are not beside this checkout (set FRONTLINE_SEEDS)")
     texts = {sid: next(seeds.glob(f"{sid}_*.txt")).read_text(encoding="utf-8")

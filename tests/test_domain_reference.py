@@ -4,12 +4,11 @@ every section names the source documents (and the passages) it digests."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-from domain_doc import DOMAIN_DOC, ROOT, SOURCE_IDS, cited_sections, read_sections
+from domain_doc import DOMAIN_DOC, ROOT, SOURCE_IDS, cited_sections, read_sections, seeds_dir
 
 # Where citations live: the data trainers edit, the code's comments, the docs.
 CITING_GLOBS = ("personas/*.yaml", "rubrics/**/*.yaml", "simulator/**/*.yaml",
@@ -19,16 +18,6 @@ CITING_GLOBS = ("personas/*.yaml", "rubrics/**/*.yaml", "simulator/**/*.yaml",
 def _citing_files() -> list[Path]:
     files = {p for g in CITING_GLOBS for p in ROOT.glob(g)}
     return sorted(files)
-
-
-def _seeds_dir() -> Path | None:
-    """The source documents, when this checkout has them beside it (they are not shipped)."""
-    candidates = [os.environ.get("FRONTLINE_SEEDS", ""), ROOT.parent / "shared" / "seeds",
-                  ROOT.parent.parent / "shared" / "seeds"]
-    for c in candidates:
-        if c and Path(c).is_dir() and any(Path(c).glob("000_*.txt")):
-            return Path(c)
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +80,7 @@ def test_citations_point_inside_the_repository():
 
 
 def test_the_anchors_are_verbatim_in_the_sources(sections):
-    seeds = _seeds_dir()
+    seeds = seeds_dir()
     if seeds is None:
         pytest.skip("the source documents are not beside this checkout (set FRONTLINE_SEEDS)")
     texts = {sid: next(seeds.glob(f"{sid}_*.txt")).read_text(encoding="utf-8")
