@@ -14,10 +14,10 @@ import yaml
 from domain_doc import ROOT, SOURCE_IDS, read_sections, seeds_dir
 
 from simulator.calibration.policies import POLICIES
-from simulator.customer.reactions import Reaction
 from simulator.grading import RubricLibrary
 from simulator.moves.vocabulary import Move
 from simulator.persona import model as persona_model
+from simulator.reactions import Reaction
 
 COVERAGE = ROOT / "docs" / "domain-coverage.md"
 STATUSES = ("implemented", "partly", "not yet", "out of scope")

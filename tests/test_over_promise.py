@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from simulator.customer.machine import CustomerMachine
-from simulator.customer.reactions import Reaction
 from simulator.customer.state import Outcome
 from simulator.persona.loader import PersonaLibrary
 from simulator.persona.model import Temperament
+from simulator.reactions import Reaction
 from simulator.render.base import RenderRequest
 from simulator.render.offline import OfflineRenderer, bank_for
 
