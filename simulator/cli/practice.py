@@ -167,7 +167,7 @@ def _say(chunks: Iterable[str], conv: Conversation) -> None:
             print(chunk, end="", flush=True)
     except FrontlineError as exc:  # the renderer's (the LLM backend's) errors
         if started:
-            print(" [cut off]", flush=True)
+            print(" [cut off; not saved]", flush=True)
         raise FrontlineError(_saved_note(conv, exc)) from None
     print()
     previous = conv.steps[-2].state if len(conv.steps) > 1 else None
