@@ -28,11 +28,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"Frontline: logins from {ctx.users.path}")
     print(f"Frontline: the customer's words come from the {ctx.renderer.name} renderer")
-    record = announce(ctx.users.path, f"http://{args.host}:{args.port}/")
+    try:
+        record = announce(ctx.users.path, f"http://{args.host}:{args.port}/")
+    except OSError as exc:  # only `users add`'s note depends on it: serve anyway
+        print(f"Frontline: warning: cannot record this server beside {ctx.users.path} "
+              f"({exc.strerror or exc}); `frontline users add` will not mention it")
+        record = None
     try:
         launch(build_app(ctx), host=args.host, port=args.port)
     finally:
-        record.unlink(missing_ok=True)
+        if record is not None:
+            record.unlink(missing_ok=True)
     return 0
 
 
