@@ -6,6 +6,7 @@ behaviour through a running server is in test_web_security.py."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -170,3 +171,15 @@ def test_users_add_knows_which_running_servers_use_the_file(tmp_path):
     assert running_with(tmp_path / "other.yaml") == []
     record.write_text(record.read_text().replace(str(os.getpid()), "999999999"))
     assert running_with(users_file) == [] and not record.exists(), "dead servers are cleared"
+
+
+# -- docs/security.md names only tests that exist ------------------------------------------
+def test_every_test_named_in_the_security_page_exists():
+    root = Path(__file__).resolve().parent
+    page = (root.parent / "docs" / "security.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(test_\w+\.py)::(test_\w+)`", page)
+    assert len(named) >= 40, "the page lists the tests that hold each promise"
+    missing = [f"{f}::{t}" for f, t in named
+               if not (root / f).is_file()
+               or not re.search(rf"^\s*def {t}\(", (root / f).read_text(encoding="utf-8"), re.M)]
+    assert not missing, f"docs/security.md names tests that do not exist: {missing}"
