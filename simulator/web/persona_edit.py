@@ -18,6 +18,7 @@ from ..persona.model import Persona
 from ..yamlfile import dump_yaml, parse_yaml
 
 EDITOR_NAME = "editor"
+PERSONA_FILE_MODE = 0o644  # as a checkout's shipped persona files
 
 # Form field → path in the persona file. The form edits the common fields; the YAML editor
 # edits everything.
@@ -115,5 +116,8 @@ def write_persona(folder: Path, persona: Persona, text: str, known: dict[str, Pa
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".persona-", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text if text.endswith("\n") else text + "\n")
+    # mkstemp makes 0600; a persona is shared content like the shipped files (0644), and the
+    # server, the CLI and other trainers' tools must all read it.
+    os.chmod(tmp, PERSONA_FILE_MODE)
     os.replace(tmp, target)
     return target

@@ -3,21 +3,15 @@ a self-contained, printable HTML scorecard). Used after practice and in the hist
 
 from __future__ import annotations
 
-import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 
 from ..errors import FrontlineError
 from . import grading
 from .context import WebContext
+from .downloads import safe_name, write_download
 from .scorecard_html import scorecard_document, scorecard_fragment
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
 @dataclass
@@ -43,14 +37,14 @@ class ScorecardView:
             card = grading.scorecard_for(self.ctx.store, session_id, user, transcript)
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
-        # One folder per session, rewritten on each view: downloads do not pile up.
-        folder = Path(tempfile.gettempdir()) / "frontline-downloads" / _safe(session_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        tpath = folder / f"transcript-{_safe(session_id)}.json"
-        tpath.write_text(self.ctx.store.export_json(session_id, user), encoding="utf-8")
-        spath = folder / f"scorecard-{_safe(session_id)}.html"
+        # The viewer's own files (served to nobody else), one folder per session, rewritten
+        # on each view: downloads do not pile up.
+        sid = safe_name(session_id)
+        tpath = write_download(user, sid, f"transcript-{sid}.json",
+                               self.ctx.store.export_json(session_id, user))
         customer = self._customer(transcript)
-        spath.write_text(scorecard_document(card, transcript, customer), encoding="utf-8")
+        spath = write_download(user, sid, f"scorecard-{sid}.html",
+                               scorecard_document(card, transcript, customer))
         # Plain values and a Row toggle: cheaper for gradio than component updates.
         return {self.html: scorecard_fragment(card, transcript, customer),
                 self.downloads: gr.Row(visible=True), self.transcript_file: str(tpath),
