@@ -24,6 +24,7 @@ from .scorecard_view import ScorecardView
 
 MODES = [("Training — mood meter and hints", "training"), ("Exam — no help", "exam")]
 NO_HINT = ""
+REPLY_PLACEHOLDER = "Type what you would say. Enter sends; Shift+Enter starts a new line."
 STREAM_INTERVAL = 0.08  # seconds between streamed updates of the customer's reply
 ANSWERING = '<span class="fl-status" data-turns="pending" role="status">The customer is ' \
     'answering…</span>'
@@ -69,10 +70,12 @@ class PracticeView:
                     self.meter = gr.HTML(elem_id="fl-meter")
                     with gr.Column() as self.hint_box:
                         self.hint = gr.Markdown(NO_HINT, elem_id="fl-hint")
-            with gr.Row():
-                self.text = gr.Textbox(label="Your reply", lines=2, scale=4, elem_id="fl-reply",
-                                       placeholder="Type what you would say; Enter sends.")
-                with gr.Column(scale=1, min_width=140):
+            with gr.Row(elem_id="fl-reply-row"):
+                # One line that grows: gradio sends on Enter only for lines=1; Shift+Enter
+                # then breaks the line, as chat tools do.
+                self.text = gr.Textbox(label="Your reply", lines=1, max_lines=8, scale=4,
+                                       elem_id="fl-reply", placeholder=REPLY_PLACEHOLDER)
+                with gr.Column(scale=1, min_width=140, elem_id="fl-reply-buttons"):
                     self.send = gr.Button("Send", variant="primary", elem_id="fl-send")
                     self.end = gr.Button("End session", variant="stop", elem_id="fl-end")
         with gr.Column(visible=False, elem_id="fl-result") as self.result:

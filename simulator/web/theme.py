@@ -38,9 +38,26 @@ CSS = """
   overflow: hidden; display: block; }
 .fl-meter-fill { display: block; height: 100%; transition: width .4s; }
 .fl-meter-delta { color: var(--body-text-color-subdued); font-size: .85em; }
+.fl-meter-why { margin-top: 6px; font-size: .85em; color: var(--body-text-color-subdued); }
 /* The conversation is the session's record: it cannot be cleared from the page. */
 #fl-chat button[aria-label="Clear"], #fl-design-chat button[aria-label="Clear"] { display: none; }
 #fl-problems ul { margin: 0; padding-left: 18px; }
 #fl-problems li { color: #b42318; }
 #fl-problems .fl-ok { color: #3c9d5d; }
+/* Trainee pages on every width (issue 16). The chat's label sits above the messages, not
+   over them, so a scrolled conversation never runs under it. */
+#fl-chat label[data-testid=block-label], #fl-design-chat label[data-testid=block-label],
+#fl-replay-chat label[data-testid=block-label] { position: static; margin: 0 0 6px 0;
+  width: max-content; }
+/* Gradio folds tabs that do not fit into a "…" menu, measuring them in a hidden copy; with
+   the copy out of the layout every tab stays in the bar, which wraps on a narrow screen. */
+#fl-tabs .tab-container.visually-hidden { display: none; }
+#fl-tabs .tab-container[role=tablist] { flex-wrap: wrap; height: auto; }
+#fl-tabs .overflow-menu { display: none; }
+/* On a phone the reply box takes the whole width and the buttons go under it. */
+@media (max-width: 640px) {
+  #fl-reply-row { flex-direction: column; }
+  #fl-reply-row > * { width: 100%; min-width: 0 !important; }
+  #fl-reply-buttons { flex-direction: row; }
+}
 """
