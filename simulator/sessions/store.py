@@ -208,19 +208,21 @@ class SessionStore:
                                      "moves": json.loads(r["moves"]),
                                      "changes": json.loads(r["changes"])}) for r in rows]
 
-    def add_agent_turn(self, session_id: str, index: int, text: str, step: Step) -> None:
+    def add_agent_turn(self, session_id: str, index: int, text: str, step: Step,
+                       closing: bool = False) -> None:
         """Save an agent turn and the customer's step after it, in one transaction.
 
         ``index`` is the turn's position in the conversation; if another process already
         wrote that position, or the session is no longer active, the call fails with
-        :class:`FrontlineError` and saves nothing.
+        :class:`FrontlineError` and saves nothing. A ``closing`` turn (after the customer
+        accepted) goes into a finished session instead.
         """
         finished = step.state.outcome is not Outcome.ONGOING
         try:
             with self._write() as db:
                 row = db.execute("SELECT status FROM sessions WHERE id = ?",
                                  (session_id,)).fetchone()
-                if row is None or row["status"] != "active":
+                if row is None or row["status"] != ("finished" if closing else "active"):
                     raise FrontlineError(f"session {session_id} has ended; start a new one")
                 self._insert_turn(db, session_id, index, "agent", text)
                 self._insert_step(db, session_id, step)

@@ -86,7 +86,9 @@ def scorecard_for(store: SessionStore, session_id: str, user: str,
     """
     saved = store.load_scorecard(session_id, user)
     info = store.get(session_id, user)
-    if saved is not None and info.status != "active":
+    # A scorecard saved before the closing turn (after the customer accepted) is stale.
+    if saved is not None and info.status != "active" \
+            and saved.get("agent_turns") == info.agent_turns:
         return saved
     transcript = transcript or store.transcript(session_id, user)
     try:

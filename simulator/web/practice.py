@@ -30,6 +30,17 @@ ANSWERING = '<span class="fl-status" data-turns="pending" role="status">The cust
     'answering…</span>'
 
 
+def _your_turn(conv: Conversation) -> str:
+    """The status line after a turn; once the customer accepted, it asks for the closing."""
+    if conv.closing_open:
+        return (f'<span class="fl-status" data-turns="{len(conv.turns)}" data-closing="true" '
+                f'role="status">{escape(conv.persona.identity.name)} accepted. Close the call '
+                '— check they are happy, offer more help, say goodbye — and your scorecard '
+                'follows; or press <b>End session</b> now.</span>')
+    return (f'<span class="fl-status" data-turns="{len(conv.turns)}" role="status">'
+            'Your turn.</span>')
+
+
 @dataclass
 class PracticeView:
     """The practice page's components and its event handlers."""
@@ -166,8 +177,7 @@ class PracticeView:
         """The session panel after a turn (or, with ``chat``/``status``, while answering)."""
         training = conv.info.mode == "training"
         return {self.live: conv, **self._panels("session"),
-                self.status: status or (f'<span class="fl-status" data-turns='
-                                        f'"{len(conv.turns)}" role="status">Your turn.</span>'),
+                self.status: status or _your_turn(conv),
                 self.chat: chat if chat is not None else chat_messages(conv.turns),
                 self.meter: session_meter(conv) if training else "",
                 self.hint: self._hint(conv) if training and hints else NO_HINT,
@@ -252,8 +262,9 @@ class PracticeView:
         except FrontlineError as exc:
             raise gr.Error(f"The customer could not answer: {exc}. Your reply is saved; "
                            "press Send to ask for the customer's answer again.") from None
-        if conv.finished:
-            # The customer resolved, escalated or left: the session ends by itself.
+        if not conv.accepts_input:
+            # The customer escalated or left, or the call was closed after they accepted:
+            # the session ends by itself.
             yield self._result_view(conv, user)
             return
         yield self._turn_view(conv, hints)
