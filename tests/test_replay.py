@@ -52,6 +52,7 @@ def test_a_different_reply_shows_the_other_reaction_and_score(store):
     assert r.replay.mood.anger > r.before.anger > r.actual.mood.anger
     assert r.replay.customer and r.replay.customer != r.actual.customer
     assert any("calm down" in reason.lower() for reason in r.replay.reasons)
+    assert r.replay.violations and not r.actual.violations
     assert r.replay.score < r.actual.score
     assert any(c.actual == "met" and c.replay != "met" for c in r.changed)
     # The session itself is untouched.

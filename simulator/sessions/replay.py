@@ -63,6 +63,8 @@ class Branch(BaseModel):
                          "after this turn's reaction.")
     passed: bool
     ended: bool = Field(description="Graded as a finished conversation (the customer decided).")
+    violations: list[str] = Field(default_factory=list, description="Phrasing rules this "
+                                  "turn broke, with their penalty ('Told to calm down (-10)').")
 
 
 class CriterionChange(BaseModel):
@@ -144,8 +146,8 @@ def replay_turn(store: SessionStore, session_id: str, user: str, *, turn: int, r
     return ReplayResult(
         session_id=info.id, turn=turn, rubric=rubric.id,
         created=datetime.now(UTC).isoformat(timespec="seconds"), before=_mood(start),
-        actual=_branch(turns[at].text, said, steps[turn], actual_card),
-        replay=_branch(text, words, new_step, replay_card), changed=changed)
+        actual=_branch(turns[at].text, said, steps[turn], actual_card, turn),
+        replay=_branch(text, words, new_step, replay_card, turn), changed=changed)
 
 
 def _transcript(base: dict, turns: list[Turn], steps: list[Step]) -> Transcript:
@@ -161,8 +163,11 @@ def _mood(step: Step) -> Mood:
     return Mood(anger=s.anger, trust=s.trust, patience=s.patience)
 
 
-def _branch(reply: str, customer: str, step: Step, card) -> Branch:
+def _branch(reply: str, customer: str, step: Step, card, turn: int) -> Branch:
     reasons = list(dict.fromkeys(c.reason for c in step.changes))
+    broken = [f"{v.title} (-{v.penalty:g})" if v.penalty else v.title
+              for v in card.violations if v.agent_turn == turn]
     return Branch(reply=reply, customer=customer, reaction=step.plan.reaction.value,
                   mood=_mood(step), reasons=reasons, outcome=step.state.outcome,
-                  score=card.overall, passed=card.passed, ended=card.ended)
+                  score=card.overall, passed=card.passed, ended=card.ended,
+                  violations=broken)

@@ -80,6 +80,7 @@ class HistoryView:
         tab.select(self.list_sessions, [], outs, api_name=False)
         self.refresh.click(self.list_sessions, [], outs, api_name="history")
         self.pick.change(self.reopen, [self.pick], self.card.outputs(), api_name="scorecard")
+        self.card.wire("history_replay")
 
     def list_sessions(self, request: gr.Request) -> dict:
         """The viewer's sessions, newest first, and their progress chart."""

@@ -122,6 +122,7 @@ class PracticeView:
         self.text.submit(self.send_turn, api_name=False, **send_args)
         self.end.click(self.end_session, [self.live], self.turn_outputs(), api_name="end")
         self.again.click(self.practise_again, [], self.outputs(), api_name=False)
+        self.scorecard.wire("replay")
 
     @staticmethod
     def _emit(view: dict, outputs: list) -> list:

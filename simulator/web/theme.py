@@ -46,8 +46,8 @@ CSS = """
 #fl-problems .fl-ok { color: #3c9d5d; }
 /* Trainee pages on every width (issue 16). The chat's label sits above the messages, not
    over them, so a scrolled conversation never runs under it. */
-#fl-chat label[data-testid=block-label], #fl-design-chat label[data-testid=block-label],
-#fl-replay-chat label[data-testid=block-label] { position: static; margin: 0 0 6px 0;
+#fl-chat label[data-testid=block-label], #fl-design-chat label[data-testid=block-label] {
+  position: static; margin: 0 0 6px 0;
   width: max-content; }
 /* Gradio folds tabs that do not fit into a "…" menu, measuring them in a hidden copy; with
    the copy out of the layout every tab stays in the bar, which wraps on a narrow screen. */
@@ -60,4 +60,21 @@ CSS = """
   #fl-reply-row > * { width: 100%; min-width: 0 !important; }
   #fl-reply-buttons { flex-direction: row; }
 }
+/* The scorecard's replay panel (replay_view.py). */
+.fl-replay { border: 1px dashed var(--border-color-primary); border-radius: 12px;
+  padding: 10px 14px; margin: 8px 0; }
+.fl-replay-tag { display: inline-block; font-size: .75em; font-weight: 700; padding: 1px 8px;
+  border-radius: 999px; background: #fff4d6; color: #7a5200; margin-right: 6px; }
+.fl-replay-sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr));
+  gap: 10px; margin-top: 8px; }
+.fl-replay-side { border: 1px solid var(--border-color-primary); border-radius: 10px;
+  padding: 8px 12px; min-width: 0; overflow-wrap: anywhere; }
+.fl-replay-side h4 { margin: 0 0 6px 0; }
+.fl-replay-side[data-side=replay] { border-color: #e0b84d; }
+.fl-replay-line { margin: 4px 0; }
+.fl-replay-who { font-weight: 600; }
+.fl-replay-mood, .fl-replay-why, .fl-replay-score { font-size: .9em; margin: 4px 0; }
+.fl-replay-why { color: var(--body-text-color-subdued); }
+.fl-replay-broke { font-size: .9em; margin: 4px 0; color: #b42318; }
+.fl-replay-changed { margin: 8px 0 0 0; padding-left: 18px; font-size: .9em; }
 """
