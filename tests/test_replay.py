@@ -159,3 +159,24 @@ def _shared(store):
     if key not in _SHARED:
         _SHARED[key] = session(store, [WARM])
     return _SHARED[key]
+
+
+def test_cli_replay_prints_both_sides_and_saves_the_replay(cli, tmp_path):
+    import re
+
+    env = {"FRONTLINE_PERSONAS": str(ROOT / "personas")}
+    db = str(tmp_path / "s.sqlite3")
+    done = cli("practice", "--persona", ACCEPTING, "--offline", "--db", db,
+               stdin=f"{WARM}\n/end\n", env=env)
+    assert done.returncode == 0, done.stderr
+    sid = re.search(r"Session (\w+) is saved", done.stdout).group(1)
+    out = cli("replay", sid, "--turn", "1", "--reply", CALM_DOWN, "--db", db, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "Replay of turn 1 (practice" in out.stdout
+    assert f"You: {WARM}" in out.stdout and f"You: {CALM_DOWN}" in out.stdout
+    assert re.search(r"Score [\d.]+ -> [\d.]+ \(-", out.stdout)
+    with SessionStore(db) as s:
+        assert len(s.load_replays(sid, "local")) == 1 and len(s.list_sessions("local")) == 1
+    bad = cli("replay", sid, "--turn", "9", "--reply", "Hi", "--db", db, env=env)
+    assert bad.returncode == 1 and "no agent turn 9" in bad.stderr
+    assert "Traceback" not in bad.stderr
