@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from trainee_support import ACCEPTING, CLOSING, ROOT, accepting_script
 
-from simulator.customer.reactions import Reaction
 from simulator.customer.state import Outcome
 from simulator.errors import FrontlineError
 from simulator.grading import RubricLibrary, grade
 from simulator.persona.loader import PersonaLibrary
+from simulator.reactions import Reaction
 from simulator.sessions import Conversation
 
 

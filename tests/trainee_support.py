@@ -9,9 +9,9 @@ from pathlib import Path
 from simulator.calibration.policies import Conversation as PolicyView
 from simulator.calibration.policies import Exemplary
 from simulator.customer.machine import CustomerMachine
-from simulator.customer.reactions import Reaction
 from simulator.customer.state import Outcome, ReactionPlan, Step
 from simulator.persona.loader import PersonaLibrary
+from simulator.reactions import Reaction
 from simulator.render.base import RenderRequest, Turn
 from simulator.render.offline import OfflineRenderer
 
