@@ -138,7 +138,12 @@ def _talk(conv: Conversation) -> None:
     if conv.owes_reply:
         _say(conv.pending_reply(), conv)
     interactive = sys.stdin.isatty()
-    while not conv.finished:
+    while conv.accepts_input:
+        if conv.closing_open:
+            # The follow-up criteria need this turn: the customer accepted, the call is
+            # not over until the trainee closes it.
+            print("The customer accepted. Close the call with one more reply (check they "
+                  "are satisfied, offer more help), or /end.", flush=True)
         line = _read_line("You: " if interactive else "")
         if line is None or line.strip().lower() in END_COMMANDS:
             conv.end()

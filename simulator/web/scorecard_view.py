@@ -11,6 +11,7 @@ from ..errors import FrontlineError
 from . import grading
 from .context import WebContext
 from .downloads import safe_name, write_download
+from .replay_view import ReplayView
 from .scorecard_html import scorecard_document, scorecard_fragment
 
 
@@ -26,9 +27,16 @@ class ScorecardView:
                                                      elem_id=f"{self.prefix}-dl-transcript")
             self.scorecard_file = gr.DownloadButton("Download scorecard (HTML)", size="md",
                                                     elem_id=f"{self.prefix}-dl-scorecard")
+        self.replay = ReplayView(self.ctx, self.prefix)
+        self.replay.build()
 
     def outputs(self) -> list:
-        return [self.html, self.downloads, self.transcript_file, self.scorecard_file]
+        return [self.html, self.downloads, self.transcript_file, self.scorecard_file,
+                *self.replay.outputs()]
+
+    def wire(self, replay_api: str) -> None:
+        """Attach the replay panel's events (API name ``replay_api``)."""
+        self.replay.wire(replay_api)
 
     def show(self, session_id: str, user: str) -> dict:
         """Grade the session if it has no scorecard yet, and show it with its downloads."""
@@ -48,7 +56,7 @@ class ScorecardView:
         # Plain values and a Row toggle: cheaper for gradio than component updates.
         return {self.html: scorecard_fragment(card, transcript, customer),
                 self.downloads: gr.Row(visible=True), self.transcript_file: str(tpath),
-                self.scorecard_file: str(spath)}
+                self.scorecard_file: str(spath), **self.replay.show(session_id, user)}
 
     def _customer(self, transcript) -> str | None:
         """'Name (persona-id)' when the persona is still in the folder."""
@@ -60,4 +68,4 @@ class ScorecardView:
 
     def clear(self) -> dict:
         return {self.html: "", self.downloads: gr.Row(visible=False),
-                self.transcript_file: None, self.scorecard_file: None}
+                self.transcript_file: None, self.scorecard_file: None, **self.replay.clear()}
