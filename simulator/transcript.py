@@ -12,15 +12,36 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .customer.state import Change, Outcome
+from .moves.reading import Reading
 
 TRANSCRIPT_SCHEMA_VERSION = 1
 
 
-class TranscriptTurn(BaseModel):
+class Turn(BaseModel):
+    """One line of the conversation: who spoke, what they said and, for an agent turn read
+    during a session, how it was read (the moves the customer reacted to).
+
+    The one shape of a turn everywhere: sessions, renderers' history, grading, exports.
+    ``Turn("agent", "Hello")`` works as well as the keyword form."""
+
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["customer", "agent"]
     text: str = Field(min_length=1)
+    reading: Reading | None = Field(None, description="How the agent turn was read when the "
+                                    "session ran; absent in hand-written or older transcripts, "
+                                    "which the grader reads afresh.")
+
+    def __init__(self, role: str | None = None, text: str | None = None, /, **data):
+        if role is not None:
+            data["role"] = role
+        if text is not None:
+            data["text"] = text
+        super().__init__(**data)
+
+
+# The name the transcript format has always used for a turn.
+TranscriptTurn = Turn
 
 
 class PersonaRef(BaseModel):
@@ -58,7 +79,9 @@ class Transcript(BaseModel):
     seed: int | None = None
     renderer: str | None = None
     created: str | None = Field(None, description="ISO 8601 time the session started.")
-    turns: list[TranscriptTurn] = Field(min_length=1)
+    language: str | None = Field(None, description="The language of the conversation (the "
+                                 "session's); absent: the rubric's.")
+    turns: list[Turn] = Field(min_length=1)
     trajectory: list[StateRecord] = Field(default_factory=list)
     outcome: Outcome | None = None
 

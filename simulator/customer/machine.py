@@ -6,15 +6,15 @@ the same step, whoever renders the reply. Every rule cites the DOMAIN section it
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from ..moves.detector import Detection, RuleDetector, default_detector
+from ..moves.detector import RuleDetector, default_detector
+from ..moves.reading import Reading, read_turn
 from ..moves.vocabulary import Move
 from ..persona.model import Archetype, Persona, Temperament
-from ..textspan import clause_spans, sentence_spans
 from .effects import Effect, EffectsTable, load_effects
 from .reactions import Reaction
+from .recognise import PersonaRecogniser
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 
 COMFORT = {Move.EMPATHISE, Move.APOLOGISE}
@@ -31,14 +31,14 @@ def clamp(value: float) -> float:
 
 
 @dataclass
-class _Turn:
+class TurnMeaning:
     """Working data for one step, so the rules below read as sentences."""
 
-    text: str
-    detections: list[Detection]
+    reading: Reading
     moves: set[Move]
-    offers: list[str]        # persona remedy ids offered in non-negated sentences
+    offers: list[str]        # persona remedy ids offered in non-negated clauses
     revealed: list[str]      # hidden fact ids uncovered by this turn's questions
+    triggers: list[int]      # indexes of the persona triggers the turn set off
     acceptable: list[str] = field(default_factory=list)  # offers at or above the bottom line
     rejected: str | None = None  # the best offer, when every offer is below the bottom line
 
@@ -51,11 +51,7 @@ class CustomerMachine:
         self.persona = persona
         self.detector = detector or default_detector(persona.language)
         self.effects = effects or load_effects()
-        self._remedy_res = {r.id: [re.compile(t, re.I) for t in r.triggers]
-                            for r in persona.case.remedies}
-        self._fact_res = {f.id: [re.compile(t, re.I) for t in f.asked_by]
-                          for f in persona.case.hidden_facts}
-        self._trigger_res = [(re.compile(t.pattern, re.I), t) for t in persona.triggers]
+        self.recogniser = PersonaRecogniser(persona)
         self._remedies = {r.id: r for r in persona.case.remedies}
 
     # -- the start -------------------------------------------------------------------
@@ -65,55 +61,49 @@ class CustomerMachine:
         return CustomerState(anger=s.anger, trust=s.trust, patience=s.patience)
 
     # -- reading the turn -------------------------------------------------------------
-    def read(self, text: str, state: CustomerState) -> _Turn:
-        """Detect moves, the persona's remedies on offer and the facts asked about."""
-        detections = self.detector.detect(text)
-        moves = {d.move for d in detections}
-        offers: list[str] = []
-        for piece in self._offering_pieces(text):
-            for rid, pats in self._remedy_res.items():
-                if rid not in offers and any(p.search(piece) for p in pats):
-                    offers.append(rid)
+    def read(self, text: str) -> Reading:
+        """Read ``text`` once: the moves, the negated clauses, and what this persona
+        recognises in it (its remedies on offer, its triggers, the facts asked about)."""
+        reading = read_turn(text, self.detector, self.persona.language)
+        return self.recogniser.recognise(text, reading)
+
+    def interpret(self, reading: Reading, state: CustomerState) -> TurnMeaning:
+        """What the reading means for this customer now: offers, facts uncovered."""
+        rec = reading.recognitions
+        if rec is None or rec.persona != self.persona.id:
+            raise ValueError("the reading was not made for this persona; read the turn with "
+                             "CustomerMachine.read")
+        moves = reading.move_set()
+        offers = [o.id for o in rec.remedies]
         revealed: list[str] = []
         hidden = [f.id for f in self.persona.case.hidden_facts]
-        for d in detections:
-            if d.move is not Move.ASK:
-                continue
+        for aims in rec.asks:
             pending = [f for f in hidden if f not in state.revealed and f not in revealed]
             if not pending:
                 break
             # A question aimed at a fact uncovers it; any other question gets the next one.
-            aimed = [f for f in pending if any(p.search(d.quote) for p in self._fact_res[f])]
+            aimed = [f for f in pending if f in aims]
             revealed.append(aimed[0] if aimed else pending[0])
         acceptable = [r for r in offers if self._remedies[r].level != "below"]
         rejected = None
         if offers and not acceptable:
             rejected = max(offers, key=lambda r: LEVELS[self._remedies[r].level])
-        if offers:
-            # An offer the customer recognises is a remedy proposed, whatever the wording.
-            moves.add(Move.REMEDY)
-        return _Turn(text, detections, moves, offers, revealed, acceptable, rejected)
-
-    def _offering_pieces(self, text: str) -> list[str]:
-        """The parts of ``text`` that can offer a remedy: each sentence, or when a sentence
-        refuses something, only its clauses that refuse nothing ("We can't refund it, but
-        I can replace it today" offers the replacement, not the refund)."""
-        pieces = []
-        for s, e in sentence_spans(text):
-            if not self.detector.is_negated(text[s:e]):
-                pieces.append(text[s:e])
-                continue
-            pieces += [text[a:b] for a, b in clause_spans(text, s, e)
-                       if not self.detector.is_negated(text[a:b])]
-        return pieces
+        return TurnMeaning(reading, moves, offers, revealed, rec.triggers, acceptable, rejected)
 
     # -- the step ------------------------------------------------------------------------
     def step(self, state: CustomerState, text: str) -> Step:
-        """Apply one agent turn to ``state``; return the new state, reaction and reasons."""
+        """Read one agent turn and react to it (:meth:`read`, then :meth:`react`)."""
+        if state.outcome is not Outcome.ONGOING:
+            raise ValueError(f"the session has ended ({state.outcome.value})")
+        return self.react(state, self.read(text))
+
+    def react(self, state: CustomerState, reading: Reading) -> Step:
+        """Apply one agent turn, as read, to ``state``; return the new state, reaction and
+        reasons. The turn is not read again here: everything comes from ``reading``."""
         if state.outcome is not Outcome.ONGOING:
             raise ValueError(f"the session has ended ({state.outcome.value})")
         p = self.persona
-        turn = self.read(text, state)
+        turn = self.interpret(reading, state)
         new = state.model_copy(deep=True)
         new.turn += 1
         changes: list[Change] = []
@@ -168,9 +158,9 @@ class CustomerMachine:
         if p.thresholds.patience_drain:
             apply(Effect(patience=-p.thresholds.patience_drain, reason="Another turn gone",
                          domain="§4 (speed)"))
-        for pattern, trig in self._trigger_res:
-            if pattern.search(text):
-                apply(_as_effect(trig.effect, trig.reason), 1.0, " (persona trigger)")
+        for i in turn.triggers:
+            trig = p.triggers[i]
+            apply(_as_effect(trig.effect, trig.reason), 1.0, " (persona trigger)")
 
         # Temperament (DOMAIN §2.1, §3.2).
         comfort_only = bool(turn.moves & COMFORT) and not (turn.moves & SUBSTANCE) \
@@ -194,8 +184,8 @@ class CustomerMachine:
 
         plan = self._decide(state, new, turn, unheard_remedy, comfort_only, stalled)
         new.outcome = _OUTCOME_OF.get(plan.reaction, Outcome.ONGOING)
-        return Step(turn=new.turn, moves=[d.move.value for d in turn.detections],
-                    state=new, plan=plan, changes=changes)
+        return Step(turn=new.turn, moves=[f.move.value for f in reading.moves],
+                    state=new, plan=plan, changes=changes, reading=reading)
 
     # -- deciding the reaction --------------------------------------------------------
     def _exit(self) -> Reaction:
@@ -205,7 +195,7 @@ class CustomerMachine:
         return [f.id for f in self.persona.case.hidden_facts
                 if f.required and f.id not in state.revealed]
 
-    def _decide(self, old: CustomerState, new: CustomerState, turn: _Turn,
+    def _decide(self, old: CustomerState, new: CustomerState, turn: TurnMeaning,
                 unheard_remedy: bool, comfort_only: bool, stalled: bool) -> ReactionPlan:
         p, m = self.persona, turn.moves
         t = p.thresholds

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from ..moves.reading import Reading
 from .reactions import Reaction
 
 
@@ -62,3 +63,5 @@ class Step(BaseModel):
     state: CustomerState
     plan: ReactionPlan
     changes: list[Change]
+    reading: Reading | None = Field(None, description="How the agent turn was read (none for "
+                                    "the opening, or for steps saved before readings were).")

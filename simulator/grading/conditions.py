@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from ..moves.detector import Detection
+from ..moves.reading import Found
 from ..moves.vocabulary import MOVES, Move
 from .rubric import AgentTurns, Before, Condition, Count, Pairing, Position, Requires
 
@@ -36,21 +37,28 @@ class Hit(NamedTuple):
 
 @dataclass(frozen=True)
 class AgentTurn:
-    """One agent turn: where it sits in ``transcript.turns`` and what was detected in it."""
+    """One agent turn: where it sits in ``transcript.turns`` and the moves found in it (from
+    its stored reading, or detected afresh)."""
 
     index: int
     text: str
-    detections: tuple[Detection, ...]
+    detections: tuple[Detection | Found, ...]
 
 
 class Observed:
     """The moves of one conversation, indexed by move; built once, read by every condition."""
 
     def __init__(self, turns: list[AgentTurn], ended: bool = True):
-        self.turns = turns
+        self.turns: list[AgentTurn] = []
         self.ended = ended
         self.by_move: dict[Move, list[Hit]] = {}
-        for k, turn in enumerate(turns):
+        self.extend(turns)
+
+    def extend(self, turns: list[AgentTurn]) -> None:
+        """Add the next agent turns of the conversation (hits stay in conversation order)."""
+        for turn in turns:
+            k = len(self.turns)
+            self.turns.append(turn)
             for d in turn.detections:
                 self.by_move.setdefault(d.move, []).append(Hit(k, d))
 

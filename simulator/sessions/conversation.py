@@ -31,7 +31,7 @@ Guarantees:
 What a conversation exposes: ``session_id``; ``info`` (the stored
 :class:`~simulator.sessions.store.SessionInfo`: user, persona id and hash, seed, mode,
 rubric, created...); ``persona``; ``renderer`` (may be swapped between turns, e.g. to retry
-a failed reply offline); ``turns`` (list of ``Turn(role, text)``); ``steps`` (step 0 is the
+a failed reply offline); ``turns`` (list of ``Turn(role, text, reading)``); ``steps`` (step 0 is the
 opening state, step n follows the n-th agent turn; each has ``state``, ``plan.reaction``,
 ``moves`` and ``changes``); ``last_step``, ``state``, ``outcome``; ``status`` (``active``,
 ``finished`` or ``ended``); ``finished``; ``owes_reply``. Methods: ``opening()``,
@@ -95,7 +95,8 @@ class Conversation:
                        plan=ReactionPlan(reaction=Reaction.OPENING), changes=[])
         info = store.create(user=user, persona_id=persona.id,
                             persona_hash=persona.content_hash(), opening=opening, seed=seed,
-                            renderer=renderer.name, rubric=rubric, mode=mode)
+                            renderer=renderer.name, rubric=rubric, mode=mode,
+                            language=persona.language)
         return cls(persona, store, info, [], [opening], renderer)
 
     @classmethod
@@ -187,7 +188,7 @@ class Conversation:
                                  "first (pending_reply)")
         step = self.machine.step(self.state, text)
         self.store.add_agent_turn(self.session_id, len(self._turns), text, step)
-        self._turns.append(Turn("agent", text))
+        self._turns.append(Turn("agent", text, reading=step.reading))
         self._steps.append(step)
         if step.state.outcome is not Outcome.ONGOING:
             self._status = "finished"

@@ -4,9 +4,11 @@ graded once per session and kept in the store."""
 from __future__ import annotations
 
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from ..errors import FrontlineError, NotFound
-from ..grading.grader import grade
+from ..grading.conditions import Observed
+from ..grading.grader import agent_turns, grade, grade_observed
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
 from ..sessions import Conversation, SessionStore
 from ..transcript import Transcript
@@ -42,13 +44,15 @@ def next_stage(conv: Conversation) -> str | None:
     """The stage the rubric expects next, with its first unmet criterion, for the hint.
 
     The session so far is graded as a partial conversation; the first stage that is not
-    reached yet or has a missed criterion is what the trainee should work on.
+    reached yet or has a missed criterion is what the trainee should work on. Graded
+    incrementally: each call adds only the turns since the last one (from their stored
+    readings), so a long session costs no more per turn than a short one.
     """
     if not conv.turns:
         return None
     try:
         rubric = rubrics().get(conv.info.rubric)
-        card = grade(conv.transcript(), rubric, partial=True)
+        card = grade_observed(_observed(conv), None, rubric)
     except FrontlineError:
         return None
     missed = {}
@@ -61,6 +65,21 @@ def next_stage(conv: Conversation) -> str | None:
         if stage.score is None:
             return f"**{stage.title}**"
     return None
+
+
+# What the hint has observed of each live conversation; an entry goes with its Conversation.
+_OBSERVED: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _observed(conv: Conversation) -> Observed:
+    """The conversation's moves so far, extended by the agent turns added since last time."""
+    obs = _OBSERVED.get(conv)
+    if obs is None:
+        obs = _OBSERVED[conv] = Observed([], ended=False)
+    turns = conv.turns
+    start = obs.turns[-1].index + 1 if obs.turns else 0
+    obs.extend(agent_turns(turns, conv.persona.language, start=start))
+    return obs
 
 
 def scorecard_for(store: SessionStore, session_id: str, user: str,
