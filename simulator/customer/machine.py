@@ -12,6 +12,7 @@ from ..moves.detector import RuleDetector, default_detector
 from ..moves.reading import Reading, read_turn
 from ..moves.vocabulary import Move
 from ..persona.model import Archetype, Persona, Temperament
+from .decisions import DecisionRules, load_decisions
 from .effects import Effect, EffectsTable, load_effects
 from .reactions import Reaction
 from .recognise import PersonaRecogniser
@@ -47,10 +48,11 @@ class CustomerMachine:
     """Runs one persona's reactions. Create one per session; it holds no session state."""
 
     def __init__(self, persona: Persona, detector: RuleDetector | None = None,
-                 effects: EffectsTable | None = None):
+                 effects: EffectsTable | None = None, decisions: DecisionRules | None = None):
         self.persona = persona
         self.detector = detector or default_detector(persona.language)
         self.effects = effects or load_effects()
+        self.decisions = decisions or load_decisions()
         self.recogniser = PersonaRecogniser(persona)
         self._remedies = {r.id: r for r in persona.case.remedies}
 
@@ -203,6 +205,7 @@ class CustomerMachine:
         extras = [Reaction.ANSWER_QUESTION] if fact else []
 
         def plan(reaction: Reaction, **kw) -> ReactionPlan:
+            # A fact uncovered is voiced after the main reaction, unless it is the reaction.
             keep = [] if reaction in (Reaction.ANSWER_QUESTION,) else extras
             return ReactionPlan(reaction=reaction, extras=keep, fact=fact, **kw)
 
@@ -216,71 +219,36 @@ class CustomerMachine:
         if rejected:
             new.rejected.append(rejected)
 
-        # Terminal reactions first (§2.5: crossing the line; §2.4: the meek leave quietly).
-        # A flat refusal crosses the bottom line unless an acceptable offer is already on
-        # the table: then the customer protests but the line still holds (§2.5).
-        if Move.FLAT_REFUSAL in m and not new.offer:
-            return plan(self._exit())
-        if new.anger >= t.escalate_at or new.patience <= 0:
-            return plan(self._exit())
-        if new.offer and not self._missing_facts(new) and new.timescale \
-                and not (p.temperament is Temperament.EMOTIONAL and not new.heard) \
-                and new.anger <= t.accept_anger and new.trust >= t.accept_trust \
-                and not (m & {Move.CALM_DOWN, Move.ARGUE, Move.BARE_TRANSFER,
-                            Move.FLAT_REFUSAL}):
-            return plan(Reaction.ACCEPT, offer=new.offer)
-        if new.turn >= p.max_turns:
-            return plan(Reaction.TURN_LIMIT)
+        # Which reaction follows is data (decisions.yaml): the first rule that holds.
+        facts = {
+            "offer_on_table": new.offer is not None,
+            "anger_at_escalation": new.anger >= t.escalate_at,
+            "patience_gone": new.patience <= 0,
+            "facts_missing": bool(self._missing_facts(new)),
+            "timescale_given": new.timescale,
+            "emotional_unheard": p.temperament is Temperament.EMOTIONAL and not new.heard,
+            "calm_enough": new.anger <= t.accept_anger,
+            "trusting_enough": new.trust >= t.accept_trust,
+            "turns_used_up": new.turn >= p.max_turns,
+            "unheard_remedy": unheard_remedy,
+            "offer_rejected": rejected is not None,
+            "offer_discussed": bool(turn.offers) or bool(new.offer and
+                                                         m & {Move.TIMESCALE, Move.OWN}),
+            "comfort_only": comfort_only,
+            "rational": p.temperament is Temperament.RATIONAL,
+            "never_satisfied": p.archetype is Archetype.NEVER_SATISFIED,
+            "offering_move": bool(m & OFFERING),
+            "persona_offer": bool(turn.offers),
+            "fact_revealed": fact is not None,
+            "stalled": stalled,
+            "anger_fell": new.anger < old.anger,
+            "hot": new.anger >= HOT,
+        }
+        rule = self.decisions.decide(facts, m)
+        reaction = self._exit() if rule.reaction == "exit" else Reaction(rule.reaction)
+        return plan(reaction, offer=new.offer if "offer" in rule.with_ else None,
+                    rejected=rejected if "rejected" in rule.with_ else None)
 
-        # The trainee's worst move this turn is what the customer answers first.
-        if Move.FLAT_REFUSAL in m:
-            return plan(Reaction.REFUSAL_BACKLASH)
-        for move, reaction in _BACKLASH:
-            if move in m:
-                return plan(reaction)
-        if unheard_remedy:
-            # §2.1: an emotional customer answers the brush-off before the offer itself.
-            return plan(Reaction.NOT_HEARD, offer=new.offer, rejected=rejected)
-        if rejected:
-            return plan(Reaction.REJECT_OFFER, rejected=rejected)
-        if turn.offers or (new.offer and m & {Move.TIMESCALE, Move.OWN}):
-            if self._missing_facts(new):
-                return plan(Reaction.PREMATURE_OFFER, offer=new.offer)
-            if new.offer and not new.timescale:
-                return plan(Reaction.ASK_TIMESCALE, offer=new.offer)
-            if new.offer and new.trust < t.accept_trust:
-                return plan(Reaction.DOUBT, offer=new.offer)
-            if new.offer:
-                # They believe the offer but are still too upset to take it: mood first,
-                # then the matter (§3.2).
-                return plan(Reaction.WARMING if new.anger < old.anger else Reaction.VENT,
-                            offer=new.offer)
-        if comfort_only and p.temperament is Temperament.RATIONAL:
-            return plan(Reaction.DEMAND_FACTS)
-        if m & OFFERING and not turn.offers:
-            return plan(Reaction.WHAT_OFFER)
-        if fact:
-            return ReactionPlan(reaction=Reaction.ANSWER_QUESTION, fact=fact)
-        if Move.ASK in m:
-            return plan(Reaction.NOTHING_TO_ADD)
-        # A pleasantry that moves nothing forward is no reason to warm up (§3.2, §4 speed).
-        if stalled:
-            return plan(Reaction.DEMAND_ACTION)
-        if new.anger < old.anger and not (p.archetype is Archetype.NEVER_SATISFIED
-                                          and new.anger >= HOT):
-            return plan(Reaction.WARMING)
-        return plan(Reaction.VENT)
-
-
-_BACKLASH = [
-    (Move.CALM_DOWN, Reaction.CALM_DOWN_BACKLASH),
-    (Move.ARGUE, Reaction.ARGUED_WITH),
-    (Move.BARE_TRANSFER, Reaction.TRANSFER_BACKLASH),
-    (Move.EXCUSE, Reaction.REJECT_EXCUSE),
-    (Move.BLAME_OTHERS, Reaction.REJECT_EXCUSE),
-    (Move.PASSIVE_APOLOGY, Reaction.PASSIVE_APOLOGY_BACKLASH),
-    (Move.VAGUE_HANDOFF, Reaction.WHAT_OFFER),
-]
 
 _OUTCOME_OF = {
     Reaction.ACCEPT: Outcome.RESOLVED,
