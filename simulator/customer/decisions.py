@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from ..moves.vocabulary import Move
 from ..yamlfile import load_model
@@ -90,6 +90,7 @@ class DecisionRules(BaseModel):
 
     schema_version: int = Field(1, ge=1, le=1)
     rules: list[Rule] = Field(min_length=1)
+    _compiled: list = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> DecisionRules:
@@ -102,19 +103,29 @@ class DecisionRules(BaseModel):
                              "reaction")
         return self
 
+    def model_post_init(self, _context: object) -> None:
+        # Each term parsed once: (negated, move or None, condition name). decide() runs on
+        # every turn of every session.
+        self._compiled = [(rule, [_parse(t) for t in rule.when]) for rule in self.rules]
+
     def decide(self, facts: dict[str, bool], moves: set[Move]) -> Rule:
         """The first rule whose conditions all hold for ``facts`` and ``moves``."""
-        for rule in self.rules:
-            if all(_holds(t, facts, moves) for t in rule.when):
+        for rule, terms in self._compiled:
+            for negated, move, name in terms:
+                value = move in moves if move is not None else facts[name]
+                if value == negated:
+                    break
+            else:
                 return rule
         raise AssertionError("unreachable: the last rule has no conditions")
 
 
-def _holds(term: str, facts: dict[str, bool], moves: set[Move]) -> bool:
+def _parse(term: str) -> tuple[bool, Move | None, str]:
     negated = term.startswith("not ")
     name = term[4:].strip() if negated else term
-    value = Move(name[len(_MOVE):]) in moves if name.startswith(_MOVE) else facts[name]
-    return value != negated
+    if name.startswith(_MOVE):
+        return negated, Move(name[len(_MOVE):]), name
+    return negated, None, name
 
 
 @lru_cache(maxsize=4)

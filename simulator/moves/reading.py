@@ -125,10 +125,15 @@ def read_turn(text: str, detector: TurnDetector, language: str, *,
 
     ``detector`` has ``detect(text)`` and ``is_negated(sentence)`` (the rule detector, or
     any detector that delegates negation to it)."""
-    moves = [Found(move=d.move, start=d.start, end=d.end, text=d.text, quote=d.quote,
-                   quote_start=d.quote_start, source=getattr(d, "source", source))
+    # Built without re-validation (model_construct): the detector's output is trusted and
+    # this runs on every turn; readings loaded from a store or a file are validated.
+    moves = [Found.model_construct(move=d.move, start=d.start, end=d.end, text=d.text,
+                                   quote=d.quote, quote_start=d.quote_start,
+                                   source=getattr(d, "source", source), remedy=None)
              for d in detector.detect(text)]
-    return Reading(language=language, moves=moves, clauses=offering_clauses(text, detector))
+    return Reading.model_construct(schema_version=READING_SCHEMA_VERSION, language=language,
+                                   moves=moves, clauses=offering_clauses(text, detector),
+                                   recognitions=None)
 
 
 def offering_clauses(text: str, detector: TurnDetector) -> list[Clause]:
@@ -138,8 +143,8 @@ def offering_clauses(text: str, detector: TurnDetector) -> list[Clause]:
     out = []
     for s, e in sentence_spans(text):
         if not detector.is_negated(text[s:e]):
-            out.append(Clause(start=s, end=e))
+            out.append(Clause.model_construct(start=s, end=e, negated=False))
             continue
-        out += [Clause(start=a, end=b, negated=detector.is_negated(text[a:b]))
+        out += [Clause.model_construct(start=a, end=b, negated=detector.is_negated(text[a:b]))
                 for a, b in clause_spans(text, s, e)]
     return out
