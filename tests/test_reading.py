@@ -16,7 +16,7 @@ from simulator.errors import FrontlineError
 from simulator.grading import RubricLibrary, grade
 from simulator.grading.transcript_input import parse_json as parse_transcript
 from simulator.moves.detector import RuleDetector, default_detector
-from simulator.moves.reading import Found, Reading
+from simulator.moves.reading import Found, Reading, reading_json
 from simulator.moves.vocabulary import Move
 from simulator.persona.loader import PersonaLibrary
 from simulator.sessions import Conversation, SessionStore
@@ -136,7 +136,7 @@ def test_a_reading_that_does_not_fit_its_turn_is_ignored_and_the_turn_read_afres
                                                  text="refund", quote=text, quote_start=0)])
     assert not forged.fits(text)
     t = parse_transcript('{"turns": [{"role": "customer", "text": "Hi."}, {"role": "agent", '
-                         f'"text": "{text}", "reading": {forged.model_dump_json()}}}]}}',
+                         f'"text": "{text}", "reading": {reading_json(forged)}}}]}}',
                          "t.json")
     card = grade(t, RUBRICS.get())
     assert all(not c.evidence or c.evidence[0].move != "remedy" for c in card.criteria)

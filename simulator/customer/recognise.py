@@ -41,7 +41,7 @@ class PersonaRecogniser:
                     if m:
                         first_match[remedy.id] = (clause.start + m.start(),
                                                   clause.start + m.end(), clause.start)
-                        offers.append(RemedyOffer.model_construct(
+                        offers.append(RemedyOffer(
                             id=remedy.id, level=remedy.level, quote=piece,
                             quote_start=clause.start))
                         break
@@ -54,11 +54,10 @@ class PersonaRecogniser:
             # recorded as a move so the grader credits what the customer accepted.
             o = offers[0]
             a, b, _ = first_match[o.id]
-            moves.append(Found.model_construct(move=Move.REMEDY, start=a, end=b, text=text[a:b],
+            moves.append(Found(move=Move.REMEDY, start=a, end=b, text=text[a:b],
                                                quote=o.quote, quote_start=o.quote_start,
                                                source="rules", remedy=o.id))
             moves.sort(key=lambda f: (f.start, f.move))
-        # Built without re-validation: every value comes from the persona and the reading.
-        recognitions = Recognitions.model_construct(persona=self.persona.id, remedies=offers,
+        recognitions = Recognitions(persona=self.persona.id, remedies=offers,
                                                     triggers=triggers, asks=asks)
-        return reading.model_copy(update={"moves": moves, "recognitions": recognitions})
+        return reading.with_recognitions(moves, recognitions)

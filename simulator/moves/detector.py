@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Literal, Protocol
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, with_config
 
 from ..errors import FileProblems, Problem
 from ..textspan import sentence_spans
@@ -26,12 +26,17 @@ from .vocabulary import Move
 PATTERNS_DIR = Path(__file__).parent / "patterns"
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class Detection:
     """One move found in one turn.
 
-    ``start``/``end`` delimit the words that triggered it; ``quote`` is the whole
-    sentence around them. Both are verbatim substrings of the turn text.
+    ``start``/``end`` delimit the words that triggered it (``text``); ``quote`` is the
+    whole sentence (or clause) around them, starting at ``quote_start``. All are verbatim
+    pieces of the turn text. ``source`` says which detector found it (``rules``,
+    ``encoder``, ``llm``); ``remedy`` is the persona's remedy id when the move was
+    recognised by that persona's own remedy triggers. A plain dataclass, not a model:
+    detectors make many per turn; pydantic still validates it inside a stored reading.
     """
 
     move: Move
@@ -40,6 +45,8 @@ class Detection:
     text: str
     quote: str
     quote_start: int
+    source: Literal["rules", "encoder", "llm"] = "rules"
+    remedy: str | None = None
 
 
 class Detector(Protocol):

@@ -13,80 +13,74 @@ the text it claims to read (:meth:`Reading.fits`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, TypeAdapter, with_config
 
 from ..textspan import clause_spans, sentence_spans
+from .detector import Detection
 from .vocabulary import Move
 
 READING_SCHEMA_VERSION = 1
 
 Source = Literal["rules", "encoder", "llm"]
 
+# A move found, with its evidence and source: the detector's own record, stored as is.
+Found = Detection
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Found(_Frozen):
-    """One move found in one turn, with the words that show it.
-
-    ``start``/``end`` delimit the words that triggered it (``text``); ``quote`` is the
-    whole sentence (or clause) around them, starting at ``quote_start``. All are verbatim
-    pieces of the turn's text. The attribute names are those of
-    :class:`~simulator.moves.detector.Detection`, so the grader reads either.
-    """
-
-    move: Move
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
-    text: str
-    quote: str
-    quote_start: int = Field(ge=0)
-    source: Source = Field("rules", description="Which detector found it.")
-    remedy: str | None = Field(None, description="The persona's remedy id, when the move was "
-                               "recognised by that persona's own remedy triggers.")
+# Plain frozen dataclasses, not models: a reading is made on every turn (the hot path), and
+# pydantic still validates them (unknown fields refused) wherever a reading is loaded.
+_STRICT = ConfigDict(extra="forbid")
 
 
-class Clause(_Frozen):
+@with_config(_STRICT)
+@dataclass(frozen=True)
+class Clause:
     """A piece of the turn that can offer something: a whole sentence, or, when the
     sentence refuses something, each of its clauses; ``negated`` says it refuses."""
 
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: int
+    end: int
     negated: bool = False
 
 
-class RemedyOffer(_Frozen):
+@with_config(_STRICT)
+@dataclass(frozen=True)
+class RemedyOffer:
     """A remedy of the persona offered in a clause that refuses nothing."""
 
     id: str
     level: Literal["expectation", "bottom_line", "below"]
     quote: str
-    quote_start: int = Field(ge=0)
+    quote_start: int
 
 
-class Recognitions(_Frozen):
-    """What one persona recognises in a turn beyond the shared moves."""
+@with_config(_STRICT)
+@dataclass(frozen=True)
+class Recognitions:
+    """What one persona recognises in a turn beyond the shared moves: ``remedies`` (its
+    own, offered), ``triggers`` (indexes into the persona's triggers whose pattern matched)
+    and ``asks`` (for each question, in order, the hidden facts it aims at)."""
 
-    persona: str = Field(description="Id of the persona that recognised these.")
-    remedies: list[RemedyOffer] = Field(default_factory=list)
-    triggers: list[int] = Field(default_factory=list, description="Indexes into the "
-                                "persona's triggers of those whose pattern matched the turn.")
-    asks: list[list[str]] = Field(default_factory=list, description="For each question "
-                                  "(ask move, in order): the hidden facts it aims at.")
+    persona: str
+    remedies: list[RemedyOffer] = field(default_factory=list)
+    triggers: list[int] = field(default_factory=list)
+    asks: list[list[str]] = field(default_factory=list)
 
 
-class Reading(_Frozen):
-    """What one agent turn does; see the module docstring."""
+@with_config(_STRICT)
+@dataclass(frozen=True)
+class Reading:
+    """What one agent turn does; see the module docstring. ``language`` is the language
+    the turn was read in (the session's); ``moves`` are in order of position; ``clauses``
+    are the offering pieces of the turn with which of them are negated."""
 
-    schema_version: Literal[1] = READING_SCHEMA_VERSION
-    language: str = Field(description="The language the turn was read in (the session's).")
-    moves: list[Found] = Field(default_factory=list, description="In order of position.")
-    clauses: list[Clause] = Field(default_factory=list, description="The offering pieces "
-                                  "of the turn, with which of them are negated.")
+    language: str
+    moves: list[Found] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
     recognitions: Recognitions | None = None
+    schema_version: Literal[1] = READING_SCHEMA_VERSION
 
     def move_set(self) -> set[Move]:
         """The distinct moves of the turn."""
@@ -105,10 +99,28 @@ class Reading(_Frozen):
         a stored reading belongs to this turn (a hand-edited file gets read afresh)."""
         n = len(text)
         for f in self.moves:
-            if not (f.end <= n and text[f.start:f.end] == f.text
+            if not (0 <= f.start <= f.end <= n and text[f.start:f.end] == f.text
+                    and f.quote_start >= 0
                     and text[f.quote_start:f.quote_start + len(f.quote)] == f.quote):
                 return False
-        return all(c.end <= n for c in self.clauses)
+        return all(0 <= c.start <= c.end <= n for c in self.clauses)
+
+    def with_recognitions(self, moves: list[Found], recognitions: Recognitions) -> Reading:
+        """This reading with a persona's recognitions (and the moves they add)."""
+        return replace(self, moves=moves, recognitions=recognitions)
+
+
+READING = TypeAdapter(Reading)
+
+
+def reading_json(reading: Reading) -> str:
+    """The reading as JSON text (what the session store keeps)."""
+    return READING.dump_json(reading).decode()
+
+
+def reading_from_json(text: str | bytes) -> Reading:
+    """A reading from JSON text, validated (ValueError if it is not one)."""
+    return READING.validate_json(text)
 
 
 class TurnDetector(Protocol):
@@ -119,21 +131,13 @@ class TurnDetector(Protocol):
     def is_negated(self, sentence: str) -> bool: ...
 
 
-def read_turn(text: str, detector: TurnDetector, language: str, *,
-              source: Source = "rules") -> Reading:
+def read_turn(text: str, detector: TurnDetector, language: str) -> Reading:
     """Read ``text`` once with ``detector``: its moves, and which clauses are negated.
 
     ``detector`` has ``detect(text)`` and ``is_negated(sentence)`` (the rule detector, or
     any detector that delegates negation to it)."""
-    # Built without re-validation (model_construct): the detector's output is trusted and
-    # this runs on every turn; readings loaded from a store or a file are validated.
-    moves = [Found.model_construct(move=d.move, start=d.start, end=d.end, text=d.text,
-                                   quote=d.quote, quote_start=d.quote_start,
-                                   source=getattr(d, "source", source), remedy=None)
-             for d in detector.detect(text)]
-    return Reading.model_construct(schema_version=READING_SCHEMA_VERSION, language=language,
-                                   moves=moves, clauses=offering_clauses(text, detector),
-                                   recognitions=None)
+    moves = list(detector.detect(text))
+    return Reading(language=language, moves=moves, clauses=offering_clauses(text, detector))
 
 
 def offering_clauses(text: str, detector: TurnDetector) -> list[Clause]:
@@ -143,8 +147,8 @@ def offering_clauses(text: str, detector: TurnDetector) -> list[Clause]:
     out = []
     for s, e in sentence_spans(text):
         if not detector.is_negated(text[s:e]):
-            out.append(Clause.model_construct(start=s, end=e, negated=False))
+            out.append(Clause(start=s, end=e, negated=False))
             continue
-        out += [Clause.model_construct(start=a, end=b, negated=detector.is_negated(text[a:b]))
+        out += [Clause(start=a, end=b, negated=detector.is_negated(text[a:b]))
                 for a, b in clause_spans(text, s, e)]
     return out

@@ -35,7 +35,7 @@ from pathlib import Path
 from .. import config
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
-from ..moves.reading import Reading
+from ..moves.reading import Reading, reading_from_json, reading_json
 from ..transcript import PersonaRef, StateRecord, Transcript, Turn
 from .migrations import migrate
 
@@ -217,7 +217,7 @@ class SessionStore:
                      text: str, reading: Reading | None = None) -> None:
         db.execute("INSERT INTO turns (session_id, idx, role, text, created, reading) "
                    "VALUES (?,?,?,?,?,?)", (session_id, index, role, text, now(),
-                                           reading.model_dump_json() if reading else None))
+                                           reading_json(reading) if reading else None))
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now(), session_id))
 
     @staticmethod
@@ -274,7 +274,7 @@ def _reading(text: str | None) -> Reading | None:
     if not text:
         return None
     try:
-        return Reading.model_validate_json(text)
+        return reading_from_json(text)
     except ValueError:
         return None
 
