@@ -11,10 +11,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .customer.state import Change, Outcome
+from .customer.state import Outcome, StateRecord
 from .moves.reading import Reading
 
 TRANSCRIPT_SCHEMA_VERSION = 1
+
+__all__ = ["PersonaRef", "StateRecord", "Transcript", "TranscriptTurn", "Turn"]
 
 
 class Turn(BaseModel):
@@ -49,20 +51,6 @@ class PersonaRef(BaseModel):
 
     id: str
     hash: str = Field(description="sha256 of the persona's content when the session ran.")
-
-
-class StateRecord(BaseModel):
-    """The customer's state after one agent turn, with the reasons it changed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    turn: int = Field(ge=0, description="0 is the opening; n is after the n-th agent turn.")
-    anger: float
-    trust: float
-    patience: float
-    reaction: str
-    moves: list[str] = Field(default_factory=list)
-    changes: list[Change] = Field(default_factory=list)
 
 
 class Transcript(BaseModel):

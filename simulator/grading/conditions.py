@@ -8,12 +8,12 @@ the detections that make the verdict, quoted verbatim from the turn.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
 from ..moves.detector import Detection
-from ..moves.reading import Found
 from ..moves.vocabulary import MOVES, Move
 from .rubric import AgentTurns, Before, Condition, Count, Pairing, Position, Requires
 
@@ -35,36 +35,32 @@ class Hit(NamedTuple):
         return (self.k, self.detection.start)
 
 
-@dataclass(frozen=True)
-class AgentTurn:
-    """One agent turn: where it sits in ``transcript.turns`` and the moves found in it (from
-    its stored reading, or detected afresh)."""
-
-    index: int
-    text: str
-    detections: tuple[Detection | Found, ...]
-
-
 class Observed:
-    """The moves of one conversation, indexed by move; built once, read by every condition."""
+    """The moves of one conversation's agent turns, indexed by move; built once (or turn by
+    turn), read by every condition.
 
-    def __init__(self, turns: list[AgentTurn], ended: bool = True):
-        self.turns: list[AgentTurn] = []
+    ``positions[k]`` is where the ``k``-th agent turn sits in ``transcript.turns``; the moves
+    are those of its reading (:class:`~simulator.moves.reading.Reading`), or detected
+    afresh for a turn without one."""
+
+    def __init__(self, turns: Iterable[tuple[int, Sequence[Detection]]] = (),
+                 ended: bool = True):
+        self.positions: list[int] = []
         self.ended = ended
         self.by_move: dict[Move, list[Hit]] = {}
         self.extend(turns)
 
-    def extend(self, turns: list[AgentTurn]) -> None:
-        """Add the next agent turns of the conversation (hits stay in conversation order)."""
-        for turn in turns:
-            k = len(self.turns)
-            self.turns.append(turn)
-            for d in turn.detections:
+    def extend(self, turns: Iterable[tuple[int, Sequence[Detection]]]) -> None:
+        """Add the next agent turns, as (position in the transcript, moves found)."""
+        for position, moves in turns:
+            k = len(self.positions)
+            self.positions.append(position)
+            for d in moves:
                 self.by_move.setdefault(d.move, []).append(Hit(k, d))
 
     @property
     def n(self) -> int:
-        return len(self.turns)
+        return len(self.positions)
 
     def hits(self, moves: list[Move]) -> list[Hit]:
         """Every occurrence of any of ``moves``, in conversation order."""

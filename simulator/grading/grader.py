@@ -12,9 +12,9 @@ floored at 0.
 from __future__ import annotations
 
 from ..customer.state import Outcome
-from ..moves.detector import Detector, default_detector
+from ..moves.detector import Detection, Detector, default_detector
 from ..transcript import Transcript, Turn
-from .conditions import AgentTurn, Hit, Observed, Verdict, evaluate, names
+from .conditions import Hit, Observed, Verdict, evaluate, names
 from .rubric import Condition, Rubric
 from .scorecard import Scorecard
 
@@ -38,14 +38,13 @@ def observe(transcript: Transcript, detector: Detector | None = None,
             ended: bool = True, language: str | None = None) -> Observed:
     """The moves of every agent turn: its stored reading when it has one that fits its
     text, else detected afresh (the only place the grader runs patterns)."""
-    obs = Observed([], ended)
-    obs.extend(agent_turns(transcript.turns, language or transcript.language, detector))
-    return obs
+    return Observed(agent_turns(transcript.turns, language or transcript.language, detector),
+                    ended)
 
 
 def agent_turns(turns: list[Turn], language: str | None, detector: Detector | None = None,
-                start: int = 0) -> list[AgentTurn]:
-    """The agent turns of ``turns[start:]``, each with its moves. A turn without a fitting
+                start: int = 0) -> list[tuple[int, tuple[Detection, ...]]]:
+    """(position, moves) of each agent turn of ``turns[start:]``. A turn without a fitting
     reading is read with ``detector``, by default the rule detector of ``language``
     (English when unknown), built only if needed."""
     out = []
@@ -59,7 +58,7 @@ def agent_turns(turns: list[Turn], language: str | None, detector: Detector | No
             if detector is None:
                 detector = default_detector(language or "en")
             found = tuple(detector.detect(turn.text))
-        out.append(AgentTurn(i, turn.text, found))
+        out.append((i, found))
     return out
 
 
@@ -76,7 +75,7 @@ def _evidence(hits: list[Hit], obs: Observed) -> list[dict]:
         if (h.k, d.start, d.move) in seen:  # e.g. the same apology found by two parts
             continue
         seen.add((h.k, d.start, d.move))
-        out.append({"turn": obs.turns[h.k].index, "agent_turn": h.k + 1, "move": d.move.value,
+        out.append({"turn": obs.positions[h.k], "agent_turn": h.k + 1, "move": d.move.value,
                     "quote": d.quote, "start": d.quote_start})
     return out
 
@@ -153,7 +152,7 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
             d = hit.detection
             violations.append({
                 "move": rule.move.value, "title": rule.title, "domain": rule.domain,
-                "turn": obs.turns[hit.k].index, "agent_turn": hit.k + 1, "quote": d.quote,
+                "turn": obs.positions[hit.k], "agent_turn": hit.k + 1, "quote": d.quote,
                 "start": d.quote_start, "penalty": rule.penalty if n < rule.max_count else 0,
                 "tip": rule.tip})
     violations.sort(key=lambda v: (v["turn"], v["start"], v["move"]))

@@ -36,7 +36,7 @@ from .. import config
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
 from ..moves.reading import Reading, reading_from_json, reading_json
-from ..transcript import PersonaRef, StateRecord, Transcript, Turn
+from ..transcript import PersonaRef, Transcript, Turn
 from .migrations import migrate
 
 # Status of a session: "active" (the trainee may go on), "finished" (the customer
@@ -234,10 +234,7 @@ class SessionStore:
         turns = self.turns(session_id)
         if not turns:
             raise FrontlineError(f"session {session_id} has no turns yet")
-        trajectory = [StateRecord(turn=s.turn, anger=s.state.anger, trust=s.state.trust,
-                                  patience=s.state.patience, reaction=s.plan.reaction.value,
-                                  moves=s.moves, changes=s.changes)
-                      for s in self.steps(session_id)]
+        trajectory = [s.record() for s in self.steps(session_id)]
         return Transcript(
             id=info.id, candidate=info.user,
             persona=PersonaRef(id=info.persona_id, hash=info.persona_hash),

@@ -77,7 +77,7 @@ def _observed(conv: Conversation) -> Observed:
     if obs is None:
         obs = _OBSERVED[conv] = Observed([], ended=False)
     turns = conv.turns
-    start = obs.turns[-1].index + 1 if obs.turns else 0
+    start = obs.positions[-1] + 1 if obs.positions else 0
     obs.extend(agent_turns(turns, conv.persona.language, start=start))
     return obs
 
