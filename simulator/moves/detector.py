@@ -251,9 +251,13 @@ def load_pattern_file(path: Path) -> MovePatternFile:
 
 @lru_cache(maxsize=8)
 def _cached_detector(language: str, extra: str) -> RuleDetector:
-    paths = pattern_files(language)
-    if not paths[0].exists():
-        raise FileProblems([Problem(str(paths[0]), f"no move patterns for language {language!r}")])
+    # A language need not ship with Frontline: a trainer's folder may supply it whole.
+    paths = [p for p in pattern_files(language) if p.exists()]
+    if not paths:
+        shipped = PATTERNS_DIR / f"{language}.yaml"
+        raise FileProblems([Problem(str(shipped), f"no move patterns for language {language!r}: "
+                                    f"add {language}.yaml to a folder named in "
+                                    "FRONTLINE_MOVE_PATTERNS")])
     return RuleDetector([load_pattern_file(p) for p in paths])
 
 
