@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from simulator.customer.decisions import CONDITIONS, DECISIONS_FILE, load_decisions
 from simulator.customer.machine import CustomerMachine
-from simulator.customer.reactions import Reaction
 from simulator.errors import FileProblems
 from simulator.moves.vocabulary import Move
 from simulator.persona.loader import PersonaLibrary
+from simulator.reactions import Reaction
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONA = PersonaLibrary(ROOT / "personas").get("meek-rational-subscription")

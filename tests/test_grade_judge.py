@@ -1,4 +1,4 @@
-"""The LLM judge in the scorecard (simulator.grading.judged), with the real openai client
+"""The LLM judge in the scorecard (simulator.grading.judge), with the real openai client
 against the fake OpenAI-compatible server: what a verified answer may change, what an
 unusable one flags, and that the rules' phrasing violations never move."""
 
@@ -18,15 +18,17 @@ from llm_support import backend_for
 
 from simulator.errors import FileProblems
 from simulator.grading import RubricLibrary, grade, parse_rubric, parse_transcripts
-from simulator.grading.judged import apply_judge, grade_with_judge, judge_questions
-from simulator.grading.rubric import Rubric
-from simulator.llm.judge import (
+from simulator.grading.judge import (
     JudgeReport,
     JudgeRun,
     JudgeVerdict,
+    apply_judge,
+    grade_with_judge,
+    judge_questions,
     prompt_hash,
     questions_hash,
 )
+from simulator.grading.rubric import Rubric
 from simulator.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parent.parent

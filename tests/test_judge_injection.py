@@ -20,9 +20,15 @@ from llm_support import backend_for
 
 from simulator.errors import FileProblems
 from simulator.grading import RubricLibrary, grade
-from simulator.grading.judged import apply_judge, grade_with_judge
-from simulator.grading.scorecard import render_text
-from simulator.llm.injection import (
+from simulator.grading.judge import (
+    JudgeReport,
+    JudgeRun,
+    JudgeVerdict,
+    apply_judge,
+    grade_with_judge,
+)
+from simulator.grading.judge.evidence import addresses_grader, check_answer, parse_answer
+from simulator.grading.judge.injection import (
     REASON,
     Injection,
     InjectionMatcher,
@@ -32,14 +38,7 @@ from simulator.llm.injection import (
     parse_injection_file,
     pattern_file,
 )
-from simulator.llm.judge import (
-    JudgeReport,
-    JudgeRun,
-    JudgeVerdict,
-    addresses_grader,
-    check_answer,
-    parse_answer,
-)
+from simulator.grading.scorecard import render_text
 from simulator.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parent.parent

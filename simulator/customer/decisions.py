@@ -15,8 +15,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from ..moves.vocabulary import Move
+from ..reactions import Reaction
 from ..yamlfile import load_model
-from .reactions import Reaction
 
 DECISIONS_FILE = Path(__file__).parent / "decisions.yaml"
 

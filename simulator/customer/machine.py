@@ -12,9 +12,9 @@ from ..moves.detector import RuleDetector, default_detector
 from ..moves.reading import Reading, read_turn
 from ..moves.vocabulary import Move
 from ..persona.model import Archetype, Persona, Temperament
+from ..reactions import Reaction
 from .decisions import DecisionRules, load_decisions
 from .effects import Effect, EffectsTable, load_effects
-from .reactions import Reaction
 from .recognise import PersonaRecogniser
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 

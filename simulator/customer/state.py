@@ -7,7 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..moves.reading import Reading
-from .reactions import Reaction
+from ..reactions import Reaction
 
 
 class Outcome(StrEnum):

@@ -1,7 +1,7 @@
 """Rules first, then the LLM judge: one scorecard with both, under a fixed policy.
 
-:func:`grade_with_judge` rule-grades the transcript, asks the judge (:mod:`simulator.llm.
-judge`) the ``judge:`` question of every criterion that has one, and applies the
+:func:`grade_with_judge` rule-grades the transcript, asks the judge (:mod:`.run`) the
+``judge:`` question of every criterion that has one, and applies the
 verified answers with :func:`apply_judge`. Every place that lets the judge into a grade
 (``frontline grade --judge``, certification runs, the Batch API path) goes through
 :func:`apply_judge`, so there is one policy (docs/rubrics.md, "LLM judge"):
@@ -23,7 +23,7 @@ verified answers with :func:`apply_judge`. Every place that lets the judge into 
   ``needs_review``: never a silent pass or fail;
 * phrasing violations and their penalties are the rules' alone: the judge is never
   asked about them and nothing here touches them;
-* words that address the grader, not the customer (``simulator/llm/injection.en.yaml``)
+* words that address the grader, not the customer (:mod:`.injection`)
   are never evidence: such an answer abstains (the judge core rejects it; this module
   checks again). Any agent turn with such words makes the scorecard ``needs_review``,
   with the quotes in ``judge.review``; the rules' grade stands.
@@ -33,18 +33,21 @@ from __future__ import annotations
 
 import re
 
-from ..errors import FrontlineError
-from ..moves.detector import Detector
-from ..transcript import Transcript
-from .grader import grade
-from .rubric import Criterion, Rubric
-from .scorecard import Scorecard
+from ...errors import FrontlineError
+from ...moves.detector import Detector
+from ...transcript import Transcript
+from ..grader import grade
+from ..rubric import Criterion, Rubric
+from ..scorecard import Scorecard
+from .evidence import addresses_grader
+from .injection import REASON, agent_injections
+from .prompts import prompt_hash, questions_hash
+from .run import run_judge
+from .verdicts import JudgeQuestion, JudgeReport, JudgeRun, JudgeVerdict
 
 
-def judge_questions(rubric: Rubric) -> list:
+def judge_questions(rubric: Rubric) -> list[JudgeQuestion]:
     """The judge's questions: one per criterion with a ``judge:`` question, in rubric order."""
-    from ..llm.judge import JudgeQuestion
-
     return [JudgeQuestion(id=c.id, question=c.judge, domain=f"DOMAIN {c.domain}")
             for _, c in rubric.criteria() if c.judge]
 
@@ -55,15 +58,6 @@ def grade_with_judge(transcript: Transcript, rubric: Rubric, backend, *, samples
     """Rule-grade ``transcript``, then let the judge (``backend``, a ChatBackend) answer
     the rubric's ``judge:`` questions, ``samples`` times each (majority vote), under the
     policy in the module docstring. A failed backend gives abstentions, not an error."""
-    from ..llm.judge import (
-        JudgeReport,
-        JudgeRun,
-        JudgeVerdict,
-        prompt_hash,
-        questions_hash,
-        run_judge,
-    )
-
     card = grade(transcript, rubric, detector=detector, partial=partial)
     questions = judge_questions(rubric)
     try:
@@ -82,8 +76,6 @@ def grade_with_judge(transcript: Transcript, rubric: Rubric, backend, *, samples
 def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report) -> Scorecard:
     """The scorecard with the judge's verdicts (a ``JudgeReport``) applied and recorded;
     scores, pass and level recomputed. ``card`` itself is not changed."""
-    from ..llm.injection import agent_injections
-
     data = card.model_dump(mode="json")
     verdicts = {v.id: _no_grader_evidence(v, transcript) for v in report.verdicts}
     criteria = {c.id: c for _, c in rubric.criteria()}
@@ -117,9 +109,6 @@ def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report)
 def _no_grader_evidence(answer, transcript: Transcript):
     """``answer``, or an abstention if its verified evidence addresses the grader. The judge
     core already rejects such quotes; this holds for verdicts from anywhere (Batch API)."""
-    from ..llm.injection import REASON
-    from ..llm.judge import addresses_grader
-
     turn = answer.turn
     if not (answer.verified and answer.quote and turn is not None
             and 0 <= turn < len(transcript.turns)
