@@ -57,12 +57,18 @@ def judgement_record(card) -> tuple[str, dict]:
     judge = card.judge
     out = [{"criterion": c.criterion, "verdict": c.verdict, "reasoning": c.reasoning,
             "turn": c.turn, "quote": c.quote, "votes": c.votes, "verified": c.verified,
-            "rule_verdict": c.rule_verdict, "result": c.result, "effect": c.effect}
+            "rule_verdict": c.rule_verdict, "result": c.result, "effect": c.effect,
+            **({"evidence_problem": c.evidence_problem} if c.evidence_problem else {})}
            for c in judge.criteria]
     record: dict = {"verdicts": out, "model": judge.model,
                     "prompt_sha256": judge.prompt_sha256, "judged_score": card.overall}
-    if judge.needs_review:
-        record["reason"] = "the judge could not decide: " + "; ".join(judge.review)
+    # A "yes" whose quote does not show the behaviour is a decision that disagrees with the
+    # rules, and cohort.py sends every disagreement to a human; only what the judge could
+    # not decide at all makes the judgement itself need review.
+    doubted = {c.criterion for c in judge.criteria if c.evidence_problem}
+    undecided = [r for r in judge.review if r.split(":", 1)[0] not in doubted]
+    if undecided:
+        record["reason"] = "the judge could not decide: " + "; ".join(undecided)
         return NEEDS_REVIEW, record
     return JUDGED, record
 

@@ -11,8 +11,13 @@ verified answers with :func:`apply_judge`. Every place that lets the judge into 
   always carries a quote found in the cited agent turn; a "no" changes a verdict only
   when it quotes the words that fall short);
 * ``decided_by: either`` (the default): a verified "yes" turns a rule "missed" into
-  "met", with the judge's quote as evidence (``by: judge``): the paraphrases rules miss.
-  A "no" or "na" is recorded and changes nothing;
+  "met", with the judge's quote as evidence (``by: judge``). A "no" or "na" is recorded
+  and changes nothing;
+* a "yes" changes a verdict only when its quote shows the behaviour (:mod:`.relevance`):
+  a whole clause or at least three whole words, that the rule move detector recognises
+  as one of the criterion's moves. A "yes" on any other quote (a letter, the amount the
+  customer was charged) sends the criterion to human review and the rules' verdict
+  stands (docs/rubrics.md, "Evidence the judge must give");
 * ``decided_by: judge``: the verified answer decides: yes -> met, no -> missed, na ->
   not applicable. A "no" without a quote leaves the rules' verdict and asks for review;
 * ``decided_by: rules``: the answer is only recorded (a question being tried out);
@@ -34,7 +39,7 @@ from __future__ import annotations
 import re
 
 from ...errors import FrontlineError
-from ...moves.detector import Detector
+from ...moves.detector import Detector, default_detector
 from ...transcript import Transcript
 from ..grader import grade
 from ..rubric import Criterion, Rubric
@@ -42,6 +47,7 @@ from ..scorecard import Scorecard
 from .evidence import addresses_grader
 from .injection import REASON, agent_injections
 from .prompts import prompt_hash, questions_hash
+from .relevance import evidence_problem
 from .run import run_judge
 from .verdicts import JudgeQuestion, JudgeReport, JudgeRun, JudgeVerdict
 
@@ -70,12 +76,15 @@ def grade_with_judge(transcript: Transcript, rubric: Rubric, backend, *, samples
             JudgeVerdict(id=q.id, verdict="abstain", flagged_for_review=True,
                          reasoning=f"Abstained: the judge failed ({exc}).")
             for q in questions])
-    return apply_judge(card, transcript, rubric, report)
+    return apply_judge(card, transcript, rubric, report, detector=detector)
 
 
-def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report) -> Scorecard:
+def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report, *,
+                detector: Detector | None = None) -> Scorecard:
     """The scorecard with the judge's verdicts (a ``JudgeReport``) applied and recorded;
-    scores, pass and level recomputed. ``card`` itself is not changed."""
+    scores, pass and level recomputed. ``card`` itself is not changed. ``detector`` (the
+    rubric language's rule detector by default) confirms a "yes" quote shows the move."""
+    detector = detector or default_detector(rubric.language)
     data = card.model_dump(mode="json")
     verdicts = {v.id: _no_grader_evidence(v, transcript) for v in report.verdicts}
     criteria = {c.id: c for _, c in rubric.criteria()}
@@ -85,11 +94,12 @@ def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report)
         criterion, answer = criteria.get(result["id"]), verdicts.get(result["id"])
         if criterion is None or answer is None:
             continue
-        judgement = _judgement(result, criterion, answer, transcript)
+        judgement = _judgement(result, criterion, answer, transcript, detector)
         judgements.append(judgement)
         if judgement["effect"] == "review":
             result["needs_review"] = True
-            review.append(f"{criterion.id}: {_why_review(result['verdict'], answer)}")
+            why = judgement["evidence_problem"] or _why_review(result["verdict"], answer)
+            review.append(f"{criterion.id}: {why}")
     # Words aimed at the grader are an attempt to steer it: the grade stands, a human looks.
     review += [f"agent turn {_agent_turn(transcript, i)} addresses the grader, not the "
                f"customer: \"{' '.join(hit.quote.split())}\"" for i, hit in
@@ -136,10 +146,18 @@ def _agent_turn(transcript: Transcript, turn: int) -> int:
 
 
 # -- one criterion ------------------------------------------------------------------------
-def _judgement(result: dict, criterion: Criterion, answer, transcript: Transcript) -> dict:
+def _judgement(result: dict, criterion: Criterion, answer, transcript: Transcript,
+               detector: Detector) -> dict:
     """Decide the criterion (changing ``result`` in place) and return the judge's record."""
     rule, said, decider = result["verdict"], answer.verdict, criterion.decider
     final, effect = _decide(rule, said, decider, answer.verified)
+    problem = None
+    if effect == "changed" and said == "yes":  # presence is not relevance: check the quote
+        problem = evidence_problem(answer.quote, transcript.turns[answer.turn].text,
+                                   criterion, detector)
+        if problem:
+            final, effect = rule, "review"
+            problem = f"the judge's \"yes\" is not enough to change {rule}: {problem}"
     evidence = _evidence(answer, transcript) if answer.verified else None
     if final != rule:
         result["verdict"] = final
@@ -156,7 +174,7 @@ def _judgement(result: dict, criterion: Criterion, answer, transcript: Transcrip
         "agent_turn": evidence["agent_turn"] if evidence else None,
         "quote": evidence["quote"] if evidence else answer.quote,
         "verified": answer.verified, "votes": answer.votes,
-        "flagged": answer.flagged_for_review}
+        "flagged": answer.flagged_for_review, "evidence_problem": problem}
 
 
 _AGREES = {("met", "yes"), ("missed", "no"), ("not_applicable", "na")}
