@@ -44,6 +44,7 @@ CONDITIONS: dict[str, str] = {
     "stalled": "nothing moved forward (no progress move, or only thanks and offers of help)",
     "anger_fell": "anger is lower than before the turn",
     "hot": "anger is 60 or more (the customer's 'hot' voice)",
+    "doubts_promise": "a rational customer was given an implausible guarantee (over-promise)",
 }
 
 _MOVE = "move:"

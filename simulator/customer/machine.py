@@ -178,7 +178,11 @@ class CustomerMachine:
                 apply(rules.remedy_before_heard)
         if turn.moves & {Move.EXPLAIN, Move.TIMESCALE, Move.RESTATE} or turn.offers:
             new.informed = True
-        if Move.TIMESCALE in turn.moves or Move.OVER_PROMISE in turn.moves:
+        # A guarantee is not a timescale, nor is a time given inside one ("I guarantee it
+        # within the hour"): it names no date the customer can hold you to (§4.4).
+        guaranteed = {d.quote_start for d in turn.reading.moves if d.move is Move.OVER_PROMISE}
+        if any(d.move is Move.TIMESCALE and d.quote_start not in guaranteed
+               for d in turn.reading.moves):
             new.timescale = True
         if Move.OVER_PROMISE in turn.moves:
             new.overpromised = True
@@ -243,6 +247,8 @@ class CustomerMachine:
             "stalled": stalled,
             "anger_fell": new.anger < old.anger,
             "hot": new.anger >= HOT,
+            # §4.4: a rational customer does not take a deal on an implausible guarantee.
+            "doubts_promise": Move.OVER_PROMISE in m and p.temperament is Temperament.RATIONAL,
         }
         rule = self.decisions.decide(facts, m)
         reaction = self._exit() if rule.reaction == "exit" else Reaction(rule.reaction)
