@@ -116,7 +116,7 @@ def test_store_registers_each_content_once_and_keeps_first_result(tmp_path):
                                Source("c.json", "y")]) == 2
         assert store.register([Source("a.json", "x")]) == 0
         key_x = Source("a.json", "x").key
-        assert store.source_names()[key_x] == ["a.json", "b.json"]
+        assert store.source_names(key_x) == ["a.json", "b.json"]
         assert len(store.ungraded()) == 2
         store.save_results([(key_x, MALFORMED, {"error": "first"})])
         store.save_results([(key_x, MALFORMED, {"error": "second"})])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import config
@@ -68,17 +69,35 @@ def _split_jsonl(src: Source) -> list[Source]:
     return out or [Source(src.name, src.text)]
 
 
-def file_sources(paths: list[Path]) -> list[Source]:
-    """Read every transcript file (a JSONL file gives one source per line); unreadable
-    files come back flagged as malformed, not raised."""
-    sources: list[Source] = []
-    for path in transcript_files(paths):
-        src = _read_source(path)
-        if src.error is None and path.suffix.lower() in JSONL_SUFFIXES:
-            sources += _split_jsonl(src)
-        else:
-            sources.append(src)
-    return sources
+class FileSources:
+    """The sources of some files and folders, read one file at a time as they are
+    iterated (a cohort of any size is never held in memory); iterable more than once."""
+
+    def __init__(self, paths: list[Path]):
+        # Names, not Path objects: a hundred thousand of them stay a few megabytes.
+        self.files = [str(p) for p in transcript_files(paths)]
+
+    def __bool__(self) -> bool:
+        return bool(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __iter__(self) -> Iterator[Source]:
+        for name in self.files:
+            path = Path(name)
+            src = _read_source(path)
+            if src.error is None and path.suffix.lower() in JSONL_SUFFIXES:
+                yield from _split_jsonl(src)
+            else:
+                yield src
+
+
+def file_sources(paths: list[Path]) -> FileSources:
+    """Every transcript of the files and folders (a JSONL file gives one source per line);
+    unreadable files come back flagged as malformed, not raised. Files are found now and
+    read when the result is iterated."""
+    return FileSources(paths)
 
 
 def parse_session_filter(text: str) -> tuple[str, list]:
