@@ -150,7 +150,7 @@ def candidate_result(name: str, rows: list[Row], exam: Exam, level_for: Callable
         personas.append(_persona_result(pid, attempts, exam, judge_used))
     results = {p["result"] for p in personas}
     result = FAIL if FAIL in results else REVIEW if REVIEW in results else PASS
-    score = round(mean(p["score"] for p in personas), 1)
+    score = round(_mean([p["score"] for p in personas]), 1)
     stage_scores: dict[str, list[float | None]] = defaultdict(list)
     stage_titles: dict[str, str] = {}
     for p in personas:
@@ -169,9 +169,16 @@ def candidate_result(name: str, rows: list[Row], exam: Exam, level_for: Callable
 
 
 def iter_candidates(store: ResultsStore, exam: Exam, level_for: Callable[[float], str],
-                    judge_used: bool, stamp: dict) -> Iterator[dict]:
-    """Every candidate's result, in name order, one at a time."""
-    rows = (row for row in store.iter_rows("r.status = ?", (GRADED,),
+                    judge_used: bool, stamp: dict, lo: str | None = None,
+                    hi: str | None = None) -> Iterator[dict]:
+    """Every candidate's result, in name order, one at a time; with ``lo`` and ``hi``
+    only the names from ``lo`` (inclusive) to ``hi`` (exclusive)."""
+    where, params = "r.status = ?", [GRADED]
+    if lo is not None:
+        where, params = where + " AND r.candidate >= ?", [*params, lo]
+    if hi is not None:
+        where, params = where + " AND r.candidate < ?", [*params, hi]
+    rows = (row for row in store.iter_rows(where, tuple(params),
                                            order="r.candidate, r.seq", graded_only=True)
             if not eligibility(row.record.get("persona"), row.record.get("mode"), exam))
     stamp_for = _stamp_for(stamp, exam)
@@ -222,6 +229,15 @@ class CohortTally:
                     "met": 0, "applicable": 0})
                 t["applicable"] += 1
                 t["met"] += crit["verdict"] == "met"
+
+    def merge(self, other: CohortTally) -> None:
+        """Add the tallies of another slice of the cohort."""
+        self.scores.update(other.scores)
+        self.results.update(other.results)
+        for cid, t in other.weakest.items():
+            mine = self.weakest.setdefault(cid, dict(t, met=0, applicable=0))
+            mine["met"] += t["met"]
+            mine["applicable"] += t["applicable"]
 
     @property
     def count(self) -> int:
@@ -291,4 +307,14 @@ def _stamp_for(stamp: dict, exam: Exam) -> dict:
 
 def _mean_or_none(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
-    return round(mean(present), 1) if present else None
+    return round(_mean(present), 1) if present else None
+
+
+def _mean(values: list[float]) -> float:
+    """statistics.mean, without its exact arithmetic where plain floats give the same
+    result: one value, or two (halving a correctly rounded sum is exact)."""
+    if len(values) == 1:
+        return float(values[0])
+    if len(values) == 2:
+        return (values[0] + values[1]) / 2
+    return mean(values)

@@ -25,10 +25,12 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
+from ..grading.rubric import Rubric
 from . import cohort
 from .certificate import certificate_html, certificate_id
 from .exam import Exam
@@ -38,7 +40,7 @@ from .report_html import (
     candidate_summary_html,
     write_report_html,
 )
-from .results_store import ResultsStore
+from .results_store import GRADED, ResultsStore
 from .stamps import Stamp
 
 REPORT_FILES = ("report.json", "candidates.csv", "criteria.csv", "report.html")
@@ -123,50 +125,68 @@ def _atomic(path: Path) -> Iterator[TextIO]:
     os.replace(tmp, path)
 
 
-def _copy(src: TextIO, dst: TextIO) -> None:
-    src.seek(0)
-    shutil.copyfileobj(src, dst, 1 << 20)
+@dataclass(frozen=True)
+class RubricLevels:
+    """The rubric's level name for a score; picklable, so report workers can use it."""
+
+    rubric: Rubric
+
+    def __call__(self, score: float) -> str:
+        return self.rubric.level_for(score).label
 
 
-def _spool() -> TextIO:
-    return tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+_PART_FILES = ("candidates.jsonl", "candidates.csv", "criteria.csv", "rows.html",
+               "details.html")
 
 
-def write_reports(store: ResultsStore, exam: Exam, stamp: Stamp,
-                  level_for: Callable[[float], str], out_dir: Path | None = None
-                  ) -> list[Path]:
-    """Write every report file (into the store's folder, or ``out_dir``); return the paths.
+@dataclass
+class _PartJob:
+    """One slice of the candidates (names from ``lo``, inclusive, to ``hi``, exclusive;
+    None is open-ended), written by one process into its own files in ``folder``."""
 
-    One pass over the candidates, in name order, streamed from the store: each one's
-    lines go to the CSV files and to spool files at once, certificates are written as
-    they come, and the cohort's figures are tallied; then the files whose head needs
-    those figures (report.json, report.html, candidates.csv) are put together from the
-    spools. Memory does not grow with the cohort."""
-    out = Path(out_dir or store.dir)
+    store_dir: Path
+    exam: Exam
+    stamp: Stamp
+    level_for: Callable[[float], str]
+    index: dict[str, dict]
+    lo: str | None
+    hi: str | None
+    folder: Path
+    cert_dir: Path
+
+
+@dataclass
+class _PartResult:
+    folder: Path
+    tally: cohort.CohortTally
+    stage_ids: list[str]
+    detail_ends: list[int]  # end offset in details.html of each of the first candidates
+
+
+def _write_part(job: _PartJob, store: ResultsStore | None = None) -> _PartResult:
+    """Write one slice of the candidates: their JSON lines, CSV rows, HTML rows and (for
+    the first :data:`DETAIL_LIMIT`) details, and the certificates of those who passed."""
+    own = store is None
+    store = store or ResultsStore(job.store_dir, readonly=True)
+    stamp, exam = job.stamp, job.exam
     stamp_data = stamp.model_dump(mode="json")
     digest = stamp.digest()
-    judge_used = stamp.judge is not None
-    index = store.criteria_index()
-    tally = cohort.CohortTally(index)
+    tally = cohort.CohortTally(job.index)
     stage_ids: list[str] = []
-    cert_new = out / (CERT_DIR + ".new")
-    if cert_new.exists():
-        shutil.rmtree(cert_new)
-    cert_new.mkdir(parents=True)
-    written: list[Path] = []
-    with _spool() as cand_json, _spool() as cand_csv, _spool() as html_rows, \
-            _spool() as html_details, _atomic(out / "criteria.csv") as crit_fh:
+    detail_ends: list[int] = []
+    files = [open(job.folder / name, "w", encoding="utf-8", newline="")  # noqa: SIM115
+             for name in _PART_FILES]
+    cand_json, cand_csv, crit_fh, html_rows, html_details = files
+    try:
         crit_csv = csv.writer(crit_fh, lineterminator="\n")
-        crit_csv.writerow(["candidate", "persona", "source", "stage", "criterion", "verdict",
-                           "weight", "evidence", "note", "judge_verdict"])
         rows_csv = csv.writer(cand_csv, lineterminator="\n")
-        for c in cohort.iter_candidates(store, exam, level_for, judge_used, stamp_data):
+        for c in cohort.iter_candidates(store, exam, job.level_for, stamp.judge is not None,
+                                        stamp_data, job.lo, job.hi):
             if c["result"] == cohort.PASS:
-                c["certificate"] = f"{CERT_DIR}/{candidate_slug(c['candidate'])}.html"
+                name = f"{candidate_slug(c['candidate'])}.html"
+                c["certificate"] = f"{CERT_DIR}/{name}"
                 c["certificate_id"] = certificate_id(c, stamp)
-                name = c["certificate"].split("/", 1)[1]
-                write_atomic(cert_new / name, certificate_html(c, exam, stamp))
-                written.append(out / c["certificate"])
+                write_atomic(job.cert_dir / name, certificate_html(c, exam, stamp))
             else:
                 c["certificate"] = c["certificate_id"] = None
             tally.add(c)
@@ -178,43 +198,84 @@ def write_reports(store: ResultsStore, exam: Exam, stamp: Stamp,
                                *_candidate_row(c, [], stamp_data, digest)])
             cand_json.write(("" if tally.count == 1 else ",\n") + "    "
                             + json.dumps(c, ensure_ascii=False, separators=(",", ":")))
-            crit_csv.writerows(_criteria_rows(c, index))
+            crit_csv.writerows(_criteria_rows(c, job.index))
             html_rows.write(candidate_summary_html(c))
             if tally.count <= DETAIL_LIMIT:
-                html_details.write(candidate_html(c, index))
-        counts = {"total": store.counts()["total"],
-                  "malformed": sum(1 for _ in cohort.iter_skipped(store)),
-                  "ineligible": sum(1 for _ in cohort.iter_ineligible(store, exam))}
-        head = {"exam": cohort.exam_summary(exam), "stamp": stamp_data,
-                "judge_used": judge_used, "cohort": tally.summary(counts), "criteria": index}
-        with _atomic(out / "report.json") as fh:
-            fh.write("{\n" + ",\n".join(_json_entry(k, v) for k, v in head.items()) + ",\n")
-            _write_json_list(fh, "skipped", cohort.iter_skipped(store))
-            fh.write(",\n")
-            _write_json_list(fh, "ineligible", cohort.iter_ineligible(store, exam))
-            fh.write(',\n  "candidates": [')
-            if tally.count:
-                fh.write("\n")
-                _copy(cand_json, fh)
-                fh.write("\n  ]")
-            else:
-                fh.write("]")
-            fh.write("\n}\n")
-        with _atomic(out / "candidates.csv") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(["candidate", "result", "level", "score",
-                        *[f"stage:{s}" for s in stage_ids], "personas_passed", "personas",
-                        "certificate", "certificate_id", "stamp", "exam_hash", "rubric_hash",
-                        "judge_model"])
-            cand_csv.seek(0)
-            for row in csv.reader(cand_csv):
-                stages = json.loads(row[0])
-                w.writerow([*row[1:5], *["" if stages.get(s) is None else stages[s]
-                                         for s in stage_ids], *row[5:]])
-        with _atomic(out / "report.html") as fh:
-            write_report_html(fh, head, html_rows, html_details if tally.count <= DETAIL_LIMIT
-                              else None, chain(cohort.iter_skipped(store),
-                                               cohort.iter_ineligible(store, exam)))
+                html_details.write(candidate_html(c, job.index))
+                detail_ends.append(html_details.tell())
+    finally:
+        for fh in files:
+            fh.close()
+        if own:
+            store.close()
+    return _PartResult(job.folder, tally, stage_ids, detail_ends)
+
+
+def _boundaries(store: ResultsStore, parts: int) -> list[str]:
+    """Candidate names that cut the graded transcripts into about ``parts`` equal slices
+    (read along the index, so nothing is sorted in memory)."""
+    (n,) = store.query("SELECT COUNT(*) FROM results WHERE status = ?", (GRADED,)).fetchone()
+    cuts: list[str] = []
+    for i in range(1, parts):
+        row = store.query("SELECT candidate FROM results WHERE status = ? "
+                          "ORDER BY candidate LIMIT 1 OFFSET ?", (GRADED, n * i // parts)
+                          ).fetchone()
+        if row and row[0] is not None and (not cuts or row[0] > cuts[-1]):
+            cuts.append(row[0])
+    return cuts
+
+
+def _write_parts(store: ResultsStore, jobs: list[_PartJob], workers: int) -> list[_PartResult]:
+    if workers <= 1 or len(jobs) == 1:
+        return [_write_part(job, store) for job in jobs]
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    # As for grading: never fork a process whose other threads may hold locks.
+    context = None if threading.current_thread() is threading.main_thread() else \
+        multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return list(pool.map(_write_part, jobs))
+
+
+def _copy_file(path: Path, dst: TextIO, limit: int | None = None) -> None:
+    with open(path, encoding="utf-8", newline="") as src:
+        if limit is None:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        else:
+            dst.write(src.read(limit))
+
+
+def write_reports(store: ResultsStore, exam: Exam, stamp: Stamp,
+                  level_for: Callable[[float], str], out_dir: Path | None = None,
+                  workers: int = 1) -> list[Path]:
+    """Write every report file (into the store's folder, or ``out_dir``); return the
+    paths of the report files and of the certificates folder.
+
+    The candidates are streamed from the store in name order, in slices (one per worker
+    process, or one): each slice's JSON lines, CSV rows and HTML go to files of its own,
+    its certificates are written as they come, and its cohort figures are tallied. Then
+    the report files are put together: the heads, which need the whole cohort's figures,
+    followed by the slices' files in order. Memory does not grow with the cohort, and the
+    files are the same whatever the number of workers."""
+    out = Path(out_dir or store.dir)
+    index = store.criteria_index()
+    cert_new = out / (CERT_DIR + ".new")
+    if cert_new.exists():
+        shutil.rmtree(cert_new)
+    cert_new.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix=".report-", dir=out) as tmp:
+        cuts = _boundaries(store, workers * 2) if workers > 1 else []
+        bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
+        jobs = []
+        for i, (lo, hi) in enumerate(bounds):
+            folder = Path(tmp) / f"part-{i:03d}"
+            folder.mkdir()
+            jobs.append(_PartJob(store.dir, exam, stamp, level_for, index, lo, hi, folder,
+                                 cert_new))
+        parts = _write_parts(store, jobs, workers)
+        _assemble(store, exam, stamp, index, parts, out)
     # The certificates of this report replace the last one's, whose candidates may no
     # longer pass; a run killed in between rewrites them when it is resumed.
     cert_dir = out / CERT_DIR
@@ -227,7 +288,69 @@ def write_reports(store: ResultsStore, exam: Exam, stamp: Stamp,
         shutil.rmtree(old)
     else:
         os.replace(cert_new, cert_dir)
-    return [out / name for name in REPORT_FILES] + written
+    return [out / name for name in REPORT_FILES] + [cert_dir]
+
+
+def _assemble(store: ResultsStore, exam: Exam, stamp: Stamp, index: dict[str, dict],
+              parts: list[_PartResult], out: Path) -> None:
+    tally = cohort.CohortTally(index)
+    stage_ids: list[str] = []
+    for part in parts:
+        tally.merge(part.tally)
+        stage_ids += [s for s in part.stage_ids if s not in stage_ids]
+    stamp_data = stamp.model_dump(mode="json")
+    counts = {"total": store.counts()["total"],
+              "malformed": sum(1 for _ in cohort.iter_skipped(store)),
+              "ineligible": sum(1 for _ in cohort.iter_ineligible(store, exam))}
+    head = {"exam": cohort.exam_summary(exam), "stamp": stamp_data,
+            "judge_used": stamp.judge is not None, "cohort": tally.summary(counts),
+            "criteria": index}
+    filled = [p for p in parts if p.tally.count]
+    with _atomic(out / "report.json") as fh:
+        fh.write("{\n" + ",\n".join(_json_entry(k, v) for k, v in head.items()) + ",\n")
+        _write_json_list(fh, "skipped", cohort.iter_skipped(store))
+        fh.write(",\n")
+        _write_json_list(fh, "ineligible", cohort.iter_ineligible(store, exam))
+        fh.write(',\n  "candidates": [')
+        for i, part in enumerate(filled):
+            fh.write("\n" if i == 0 else ",\n")
+            _copy_file(part.folder / "candidates.jsonl", fh)
+        fh.write("\n  ]\n}\n" if filled else "]\n}\n")
+    with _atomic(out / "candidates.csv") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["candidate", "result", "level", "score", *[f"stage:{s}" for s in stage_ids],
+                    "personas_passed", "personas", "certificate", "certificate_id", "stamp",
+                    "exam_hash", "rubric_hash", "judge_model"])
+        for part in parts:
+            with open(part.folder / "candidates.csv", encoding="utf-8", newline="") as src:
+                for row in csv.reader(src):
+                    stages = json.loads(row[0])
+                    w.writerow([*row[1:5], *["" if stages.get(s) is None else stages[s]
+                                             for s in stage_ids], *row[5:]])
+    with _atomic(out / "criteria.csv") as fh:
+        csv.writer(fh, lineterminator="\n").writerow(
+            ["candidate", "persona", "source", "stage", "criterion", "verdict", "weight",
+             "evidence", "note", "judge_verdict"])
+        for part in parts:
+            _copy_file(part.folder / "criteria.csv", fh)
+
+    def rows(dst: TextIO) -> None:
+        for part in parts:
+            _copy_file(part.folder / "rows.html", dst)
+
+    def details(dst: TextIO) -> None:
+        left = DETAIL_LIMIT
+        for part in parts:
+            if left <= 0:
+                break
+            ends = part.detail_ends[:left]
+            if ends:
+                _copy_file(part.folder / "details.html", dst, ends[-1])
+            left -= len(ends)
+
+    with _atomic(out / "report.html") as fh:
+        write_report_html(fh, head, rows, details if tally.count <= DETAIL_LIMIT else None,
+                          chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam)))
 
 
 def read_cohort(out_dir: Path) -> dict | None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from typing import TextIO
 
@@ -113,20 +112,16 @@ def candidate_summary_html(c: dict) -> str:
 DETAIL_LIMIT = 500
 
 
-def _copy(src: TextIO, dst: TextIO) -> None:
-    src.seek(0)
-    shutil.copyfileobj(src, dst, 1 << 20)
-
-
-def write_report_html(fh: TextIO, head: dict, summary_rows: TextIO, details: TextIO | None,
+def write_report_html(fh: TextIO, head: dict, summary_rows: Callable[[TextIO], None],
+                      details: Callable[[TextIO], None] | None,
                       skipped: Iterable[dict]) -> None:
     """Write the report page. Self-contained: it opens from a zip or an e-mail attachment.
 
     ``head`` is the report without its candidates (exam, stamp, judge_used, cohort,
-    criteria); ``summary_rows`` and ``details`` are spool files holding each candidate's
-    line (:func:`candidate_summary_html`) and details (:func:`candidate_html`), the
-    latter None past :data:`DETAIL_LIMIT` candidates; ``skipped`` the skipped and
-    ineligible transcripts."""
+    criteria); ``summary_rows`` and ``details`` write each candidate's line
+    (:func:`candidate_summary_html`) and details (:func:`candidate_html`) to the file
+    they are given, the latter None past :data:`DETAIL_LIMIT` candidates; ``skipped``
+    are the skipped and ineligible transcripts."""
     exam, co, stamp = head["exam"], head["cohort"], head["stamp"]
     weakest = "".join(f"<tr><td>{_e(w['title'] or w['id'])}</td><td>{_e(w['stage'])}</td>"
                       f"<td>{w['met']}/{w['applicable']}</td>"
@@ -164,10 +159,10 @@ personas: {_e(', '.join(exam['personas']))}. LLM judge: {judge}.</p>
 <table><tr><th>criterion</th><th>stage</th><th>met</th><th>rate</th></tr>{weakest}</table>
 <h2>Candidates</h2>
 <table><tr><th>candidate</th><th>result</th><th>level</th><th>score</th></tr>""")
-    _copy(summary_rows, fh)
+    summary_rows(fh)
     fh.write("</table>\n")
     if details is not None:
-        _copy(details, fh)
+        details(fh)
     else:
         fh.write(f"<p class=small>{co['candidates']} candidates: the evidence for "
                  "each criterion is in report.json and criteria.csv.</p>")

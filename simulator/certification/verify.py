@@ -119,7 +119,7 @@ def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | No
            judge_prompt_hash: str | None = None) -> Verification:
     """Run the three checks on a run folder."""
     from .plan import exam_inputs, make_stamp
-    from .report import write_reports
+    from .report import RubricLevels, write_reports
 
     out_dir = Path(out_dir)
     if not (out_dir / DB_NAME).is_file():
@@ -148,7 +148,8 @@ def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | No
         result.problems += [f"stamp: {d}" for d in current.differences(recorded)]
 
         grader = TranscriptGrader(rubric)
-        for regraded, stored in _regrade_all(store, grader, workers or os.cpu_count() or 1):
+        n_workers = workers or os.cpu_count() or 1
+        for regraded, stored in _regrade_all(store, grader, n_workers):
             for key, name, status, fresh in regraded:
                 result.checked += 1
                 if status != GRADED:
@@ -161,9 +162,9 @@ def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | No
 
         # The reports the stored results give, written aside and compared file by file.
         with tempfile.TemporaryDirectory(prefix=".verify-", dir=out_dir) as tmp:
-            written = write_reports(store, Exam.model_validate(exam_data), recorded,
-                                    lambda s: rubric.level_for(s).label, Path(tmp))
-            for path in written:
+            write_reports(store, Exam.model_validate(exam_data), recorded,
+                          RubricLevels(rubric), Path(tmp), workers=n_workers)
+            for path in sorted(p for p in Path(tmp).rglob("*") if p.is_file()):
                 rel = path.relative_to(tmp).as_posix()
                 mine = out_dir / rel
                 if not mine.is_file():
