@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..errors import FrontlineError, NotFound
 from .exam import Exam, ExamLibrary
-from .results_store import DB_NAME, GRADED, ResultsStore, _row
+from .results_store import DB_NAME, GRADED, ResultsStore, _row, unpack_text
 from .rule_grading import TranscriptGrader
 from .runner import _in_flight
 from .stamps import Stamp
@@ -100,7 +100,7 @@ def _graded_with_text(store: ResultsStore) -> Iterator[tuple]:
             "r.created, r.score, r.record, NULL, NULL, t.text FROM results r "
             "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq",
             (GRADED,)):
-        yield _row(values[:-1]), values[-1]
+        yield _row(values[:-1]), unpack_text(values[-1])
 
 
 def _same_file(a: Path, b: Path) -> bool:
