@@ -129,10 +129,13 @@ def _cpu_model() -> str:
     return "unknown CPU"
 
 
-def _measured_run(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
-    """Run ``cmd``; return wall seconds, peak tree RSS (KiB), most processes seen, stdout."""
+def _measured_run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, int, str]:
+    """Run ``cmd``; return wall seconds, CPU seconds of the whole tree, peak tree RSS
+    (KiB), most processes seen, stdout."""
+    import resource
     import threading
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -152,7 +155,9 @@ def _measured_run(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int,
     sampler.join()
     if proc.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{out}\n{err}")
-    return elapsed, peak[0], procs[0], out
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, peak[0], procs[0], out
 
 
 def bench_scale(n: int, workers: list[int], inputs: Path | None) -> None:
@@ -180,13 +185,14 @@ def bench_scale(n: int, workers: list[int], inputs: Path | None) -> None:
             cmd = [sys.executable, "-m", "simulator", "certify", "foundation", "--transcripts",
                    str(folder), "--out", str(out_dir), "--quiet", "--workers", str(w)]
             load = _load()
-            elapsed, peak, procs, out = _measured_run(cmd, env)
+            elapsed, cpu, peak, procs, out = _measured_run(cmd, env)
             store = sum(p.stat().st_size for p in out_dir.glob("results.sqlite3*"))
             reports = sum(p.stat().st_size for p in out_dir.rglob("*")
                           if p.is_file() and "sqlite" not in p.name)
             times[w] = elapsed
             cohort = next((line for line in out.splitlines() if "candidates:" in line), "")
-            print(f"--workers {w}: {elapsed:.1f} s = {n / elapsed:,.0f} transcripts/s; "
+            print(f"--workers {w}: {elapsed:.1f} s = {n / elapsed:,.0f} transcripts/s "
+                  f"(CPU of the tree {cpu:.1f} s); "
                   f"peak RSS of the process tree {peak / 1024:.0f} MiB ({procs} processes); "
                   f"store {store / n:,.0f} bytes/transcript ({store / 1e6:.1f} MB); "
                   f"reports {reports / 1e6:.1f} MB; load average before {load}, after "
