@@ -124,3 +124,56 @@ def test_a_store_from_an_older_frontline_is_refused_with_a_clear_message(tmp_pat
     db.close()
     with pytest.raises(FrontlineError, match="older Frontline.*new --out folder"):
         ResultsStore(tmp_path)
+
+
+def _files(out) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and "results.sqlite3" not in p.name and p.name != "run.lock"}
+
+
+@pytest.mark.parametrize("where", ["certificate", "assembly"])
+def test_a_run_that_dies_while_writing_reports_resumes_to_the_same_files(
+        tmp_path, monkeypatch, where):
+    """Reports are written in slices and put together; dying half-way (after some
+    certificates, or with every slice written but the files not yet assembled) must
+    leave nothing behind that the resumed run does not replace."""
+    from certify_support import fixture_env, write_transcripts
+
+    from simulator.certification import report
+    from simulator.certification.exam import ExamLibrary
+    from simulator.certification.plan import plan_run
+    from simulator.certification.runner import run
+    from simulator.certification.sources import file_sources
+
+    env = fixture_env(tmp_path, monkeypatch)
+    write_transcripts(tmp_path / "in", 120, env["hashes"])
+    exam = ExamLibrary().get("test-exam")
+    run(plan_run(exam, tmp_path / "whole", workers=1), file_sources([tmp_path / "in"]))
+    # A certificate that no longer belongs: the report must remove it.
+    (tmp_path / "died" / "certificates").mkdir(parents=True)
+    (tmp_path / "died" / "certificates" / "someone-else.html").write_text("old")
+
+    calls = {"n": 0}
+    real = report.certificate_html if where == "certificate" else report._assemble
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3 or where == "assembly":
+            raise KeyboardInterrupt("killed")
+        return real(*args, **kwargs)
+
+    name = "certificate_html" if where == "certificate" else "_assemble"
+    monkeypatch.setattr(report, name, dying)
+    with pytest.raises(KeyboardInterrupt):
+        run(plan_run(exam, tmp_path / "died", workers=1), file_sources([tmp_path / "in"]))
+    monkeypatch.setattr(report, name, real)
+    # kill -9 gives no chance to clean up: a slice folder stays behind.
+    (tmp_path / "died" / ".report-stale" / "part-000").mkdir(parents=True)
+    (tmp_path / "died" / ".report-stale" / "part-000" / "candidates.jsonl").write_text("x")
+    summary = run(plan_run(exam, tmp_path / "died", workers=1),
+                  file_sources([tmp_path / "in"]))
+    assert summary.newly_graded == 0 and summary.reports
+    assert any(n.startswith("certificates/") for n in _files(tmp_path / "whole"))
+    assert _files(tmp_path / "died") == _files(tmp_path / "whole")
+    leftovers = [p.name for p in (tmp_path / "died").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
