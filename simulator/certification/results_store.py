@@ -439,6 +439,16 @@ class ResultsStore:
                 yield _row(values[:-1]), unpack_text(values[-1])
             after = found[-1][2]
 
+    def iter_graded_with_text(self) -> Iterator[tuple[Row, str]]:
+        """Every graded transcript (without its judgement) and its text, in arrival
+        order, streamed (``--verify`` re-grades them)."""
+        for values in self._db.execute(
+                "SELECT t.key, t.source, t.seq, r.status, r.candidate, r.persona, r.mode, "
+                "r.created, r.score, r.record, NULL, NULL, t.text FROM results r "
+                "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq",
+                (GRADED,)):
+            yield _row(values[:-1]), unpack_text(values[-1])
+
     def count_unjudged(self) -> int:
         return self._db.execute(
             "SELECT COUNT(*) FROM results r LEFT JOIN judgements j ON j.seq = r.seq "

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from ..errors import FrontlineError, NotFound
 from .exam import Exam, ExamLibrary
-from .results_store import DB_NAME, GRADED, ResultsStore, _row, unpack_text
+from .results_store import DB_NAME, GRADED, ResultsStore
 from .rule_grading import TranscriptGrader
-from .runner import _in_flight
+from .runner import in_flight
 from .stamps import Stamp
 
 
@@ -69,7 +69,7 @@ def _regrade_all(store: ResultsStore, grader: TranscriptGrader, workers: int,
     few chunks are read ahead of the workers."""
     def chunks() -> Iterator[tuple[list[tuple], dict[str, dict]]]:
         items, stored = [], {}
-        for row, text in _graded_with_text(store):
+        for row, text in store.iter_graded_with_text():
             items.append((row.key, row.source, text))
             stored[row.key] = row.record or {}
             if len(items) >= chunk:
@@ -90,17 +90,8 @@ def _regrade_all(store: ResultsStore, grader: TranscriptGrader, workers: int,
             waiting[fut] = part[1]
             return fut
 
-        for fut in _in_flight(chunks(), submit, workers * 2, cancel):
+        for fut in in_flight(chunks(), submit, workers * 2, cancel):
             yield fut.result(), waiting.pop(fut)
-
-
-def _graded_with_text(store: ResultsStore) -> Iterator[tuple]:
-    for values in store.query(
-            "SELECT t.key, t.source, t.seq, r.status, r.candidate, r.persona, r.mode, "
-            "r.created, r.score, r.record, NULL, NULL, t.text FROM results r "
-            "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq",
-            (GRADED,)):
-        yield _row(values[:-1]), unpack_text(values[-1])
 
 
 def _same_file(a: Path, b: Path) -> bool:
