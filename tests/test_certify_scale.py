@@ -46,7 +46,7 @@ def test_running_tallies_give_exactly_the_statistics_of_the_whole_list(first, se
     tally = _tally(first)
     tally.merge(_tally(second))  # two slices of a cohort, as two report workers give them
     values = first + second
-    summary = tally.summary({})
+    summary = tally.summary({}, {})
     if not values:
         assert summary["mean_score"] is None and summary["median_score"] is None
         return

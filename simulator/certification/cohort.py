@@ -34,7 +34,7 @@ from itertools import groupby
 from statistics import mean
 
 from .exam import Exam
-from .results_store import GRADED, JUDGED, MALFORMED, ResultsStore, Row
+from .results_store import GRADED, JUDGED, MALFORMED, ResultsStore, Row, unpack_record
 
 PASS, FAIL, REVIEW = "pass", "fail", "needs_review"
 
@@ -96,9 +96,27 @@ def eligibility(persona: str | None, mode: str | None, exam: Exam) -> str:
     return ""
 
 
+def judge_flips(judgement: dict | None) -> int:
+    """How many criteria the judge changed from the rules' verdict in one transcript."""
+    return sum(v.get("effect") == "changed" for v in (judgement or {}).get("verdicts", []))
+
+
+def count_judge_flips(store: ResultsStore) -> dict[str, int]:
+    """Criteria the judge changed over every stored judgement, and the transcripts with at
+    least one (streamed from the store)."""
+    criteria = transcripts = 0
+    for (blob,) in store.query("SELECT record FROM judgements"):
+        flips = judge_flips(unpack_record(blob))
+        criteria += flips
+        transcripts += flips > 0
+    return {"criteria": criteria, "transcripts": transcripts}
+
+
 def _attempt_summary(a: Attempt, exam: Exam, judge_used: bool) -> dict:
     out = {"key": a.row.key, "source": a.row.source, "created": a.record.get("created"),
            "score": round(a.score, 1), "counted": a.counted, "note": a.note}
+    if judge_used:
+        out["judge_flips"] = judge_flips(a.row.judgement)
     if a.counted:
         out["outcome"] = a.outcome(exam, judge_used)
         out["review"] = a.review_reasons(judge_used)
@@ -276,7 +294,7 @@ class CohortTally:
                 for t in self.weakest.values()]
         return sorted(rows, key=lambda t: (t["met_rate"], t["id"]))[:limit]
 
-    def summary(self, transcripts: dict[str, int]) -> dict:
+    def summary(self, transcripts: dict[str, int], flips: dict[str, int]) -> dict:
         """The report's ``cohort`` section."""
         n = self.count
         return {
@@ -285,7 +303,7 @@ class CohortTally:
             "pass_rate": round(self.results[PASS] / n, 4) if n else 0.0,
             "mean_score": self._mean(), "median_score": self._median(),
             "distribution": self._distribution(), "weakest_criteria": self._weakest(),
-            "transcripts": transcripts,
+            "transcripts": transcripts, "judge_flips": flips,
         }
 
 

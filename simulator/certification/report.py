@@ -308,7 +308,8 @@ def _assemble(store: ResultsStore, exam: Exam, stamp: Stamp, index: dict[str, di
               "malformed": sum(1 for _ in cohort.iter_skipped(store)),
               "ineligible": sum(1 for _ in cohort.iter_ineligible(store, exam))}
     head = {"exam": cohort.exam_summary(exam), "stamp": stamp_data,
-            "judge_used": stamp.judge is not None, "cohort": tally.summary(counts),
+            "judge_used": stamp.judge is not None,
+            "cohort": tally.summary(counts, cohort.count_judge_flips(store)),
             "criteria": index}
     filled = [p for p in parts if p.tally.count]
     with _atomic(out / "report.json") as fh:

@@ -139,6 +139,10 @@ def write_report_html(fh: TextIO, head: dict, summary_rows: Callable[[TextIO], N
     stamps += f"<tr><td>grader</td><td colspan=2><code>{_e(stamp['grader'])}</code></td></tr>"
     rate = f"{co['pass_rate'] * 100:.1f}%"
     judge = "yes" if head["judge_used"] else "no"
+    if head["judge_used"]:
+        flips = co.get("judge_flips") or {"criteria": 0, "transcripts": 0}
+        judge += (f"; it changed {flips['criteria']} criterion verdict(s) in "
+                  f"{flips['transcripts']} transcript(s)")
     fh.write(f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{_e(exam['title'])}: certification report</title>
 <style>{_CSS}</style></head><body>

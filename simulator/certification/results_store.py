@@ -107,10 +107,14 @@ def unpack_text(blob: bytes) -> str:
     return zlib.decompress(blob).decode("utf-8", "surrogatepass")
 
 
-def _unpack(blob: bytes | str | None) -> dict | None:
+def unpack_record(blob: bytes | None) -> dict | None:
+    """A stored record (rule result or judgement) as a dict."""
     if blob is None:
         return None
     return json.loads(zlib.decompress(blob).decode("utf-8", "surrogatepass"))
+
+
+_unpack = unpack_record
 
 
 def _criterion(c: dict) -> dict:
