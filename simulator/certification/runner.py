@@ -123,7 +123,7 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def in_flight(items: Iterator[T], submit: Callable[[T], Future], limit: int,
-               cancel: threading.Event) -> Iterator[Future]:
+              cancel: threading.Event) -> Iterator[Future]:
     """Submit ``items`` with at most ``limit`` futures in flight, yielding each future as it
     finishes. Once ``cancel`` is set nothing more is submitted; those in flight still finish."""
     pending: set[Future] = set()
@@ -190,7 +190,7 @@ def _grade_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
     with ProcessPoolExecutor(plan.workers, mp_context=context, initializer=_init_worker,
                              initargs=(plan.grader, plan.out_dir)) as pool:
         for fut in in_flight(chunks, lambda chunk: pool.submit(_grade_chunk, chunk),
-                              plan.workers * 3, cancel):
+                             plan.workers * 3, cancel):
             packed = fut.result()
             store.save_packed(packed)
             done += len(packed.rows)
@@ -221,7 +221,7 @@ def _judge_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
              for row, text in store.iter_unjudged())
     with ThreadPoolExecutor(plan.judge_concurrency) as pool:
         for fut in in_flight(items, lambda item: pool.submit(task, *item),
-                              plan.judge_concurrency * 2, cancel):
+                             plan.judge_concurrency * 2, cancel):
             key, status, record = fut.result()
             store.save_judgement(key, status if status in (JUDGED, NEEDS_REVIEW)
                                  else NEEDS_REVIEW, record)
