@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "serve",
     "users",
     "schemas",
+    "moves_quality",
 ]
 
 
