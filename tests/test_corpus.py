@@ -92,7 +92,8 @@ def test_a_good_row_loads(tmp_path):
     (dict(GOOD, id="es-0002"), "es.jsonl:2: text: duplicate text (same as line 1)"),
     (dict(GOOD, id="es-0002", text="Hola.", labels=[], style="casual"),
      "es.jsonl:2: style: Input should be 'formal', 'informal' or 'chat'"),
-    (dict(GOOD, id="ru-0002", text="Hola.", labels=[]), "es.jsonl:2: id: id 'ru-0002' is not a 'es' id"),
+    (dict(GOOD, id="ru-0002", text="Hola.", labels=[]),
+     "es.jsonl:2: id: id 'ru-0002' is not a 'es' id"),
     (dict(GOOD, id="es-2"), "es.jsonl:2: id: String should match pattern"),
     (dict(GOOD, id="es-0002", text="Hola.", labels=[], mood="x"),
      "es.jsonl:2: mood: Extra inputs are not permitted"),
@@ -157,3 +158,17 @@ def test_fuzzed_files_load_or_give_problems_never_a_traceback(tmp_path, rows, ra
 
 def test_corpus_dir_is_the_repository_corpus():
     assert CORPUS_DIR.name == "corpus" and (CORPUS_DIR / "es.jsonl").is_file()
+
+
+def test_every_shipped_row_matches_the_committed_json_schema():
+    import jsonschema
+
+    from simulator.schema_export import SCHEMAS_DIR
+
+    schema = json.loads((SCHEMAS_DIR / "corpus-turn.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    for lang in languages_present():
+        for line in (CORPUS_DIR / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines():
+            validator.validate(json.loads(line))
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(dict(GOOD, style="casual"))
