@@ -6,9 +6,9 @@ the same step, whoever renders the reply. Every rule cites the DOMAIN section it
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from .. import saferegex
 from ..moves.detector import Detection, RuleDetector, default_detector
 from ..moves.vocabulary import Move
 from ..persona.model import Archetype, Persona, Temperament
@@ -51,11 +51,11 @@ class CustomerMachine:
         self.persona = persona
         self.detector = detector or default_detector(persona.language)
         self.effects = effects or load_effects()
-        self._remedy_res = {r.id: [re.compile(t, re.I) for t in r.triggers]
+        self._remedy_res = {r.id: [saferegex.compile(t) for t in r.triggers]
                             for r in persona.case.remedies}
-        self._fact_res = {f.id: [re.compile(t, re.I) for t in f.asked_by]
+        self._fact_res = {f.id: [saferegex.compile(t) for t in f.asked_by]
                           for f in persona.case.hidden_facts}
-        self._trigger_res = [(re.compile(t.pattern, re.I), t) for t in persona.triggers]
+        self._trigger_res = [(saferegex.compile(t.pattern), t) for t in persona.triggers]
         self._remedies = {r.id: r for r in persona.case.remedies}
 
     # -- the start -------------------------------------------------------------------

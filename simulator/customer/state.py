@@ -38,7 +38,8 @@ class Change(BaseModel):
     """One reason the state moved, as shown to trainers in the trajectory."""
 
     field: str
-    delta: float
+    # A mood scale runs 0-100, so no change can exceed 100 either way.
+    delta: float = Field(ge=-100, le=100, allow_inf_nan=False, strict=True)
     reason: str
     domain: str = ""
 

@@ -15,6 +15,8 @@ what a web server needs:
   machine's step in one transaction, committed before the customer's reply is produced),
   ``add_customer_turn`` and ``set_status``.
 - ``save_scorecard`` / ``load_scorecard`` keep one grader scorecard (any JSON) per session.
+- ``save_replay`` / ``load_replays`` keep the session's replayed turns (practice, never
+  counted as sessions: see :mod:`simulator.sessions.replay`).
 
 Turn indexes are positions in the conversation (0, 1, 2, ...); step ``n`` is the state
 after the ``n``-th agent turn, step 0 the state in which the customer opened.
@@ -36,7 +38,7 @@ from .. import config
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
 from ..render.base import Turn
-from ..transcript import PersonaRef, StateRecord, Transcript, TranscriptTurn
+from ..transcript import PersonaRef, StateRecord, Transcript, TranscriptTurn, turn_problem
 
 # Status of a session: "active" (the trainee may go on), "finished" (the customer
 # reached an outcome), "ended" (the trainee stopped before an outcome).
@@ -124,6 +126,7 @@ class SessionStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(_SCHEMA)
+            _create_replays_table(self._conn)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise FrontlineError(f"cannot open the session database {self.path}: {exc}") from None
 
@@ -208,19 +211,23 @@ class SessionStore:
                                      "moves": json.loads(r["moves"]),
                                      "changes": json.loads(r["changes"])}) for r in rows]
 
-    def add_agent_turn(self, session_id: str, index: int, text: str, step: Step) -> None:
+    def add_agent_turn(self, session_id: str, index: int, text: str, step: Step,
+                       closing: bool = False) -> None:
         """Save an agent turn and the customer's step after it, in one transaction.
 
         ``index`` is the turn's position in the conversation; if another process already
         wrote that position, or the session is no longer active, the call fails with
-        :class:`FrontlineError` and saves nothing.
+        :class:`FrontlineError` and saves nothing. A ``closing`` turn (after the customer
+        accepted) goes into a finished session instead.
         """
+        if (why := turn_problem(text)) is not None:  # the same limit as practice and grading
+            raise FrontlineError(f"agent turn not saved: {why}")
         finished = step.state.outcome is not Outcome.ONGOING
         try:
             with self._write() as db:
                 row = db.execute("SELECT status FROM sessions WHERE id = ?",
                                  (session_id,)).fetchone()
-                if row is None or row["status"] != "active":
+                if row is None or row["status"] != ("finished" if closing else "active"):
                     raise FrontlineError(f"session {session_id} has ended; start a new one")
                 self._insert_turn(db, session_id, index, "agent", text)
                 self._insert_step(db, session_id, step)
@@ -293,6 +300,41 @@ class SessionStore:
         rows = self._query("SELECT scorecard FROM scorecards WHERE session_id = ?",
                            (session_id,))
         return json.loads(rows[0]["scorecard"]) if rows else None
+
+    # -- replays (practice, never results) ----------------------------------------------
+    def save_replay(self, session_id: str, user: str, replay: dict) -> None:
+        """Keep a replayed turn (a JSON object with its ``turn``) with the user's session."""
+        self.get(session_id, user)
+        text = json.dumps(replay, ensure_ascii=False)
+        with self._write() as db:
+            db.execute("INSERT INTO replays (session_id, turn, replay, created) "
+                       "VALUES (?,?,?,?)", (session_id, int(replay["turn"]), text, now()))
+
+    def load_replays(self, session_id: str, user: str) -> list[dict]:
+        """The session's replays, oldest first (:class:`NotFound` for another's session)."""
+        self.get(session_id, user)
+        rows = self._query("SELECT replay FROM replays WHERE session_id = ? ORDER BY id",
+                           (session_id,))
+        return [json.loads(r["replay"]) for r in rows]
+
+
+# Replays (simulator/sessions/replay.py) are practice kept beside their session, never a
+# session themselves. An added table: databases made before it get it on opening.
+_REPLAYS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS replays (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    turn       INTEGER NOT NULL,
+    replay     TEXT NOT NULL,
+    created    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS replays_by_session ON replays (session_id, id);
+"""
+
+
+def _create_replays_table(conn: sqlite3.Connection) -> None:
+    """Add the replays table (and its index) if the database has none yet."""
+    conn.executescript(_REPLAYS_SCHEMA)
 
 
 def _info(row: sqlite3.Row) -> SessionInfo:

@@ -8,11 +8,8 @@ tab is watching lives in its ``gr.State``. Every handler checks the role on the 
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from html import escape
-from pathlib import Path
 
 import gradio as gr
 
@@ -20,8 +17,9 @@ from .. import config
 from ..certification.sources import session_sources
 from ..errors import FileProblems, FrontlineError
 from .auth import require_designer
-from .cert_runs import UPLOAD_SUFFIXES, RunRegistry, RunView, upload_sources
+from .cert_runs import UPLOAD_SUFFIXES, RunRegistry, RunView, upload_sources, uploaded_files
 from .context import WebContext
+from .downloads import write_download
 
 PAGE = "The certification page"
 UPLOADS, SESSIONS = "Uploaded transcript files", "Stored practice sessions"
@@ -76,20 +74,14 @@ def report_frame(run: RunView) -> str:
             '</iframe></div>')
 
 
-def download_copies(run: RunView) -> list[str]:
-    """The report files copied where the server may hand them out (the data folder itself
-    is closed to downloads, as it holds the session database)."""
+def download_copies(run: RunView, owner: str) -> list[str]:
+    """The report files copied where the server may hand them out, to ``owner`` only (the
+    data folder itself is closed to downloads, as it holds the session database)."""
     files = sorted(run.reports.items())
     stamp = hashlib.sha256(repr([(n, p.stat().st_mtime_ns) for n, p in files]).encode())
-    folder = Path(tempfile.gettempdir()) / "frontline-certify" / run.id / stamp.hexdigest()[:12]
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name, path in files:
-        target = folder / name.replace("/", "-")
-        if not target.exists():
-            shutil.copyfile(path, target)
-        out.append(str(target))
-    return out
+    key = f"certify-{run.id}-{stamp.hexdigest()[:12]}"
+    return [str(write_download(owner, key, name.replace("/", "-"), path.read_bytes()))
+            for name, path in files]
 
 
 def runs_table(runs: list[RunView]) -> list[list]:
@@ -191,7 +183,7 @@ class CertificationView:
                 sources = session_sources(filter_text, db_path=self.ctx.store.path)
                 inputs = f"sessions: {filter_text}"
             else:
-                sources = upload_sources(files or [])
+                sources = upload_sources(uploaded_files(files or []))
                 inputs = f"{len(files or [])} uploaded file(s)"
             run_id = self.registry.start(exam_id, sources, bool(judge), who.name, inputs)
         except (FrontlineError, OSError) as exc:
@@ -202,21 +194,21 @@ class CertificationView:
 
     def poll(self, run_id: str | None, request: gr.Request) -> list:
         """The watched run's progress; once it has finished, its report and files."""
-        require_designer(self.ctx, request, PAGE)
+        who = require_designer(self.ctx, request, PAGE)
         if not run_id:
             return [progress_html(None), gr.update(), gr.update(), gr.Timer(active=False),
                     gr.update()]
         run = self._run(run_id)
         if run.running:
             return [progress_html(run), gr.update(), gr.update(), gr.update(), gr.update()]
-        return [progress_html(run), report_frame(run), download_copies(run),
+        return [progress_html(run), report_frame(run), download_copies(run, who.name),
                 gr.Timer(active=False), runs_table(self.registry.runs())]
 
     def open_run(self, run_id: str | None, request: gr.Request) -> list:
         """Show a run: its progress, and its report and files when there are any."""
-        require_designer(self.ctx, request, PAGE)
+        who = require_designer(self.ctx, request, PAGE)
         run = self._run(run_id)
-        return [run.id, progress_html(run), report_frame(run), download_copies(run),
+        return [run.id, progress_html(run), report_frame(run), download_copies(run, who.name),
                 gr.Timer(active=run.running)]
 
     def stop_run(self, run_id: str | None, request: gr.Request) -> str:

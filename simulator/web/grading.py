@@ -6,8 +6,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..errors import FrontlineError, NotFound
-from ..grading.grader import grade
+from ..grading.achievable import still_achievable
+from ..grading.grader import grade, observe
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
+from ..moves.detector import default_detector
 from ..sessions import Conversation, SessionStore
 from ..transcript import Transcript
 
@@ -52,8 +54,9 @@ def next_stage(conv: Conversation) -> str | None:
     except FrontlineError:
         return None
     missed = {}
+    still_open = achievable_misses(conv.transcript(), rubric)
     for c in card.criteria:
-        if c.verdict == "missed":
+        if c.verdict == "missed" and (c.stage, c.id) in still_open:
             missed.setdefault(c.stage, c.title)
     for stage in card.stages:
         if stage.id in missed:
@@ -61,6 +64,18 @@ def next_stage(conv: Conversation) -> str | None:
         if stage.score is None:
             return f"**{stage.title}**"
     return None
+
+
+def achievable_misses(transcript: Transcript, rubric) -> set[tuple[str, str]]:
+    """(stage id, criterion id) of the criteria later turns could still meet.
+
+    The hint names only these: advice that can no longer be followed ("feelings before
+    the remedy" once the remedy is given) is left out, and a stage whose misses are all
+    past mending is moved on from.
+    """
+    obs = observe(transcript, default_detector(rubric.language), ended=False)
+    return {(stage.id, c.id) for stage in rubric.stages for c in stage.criteria
+            if still_achievable(c.check, obs)}
 
 
 def scorecard_for(store: SessionStore, session_id: str, user: str,
@@ -71,7 +86,9 @@ def scorecard_for(store: SessionStore, session_id: str, user: str,
     """
     saved = store.load_scorecard(session_id, user)
     info = store.get(session_id, user)
-    if saved is not None and info.status != "active":
+    # A scorecard saved before the closing turn (after the customer accepted) is stale.
+    if saved is not None and info.status != "active" \
+            and saved.get("agent_turns") == info.agent_turns:
         return saved
     transcript = transcript or store.transcript(session_id, user)
     try:
