@@ -64,6 +64,7 @@ def test_still_achievable(check, turns, expected):
 def test_hint_never_asks_for_feelings_before_a_remedy_already_given():
     """Through the web's hint filter on the shipped default rubric: after a bare remedy
     the order criterion is past mending, and the stage moves on from it."""
+    from simulator.grading.grader import observe
     from simulator.grading.rubric_loader import RubricLibrary
     from simulator.transcript import Transcript, TranscriptTurn
     from simulator.web.grading import achievable_misses
@@ -75,7 +76,7 @@ def test_hint_never_asks_for_feelings_before_a_remedy_already_given():
     turns = [TranscriptTurn(role="customer", text="My sofa broke again."),
              TranscriptTurn(role="agent", text="I'll send you a replacement sofa."),
              TranscriptTurn(role="customer", text="Hm.")]
-    still = achievable_misses(Transcript(turns=turns), rubric)
+    still = achievable_misses(observe(Transcript(turns=turns), ended=False), rubric)
     assert not set(order) & still
     empathy = [(s.id, c.id) for s in rubric.stages for c in s.criteria
                if c.check.kind == "requires" and Move.EMPATHISE in c.check.requires.move]

@@ -102,9 +102,9 @@ class _Linter:
             self.warn("bottom-line-unmet", ("case", "remedies"), "every remedy is 'below' the "
                       "bottom line: no offer can ever be accepted")
         heard = []
-        start = self.machine.start()
         for i, r in enumerate(case.remedies):
-            offers = self.machine.read(r.example, start).offers
+            reading = self.machine.read(r.example)
+            offers = [o.id for o in reading.recognitions.remedies]
             if r.id in offers:
                 heard.append(r)
             else:

@@ -120,33 +120,31 @@ def run(args: argparse.Namespace) -> int:
     if waiting > 0:
         print(f"{waiting} transcripts still wait for the judge; run the same command again to "
               "collect (the report marks them as not yet judged)")
-    skipped = _malformed(args.out)
-    for row in skipped[:SHOW_SKIPPED]:
+    for row in _malformed(args.out, SHOW_SKIPPED):
         print(f"  skipped {row}", file=sys.stderr)
-    if len(skipped) > SHOW_SKIPPED:
-        print(f"  … and {len(skipped) - SHOW_SKIPPED} more (all listed in report.json)",
+    if c["malformed"] > SHOW_SKIPPED:
+        print(f"  … and {c['malformed'] - SHOW_SKIPPED} more (all listed in report.json)",
               file=sys.stderr)
     _print_cohort(args.out)
     return 0
 
 
-def _malformed(out_dir: Path) -> list[str]:
-    import json
+def _malformed(out_dir: Path, limit: int) -> list[str]:
+    from itertools import islice
 
-    report = out_dir / "report.json"
-    if not report.is_file():
-        return []
-    data = json.loads(report.read_text(encoding="utf-8"))
-    return [s["reason"] for s in data.get("skipped", [])]
+    from ..certification.cohort import iter_skipped
+    from ..certification.results_store import ResultsStore
+
+    with ResultsStore(out_dir, readonly=True) as store:
+        return [s["reason"] for s in islice(iter_skipped(store), limit)]
 
 
 def _print_cohort(out_dir: Path) -> None:
-    import json
+    from ..certification.report import read_cohort
 
-    report = out_dir / "report.json"
-    if not report.is_file():
+    co = read_cohort(out_dir)
+    if co is None:
         return
-    co = json.loads(report.read_text(encoding="utf-8"))["cohort"]
     print(f"{co['candidates']} candidates: {co['passed']} passed, {co['failed']} failed, "
           f"{co['needs_review']} need review (pass rate {co['pass_rate'] * 100:.1f}%)")
     print(f"reports: {out_dir / 'report.html'}, report.json, candidates.csv, criteria.csv, "

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Literal, Protocol
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, with_config
 
 from .. import saferegex
 from ..errors import FileProblems, Problem
@@ -28,12 +28,17 @@ from .vocabulary import Move
 PATTERNS_DIR = Path(__file__).parent / "patterns"
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class Detection:
     """One move found in one turn.
 
-    ``start``/``end`` delimit the words that triggered it; ``quote`` is the whole
-    sentence around them. Both are verbatim substrings of the turn text.
+    ``start``/``end`` delimit the words that triggered it (``text``); ``quote`` is the
+    whole sentence (or clause) around them, starting at ``quote_start``. All are verbatim
+    pieces of the turn text. ``source`` says which detector found it (``rules``,
+    ``encoder``, ``llm``); ``remedy`` is the persona's remedy id when the move was
+    recognised by that persona's own remedy triggers. A plain dataclass, not a model:
+    detectors make many per turn; pydantic still validates it inside a stored reading.
     """
 
     move: Move
@@ -42,6 +47,8 @@ class Detection:
     text: str
     quote: str
     quote_start: int
+    source: Literal["rules", "encoder", "llm"] = "rules"
+    remedy: str | None = None
 
 
 class Detector(Protocol):
@@ -250,9 +257,13 @@ def load_pattern_file(path: Path) -> MovePatternFile:
 
 @lru_cache(maxsize=8)
 def _cached_detector(language: str, extra: str) -> RuleDetector:
-    paths = pattern_files(language)
-    if not paths[0].exists():
-        raise FileProblems([Problem(str(paths[0]), f"no move patterns for language {language!r}")])
+    # A language need not ship with Frontline: a trainer's folder may supply it whole.
+    paths = [p for p in pattern_files(language) if p.exists()]
+    if not paths:
+        shipped = PATTERNS_DIR / f"{language}.yaml"
+        raise FileProblems([Problem(str(shipped), f"no move patterns for language {language!r}: "
+                                    f"add {language}.yaml to a folder named in "
+                                    "FRONTLINE_MOVE_PATTERNS")])
     return RuleDetector([load_pattern_file(p) for p in paths])
 
 

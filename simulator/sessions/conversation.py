@@ -31,7 +31,7 @@ Guarantees:
 What a conversation exposes: ``session_id``; ``info`` (the stored
 :class:`~simulator.sessions.store.SessionInfo`: user, persona id and hash, seed, mode,
 rubric, created...); ``persona``; ``renderer`` (may be swapped between turns, e.g. to retry
-a failed reply offline); ``turns`` (list of ``Turn(role, text)``); ``steps`` (step 0 is the
+a failed reply offline); ``turns`` (list of ``Turn(role, text, reading)``); ``steps`` (step 0 is the
 opening state, step n follows the n-th agent turn; each has ``state``, ``plan.reaction``,
 ``moves`` and ``changes``); ``last_step``, ``state``, ``outcome``; ``status`` (``active``,
 ``finished`` or ``ended``); ``finished``; ``closing_open`` (the customer accepted: one
@@ -97,7 +97,8 @@ class Conversation:
                        plan=ReactionPlan(reaction=Reaction.OPENING), changes=[])
         info = store.create(user=user, persona_id=persona.id,
                             persona_hash=persona.content_hash(), opening=opening, seed=seed,
-                            renderer=renderer.name, rubric=rubric, mode=mode)
+                            renderer=renderer.name, rubric=rubric, mode=mode,
+                            language=persona.language)
         return cls(persona, store, info, [], [opening], renderer)
 
     @classmethod
@@ -210,7 +211,7 @@ class Conversation:
         step = self._closing_step(text) if closing else self.machine.step(self.state, text)
         self.store.add_agent_turn(self.session_id, len(self._turns), text, step,
                                   closing=closing)
-        self._turns.append(Turn("agent", text))
+        self._turns.append(Turn("agent", text, reading=step.reading))
         self._steps.append(step)
         if step.state.outcome is not Outcome.ONGOING:
             self._status = "finished"
@@ -220,9 +221,10 @@ class Conversation:
         """The step after the closing turn: the machine's outcome stands (it takes no turn
         after one), the customer simply acknowledges again; the moves are recorded."""
         state = self.state.model_copy(update={"turn": self.state.turn + 1})
-        moves = [d.move.value for d in self.machine.read(text, self.state).detections]
-        return Step(turn=state.turn, moves=moves, state=state, changes=[],
-                    plan=ReactionPlan(reaction=Reaction.ACCEPT, offer=state.offer))
+        reading = self.machine.read(text)
+        return Step(turn=state.turn, moves=[f.move.value for f in reading.moves], state=state,
+                    changes=[], plan=ReactionPlan(reaction=Reaction.ACCEPT, offer=state.offer),
+                    reading=reading)
 
     def pending_reply(self) -> Iterator[str]:
         """Stream the words the customer owes: the opening or the reply to the last turn."""

@@ -36,12 +36,11 @@ from ..grading.grader import grade
 from ..grading.rubric import Rubric
 from ..render.base import Renderer, RenderRequest, Turn
 from ..render.offline import OfflineRenderer
-from ..transcript import StateRecord, Transcript, TranscriptTurn
+from ..transcript import Transcript, turn_problem
 from .conversation import PersonaSource
 from .store import SessionStore
 
 REPLAY_SCHEMA_VERSION = 1
-MAX_REPLY_CHARS = 2000  # a reply longer than this is not a turn of a phone call
 
 
 class Mood(BaseModel):
@@ -101,9 +100,8 @@ def replay_turn(store: SessionStore, session_id: str, user: str, *, turn: int, r
     text = reply.strip() if isinstance(reply, str) else ""
     if not text:
         raise FrontlineError("the new reply is empty; type what you would say instead")
-    if len(text) > MAX_REPLY_CHARS:
-        raise FrontlineError(f"the new reply is {len(text)} characters long; keep it under "
-                             f"{MAX_REPLY_CHARS}")
+    if (why := turn_problem(text)) is not None:  # the one limit on a turn, everywhere
+        raise FrontlineError(f"the new reply is not accepted: {why}")
     info = store.get(session_id, user)
     persona = personas.get(info.persona_id)
     if persona.content_hash() != info.persona_hash:
@@ -125,7 +123,7 @@ def replay_turn(store: SessionStore, session_id: str, user: str, *, turn: int, r
     at = agent_at[turn - 1]
     machine = CustomerMachine(persona)
     new_step = machine.step(start.state, text)
-    history = turns[:at] + [Turn("agent", text)]
+    history = turns[:at] + [Turn("agent", text, reading=new_step.reading)]
     request = RenderRequest(persona=persona, state=new_step.state, plan=new_step.plan,
                             history=history, seed=info.seed)
     words = "".join((renderer or OfflineRenderer()).render(request)).strip()
@@ -151,11 +149,10 @@ def replay_turn(store: SessionStore, session_id: str, user: str, *, turn: int, r
 
 
 def _transcript(base: dict, turns: list[Turn], steps: list[Step]) -> Transcript:
-    trajectory = [StateRecord(turn=s.turn, anger=s.state.anger, trust=s.state.trust,
-                              patience=s.state.patience, reaction=s.plan.reaction.value,
-                              moves=s.moves, changes=s.changes) for s in steps]
-    return Transcript(**base, turns=[TranscriptTurn(role=t.role, text=t.text) for t in turns],
-                      trajectory=trajectory, outcome=steps[-1].state.outcome)
+    # The turns keep their readings (the replayed one's is the machine's own), so grading
+    # reads no turn twice.
+    return Transcript(**base, turns=list(turns), trajectory=[s.record() for s in steps],
+                      outcome=steps[-1].state.outcome)
 
 
 def _mood(step: Step) -> Mood:

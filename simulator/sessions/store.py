@@ -37,53 +37,13 @@ from pathlib import Path
 from .. import config
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
-from ..render.base import Turn
-from ..transcript import PersonaRef, StateRecord, Transcript, TranscriptTurn, turn_problem
+from ..moves.reading import Reading, reading_from_json, reading_json
+from ..transcript import PersonaRef, Transcript, Turn, turn_problem
+from .migrations import migrate
 
 # Status of a session: "active" (the trainee may go on), "finished" (the customer
 # reached an outcome), "ended" (the trainee stopped before an outcome).
 STATUSES = ("active", "finished", "ended")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id           TEXT PRIMARY KEY,
-    user         TEXT NOT NULL,
-    persona_id   TEXT NOT NULL,
-    persona_hash TEXT NOT NULL,
-    rubric       TEXT,
-    mode         TEXT NOT NULL,
-    seed         INTEGER NOT NULL,
-    renderer     TEXT NOT NULL,
-    created      TEXT NOT NULL,
-    updated      TEXT NOT NULL,
-    status       TEXT NOT NULL,
-    outcome      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user, created);
-CREATE TABLE IF NOT EXISTS turns (
-    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    idx        INTEGER NOT NULL,
-    role       TEXT NOT NULL CHECK (role IN ('customer', 'agent')),
-    text       TEXT NOT NULL,
-    created    TEXT NOT NULL,
-    PRIMARY KEY (session_id, idx)
-);
-CREATE TABLE IF NOT EXISTS steps (
-    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    turn       INTEGER NOT NULL,
-    state      TEXT NOT NULL,
-    plan       TEXT NOT NULL,
-    moves      TEXT NOT NULL,
-    changes    TEXT NOT NULL,
-    PRIMARY KEY (session_id, turn)
-);
-CREATE TABLE IF NOT EXISTS scorecards (
-    session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
-    scorecard  TEXT NOT NULL,
-    created    TEXT NOT NULL
-);
-"""
-
 
 def now() -> str:
     """The current UTC time as ISO 8601, to the second."""
@@ -106,6 +66,7 @@ class SessionInfo:
     updated: str
     status: str
     outcome: Outcome
+    language: str | None = None  # None for sessions saved before it was recorded
     agent_turns: int = 0
 
 
@@ -125,8 +86,7 @@ class SessionStore:
             # NORMAL is durable against a killed process (not a power cut) and much faster.
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA)
-            _create_replays_table(self._conn)
+            migrate(self._conn, now())
         except (sqlite3.DatabaseError, OSError) as exc:
             raise FrontlineError(f"cannot open the session database {self.path}: {exc}") from None
 
@@ -160,14 +120,16 @@ class SessionStore:
     # -- sessions ---------------------------------------------------------------------
     def create(self, *, user: str, persona_id: str, persona_hash: str, opening: Step,
                seed: int = 0, renderer: str = "offline", rubric: str | None = None,
-               mode: str = "training") -> SessionInfo:
+               mode: str = "training", language: str | None = None) -> SessionInfo:
         """A new active session whose step 0 is ``opening`` (the state before any turn)."""
         session_id = secrets.token_hex(8)
         stamp = now()
         with self._write() as db:
-            db.execute("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            db.execute("INSERT INTO sessions (id, user, persona_id, persona_hash, rubric, mode, "
+                       "seed, renderer, created, updated, status, outcome, language) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        (session_id, user, persona_id, persona_hash, rubric, mode, seed,
-                        renderer, stamp, stamp, "active", Outcome.ONGOING.value))
+                        renderer, stamp, stamp, "active", Outcome.ONGOING.value, language))
             self._insert_step(db, session_id, opening)
         return self.get(session_id, user)
 
@@ -197,23 +159,31 @@ class SessionStore:
 
     # -- turns and steps --------------------------------------------------------------
     def turns(self, session_id: str) -> list[Turn]:
-        """The conversation so far, in order."""
-        rows = self._query("SELECT role, text FROM turns WHERE session_id = ? ORDER BY idx",
-                           (session_id,))
-        return [Turn(r["role"], r["text"]) for r in rows]
+        """The conversation so far, in order; agent turns with the reading saved with them."""
+        rows = self._query("SELECT role, text, reading FROM turns WHERE session_id = ? "
+                           "ORDER BY idx", (session_id,))
+        return [Turn(r["role"], r["text"], reading=_reading(r["reading"])) for r in rows]
 
     def steps(self, session_id: str) -> list[Step]:
         """Step 0 (the opening state) and one step per agent turn, in order."""
         rows = self._query("SELECT * FROM steps WHERE session_id = ? ORDER BY turn",
                            (session_id,))
+        # Step n follows the n-th agent turn, whose reading is saved with the turn.
+        readings = [None] + [r["reading"] for r in self._query(
+            "SELECT reading FROM turns WHERE session_id = ? AND role = 'agent' ORDER BY idx",
+            (session_id,))]
         return [Step.model_validate({"turn": r["turn"], "state": json.loads(r["state"]),
                                      "plan": json.loads(r["plan"]),
                                      "moves": json.loads(r["moves"]),
-                                     "changes": json.loads(r["changes"])}) for r in rows]
+                                     "changes": json.loads(r["changes"]),
+                                     "reading": _reading(readings[r["turn"]])
+                                     if r["turn"] < len(readings) else None})
+                for r in rows]
 
     def add_agent_turn(self, session_id: str, index: int, text: str, step: Step,
                        closing: bool = False) -> None:
-        """Save an agent turn and the customer's step after it, in one transaction.
+        """Save an agent turn, its reading and the customer's step after it, in one
+        transaction.
 
         ``index`` is the turn's position in the conversation; if another process already
         wrote that position, or the session is no longer active, the call fails with
@@ -229,7 +199,7 @@ class SessionStore:
                                  (session_id,)).fetchone()
                 if row is None or row["status"] != ("finished" if closing else "active"):
                     raise FrontlineError(f"session {session_id} has ended; start a new one")
-                self._insert_turn(db, session_id, index, "agent", text)
+                self._insert_turn(db, session_id, index, "agent", text, step.reading)
                 self._insert_step(db, session_id, step)
                 db.execute("UPDATE sessions SET outcome = ?, status = ?, updated = ? "
                            "WHERE id = ?", (step.state.outcome.value,
@@ -250,13 +220,16 @@ class SessionStore:
 
     @staticmethod
     def _insert_turn(db: sqlite3.Connection, session_id: str, index: int, role: str,
-                     text: str) -> None:
-        db.execute("INSERT INTO turns VALUES (?,?,?,?,?)", (session_id, index, role, text, now()))
+                     text: str, reading: Reading | None = None) -> None:
+        db.execute("INSERT INTO turns (session_id, idx, role, text, created, reading) "
+                   "VALUES (?,?,?,?,?,?)", (session_id, index, role, text, now(),
+                                           reading_json(reading) if reading else None))
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now(), session_id))
 
     @staticmethod
     def _insert_step(db: sqlite3.Connection, session_id: str, step: Step) -> None:
-        db.execute("INSERT INTO steps VALUES (?,?,?,?,?,?)", (
+        db.execute("INSERT INTO steps (session_id, turn, state, plan, moves, changes) "
+                   "VALUES (?,?,?,?,?,?)", (
             session_id, step.turn, step.state.model_dump_json(), step.plan.model_dump_json(),
             json.dumps(step.moves), json.dumps([c.model_dump() for c in step.changes])))
 
@@ -267,15 +240,12 @@ class SessionStore:
         turns = self.turns(session_id)
         if not turns:
             raise FrontlineError(f"session {session_id} has no turns yet")
-        trajectory = [StateRecord(turn=s.turn, anger=s.state.anger, trust=s.state.trust,
-                                  patience=s.state.patience, reaction=s.plan.reaction.value,
-                                  moves=s.moves, changes=s.changes)
-                      for s in self.steps(session_id)]
+        trajectory = [s.record() for s in self.steps(session_id)]
         return Transcript(
             id=info.id, candidate=info.user,
             persona=PersonaRef(id=info.persona_id, hash=info.persona_hash),
             rubric=info.rubric, mode=info.mode, seed=info.seed, renderer=info.renderer,
-            created=info.created, turns=[TranscriptTurn(role=t.role, text=t.text) for t in turns],
+            created=info.created, language=info.language, turns=turns,
             trajectory=trajectory, outcome=info.outcome)
 
     def export_json(self, session_id: str, user: str) -> str:
@@ -320,21 +290,15 @@ class SessionStore:
 
 # Replays (simulator/sessions/replay.py) are practice kept beside their session, never a
 # session themselves. An added table: databases made before it get it on opening.
-_REPLAYS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS replays (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    turn       INTEGER NOT NULL,
-    replay     TEXT NOT NULL,
-    created    TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS replays_by_session ON replays (session_id, id);
-"""
 
-
-def _create_replays_table(conn: sqlite3.Connection) -> None:
-    """Add the replays table (and its index) if the database has none yet."""
-    conn.executescript(_REPLAYS_SCHEMA)
+def _reading(text: str | None) -> Reading | None:
+    """The stored reading; None when absent or unreadable (the grader then reads afresh)."""
+    if not text:
+        return None
+    try:
+        return reading_from_json(text)
+    except ValueError:
+        return None
 
 
 def _info(row: sqlite3.Row) -> SessionInfo:
