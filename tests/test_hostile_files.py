@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -44,28 +43,38 @@ def problems_of(parse, text: str) -> str:
 
 def run_limited(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, int]:
     """Run ``python -m simulator ARGS`` under a 1.5 GB address-space limit (so a bomb dies
-    instead of the machine); the result and that child's own peak resident memory in
-    bytes (from wait4: RUSAGE_CHILDREN would mix in every earlier child of the test run)."""
-    # A small launcher sets the limit and execs the command: a preexec_fn would fork this
-    # whole pytest process, and the child's peak would count the test run's own memory.
-    launcher = ("import os, resource, sys; "
-                "resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20)); "
-                "os.execv(sys.executable, [sys.executable, '-m', 'simulator', *sys.argv[1:]])")
+    instead of the machine); the result and that command's own peak resident memory in
+    bytes.
+
+    A small launcher process starts the command and reports its peak (from wait4). The
+    command must not be started from this pytest process directly: Linux carries the
+    parent's memory high-water mark through fork and exec into the child's ``ru_maxrss``,
+    so a long test run's own size (350+ MB seen) would be counted as the command's."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-c", launcher, *args], stdout=out,
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, *args], stdout=out,
                                 stderr=err, text=True, cwd=cwd, env=env)
-        backstop = threading.Timer(300, proc.kill)  # never the measure; main took minutes
-        backstop.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            backstop.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+            proc.wait(timeout=300)  # a backstop, never the measure; main took minutes
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         out.seek(0)
         err.seek(0)
-        done = subprocess.CompletedProcess(args, proc.returncode, out.read(), err.read())
-    return done, usage.ru_maxrss * 1024
+        stderr, _, peak = err.read().rpartition("\nPEAK_RSS_KB=")
+        done = subprocess.CompletedProcess(args, proc.returncode, out.read(), stderr)
+    return done, int(peak or 0) * 1024
+
+
+_LAUNCHER = """
+import os, resource, subprocess, sys
+def limit():
+    resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
+child = subprocess.Popen([sys.executable, "-m", "simulator", *sys.argv[1:]], preexec_fn=limit)
+_, status, usage = os.wait4(child.pid, 0)
+sys.stderr.write(f"\\nPEAK_RSS_KB={usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 
 # ------------------------------------------------------------------ 1, 2: YAML aliases
