@@ -16,6 +16,7 @@ import yaml
 from ..errors import FileProblems, FrontlineError, Problem
 from ..persona.loader import parse_persona
 from ..persona.model import Persona
+from ..yaml_roundtrip import set_fields
 from ..yamlfile import dump_yaml
 
 EDITOR_NAME = "editor"
@@ -84,26 +85,22 @@ def form_values(text: str) -> list[Any]:
 
 
 def apply_form(text: str, values: list[Any]) -> str:
-    """The YAML with the form's values written in (other fields are kept as they are)."""
-    try:
-        data = yaml.safe_load(text or "") or {}
-    except yaml.YAMLError as exc:
-        raise gr.Error("Fix the YAML first: the form cannot be applied to text that does "
-                       f"not parse ({str(exc).splitlines()[0]}).") from None
-    if not isinstance(data, dict):
-        data = {}
+    """The YAML with the form's values written in; every other line, comments included,
+    is kept as it was (a round-trip edit, see :mod:`simulator.yaml_roundtrip`)."""
+    changes = []
     for (_, path), value in zip(FORM_FIELDS, values, strict=True):
         if value is None or value == "":
             continue
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        node = data
-        for key in path[:-1]:
-            if not isinstance(node.get(key), dict):
-                node[key] = {}
-            node = node[key]
-        node[path[-1]] = value
-    return dump_yaml(data)
+        changes.append((path, value))
+    try:
+        return set_fields(text or "", changes, EDITOR_NAME)
+    except FileProblems as exc:
+        first = exc.problems[0]
+        where = f" (line {first.line})" if first.line else ""
+        raise gr.Error(f"Fix the YAML first: the form cannot be applied to it{where}: "
+                       f"{first.message}.") from None
 
 
 def write_persona(folder: Path, persona: Persona, text: str, known: dict[str, Path]) -> Path:
