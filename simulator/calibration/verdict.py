@@ -46,4 +46,6 @@ class Verdict:
 
 def calibration_verdict(results: Sequence[ExpectationResult], matrix: Matrix) -> Verdict:
     """The verdict on ``matrix`` and the expectations checked against it."""
-    return Verdict(tuple(r for r in results if r.status == "fail"), tuple(matrix.twins()))
+    # Pairs in name order: the same personas give the same sentence in any run order.
+    twins = sorted(tuple(sorted(pair)) for pair in matrix.twins())
+    return Verdict(tuple(r for r in results if r.status == "fail"), tuple(twins))

@@ -25,6 +25,7 @@ from ..moves.vocabulary import VIOLATIONS, Move
 from ..textspan import sentence_spans
 from ..yamlfile import Lines, field_path, line_for, load_model, parse_yaml, read_text
 from .model import Archetype, BandedPhrases, Persona, Temperament
+from .name_check import stale_name_mentions
 from .regex_samples import samples
 
 AGENT_PHRASES_FILE = Path(__file__).parent / "agent_phrases.yaml"
@@ -242,4 +243,6 @@ def lint_persona(persona: Persona, path: Path | str | None = None, text: str | N
     linter.contradictions()
     linter.phrases()
     linter.triggers()
+    for field, message in stale_name_mentions(persona):
+        linter.warn("stale-name", field, message)
     return linter.found

@@ -16,6 +16,7 @@ import yaml
 from ..errors import FileProblems, FrontlineError, Problem
 from ..persona.loader import parse_persona
 from ..persona.model import Persona
+from ..persona.name_check import replace_name
 from ..yaml_roundtrip import set_fields
 from ..yamlfile import dump_yaml
 
@@ -82,6 +83,26 @@ def form_values(text: str) -> list[Any]:
             node = node.get(key) if isinstance(node, dict) else None
         values.append(node)
     return values
+
+
+def form_name(text: str) -> str | None:
+    """The customer's name (``identity.name``) in YAML text, if it has one."""
+    value = form_values(text)[[n for n, _ in FORM_FIELDS].index("name")]
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def rename_offer(text: str, renamed_from: str | None) -> list:
+    """The rename button and its state: shown while the former name is still written in
+    the file under the new name; hidden (and forgotten) otherwise."""
+    new = form_name(text)
+    if not renamed_from or not new or renamed_from == new:
+        return [gr.Button(visible=False), None]
+    count = replace_name(text, renamed_from, new)[1]
+    if count == 0:
+        return [gr.Button(visible=False), renamed_from]
+    return [gr.Button(f"Replace the former name “{renamed_from}” with “{new}” across the file "
+                      f"({count} place{'s' if count != 1 else ''})", visible=True),
+            renamed_from]
 
 
 def apply_form(text: str, values: list[Any]) -> str:

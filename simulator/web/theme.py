@@ -43,4 +43,9 @@ CSS = """
 #fl-problems ul { margin: 0; padding-left: 18px; }
 #fl-problems li { color: #b42318; }
 #fl-problems .fl-ok { color: #3c9d5d; }
+/* The calibration matrix has a dozen columns: headers stay whole words on one line and the
+   table scrolls sideways on a narrow screen instead of breaking "resolved" mid-word. */
+#fl-calibration-matrix table { display: block; overflow-x: auto; max-width: 100%; }
+#fl-calibration-matrix th { white-space: nowrap; word-break: keep-all; overflow-wrap: normal; }
+#fl-calibration-matrix td { overflow-wrap: normal; word-break: normal; }
 """
