@@ -7,9 +7,12 @@ the page does."""
 # ruff: noqa: F811  (the `browser` fixture is imported, and named by the tests that use it)
 from __future__ import annotations
 
+import csv
+import io
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from test_web_browser import ARTIFACTS, Tab, browser, retype  # noqa: F401
@@ -30,6 +33,11 @@ def server(tmp_path_factory):
 
 def attr(html: str, name: str) -> str:
     return re.search(rf'{name}="([^"]*)"', html)[1]
+
+
+def csv_rows(download: dict) -> list[dict]:
+    text = Path(download["value"]).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 def shipped(persona_id: str) -> str:
@@ -173,3 +181,65 @@ def test_designer_and_cli_give_one_calibration_verdict(server, tmp_path):
     verdict = run.stderr.strip().splitlines()[-1]
     assert verdict.startswith("NOT calibrated") and "recliner-twin" in verdict
     assert verdict.split(": ", 1)[1].split(",")[-1].strip() in summary
+
+
+# -- 12: the cohort view -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cohort(server):
+    from cohort_data import seed_cohort
+
+    return seed_cohort(server.folder / "sessions.sqlite3")
+
+
+def test_cohort_view_filters_and_exports_for_trainers_only(server, cohort):
+    from gradio_client.exceptions import AppError
+
+    tom = api_client(server, "tom")
+    everyone = tom.predict([], [], [], [], "", "", api_name="/cohort")
+    summary = everyone[0]
+    total = sum(len(ids) for ids in cohort.values())
+    assert attr(summary, "data-sessions") == str(total) and attr(summary, "data-trainees") == "3"
+    assert 'id="fl-cohort-weakest"' in summary and 'id="fl-cohort-progress"' in summary
+    for name in cohort:
+        assert f'data-trainee="{name}"' in summary
+    plots = everyone[1]
+    assert plots.count("<svg") == 2 and 'data-trainee="bea"' in plots
+    rows = csv_rows(everyone[2])
+    assert {r["session"] for r in rows} == {s for ids in cohort.values() for s in ids}
+
+    bea = tom.predict(["bea"], [], [], ["exam"], "", "", api_name="/cohort")
+    assert attr(bea[0], "data-sessions") == "1" and 'data-trainee="ann"' not in bea[0]
+    rows = csv_rows(bea[2])
+    assert {r["session"] for r in rows} == {cohort["bea"][-1]} and \
+        {r["mode"] for r in rows} == {"exam"}
+    march = tom.predict([], [], [], [], "2026-03-09", "2026-03-15", api_name="/cohort")
+    assert attr(march[0], "data-sessions") == "3"
+    with pytest.raises(AppError, match="is not a date"):
+        tom.predict([], [], [], [], "9 March", "", api_name="/cohort")
+    with pytest.raises(AppError, match="for trainers"):
+        api_client(server, "ann").predict([], [], [], [], "", "", api_name="/cohort")
+
+
+@pytest.mark.browser
+def test_cohort_tab_on_desktop_and_phone(browser, server, cohort):
+    ann = Tab(browser, server, "ann")
+    assert not ann.page.locator("#fl-tab-cohort-button").is_visible(), "trainees see no cohort"
+    ann.close()
+    tom = Tab(browser, server, "tom")
+    page = tom.page
+    page.click("#fl-tab-cohort-button")
+    page.wait_for_selector("#fl-cohort[data-sessions]")
+    assert page.locator("#fl-cohort-trainees tbody tr").count() == len(cohort)
+    assert page.locator("#fl-cohort-plots svg polyline[data-trainee]").count() == len(cohort)
+    assert page.is_visible("#fl-cohort-csv")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size({"width": 1280,
+                            "height": page.evaluate("document.body.scrollHeight")})
+    page.screenshot(path=str(ARTIFACTS / "cohort.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    # Nothing wider than the phone's screen but the tables' own scroll boxes.
+    overflow = page.evaluate("() => document.documentElement.scrollWidth")
+    assert overflow <= 390, f"the page scrolls sideways at 390 px ({overflow} px wide)"
+    page.screenshot(path=str(ARTIFACTS / "cohort-phone.png"), full_page=True)
+    tom.close()

@@ -48,4 +48,10 @@ CSS = """
 #fl-calibration-matrix table { display: block; overflow-x: auto; max-width: 100%; }
 #fl-calibration-matrix th { white-space: nowrap; word-break: keep-all; overflow-wrap: normal; }
 #fl-calibration-matrix td { overflow-wrap: normal; word-break: normal; }
+.fl-cohort-scroll { overflow-x: auto; max-width: 100%; }
+.fl-cohort-table { border-collapse: collapse; font-size: .92em; }
+.fl-cohort-table th, .fl-cohort-table td { padding: 4px 10px; text-align: left;
+  border-bottom: 1px solid var(--border-color-primary); }
+.fl-cohort-table th, .fl-cohort-table td:not(:first-child) { white-space: nowrap; }
+#fl-cohort .fl-note { color: var(--body-text-color-subdued); font-size: .9em; }
 """
