@@ -243,3 +243,50 @@ def test_cohort_tab_on_desktop_and_phone(browser, server, cohort):
     assert overflow <= 390, f"the page scrolls sideways at 390 px ({overflow} px wide)"
     page.screenshot(path=str(ARTIFACTS / "cohort-phone.png"), full_page=True)
     tom.close()
+
+
+# -- 10: certification says who is eligible and why --------------------------------------
+def test_certification_page_reports_eligibility_and_the_reason(server, tmp_path):
+    from gradio_client import handle_file
+    from test_web_certify import run_to_the_end
+
+    conversation = (ROOT / "tests" / "gold" / "aggressive-exemplary.txt").read_text("utf-8")
+    plain = tmp_path / "dora.txt"  # names no persona: it can never count for an exam
+    plain.write_text(conversation, encoding="utf-8")
+    tom = api_client(server, "tom")
+    started = tom.predict("foundation", "Uploaded transcript files", [handle_file(str(plain))],
+                          "", False, api_name="/certify_start")
+    _, polled = run_to_the_end(tom, started)
+    progress = next(o for o in polled if isinstance(o, str) and "fl-cert-progress" in o)
+    assert attr(progress, "data-eligible") == "0" and "0 eligible for the exam" in progress
+    report = next(o for o in polled if isinstance(o, str) and "fl-cert-eligibility" in o)
+    assert "No transcript was eligible for exam foundation" in report
+    assert "dora.txt</b>: no persona recorded in the transcript" in report
+
+    # With header lines the same conversation counts.
+    headed = tmp_path / "eve.txt"
+    headed.write_text("Persona: aggressive-rational-billing\nMode: exam\n\n" + conversation,
+                      encoding="utf-8")
+    started = tom.predict("foundation", "Uploaded transcript files",
+                          [handle_file(str(headed))], "", False, api_name="/certify_start")
+    _, polled = run_to_the_end(tom, started)
+    progress = next(o for o in polled if isinstance(o, str) and "fl-cert-progress" in o)
+    assert attr(progress, "data-eligible") == "1"
+
+
+@pytest.mark.browser
+def test_starting_a_run_with_no_files_gives_one_clear_message(browser, server):
+    tom = Tab(browser, server, "tom")
+    page = tom.page
+    page.click("#fl-tab-certification-button")
+    page.wait_for_selector("#fl-cert-exam input")
+    page.click("#fl-cert-start")
+    page.wait_for_selector("#fl-cert-progress[data-phase='nothing']")
+    assert "Choose the transcript files to grade first" in page.inner_text("#fl-cert-progress")
+    page.wait_for_timeout(500)
+    assert page.locator(".toast-body").count() == 0
+    badges = page.locator("#fl-tab-certification .error:visible, "
+                          "[id^=fl-cert] .status-tracker:visible .error")
+    assert badges.count() == 0, badges.all_inner_texts()
+    tom.shot("certification-no-files")
+    tom.close()

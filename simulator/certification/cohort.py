@@ -177,6 +177,7 @@ def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
           judge_used: bool, stamp: dict) -> dict:
     """The whole report as JSON-able data (see the module docstring for the rules)."""
     skipped, ineligible = [], []
+    eligible = 0
     by_candidate: dict[str, dict[str, list[Attempt]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if row.status == MALFORMED:
@@ -192,6 +193,7 @@ def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
                                "candidate": record.get("candidate"), "reason": why})
             continue
         by_candidate[record["candidate"]][record["persona"]].append(Attempt(row))
+        eligible += 1
 
     candidates = []
     for name in sorted(by_candidate):
@@ -239,7 +241,7 @@ def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
             "distribution": _distribution(scores),
             "weakest_criteria": _weakest(candidates, index),
             "transcripts": {"total": len(rows), "malformed": len(skipped),
-                            "ineligible": len(ineligible)},
+                            "eligible": eligible, "ineligible": len(ineligible)},
         },
         "criteria": index,
         "candidates": candidates, "skipped": skipped, "ineligible": ineligible,

@@ -140,13 +140,33 @@ def _malformed(out_dir: Path) -> list[str]:
     return [s["reason"] for s in data.get("skipped", [])]
 
 
+def eligibility_lines(report: dict, limit: int = SHOW_SKIPPED) -> list[str]:
+    """How many graded transcripts the exam accepted, and why each other one was not."""
+    ineligible = report.get("ineligible", [])
+    t = report["cohort"]["transcripts"]
+    graded = t["total"] - t["malformed"]
+    exam = report["exam"]["id"]
+    lines = [f"{graded - len(ineligible)} of {graded} graded transcripts eligible for exam "
+             f"{exam}" + (f"; {len(ineligible)} not eligible:" if ineligible else "")]
+    lines += [f"  not eligible: {row['source']}: {row['reason']}" for row in ineligible[:limit]]
+    if len(ineligible) > limit:
+        lines.append(f"  … and {len(ineligible) - limit} more (all listed in report.json)")
+    if graded and len(ineligible) == graded:
+        lines.append(f"No transcript was eligible, so exam {exam} has no candidates: see the "
+                     "reasons above (docs/certification.md, 'Eligibility').")
+    return lines
+
+
 def _print_cohort(out_dir: Path) -> None:
     import json
 
     report = out_dir / "report.json"
     if not report.is_file():
         return
-    co = json.loads(report.read_text(encoding="utf-8"))["cohort"]
+    data = json.loads(report.read_text(encoding="utf-8"))
+    co = data["cohort"]
+    for line in eligibility_lines(data):
+        print(line)
     print(f"{co['candidates']} candidates: {co['passed']} passed, {co['failed']} failed, "
           f"{co['needs_review']} need review (pass rate {co['pass_rate'] * 100:.1f}%)")
     print(f"reports: {out_dir / 'report.html'}, report.json, candidates.csv, criteria.csv, "
