@@ -28,7 +28,8 @@ NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)*"
 # pattern such as ``(Dr\.?|Doctor) Mehra``.
 AFTER_TITLE = r"[\s.\\?)|]+"
 MENTIONS = [
-    re.compile(rf"\b{TITLES}{AFTER_TITLE}(?P<name>{NAME_WORD})"),
+    # "(Dr\.?|Doctor) Mehra": the name is the word after the last title, not "Doctor".
+    re.compile(rf"\b{TITLES}{AFTER_TITLE}(?!{TITLES}\b)(?P<name>{NAME_WORD})"),
     re.compile(rf"\b(?:[Mm]y name is|[Ii]n my name,?|[Ii]t's|[Ii]t is|[Tt]his is)\s+"
                rf"(?P<name>{NAME_WORD}(?:\s+{NAME_WORD})+)"),
     re.compile(rf"\b[Mm]y name is\s+(?P<name>{NAME_WORD})"),
