@@ -49,7 +49,7 @@ def human_message(err: dict) -> str:
     if kind == "extra_forbidden":
         return "unknown field"
     if kind in ("enum", "literal_error"):
-        return f"must be one of {ctx.get('expected', '')}{got}"
+        return f"must be {ctx.get('expected', '')}{got}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"must be a whole number{got}"
     if kind in ("float_parsing", "float_type"):

@@ -63,11 +63,11 @@ def test_exam_defaults_and_judge_participation():
 
 
 @pytest.mark.parametrize("extra, line, field, words", [
-    ("pass_mark: 120\n", 6, "pass_mark", "less than or equal to 100"),
-    ("attempts: 0\n", 7, "attempts", "greater than or equal to 1"),
+    ("pass_mark: 120\n", 6, "pass_mark", "must be at most 100"),
+    ("attempts: 0\n", 7, "attempts", "must be at least 1"),
     ("colour: blue\n", 7, "colour", "unknown field"),
     ("mode: practice\n", 7, "mode", "'exam', 'training' or 'any'"),
-    ("judge: {samples: 20}\n", 7, "judge.samples", "less than or equal to 9"),
+    ("judge: {samples: 20}\n", 7, "judge.samples", "must be at most 9"),
 ])
 def test_bad_exam_fields_are_reported_with_line_and_field(extra, line, field, words):
     text = GOOD_EXAM.replace("pass_mark: 60\n", "") if "pass_mark" in extra else GOOD_EXAM

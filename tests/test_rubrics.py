@@ -126,7 +126,7 @@ def test_the_base_example_is_valid():
     ("        tip: Say it.\n", "        tip: Say it.\n        colour: red\n",
      "t.yaml:20: stages[0].criteria[0].colour: unknown field"),
     ("{move: empathise}", "{move: empathy}",
-     "t.yaml:18: stages[0].criteria[0].check.requires.move[0]: must be one of 'thank'"),
+     "t.yaml:18: stages[0].criteria[0].check.requires.move[0]: must be 'thank'"),
     ("{move: empathise}", "{move: []}",
      "t.yaml:18: stages[0].criteria[0].check.requires.move: must have at least 1 item"),
     ("{requires: {move: empathise}}", "{requires: {move: ask}, count: {move: ask}}",

@@ -42,7 +42,7 @@ def test_every_pattern_in_the_schemas_has_a_meaning():
      "or digit (got 'Billing_Case')"),
     ("difficulty: ", "difficulty: hard #", "difficulty", "must be a whole number (got 'hard')"),
     ("archetype: aggressive", "archetype: angry", "archetype",
-     "must be one of 'meek', 'aggressive', 'vip', 'chronic' or 'never_satisfied' "
+     "must be 'meek', 'aggressive', 'vip', 'chronic' or 'never_satisfied' "
      "(got 'angry')"),
     ("language: en", "language: english", "language",
      "must be a language code such as en or en-GB (got 'english')"),

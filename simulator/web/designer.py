@@ -153,7 +153,7 @@ class DesignerView:
         self.calibrate.click(self.calibrate_text, [self.editor],
                              [self.calibration, self.matrix], api_name="designer_calibrate")
         self.upload.upload(self.load_upload, [self.upload],
-                           [self.editor, *check, *self.form, *fresh], api_name="designer_upload")
+                           [self.editor, *check, *self.form, *fresh], api_name=False)
         self.try_start.click(self.try_it, [self.editor],
                              [self.try_state, self.try_chat, self.try_meter], api_name=False)
         send = dict(inputs=[self.try_text, self.try_state],
