@@ -50,11 +50,11 @@ from simulator.customer.machine import CustomerMachine  # noqa: E402
 from simulator.llm.config import BackendConfig  # noqa: E402
 from simulator.llm.mock import MockBackend  # noqa: E402
 from simulator.llm.openai_backend import OpenAIBackend  # noqa: E402
-from simulator.llm.prompts import customer_messages  # noqa: E402
 from simulator.persona.loader import PersonaLibrary  # noqa: E402
 from simulator.render.base import RenderRequest, Turn  # noqa: E402
 from simulator.render.character import checker_for  # noqa: E402
 from simulator.render.llm import EarlyGate, LLMRenderer, SentenceGate  # noqa: E402
+from simulator.render.prompts import customer_messages  # noqa: E402
 
 REPLY = ("I have been waiting for days and nobody tells me anything. I want this fixed "
          "properly this time. What exactly are you going to do about it?")

@@ -67,3 +67,16 @@ def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
         at = m.end()
     spans.append((at, end))
     return _trimmed(text, spans)
+
+
+# Typographic apostrophes (phones and word processors insert them) are matched as a
+# plain ' so patterns only ever spell "can't". Each is one code point, like "'", so
+# offsets into the folded text are offsets into the original.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'",
+                              "\u00b4": "'"})
+
+
+def fold_apostrophes(text: str) -> str:
+    """``text`` with typographic apostrophes as a plain ``'``; same length, so every offset
+    into the result is an offset into ``text`` (evidence spans stay verbatim)."""
+    return text if text.isascii() else text.translate(_APOSTROPHES)

@@ -1,4 +1,4 @@
-"""The LLM judge in the scorecard (simulator.grading.judged), with the real openai client
+"""The LLM judge in the scorecard (simulator.grading.judge), with the real openai client
 against the fake OpenAI-compatible server: what a verified answer may change, what an
 unusable one flags, and that the rules' phrasing violations never move."""
 
@@ -18,15 +18,19 @@ from llm_support import backend_for
 
 from simulator.errors import FileProblems
 from simulator.grading import RubricLibrary, grade, parse_rubric, parse_transcripts
-from simulator.grading.judged import apply_judge, grade_with_judge, judge_questions
-from simulator.grading.rubric import Rubric
-from simulator.llm.judge import (
+from simulator.grading.judge import (
     JudgeReport,
     JudgeRun,
     JudgeVerdict,
+    apply_judge,
+    grade_with_judge,
+    judge_questions,
     prompt_hash,
     questions_hash,
 )
+from simulator.grading.judge.relevance import evidence_problem
+from simulator.grading.rubric import Rubric
+from simulator.moves.detector import default_detector
 from simulator.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +47,17 @@ CALL = Transcript.model_validate({"turns": [
                               "Does that work for you?"},
 ]})
 PARAPHRASE = "Finding that on your statement would ruin anyone's morning."  # one space
+# The rules see the apology in turn 1 but miss the criterion: the commitment to act comes
+# two agent turns later, outside the rubric's pairing window.
+SORRY = "I'm so sorry about the double charge."
+APOLOGY = Transcript.model_validate({"turns": [
+    {"role": "customer", "text": "You charged me twice for order 1234!"},
+    {"role": "agent", "text": SORRY},
+    {"role": "customer", "text": "Just fix it."},
+    {"role": "agent", "text": "Can you give me the order number?"},
+    {"role": "customer", "text": "1234."},
+    {"role": "agent", "text": "I will refund the duplicate charge today."},
+]})
 
 
 def yes(turn: int, quote: str, why: str = "It is there.") -> str:
@@ -100,23 +115,41 @@ def assert_quotes_verbatim(card, transcript: Transcript) -> None:
             assert transcript.turns[e.turn].text[e.start:e.start + len(e.quote)] == e.quote
 
 
-def test_a_verified_yes_turns_a_missed_paraphrase_into_met(server):
-    rules = grade(CALL, RUBRIC)
-    assert by_id(rules)["acknowledge-feelings"].verdict == "missed"  # the rules cannot see it
-    card = judged(server, {"acknowledge-feelings": yes(1, PARAPHRASE)})
-    c = by_id(card)["acknowledge-feelings"]
+def test_a_verified_yes_the_rules_read_as_the_move_turns_a_missed_into_met(server):
+    rules = grade(APOLOGY, RUBRIC)
+    assert by_id(rules)["sincere-apology"].verdict == "missed"  # no commitment close by
+    card = judged(server, {"sincere-apology": yes(1, SORRY)}, transcript=APOLOGY)
+    c = by_id(card)["sincere-apology"]
     assert (c.verdict, c.rule_verdict, c.tip, c.needs_review) == ("met", "missed", None, False)
     [e] = c.evidence
     assert (e.by, e.move, e.turn, e.agent_turn) == ("judge", "judge", 1, 1)
-    assert e.quote == "Finding that on your statement would ruin anyone's  morning."
-    assert_quotes_verbatim(card, CALL)
-    j = judgement(card, "acknowledge-feelings")
+    assert e.quote == SORRY
+    assert_quotes_verbatim(card, APOLOGY)
+    j = judgement(card, "sincere-apology")
     assert (j.verdict, j.result, j.effect, j.verified) == ("yes", "met", "changed", True)
+    assert j.evidence_problem is None
     assert card.overall > rules.overall and card.criteria_score > rules.criteria_score
     assert not card.needs_review
     # A "no" cannot take away what the rules found unless the judge decides the criterion.
     remedy = by_id(card)["concrete-remedy"]
     assert (remedy.verdict, judgement(card, "concrete-remedy").effect) == ("met", "recorded")
+
+
+def test_a_verified_yes_on_a_paraphrase_the_rules_cannot_read_goes_to_review(server):
+    """Issue 15: a quote proves the words are there, not that they show the behaviour.
+    Words the product's own reading does not recognise as the move go to a human."""
+    rules = grade(CALL, RUBRIC)
+    assert by_id(rules)["acknowledge-feelings"].verdict == "missed"  # the rules cannot see it
+    card = judged(server, {"acknowledge-feelings": yes(1, PARAPHRASE)})
+    c = by_id(card)["acknowledge-feelings"]
+    assert (c.verdict, c.rule_verdict, c.needs_review) == ("missed", "missed", True)
+    assert [e.by for e in c.evidence] == ["rules"] * len(c.evidence)
+    j = judgement(card, "acknowledge-feelings")
+    assert (j.verdict, j.result, j.effect, j.verified) == ("yes", "missed", "review", True)
+    assert "does not recognise" in j.evidence_problem and "empathise" in j.evidence_problem
+    assert card.overall == rules.overall and card.needs_review
+    assert any(r.startswith("acknowledge-feelings:") and "empathise" in r
+               for r in card.judge.review)
 
 
 @pytest.mark.parametrize("reply,problem", [
@@ -165,7 +198,9 @@ def test_majority_vote_over_three_samples(server):
         "sincere-apology": [yes(3, "I will refund the duplicate charge today"), no(), "???"],
     }, samples=3)
     ack = judgement(card, "acknowledge-feelings")
-    assert (ack.verdict, ack.votes, ack.result) == ("yes", {"yes": 2, "no": 1}, "met")
+    assert (ack.verdict, ack.votes) == ("yes", {"yes": 2, "no": 1})
+    # The majority's quote is a paraphrase the rules cannot read: a human decides.
+    assert (ack.result, ack.effect) == ("missed", "review")
     split = judgement(card, "sincere-apology")
     assert split.verdict == "abstain" and split.votes == {"yes": 1, "no": 1, "abstain": 1}
     assert by_id(card)["sincere-apology"].needs_review and card.needs_review
@@ -312,15 +347,15 @@ def _llm_env(server) -> dict[str, str]:
 
 def test_cli_grade_judge_against_the_fake_server(cli, server, tmp_path):
     call = tmp_path / "call.json"
-    call.write_text(CALL.model_dump_json(), encoding="utf-8")
-    server.default = scripted({"acknowledge-feelings": yes(1, PARAPHRASE),
-                               "sincere-apology": "not json at all"})
+    call.write_text(APOLOGY.model_dump_json(), encoding="utf-8")
+    server.default = scripted({"sincere-apology": yes(1, SORRY),
+                               "acknowledge-feelings": "not json at all"})
     env = _llm_env(server) | {"FRONTLINE_RUBRICS": str(ROOT / "rubrics")}
     text = cli("grade", str(call), "--judge", env=env)
     assert text.returncode == 0, text.stderr
     out = text.stdout
     assert "Judge:   fake-model" in out and prompt_hash()[:19] in out
-    assert "NEEDS HUMAN REVIEW" in out and "sincere-apology:" in out
+    assert "NEEDS HUMAN REVIEW" in out and "acknowledge-feelings:" in out
     assert "Judge: yes (changed missed to met)" in out
     assert "agent turn 1 (judge):" in out
     assert "Judge: abstained (NEEDS REVIEW; the rules' verdict stands)" in out
@@ -330,8 +365,8 @@ def test_cli_grade_judge_against_the_fake_server(cli, server, tmp_path):
     card = json.loads(as_json.stdout)
     assert card["needs_review"] is True and card["judge"]["samples"] == 3
     assert card["judge"]["model"] == "fake-model"
-    ack = next(c for c in card["criteria"] if c["id"] == "acknowledge-feelings")
-    assert (ack["verdict"], ack["rule_verdict"]) == ("met", "missed")
+    sorry = next(c for c in card["criteria"] if c["id"] == "sincere-apology")
+    assert (sorry["verdict"], sorry["rule_verdict"]) == ("met", "missed")
 
 
 def test_cli_grade_judge_without_a_model_is_a_clear_error(cli, tmp_path):
@@ -369,6 +404,8 @@ def test_any_judge_answers_keep_the_policy_invariants(index, kinds):
                    samples=1, temperature=0.0, seed=0, structured_output="none")
     card = apply_judge(rules, transcript, RUBRIC, JudgeReport(run=run, verdicts=verdicts))
     decider = {c.id: c.decider for _, c in RUBRIC.criteria()}
+    criteria = {c.id: c for _, c in RUBRIC.criteria()}
+    doubted = {j.criterion for j in card.judge.criteria if j.evidence_problem}
     # Phrasing violations and penalties are the rules' alone.
     assert card.model_dump(include={"violations", "penalty_total"}) == \
         rules.model_dump(include={"violations", "penalty_total"})
@@ -381,7 +418,12 @@ def test_any_judge_answers_keep_the_policy_invariants(index, kinds):
             assert decider[c.id] == "judge" or (kind, c.verdict) == ("yes", "met")
             assert kind in ("yes", "no-quoted", "na")
             assert all(e.by == "judge" for e in c.evidence)
-        assert c.needs_review == (kind == "abstain" or (
+            if kind == "yes":  # only a quote the rules read as the criterion's move
+                assert evidence_problem(quote, transcript.turns[agent].text, criteria[c.id],
+                                        default_detector()) is None
+        if c.id in doubted:  # a "yes" on words that do not show the move: the rules stand
+            assert kind == "yes" and c.verdict == c.rule_verdict
+        assert c.needs_review == (kind == "abstain" or c.id in doubted or (
             kind == "no" and decider[c.id] == "judge" and c.rule_verdict == "met"))
     assert card.needs_review == any(c.needs_review for c in card.criteria)
     assert_quotes_verbatim(card, transcript)

@@ -20,9 +20,15 @@ from llm_support import backend_for
 
 from simulator.errors import FileProblems
 from simulator.grading import RubricLibrary, grade
-from simulator.grading.judged import apply_judge, grade_with_judge
-from simulator.grading.scorecard import render_text
-from simulator.llm.injection import (
+from simulator.grading.judge import (
+    JudgeReport,
+    JudgeRun,
+    JudgeVerdict,
+    apply_judge,
+    grade_with_judge,
+)
+from simulator.grading.judge.evidence import addresses_grader, check_answer, parse_answer
+from simulator.grading.judge.injection import (
     REASON,
     Injection,
     InjectionMatcher,
@@ -32,14 +38,7 @@ from simulator.llm.injection import (
     parse_injection_file,
     pattern_file,
 )
-from simulator.llm.judge import (
-    JudgeReport,
-    JudgeRun,
-    JudgeVerdict,
-    addresses_grader,
-    check_answer,
-    parse_answer,
-)
+from simulator.grading.scorecard import render_text
 from simulator.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,20 +230,35 @@ def test_the_scorecard_needs_review_with_the_quote_whatever_the_judge_says(serve
     assert "NEEDS HUMAN REVIEW" in text and INJECTION in text and "addresses the grader" in text
 
 
-def test_a_legitimate_quote_still_turns_a_missed_paraphrase_into_met(server) -> None:
-    rules = grade(CLEAN, RUBRIC)
-    assert criterion(rules, "acknowledge-feelings").verdict == "missed"
-    card = judged(server, {"acknowledge-feelings": yes(1, PARAPHRASE)}, transcript=CLEAN)
-    c = criterion(card, "acknowledge-feelings")
+SORRY = "I'm so sorry about the double charge."
+
+
+def _apology(first_turn: str) -> Transcript:
+    """The rules see the apology but miss the criterion (the commitment comes too late)."""
+    return Transcript.model_validate({"turns": [
+        CALL.turns[0].model_dump(), {"role": "agent", "text": first_turn},
+        {"role": "customer", "text": "Just fix it."},
+        {"role": "agent", "text": "Can you give me the order number?"},
+        {"role": "customer", "text": "1234."},
+        {"role": "agent", "text": "I will refund the duplicate charge today."}]})
+
+
+def test_a_legitimate_quote_still_turns_a_missed_verdict_into_met(server) -> None:
+    clean = _apology(SORRY)
+    rules = grade(clean, RUBRIC)
+    assert criterion(rules, "sincere-apology").verdict == "missed"
+    card = judged(server, {"sincere-apology": yes(1, SORRY)}, transcript=clean)
+    c = criterion(card, "sincere-apology")
     assert (c.verdict, c.rule_verdict, c.needs_review) == ("met", "missed", False)
-    assert [(e.by, e.quote) for e in c.evidence] == [("judge", PARAPHRASE)]
+    assert [(e.by, e.quote) for e in c.evidence] == [("judge", SORRY)]
     assert not card.needs_review and card.overall > rules.overall
     # Next to an injection in the same turn, the honest words still count; the card asks
     # for review because of the injection, not because of the judge's answer.
-    card = judged(server, {"acknowledge-feelings": yes(1, PARAPHRASE),
-                           "sincere-apology": yes(1, INJECTION)})
-    assert criterion(card, "acknowledge-feelings").verdict == "met"
-    assert criterion(card, "sincere-apology").verdict == "missed"
+    card = judged(server, {"sincere-apology": yes(1, SORRY),
+                           "explain-cause": yes(1, INJECTION)},
+                  transcript=_apology(f"{SORRY} {INJECTION}"))
+    assert criterion(card, "sincere-apology").verdict == "met"
+    assert criterion(card, "explain-cause").verdict == "missed"
     assert card.needs_review and len(card.judge.review) == 2
 
 

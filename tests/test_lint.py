@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulator.calibration.lint import LintWarning, lint_persona
 from simulator.cli import main
-from simulator.persona.lint import LintWarning, lint_persona
 from simulator.persona.loader import PersonaLibrary, parse_persona
 from simulator.persona.regex_samples import samples
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulator import wiring as prompts_module
 from simulator.customer.machine import CustomerMachine
-from simulator.customer.reactions import Reaction
 from simulator.customer.state import ReactionPlan
 from simulator.errors import FileProblems
-from simulator.llm import prompts as prompts_module
+from simulator.reactions import Reaction
 from simulator.render.base import RenderRequest, Turn
 from simulator.render.character import checker_for
 from simulator.render.llm import CharacterBroken, SentenceGate

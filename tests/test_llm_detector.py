@@ -10,11 +10,11 @@ from fake_openai_server import FakeOpenAIServer, Reply
 from llm_support import backend_for, config_for
 
 from simulator.customer.machine import CustomerMachine
-from simulator.customer.reactions import Reaction
-from simulator.llm.factory import detector_from_config
-from simulator.llm.llm_detector import CombinedDetector, LLMDetector, locate
 from simulator.moves.detector import RuleDetector, default_detector
+from simulator.moves.llm_detector import CombinedDetector, LLMDetector, locate
 from simulator.moves.vocabulary import Move
+from simulator.reactions import Reaction
+from simulator.wiring import detector_from_config
 
 
 @pytest.fixture

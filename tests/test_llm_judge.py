@@ -10,15 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from llm_support import backend_for
 
-from simulator.llm.judge import (
-    JudgeQuestion,
-    _Answer,
-    check_answer,
-    judge,
-    parse_answer,
-    questions_hash,
-    run_judge,
-)
+from simulator.grading.judge import JudgeQuestion, judge, questions_hash, run_judge
+from simulator.grading.judge.evidence import Answer as _Answer
+from simulator.grading.judge.evidence import check_answer, parse_answer
 from simulator.llm.mock import MockBackend
 from simulator.transcript import Transcript
 

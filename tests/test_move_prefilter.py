@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.moves.detector import Detection, _fold, default_detector
+from simulator.moves.detector import Detection, default_detector
 from simulator.moves.prefilter import (
     PatternIndex,
     lowered,
@@ -18,6 +18,7 @@ from simulator.moves.prefilter import (
     required_literal_sets,
     required_literals,
 )
+from simulator.textspan import fold_apostrophes as _fold
 from simulator.textspan import sentence_spans
 
 DETECTOR = default_detector()

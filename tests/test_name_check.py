@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.persona.lint import lint_persona
+from simulator.calibration.lint import lint_persona
 from simulator.persona.loader import PersonaLibrary, parse_persona
 from simulator.persona.name_check import name_words, replace_name, stale_name_mentions
 

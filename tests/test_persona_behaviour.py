@@ -21,11 +21,11 @@ import yaml
 
 from simulator.customer.effects import load_effects
 from simulator.customer.machine import CustomerMachine
-from simulator.customer.reactions import Reaction
 from simulator.customer.state import Outcome, ReactionPlan, Step
 from simulator.moves.vocabulary import Move
 from simulator.persona.loader import PersonaLibrary
 from simulator.persona.model import Archetype, BandedPhrases, Persona, Remedy, Temperament
+from simulator.reactions import Reaction
 from simulator.render.base import RenderRequest, Turn
 from simulator.render.offline import OfflineRenderer, bank_for, fill
 

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 
 from simulator.customer.machine import CustomerMachine
-from simulator.customer.reactions import Reaction
 from simulator.customer.state import Outcome
 from simulator.errors import FrontlineError, NotFound
+from simulator.reactions import Reaction
 from simulator.render.base import RenderRequest
 from simulator.render.offline import OfflineRenderer
 from simulator.schema_export import SCHEMAS_DIR

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..persona.lint import LintWarning, lint_persona
 from ..persona.model import Persona
 from ..render.base import Renderer
 from .expectations import ExpectationResult, check_expectations
+from .lint import LintWarning, lint_persona
 from .matrix import Cell, Matrix
 from .policies import POLICIES
 from .report import persona_markdown, to_markdown, to_text

@@ -21,9 +21,9 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..customer.reactions import Reaction
 from ..customer.state import ReactionPlan, Step
 from ..persona.model import Persona, Remedy
+from ..reactions import Reaction
 from ..render.base import Turn
 from ..yamlfile import load_model
 

@@ -14,10 +14,10 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..customer.machine import CustomerMachine
-from ..customer.reactions import Reaction
 from ..customer.state import Outcome, ReactionPlan
 from ..moves.detector import RuleDetector
 from ..persona.model import Persona
+from ..reactions import Reaction
 from ..render.base import Renderer, RenderRequest, Turn
 from ..render.offline import OfflineRenderer
 from .followup import follow_up

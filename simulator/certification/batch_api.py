@@ -5,7 +5,9 @@ JSONL file, uploaded (``/v1/files``, purpose ``batch``) and submitted as a batch
 (``/v1/batches``, endpoint ``/v1/chat/completions``, window 24 h). The run then polls the
 batch and, once it is complete, downloads the output and error files and turns each
 transcript's answers into verdicts with the same checks as the live judge (the quote must
-be in the cited agent turn; samples vote; anything doubtful abstains).
+be in the cited agent turn; samples vote; anything doubtful abstains). The requests and
+the verdicts are the judge's (:mod:`simulator.grading.judge.batch`); this module only
+moves them through the Batch API.
 
 Everything needed to resume is in ``DIR/batch/state.json``, written before and after each
 step: a killed run, or one started with ``--no-wait``, is resumed by running the same
@@ -26,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FrontlineError
+from ..grading.judge import prompt_hash
+from ..grading.judge.batch import batch_run, judged_scorecard, read_result_line, request_lines
 from ..grading.rubric import Rubric
 from .exam import Exam
 from .judging import judge_questions, judgement_record
@@ -74,34 +78,12 @@ class BatchJudge:
         write_atomic(self.state_path, json.dumps(state, indent=2) + "\n")
 
     # -- requests ---------------------------------------------------------------------
-    def request_body(self, messages: list[dict], seed: int) -> dict:
-        from ..llm.judge import ANSWER_SCHEMA
-
-        caps = self.capabilities
-        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0.0,
-                                caps.max_tokens_param: 1024}
-        if caps.seed:
-            body["seed"] = seed
-        if caps.structured_output == "json_schema":
-            body["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": ANSWER_SCHEMA["title"], "schema": ANSWER_SCHEMA, "strict": True}}
-        elif caps.structured_output == "json_object":
-            body["response_format"] = {"type": "json_object"}
-        return body
-
     def _input_lines(self, store: ResultsStore, keys: list[str]) -> list[str]:
-        from ..llm.judge import judge_messages
-
         lines = []
         for n, (_, name, text) in enumerate(store.texts(keys)):
-            transcript = parse_transcript(text, name)
-            for qi, question in enumerate(self.questions):
-                messages = judge_messages(transcript, question)
-                for si in range(self.exam.judge.samples):
-                    lines.append(json.dumps({
-                        "custom_id": f"{n}.{qi}.{si}", "method": "POST",
-                        "url": "/v1/chat/completions",
-                        "body": self.request_body(messages, si)}, ensure_ascii=False))
+            lines += request_lines(n, parse_transcript(text, name), self.questions,
+                                   self.exam.judge.samples, model=self.model,
+                                   capabilities=self.capabilities)
         return lines
 
     # -- submitting -------------------------------------------------------------------
@@ -148,45 +130,18 @@ class BatchJudge:
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def _collect(self, entry: dict, batch: Any, store: ResultsStore) -> int:
-        from ..grading.grader import grade
-        from ..grading.judged import apply_judge
-        from ..llm.backend import strip_think
-        from ..llm.judge import JudgeReport, JudgeSample, check_answer, majority, parse_answer
-
-        answers: dict[str, tuple[str | None, str | None]] = {}  # custom_id -> (text, problem)
+        answers = {}
         model = self.model
         for line in self._file_lines(getattr(batch, "output_file_id", None)) + \
                 self._file_lines(getattr(batch, "error_file_id", None)):
-            response = line.get("response") or {}
-            body = response.get("body") or {}
-            if response.get("status_code") == 200 and body.get("choices"):
-                text = body["choices"][0].get("message", {}).get("content") or ""
-                answers[line["custom_id"]] = (strip_think(text)[0], None)
-                model = body.get("model") or model
-            else:
-                err = line.get("error") or body.get("error") or {}
-                why = err.get("message") or response.get("status_code")
-                answers[line["custom_id"]] = (None, f"the model failed (batch: {why})")
-        run = self.judge_run()
+            custom_id, answer, answered_by = read_result_line(line)
+            answers[custom_id] = answer
+            model = answered_by or model
+        run = self.judge_run().model_copy(update={"model": model})
         judged = 0
         for n, (key, name, text) in enumerate(store.texts(entry["keys"])):
-            transcript = parse_transcript(text, name)
-            verdicts = []
-            for qi, question in enumerate(self.questions):
-                samples = []
-                for si in range(self.exam.judge.samples):
-                    answer, problem = answers.get(f"{n}.{qi}.{si}", (None, "no answer in the "
-                                                                     "batch output"))
-                    if answer is None:
-                        samples.append(JudgeSample(verdict="abstain", problem=problem))
-                        continue
-                    parsed = parse_answer(answer)
-                    samples.append(JudgeSample(verdict="abstain", problem=parsed)
-                                   if isinstance(parsed, str) else check_answer(parsed, transcript))
-                verdicts.append(majority(question, samples))
-            report = JudgeReport(run=run.model_copy(update={"model": model}),
-                                 verdicts=verdicts)
-            card = apply_judge(grade(transcript, self.rubric), transcript, self.rubric, report)
+            card = judged_scorecard(n, parse_transcript(text, name), self.rubric,
+                                    self.questions, self.exam.judge.samples, answers, run)
             status, record = judgement_record(card)
             record["batch"] = entry["batch_id"]
             store.save_judgement(key, status, record)
@@ -244,17 +199,10 @@ class BatchJudge:
 
     def judge_run(self):
         """What produced the verdicts, as the live judge records it (``JudgeRun``)."""
-        from ..llm.judge import JudgeRun, prompt_hash, questions_hash
-
-        caps = self.capabilities
-        return JudgeRun(model=self.model, backend=f"batch:{self.model}",
-                        prompt_sha256=prompt_hash(), questions_sha256=questions_hash(
-                            self.questions), samples=self.exam.judge.samples,
-                        temperature=0.0, seed=0, structured_output=caps.structured_output)
+        return batch_run(self.model, self.questions, self.exam.judge.samples,
+                         self.capabilities)
 
     def stamp(self) -> JudgeStamp:
-        from ..llm.judge import prompt_hash
-
         return JudgeStamp(model=self.model, prompt_hash=prompt_hash(),
                           samples=self.exam.judge.samples)
 

@@ -99,9 +99,16 @@ def _distribution(scores: list[float]) -> list[dict]:
     return bins
 
 
+def judge_flips(judgement: dict | None) -> int:
+    """How many criteria the judge changed from the rules' verdict in one transcript."""
+    return sum(v.get("effect") == "changed" for v in (judgement or {}).get("verdicts", []))
+
+
 def _attempt_summary(a: Attempt, exam: Exam, judge_used: bool) -> dict:
     out = {"key": a.row.key, "source": a.row.source, "created": a.record.get("created"),
            "score": round(a.score, 1), "counted": a.counted, "note": a.note}
+    if judge_used:
+        out["judge_flips"] = judge_flips(a.row.judgement)
     if a.counted:
         out["outcome"] = a.outcome(exam, judge_used)
         out["review"] = a.review_reasons(judge_used)
@@ -227,6 +234,7 @@ def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
     index = criteria_index(rows)
     scores = [c["score"] for c in candidates]
     counts = {r: sum(c["result"] == r for c in candidates) for r in (PASS, FAIL, REVIEW)}
+    flips = [judge_flips(row.judgement) for row in rows]
     return {
         "exam": {"id": exam.id, "title": exam.title, "rubric": exam.rubric,
                  "personas": exam.personas, "pass_mark": exam.pass_mark,
@@ -242,6 +250,7 @@ def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
             "weakest_criteria": _weakest(candidates, index),
             "transcripts": {"total": len(rows), "malformed": len(skipped),
                             "eligible": eligible, "ineligible": len(ineligible)},
+            "judge_flips": {"criteria": sum(flips), "transcripts": sum(f > 0 for f in flips)},
         },
         "criteria": index,
         "candidates": candidates, "skipped": skipped, "ineligible": ineligible,

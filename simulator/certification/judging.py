@@ -1,9 +1,10 @@
 """The LLM judge in a certification run: questions from the rubric, verdicts per transcript.
 
 There is one judge integration: each transcript goes through
-:func:`simulator.grading.judged.grade_with_judge` (rules, then the judge core asking every
+:func:`simulator.grading.judge.grade_with_judge` (rules, then the judge asking every
 criterion's ``judge:`` question, then the shared policy); the Batch API path collects its
-answers and applies them with :func:`~simulator.grading.judged.apply_judge`. The backend
+answers and applies them the same way (:mod:`simulator.grading.judge.batch`). This module
+is only the runner's side: which backend, and what is stored. The backend
 retries transient failures itself. Whatever still goes wrong (the server is down, the
 answer never parses, the samples split, the judge abstains) becomes ``needs_review``: the
 transcript waits for a human and is never failed because a machine broke. On top of the
@@ -37,14 +38,14 @@ class JudgeSetup:
 
 def judge_questions(rubric: Rubric):
     """The judge's questions: one per rubric criterion that carries a ``judge:`` question."""
-    from ..grading.judged import judge_questions as questions
+    from ..grading.judge import judge_questions as questions
 
     return questions(rubric)
 
 
 def current_prompt_hash() -> str:
     """The hash of the judge prompt (templates and answer schema) this Frontline sends."""
-    from ..llm.judge import prompt_hash
+    from ..grading.judge import prompt_hash
 
     return prompt_hash()
 
@@ -56,12 +57,18 @@ def judgement_record(card) -> tuple[str, dict]:
     judge = card.judge
     out = [{"criterion": c.criterion, "verdict": c.verdict, "reasoning": c.reasoning,
             "turn": c.turn, "quote": c.quote, "votes": c.votes, "verified": c.verified,
-            "rule_verdict": c.rule_verdict, "result": c.result, "effect": c.effect}
+            "rule_verdict": c.rule_verdict, "result": c.result, "effect": c.effect,
+            **({"evidence_problem": c.evidence_problem} if c.evidence_problem else {})}
            for c in judge.criteria]
     record: dict = {"verdicts": out, "model": judge.model,
                     "prompt_sha256": judge.prompt_sha256, "judged_score": card.overall}
-    if judge.needs_review:
-        record["reason"] = "the judge could not decide: " + "; ".join(judge.review)
+    # A "yes" whose quote does not show the behaviour is a decision that disagrees with the
+    # rules, and cohort.py sends every disagreement to a human; only what the judge could
+    # not decide at all makes the judgement itself need review.
+    doubted = {c.criterion for c in judge.criteria if c.evidence_problem}
+    undecided = [r for r in judge.review if r.split(":", 1)[0] not in doubted]
+    if undecided:
+        record["reason"] = "the judge could not decide: " + "; ".join(undecided)
         return NEEDS_REVIEW, record
     return JUDGED, record
 
@@ -69,20 +76,10 @@ def judgement_record(card) -> tuple[str, dict]:
 def configured_backend(exam: Exam, base_url: str | None = None):
     """The configured model, with the exam's number of tries per call; ``base_url``
     replaces the configured server (one replica of a farm)."""
-    from ..llm.config import load_backend_config
-    from ..llm.openai_backend import OpenAIBackend
+    from ..wiring import judge_backend
 
-    config = load_backend_config()
-    if config is None:
-        raise FrontlineError(f"exam {exam.id} uses the LLM judge but no model is configured: "
-                             "set FRONTLINE_LLM_MODEL (and FRONTLINE_LLM_BASE_URL), "
-                             "see docs/llm.md")
-    config = config.model_copy(update={"max_attempts": exam.judge.max_attempts})
-    if base_url:
-        config = config.model_copy(update={"base_url": base_url})
-    if config.judge_model:
-        config = config.model_copy(update={"model": config.judge_model})
-    return OpenAIBackend(config)
+    return judge_backend(f"exam {exam.id}", max_attempts=exam.judge.max_attempts,
+                         base_url=base_url)
 
 
 def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
@@ -92,8 +89,7 @@ def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
     ``farm`` lists base URLs of OpenAI-compatible servers serving the same model (vLLM
     replicas without a load balancer in front): each transcript goes to one of them,
     chosen by its content hash, so its samples can share the server's prefix cache."""
-    from ..grading.judged import grade_with_judge
-    from ..llm.judge import prompt_hash
+    from ..grading.judge import grade_with_judge, prompt_hash
     from ..moves.detector import default_detector
 
     questions = judge_questions(rubric)

@@ -148,6 +148,10 @@ def report_html(report: dict) -> str:
     stamps += f"<tr><td>grader</td><td colspan=2><code>{_e(stamp['grader'])}</code></td></tr>"
     rate = f"{co['pass_rate'] * 100:.1f}%"
     judge = "yes" if report["judge_used"] else "no"
+    if report["judge_used"]:
+        flips = co.get("judge_flips") or {"criteria": 0, "transcripts": 0}
+        judge += (f"; it changed {flips['criteria']} criterion verdict(s) in "
+                  f"{flips['transcripts']} transcript(s)")
     if len(report["candidates"]) <= DETAIL_LIMIT:
         details = "".join(_candidate(c, report["criteria"]) for c in report["candidates"])
     else:

@@ -49,8 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _renderer(use_llm: bool) -> Renderer | None:
     if not use_llm:
         return None
-    from ..llm.factory import renderer_from_config
     from ..render.offline import OfflineRenderer
+    from ..wiring import renderer_from_config
 
     renderer = renderer_from_config()
     if isinstance(renderer, OfflineRenderer):

@@ -4,7 +4,7 @@
 ``grade`` prints a scorecard per transcript. Exit 0 whether the trainee passed or failed;
 exit 1 only when some input could not be read (the readable ones are still graded), or
 when ``--judge`` is asked for with no model configured. With ``--judge`` the LLM judge
-answers the rubric's ``judge:`` questions (simulator.grading.judged); a judge that cannot
+answers the rubric's ``judge:`` questions (simulator.grading.judge); a judge that cannot
 answer flags the scorecard ``needs_review`` and does not change the exit code.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import FrontlineError
 from ..grading.grader import grade
-from ..grading.judged import grade_with_judge, judge_questions
+from ..grading.judge import grade_with_judge, judge_questions
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
 from ..grading.scorecard import render_text
 from ..grading.transcript_input import parse_transcripts
@@ -64,7 +64,7 @@ def judge_backend(samples: int | None):
     """(backend, samples) for ``--judge``: the configured model (its ``judge_model`` when
     set). No model configured is a user error, raised before anything is graded."""
     from ..llm.config import load_backend_config
-    from ..llm.factory import backend_from_config
+    from ..wiring import backend_from_config
 
     config = load_backend_config()
     if config is None:

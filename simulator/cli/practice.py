@@ -83,7 +83,7 @@ def _renderer(offline: bool) -> Renderer:
     """The configured renderer (an LLM if FRONTLINE_LLM_* says so), else the phrase banks."""
     if offline:
         return OfflineRenderer()
-    from ..llm.factory import renderer_from_config
+    from ..wiring import renderer_from_config
 
     return renderer_from_config()
 

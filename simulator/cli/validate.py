@@ -121,7 +121,7 @@ def validate(paths: list[Path]) -> tuple[int, list[Problem]]:
 
 def lint_warnings(paths: list[Path]) -> list[Problem]:
     """The persona linter's warnings for the persona files among ``paths``."""
-    from ..persona.lint import lint_persona  # the linter runs the customer machine
+    from ..calibration.lint import lint_persona  # the linter runs the customer machine
 
     found: list[Problem] = []
     for path in files_in(paths)[0]:

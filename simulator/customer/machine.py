@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from ..moves.detector import Detection, RuleDetector, default_detector
 from ..moves.vocabulary import Move
 from ..persona.model import Archetype, Persona, Temperament
+from ..reactions import Reaction
 from ..textspan import clause_spans, sentence_spans
 from .effects import Effect, EffectsTable, load_effects
-from .reactions import Reaction
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 
 COMFORT = {Move.EMPATHISE, Move.APOLOGISE}

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from .reactions import Reaction
+from ..reactions import Reaction
 
 
 class Outcome(StrEnum):

@@ -11,7 +11,7 @@ Public API::
 """
 
 from .grader import GRADER_VERSION, grade, is_ended, observe
-from .judged import apply_judge, grade_with_judge
+from .judge import apply_judge, grade_with_judge
 from .rubric import Condition, Criterion, PhrasingRule, Rubric, Stage
 from .rubric_loader import DEFAULT_RUBRIC, RubricLibrary, load_rubric, parse_rubric
 from .scorecard import Scorecard, render_text

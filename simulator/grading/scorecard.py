@@ -97,7 +97,8 @@ class CriterionJudgement(Model):
     effect: Literal["agrees", "changed", "recorded", "review"] = Field(
         description="agrees: judge and rules agree; changed: the judge changed the verdict; "
         "recorded: they disagree but policy keeps the rules' verdict; review: the judge gave "
-        "no usable answer where it could matter (needs_review).")
+        "no usable answer where it could matter, or a 'yes' whose quote does not show the "
+        "behaviour (needs_review).")
     reasoning: str = ""
     turn: int | None = Field(None, description="Index in the transcript's turns of the quote.")
     agent_turn: int | None = None
@@ -106,6 +107,10 @@ class CriterionJudgement(Model):
     votes: dict[str, int] = Field(default_factory=dict)
     flagged: bool = Field(False, description="The judge abstained: unparseable output, "
                           "evidence not in the transcript, split samples or a failed backend.")
+    evidence_problem: str | None = Field(None, description="Why a verified 'yes' could not "
+                                         "change the verdict: its quote is not a whole clause "
+                                         "or 3+ whole words that the rule detector reads as "
+                                         "the criterion's move (effect: review).")
 
 
 class JudgeResult(Model):
@@ -186,6 +191,8 @@ def _judge_line(j: CriterionJudgement) -> str:
     effect = f"changed {j.rule_verdict} to {j.result}" if j.effect == "changed" \
         else _EFFECT[j.effect]
     line = f"Judge: {said} ({effect})"
+    if j.evidence_problem:
+        return f"{line}: {_clip(j.evidence_problem)}"
     if j.verdict == "abstain" or j.effect in ("review", "recorded"):
         why = j.reasoning.removeprefix("Abstained: ")
         return f"{line}: {_clip(why)}" if why else line

@@ -18,6 +18,7 @@ from typing import Annotated, Protocol
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..errors import FileProblems, Problem
+from ..textspan import fold_apostrophes as _fold
 from ..textspan import sentence_spans
 from ..yamlfile import load_model
 from .prefilter import PatternIndex, lowered, normalise
@@ -102,15 +103,6 @@ def _compile(values: list[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(v, re.IGNORECASE) for v in values)
 
 
-# Typographic apostrophes (phones and word processors insert them) are matched as a
-# plain ' so patterns only ever spell "can't". Each is one code point, like "'", so
-# offsets into the folded text are offsets into the original.
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'",
-                              "\u00b4": "'"})
-
-
-def _fold(text: str) -> str:
-    return text if text.isascii() else text.translate(_APOSTROPHES)
 
 
 class RuleDetector:

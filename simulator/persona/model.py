@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..customer.reactions import Reaction
 from ..moves.vocabulary import Move
+from ..reactions import Reaction
 
 PERSONA_SCHEMA_VERSION = 1
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..customer.reactions import Reaction
+from ..reactions import Reaction
 from ..yamlfile import load_model
 from .base import RenderRequest
 

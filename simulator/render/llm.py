@@ -39,11 +39,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..llm.backend import ChatBackend, Usage
-from ..llm.prompts import PromptFile, customer_messages
 from ..llm.retry import RetryPolicy, stream_until_shown
 from .base import Renderer, RenderRequest
 from .character import CharacterChecker, checker_for
 from .offline import OfflineRenderer
+from .prompts import CustomerPrompts, customer_messages
 from .release import CharacterBroken, EarlyGate, SentenceGate
 
 __all__ = ["CharacterBroken", "EarlyGate", "LLMRenderer", "RenderReport", "SentenceGate"]
@@ -68,7 +68,7 @@ class LLMRenderer:
     def __init__(self, backend: ChatBackend, *, regenerations: int = 2,
                  fallback: Renderer | None = None, checker: CharacterChecker | None = None,
                  temperature: float | None = None, max_tokens: int | None = None,
-                 policy: RetryPolicy | None = None, prompts: PromptFile | None = None,
+                 policy: RetryPolicy | None = None, prompts: CustomerPrompts | None = None,
                  hold_chars: int = 240, release: Literal["early", "sentence"] = "early"):
         self.backend = backend
         self.name = f"llm:{backend.name}"

@@ -13,8 +13,8 @@ import re
 import string
 from collections.abc import Iterator
 
-from ..customer.reactions import Reaction
 from ..persona.model import BandedPhrases, Persona
+from ..reactions import Reaction
 from .base import RenderRequest
 
 HOT = 60

@@ -47,10 +47,10 @@ from collections.abc import Iterator, Mapping
 from typing import Protocol
 
 from ..customer.machine import CustomerMachine
-from ..customer.reactions import Reaction
 from ..customer.state import CustomerState, Outcome, ReactionPlan, Step
 from ..errors import FrontlineError, NotFound
 from ..persona.model import Persona
+from ..reactions import Reaction
 from ..render.base import Renderer, RenderRequest, Turn
 from ..render.offline import OfflineRenderer
 from ..transcript import Transcript

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import escape
 
 from ..calibration import calibration_report
-from ..persona.lint import LintWarning, lint_persona
+from ..calibration.lint import LintWarning, lint_persona
 from ..persona.model import Persona
 from .persona_edit import problems_html, validate_text
 

@@ -24,7 +24,7 @@ def default_renderer(offline: bool = False) -> Renderer:
     """The configured renderer (an LLM if FRONTLINE_LLM_* says so); else the phrase banks."""
     if offline:
         return OfflineRenderer()
-    from ..llm.factory import renderer_from_config
+    from ..wiring import renderer_from_config
 
     return renderer_from_config()
 

@@ -22,13 +22,15 @@ from ..customer.machine import CustomerMachine
 from ..errors import FileProblems, Problem
 from ..moves.detector import RuleDetector, default_detector
 from ..moves.vocabulary import VIOLATIONS, Move
+from ..persona.model import Archetype, BandedPhrases, Persona, Temperament
+from ..persona.name_check import stale_name_mentions
+from ..persona.regex_samples import samples
 from ..textspan import sentence_spans
 from ..yamlfile import Lines, field_path, line_for, load_model, parse_yaml, read_text
-from .model import Archetype, BandedPhrases, Persona, Temperament
-from .name_check import stale_name_mentions
-from .regex_samples import samples
 
-AGENT_PHRASES_FILE = Path(__file__).parent / "agent_phrases.yaml"
+# The agent phrases are persona data; the linter lives here, above the persona and the
+# customer machine, because it runs the machine over the persona's own examples.
+AGENT_PHRASES_FILE = Path(__file__).parents[1] / "persona" / "agent_phrases.yaml"
 PLACEHOLDER_TEXT = re.compile(r"^\W*(todo|tbd|tba|n/?a|none|nothing|\?+|-+|\.+|x+)\W*$", re.I)
 NEGATED_REJECT = re.compile(r"\b(without|no|not|never|unless|instead of)\b|n't\b", re.I)
 # Moves only an agent makes; a customer line showing one is probably a copy-paste slip.

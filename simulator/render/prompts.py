@@ -1,29 +1,21 @@
-"""Building the messages sent to a model, from the prompt file ``prompts.yaml``.
+"""The customer's prompts: the ``customer`` section of the prompt file, and the messages
+for one customer reply built from it and the plan the state machine chose.
 
-Rule for every prompt: the trainee's words go only into user-role messages, inside the
-``<agent_message>`` wrapper, never into a system prompt. A trainee cannot close the
-wrapper early: tag look-alikes in their text are defused before it is wrapped.
+The trainee's words go only into user-role messages, inside the ``<agent_message>``
+wrapper, never into the system prompt (:mod:`simulator.llm.prompt_file`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-from functools import lru_cache
-from pathlib import Path
 from string import Template
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import field_validator
 
-from ..customer.reactions import Reaction
-from ..moves.vocabulary import GOOD_MOVES, MOVES
+from ..llm.backend import Message
+from ..llm.prompt_file import PromptSection, defuse, load_section, placeholders, uncite
 from ..persona.model import Archetype, Persona, Temperament
-from ..render.base import RenderRequest
-from ..yamlfile import load_model
-from .backend import Message
-
-PROMPTS_FILE = Path(__file__).parent / "prompts.yaml"
+from ..reactions import Reaction
+from .base import RenderRequest
 
 LANGUAGES = {"en": "English", "es": "Spanish", "ru": "Russian", "zh": "Chinese",
              "bg": "Bulgarian", "pt": "Portuguese", "de": "German", "fr": "French",
@@ -36,28 +28,9 @@ CUSTOMER_FIELDS = {"company", "name", "background", "archetype", "temperament", 
                    "patience", "progress", "instructions", "retry_note"}
 
 
-def _only(allowed: set[str]):
-    def check(value: str) -> str:
-        try:
-            names = {m.group("named") or m.group("braced")
-                     for m in Template.pattern.finditer(value) if not m.group("escaped")}
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"bad placeholder: {exc}") from None
-        if None in names:
-            raise ValueError("a lone '$' (write $$ for a dollar sign)")
-        unknown = names - allowed
-        if unknown:
-            raise ValueError(f"unknown placeholder ${sorted(unknown)[0]}; this template may "
-                             f"use: {', '.join('$' + n for n in sorted(allowed)) or 'none'}")
-        return value
-    return check
+class CustomerPrompts(PromptSection):
+    """The ``customer`` section of the prompt file."""
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CustomerPrompts(_Strict):
     system: str
     reactions: dict[Reaction, str]
     archetypes: dict[Archetype, str]
@@ -70,14 +43,14 @@ class CustomerPrompts(_Strict):
     agent_message: str
     retry_note: str
 
-    _system = field_validator("system")(_only(CUSTOMER_FIELDS))
-    _fact = field_validator("fact_line")(_only({"fact"}))
-    _offer = field_validator("offer_line")(_only({"offer"}))
-    _rejected = field_validator("rejected_line")(_only({"rejected"}))
-    _also = field_validator("also_line")(_only({"extra"}))
-    _cue = field_validator("opening_cue")(_only(set()))
-    _agent = field_validator("agent_message")(_only({"text"}))
-    _retry = field_validator("retry_note")(_only({"reasons"}))
+    _system = field_validator("system")(placeholders(CUSTOMER_FIELDS))
+    _fact = field_validator("fact_line")(placeholders({"fact"}))
+    _offer = field_validator("offer_line")(placeholders({"offer"}))
+    _rejected = field_validator("rejected_line")(placeholders({"rejected"}))
+    _also = field_validator("also_line")(placeholders({"extra"}))
+    _cue = field_validator("opening_cue")(placeholders(set()))
+    _agent = field_validator("agent_message")(placeholders({"text"}))
+    _retry = field_validator("retry_note")(placeholders({"reasons"}))
 
     @field_validator("reactions")
     @classmethod
@@ -88,63 +61,15 @@ class CustomerPrompts(_Strict):
         return value
 
 
-class JudgePrompts(_Strict):
-    system: str
-    user: str
-
-    _system = field_validator("system")(_only(set()))
-    _user = field_validator("user")(_only({"question", "domain", "transcript"}))
+def customer_prompts() -> CustomerPrompts:
+    """The ``customer`` section of the prompt file in use."""
+    return load_section("customer", CustomerPrompts)
 
 
-class DetectorPrompts(_Strict):
-    system: str
-    user: str
-
-    _system = field_validator("system")(_only({"moves"}))
-    _user = field_validator("user")(_only({"text"}))
-
-
-class PromptFile(_Strict):
-    schema_version: int = 1
-    customer: CustomerPrompts
-    judge: JudgePrompts
-    detector: DetectorPrompts
-
-
-@lru_cache(maxsize=4)
-def _load(path: str) -> PromptFile:
-    return load_model(PromptFile, Path(path))
-
-
-def load_prompts() -> PromptFile:
-    """The prompt file: ``FRONTLINE_LLM_PROMPTS`` if set, else the shipped one."""
-    return _load(os.environ.get("FRONTLINE_LLM_PROMPTS") or str(PROMPTS_FILE))
-
-
-def sha256(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-_CITATION = re.compile(r"\s*\(DOMAIN §[^)]*\)")
-
-
-def uncite(text: str) -> str:
-    """Drop the "(DOMAIN §n)" citations kept in the prompt file for trainers."""
-    return _CITATION.sub("", text)
-
-
-_TAG = re.compile(r"<\s*/?\s*(agent_message|transcript)\b", re.IGNORECASE)
-
-
-def defuse(text: str) -> str:
-    """Make wrapper tags inside untrusted text inert, so it cannot close its wrapper."""
-    return _TAG.sub(lambda m: m.group(0).replace("<", "‹"), text)
-
-
-def agent_message(text: str, prompts: PromptFile | None = None) -> str:
+def agent_message(text: str, prompts: CustomerPrompts | None = None) -> str:
     """The trainee's words, wrapped as data for a user-role message."""
-    p = prompts or load_prompts()
-    return Template(p.customer.agent_message).substitute(text=defuse(text))
+    p = prompts or customer_prompts()
+    return Template(p.agent_message).substitute(text=defuse(text))
 
 
 # -- the customer ------------------------------------------------------------------------
@@ -166,9 +91,9 @@ def _progress(request: RenderRequest) -> str:
     return " ".join(bits)
 
 
-def instructions(request: RenderRequest, prompts: PromptFile | None = None) -> str:
+def instructions(request: RenderRequest, prompts: CustomerPrompts | None = None) -> str:
     """What the customer does in this reply, from the plan the state machine chose."""
-    c = (prompts or load_prompts()).customer
+    c = prompts or customer_prompts()
     persona, plan = request.persona, request.plan
     hidden = {f.id: f.text for f in persona.case.hidden_facts}
     remedies = {r.id: r.description for r in persona.case.remedies}
@@ -186,10 +111,9 @@ def instructions(request: RenderRequest, prompts: PromptFile | None = None) -> s
 
 
 def customer_system_prompt(request: RenderRequest, retry_reasons: list[str] | None = None,
-                           prompts: PromptFile | None = None) -> str:
+                           prompts: CustomerPrompts | None = None) -> str:
     """The system prompt for one customer reply. Contains no word typed by the trainee."""
-    p = prompts or load_prompts()
-    c = p.customer
+    c = prompts or customer_prompts()
     persona: Persona = request.persona
     case, who, state = persona.case, persona.identity, request.state
     given = set(state.revealed)
@@ -209,20 +133,20 @@ def customer_system_prompt(request: RenderRequest, retry_reasons: list[str] | No
         expectation=case.expectation, bottom_line=case.bottom_line, if_crossed=case.if_crossed,
         rejects=", ".join(case.rejects) or "(none in particular)",
         anger=round(state.anger), trust=round(state.trust), patience=round(state.patience),
-        progress=_progress(request), instructions=instructions(request, p), retry_note=note,
+        progress=_progress(request), instructions=instructions(request, c), retry_note=note,
     )
     return uncite(text).strip()
 
 
 def customer_messages(request: RenderRequest, retry_reasons: list[str] | None = None,
-                      prompts: PromptFile | None = None) -> list[Message]:
+                      prompts: CustomerPrompts | None = None) -> list[Message]:
     """System prompt, then the conversation: customer turns as the assistant, agent turns
     as wrapped user messages. A neutral cue opens it, so roles alternate from a user turn
     (some chat templates insist)."""
-    p = prompts or load_prompts()
+    p = prompts or customer_prompts()
     messages: list[Message] = [
         {"role": "system", "content": customer_system_prompt(request, retry_reasons, p)},
-        {"role": "user", "content": p.customer.opening_cue},
+        {"role": "user", "content": p.opening_cue},
     ]
     for turn in request.history:
         if turn.role == "customer":
@@ -230,11 +154,3 @@ def customer_messages(request: RenderRequest, retry_reasons: list[str] | None = 
         else:
             messages.append({"role": "user", "content": agent_message(turn.text, p)})
     return messages
-
-
-# -- the move detector -------------------------------------------------------------------
-def detector_messages(text: str, prompts: PromptFile | None = None) -> list[Message]:
-    p = prompts or load_prompts()
-    moves = "\n".join(f"- {m.value}: {MOVES[m].description}" for m in sorted(GOOD_MOVES))
-    return [{"role": "system", "content": Template(p.detector.system).substitute(moves=moves)},
-            {"role": "user", "content": Template(p.detector.user).substitute(text=defuse(text))}]

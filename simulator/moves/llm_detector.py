@@ -20,12 +20,12 @@ from collections import OrderedDict
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..moves.detector import Detection, RuleDetector
-from ..moves.vocabulary import GOOD_MOVES, VIOLATIONS, Move
+from ..llm.backend import ChatBackend
+from ..llm.retry import BackendError
 from ..textspan import sentence_spans
-from .backend import ChatBackend
-from .prompts import PromptFile, detector_messages
-from .retry import BackendError
+from .detector import Detection, RuleDetector
+from .llm_prompts import DetectorPrompts, detector_messages
+from .vocabulary import GOOD_MOVES, VIOLATIONS, Move
 
 log = logging.getLogger("frontline.llm")
 
@@ -75,7 +75,7 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
 class LLMDetector:
     """Finds good moves with a chat model; implements the Detector protocol."""
 
-    def __init__(self, backend: ChatBackend, *, prompts: PromptFile | None = None,
+    def __init__(self, backend: ChatBackend, *, prompts: DetectorPrompts | None = None,
                  cache_size: int = 256):
         self.backend = backend
         self.prompts = prompts

@@ -1,7 +1,7 @@
 """Rules first, then the LLM judge: one scorecard with both, under a fixed policy.
 
-:func:`grade_with_judge` rule-grades the transcript, asks the judge (:mod:`simulator.llm.
-judge`) the ``judge:`` question of every criterion that has one, and applies the
+:func:`grade_with_judge` rule-grades the transcript, asks the judge (:mod:`.run`) the
+``judge:`` question of every criterion that has one, and applies the
 verified answers with :func:`apply_judge`. Every place that lets the judge into a grade
 (``frontline grade --judge``, certification runs, the Batch API path) goes through
 :func:`apply_judge`, so there is one policy (docs/rubrics.md, "LLM judge"):
@@ -11,8 +11,13 @@ verified answers with :func:`apply_judge`. Every place that lets the judge into 
   always carries a quote found in the cited agent turn; a "no" changes a verdict only
   when it quotes the words that fall short);
 * ``decided_by: either`` (the default): a verified "yes" turns a rule "missed" into
-  "met", with the judge's quote as evidence (``by: judge``): the paraphrases rules miss.
-  A "no" or "na" is recorded and changes nothing;
+  "met", with the judge's quote as evidence (``by: judge``). A "no" or "na" is recorded
+  and changes nothing;
+* a "yes" changes a verdict only when its quote shows the behaviour (:mod:`.relevance`):
+  a whole clause or at least three whole words, that the rule move detector recognises
+  as one of the criterion's moves. A "yes" on any other quote (a letter, the amount the
+  customer was charged) sends the criterion to human review and the rules' verdict
+  stands (docs/rubrics.md, "Evidence the judge must give");
 * ``decided_by: judge``: the verified answer decides: yes -> met, no -> missed, na ->
   not applicable. A "no" without a quote leaves the rules' verdict and asks for review;
 * ``decided_by: rules``: the answer is only recorded (a question being tried out);
@@ -23,7 +28,7 @@ verified answers with :func:`apply_judge`. Every place that lets the judge into 
   ``needs_review``: never a silent pass or fail;
 * phrasing violations and their penalties are the rules' alone: the judge is never
   asked about them and nothing here touches them;
-* words that address the grader, not the customer (``simulator/llm/injection.en.yaml``)
+* words that address the grader, not the customer (:mod:`.injection`)
   are never evidence: such an answer abstains (the judge core rejects it; this module
   checks again). Any agent turn with such words makes the scorecard ``needs_review``,
   with the quotes in ``judge.review``; the rules' grade stands.
@@ -33,18 +38,22 @@ from __future__ import annotations
 
 import re
 
-from ..errors import FrontlineError
-from ..moves.detector import Detector
-from ..transcript import Transcript
-from .grader import grade
-from .rubric import Criterion, Rubric
-from .scorecard import Scorecard
+from ...errors import FrontlineError
+from ...moves.detector import Detector, default_detector
+from ...transcript import Transcript
+from ..grader import grade
+from ..rubric import Criterion, Rubric
+from ..scorecard import Scorecard
+from .evidence import addresses_grader
+from .injection import REASON, agent_injections
+from .prompts import prompt_hash, questions_hash
+from .relevance import evidence_problem
+from .run import run_judge
+from .verdicts import JudgeQuestion, JudgeReport, JudgeRun, JudgeVerdict
 
 
-def judge_questions(rubric: Rubric) -> list:
+def judge_questions(rubric: Rubric) -> list[JudgeQuestion]:
     """The judge's questions: one per criterion with a ``judge:`` question, in rubric order."""
-    from ..llm.judge import JudgeQuestion
-
     return [JudgeQuestion(id=c.id, question=c.judge, domain=f"DOMAIN {c.domain}")
             for _, c in rubric.criteria() if c.judge]
 
@@ -55,15 +64,6 @@ def grade_with_judge(transcript: Transcript, rubric: Rubric, backend, *, samples
     """Rule-grade ``transcript``, then let the judge (``backend``, a ChatBackend) answer
     the rubric's ``judge:`` questions, ``samples`` times each (majority vote), under the
     policy in the module docstring. A failed backend gives abstentions, not an error."""
-    from ..llm.judge import (
-        JudgeReport,
-        JudgeRun,
-        JudgeVerdict,
-        prompt_hash,
-        questions_hash,
-        run_judge,
-    )
-
     card = grade(transcript, rubric, detector=detector, partial=partial)
     questions = judge_questions(rubric)
     try:
@@ -76,14 +76,15 @@ def grade_with_judge(transcript: Transcript, rubric: Rubric, backend, *, samples
             JudgeVerdict(id=q.id, verdict="abstain", flagged_for_review=True,
                          reasoning=f"Abstained: the judge failed ({exc}).")
             for q in questions])
-    return apply_judge(card, transcript, rubric, report)
+    return apply_judge(card, transcript, rubric, report, detector=detector)
 
 
-def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report) -> Scorecard:
+def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report, *,
+                detector: Detector | None = None) -> Scorecard:
     """The scorecard with the judge's verdicts (a ``JudgeReport``) applied and recorded;
-    scores, pass and level recomputed. ``card`` itself is not changed."""
-    from ..llm.injection import agent_injections
-
+    scores, pass and level recomputed. ``card`` itself is not changed. ``detector`` (the
+    rubric language's rule detector by default) confirms a "yes" quote shows the move."""
+    detector = detector or default_detector(rubric.language)
     data = card.model_dump(mode="json")
     verdicts = {v.id: _no_grader_evidence(v, transcript) for v in report.verdicts}
     criteria = {c.id: c for _, c in rubric.criteria()}
@@ -93,11 +94,12 @@ def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report)
         criterion, answer = criteria.get(result["id"]), verdicts.get(result["id"])
         if criterion is None or answer is None:
             continue
-        judgement = _judgement(result, criterion, answer, transcript)
+        judgement = _judgement(result, criterion, answer, transcript, detector)
         judgements.append(judgement)
         if judgement["effect"] == "review":
             result["needs_review"] = True
-            review.append(f"{criterion.id}: {_why_review(result['verdict'], answer)}")
+            why = judgement["evidence_problem"] or _why_review(result["verdict"], answer)
+            review.append(f"{criterion.id}: {why}")
     # Words aimed at the grader are an attempt to steer it: the grade stands, a human looks.
     review += [f"agent turn {_agent_turn(transcript, i)} addresses the grader, not the "
                f"customer: \"{' '.join(hit.quote.split())}\"" for i, hit in
@@ -117,9 +119,6 @@ def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report)
 def _no_grader_evidence(answer, transcript: Transcript):
     """``answer``, or an abstention if its verified evidence addresses the grader. The judge
     core already rejects such quotes; this holds for verdicts from anywhere (Batch API)."""
-    from ..llm.injection import REASON
-    from ..llm.judge import addresses_grader
-
     turn = answer.turn
     if not (answer.verified and answer.quote and turn is not None
             and 0 <= turn < len(transcript.turns)
@@ -147,10 +146,18 @@ def _agent_turn(transcript: Transcript, turn: int) -> int:
 
 
 # -- one criterion ------------------------------------------------------------------------
-def _judgement(result: dict, criterion: Criterion, answer, transcript: Transcript) -> dict:
+def _judgement(result: dict, criterion: Criterion, answer, transcript: Transcript,
+               detector: Detector) -> dict:
     """Decide the criterion (changing ``result`` in place) and return the judge's record."""
     rule, said, decider = result["verdict"], answer.verdict, criterion.decider
     final, effect = _decide(rule, said, decider, answer.verified)
+    problem = None
+    if effect == "changed" and said == "yes":  # presence is not relevance: check the quote
+        problem = evidence_problem(answer.quote, transcript.turns[answer.turn].text,
+                                   criterion, detector)
+        if problem:
+            final, effect = rule, "review"
+            problem = f"the judge's \"yes\" is not enough to change {rule}: {problem}"
     evidence = _evidence(answer, transcript) if answer.verified else None
     if final != rule:
         result["verdict"] = final
@@ -167,7 +174,7 @@ def _judgement(result: dict, criterion: Criterion, answer, transcript: Transcrip
         "agent_turn": evidence["agent_turn"] if evidence else None,
         "quote": evidence["quote"] if evidence else answer.quote,
         "verified": answer.verified, "votes": answer.votes,
-        "flagged": answer.flagged_for_review}
+        "flagged": answer.flagged_for_review, "evidence_problem": problem}
 
 
 _AGREES = {("met", "yes"), ("missed", "no"), ("not_applicable", "na")}

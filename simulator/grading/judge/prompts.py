@@ -1,0 +1,76 @@
+"""The judge's prompts: the ``judge`` section of the prompt file, the numbered transcript
+the judge reads, the JSON answer it must give, and the hashes that name them in a record.
+
+The transcript is data inside a ``<transcript>`` wrapper in a user message; tag look-alikes
+in it are defused (:func:`simulator.llm.prompt_file.defuse`).
+"""
+
+from __future__ import annotations
+
+import json
+from string import Template
+
+from pydantic import field_validator
+
+from ...llm.backend import Message
+from ...llm.prompt_file import PromptSection, defuse, load_section, placeholders, sha256
+from ...transcript import Transcript
+from .verdicts import JudgeQuestion
+
+ANSWER_SCHEMA = {
+    "title": "judge_verdict",
+    "type": "object",
+    "properties": {
+        "reasoning": {"type": "string"},
+        "verdict": {"type": "string", "enum": ["yes", "no", "na"]},
+        "turn": {"type": ["integer", "null"]},
+        "quote": {"type": ["string", "null"]},
+    },
+    "required": ["reasoning", "verdict", "turn", "quote"],
+    "additionalProperties": False,
+}
+
+
+
+
+class JudgePrompts(PromptSection):
+    """The ``judge`` section of the prompt file."""
+
+    system: str
+    user: str
+
+    _system = field_validator("system")(placeholders(set()))
+    _user = field_validator("user")(placeholders({"question", "domain", "transcript"}))
+
+
+def judge_prompts() -> JudgePrompts:
+    """The ``judge`` section of the prompt file in use."""
+    return load_section("judge", JudgePrompts)
+
+
+def render_transcript(transcript: Transcript) -> str:
+    """Numbered turns, as the judge reads them; the numbers are indexes in ``turns``."""
+    return "\n".join(f"[{i}] {t.role.upper()}: {defuse(t.text)}"
+                     for i, t in enumerate(transcript.turns))
+
+
+def judge_messages(transcript: Transcript, question: JudgeQuestion,
+                   prompts: JudgePrompts | None = None) -> list[Message]:
+    p = prompts or judge_prompts()
+    user = Template(p.user).substitute(question=question.question,
+                                       domain=question.domain or "(none)",
+                                       transcript=render_transcript(transcript))
+    return [{"role": "system", "content": p.system.strip()},
+            {"role": "user", "content": user.strip()}]
+
+
+def prompt_hash(prompts: JudgePrompts | None = None) -> str:
+    """sha256 of everything fixed in a judge request: templates and answer schema."""
+    p = prompts or judge_prompts()
+    return sha256(json.dumps({"system": p.system, "user": p.user, "schema": ANSWER_SCHEMA},
+                             sort_keys=True, ensure_ascii=False))
+
+
+def questions_hash(questions: list[JudgeQuestion]) -> str:
+    return sha256(json.dumps([q.model_dump() for q in questions], sort_keys=True,
+                             ensure_ascii=False))
