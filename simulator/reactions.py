@@ -26,13 +26,14 @@ class Reaction(StrEnum):
     REJECT_OFFER = "reject_offer"        # offer below the bottom line (§2.5)
     ASK_TIMESCALE = "ask_timescale"      # acceptable offer but no "when" (§3.1, §3.3)
     DOUBT = "doubt"                      # acceptable offer, but trust is too low to accept
+    IMPLAUSIBLE_PROMISE = "implausible_promise"  # a guarantee beyond belief: doubt (§4.4)
     WARMING = "warming"                  # calming down, waits for the solution (§3.2)
     DEMAND_ACTION = "demand_action"      # no progress this turn: wants a solution
     TRANSFER_BACKLASH = "transfer_backlash"  # passed on or held with no reason (§4)
     REFUSAL_BACKLASH = "refusal_backlash"    # flat refusal (§2.5)
     ACCEPT = "accept"                    # agrees: resolved (§2.5)
     ESCALATE = "escalate"                # demands a supervisor or threatens to go public (§2.5)
-    LEAVE = "leave"                      # gives up and goes (§2.4 meek, §4 let them go)
+    LEAVE = "leave"                      # gives up and goes (§2.4 meek: no fuss)
     TURN_LIMIT = "turn_limit"            # the conversation has gone on too long
 
 

@@ -227,7 +227,11 @@ ISSUE_EXPECTATIONS = {
     "exemplary-resolves", "exemplary-deescalates-never-satisfied", "dismissive-loses-everyone",
     "cold-fixer-suits-rational", "warm-but-empty-suits-emotional",
     "vip-punishes-excuses-hardest", "meek-never-escalate", "meek-leave-quietly",
-    "over-promiser-wins-the-moment", "over-promiser-loses-trust-when-checked",
+    "over-promiser-loses-trust-when-checked",
+    # Issue 14 item 2 replaced "over-promiser-wins-the-moment": the sources (001, 004) say
+    # over-promising never pays, so a guarantee no longer wins even the moment.
+    "over-promiser-no-better-than-realistic", "over-promiser-raises-doubt-with-rational",
+    "over-promiser-never-wins-emotional",
 }
 
 
@@ -296,8 +300,8 @@ def test_calibrate_command(tmp_path, monkeypatch, capsys):
     out = tmp_path / "cal.md"
     code = main(["calibrate", "--runs", "1", "--workers", "1", "--markdown", str(out)])
     printed = capsys.readouterr()
-    assert "Calibration: 2 personas x 7 policies x 1 seeds" in printed.out
-    assert "calibrating: 14/14" in printed.err
+    assert f"Calibration: 2 personas x {len(POLICIES)} policies x 1 seeds" in printed.out
+    assert f"calibrating: {2 * len(POLICIES)}/{2 * len(POLICIES)}" in printed.err
     assert out.read_text().startswith("# Persona calibration")
     failed = printed.out.count("[FAIL]")
     assert code == (1 if failed else 0)

@@ -127,7 +127,7 @@ class Compare(Strict):
 class Expectation(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     says: str = Field(min_length=1, description="The expectation in a trainer's words.")
-    domain: str = Field(pattern=r"^§\d", description="The DOMAIN section it follows.")
+    domain: str = Field(pattern=r"^§\d", description="The docs/domain.md section it follows.")
     each: Each | None = None
     compare: Compare | None = None
 

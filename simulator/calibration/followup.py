@@ -1,9 +1,10 @@
 """The follow-up after the conversation, when promises are checked (DOMAIN §3.1 stage 4).
 
-An over-promise wins the moment (``over_promise`` lowers anger and raises trust, see
-``effects.yaml``) but the customer checks it later: "within the hour" does not happen,
-and the ``broken_promise`` effect applies. Calibration models that check as one extra,
-silent turn after the conversation, so the matrix shows both the moment and the cost.
+An over-promise never pays in the call (``over_promise`` raises a rational customer's
+doubt and leaves an emotional one unmoved, see ``effects.yaml``), and the customer checks
+it later too: "within the hour" does not happen, and the ``broken_promise`` effect
+applies. Calibration models that check as one extra, silent turn after the conversation,
+so the matrix shows both the moment and the cost.
 The customer state machine itself is left alone: this reads its state and effects table.
 """
 

@@ -290,6 +290,9 @@ class OverPromiser(Policy):
     description = ("Apologises and empathises, asks, then offers a remedy with a guarantee "
                    "beyond policy ('within the hour'), and doubles down when doubted.")
 
+    # What backs the offer: the guarantee. The realistic fixer below says a timescale.
+    promise = "over_promise"
+
     def __init__(self, persona: Persona, seed: int):
         super().__init__(persona, seed)
         self.offered = False
@@ -300,12 +303,25 @@ class OverPromiser(Policy):
         if not self.offered and (convo.answered_last or convo.reacted(Reaction.PREMATURE_OFFER)):
             return self.join("empathise", "ask_more")
         if convo.reacted(Reaction.NOT_HEARD):
-            return self.join("apologise", "empathise", "over_promise")
+            return self.join("apologise", "empathise", self.promise)
         if convo.reacted(Reaction.REJECT_OFFER) or not self.offered:
             self.offered = True
-            return " ".join([self.offer(convo, allow_choice=False), self.say("over_promise")])
-        return self.join("empathise", "over_promise")
+            return " ".join([self.offer(convo, allow_choice=False), self.say(self.promise)])
+        return self.join("empathise", self.promise)
+
+
+class RealisticFixer(OverPromiser):
+    """The over-promiser's twin: the same turns, with a realistic timescale in place of
+    the guarantee, so calibration compares exactly that difference (DOMAIN §4.4)."""
+
+    id = "realistic_fixer"
+    label = "Realistic fixer"
+    domain = "§3.7 T, §4.4"
+    description = ("The over-promiser's script with a realistic timescale ('within two "
+                   "working days') wherever the over-promiser guarantees the impossible.")
+    promise = "timescale"
 
 
 POLICIES: dict[str, type[Policy]] = {p.id: p for p in (
-    Exemplary, ColdFixer, WarmButEmpty, Defensive, Dismissive, Transferrer, OverPromiser)}
+    Exemplary, ColdFixer, WarmButEmpty, Defensive, Dismissive, Transferrer, OverPromiser,
+    RealisticFixer)}

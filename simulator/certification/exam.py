@@ -51,8 +51,8 @@ class Exam(Strict):
     id: Slug
     title: str = Field(min_length=1, max_length=120)
     description: str = ""
-    domain: list[str] = Field(default_factory=list, description="DOMAIN sections the exam "
-                              "certifies, e.g. '§3.1 four stages'.")
+    domain: list[str] = Field(default_factory=list, description="docs/domain.md sections "
+                              "the exam certifies, e.g. '§3.1 four stages'.")
     rubric: str = Field(min_length=1, description="Id of the rubric every transcript is "
                         "graded with.")
     personas: list[Slug] = Field(min_length=1, description="Personas a candidate must face; "

@@ -132,6 +132,9 @@ def _header(conv: Conversation, title: str) -> None:
     p = conv.persona
     print(f"{title} with {p.identity.name} ({p.id}): {p.case.title}"
           f" [{conv.renderer.name}]")
+    # The trainee's brief: the company's rules for this case (DOMAIN §3.9).
+    for line in p.trainee_brief():
+        print(f"  {line}")
     if conv.info.mode == "exam":
         print("Exam mode: the customer's mood is not shown.")
     print("Type your replies, one per line; /end finishes the session.\n", flush=True)

@@ -186,7 +186,11 @@ class CustomerMachine:
                 apply(rules.remedy_before_heard)
         if turn.moves & {Move.EXPLAIN, Move.TIMESCALE, Move.RESTATE} or turn.offers:
             new.informed = True
-        if Move.TIMESCALE in turn.moves or Move.OVER_PROMISE in turn.moves:
+        # A guarantee is not a timescale, nor is a time given inside one ("I guarantee it
+        # within the hour"): it names no date the customer can hold you to (§4.4).
+        guaranteed = {d.quote_start for d in turn.detections if d.move is Move.OVER_PROMISE}
+        if any(d.move is Move.TIMESCALE and d.quote_start not in guaranteed
+               for d in turn.detections):
             new.timescale = True
         if Move.OVER_PROMISE in turn.moves:
             new.overpromised = True
@@ -209,6 +213,8 @@ class CustomerMachine:
                 unheard_remedy: bool, comfort_only: bool, stalled: bool) -> ReactionPlan:
         p, m = self.persona, turn.moves
         t = p.thresholds
+        # §4.4: a rational customer does not take a deal on an implausible guarantee.
+        doubts_promise = Move.OVER_PROMISE in m and p.temperament is Temperament.RATIONAL
         fact = turn.revealed[0] if turn.revealed else None
         extras = [Reaction.ANSWER_QUESTION] if fact else []
 
@@ -236,6 +242,7 @@ class CustomerMachine:
         if new.offer and not self._missing_facts(new) and new.timescale \
                 and not (p.temperament is Temperament.EMOTIONAL and not new.heard) \
                 and new.anger <= t.accept_anger and new.trust >= t.accept_trust \
+                and not doubts_promise \
                 and not (m & {Move.CALM_DOWN, Move.ARGUE, Move.BARE_TRANSFER,
                             Move.FLAT_REFUSAL}):
             return plan(Reaction.ACCEPT, offer=new.offer)
@@ -248,6 +255,8 @@ class CustomerMachine:
         for move, reaction in _BACKLASH:
             if move in m:
                 return plan(reaction)
+        if doubts_promise:
+            return plan(Reaction.IMPLAUSIBLE_PROMISE, offer=new.offer)
         if unheard_remedy:
             # §2.1: an emotional customer answers the brush-off before the offer itself.
             return plan(Reaction.NOT_HEARD, offer=new.offer, rejected=rejected)

@@ -13,7 +13,7 @@ class Outcome(StrEnum):
     ONGOING = "ongoing"
     RESOLVED = "resolved"        # agreed to a remedy within the bottom line (§2.5)
     ESCALATED = "escalated"      # demands a supervisor or threatens to go public (§2.5)
-    ABANDONED = "abandoned"      # gave up and left (§2.4 meek, §4)
+    ABANDONED = "abandoned"      # gave up and left (§2.4 meek: no fuss)
     TURN_LIMIT = "turn_limit"    # the conversation ran out of turns
 
 

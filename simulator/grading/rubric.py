@@ -31,7 +31,7 @@ from ..moves.vocabulary import VIOLATIONS, Move
 RUBRIC_SCHEMA_VERSION = 1
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
-DomainRef = Annotated[str, Field(pattern=r"^§\d+(\.\d+)*\b", description="The DOMAIN "
+DomainRef = Annotated[str, Field(pattern=r"^§\d+(\.\d+)*\b", description="The docs/domain.md "
                                  "section(s) this rests on, e.g. '§3.2' or '§3.1, §3.7'.")]
 
 

@@ -92,7 +92,7 @@ MOVES: dict[Move, MoveInfo] = {
                                     "\"Is there another problem?\""),
     Move.BARE_TRANSFER: MoveInfo("Transfer or hold without a reason", True, "§3.1, §4",
                                  "Passes the customer on or puts them on hold with no reason."),
-    Move.OVER_PROMISE: MoveInfo("Over-promises", True, "§3.6, §3.7, §4",
+    Move.OVER_PROMISE: MoveInfo("Over-promises", True, "§3.6, §3.7, §4.4",
                                 "Promises what cannot be guaranteed or delivered."),
     Move.FLAT_REFUSAL: MoveInfo("Flat refusal", True, "§2.5, §4",
                                 "Refuses in one go with no alternative or room for discussion."),

@@ -154,6 +154,17 @@ class Remedy(Strict):
         return [_regex(v) for v in values]
 
 
+class CompanyRules(Strict):
+    """What the company allows the agent to offer in this case and where flexibility ends:
+    the service standard is the rectangle, flexibility the circle inside it (DOMAIN §3.9).
+    This is the trainee's brief; it never states the customer's own lines."""
+
+    standard: str = Field(min_length=1, max_length=400, description="What the agent may "
+                          "offer: the company's standard for a case like this.")
+    limit: str = Field(min_length=1, max_length=400, description="Where flexibility ends: "
+                       "what is never given, or needs someone who can decide.")
+
+
 class Case(Strict):
     title: str = Field(min_length=1, max_length=120, description="One line, shown on cards.")
     type: ComplaintType = Field(description="DOMAIN §2.3.")
@@ -164,6 +175,9 @@ class Case(Strict):
     if_crossed: str = Field(min_length=1, description="What they will do if it is not met.")
     rejects: list[str] = Field(default_factory=list, description="Offers they refuse outright.")
     remedies: list[Remedy] = Field(min_length=1)
+    company_rules: CompanyRules | None = Field(None, description="What the agent may offer "
+                                               "and where flexibility ends (DOMAIN §3.9), "
+                                               "shown to the trainee as the brief.")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Case:
@@ -201,8 +215,8 @@ class Persona(Strict):
     temperament: Temperament
     language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     difficulty: int = Field(3, ge=1, le=5)
-    domain: list[str] = Field(min_length=1, description="DOMAIN sections this persona embodies, "
-                              "e.g. '§2.4 aggressive'.")
+    domain: list[str] = Field(min_length=1, description="Sections of docs/domain.md "
+                              "this persona embodies, e.g. '§2.4 aggressive'.")
     identity: Identity
     start: Mood
     thresholds: Thresholds = Thresholds()
@@ -247,6 +261,19 @@ class Persona(Strict):
         """A stable hash of everything that shapes behaviour and words, for transcripts."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    def trainee_brief(self) -> list[str]:
+        """What the trainee is told before the conversation, one line each: who they work
+        for and the channel, then the company's rules for the case, what they may offer and
+        where flexibility ends (DOMAIN §3.9). Never the customer's expectation or bottom
+        line: finding those is the trainee's job."""
+        ident, rules = self.identity, self.case.company_rules
+        lines = [f"You work for {ident.company}, answering by {ident.channel}."]
+        if rules is None:
+            return lines + ["This case states no company rules: offer only what you "
+                            "would be sure the company allows."]
+        return lines + [f"You may offer: {rules.standard}",
+                        f"Flexibility ends: {rules.limit}"]
 
     def sensitivity_for(self, move: Move) -> float:
         return self.sensitivity.get(move, 1.0)
