@@ -2,6 +2,14 @@
 
     python bench/bench_certify.py rules [--n 10000]     # rule grading + reports
     python bench/bench_certify.py judge [--n 1000] [--latency 0.2] [--concurrency 32]
+    python bench/bench_certify.py scale [--n 100000] [--workers 1 2] [--inputs DIR]
+
+``scale`` writes N twenty-turn transcripts (10 agent turns) and runs ``frontline certify``
+(rule grading and every report) once per ``--workers`` value, each into a fresh folder,
+sampling the resident memory of the whole process tree (the run and its worker
+processes) ten times a second; it prints time, transcripts/s, the peak tree RSS and the
+results store's bytes per transcript, with the machine (cores, CPU, load average).
+``--inputs DIR`` keeps the generated transcripts there and reuses them next time.
 
 ``rules`` writes N synthetic transcripts for the shipped ``foundation`` exam and times
 ``frontline certify`` (a subprocess, start-up included) until every report is written;
@@ -69,6 +77,148 @@ def bench_rules(n: int) -> None:
     print(f"certify --verify (re-grade all, compare stamps and reports): {verify:.1f} s")
     print("in-process split of a fresh run: " + ", ".join(f"{k} {v:.1f} s"
                                                          for k, v in phases.items()))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                found += [int(c) for c in fh.read().split()]
+    except OSError:  # the process ended while we looked
+        pass
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_rss(pid: int) -> tuple[int, int]:
+    """(sum of the RSS of ``pid`` and all its descendants, how many processes), in KiB.
+    Pages a forked worker shares with its parent count twice, so this errs high."""
+    total, count, todo = 0, 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += _rss_kib(p)
+        count += 1
+        todo += _children(p)
+    return total, count
+
+
+def _load() -> str:
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            lines = fh.read().splitlines()
+        for line in lines:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def _measured_run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, int, str]:
+    """Run ``cmd``; return wall seconds, CPU seconds of the whole tree, peak tree RSS
+    (KiB), most processes seen, stdout."""
+    import resource
+    import threading
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    peak, procs = [0], [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            rss, count = _tree_rss(proc.pid)
+            peak[0], procs[0] = max(peak[0], rss), max(procs[0], count)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{out}\n{err}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, peak[0], procs[0], out
+
+
+def bench_scale(n: int, workers: list[int], inputs: Path | None) -> None:
+    from simulator.certification.exam import ExamLibrary
+
+    exam = ExamLibrary().get("foundation")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    print(f"machine: {os.cpu_count()} cores ({_cpu_model()}), Python "
+          f"{sys.version.split()[0]}, load average {_load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = inputs or Path(tmp) / "in"
+        marker = folder / f".complete-{n}"
+        start = time.perf_counter()
+        if not marker.exists():
+            write_transcripts(folder, n, persona_hashes(ROOT / "personas", exam.personas),
+                              agent_turns=10)
+            marker.touch()
+        made = time.perf_counter() - start
+        size = sum(e.stat().st_size for e in os.scandir(folder) if e.name.endswith(".json"))
+        print(f"transcripts: {n} of 20 turns, {size / 1e6:.1f} MB "
+              f"({size / n:,.0f} bytes each; ready in {made:.1f} s)")
+        times = {}
+        for w in workers:
+            out_dir = Path(tmp) / f"out-{w}"
+            cmd = [sys.executable, "-m", "simulator", "certify", "foundation", "--transcripts",
+                   str(folder), "--out", str(out_dir), "--quiet", "--workers", str(w)]
+            load = _load()
+            elapsed, cpu, peak, procs, out = _measured_run(cmd, env)
+            store = sum(p.stat().st_size for p in out_dir.glob("results.sqlite3*"))
+            reports = sum(p.stat().st_size for p in out_dir.rglob("*")
+                          if p.is_file() and "sqlite" not in p.name)
+            times[w] = elapsed
+            cohort = next((line for line in out.splitlines() if "candidates:" in line), "")
+            print(f"--workers {w}: {elapsed:.1f} s = {n / elapsed:,.0f} transcripts/s "
+                  f"(CPU of the tree {cpu:.1f} s); "
+                  f"peak RSS of the process tree {peak / 1024:.0f} MiB ({procs} processes); "
+                  f"store {store / n:,.0f} bytes/transcript ({store / 1e6:.1f} MB); "
+                  f"reports {reports / 1e6:.1f} MB; load average before {load}, after "
+                  f"{_load()}")
+            print(f"  {cohort}")
+        if len(workers) > 1:
+            first = times[workers[0]]
+            print("speed-up over --workers " + str(workers[0]) + ": " + ", ".join(
+                f"{w} workers {first / times[w]:.2f}x" for w in workers[1:]))
+            same = _same_reports([Path(tmp) / f"out-{w}" for w in workers])
+            print(f"reports byte-identical across worker counts: {same}")
+
+
+def _same_reports(dirs: list[Path]) -> bool:
+    def files(d: Path) -> dict[str, Path]:
+        return {str(p.relative_to(d)): p for p in d.rglob("*")
+                if p.is_file() and "sqlite" not in p.name and p.name != "run.lock"}
+
+    first = files(dirs[0])
+    for other in dirs[1:]:
+        theirs = files(other)
+        if set(theirs) != set(first):
+            return False
+        if any(p.read_bytes() != theirs[name].read_bytes() for name, p in first.items()):
+            return False
+    return True
 
 
 def _phases(exam, inputs: Path, out: Path) -> dict[str, float]:
@@ -161,13 +311,18 @@ def bench_judge(n: int, latency: float, concurrency: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["rules", "judge"])
+    parser.add_argument("what", choices=["rules", "judge", "scale"])
     parser.add_argument("--n", type=int)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                        help="scale: the worker counts to run (default: 1 2)")
+    parser.add_argument("--inputs", type=Path, help="scale: keep the transcripts here")
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
     if args.what == "rules":
         bench_rules(args.n or 10_000)
+    elif args.what == "scale":
+        bench_scale(args.n or 100_000, args.workers, args.inputs)
     else:
         bench_judge(args.n or 1000, args.latency, args.concurrency)
 

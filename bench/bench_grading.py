@@ -105,7 +105,7 @@ def main() -> None:
     detect = best_rate(lambda t: observe(t, detector), transcripts, args.rounds)
     observed = {id(t): observe(t, detector) for t in transcripts}
     real_observe = grader_module.observe
-    grader_module.observe = lambda t, d=None, ended=True: observed[id(t)]  # moves pre-detected
+    grader_module.observe = lambda t, d=None, ended=True, language=None: observed[id(t)]  # noqa: E501 - pre-detected
     try:
         rules = best_rate(lambda t: grade(t, rubric, detector=detector), transcripts,
                           args.rounds)

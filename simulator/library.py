@@ -3,7 +3,8 @@
 Every such folder is read the same way: each ``*.yaml`` directly in it is validated into
 the model; a broken file does not stop the others from loading but is kept in
 ``problems``, as is a second file claiming an id already taken. Subfolders are not read
-(``rubrics/exams/`` holds exams, not rubrics).
+(``rubrics/exams/`` holds exams, not rubrics). A file that is a link leading out of the
+folder is not read: it is a problem too (files are read only from the configured folders).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
+from .confined import confined
 from .errors import FileProblems, NotFound, Problem
 from .yamlfile import load_model
 
@@ -32,7 +34,7 @@ class FileLibrary(Generic[M]):
         self.problems: list[Problem] = []
         for path in sorted(folder.glob("*.yaml")):
             try:
-                item = load_model(model, path)
+                item = load_model(model, confined(path, folder, f"{noun} folder"))
             except FileProblems as exc:
                 self.problems += exc.problems
                 continue

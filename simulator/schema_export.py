@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .certification.exam import Exam
+from .customer.decisions import DecisionRules
 from .customer.effects import EffectsTable
 from .grading.rubric import Rubric
 from .moves.detector import MovePatternFile
@@ -26,6 +27,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("persona.schema.json", Persona),
     ("transcript.schema.json", Transcript),
     ("effects.schema.json", EffectsTable),
+    ("decisions.schema.json", DecisionRules),
     ("move-patterns.schema.json", MovePatternFile),
     ("exam.schema.json", Exam),
     ("rubric.schema.json", Rubric),

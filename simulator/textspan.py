@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import re
 
-# A sentence ends at . ! ? (or a run of them, or an ellipsis), plus up to two closing
-# quotes or brackets that stay with it, followed by whitespace; or at a line break.
-# Abbreviations are rare in chat turns and a wrong split only shortens a quote.
+# The one sentence splitter (the grader, the detectors and the renderers' streaming release
+# all use it). A sentence ends at . ! ? (or a run of them, or an ellipsis), plus up to two
+# closing quotes or brackets that stay with it, followed by whitespace; or at a line break;
+# or at Chinese/Japanese full stops 。！？, which are not followed by a space (and no \b
+# applies there). Abbreviations are rare in chat turns and a wrong split only shortens a
+# quote.
 _END = "[.!?…]"
-_CLOSE = "[\"'\u201d\u2019)\\]]"
-# The boundary is the whitespace (group 1) or the line breaks (group 2). Matching the stop
-# itself, rather than looking behind for it, lets ``re`` skip ahead to the next stop or
-# line break instead of trying every position.
-_BOUNDARY = re.compile(rf"{_END}{_CLOSE}{{0,2}}(\s+)|(\n+)")
+_CJK_END = "[。！？]"
+_CLOSE = "[\"'\u201d\u2019)\\]\u300d\u300f\uff09]"
+# The boundary is the whitespace (group 1), the line breaks (group 2), or whatever
+# whitespace follows a CJK stop (group 3, maybe empty). Matching the stop itself, rather
+# than looking behind for it, lets ``re`` skip ahead to the next stop or line break instead
+# of trying every position. ``SENTENCE_BOUNDARY.search(text).end()`` is where the next
+# sentence starts.
+SENTENCE_BOUNDARY = re.compile(
+    rf"{_END}{_CLOSE}{{0,2}}(\s+)|(\n+)|{_CJK_END}+{_CLOSE}{{0,2}}(\s*)")
+_BOUNDARY = SENTENCE_BOUNDARY
 
 
 def _trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -37,7 +45,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        gap = 1 if m.start(1) >= 0 else 2
+        gap = 1 if m.start(1) >= 0 else 2 if m.start(2) >= 0 else 3
         spans.append((start, m.start(gap)))
         start = m.end(gap)
     spans.append((start, len(text)))

@@ -9,18 +9,55 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .customer.state import Change, Outcome
+from .customer.state import Outcome, StateRecord
+from .moves.reading import Reading
 
 TRANSCRIPT_SCHEMA_VERSION = 1
+# One limit on one turn, wherever it comes from: typed in practice (terminal or web UI, via
+# Conversation.reply), saved by the session store, or read by the grader. No spoken or
+# chat turn comes near it; past it the text is not a conversation.
+MAX_TURN_CHARS = 20_000
 
 
-class TranscriptTurn(BaseModel):
+def turn_problem(text: str) -> str | None:
+    """Why ``text`` cannot be one turn of a conversation (too long, a NUL character), or
+    None when it can."""
+    if len(text) > MAX_TURN_CHARS:
+        return f"turn is {len(text)} characters; the limit is {MAX_TURN_CHARS}"
+    if "\x00" in text:
+        return "turn contains a NUL character (binary data, not text)"
+    return None
+
+__all__ = ["PersonaRef", "StateRecord", "Transcript", "TranscriptTurn", "Turn"]
+
+
+class Turn(BaseModel):
+    """One line of the conversation: who spoke, what they said and, for an agent turn read
+    during a session, how it was read (the moves the customer reacted to).
+
+    The one shape of a turn everywhere: sessions, renderers' history, grading, exports.
+    ``Turn("agent", "Hello")`` works as well as the keyword form."""
+
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["customer", "agent"]
     text: str = Field(min_length=1)
+    reading: Reading | None = Field(None, description="How the agent turn was read when the "
+                                    "session ran; absent in hand-written or older transcripts, "
+                                    "which the grader reads afresh.")
+
+    def __init__(self, role: str | None = None, text: str | None = None, /, **data):
+        if role is not None:
+            data["role"] = role
+        if text is not None:
+            data["text"] = text
+        super().__init__(**data)
+
+
+# The name the transcript format has always used for a turn.
+TranscriptTurn = Turn
 
 
 class PersonaRef(BaseModel):
@@ -28,20 +65,6 @@ class PersonaRef(BaseModel):
 
     id: str
     hash: str = Field(description="sha256 of the persona's content when the session ran.")
-
-
-class StateRecord(BaseModel):
-    """The customer's state after one agent turn, with the reasons it changed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    turn: int = Field(ge=0, description="0 is the opening; n is after the n-th agent turn.")
-    anger: float
-    trust: float
-    patience: float
-    reaction: str
-    moves: list[str] = Field(default_factory=list)
-    changes: list[Change] = Field(default_factory=list)
 
 
 class Transcript(BaseModel):
@@ -58,9 +81,19 @@ class Transcript(BaseModel):
     seed: int | None = None
     renderer: str | None = None
     created: str | None = Field(None, description="ISO 8601 time the session started.")
-    turns: list[TranscriptTurn] = Field(min_length=1)
+    language: str | None = Field(None, description="The language of the conversation (the "
+                                 "session's); absent: the rubric's.")
+    turns: list[Turn] = Field(min_length=1)
     trajectory: list[StateRecord] = Field(default_factory=list)
     outcome: Outcome | None = None
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _exact_version(cls, value: object) -> object:
+        # JSON's true and 1.0 equal 1 in Python, but are not a version number.
+        if type(value) is not int:
+            raise ValueError(f"unsupported version {value!r}; this Frontline reads 1")
+        return value
 
     def agent_turns(self) -> list[tuple[int, str]]:
         """(index in ``turns``, text) of every agent turn."""

@@ -23,6 +23,7 @@ PATTERN_MEANINGS = {
     r"^[a-z0-9][a-z0-9._-]{0,39}$": "lowercase letters, digits, dots, hyphens and "
                                     "underscores, 1–40 characters, starting with a letter or "
                                     "digit",
+    r"\S": "text, not only spaces",  # a phrase (persona/model.py: Phrase)
 }
 SHOWN_INPUT = 60  # characters of the offending value quoted back
 

@@ -22,6 +22,100 @@ Lines = dict[tuple[Any, ...], int]
 MAX_FILE_BYTES = 2_000_000
 
 
+# What one hand-written file may hold. A "billion laughs" file of 400 bytes nests aliases
+# to stand for 4 GB of data; these bounds refuse it, and anything absurdly deep or large,
+# before any data is built. The largest shipped file (the move patterns) has 949 values and
+# 6 levels; PyYAML reads about 30,000 values a second, so the value limit also bounds time.
+MAX_DEPTH = 64
+MAX_ALIASES = 100
+MAX_NODES = 20_000
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark: Any):
+        super().__init__(message)
+        self.message, self.line = message, (mark.line + 1 if mark is not None else None)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing too many aliases and too deep nesting as it goes."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._nodes = 0
+
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        # The scanner reads a whole flow collection ahead; stop "[[[[..." before that.
+        super().fetch_flow_collection_start(token_class)
+        if self.flow_level > MAX_DEPTH:
+            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", self.get_mark())
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _Refused(f"more than {MAX_ALIASES} aliases (*name); write the values "
+                               "out instead", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        self._nodes += 1
+        try:
+            if self._nodes > MAX_NODES:
+                raise _Refused(f"the file holds more than {MAX_NODES:,} values; split it",
+                               self.peek_event().start_mark)
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"nested more than {MAX_DEPTH} levels deep",
+                               self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse an alias that contains itself, and aliases that expand the document beyond
+    :data:`MAX_NODES` nodes or :data:`MAX_DEPTH` levels. Each node is visited once (no
+    recursion, no expansion), so the check itself costs as much as the text."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            on_path.discard(key)
+            if size[key] > MAX_NODES:
+                raise _Refused(f"aliases expand this to more than {MAX_NODES:,} values; "
+                               "write the values out instead", node.start_mark)
+            if depth[key] > MAX_DEPTH:
+                raise _Refused(f"aliases nest this more than {MAX_DEPTH} levels deep",
+                               node.start_mark)
+            continue
+        if key in size:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for kid in _children(node):
+            if id(kid) in on_path:
+                raise _Refused("an alias refers to the value that contains it (a recursive "
+                               "alias)", kid.start_mark)
+            if id(kid) not in size:
+                stack.append((kid, False))
+
+
 def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -36,17 +130,30 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines) -> None:
 
 
 def parse_yaml(text: str, name: str) -> tuple[Any, Lines]:
-    """Parse one YAML document; return the data and a map from field path to line number."""
+    """Parse one YAML document; return the data and a map from field path to line number.
+
+    Every YAML the product reads comes through here, so the bounds on aliases, nesting and
+    size (:data:`MAX_ALIASES`, :data:`MAX_DEPTH`, :data:`MAX_NODES`) protect every loader.
+    """
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _BoundedLoader(text)  # its reader already refuses control characters
+        node = loader.get_single_node()
+        if node is not None:
+            _check_expansion(node)
+        data = loader.construct_document(node) if node is not None else None
+    except _Refused as exc:
+        raise FileProblems([Problem(name, f"invalid YAML: {exc.message}", exc.line)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise FileProblems([Problem(name, f"invalid YAML: {problem}", line)]) from None
-    except (ValueError, RecursionError) as exc:  # e.g. absurd nesting, bad scalars
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:  # e.g. bad scalars
         raise FileProblems([Problem(name, f"invalid YAML: {exc}")]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     lines: Lines = {}
     if node is not None:
         _index_lines(node, (), lines)
@@ -113,7 +220,8 @@ def _check_version(model: type[BaseModel], data: dict, name: str, lines: Lines) 
         raise FileProblems([Problem(name, "required field is missing (the first key of every "
                                     f"file; this Frontline reads {allowed[0]})", 1,
                                     "schema_version")])
-    if data["schema_version"] not in allowed:
+    if type(data["schema_version"]) is not int or data["schema_version"] not in allowed:
+        # type(): YAML's true and 1.0 equal 1 in Python, but are not a version number.
         raise FileProblems([Problem(name, f"unsupported version {data['schema_version']!r}; "
                                     f"this Frontline reads {', '.join(map(str, allowed))}",
                                     lines.get(("schema_version",), 1), "schema_version")])

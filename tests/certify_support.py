@@ -41,14 +41,17 @@ BAD = [
 
 
 def transcript(i: int, personas: dict[str, str], *, candidate: str | None = None,
-               persona: str | None = None, mode: str = "exam") -> dict:
-    """The ``i``-th synthetic transcript (deterministic in ``i``)."""
+               persona: str | None = None, mode: str = "exam",
+               agent_turns: int | None = None) -> dict:
+    """The ``i``-th synthetic transcript (deterministic in ``i``); ``agent_turns`` fixes
+    the number of agent turns (then there are twice as many turns in all, the agent's last);
+    otherwise 3-6 agent turns, each followed by a customer line."""
     rng = random.Random(i)
     pid = persona or sorted(personas)[i % len(personas)]
     turns = [{"role": "customer", "text": "I was charged twice and nobody called me back."}]
     skill = rng.random()
     good = iter(GOOD)  # good handlers work through the stages in order
-    for _ in range(rng.randint(3, 6)):
+    for _ in range(agent_turns or rng.randint(3, 6)):
         said = []
         for _ in range(rng.randint(2, 4)):
             if rng.random() < 0.15 + 0.85 * skill:
@@ -57,6 +60,8 @@ def transcript(i: int, personas: dict[str, str], *, candidate: str | None = None
                 said.append(rng.choice(BAD))
         turns += [{"role": "agent", "text": " ".join(said)},
                   {"role": "customer", "text": "Go on."}]
+    if agent_turns:  # a conversation of exactly 2 x agent_turns turns ends with the agent
+        turns.pop()
     return {"schema_version": 1, "id": f"t{i:06d}",
             "candidate": candidate or f"candidate-{i // 2:05d}",
             "persona": {"id": pid, "hash": personas[pid]}, "mode": mode,
@@ -69,13 +74,15 @@ def persona_hashes(folder: Path, ids: list[str]) -> dict[str, str]:
     return {pid: lib.get(pid).content_hash() for pid in ids}
 
 
-def write_transcripts(folder: Path, n: int, personas: dict[str, str], start: int = 0) -> list[Path]:
+def write_transcripts(folder: Path, n: int, personas: dict[str, str], start: int = 0,
+                      agent_turns: int | None = None) -> list[Path]:
     """Write ``n`` transcript files t000000.json… into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(start, start + n):
         path = folder / f"t{i:06d}.json"
-        path.write_text(json.dumps(transcript(i, personas)), encoding="utf-8")
+        path.write_text(json.dumps(transcript(i, personas, agent_turns=agent_turns)),
+                        encoding="utf-8")
         paths.append(path)
     return paths
 

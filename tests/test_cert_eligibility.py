@@ -103,6 +103,26 @@ def test_when_none_is_eligible_the_cli_and_report_say_so(cli, tmp_path):
     assert 'class="none-eligible"' in page and "0 eligible, 1 not eligible" in page
 
 
+def test_eligibility_lines_read_only_the_ineligible_they_show():
+    from simulator.cli.certify import eligibility_lines
+
+    read = []
+
+    def ineligible():  # as iter_ineligible streams them from the results store
+        for i in range(1000):
+            read.append(i)
+            yield {"source": f"t{i}.txt", "reason": "no persona recorded in the transcript"}
+
+    counts = {"total": 1003, "malformed": 1, "eligible": 2, "ineligible": 1000}
+    lines = eligibility_lines("foundation", counts, ineligible(), limit=3)
+    assert lines[0] == ("2 of 1002 graded transcripts eligible for exam foundation; "
+                        "1000 not eligible:")
+    assert lines[1:4] == [f"  not eligible: t{i}.txt: no persona recorded in the transcript"
+                          for i in range(3)]
+    assert lines[4] == "  … and 997 more (all listed in report.json)"
+    assert len(lines) == 5 and len(read) == 3
+
+
 # -- the report's histogram -------------------------------------------------------------
 def test_histogram_ticks_sit_on_bin_edges_where_the_pass_mark_is_drawn():
     bins = [{"from": lo, "to": lo + 10, "count": lo // 10} for lo in range(0, 100, 10)]

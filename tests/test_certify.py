@@ -116,7 +116,7 @@ def test_store_registers_each_content_once_and_keeps_first_result(tmp_path):
                                Source("c.json", "y")]) == 2
         assert store.register([Source("a.json", "x")]) == 0
         key_x = Source("a.json", "x").key
-        assert store.source_names()[key_x] == ["a.json", "b.json"]
+        assert store.source_names(key_x) == ["a.json", "b.json"]
         assert len(store.ungraded()) == 2
         store.save_results([(key_x, MALFORMED, {"error": "first"})])
         store.save_results([(key_x, MALFORMED, {"error": "second"})])
@@ -226,6 +226,9 @@ def test_attempts_beyond_the_limit_and_ineligible_transcripts_do_not_count(env, 
     reasons = {Path(x["source"]).name: x["reason"] for x in report["ineligible"]}
     assert "training mode" in reasons["bob.json"]
     assert "not part of exam" in reasons["cy.json"]
+    # Counted or not, ann's three are eligible: the running tally says so (issue 16, item 10).
+    assert report["cohort"]["transcripts"] == {"total": 5, "malformed": 0, "eligible": 3,
+                                               "ineligible": 2}
 
 
 def test_a_finished_run_rerun_does_nothing(env, tmp_path):
@@ -247,13 +250,24 @@ def test_a_finished_run_rerun_does_nothing(env, tmp_path):
 def test_worker_processes_give_the_same_report_as_one_process(env, tmp_path):
     inputs = tmp_path / "in"
     write_transcripts(inputs, 150, env["hashes"])
+    for i in range(3):  # ineligible ones too: their count and list must not depend on slices
+        (inputs / f"z-training-{i}.json").write_text(json.dumps(
+            transcript(200 + i, env["hashes"], candidate=f"t{i}", mode="training")))
     plan_one = _plan(env, tmp_path / "one", workers=1)
     plan_two = _plan(env, tmp_path / "two", workers=2)
     plan_two.chunk_size = 16  # several chunks, so the pool really is used
     run(plan_one, file_sources([inputs]))
     run(plan_two, file_sources([inputs]))
-    for name in ("report.json", "candidates.csv", "criteria.csv", "report.html"):
-        assert (tmp_path / "one" / name).read_text() == (tmp_path / "two" / name).read_text()
+
+    def files(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                if p.is_file() and "results.sqlite3" not in p.name and p.name != "run.lock"}
+
+    one, two = files(tmp_path / "one"), files(tmp_path / "two")
+    assert any(name.startswith("certificates/") for name in one)
+    assert one == two  # reports written in slices by two processes, certificates included
+    counts = json.loads(one["report.json"])["cohort"]["transcripts"]
+    assert (counts["eligible"], counts["ineligible"]) == (150, 3)
 
 
 def test_background_run_reports_progress_and_status(env, tmp_path):

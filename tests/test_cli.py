@@ -51,6 +51,7 @@ EXPECTED = {
                                 "placeholder {nickname} in \"Don't tell me to calm down, "
                                 "{nickname}.\"; known: bottom_line, company, expectation, fact, "
                                 "hidden_fact, if_crossed, name, offer, rejected, title",
+    # Strict numbers (issue 15): a word, or true, is not a number; said plainly (issue 16).
     "wrong_type.yaml": ":7: difficulty: must be a whole number (got 'hard')",
 }
 
@@ -179,6 +180,12 @@ def test_a_killed_session_loses_no_turn_and_resumes(tmp_path):
             break
         replayed.append(machine.step(replayed[-1], text).state)
     said = AGENT[:len(replayed) - 1]
+    # After the customer accepts, the next line is the trainee's closing turn; the
+    # customer's state stays as it was (one more turn counted).
+    closing = replayed[-1].outcome.value == "resolved" and len(said) < len(AGENT)
+    if closing:
+        said = AGENT[:len(replayed)]
+        replayed.append(replayed[-1].model_copy(update={"turn": replayed[-1].turn + 1}))
     assert len(said) > 3  # the resumed process took turns too
     assert [t.text for t in turns if t.role == "agent"] == said
     # Every agent turn got exactly one customer reply, and the opening came first.

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from simulator.customer.state import Outcome
 from simulator.grading import RubricLibrary, Scorecard, grade, parse_rubric, render_text
-from simulator.grading.conditions import AgentTurn, Observed, Verdict, evaluate
+from simulator.grading.conditions import Observed, Verdict, evaluate
 from simulator.grading.rubric import Condition
 from simulator.moves.detector import Detection
 from simulator.moves.vocabulary import VIOLATIONS, Move
@@ -320,7 +320,7 @@ class TokenDetector:
 
 def observed(*turns: str, ended: bool = True) -> Observed:
     det = TokenDetector()
-    return Observed([AgentTurn(2 * i + 1, t, tuple(det.detect(t))) for i, t in enumerate(turns)],
+    return Observed([(2 * i + 1, tuple(det.detect(t))) for i, t in enumerate(turns)],
                     ended)
 
 

@@ -234,14 +234,15 @@ def test_hidden_fact_examples_uncover_their_fact(persona):
     machine = CustomerMachine(persona)
     for fact in persona.case.hidden_facts:
         assert fact.example, f"{fact.id}: give an example question"
-        assert machine.read(fact.example, machine.start()).revealed[:1] == [fact.id], fact.id
+        meaning = machine.interpret(machine.read(fact.example), machine.start())
+        assert meaning.revealed[:1] == [fact.id], fact.id
 
 
 def test_remedy_examples_are_heard_at_their_level(persona):
     machine = CustomerMachine(persona)
     levels = {"below": 0, "bottom_line": 1, "expectation": 2}
     for remedy in persona.case.remedies:
-        offers = machine.read(remedy.example, machine.start()).offers
+        offers = machine.interpret(machine.read(remedy.example), machine.start()).offers
         assert remedy.id in offers, remedy.id
         best = max(levels[machine.persona.case.remedies[i].level]
                    for i, r in enumerate(persona.case.remedies) if r.id in offers)
@@ -268,7 +269,7 @@ def test_a_refusal_cancels_only_its_own_clause(turn, offers):
     p = LIBRARY.get("never-satisfied-emotional-wrong-item")
     machine = CustomerMachine(p)
     assert {r.id for r in p.case.remedies} >= set(offers)
-    assert machine.read(turn, machine.start()).offers == offers
+    assert machine.interpret(machine.read(turn), machine.start()).offers == offers
 
 
 # -- DOMAIN behaviour ---------------------------------------------------------------------

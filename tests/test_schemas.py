@@ -75,3 +75,9 @@ def test_files_match_the_schema_their_editor_comment_names(path):
     target = (path.parent / SCHEMA_COMMENT.search(text).group(1)).resolve()
     assert target.parent == SCHEMAS_DIR and target.is_file(), f"no schema {target}"
     jsonschema.validate(yaml.safe_load(text), json.loads(target.read_text(encoding="utf-8")))
+
+
+def test_the_reaction_rules_validate_against_their_schema():
+    from simulator.customer.decisions import DECISIONS_FILE
+    jsonschema.validate(yaml.safe_load(DECISIONS_FILE.read_text()),
+                        schema("decisions.schema.json"))

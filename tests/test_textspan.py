@@ -157,3 +157,32 @@ def test_clauses_are_ordered_trimmed_and_lose_only_joints(text: str, data) -> No
     for ch in "".join(kept.split()):
         skipped = next(c for c in rest if c == ch or c not in ",;")
         assert skipped == ch
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Chinese has no space after its full stops, and the stop itself ends the sentence.
+    ("你好。我很生气！为什么？", ["你好。", "我很生气！", "为什么？"]),
+    ("「退款」。好的", ["「退款」。", "好的"]),
+    ("Hi. 我很生气！ Ok", ["Hi.", "我很生气！", "Ok"]),
+    ("3.5 stars. Wow", ["3.5 stars.", "Wow"]),
+])
+def test_sentences_in_chinese_and_mixed_text(text, expected):
+    assert sentences(text) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["Hello.", "Is it?", "你好。", "我很生气！", "ok…", "\n", " ",
+                                 "「好」。", "No!", "3.5", "x"]), max_size=12))
+def test_the_streaming_release_cuts_where_the_splitter_does(parts):
+    """The renderers' streaming release and the grader's splitter are one splitter: the
+    release lets the text through sentence by sentence, as the splitter cuts it."""
+    from simulator.render.release import CharacterBroken, SentenceGate
+
+    text = "".join(parts)
+    gate = SentenceGate(lambda s: None, [], hold_chars=10_000)
+    try:
+        pieces = gate.feed(text) + gate.finish()
+    except CharacterBroken:  # an empty reply
+        assert not text.strip()
+        return
+    assert [p.strip() for p in pieces if p.strip()] == sentences(text)

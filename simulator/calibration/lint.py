@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .. import saferegex
 from ..customer.machine import CustomerMachine
 from ..errors import FileProblems, Problem
 from ..moves.detector import RuleDetector, default_detector
@@ -102,9 +103,9 @@ class _Linter:
             self.warn("bottom-line-unmet", ("case", "remedies"), "every remedy is 'below' the "
                       "bottom line: no offer can ever be accepted")
         heard = []
-        start = self.machine.start()
         for i, r in enumerate(case.remedies):
-            offers = self.machine.read(r.example, start).offers
+            reading = self.machine.read(r.example)
+            offers = [o.id for o in reading.recognitions.remedies]
             if r.id in offers:
                 heard.append(r)
             else:
@@ -186,7 +187,7 @@ class _Linter:
                      why_not: str) -> None:
         """Warn unless some text matching ``pattern``, set in one of ``frames``, passes ``ok``
         (given the compiled pattern and that text); ``why_not`` explains such a miss."""
-        compiled = re.compile(pattern, re.I)
+        compiled = saferegex.compile(pattern)
         found = samples(pattern)
         if not found:
             self.warn("trigger-never-fires", path, "no text can match this pattern")

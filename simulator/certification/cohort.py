@@ -18,18 +18,23 @@ Rules (documented in docs/certification.md):
   persona never attempted); per-stage scores are averaged the same way.
 
 Everything is sorted, so the same results always give the same report, however they
-arrived (an interrupted and resumed run included).
+arrived (an interrupted and resumed run included). Nothing here holds the cohort in
+memory: candidates are read from the store one at a time, in name order (SQLite sorts
+them, by an index), and the cohort's figures are running tallies (:class:`CohortTally`),
+so a cohort of any size is reported in the same memory.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
-from statistics import mean, median
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import groupby
+from statistics import mean
 
 from .exam import Exam
-from .results_store import GRADED, JUDGED, MALFORMED, Row
+from .results_store import GRADED, JUDGED, MALFORMED, ResultsStore, Row, unpack_record
 
 PASS, FAIL, REVIEW = "pass", "fail", "needs_review"
 
@@ -80,28 +85,31 @@ def _order(a: Attempt) -> tuple:
     return (a.record.get("created") or "", a.row.source, a.row.key)
 
 
-def _eligibility(record: dict, exam: Exam) -> str:
-    persona = record.get("persona")
+def eligibility(persona: str | None, mode: str | None, exam: Exam) -> str:
+    """Why a graded transcript is not an attempt at this exam ('' when it is one)."""
     if not persona:
         return "no persona recorded in the transcript"
     if persona not in exam.personas:
         return f"persona {persona} is not part of exam {exam.id}"
-    mode = record.get("mode")
     if exam.mode != "any" and mode and mode != exam.mode:
         return f"run in {mode} mode; exam {exam.id} accepts {exam.mode} mode only"
     return ""
 
 
-def _distribution(scores: list[float]) -> list[dict]:
-    bins = [{"from": lo, "to": lo + 10, "count": 0} for lo in range(0, 100, 10)]
-    for s in scores:
-        bins[min(int(s // 10), 9)]["count"] += 1
-    return bins
-
-
 def judge_flips(judgement: dict | None) -> int:
     """How many criteria the judge changed from the rules' verdict in one transcript."""
     return sum(v.get("effect") == "changed" for v in (judgement or {}).get("verdicts", []))
+
+
+def count_judge_flips(store: ResultsStore) -> dict[str, int]:
+    """Criteria the judge changed over every stored judgement, and the transcripts with at
+    least one (streamed from the store)."""
+    criteria = transcripts = 0
+    for (blob,) in store.query("SELECT record FROM judgements"):
+        flips = judge_flips(unpack_record(blob))
+        criteria += flips
+        transcripts += flips > 0
+    return {"criteria": criteria, "transcripts": transcripts}
 
 
 def _attempt_summary(a: Attempt, exam: Exam, judge_used: bool) -> dict:
@@ -121,42 +129,6 @@ def _best(counted: list[Attempt], exam: Exam, judge_used: bool) -> Attempt | Non
                                        [-ord(c) for c in a.row.key]), default=None)
 
 
-EVIDENCE_LIMIT = 3  # quotes kept per criterion in reports; the store keeps them all
-
-
-def _criterion(c: dict) -> dict:
-    # What is the same for every candidate (title, stage, domain, weight, tip) is listed
-    # once, in the report's "criteria" index; each result keeps what is its own.
-    out = {"id": c.get("id"), "verdict": c.get("verdict")}
-    if c.get("note"):
-        out["note"] = c["note"]
-    evidence = c.get("evidence", [])[:EVIDENCE_LIMIT]
-    if evidence:
-        out["evidence"] = [{"agent_turn": e.get("agent_turn"), "quote": e.get("quote")}
-                           for e in evidence]
-    return out
-
-
-def _violation(v: dict) -> dict:
-    return {k: v.get(k) for k in ("move", "agent_turn", "quote", "penalty")}
-
-
-def criteria_index(rows: list[Row]) -> dict[str, dict]:
-    """Criterion id -> title, stage, domain, weight and tip, from the stored scorecards."""
-    index: dict[str, dict] = {}
-    for row in rows:
-        if row.status == GRADED:
-            for c in (row.record or {}).get("criteria", []):
-                if c["id"] not in index:
-                    index[c["id"]] = {k: c.get(k) for k in ("title", "stage", "domain",
-                                                            "weight")}
-                if c.get("tip") and not index[c["id"]].get("tip"):
-                    index[c["id"]]["tip"] = c["tip"]
-            if len(index) and all("tip" in v for v in index.values()):
-                break
-    return index
-
-
 def _persona_result(persona: str, attempts: list[Attempt], exam: Exam,
                     judge_used: bool) -> dict:
     counted = [a for a in attempts if a.counted]
@@ -172,89 +144,177 @@ def _persona_result(persona: str, attempts: list[Attempt], exam: Exam,
             "transcript_id": best.record.get("transcript_id"),
             "created": best.record.get("created"), "score": round(best.score, 1),
             "level": best.record.get("level"), "stages": best.record.get("stages", []),
-            "criteria": [_criterion(c) for c in best.record.get("criteria", [])],
-            "violations": [_violation(v) for v in best.record.get("violations", [])],
+            # The store keeps each criterion as the reports print it (results_store.py).
+            "criteria": best.record.get("criteria", []),
+            "violations": best.record.get("violations", []),
             "judge": best.row.judgement if judge_used else None,
             "review": best.review_reasons(judge_used)},
         "attempts": [_attempt_summary(a, exam, judge_used) for a in attempts],
     }
 
 
-def build(rows: list[Row], exam: Exam, level_for: Callable[[float], str],
-          judge_used: bool, stamp: dict) -> dict:
-    """The whole report as JSON-able data (see the module docstring for the rules)."""
-    skipped, ineligible = [], []
-    eligible = 0
-    by_candidate: dict[str, dict[str, list[Attempt]]] = defaultdict(lambda: defaultdict(list))
+def candidate_result(name: str, rows: list[Row], exam: Exam, level_for: Callable[[float], str],
+                     judge_used: bool, stamp_for: dict) -> dict:
+    """One candidate's result from their eligible graded transcripts."""
+    by_persona: dict[str, list[Attempt]] = defaultdict(list)
     for row in rows:
-        if row.status == MALFORMED:
-            skipped.append({"source": row.source, "key": row.key,
-                            "reason": (row.record or {}).get("error", "malformed")})
-            continue
-        if row.status != GRADED:
-            continue
-        record = row.record or {}
-        why = _eligibility(record, exam)
+        by_persona[(row.record or {}).get("persona")].append(Attempt(row))
+    personas = []
+    for pid in exam.personas:
+        attempts = sorted(by_persona.get(pid, []), key=_order)
+        for i, a in enumerate(attempts):
+            if i >= exam.attempts:
+                a.counted, a.note = False, f"beyond the {exam.attempts} attempt(s) allowed"
+        personas.append(_persona_result(pid, attempts, exam, judge_used))
+    results = {p["result"] for p in personas}
+    result = FAIL if FAIL in results else REVIEW if REVIEW in results else PASS
+    score = round(_mean([p["score"] for p in personas]), 1)
+    stage_scores: dict[str, list[float | None]] = defaultdict(list)
+    stage_titles: dict[str, str] = {}
+    for p in personas:
+        for st in (p["best"] or {}).get("stages", []):
+            stage_titles[st["id"]] = st.get("title", st["id"])
+    for p in personas:
+        got = {st["id"]: st.get("score") for st in (p["best"] or {}).get("stages", [])}
+        for sid in stage_titles:
+            value = got.get(sid)
+            stage_scores[sid].append(0.0 if p["best"] is None else
+                                     float(value) if value is not None else None)
+    stages = [{"id": sid, "title": stage_titles[sid],
+               "score": _mean_or_none(stage_scores[sid])} for sid in stage_titles]
+    return {"candidate": name, "result": result, "score": score, "level": level_for(score),
+            "stages": stages, "personas": personas, "stamp": stamp_for}
+
+
+def iter_candidates(store: ResultsStore, exam: Exam, level_for: Callable[[float], str],
+                    judge_used: bool, stamp: dict, lo: str | None = None,
+                    hi: str | None = None) -> Iterator[dict]:
+    """Every candidate's result, in name order, one at a time; with ``lo`` and ``hi``
+    only the names from ``lo`` (inclusive) to ``hi`` (exclusive)."""
+    where, params = "r.status = ?", [GRADED]
+    if lo is not None:
+        where, params = where + " AND r.candidate >= ?", [*params, lo]
+    if hi is not None:
+        where, params = where + " AND r.candidate < ?", [*params, hi]
+    rows = (row for row in store.iter_rows(where, tuple(params),
+                                           order="r.candidate, r.seq", graded_only=True)
+            if not eligibility(row.record.get("persona"), row.record.get("mode"), exam))
+    stamp_for = _stamp_for(stamp, exam)
+    for name, group in groupby(rows, key=lambda r: r.record["candidate"]):
+        yield candidate_result(name, list(group), exam, level_for, judge_used, stamp_for)
+
+
+def iter_skipped(store: ResultsStore) -> Iterator[dict]:
+    """Malformed transcripts, in arrival order, with the parser's message."""
+    for row in store.iter_rows("r.status = ?", (MALFORMED,), order="r.seq",
+                               graded_only=True):
+        yield {"source": row.source, "key": row.key,
+               "reason": (row.record or {}).get("error", "malformed")}
+
+
+def iter_ineligible(store: ResultsStore, exam: Exam) -> Iterator[dict]:
+    """Graded transcripts that are no attempt at this exam, in arrival order, with why."""
+    for _seq, key, source, candidate, persona, mode in store.query(
+            "SELECT t.seq, t.key, t.source, r.candidate, r.persona, r.mode FROM results r "
+            "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq", (GRADED,)):
+        why = eligibility(persona, mode, exam)
         if why:
-            ineligible.append({"source": row.source, "key": row.key,
-                               "candidate": record.get("candidate"), "reason": why})
-            continue
-        by_candidate[record["candidate"]][record["persona"]].append(Attempt(row))
-        eligible += 1
+            yield {"source": source, "key": key, "candidate": candidate, "reason": why}
 
-    candidates = []
-    for name in sorted(by_candidate):
-        personas = []
-        for pid in exam.personas:
-            attempts = sorted(by_candidate[name].get(pid, []), key=_order)
-            for i, a in enumerate(attempts):
-                if i >= exam.attempts:
-                    a.counted, a.note = False, f"beyond the {exam.attempts} attempt(s) allowed"
-            personas.append(_persona_result(pid, attempts, exam, judge_used))
-        results = {p["result"] for p in personas}
-        result = FAIL if FAIL in results else REVIEW if REVIEW in results else PASS
-        score = round(mean(p["score"] for p in personas), 1)
-        stage_scores: dict[str, list[float]] = defaultdict(list)
-        stage_titles: dict[str, str] = {}
-        for p in personas:
-            for st in (p["best"] or {}).get("stages", []):
-                stage_titles[st["id"]] = st.get("title", st["id"])
-        for p in personas:
-            got = {st["id"]: st.get("score") for st in (p["best"] or {}).get("stages", [])}
-            for sid in stage_titles:
-                value = got.get(sid)
-                stage_scores[sid].append(0.0 if p["best"] is None else
-                                         float(value) if value is not None else None)
-        stages = [{"id": sid, "title": stage_titles[sid],
-                   "score": _mean_or_none(stage_scores[sid])} for sid in stage_titles]
-        candidates.append({"candidate": name, "result": result, "score": score,
-                           "level": level_for(score), "stages": stages,
-                           "personas": personas, "stamp": _stamp_for(stamp, exam)})
 
-    index = criteria_index(rows)
-    scores = [c["score"] for c in candidates]
-    counts = {r: sum(c["result"] == r for c in candidates) for r in (PASS, FAIL, REVIEW)}
-    flips = [judge_flips(row.judgement) for row in rows]
-    return {
-        "exam": {"id": exam.id, "title": exam.title, "rubric": exam.rubric,
-                 "personas": exam.personas, "pass_mark": exam.pass_mark,
-                 "attempts": exam.attempts, "mode": exam.mode},
-        "stamp": stamp, "judge_used": judge_used,
-        "cohort": {
-            "candidates": len(candidates), "passed": counts[PASS], "failed": counts[FAIL],
-            "needs_review": counts[REVIEW],
-            "pass_rate": round(counts[PASS] / len(candidates), 4) if candidates else 0.0,
-            "mean_score": round(mean(scores), 1) if scores else None,
-            "median_score": round(median(scores), 1) if scores else None,
-            "distribution": _distribution(scores),
-            "weakest_criteria": _weakest(candidates, index),
-            "transcripts": {"total": len(rows), "malformed": len(skipped),
-                            "eligible": eligible, "ineligible": len(ineligible)},
-            "judge_flips": {"criteria": sum(flips), "transcripts": sum(f > 0 for f in flips)},
-        },
-        "criteria": index,
-        "candidates": candidates, "skipped": skipped, "ineligible": ineligible,
-    }
+@dataclass
+class CohortTally:
+    """The cohort's figures, kept as running tallies while candidates stream past.
+
+    Scores are rounded to one decimal, so at most 1,001 distinct values occur: counting
+    them gives the exact mean and median in bounded memory."""
+
+    index: dict[str, dict]
+    scores: Counter = field(default_factory=Counter)
+    results: Counter = field(default_factory=Counter)
+    weakest: dict[str, dict] = field(default_factory=dict)
+    # Eligible graded transcripts: each one is an attempt listed under its candidate.
+    eligible: int = 0
+
+    def add(self, candidate: dict) -> None:
+        self.scores[candidate["score"]] += 1
+        self.results[candidate["result"]] += 1
+        self.eligible += sum(len(p["attempts"]) for p in candidate["personas"])
+        for p in candidate["personas"]:
+            for crit in (p["best"] or {}).get("criteria", []):
+                if crit.get("verdict") not in ("met", "missed"):
+                    continue
+                info = self.index.get(crit["id"], {})
+                t = self.weakest.setdefault(crit["id"], {
+                    "id": crit["id"], "title": info.get("title"), "stage": info.get("stage"),
+                    "met": 0, "applicable": 0})
+                t["applicable"] += 1
+                t["met"] += crit["verdict"] == "met"
+
+    def merge(self, other: CohortTally) -> None:
+        """Add the tallies of another slice of the cohort."""
+        self.scores.update(other.scores)
+        self.results.update(other.results)
+        self.eligible += other.eligible
+        for cid, t in other.weakest.items():
+            mine = self.weakest.setdefault(cid, dict(t, met=0, applicable=0))
+            mine["met"] += t["met"]
+            mine["applicable"] += t["applicable"]
+
+    @property
+    def count(self) -> int:
+        return sum(self.results.values())
+
+    def _mean(self) -> float | None:
+        n = self.count
+        if not n:
+            return None
+        # As statistics.mean does: the exact sum of the floats, divided, then rounded.
+        total = sum(Fraction(v) * c for v, c in self.scores.items())
+        return round(float(total / n), 1)
+
+    def _median(self) -> float | None:
+        n = self.count
+        if not n:
+            return None
+        wanted = [(n - 1) // 2, n // 2]  # the middle one, or the middle two
+        found, seen = [], 0
+        for value in sorted(self.scores):
+            seen += self.scores[value]
+            while wanted and wanted[0] < seen:
+                found.append(value)
+                wanted.pop(0)
+        return round(found[0] if n % 2 else (found[0] + found[1]) / 2, 1)
+
+    def _distribution(self) -> list[dict]:
+        bins = [{"from": lo, "to": lo + 10, "count": 0} for lo in range(0, 100, 10)]
+        for s, c in self.scores.items():
+            bins[min(int(s // 10), 9)]["count"] += c
+        return bins
+
+    def _weakest(self, limit: int = 5) -> list[dict]:
+        """Criteria met least often in the counted attempts that decided each persona."""
+        rows = [dict(t, met_rate=round(t["met"] / t["applicable"], 4))
+                for t in self.weakest.values()]
+        return sorted(rows, key=lambda t: (t["met_rate"], t["id"]))[:limit]
+
+    def summary(self, transcripts: dict[str, int], flips: dict[str, int]) -> dict:
+        """The report's ``cohort`` section."""
+        n = self.count
+        return {
+            "candidates": n, "passed": self.results[PASS], "failed": self.results[FAIL],
+            "needs_review": self.results[REVIEW],
+            "pass_rate": round(self.results[PASS] / n, 4) if n else 0.0,
+            "mean_score": self._mean(), "median_score": self._median(),
+            "distribution": self._distribution(), "weakest_criteria": self._weakest(),
+            "transcripts": transcripts, "judge_flips": flips,
+        }
+
+
+def exam_summary(exam: Exam) -> dict:
+    return {"id": exam.id, "title": exam.title, "rubric": exam.rubric,
+            "personas": exam.personas, "pass_mark": exam.pass_mark,
+            "attempts": exam.attempts, "mode": exam.mode}
 
 
 def _stamp_for(stamp: dict, exam: Exam) -> dict:
@@ -269,23 +329,14 @@ def _stamp_for(stamp: dict, exam: Exam) -> dict:
 
 def _mean_or_none(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
-    return round(mean(present), 1) if present else None
+    return round(_mean(present), 1) if present else None
 
 
-def _weakest(candidates: list[dict], index: dict[str, dict], limit: int = 5) -> list[dict]:
-    """Criteria met least often in the counted attempts that decided each persona."""
-    tally: dict[str, dict] = {}
-    for c in candidates:
-        for p in c["personas"]:
-            for crit in (p["best"] or {}).get("criteria", []):
-                if crit.get("verdict") not in ("met", "missed"):
-                    continue
-                info = index.get(crit["id"], {})
-                t = tally.setdefault(crit["id"], {"id": crit["id"], "title": info.get("title"),
-                                                  "stage": info.get("stage"), "met": 0,
-                                                  "applicable": 0})
-                t["applicable"] += 1
-                t["met"] += crit["verdict"] == "met"
-    for t in tally.values():
-        t["met_rate"] = round(t["met"] / t["applicable"], 4)
-    return sorted(tally.values(), key=lambda t: (t["met_rate"], t["id"]))[:limit]
+def _mean(values: list[float]) -> float:
+    """statistics.mean, without its exact arithmetic where plain floats give the same
+    result: one value, or two (halving a correctly rounded sum is exact)."""
+    if len(values) == 1:
+        return float(values[0])
+    if len(values) == 2:
+        return (values[0] + values[1]) / 2
+    return mean(values)

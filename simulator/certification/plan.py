@@ -20,7 +20,7 @@ from ..persona.loader import PersonaLibrary
 from ..persona.model import Persona
 from .exam import Exam
 from .judging import JudgeSetup, make_judge_setup
-from .report import write_reports
+from .report import RubricLevels, write_reports
 from .results_store import ResultsStore
 from .rule_grading import TranscriptGrader
 from .runner import RunPlan
@@ -92,14 +92,13 @@ def plan_run(exam: Exam, out_dir: Path, *, use_judge: bool = False,
     judge_stamp = batch_judge.stamp() if batch_judge else setup.stamp if setup else None
     stamp = make_stamp(exam, rubric, persona_list, judge_stamp)
 
-    def level_for(score: float) -> str:
-        return rubric.level_for(score).label
+    workers = workers or os.cpu_count() or 1
 
     def reports(store: ResultsStore, exam: Exam, stamp: Stamp) -> list[Path]:
-        return write_reports(store, exam, stamp, level_for)
+        return write_reports(store, exam, stamp, RubricLevels(rubric), workers=workers)
 
     return RunPlan(exam=exam, out_dir=Path(out_dir), grader=TranscriptGrader(rubric),
                    stamp=stamp, judge=setup.judge if setup else None,
                    judge_phase=batch_judge,
                    judge_concurrency=judge_concurrency or exam.judge.concurrency,
-                   workers=workers or os.cpu_count() or 1, write_reports=reports)
+                   workers=workers, write_reports=reports)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from html import escape
+from typing import TextIO
 
 _CSS = """
 .none-eligible{border:1px solid #a11;background:#fdecea;padding:.5rem .75rem;border-radius:6px}
@@ -73,7 +75,8 @@ def _evidence(crit: dict) -> str:
     return "<br>".join(items)
 
 
-def _candidate(c: dict, index: dict[str, dict]) -> str:
+def candidate_html(c: dict, index: dict[str, dict]) -> str:
+    """One candidate's details: each persona's deciding attempt with its evidence."""
     rows = []
     for p in c["personas"]:
         best = p["best"]
@@ -108,34 +111,44 @@ def _candidate(c: dict, index: dict[str, dict]) -> str:
             f"{''.join(rows)}</details>")
 
 
+def candidate_summary_html(c: dict) -> str:
+    """One candidate's line in the results table."""
+    return (f"<tr><td>{_e(c['candidate'])}</td><td class={c['result']}>{_e(c['result'])}</td>"
+            f"<td>{_e(c['level'])}</td><td>{c['score']}</td></tr>")
+
+
 # Past this many candidates the page lists results only; the evidence for each criterion
 # is in report.json and criteria.csv (a page of hundreds of megabytes helps nobody).
 DETAIL_LIMIT = 500
 
 
-def _none_eligible(report: dict) -> str:
+def _none_eligible(head: dict) -> str:
     """A plain warning when graded transcripts exist but none counted for the exam."""
-    t = report["cohort"]["transcripts"]
-    if report["candidates"] or not t["ineligible"]:
+    co = head["cohort"]
+    t = co["transcripts"]
+    if co["candidates"] or not t["ineligible"]:
         return ""
     return (f'<p class="none-eligible"><b>No transcript was eligible for exam '
-            f'{_e(report["exam"]["id"])}</b>, so there are no candidates: every graded '
+            f'{_e(head["exam"]["id"])}</b>, so there are no candidates: every graded '
             "transcript is listed under <i>Skipped and ineligible transcripts</i> with the "
             "reason.</p>")
 
 
-def report_html(report: dict) -> str:
-    """The report page. Self-contained: it opens from a zip or an e-mail attachment."""
-    exam, co, stamp = report["exam"], report["cohort"], report["stamp"]
+def write_report_html(fh: TextIO, head: dict, summary_rows: Callable[[TextIO], None],
+                      details: Callable[[TextIO], None] | None,
+                      skipped: Iterable[dict]) -> None:
+    """Write the report page. Self-contained: it opens from a zip or an e-mail attachment.
+
+    ``head`` is the report without its candidates (exam, stamp, judge_used, cohort,
+    criteria); ``summary_rows`` and ``details`` write each candidate's line
+    (:func:`candidate_summary_html`) and details (:func:`candidate_html`) to the file
+    they are given, the latter None past :data:`DETAIL_LIMIT` candidates; ``skipped``
+    are the skipped and ineligible transcripts."""
+    exam, co, stamp = head["exam"], head["cohort"], head["stamp"]
     weakest = "".join(f"<tr><td>{_e(w['title'] or w['id'])}</td><td>{_e(w['stage'])}</td>"
                       f"<td>{w['met']}/{w['applicable']}</td>"
                       f"<td>{w['met_rate'] * 100:.0f}%</td></tr>"
                       for w in co["weakest_criteria"])
-    summary = "".join(
-        f"<tr><td>{_e(c['candidate'])}</td><td class={c['result']}>{_e(c['result'])}</td>"
-        f"<td>{_e(c['level'])}</td><td>{c['score']}</td></tr>" for c in report["candidates"])
-    skipped = "".join(f"<tr><td>{_e(s['source'])}</td><td>{_e(s['reason'])}</td></tr>"
-                      for s in report["skipped"] + report["ineligible"])
     stamps = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v['id'])}</td><td><code>{_e(v['hash'])}"
                      f"</code></td></tr>" for k, v in (("exam", stamp["exam"]),
                                                        ("rubric", stamp["rubric"])))
@@ -147,17 +160,12 @@ def report_html(report: dict) -> str:
                    f"<td><code>{_e(j['prompt_hash'])}</code></td></tr>")
     stamps += f"<tr><td>grader</td><td colspan=2><code>{_e(stamp['grader'])}</code></td></tr>"
     rate = f"{co['pass_rate'] * 100:.1f}%"
-    judge = "yes" if report["judge_used"] else "no"
-    if report["judge_used"]:
+    judge = "yes" if head["judge_used"] else "no"
+    if head["judge_used"]:
         flips = co.get("judge_flips") or {"criteria": 0, "transcripts": 0}
         judge += (f"; it changed {flips['criteria']} criterion verdict(s) in "
                   f"{flips['transcripts']} transcript(s)")
-    if len(report["candidates"]) <= DETAIL_LIMIT:
-        details = "".join(_candidate(c, report["criteria"]) for c in report["candidates"])
-    else:
-        details = (f"<p class=small>{len(report['candidates'])} candidates: the evidence for "
-                   "each criterion is in report.json and criteria.csv.</p>")
-    return f"""<!doctype html>
+    fh.write(f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{_e(exam['title'])}: certification report</title>
 <style>{_CSS}</style></head><body>
 <h1>{_e(exam['title'])}</h1>
@@ -171,19 +179,29 @@ personas: {_e(', '.join(exam['personas']))}. LLM judge: {judge}.</p>
 <span class=kpi><b>{co['needs_review']}</b>need human review</span>
 <span class=kpi><b>{_e(co['mean_score'])}</b>mean score</span></div>
 <p class=small>{co['transcripts']['total']} transcripts; {co['transcripts']['malformed']} malformed,
-{co['transcripts'].get('eligible', '?')} eligible, {co['transcripts']['ineligible']} not eligible
-(listed at the end, with the reason).</p>{_none_eligible(report)}
+{co['transcripts']['eligible']} eligible, {co['transcripts']['ineligible']} not eligible
+(listed at the end, with the reason).</p>{_none_eligible(head)}
 {distribution_svg(co['distribution'], exam['pass_mark'])}
 <h2>Weakest criteria</h2>
 <table><tr><th>criterion</th><th>stage</th><th>met</th><th>rate</th></tr>{weakest}</table>
 <h2>Candidates</h2>
-<table><tr><th>candidate</th><th>result</th><th>level</th><th>score</th></tr>{summary}</table>
-{details}
+<table><tr><th>candidate</th><th>result</th><th>level</th><th>score</th></tr>""")
+    summary_rows(fh)
+    fh.write("</table>\n")
+    if details is not None:
+        details(fh)
+    else:
+        fh.write(f"<p class=small>{co['candidates']} candidates: the evidence for "
+                 "each criterion is in report.json and criteria.csv.</p>")
+    fh.write("""
 <h2>Skipped and ineligible transcripts</h2>
-<table><tr><th>source</th><th>reason</th></tr>{skipped}</table>
+<table><tr><th>source</th><th>reason</th></tr>""")
+    for s in skipped:
+        fh.write(f"<tr><td>{_e(s['source'])}</td><td>{_e(s['reason'])}</td></tr>")
+    fh.write(f"""</table>
 <h2>Stamps</h2>
 <p class=small>Check with <code>frontline certify --verify DIR</code>: it re-grades every
 transcript and confirms these hashes still match the files.</p>
 <table><tr><th>what</th><th>id</th><th>hash</th></tr>{stamps}</table>
 </body></html>
-"""
+""")

@@ -30,7 +30,15 @@ from typing import TypeVar
 
 from ..errors import FrontlineError
 from .exam import Exam
-from .results_store import JUDGED, NEEDS_REVIEW, ResultsStore, Source
+from .results_store import (
+    JUDGED,
+    NEEDS_REVIEW,
+    PackedChunk,
+    ResultsStore,
+    Source,
+    pack_chunk,
+    pack_result,
+)
 from .stamps import Stamp
 
 # (source name, text) -> (status, record). Must be picklable: it runs in worker processes.
@@ -103,13 +111,19 @@ def _check_stamp(store: ResultsStore, plan: RunPlan) -> None:
                              "--out folder:\n  " + "\n  ".join(diffs))
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _in_flight(items: Iterator[T], submit: Callable[[T], Future], limit: int,
-               cancel: threading.Event) -> Iterator[Future]:
+def in_flight(items: Iterator[T], submit: Callable[[T], Future], limit: int,
+              cancel: threading.Event) -> Iterator[Future]:
     """Submit ``items`` with at most ``limit`` futures in flight, yielding each future as it
     finishes. Once ``cancel`` is set nothing more is submitted; those in flight still finish."""
     pending: set[Future] = set()
@@ -125,53 +139,61 @@ def _in_flight(items: Iterator[T], submit: Callable[[T], Future], limit: int,
         yield from finished
 
 
-_worker_grader: TextGrader | None = None
+# What a grading worker keeps between chunks: the grader and its own read-only
+# connection to the store, from which it reads the texts of the chunks it is given.
+_worker: dict = {}
 
 
-def _init_worker(grader: TextGrader) -> None:
-    global _worker_grader
-    _worker_grader = grader
+def _init_worker(grader: TextGrader, out_dir: Path | None) -> None:
+    _worker.clear()
+    _worker["grader"] = grader
+    _worker["dir"] = out_dir
 
 
-def _grade_chunk(items: list[tuple[str, str, str]]) -> list[tuple[str, str, dict]]:
-    assert _worker_grader is not None
-    return [(key, *_worker_grader(name, text)) for key, name, text in items]
+def _grade_items(items: list[tuple[int, str, str]]) -> PackedChunk:
+    grader = _worker["grader"]
+    return pack_chunk(pack_result(seq, *grader(name, text)) for seq, name, text in items)
+
+
+def _grade_chunk(seqs: list[int]) -> PackedChunk:
+    """In a worker: read a chunk's texts from the store, grade them, pack the results."""
+    if "store" not in _worker:
+        _worker["store"] = ResultsStore(_worker["dir"], readonly=True)
+    return _grade_items(_worker["store"].texts_by_seq(seqs))
 
 
 def _grade_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
                cancel: threading.Event) -> int:
-    keys = store.ungraded()
-    total, done = len(keys), 0
+    total, done = store.count_ungraded(), 0
     progress(Progress("grading", 0, total))
-    if not keys:
+    if not total:
         return 0
-    chunks = _chunks(keys, plan.chunk_size)
-
-    def load(chunk: list[str]) -> list[tuple[str, str, str]]:
-        return list(store.texts(chunk))
-
+    # Sequence numbers are read a page at a time (results are written in between), so
+    # the chunks to do never sit in memory all at once.
+    chunks = _chunks(store.iter_ungraded(), plan.chunk_size)
     if plan.workers <= 1 or total <= plan.chunk_size:
-        _init_worker(plan.grader)
+        _init_worker(plan.grader, None)
         for chunk in chunks:
             if cancel.is_set():
                 raise Cancelled("stopped; the results so far are stored")
-            rows = _grade_chunk(load(chunk))
-            store.save_results(rows)
-            done += len(rows)
+            packed = _grade_items(store.texts_by_seq(chunk))
+            store.save_packed(packed)
+            done += len(packed.rows)
             progress(Progress("grading", done, total))
         return done
     # Forking a process whose other threads may hold locks (a web server) can deadlock the
     # child; there, start workers from a clean server process instead.
     context = None if threading.current_thread() is threading.main_thread() else \
         multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    # Keep a few chunks per worker in flight: enough to hide latency, little to lose.
+    # The workers read the texts and send back packed results; this process only hands
+    # out chunk numbers and writes. A few chunks per worker in flight keep them busy.
     with ProcessPoolExecutor(plan.workers, mp_context=context, initializer=_init_worker,
-                             initargs=(plan.grader,)) as pool:
-        for fut in _in_flight(chunks, lambda chunk: pool.submit(_grade_chunk, load(chunk)),
-                              plan.workers * 2, cancel):
-            rows = fut.result()
-            store.save_results(rows)
-            done += len(rows)
+                             initargs=(plan.grader, plan.out_dir)) as pool:
+        for fut in in_flight(chunks, lambda chunk: pool.submit(_grade_chunk, chunk),
+                             plan.workers * 3, cancel):
+            packed = fut.result()
+            store.save_packed(packed)
+            done += len(packed.rows)
             progress(Progress("grading", done, total))
         if cancel.is_set():
             raise Cancelled("stopped; the results so far are stored")
@@ -182,25 +204,24 @@ def _judge_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
                cancel: threading.Event) -> int:
     assert plan.judge is not None
     judge = plan.judge
-    keys = store.unjudged()
-    total, done = len(keys), 0
+    total, done = store.count_unjudged(), 0
     progress(Progress("judging", 0, total))
-    if not keys:
+    if not total:
         return 0
-    wanted = set(keys)
-    records = {r.key: r.record for r in store.rows() if r.key in wanted}
 
-    def task(key: str, name: str, text: str) -> tuple[str, str, dict]:
+    def task(key: str, name: str, text: str, rules: dict) -> tuple[str, str, dict]:
         try:
-            status, record = judge(name, text, records[key] or {})
+            status, record = judge(name, text, rules)
         except Exception as exc:  # noqa: BLE001 - a broken judge means review, never a fail
             status, record = NEEDS_REVIEW, {"reason": f"judge error: {exc}"}
         return key, status, record
 
-    items = store.texts(keys)
+    # Read here, in this thread, as the pool asks for more (the store is single-threaded).
+    items = ((row.key, row.source, text, row.record or {})
+             for row, text in store.iter_unjudged())
     with ThreadPoolExecutor(plan.judge_concurrency) as pool:
-        for fut in _in_flight(items, lambda item: pool.submit(task, *item),
-                              plan.judge_concurrency * 2, cancel):
+        for fut in in_flight(items, lambda item: pool.submit(task, *item),
+                             plan.judge_concurrency * 2, cancel):
             key, status, record = fut.result()
             store.save_judgement(key, status if status in (JUDGED, NEEDS_REVIEW)
                                  else NEEDS_REVIEW, record)
@@ -333,10 +354,11 @@ def run_status(out_dir: Path) -> dict:
             stamp = store.get_meta("stamp") or {}
             counts = store.counts()
             judge = bool(stamp.get("judge"))
-            pending = len(store.ungraded()) + (len(store.unjudged()) if judge else 0)
+            unjudged = store.count_unjudged() if judge else 0
+            pending = store.count_ungraded() + unjudged
             reported = store.get_meta("reported") == [
                 counts, Stamp.model_validate(stamp).digest() if stamp else None]
-            counts["unjudged"] = len(store.unjudged()) if judge else 0
+            counts["unjudged"] = unjudged
     except (FrontlineError, sqlite3.OperationalError):
         # The run has created the file but not its tables yet: it is starting.
         return {**missing, "exists": True}

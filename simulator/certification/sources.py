@@ -16,12 +16,14 @@ inclusive of the whole day when a date is given). ``all`` alone selects every se
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import config
 from ..errors import FrontlineError, NotFound
-from ..grading.transcript_input import transcript_files as folder_files
+from ..grading.transcript_input import TRANSCRIPT_SUFFIXES
 from ..yamlfile import MAX_FILE_BYTES
 from .results_store import Source
 
@@ -46,17 +48,35 @@ def _read_source(path: Path) -> Source:
         return Source(name, "", f"{name}: not UTF-8 text (byte {exc.start})", raw_key)
 
 
-def transcript_files(paths: list[Path]) -> list[Path]:
-    """The transcript files the paths name, folders searched recursively, sorted."""
-    files: list[Path] = []
+def _walk(folder: str) -> Iterator[str]:
+    """The transcript files under ``folder``, recursively, hidden ones skipped, in the
+    order of their sorted paths (as the grader lists them), found lazily: only one
+    folder's names are held at a time, never Path objects for a whole cohort."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        raise FrontlineError(f"{folder}: cannot list: {exc.strerror or exc}") from None
+    for name in names:
+        if name.startswith("."):
+            continue
+        full = os.path.join(folder, name)
+        # Symbolic links to folders are not followed (as Path.rglob does not).
+        if os.path.isdir(full) and not os.path.islink(full):
+            yield from _walk(full)
+        elif os.path.splitext(name)[1].lower() in TRANSCRIPT_SUFFIXES and os.path.isfile(full):
+            yield full
+
+
+def transcript_files(paths: list[Path]) -> Iterator[str]:
+    """The transcript files the paths name, folders searched recursively (see
+    :func:`_walk`), as they are found."""
     for path in paths:
         if path.is_dir():
-            files += folder_files(path)
+            yield from _walk(str(path))
         elif path.is_file():
-            files.append(path)
+            yield str(path)
         else:
             raise NotFound(f"{path}: no such file or folder")
-    return files
 
 
 def _split_jsonl(src: Source) -> list[Source]:
@@ -68,17 +88,35 @@ def _split_jsonl(src: Source) -> list[Source]:
     return out or [Source(src.name, src.text)]
 
 
-def file_sources(paths: list[Path]) -> list[Source]:
-    """Read every transcript file (a JSONL file gives one source per line); unreadable
-    files come back flagged as malformed, not raised."""
-    sources: list[Source] = []
-    for path in transcript_files(paths):
-        src = _read_source(path)
-        if src.error is None and path.suffix.lower() in JSONL_SUFFIXES:
-            sources += _split_jsonl(src)
-        else:
-            sources.append(src)
-    return sources
+class FileSources:
+    """The sources of some files and folders, found and read one file at a time as they
+    are iterated (a cohort of any size is never held in memory); iterable more than
+    once."""
+
+    def __init__(self, paths: list[Path]):
+        self.paths = [Path(p) for p in paths]
+        for path in self.paths:  # a missing path is an error before anything runs
+            if not path.exists():
+                raise NotFound(f"{path}: no such file or folder")
+
+    def __bool__(self) -> bool:
+        return next(transcript_files(self.paths), None) is not None
+
+    def __iter__(self) -> Iterator[Source]:
+        for name in transcript_files(self.paths):
+            path = Path(name)
+            src = _read_source(path)
+            if src.error is None and path.suffix.lower() in JSONL_SUFFIXES:
+                yield from _split_jsonl(src)
+            else:
+                yield src
+
+
+def file_sources(paths: list[Path]) -> FileSources:
+    """Every transcript of the files and folders (a JSONL file gives one source per line);
+    unreadable files come back flagged as malformed, not raised. Files are found and read
+    as the result is iterated."""
+    return FileSources(paths)
 
 
 def parse_session_filter(text: str) -> tuple[str, list]:

@@ -17,6 +17,9 @@ model and prompt hash are what the stamp vouches for.
 from __future__ import annotations
 
 import os
+import tempfile
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +28,7 @@ from ..errors import FrontlineError, NotFound
 from .exam import Exam, ExamLibrary
 from .results_store import DB_NAME, GRADED, ResultsStore
 from .rule_grading import TranscriptGrader
+from .runner import in_flight
 from .stamps import Stamp
 
 
@@ -58,11 +62,55 @@ def _regrade(args: tuple[TranscriptGrader, list[tuple[str, str, str]]]) -> list[
     return [(key, name, *grader(name, text)) for key, name, text in items]
 
 
+def _regrade_all(store: ResultsStore, grader: TranscriptGrader, workers: int,
+                 chunk: int = 256) -> Iterator[tuple[list[tuple], dict[str, dict]]]:
+    """Re-grade every graded transcript, a chunk at a time; yield each chunk's fresh
+    results with the stored records they are to match. Memory stays bounded: at most a
+    few chunks are read ahead of the workers."""
+    def chunks() -> Iterator[tuple[list[tuple], dict[str, dict]]]:
+        items, stored = [], {}
+        for row, text in store.iter_graded_with_text():
+            items.append((row.key, row.source, text))
+            stored[row.key] = row.record or {}
+            if len(items) >= chunk:
+                yield items, stored
+                items, stored = [], {}
+        if items:
+            yield items, stored
+
+    if workers <= 1 or store.counts()["graded"] <= 200:
+        for items, stored in chunks():
+            yield _regrade((grader, items)), stored
+        return
+    waiting: dict = {}
+    cancel = threading.Event()
+    with ProcessPoolExecutor(workers) as pool:
+        def submit(part: tuple[list[tuple], dict[str, dict]]):
+            fut = pool.submit(_regrade, (grader, part[0]))
+            waiting[fut] = part[1]
+            return fut
+
+        for fut in in_flight(chunks(), submit, workers * 2, cancel):
+            yield fut.result(), waiting.pop(fut)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(1 << 20), fb.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
 def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | None = None,
            judge_prompt_hash: str | None = None) -> Verification:
     """Run the three checks on a run folder."""
     from .plan import exam_inputs, make_stamp
-    from .report import build_report, render_files
+    from .report import RubricLevels, write_reports
 
     out_dir = Path(out_dir)
     if not (out_dir / DB_NAME).is_file():
@@ -91,35 +139,29 @@ def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | No
         result.problems += [f"stamp: {d}" for d in current.differences(recorded)]
 
         grader = TranscriptGrader(rubric)
-        rows = [r for r in store.rows() if r.status == GRADED]
-        items = list(store.texts(r.key for r in rows))
-        stored = {r.key: r.record or {} for r in rows}
-        size = max(1, len(items) // ((workers or os.cpu_count() or 1) * 4) or 1)
-        batches = [(grader, items[i:i + size]) for i in range(0, len(items), size)]
-        if len(items) > 200 and (workers or os.cpu_count() or 1) > 1:
-            with ProcessPoolExecutor(workers) as pool:
-                regraded = [x for batch in pool.map(_regrade, batches) for x in batch]
-        else:
-            regraded = [x for b in batches for x in _regrade(b)]
-        for key, name, status, fresh in regraded:
-            result.checked += 1
-            if status != GRADED:
-                result.problems.append(f"{name}: no longer reads as a transcript: "
-                                       f"{fresh.get('error')}")
-                continue
-            diffs = _compare(stored[key], fresh)
-            if diffs:
-                result.problems.append(f"{name}: re-grading differs: " + "; ".join(diffs))
+        n_workers = workers or os.cpu_count() or 1
+        for regraded, stored in _regrade_all(store, grader, n_workers):
+            for key, name, status, fresh in regraded:
+                result.checked += 1
+                if status != GRADED:
+                    result.problems.append(f"{name}: no longer reads as a transcript: "
+                                           f"{fresh.get('error')}")
+                    continue
+                diffs = _compare(stored[key], fresh)
+                if diffs:
+                    result.problems.append(f"{name}: re-grading differs: " + "; ".join(diffs))
 
-        expected = render_files(build_report(store, Exam.model_validate(exam_data), recorded,
-                                             lambda s: rubric.level_for(s).label),
-                                Exam.model_validate(exam_data), recorded)
-    for rel, text in expected.items():
-        path = out_dir / rel
-        if not path.is_file():
-            result.problems.append(f"{rel}: missing")
-        elif path.read_text(encoding="utf-8") != text:
-            result.problems.append(f"{rel}: differs from what the stored results give "
-                                   "(edited after the run?)")
+        # The reports the stored results give, written aside and compared file by file.
+        with tempfile.TemporaryDirectory(prefix=".verify-", dir=out_dir) as tmp:
+            write_reports(store, Exam.model_validate(exam_data), recorded,
+                          RubricLevels(rubric), Path(tmp), workers=n_workers)
+            for path in sorted(p for p in Path(tmp).rglob("*") if p.is_file()):
+                rel = path.relative_to(tmp).as_posix()
+                mine = out_dir / rel
+                if not mine.is_file():
+                    result.problems.append(f"{rel}: missing")
+                elif not _same_file(path, mine):
+                    result.problems.append(f"{rel}: differs from what the stored results give "
+                                           "(edited after the run?)")
     return result
 

@@ -14,6 +14,7 @@ from ..errors import FileProblems, FrontlineError
 # One module per subcommand (or small family of subcommands), in help order.
 COMMAND_MODULES = [
     "practice",
+    "replay",
     "personas",
     "validate",
     "grade",

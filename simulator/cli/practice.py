@@ -20,6 +20,7 @@ from ..persona.model import Persona
 from ..render.base import Renderer
 from ..render.offline import OfflineRenderer
 from ..sessions import Conversation, SessionStore
+from ..transcript import turn_problem
 
 END_COMMANDS = {"/end", "/quit", "/exit"}
 
@@ -144,12 +145,20 @@ def _talk(conv: Conversation) -> None:
     if conv.owes_reply:
         _say(conv.pending_reply(), conv)
     interactive = sys.stdin.isatty()
-    while not conv.finished:
+    while conv.accepts_input:
+        if conv.closing_open:
+            # The follow-up criteria need this turn: the customer accepted, the call is
+            # not over until the trainee closes it.
+            print("The customer accepted. Close the call with one more reply (check they "
+                  "are satisfied, offer more help), or /end.", flush=True)
         line = _read_line("You: " if interactive else "")
         if line is None or line.strip().lower() in END_COMMANDS:
             conv.end()
             break
         if not line.strip():
+            continue
+        if (why := turn_problem(line.strip())) is not None:  # the limit grading applies too
+            print(f"Not sent: {why}. Type a shorter reply.", file=sys.stderr)
             continue
         _say(conv.reply(line), conv)
 
@@ -166,14 +175,33 @@ def _read_line(prompt: str) -> str | None:
 
 
 def _say(chunks: Iterable[str], conv: Conversation) -> None:
-    print("Customer: ", end="", flush=True)
-    for chunk in chunks:
-        print(chunk, end="", flush=True)
+    """Print the customer's words as they stream in. If the renderer fails (the language
+    model is down), say what is saved and how to carry on, instead of a bare error."""
+    started = False
+    try:
+        for chunk in chunks:
+            if not started:  # no "Customer: " left dangling if the first words never come
+                print("Customer: ", end="", flush=True)
+                started = True
+            print(chunk, end="", flush=True)
+    except FrontlineError as exc:  # the renderer's (the LLM backend's) errors
+        if started:
+            print(" [cut off; not saved]", flush=True)
+        raise FrontlineError(_saved_note(conv, exc)) from None
     print()
     if conv.info.mode == "exam":  # an exam shows what a real call shows: the words only
         return
     previous = conv.steps[-2].state if len(conv.steps) > 1 else None
     print("  " + mood_line(conv.last_step, previous), flush=True)
+
+
+def _saved_note(conv: Conversation, exc: Exception) -> str:
+    done = "your last reply is saved" if conv.turns and conv.turns[-1].role == "agent" \
+        else "the session is saved"
+    return (f"{exc}\nThe customer could not answer, but {done} (session {conv.session_id}). "
+            f"Carry on when the model is back: frontline practice --resume {conv.session_id}"
+            f"\nor now with the phrase banks: frontline practice --resume {conv.session_id} "
+            "--offline")
 
 
 def mood_line(step: Step, previous: CustomerState | None) -> str:

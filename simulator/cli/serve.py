@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ..errors import FrontlineError
+from ..servers import announce
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,12 +22,23 @@ def run(args: argparse.Namespace) -> int:
 
     ctx = WebContext.from_environment(offline=args.offline)
     if ctx.local_mode:
-        print("Frontline: no users file, so the web UI runs in local single-user mode "
-              "(no login). Add users with `frontline users add NAME --role trainee`.")
+        print(f"Frontline: no users file at {ctx.users.path}, so the web UI runs in local "
+              "single-user mode (no login). Adding users with `frontline users add NAME "
+              "--role trainee` turns logins on at once, without a restart.")
     else:
         print(f"Frontline: logins from {ctx.users.path}")
     print(f"Frontline: the customer's words come from the {ctx.renderer.name} renderer")
-    launch(build_app(ctx), host=args.host, port=args.port)
+    try:
+        record = announce(ctx.users.path, f"http://{args.host}:{args.port}/")
+    except OSError as exc:  # only `users add`'s note depends on it: serve anyway
+        print(f"Frontline: warning: cannot record this server beside {ctx.users.path} "
+              f"({exc.strerror or exc}); `frontline users add` will not mention it")
+        record = None
+    try:
+        launch(build_app(ctx), host=args.host, port=args.port)
+    finally:
+        if record is not None:
+            record.unlink(missing_ok=True)
     return 0
 
 

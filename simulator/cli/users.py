@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import FrontlineError
+from ..servers import running_with
 from ..users import Role, UserStore, users_path
 
 FILE_HELP = "users file (default: $FRONTLINE_USERS, else data/users.yaml)"
@@ -31,10 +32,27 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def cmd_add(args: argparse.Namespace) -> int:
     store = _store(args)
+    first = not store.exists()
     user = store.add(args.name, Role(args.role), _read_password(args), replace=args.replace)
     print(f"{'updated' if args.replace else 'added'} {user.name} ({user.role.value}) "
           f"in {store.path}")
+    _say_which_servers_use(store.path, first)
     return 0
+
+
+def _say_which_servers_use(path: Path, first: bool) -> None:
+    """Tell whether a running `frontline serve` will use this users file (it re-reads it on
+    every request, so no restart is needed)."""
+    servers = running_with(path)
+    if not servers:
+        print("no running `frontline serve` uses this file; a server started with it will")
+        return
+    where = ", ".join(f"{s.url} (pid {s.pid})" for s in servers)
+    if first:
+        print(f"the running server {where} now asks for a login: it was in local "
+              "single-user mode and switched to this users file without a restart")
+    else:
+        print(f"the running server {where} uses this change from the next login")
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -6,15 +6,16 @@ the same step, whoever renders the reply. Every rule cites the DOMAIN section it
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from ..moves.detector import Detection, RuleDetector, default_detector
+from ..moves.detector import RuleDetector, default_detector
+from ..moves.reading import Reading, read_turn
 from ..moves.vocabulary import Move
 from ..persona.model import Archetype, Persona, Temperament
 from ..reactions import Reaction
-from ..textspan import clause_spans, sentence_spans
+from .decisions import DecisionRules, load_decisions
 from .effects import Effect, EffectsTable, load_effects
+from .recognise import PersonaRecogniser
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 
 COMFORT = {Move.EMPATHISE, Move.APOLOGISE}
@@ -31,14 +32,14 @@ def clamp(value: float) -> float:
 
 
 @dataclass
-class _Turn:
+class TurnMeaning:
     """Working data for one step, so the rules below read as sentences."""
 
-    text: str
-    detections: list[Detection]
+    reading: Reading
     moves: set[Move]
-    offers: list[str]        # persona remedy ids offered in non-negated sentences
+    offers: list[str]        # persona remedy ids offered in non-negated clauses
     revealed: list[str]      # hidden fact ids uncovered by this turn's questions
+    triggers: list[int]      # indexes of the persona triggers the turn set off
     acceptable: list[str] = field(default_factory=list)  # offers at or above the bottom line
     rejected: str | None = None  # the best offer, when every offer is below the bottom line
 
@@ -47,15 +48,12 @@ class CustomerMachine:
     """Runs one persona's reactions. Create one per session; it holds no session state."""
 
     def __init__(self, persona: Persona, detector: RuleDetector | None = None,
-                 effects: EffectsTable | None = None):
+                 effects: EffectsTable | None = None, decisions: DecisionRules | None = None):
         self.persona = persona
         self.detector = detector or default_detector(persona.language)
         self.effects = effects or load_effects()
-        self._remedy_res = {r.id: [re.compile(t, re.I) for t in r.triggers]
-                            for r in persona.case.remedies}
-        self._fact_res = {f.id: [re.compile(t, re.I) for t in f.asked_by]
-                          for f in persona.case.hidden_facts}
-        self._trigger_res = [(re.compile(t.pattern, re.I), t) for t in persona.triggers]
+        self.decisions = decisions or load_decisions()
+        self.recogniser = PersonaRecogniser(persona)
         self._remedies = {r.id: r for r in persona.case.remedies}
 
     # -- the start -------------------------------------------------------------------
@@ -65,55 +63,49 @@ class CustomerMachine:
         return CustomerState(anger=s.anger, trust=s.trust, patience=s.patience)
 
     # -- reading the turn -------------------------------------------------------------
-    def read(self, text: str, state: CustomerState) -> _Turn:
-        """Detect moves, the persona's remedies on offer and the facts asked about."""
-        detections = self.detector.detect(text)
-        moves = {d.move for d in detections}
-        offers: list[str] = []
-        for piece in self._offering_pieces(text):
-            for rid, pats in self._remedy_res.items():
-                if rid not in offers and any(p.search(piece) for p in pats):
-                    offers.append(rid)
+    def read(self, text: str) -> Reading:
+        """Read ``text`` once: the moves, the negated clauses, and what this persona
+        recognises in it (its remedies on offer, its triggers, the facts asked about)."""
+        reading = read_turn(text, self.detector, self.persona.language)
+        return self.recogniser.recognise(text, reading)
+
+    def interpret(self, reading: Reading, state: CustomerState) -> TurnMeaning:
+        """What the reading means for this customer now: offers, facts uncovered."""
+        rec = reading.recognitions
+        if rec is None or rec.persona != self.persona.id:
+            raise ValueError("the reading was not made for this persona; read the turn with "
+                             "CustomerMachine.read")
+        moves = reading.move_set()
+        offers = [o.id for o in rec.remedies]
         revealed: list[str] = []
         hidden = [f.id for f in self.persona.case.hidden_facts]
-        for d in detections:
-            if d.move is not Move.ASK:
-                continue
+        for aims in rec.asks:
             pending = [f for f in hidden if f not in state.revealed and f not in revealed]
             if not pending:
                 break
             # A question aimed at a fact uncovers it; any other question gets the next one.
-            aimed = [f for f in pending if any(p.search(d.quote) for p in self._fact_res[f])]
+            aimed = [f for f in pending if f in aims]
             revealed.append(aimed[0] if aimed else pending[0])
         acceptable = [r for r in offers if self._remedies[r].level != "below"]
         rejected = None
         if offers and not acceptable:
             rejected = max(offers, key=lambda r: LEVELS[self._remedies[r].level])
-        if offers:
-            # An offer the customer recognises is a remedy proposed, whatever the wording.
-            moves.add(Move.REMEDY)
-        return _Turn(text, detections, moves, offers, revealed, acceptable, rejected)
-
-    def _offering_pieces(self, text: str) -> list[str]:
-        """The parts of ``text`` that can offer a remedy: each sentence, or when a sentence
-        refuses something, only its clauses that refuse nothing ("We can't refund it, but
-        I can replace it today" offers the replacement, not the refund)."""
-        pieces = []
-        for s, e in sentence_spans(text):
-            if not self.detector.is_negated(text[s:e]):
-                pieces.append(text[s:e])
-                continue
-            pieces += [text[a:b] for a, b in clause_spans(text, s, e)
-                       if not self.detector.is_negated(text[a:b])]
-        return pieces
+        return TurnMeaning(reading, moves, offers, revealed, rec.triggers, acceptable, rejected)
 
     # -- the step ------------------------------------------------------------------------
     def step(self, state: CustomerState, text: str) -> Step:
-        """Apply one agent turn to ``state``; return the new state, reaction and reasons."""
+        """Read one agent turn and react to it (:meth:`read`, then :meth:`react`)."""
+        if state.outcome is not Outcome.ONGOING:
+            raise ValueError(f"the session has ended ({state.outcome.value})")
+        return self.react(state, self.read(text))
+
+    def react(self, state: CustomerState, reading: Reading) -> Step:
+        """Apply one agent turn, as read, to ``state``; return the new state, reaction and
+        reasons. The turn is not read again here: everything comes from ``reading``."""
         if state.outcome is not Outcome.ONGOING:
             raise ValueError(f"the session has ended ({state.outcome.value})")
         p = self.persona
-        turn = self.read(text, state)
+        turn = self.interpret(reading, state)
         new = state.model_copy(deep=True)
         new.turn += 1
         changes: list[Change] = []
@@ -168,9 +160,9 @@ class CustomerMachine:
         if p.thresholds.patience_drain:
             apply(Effect(patience=-p.thresholds.patience_drain, reason="Another turn gone",
                          domain="§4 (speed)"))
-        for pattern, trig in self._trigger_res:
-            if pattern.search(text):
-                apply(_as_effect(trig.effect, trig.reason), 1.0, " (persona trigger)")
+        for i in turn.triggers:
+            trig = p.triggers[i]
+            apply(_as_effect(trig.effect, trig.reason), 1.0, " (persona trigger)")
 
         # Temperament (DOMAIN §2.1, §3.2).
         comfort_only = bool(turn.moves & COMFORT) and not (turn.moves & SUBSTANCE) \
@@ -188,9 +180,9 @@ class CustomerMachine:
             new.informed = True
         # A guarantee is not a timescale, nor is a time given inside one ("I guarantee it
         # within the hour"): it names no date the customer can hold you to (§4.4).
-        guaranteed = {d.quote_start for d in turn.detections if d.move is Move.OVER_PROMISE}
+        guaranteed = {d.quote_start for d in turn.reading.moves if d.move is Move.OVER_PROMISE}
         if any(d.move is Move.TIMESCALE and d.quote_start not in guaranteed
-               for d in turn.detections):
+               for d in turn.reading.moves):
             new.timescale = True
         if Move.OVER_PROMISE in turn.moves:
             new.overpromised = True
@@ -198,8 +190,8 @@ class CustomerMachine:
 
         plan = self._decide(state, new, turn, unheard_remedy, comfort_only, stalled)
         new.outcome = _OUTCOME_OF.get(plan.reaction, Outcome.ONGOING)
-        return Step(turn=new.turn, moves=[d.move.value for d in turn.detections],
-                    state=new, plan=plan, changes=changes)
+        return Step(turn=new.turn, moves=[f.move.value for f in reading.moves],
+                    state=new, plan=plan, changes=changes, reading=reading)
 
     # -- deciding the reaction --------------------------------------------------------
     def _exit(self) -> Reaction:
@@ -209,16 +201,15 @@ class CustomerMachine:
         return [f.id for f in self.persona.case.hidden_facts
                 if f.required and f.id not in state.revealed]
 
-    def _decide(self, old: CustomerState, new: CustomerState, turn: _Turn,
+    def _decide(self, old: CustomerState, new: CustomerState, turn: TurnMeaning,
                 unheard_remedy: bool, comfort_only: bool, stalled: bool) -> ReactionPlan:
         p, m = self.persona, turn.moves
         t = p.thresholds
-        # §4.4: a rational customer does not take a deal on an implausible guarantee.
-        doubts_promise = Move.OVER_PROMISE in m and p.temperament is Temperament.RATIONAL
         fact = turn.revealed[0] if turn.revealed else None
         extras = [Reaction.ANSWER_QUESTION] if fact else []
 
         def plan(reaction: Reaction, **kw) -> ReactionPlan:
+            # A fact uncovered is voiced after the main reaction, unless it is the reaction.
             keep = [] if reaction in (Reaction.ANSWER_QUESTION,) else extras
             return ReactionPlan(reaction=reaction, extras=keep, fact=fact, **kw)
 
@@ -232,74 +223,38 @@ class CustomerMachine:
         if rejected:
             new.rejected.append(rejected)
 
-        # Terminal reactions first (§2.5: crossing the line; §2.4: the meek leave quietly).
-        # A flat refusal crosses the bottom line unless an acceptable offer is already on
-        # the table: then the customer protests but the line still holds (§2.5).
-        if Move.FLAT_REFUSAL in m and not new.offer:
-            return plan(self._exit())
-        if new.anger >= t.escalate_at or new.patience <= 0:
-            return plan(self._exit())
-        if new.offer and not self._missing_facts(new) and new.timescale \
-                and not (p.temperament is Temperament.EMOTIONAL and not new.heard) \
-                and new.anger <= t.accept_anger and new.trust >= t.accept_trust \
-                and not doubts_promise \
-                and not (m & {Move.CALM_DOWN, Move.ARGUE, Move.BARE_TRANSFER,
-                            Move.FLAT_REFUSAL}):
-            return plan(Reaction.ACCEPT, offer=new.offer)
-        if new.turn >= p.max_turns:
-            return plan(Reaction.TURN_LIMIT)
+        # Which reaction follows is data (decisions.yaml): the first rule that holds.
+        facts = {
+            "offer_on_table": new.offer is not None,
+            "anger_at_escalation": new.anger >= t.escalate_at,
+            "patience_gone": new.patience <= 0,
+            "facts_missing": bool(self._missing_facts(new)),
+            "timescale_given": new.timescale,
+            "emotional_unheard": p.temperament is Temperament.EMOTIONAL and not new.heard,
+            "calm_enough": new.anger <= t.accept_anger,
+            "trusting_enough": new.trust >= t.accept_trust,
+            "turns_used_up": new.turn >= p.max_turns,
+            "unheard_remedy": unheard_remedy,
+            "offer_rejected": rejected is not None,
+            "offer_discussed": bool(turn.offers) or bool(new.offer and
+                                                         m & {Move.TIMESCALE, Move.OWN}),
+            "comfort_only": comfort_only,
+            "rational": p.temperament is Temperament.RATIONAL,
+            "never_satisfied": p.archetype is Archetype.NEVER_SATISFIED,
+            "offering_move": bool(m & OFFERING),
+            "persona_offer": bool(turn.offers),
+            "fact_revealed": fact is not None,
+            "stalled": stalled,
+            "anger_fell": new.anger < old.anger,
+            "hot": new.anger >= HOT,
+            # §4.4: a rational customer does not take a deal on an implausible guarantee.
+            "doubts_promise": Move.OVER_PROMISE in m and p.temperament is Temperament.RATIONAL,
+        }
+        rule = self.decisions.decide(facts, m)
+        reaction = self._exit() if rule.reaction == "exit" else Reaction(rule.reaction)
+        return plan(reaction, offer=new.offer if "offer" in rule.with_ else None,
+                    rejected=rejected if "rejected" in rule.with_ else None)
 
-        # The trainee's worst move this turn is what the customer answers first.
-        if Move.FLAT_REFUSAL in m:
-            return plan(Reaction.REFUSAL_BACKLASH)
-        for move, reaction in _BACKLASH:
-            if move in m:
-                return plan(reaction)
-        if doubts_promise:
-            return plan(Reaction.IMPLAUSIBLE_PROMISE, offer=new.offer)
-        if unheard_remedy:
-            # §2.1: an emotional customer answers the brush-off before the offer itself.
-            return plan(Reaction.NOT_HEARD, offer=new.offer, rejected=rejected)
-        if rejected:
-            return plan(Reaction.REJECT_OFFER, rejected=rejected)
-        if turn.offers or (new.offer and m & {Move.TIMESCALE, Move.OWN}):
-            if self._missing_facts(new):
-                return plan(Reaction.PREMATURE_OFFER, offer=new.offer)
-            if new.offer and not new.timescale:
-                return plan(Reaction.ASK_TIMESCALE, offer=new.offer)
-            if new.offer and new.trust < t.accept_trust:
-                return plan(Reaction.DOUBT, offer=new.offer)
-            if new.offer:
-                # They believe the offer but are still too upset to take it: mood first,
-                # then the matter (§3.2).
-                return plan(Reaction.WARMING if new.anger < old.anger else Reaction.VENT,
-                            offer=new.offer)
-        if comfort_only and p.temperament is Temperament.RATIONAL:
-            return plan(Reaction.DEMAND_FACTS)
-        if m & OFFERING and not turn.offers:
-            return plan(Reaction.WHAT_OFFER)
-        if fact:
-            return ReactionPlan(reaction=Reaction.ANSWER_QUESTION, fact=fact)
-        if Move.ASK in m:
-            return plan(Reaction.NOTHING_TO_ADD)
-        # A pleasantry that moves nothing forward is no reason to warm up (§3.2, §4 speed).
-        if stalled:
-            return plan(Reaction.DEMAND_ACTION)
-        if new.anger < old.anger and not (p.archetype is Archetype.NEVER_SATISFIED
-                                          and new.anger >= HOT):
-            return plan(Reaction.WARMING)
-        return plan(Reaction.VENT)
-
-
-_BACKLASH = [
-    (Move.CALM_DOWN, Reaction.CALM_DOWN_BACKLASH),
-    (Move.ARGUE, Reaction.ARGUED_WITH),
-    (Move.BARE_TRANSFER, Reaction.TRANSFER_BACKLASH),
-    (Move.EXCUSE, Reaction.REJECT_EXCUSE),
-    (Move.BLAME_OTHERS, Reaction.REJECT_EXCUSE),
-    (Move.PASSIVE_APOLOGY, Reaction.PASSIVE_APOLOGY_BACKLASH),
-    (Move.VAGUE_HANDOFF, Reaction.WHAT_OFFER),
-]
 
 _OUTCOME_OF = {
     Reaction.ACCEPT: Outcome.RESOLVED,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from ..moves.reading import Reading
 from ..reactions import Reaction
 
 
@@ -38,7 +39,8 @@ class Change(BaseModel):
     """One reason the state moved, as shown to trainers in the trajectory."""
 
     field: str
-    delta: float
+    # A mood scale runs 0-100, so no change can exceed 100 either way.
+    delta: float = Field(ge=-100, le=100, allow_inf_nan=False, strict=True)
     reason: str
     domain: str = ""
 
@@ -62,3 +64,28 @@ class Step(BaseModel):
     state: CustomerState
     plan: ReactionPlan
     changes: list[Change]
+    reading: Reading | None = Field(None, description="How the agent turn was read (none for "
+                                    "the opening, or for steps saved before readings were).")
+
+    def record(self) -> StateRecord:
+        """The step as a transcript records it (the trajectory's JSON shape)."""
+        return StateRecord(turn=self.turn, anger=self.state.anger, trust=self.state.trust,
+                           patience=self.state.patience, reaction=self.plan.reaction.value,
+                           moves=self.moves, changes=self.changes)
+
+
+class StateRecord(BaseModel):
+    """A step as a transcript records it: the mood after one agent turn, the reaction, the
+    moves and the reasons the mood moved (:meth:`Step.record`). Only the mood and the
+    reaction's name are kept, so a hand-written or older record (any reaction name) loads."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    turn: int = Field(ge=0, strict=True, description="0 is the opening; n is after the "
+                      "n-th agent turn.")
+    anger: float = Field(ge=0, le=100, strict=True)
+    trust: float = Field(ge=0, le=100, strict=True)
+    patience: float = Field(ge=0, le=100, strict=True)
+    reaction: str
+    moves: list[str] = Field(default_factory=list)
+    changes: list[Change] = Field(default_factory=list)

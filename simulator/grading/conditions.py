@@ -8,6 +8,7 @@ the detections that make the verdict, quoted verbatim from the turn.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -34,29 +35,32 @@ class Hit(NamedTuple):
         return (self.k, self.detection.start)
 
 
-@dataclass(frozen=True)
-class AgentTurn:
-    """One agent turn: where it sits in ``transcript.turns`` and what was detected in it."""
-
-    index: int
-    text: str
-    detections: tuple[Detection, ...]
-
-
 class Observed:
-    """The moves of one conversation, indexed by move; built once, read by every condition."""
+    """The moves of one conversation's agent turns, indexed by move; built once (or turn by
+    turn), read by every condition.
 
-    def __init__(self, turns: list[AgentTurn], ended: bool = True):
-        self.turns = turns
+    ``positions[k]`` is where the ``k``-th agent turn sits in ``transcript.turns``; the moves
+    are those of its reading (:class:`~simulator.moves.reading.Reading`), or detected
+    afresh for a turn without one."""
+
+    def __init__(self, turns: Iterable[tuple[int, Sequence[Detection]]] = (),
+                 ended: bool = True):
+        self.positions: list[int] = []
         self.ended = ended
         self.by_move: dict[Move, list[Hit]] = {}
-        for k, turn in enumerate(turns):
-            for d in turn.detections:
+        self.extend(turns)
+
+    def extend(self, turns: Iterable[tuple[int, Sequence[Detection]]]) -> None:
+        """Add the next agent turns, as (position in the transcript, moves found)."""
+        for position, moves in turns:
+            k = len(self.positions)
+            self.positions.append(position)
+            for d in moves:
                 self.by_move.setdefault(d.move, []).append(Hit(k, d))
 
     @property
     def n(self) -> int:
-        return len(self.turns)
+        return len(self.positions)
 
     def hits(self, moves: list[Move]) -> list[Hit]:
         """Every occurrence of any of ``moves``, in conversation order."""

@@ -1,16 +1,20 @@
 """The rule grader: transcript + rubric -> scorecard, deterministic and explainable.
 
-Moves are detected once per agent turn with the shared rule detector; every criterion
-and phrasing rule reads that one list. The overall score is the weight of criteria met
-over the weight of criteria that applied (0-100), minus phrasing penalties, floored at 0.
+Each agent turn's moves come from its stored reading (how the turn was read when the
+session ran, so the grader credits exactly what the customer reacted to, including a
+remedy only the persona recognised); a turn without one, as in a transcript imported
+from elsewhere, is read afresh once with the rule detector for the transcript's language.
+Every criterion and phrasing rule reads that one list. The overall score is the weight of
+criteria met over the weight of criteria that applied (0-100), minus phrasing penalties,
+floored at 0.
 """
 
 from __future__ import annotations
 
 from ..customer.state import Outcome
-from ..moves.detector import Detector, default_detector
-from ..transcript import Transcript
-from .conditions import AgentTurn, Hit, Observed, Verdict, evaluate, names
+from ..moves.detector import Detection, Detector, default_detector
+from ..transcript import Transcript, Turn
+from .conditions import Hit, Observed, Verdict, evaluate, names
 from .rubric import Condition, Rubric
 from .scorecard import Scorecard
 
@@ -31,12 +35,36 @@ def is_ended(transcript: Transcript, partial: bool | None = None) -> bool:
 
 
 def observe(transcript: Transcript, detector: Detector | None = None,
-            ended: bool = True) -> Observed:
-    """Detect moves once in every agent turn: the only place the grader runs patterns."""
-    detector = detector or default_detector()
-    turns = [AgentTurn(i, text, tuple(detector.detect(text)))
-             for i, text in transcript.agent_turns()]
-    return Observed(turns, ended)
+            ended: bool = True, language: str | None = None) -> Observed:
+    """The moves of every agent turn: its stored reading when it has one that fits its
+    text, else detected afresh (the only place the grader runs patterns)."""
+    return Observed(agent_turns(transcript.turns, language or transcript.language, detector),
+                    ended)
+
+
+def agent_turns(turns: list[Turn], language: str | None, detector: Detector | None = None,
+                start: int = 0) -> list[tuple[int, tuple[Detection, ...]]]:
+    """(position, moves) of each agent turn of ``turns[start:]``. A turn without a fitting
+    reading is read with ``detector``, by default the rule detector of ``language``
+    (English when unknown), built only if needed."""
+    out = []
+    for i in range(start, len(turns)):
+        turn = turns[i]
+        if turn.role != "agent":
+            continue
+        if turn.reading is not None and turn.reading.fits(turn.text):
+            found = tuple(turn.reading.moves)
+        else:
+            if detector is None:
+                detector = default_detector(language or "en")
+            found = tuple(detector.detect(turn.text))
+        out.append((i, found))
+    return out
+
+
+def language_of(transcript: Transcript, rubric: Rubric) -> str:
+    """The language to read the transcript's turns in: its own, else the rubric's."""
+    return transcript.language or rubric.language
 
 
 def _evidence(hits: list[Hit], obs: Observed) -> list[dict]:
@@ -47,7 +75,7 @@ def _evidence(hits: list[Hit], obs: Observed) -> list[dict]:
         if (h.k, d.start, d.move) in seen:  # e.g. the same apology found by two parts
             continue
         seen.add((h.k, d.start, d.move))
-        out.append({"turn": obs.turns[h.k].index, "agent_turn": h.k + 1, "move": d.move.value,
+        out.append({"turn": obs.positions[h.k], "agent_turn": h.k + 1, "move": d.move.value,
                     "quote": d.quote, "start": d.quote_start})
     return out
 
@@ -78,8 +106,14 @@ def _score(met: int, applicable: int) -> float | None:
 def grade(transcript: Transcript, rubric: Rubric, *, detector: Detector | None = None,
           partial: bool | None = None) -> Scorecard:
     """Grade one transcript. Same transcript, rubric and patterns: same scorecard."""
-    obs = observe(transcript, detector or default_detector(rubric.language),
-                  is_ended(transcript, partial))
+    obs = observe(transcript, detector, is_ended(transcript, partial),
+                  language=language_of(transcript, rubric))
+    return grade_observed(obs, transcript, rubric)
+
+
+def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric) -> Scorecard:
+    """Grade moves already observed (``obs``) for ``transcript``: the incremental hint keeps
+    one :class:`Observed` per session and extends it turn by turn."""
     criteria: list[dict] = []
     stages: list[dict] = []
     met_total = applicable_total = 0
@@ -118,7 +152,7 @@ def grade(transcript: Transcript, rubric: Rubric, *, detector: Detector | None =
             d = hit.detection
             violations.append({
                 "move": rule.move.value, "title": rule.title, "domain": rule.domain,
-                "turn": obs.turns[hit.k].index, "agent_turn": hit.k + 1, "quote": d.quote,
+                "turn": obs.positions[hit.k], "agent_turn": hit.k + 1, "quote": d.quote,
                 "start": d.quote_start, "penalty": rule.penalty if n < rule.max_count else 0,
                 "tip": rule.tip})
     violations.sort(key=lambda v: (v["turn"], v["start"], v["move"]))
@@ -131,10 +165,12 @@ def grade(transcript: Transcript, rubric: Rubric, *, detector: Detector | None =
     return Scorecard.model_validate({
         "grader": GRADER_VERSION,
         "rubric": {"id": rubric.id, "title": rubric.title, "hash": rubric.content_hash()},
-        "transcript_id": transcript.id, "candidate": transcript.candidate,
-        "persona": transcript.persona.id if transcript.persona else None,
+        "transcript_id": transcript.id if transcript else None,
+        "candidate": transcript.candidate if transcript else None,
+        "persona": transcript.persona.id if transcript and transcript.persona else None,
         "ended": obs.ended, "agent_turns": obs.n, "overall": overall,
         "criteria_score": criteria_score, "penalty_total": penalty,
         "pass_mark": rubric.pass_mark, "passed": overall >= rubric.pass_mark,
         "level": level.id, "level_label": level.label, "stages": stages,
-        "criteria": criteria, "violations": violations, "customer": _customer(transcript)})
+        "criteria": criteria, "violations": violations,
+        "customer": _customer(transcript) if transcript else None})

@@ -42,7 +42,7 @@ def _as_list(value: object) -> object:
 # Written as one move or a list; always held as a list, so errors name one clear path.
 Moves = Annotated[list[Move], BeforeValidator(_as_list, json_schema_input_type=Move | list[Move]),
                   Field(min_length=1, description="A move, or a list meaning any of them.")]
-TurnWindow = Annotated[int, Field(ge=0, le=50)]
+TurnWindow = Annotated[int, Field(ge=0, le=50, strict=True)]
 # Who may change a criterion's verdict when the LLM judge runs (docs/rubrics.md).
 DecidedBy = Literal["rules", "either", "judge"]
 
@@ -85,8 +85,8 @@ class Position(Strict):
     check that is not met yet is not applicable: the end has not come."""
 
     move: Moves
-    in_first: Annotated[int, Field(ge=1, le=50)] | None = None
-    in_last: Annotated[int, Field(ge=1, le=50)] | None = None
+    in_first: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
+    in_last: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
 
     @model_validator(mode="after")
     def _one_end(self) -> Position:
@@ -100,8 +100,8 @@ class Count(Strict):
     counts once) or per agent turn."""
 
     move: Moves
-    min: Annotated[int, Field(ge=0, le=100)] = 1
-    max: Annotated[int, Field(ge=0, le=100)] | None = None
+    min: Annotated[int, Field(ge=0, le=100, strict=True)] = 1
+    max: Annotated[int, Field(ge=0, le=100, strict=True)] | None = None
     per: Literal["sentence", "turn"] = "sentence"
 
     @model_validator(mode="after")
@@ -114,7 +114,7 @@ class Count(Strict):
 class AgentTurns(Strict):
     """The conversation has at least ``min`` agent turns (for ``applies_if``)."""
 
-    min: Annotated[int, Field(ge=1, le=100)]
+    min: Annotated[int, Field(ge=1, le=100, strict=True)]
 
 
 CONDITION_KINDS = ("requires", "before", "with", "position", "count", "agent_turns",
@@ -160,7 +160,7 @@ class Criterion(Strict):
     title: str = Field(min_length=1, max_length=120, description="What good handling does, "
                        "as the trainee sees it on the scorecard.")
     domain: DomainRef
-    weight: Annotated[int, Field(ge=1, le=10)] = 1
+    weight: Annotated[int, Field(ge=1, le=10, strict=True)] = 1
     check: Condition = Field(description="Met or missed (or not applicable).")
     applies_if: Condition | None = Field(None, description="When not met, the criterion is "
                                          "not applicable (e.g. a timescale check needs a "
@@ -207,9 +207,9 @@ class PhrasingRule(Strict):
     move: Move
     title: str = Field(min_length=1, max_length=120)
     domain: DomainRef
-    penalty: Annotated[float, Field(gt=0, le=100)] = Field(description="Points off the "
-                                                            "overall score per occurrence.")
-    max_count: Annotated[int, Field(ge=1, le=20)] = Field(
+    penalty: Annotated[float, Field(gt=0, le=100, strict=True)] = Field(
+        description="Points off the overall score per occurrence.")
+    max_count: Annotated[int, Field(ge=1, le=20, strict=True)] = Field(
         3, description="Occurrences that cost points; later ones are listed but free.")
     tip: str = Field(min_length=1, description="The correct phrasing to use instead.")
 
@@ -225,8 +225,8 @@ class PhrasingRule(Strict):
 class Level(Strict):
     id: Slug
     label: str = Field(min_length=1, max_length=40)
-    min: Annotated[float, Field(ge=0, le=100)] = Field(description="Lowest overall score "
-                                                       "that earns this level.")
+    min: Annotated[float, Field(ge=0, le=100, strict=True)] = Field(
+        description="Lowest overall score that earns this level.")
 
 
 class Rubric(Strict):
@@ -239,7 +239,7 @@ class Rubric(Strict):
     domain: list[DomainRef] = Field(min_length=1)
     language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$",
                           description="Language of the move patterns used to grade.")
-    pass_mark: Annotated[float, Field(ge=0, le=100)]
+    pass_mark: Annotated[float, Field(ge=0, le=100, strict=True)]
     levels: list[Level] = Field(min_length=1, description="Bands by overall score, lowest "
                                 "first; the first starts at 0 and one starts at pass_mark.")
     stages: list[Stage] = Field(min_length=1)

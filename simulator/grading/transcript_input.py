@@ -37,15 +37,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import FileProblems, Problem
-from ..transcript import PersonaRef, Transcript, TranscriptTurn
+from ..transcript import MAX_TURN_CHARS, PersonaRef, Transcript, TranscriptTurn, turn_problem
 from ..yamlfile import read_bytes, read_text, validation_problems
 
 CUSTOMER_LABELS = frozenset({"customer", "client", "caller", "user", "guest", "consumer"})
 AGENT_LABELS = frozenset({"agent", "representative", "rep", "operator", "advisor", "adviser",
                           "staff", "support", "trainee", "handler", "associate", "csr"})
 
-# No real spoken or chat turn comes near this; past it the text is not a conversation.
-MAX_TURN_CHARS = 20_000
 # A JSONL file of many transcripts may be large; each line is read and checked on its own.
 MAX_JSONL_BYTES = 200_000_000
 MAX_JSONL_LINE_BYTES = 2_000_000
@@ -88,9 +86,8 @@ def check_gradable(transcript: Transcript, name: str, line: int | None = None) -
     for i, turn in enumerate(transcript.turns):
         if not turn.text.strip():
             problems.append(Problem(name, "turn is empty", line, f"turns[{i}].text"))
-        elif len(turn.text) > MAX_TURN_CHARS:
-            problems.append(Problem(name, f"turn is {len(turn.text)} characters; the limit is "
-                                    f"{MAX_TURN_CHARS}", line, f"turns[{i}].text"))
+        elif (why := turn_problem(turn.text)) is not None:
+            problems.append(Problem(name, why, line, f"turns[{i}].text"))
     if not problems and not any(t.role == "agent" for t in transcript.turns):
         problems.append(Problem(name, "no agent turns: there is nothing to grade (a transcript "
                                 "needs the agent's side of the conversation)", line, "turns"))
@@ -116,9 +113,30 @@ def transcript_from_data(data: object, name: str, line: int | None = None) -> Tr
     return check_gradable(transcript, name, line)
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:  # json would keep the last silently: refuse instead
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def _loads(text: str, name: str, line: int | None = None) -> object:
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as Windows editors write it
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        key = json.dumps(exc.args[0])
+        second = text.find(key, text.find(key) + 1)  # the line of the repeat, when spelt so
+        at = line if line is not None else \
+            (text.count("\n", 0, second) + 1 if second > 0 else None)
+        raise FileProblems([Problem(name, f"invalid JSON: key {key} appears twice in one "
+                                    "object", at)]) from None
     except json.JSONDecodeError as exc:
         at = exc.lineno if line is None else line
         raise FileProblems([Problem(name, f"invalid JSON: {exc.msg} (column {exc.colno})",

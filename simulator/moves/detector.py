@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Literal, Protocol
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, with_config
 
+from .. import saferegex
 from ..errors import FileProblems, Problem
 from ..textspan import fold_apostrophes as _fold
 from ..textspan import sentence_spans
@@ -27,12 +28,17 @@ from .vocabulary import Move
 PATTERNS_DIR = Path(__file__).parent / "patterns"
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class Detection:
     """One move found in one turn.
 
-    ``start``/``end`` delimit the words that triggered it; ``quote`` is the whole
-    sentence around them. Both are verbatim substrings of the turn text.
+    ``start``/``end`` delimit the words that triggered it (``text``); ``quote`` is the
+    whole sentence (or clause) around them, starting at ``quote_start``. All are verbatim
+    pieces of the turn text. ``source`` says which detector found it (``rules``,
+    ``encoder``, ``llm``); ``remedy`` is the persona's remedy id when the move was
+    recognised by that persona's own remedy triggers. A plain dataclass, not a model:
+    detectors make many per turn; pydantic still validates it inside a stored reading.
     """
 
     move: Move
@@ -41,6 +47,8 @@ class Detection:
     text: str
     quote: str
     quote_start: int
+    source: Literal["rules", "encoder", "llm"] = "rules"
+    remedy: str | None = None
 
 
 class Detector(Protocol):
@@ -52,11 +60,7 @@ class Detector(Protocol):
 
 
 def _check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression: {exc}") from None
-    return value
+    return saferegex.check(value)  # refuses invalid and catastrophic patterns, with a reason
 
 
 # Checked item by item, so a bad regex is reported at its own line ("patterns[2]").
@@ -89,6 +93,9 @@ class MovePatternFile(BaseModel):
     negations: list[Regex] = Field(default_factory=list, description="Regexes that mark a "
                                  "sentence as negated, so 'we can't refund you' is no offer.")
     moves: dict[Move, MovePatterns] = Field(default_factory=dict)
+    # Set by load_pattern_file for the package's own file only (never read from a file):
+    # the test suite holds its patterns to the product's speed.
+    _shipped: bool = PrivateAttr(False)
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,11 @@ class _Compiled:
     unless_turn: tuple[re.Pattern[str], ...]
 
 
-def _compile(values: list[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(v, re.IGNORECASE) for v in values)
+def _compile(values: list[str], shipped: frozenset[str] = frozenset()) -> tuple:
+    # The shipped file's patterns are searched with ``re`` (fast, with lowered twins); any
+    # other file's run with a time limit (see simulator/saferegex.py and docs/moves.md).
+    return tuple(re.compile(v, re.IGNORECASE) if v in shipped else saferegex.compile(v)
+                 for v in values)
 
 
 
@@ -123,9 +133,11 @@ class RuleDetector:
                     )
                 merged[move] = pats
         self.patterns = merged
-        self._negations = _compile([n for f in files for n in f.negations])
+        shipped = frozenset(v for f in files if f._shipped for v in _all_patterns(f))
+        self._negations = _compile([n for f in files for n in f.negations], shipped)
         self._rules = [
-            _Compiled(m, _compile(p.patterns), _compile(p.unless), _compile(p.unless_turn))
+            _Compiled(m, _compile(p.patterns, shipped), _compile(p.unless, shipped),
+                      _compile(p.unless_turn, shipped))
             for m, p in merged.items()
         ]
         # Skips the patterns a sentence cannot match (never changes a result); the examples
@@ -214,8 +226,15 @@ class RuleDetector:
         return hits
 
 
+def _all_patterns(f: MovePatternFile) -> list[str]:
+    return f.negations + [v for p in f.moves.values() for v in p.patterns + p.unless
+                          + p.unless_turn]
+
+
 def _searcher(pattern: re.Pattern[str]) -> tuple:
     """(search, on_normalised): the cheapest equivalent way to search with ``pattern``."""
+    if isinstance(pattern, saferegex.SafePattern):
+        return (pattern.search, False)  # keeps its time limit: no ``re`` twin
     twin = lowered(pattern)
     return (twin.search, True) if twin is not None else (pattern.search, False)
 
@@ -231,14 +250,20 @@ def pattern_files(language: str = "en") -> list[Path]:
 
 def load_pattern_file(path: Path) -> MovePatternFile:
     """Load and validate one pattern file."""
-    return load_model(MovePatternFile, path)
+    loaded = load_model(MovePatternFile, path)
+    loaded._shipped = path.resolve().parent == PATTERNS_DIR.resolve()
+    return loaded
 
 
 @lru_cache(maxsize=8)
 def _cached_detector(language: str, extra: str) -> RuleDetector:
-    paths = pattern_files(language)
-    if not paths[0].exists():
-        raise FileProblems([Problem(str(paths[0]), f"no move patterns for language {language!r}")])
+    # A language need not ship with Frontline: a trainer's folder may supply it whole.
+    paths = [p for p in pattern_files(language) if p.exists()]
+    if not paths:
+        shipped = PATTERNS_DIR / f"{language}.yaml"
+        raise FileProblems([Problem(str(shipped), f"no move patterns for language {language!r}: "
+                                    f"add {language}.yaml to a folder named in "
+                                    "FRONTLINE_MOVE_PATTERNS")])
     return RuleDetector([load_pattern_file(p) for p in paths])
 
 

@@ -125,7 +125,8 @@ class LLMDetector:
             s, e = next(((a, b) for a, b in sentences if a <= span[0] < b), span)
             if any(d.move is move and d.quote_start == s for d in out):
                 continue
-            out.append(Detection(move, span[0], span[1], text[span[0]:span[1]], text[s:e], s))
+            out.append(Detection(move, span[0], span[1], text[span[0]:span[1]], text[s:e], s,
+                                 source="llm"))
         out.sort(key=lambda d: (d.start, d.move))
         return out
 

@@ -14,12 +14,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .. import saferegex
 from ..moves.vocabulary import Move
 from ..reactions import Reaction
 
 PERSONA_SCHEMA_VERSION = 1
 
-Score = Annotated[float, Field(ge=0, le=100)]
+Score = Annotated[float, Field(ge=0, le=100, strict=True)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
 # Placeholders a phrase may use; the renderer fills them from the case and the state.
@@ -59,10 +60,10 @@ class Strict(BaseModel):
 
 
 def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+    why = saferegex.problem(value)  # invalid, or a shape that can take exponential time
+    if why is not None:
+        raise ValueError(why.replace("regular expression", f"regular expression {value!r}", 1)
+                         if why.startswith("invalid") else f"{value!r}: {why}")
     return value
 
 
@@ -75,14 +76,14 @@ class Mood(Strict):
 
 
 class MoodDelta(Strict):
-    anger: float = Field(0, ge=-100, le=100)
-    trust: float = Field(0, ge=-100, le=100)
-    patience: float = Field(0, ge=-100, le=100)
+    anger: float = Field(0, strict=True, ge=-100, le=100)
+    trust: float = Field(0, strict=True, ge=-100, le=100)
+    patience: float = Field(0, strict=True, ge=-100, le=100)
 
 
 class Identity(Strict):
     name: str = Field(min_length=1, max_length=80)
-    age: int | None = Field(None, ge=16, le=110)
+    age: int | None = Field(None, strict=True, ge=16, le=110)
     occupation: str = ""
     background: str = Field(min_length=1, description="Who they are, in a sentence or two.")
     company: str = Field(min_length=1, description="The business they are complaining to.")
@@ -94,7 +95,8 @@ class Thresholds(Strict):
                                "the customer escalates (or leaves, if exit is 'leave').")
     accept_anger: Score = Field(55, description="Anger must be at or below this to accept.")
     accept_trust: Score = Field(50, description="Trust must be at or above this to accept.")
-    patience_drain: float = Field(5, ge=0, le=50, description="Patience lost every turn.")
+    patience_drain: float = Field(5, strict=True, ge=0, le=50,
+                                  description="Patience lost every turn.")
     exit: Literal["escalate", "leave"] = Field(
         "escalate", description="What the customer does when anger or patience runs out.")
 
@@ -132,7 +134,7 @@ class HiddenFact(Strict):
     @model_validator(mode="after")
     def _example_is_asked(self) -> HiddenFact:
         if self.example and self.asked_by and not any(
-                re.search(p, self.example, re.I) for p in self.asked_by):
+                saferegex.compile(p).search(self.example) for p in self.asked_by):
             raise ValueError(f"example {self.example!r} matches none of asked_by")
         return self
 
@@ -195,7 +197,9 @@ class Style(Strict):
     quirks: list[str] = Field(default_factory=list)
 
 
-PhraseList = Annotated[list[str], Field(min_length=1)]
+# A phrase the customer says: never empty or only spaces.
+Phrase = Annotated[str, Field(min_length=1, pattern=r"\S")]
+PhraseList = Annotated[list[Phrase], Field(min_length=1)]
 
 
 class BandedPhrases(Strict):
@@ -214,14 +218,14 @@ class Persona(Strict):
     archetype: Archetype
     temperament: Temperament
     language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
-    difficulty: int = Field(3, ge=1, le=5)
+    difficulty: int = Field(3, strict=True, ge=1, le=5)
     domain: list[str] = Field(min_length=1, description="Sections of docs/domain.md "
                               "this persona embodies, e.g. '§2.4 aggressive'.")
     identity: Identity
     start: Mood
     thresholds: Thresholds = Thresholds()
-    max_turns: int = Field(12, ge=2, le=60)
-    sensitivity: dict[Move, Annotated[float, Field(ge=0, le=5)]] = Field(
+    max_turns: int = Field(12, strict=True, ge=2, le=60)
+    sensitivity: dict[Move, Annotated[float, Field(ge=0, le=5, strict=True)]] = Field(
         default_factory=dict, description="Multiplier on the shared effect of each move "
         "(1 = as documented, 2 = twice as strong, 0 = ignored).")
     triggers: list[Trigger] = Field(default_factory=list)

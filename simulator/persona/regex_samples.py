@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from itertools import product
 
+import regex
+
+from .. import saferegex
+
 try:  # Python 3.11+: the parser moved and the old module warns when imported.
     from re import _constants as C  # type: ignore[attr-defined]
     from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -95,9 +99,9 @@ def _combinations(options: list[list[str]]) -> list[tuple[str, ...]]:
 def samples(pattern: str) -> list[str]:
     """Up to :data:`MAX_SAMPLES` strings that ``pattern`` (case-insensitive) really matches."""
     try:
-        compiled = re.compile(pattern, re.IGNORECASE)
+        compiled = saferegex.compile(pattern)  # the pattern is a trainer's: time-limited
         parsed = sre_parse.parse(pattern, re.IGNORECASE)
-    except (re.error, RecursionError, OverflowError):
+    except (re.error, regex.error, RecursionError, OverflowError):
         return []
     found: list[str] = []
     for text in _alternatives(parsed, {}):

@@ -13,14 +13,9 @@ from typing import Protocol
 
 from ..customer.state import CustomerState, ReactionPlan
 from ..persona.model import Persona
+from ..transcript import Turn
 
-
-@dataclass(frozen=True)
-class Turn:
-    """One line of the conversation."""
-
-    role: str  # "customer" or "agent"
-    text: str
+__all__ = ["Renderer", "RenderRequest", "Turn"]
 
 
 @dataclass

@@ -22,6 +22,7 @@ from pathlib import Path
 import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .. import saferegex
 from ..reactions import Reaction
 from ..yamlfile import load_model
 from .base import RenderRequest
@@ -31,10 +32,9 @@ RULES_DIR = Path(__file__).parent
 
 def _compile_all(values: list[str]) -> list[str]:
     for v in values:
-        try:
-            regex.compile(v)
-        except regex.error as exc:
-            raise ValueError(f"invalid regular expression {v!r}: {exc}") from None
+        why = saferegex.problem(v, regex.IGNORECASE | regex.MULTILINE)
+        if why is not None:
+            raise ValueError(f"{v!r}: {why}")
     return values
 
 
@@ -106,8 +106,8 @@ class CharacterChecker:
         self.rules = rules
         flags = regex.IGNORECASE | regex.MULTILINE
 
-        def c(values: list[str]) -> list[regex.Pattern[str]]:
-            return [regex.compile(v, flags) for v in values]
+        def c(values: list[str]) -> list[saferegex.SafePattern]:
+            return [saferegex.compile(v, flags) for v in values]
 
         self._agent = c(rules.agent_speech)
         self._ai = c(rules.ai_disclosure)

@@ -16,17 +16,17 @@ the same call and so was never returned (``unsent``: the caller shows it too).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import regex
 
+from ..textspan import SENTENCE_BOUNDARY
 from .character import CharacterBreak, TurnCheck
 
-# Where a sentence ends while text streams in: as in simulator/textspan.py, end
-# punctuation (with closing quotes/brackets) followed by whitespace, or a line break.
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\n+|(?<=[。！？])")
+# Where a sentence ends while text streams in: the one splitter the grader and the
+# detectors use, so a released piece is always a whole sentence as they see it.
+_BOUNDARY = SENTENCE_BOUNDARY
 
 
 class CharacterBroken(Exception):

@@ -6,7 +6,7 @@ Typical use (the terminal command and the web UI do exactly this)::
     conv = Conversation.start(persona, store=store, user="ana")
     for chunk in conv.opening():                # the customer's complaint, streamed
         show(chunk)
-    while not conv.finished:
+    while conv.accepts_input:                   # after an acceptance, one closing turn
         for chunk in conv.reply(agent_text):    # agent turn saved first, then streamed
             show(chunk)
         conv.last_step.changes                  # why anger/trust/patience moved
@@ -31,11 +31,13 @@ Guarantees:
 What a conversation exposes: ``session_id``; ``info`` (the stored
 :class:`~simulator.sessions.store.SessionInfo`: user, persona id and hash, seed, mode,
 rubric, created...); ``persona``; ``renderer`` (may be swapped between turns, e.g. to retry
-a failed reply offline); ``turns`` (list of ``Turn(role, text)``); ``steps`` (step 0 is the
+a failed reply offline); ``turns`` (list of ``Turn(role, text, reading)``); ``steps`` (step 0 is the
 opening state, step n follows the n-th agent turn; each has ``state``, ``plan.reaction``,
 ``moves`` and ``changes``); ``last_step``, ``state``, ``outcome``; ``status`` (``active``,
-``finished`` or ``ended``); ``finished``; ``owes_reply``. Methods: ``opening()``,
-``reply(text)``, ``pending_reply()``, ``end()``, ``transcript()``.
+``finished`` or ``ended``); ``finished``; ``closing_open`` (the customer accepted: one
+closing turn is still taken, for the follow-up criteria); ``accepts_input``;
+``owes_reply``. Methods: ``opening()``, ``reply(text)``, ``pending_reply()``, ``end()``,
+``transcript()``.
 
 A ``Conversation`` object is meant for one caller at a time; the store beneath it is
 thread-safe, so a server may hold one per session.
@@ -53,7 +55,7 @@ from ..persona.model import Persona
 from ..reactions import Reaction
 from ..render.base import Renderer, RenderRequest, Turn
 from ..render.offline import OfflineRenderer
-from ..transcript import Transcript
+from ..transcript import Transcript, turn_problem
 from .store import SessionInfo, SessionStore
 
 MODES = ("training", "exam")
@@ -95,7 +97,8 @@ class Conversation:
                        plan=ReactionPlan(reaction=Reaction.OPENING), changes=[])
         info = store.create(user=user, persona_id=persona.id,
                             persona_hash=persona.content_hash(), opening=opening, seed=seed,
-                            renderer=renderer.name, rubric=rubric, mode=mode)
+                            renderer=renderer.name, rubric=rubric, mode=mode,
+                            language=persona.language)
         return cls(persona, store, info, [], [opening], renderer)
 
     @classmethod
@@ -157,6 +160,23 @@ class Conversation:
         return self.outcome is not Outcome.ONGOING or self._status == "ended"
 
     @property
+    def closing_open(self) -> bool:
+        """True once the customer has accepted and answered, until the trainee's one
+        closing turn (checking they are satisfied, offering more help, goodbye): the
+        follow-up criteria read it, so the session takes it before it stops."""
+        if self.outcome is not Outcome.RESOLVED or self._status != "finished" \
+                or self.owes_reply:
+            return False
+        resolved = sum(s.state.outcome is Outcome.RESOLVED for s in self._steps)
+        return resolved == 1
+
+    @property
+    def accepts_input(self) -> bool:
+        """True while the trainee may still say something: before an outcome, or the
+        closing turn after the customer accepted."""
+        return not self.finished or self.closing_open
+
+    @property
     def owes_reply(self) -> bool:
         """True while the customer has not yet said the opening or answered the last turn."""
         return not self._turns or self._turns[-1].role == "agent"
@@ -177,7 +197,10 @@ class Conversation:
         text = agent_text.strip() if isinstance(agent_text, str) else ""
         if not text:
             raise FrontlineError("the reply is empty; type what you would say to the customer")
-        if self.finished:
+        if (why := turn_problem(text)) is not None:
+            raise FrontlineError(f"the reply is not accepted: {why}; nothing was saved")
+        closing = self.closing_open
+        if self.finished and not closing:
             raise FrontlineError(f"the session has ended ({self._end_reason()}); "
                                  "start a new one to practise again")
         if self._streaming:
@@ -185,13 +208,23 @@ class Conversation:
         if self.owes_reply:
             raise FrontlineError("the customer has not answered yet; get the pending reply "
                                  "first (pending_reply)")
-        step = self.machine.step(self.state, text)
-        self.store.add_agent_turn(self.session_id, len(self._turns), text, step)
-        self._turns.append(Turn("agent", text))
+        step = self._closing_step(text) if closing else self.machine.step(self.state, text)
+        self.store.add_agent_turn(self.session_id, len(self._turns), text, step,
+                                  closing=closing)
+        self._turns.append(Turn("agent", text, reading=step.reading))
         self._steps.append(step)
         if step.state.outcome is not Outcome.ONGOING:
             self._status = "finished"
         return self.pending_reply()
+
+    def _closing_step(self, text: str) -> Step:
+        """The step after the closing turn: the machine's outcome stands (it takes no turn
+        after one), the customer simply acknowledges again; the moves are recorded."""
+        state = self.state.model_copy(update={"turn": self.state.turn + 1})
+        reading = self.machine.read(text)
+        return Step(turn=state.turn, moves=[f.move.value for f in reading.moves], state=state,
+                    changes=[], plan=ReactionPlan(reaction=Reaction.ACCEPT, offer=state.offer),
+                    reading=reading)
 
     def pending_reply(self) -> Iterator[str]:
         """Stream the words the customer owes: the opening or the reply to the last turn."""

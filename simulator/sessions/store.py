@@ -15,6 +15,8 @@ what a web server needs:
   machine's step in one transaction, committed before the customer's reply is produced),
   ``add_customer_turn`` and ``set_status``.
 - ``save_scorecard`` / ``load_scorecard`` keep one grader scorecard (any JSON) per session.
+- ``save_replay`` / ``load_replays`` keep the session's replayed turns (practice, never
+  counted as sessions: see :mod:`simulator.sessions.replay`).
 
 Turn indexes are positions in the conversation (0, 1, 2, ...); step ``n`` is the state
 after the ``n``-th agent turn, step 0 the state in which the customer opened.
@@ -35,53 +37,13 @@ from pathlib import Path
 from .. import config
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
-from ..render.base import Turn
-from ..transcript import PersonaRef, StateRecord, Transcript, TranscriptTurn
+from ..moves.reading import Reading, reading_from_json, reading_json
+from ..transcript import PersonaRef, Transcript, Turn, turn_problem
+from .migrations import migrate
 
 # Status of a session: "active" (the trainee may go on), "finished" (the customer
 # reached an outcome), "ended" (the trainee stopped before an outcome).
 STATUSES = ("active", "finished", "ended")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id           TEXT PRIMARY KEY,
-    user         TEXT NOT NULL,
-    persona_id   TEXT NOT NULL,
-    persona_hash TEXT NOT NULL,
-    rubric       TEXT,
-    mode         TEXT NOT NULL,
-    seed         INTEGER NOT NULL,
-    renderer     TEXT NOT NULL,
-    created      TEXT NOT NULL,
-    updated      TEXT NOT NULL,
-    status       TEXT NOT NULL,
-    outcome      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user, created);
-CREATE TABLE IF NOT EXISTS turns (
-    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    idx        INTEGER NOT NULL,
-    role       TEXT NOT NULL CHECK (role IN ('customer', 'agent')),
-    text       TEXT NOT NULL,
-    created    TEXT NOT NULL,
-    PRIMARY KEY (session_id, idx)
-);
-CREATE TABLE IF NOT EXISTS steps (
-    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    turn       INTEGER NOT NULL,
-    state      TEXT NOT NULL,
-    plan       TEXT NOT NULL,
-    moves      TEXT NOT NULL,
-    changes    TEXT NOT NULL,
-    PRIMARY KEY (session_id, turn)
-);
-CREATE TABLE IF NOT EXISTS scorecards (
-    session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
-    scorecard  TEXT NOT NULL,
-    created    TEXT NOT NULL
-);
-"""
-
 
 def now() -> str:
     """The current UTC time as ISO 8601, to the second."""
@@ -104,6 +66,7 @@ class SessionInfo:
     updated: str
     status: str
     outcome: Outcome
+    language: str | None = None  # None for sessions saved before it was recorded
     agent_turns: int = 0
 
 
@@ -123,7 +86,7 @@ class SessionStore:
             # NORMAL is durable against a killed process (not a power cut) and much faster.
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA)
+            migrate(self._conn, now())
         except (sqlite3.DatabaseError, OSError) as exc:
             raise FrontlineError(f"cannot open the session database {self.path}: {exc}") from None
 
@@ -157,14 +120,16 @@ class SessionStore:
     # -- sessions ---------------------------------------------------------------------
     def create(self, *, user: str, persona_id: str, persona_hash: str, opening: Step,
                seed: int = 0, renderer: str = "offline", rubric: str | None = None,
-               mode: str = "training") -> SessionInfo:
+               mode: str = "training", language: str | None = None) -> SessionInfo:
         """A new active session whose step 0 is ``opening`` (the state before any turn)."""
         session_id = secrets.token_hex(8)
         stamp = now()
         with self._write() as db:
-            db.execute("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            db.execute("INSERT INTO sessions (id, user, persona_id, persona_hash, rubric, mode, "
+                       "seed, renderer, created, updated, status, outcome, language) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        (session_id, user, persona_id, persona_hash, rubric, mode, seed,
-                        renderer, stamp, stamp, "active", Outcome.ONGOING.value))
+                        renderer, stamp, stamp, "active", Outcome.ONGOING.value, language))
             self._insert_step(db, session_id, opening)
         return self.get(session_id, user)
 
@@ -194,35 +159,47 @@ class SessionStore:
 
     # -- turns and steps --------------------------------------------------------------
     def turns(self, session_id: str) -> list[Turn]:
-        """The conversation so far, in order."""
-        rows = self._query("SELECT role, text FROM turns WHERE session_id = ? ORDER BY idx",
-                           (session_id,))
-        return [Turn(r["role"], r["text"]) for r in rows]
+        """The conversation so far, in order; agent turns with the reading saved with them."""
+        rows = self._query("SELECT role, text, reading FROM turns WHERE session_id = ? "
+                           "ORDER BY idx", (session_id,))
+        return [Turn(r["role"], r["text"], reading=_reading(r["reading"])) for r in rows]
 
     def steps(self, session_id: str) -> list[Step]:
         """Step 0 (the opening state) and one step per agent turn, in order."""
         rows = self._query("SELECT * FROM steps WHERE session_id = ? ORDER BY turn",
                            (session_id,))
+        # Step n follows the n-th agent turn, whose reading is saved with the turn.
+        readings = [None] + [r["reading"] for r in self._query(
+            "SELECT reading FROM turns WHERE session_id = ? AND role = 'agent' ORDER BY idx",
+            (session_id,))]
         return [Step.model_validate({"turn": r["turn"], "state": json.loads(r["state"]),
                                      "plan": json.loads(r["plan"]),
                                      "moves": json.loads(r["moves"]),
-                                     "changes": json.loads(r["changes"])}) for r in rows]
+                                     "changes": json.loads(r["changes"]),
+                                     "reading": _reading(readings[r["turn"]])
+                                     if r["turn"] < len(readings) else None})
+                for r in rows]
 
-    def add_agent_turn(self, session_id: str, index: int, text: str, step: Step) -> None:
-        """Save an agent turn and the customer's step after it, in one transaction.
+    def add_agent_turn(self, session_id: str, index: int, text: str, step: Step,
+                       closing: bool = False) -> None:
+        """Save an agent turn, its reading and the customer's step after it, in one
+        transaction.
 
         ``index`` is the turn's position in the conversation; if another process already
         wrote that position, or the session is no longer active, the call fails with
-        :class:`FrontlineError` and saves nothing.
+        :class:`FrontlineError` and saves nothing. A ``closing`` turn (after the customer
+        accepted) goes into a finished session instead.
         """
+        if (why := turn_problem(text)) is not None:  # the same limit as practice and grading
+            raise FrontlineError(f"agent turn not saved: {why}")
         finished = step.state.outcome is not Outcome.ONGOING
         try:
             with self._write() as db:
                 row = db.execute("SELECT status FROM sessions WHERE id = ?",
                                  (session_id,)).fetchone()
-                if row is None or row["status"] != "active":
+                if row is None or row["status"] != ("finished" if closing else "active"):
                     raise FrontlineError(f"session {session_id} has ended; start a new one")
-                self._insert_turn(db, session_id, index, "agent", text)
+                self._insert_turn(db, session_id, index, "agent", text, step.reading)
                 self._insert_step(db, session_id, step)
                 db.execute("UPDATE sessions SET outcome = ?, status = ?, updated = ? "
                            "WHERE id = ?", (step.state.outcome.value,
@@ -243,13 +220,16 @@ class SessionStore:
 
     @staticmethod
     def _insert_turn(db: sqlite3.Connection, session_id: str, index: int, role: str,
-                     text: str) -> None:
-        db.execute("INSERT INTO turns VALUES (?,?,?,?,?)", (session_id, index, role, text, now()))
+                     text: str, reading: Reading | None = None) -> None:
+        db.execute("INSERT INTO turns (session_id, idx, role, text, created, reading) "
+                   "VALUES (?,?,?,?,?,?)", (session_id, index, role, text, now(),
+                                           reading_json(reading) if reading else None))
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now(), session_id))
 
     @staticmethod
     def _insert_step(db: sqlite3.Connection, session_id: str, step: Step) -> None:
-        db.execute("INSERT INTO steps VALUES (?,?,?,?,?,?)", (
+        db.execute("INSERT INTO steps (session_id, turn, state, plan, moves, changes) "
+                   "VALUES (?,?,?,?,?,?)", (
             session_id, step.turn, step.state.model_dump_json(), step.plan.model_dump_json(),
             json.dumps(step.moves), json.dumps([c.model_dump() for c in step.changes])))
 
@@ -260,15 +240,12 @@ class SessionStore:
         turns = self.turns(session_id)
         if not turns:
             raise FrontlineError(f"session {session_id} has no turns yet")
-        trajectory = [StateRecord(turn=s.turn, anger=s.state.anger, trust=s.state.trust,
-                                  patience=s.state.patience, reaction=s.plan.reaction.value,
-                                  moves=s.moves, changes=s.changes)
-                      for s in self.steps(session_id)]
+        trajectory = [s.record() for s in self.steps(session_id)]
         return Transcript(
             id=info.id, candidate=info.user,
             persona=PersonaRef(id=info.persona_id, hash=info.persona_hash),
             rubric=info.rubric, mode=info.mode, seed=info.seed, renderer=info.renderer,
-            created=info.created, turns=[TranscriptTurn(role=t.role, text=t.text) for t in turns],
+            created=info.created, language=info.language, turns=turns,
             trajectory=trajectory, outcome=info.outcome)
 
     def export_json(self, session_id: str, user: str) -> str:
@@ -311,6 +288,35 @@ class SessionStore:
             data["outcome"] = Outcome(data["outcome"])
             out.append((SessionInfo(**data), json.loads(card)))
         return out
+
+    # -- replays (practice, never results) ----------------------------------------------
+    def save_replay(self, session_id: str, user: str, replay: dict) -> None:
+        """Keep a replayed turn (a JSON object with its ``turn``) with the user's session."""
+        self.get(session_id, user)
+        text = json.dumps(replay, ensure_ascii=False)
+        with self._write() as db:
+            db.execute("INSERT INTO replays (session_id, turn, replay, created) "
+                       "VALUES (?,?,?,?)", (session_id, int(replay["turn"]), text, now()))
+
+    def load_replays(self, session_id: str, user: str) -> list[dict]:
+        """The session's replays, oldest first (:class:`NotFound` for another's session)."""
+        self.get(session_id, user)
+        rows = self._query("SELECT replay FROM replays WHERE session_id = ? ORDER BY id",
+                           (session_id,))
+        return [json.loads(r["replay"]) for r in rows]
+
+
+# Replays (simulator/sessions/replay.py) are practice kept beside their session, never a
+# session themselves. An added table: databases made before it get it on opening.
+
+def _reading(text: str | None) -> Reading | None:
+    """The stored reading; None when absent or unreadable (the grader then reads afresh)."""
+    if not text:
+        return None
+    try:
+        return reading_from_json(text)
+    except ValueError:
+        return None
 
 
 def _info(row: sqlite3.Row) -> SessionInfo:

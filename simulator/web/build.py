@@ -6,15 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from .auth import banner, login_checker, viewer
 from .certification import CertificationView
 from .cohort_view import CohortView
 from .context import WebContext
 from .designer import DesignerView
+from .gate import Gate
 from .history import HistoryView
 from .practice import PracticeView
 from .theme import CSS, theme
+from .throttle import FIRST_PAUSE, NAME_LIMIT
 
 # Trainees must not wait behind each other: events of different users run side by side.
 CONCURRENCY = 64
@@ -70,15 +73,20 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None,
            block: bool = True) -> None:
-    """Serve the app: logins when a users file exists, local single-user mode otherwise."""
+    """Serve the app: logins when a users file exists (or appears later), local single-user
+    mode otherwise; the :class:`Gate` throttles logins and keeps downloads to their owner."""
     ctx: WebContext = demo.frontline
     # Queue-position estimates go to every client whenever any job ends ("auto"), which
     # grows with the square of the users; nobody queues at this concurrency, so send rarely.
     demo.queue(default_concurrency_limit=CONCURRENCY, status_update_rate=10)
-    auth = login_checker(ctx.users) if ctx.users is not None else None
-    demo.launch(server_name=host, server_port=port, auth=auth,
+    checker = login_checker(ctx.users) if ctx.users is not None else None
+    gate = [Middleware(Gate, ctx=ctx, checker=checker)] if checker is not None else []
+    demo.launch(server_name=host, server_port=port,
+                auth=None if ctx.local_mode else checker, app_kwargs={"middleware": gate},
                 auth_message="Frontline: log in with the name and password your trainer "
-                "gave you.", theme=theme(), css=CSS, footer_links=[],
+                f"gave you. After {NAME_LIMIT} wrong passwords, logins for that name pause "
+                f"({int(FIRST_PAUSE)} seconds, doubling with each further failure).",
+                theme=theme(), css=CSS, footer_links=[],
                 run_history=False, share=False, ssr_mode=False, mcp_server=False,
                 enable_monitoring=False, pwa=False, show_error=True, quiet=False,
                 inbrowser=False, max_file_size="2mb", prevent_thread_lock=not block,

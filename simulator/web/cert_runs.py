@@ -21,13 +21,32 @@ from ..certification.plan import plan_run
 from ..certification.results_store import Source
 from ..certification.runner import RunHandle, run_status, start_run
 from ..certification.sources import JSONL_SUFFIXES
+from ..confined import is_inside
 from ..errors import FrontlineError, NotFound
 from ..yamlfile import MAX_FILE_BYTES
+from .downloads import downloads_root
 
 RUN_META = "web-run.json"
 UPLOAD_SUFFIXES = (".json", ".txt", *JSONL_SUFFIXES)
 # What the server names a run: <UTC date>-<time>-<exam id>-<random>.
 RUN_ID = re.compile(r"^\d{8}-\d{6}-[a-z0-9][a-z0-9-]*-[0-9a-f]{6}$")
+
+
+def uploaded_files(paths: list[str | Path], folder: str | Path | None = None) -> list[Path]:
+    """The paths, if every one is a file gradio received as an upload (in its upload folder,
+    ``folder`` by default ``GRADIO_TEMP_DIR``, and not one of the downloads kept there); else
+    :class:`FrontlineError`. A caller of the API could otherwise name any file on the server
+    and have it graded and stored."""
+    if folder is None:
+        from gradio.utils import get_upload_folder
+
+        folder = get_upload_folder()
+    for path in map(Path, paths):
+        if not is_inside(path, folder) or is_inside(path, downloads_root()) \
+                or not path.is_file():
+            raise FrontlineError(f"{path.name}: not read: only files uploaded with the form "
+                                 "can be graded")
+    return [Path(p) for p in paths]
 
 
 def upload_sources(paths: list[str | Path]) -> list[Source]:

@@ -8,12 +8,8 @@ tab is watching lives in its ``gr.State``. Every handler checks the role on the 
 from __future__ import annotations
 
 import hashlib
-import json
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from html import escape
-from pathlib import Path
 
 import gradio as gr
 
@@ -21,8 +17,9 @@ from .. import config
 from ..certification.sources import session_sources
 from ..errors import FileProblems, FrontlineError
 from .auth import require_designer
-from .cert_runs import UPLOAD_SUFFIXES, RunRegistry, RunView, upload_sources
+from .cert_runs import UPLOAD_SUFFIXES, RunRegistry, RunView, upload_sources, uploaded_files
 from .context import WebContext
+from .downloads import write_download
 
 PAGE = "The certification page"
 UPLOADS, SESSIONS = "Uploaded transcript files", "Stored practice sessions"
@@ -56,27 +53,43 @@ def progress_html(run: RunView | None) -> str:
         bits.append(f"{c.get('judged', 0)} judged, {c.get('needs_review', 0)} for review")
     found = _eligibility(run) if run.complete else None
     if found is not None:  # "graded" alone reads as a success when none could count
-        bits.append(f"{found[2]} eligible for the exam")
+        bits.append(f"{found[1]} eligible for the exam")
     pct = 100 if run.complete else int(100 * graded / total) if total else 0
     message = f" — {escape(run.message)}" if run.message else ""
     return (f'<div id="fl-cert-progress" class="fl-card" data-run="{escape(run.id)}" '
             f'data-phase="{escape(run.phase)}" data-complete="{str(run.complete).lower()}" '
             f'data-total="{total}" data-graded="{graded}" '
-            f'data-eligible="{found[2] if found else ""}"><b>{escape(run.id)}</b> '
+            f'data-eligible="{found[1] if found else ""}"><b>{escape(run.id)}</b> '
             f'({escape(run.exam)}): <b>{escape(run.phase)}</b>{message}<br>{", ".join(bits)}'
             f'<div class="fl-meter-track"><span class="fl-meter-fill" style="width:{pct}%;'
             'background:var(--color-accent)"></span></div></div>')
 
 
-def _eligibility(run: RunView) -> tuple[dict, int, int] | None:
-    """(report, graded, eligible) from the run's report.json, once there is one."""
+def _eligibility(run: RunView) -> tuple[int, int, int] | None:
+    """(graded, eligible, ineligible) from the cohort section of the run's report.json,
+    once there is one (read without loading the candidates)."""
+    from ..certification.report import read_cohort
+
     path = run.reports.get("report.json")
-    if path is None:
+    co = read_cohort(path.parent) if path is not None else None
+    if co is None:
         return None
-    report = json.loads(path.read_text(encoding="utf-8"))
-    t = report["cohort"]["transcripts"]
-    graded = t["total"] - t["malformed"]
-    return report, graded, graded - len(report.get("ineligible", []))
+    t = co["transcripts"]
+    return t["total"] - t["malformed"], t["eligible"], t["ineligible"]
+
+
+def _first_ineligible(run: RunView, limit: int) -> list[dict]:
+    """The first ``limit`` ineligible transcripts with the reason, streamed from the run's
+    results store (judged against the exam the run recorded, not today's file)."""
+    from itertools import islice
+
+    from ..certification.cohort import iter_ineligible
+    from ..certification.exam import Exam
+    from ..certification.results_store import ResultsStore
+
+    with ResultsStore(run.reports["report.json"].parent, readonly=True) as store:
+        exam = Exam.model_validate(store.get_meta("exam"))
+        return list(islice(iter_ineligible(store, exam), limit))
 
 
 def eligibility_html(run: RunView, limit: int = 20) -> str:
@@ -84,19 +97,18 @@ def eligibility_html(run: RunView, limit: int = 20) -> str:
     found = _eligibility(run)
     if found is None:
         return ""
-    report, graded, eligible = found
-    ineligible = report.get("ineligible", [])
+    graded, eligible, n_ineligible = found
+    ineligible = _first_ineligible(run, limit) if n_ineligible else []
     items = "".join(f"<li><b>{escape(row['source'])}</b>: {escape(row['reason'])}</li>"
-                    for row in ineligible[:limit])
-    more = f"<li>… and {len(ineligible) - limit} more (in report.json)</li>" \
-        if len(ineligible) > limit else ""
-    none = (f"<p><b>No transcript was eligible for exam {escape(report['exam']['id'])}, so "
+                    for row in ineligible)
+    more = f"<li>… and {n_ineligible - limit} more (in report.json)</li>" \
+        if n_ineligible > limit else ""
+    none = (f"<p><b>No transcript was eligible for exam {escape(run.exam)}, so "
             "there are no candidates.</b></p>") if graded and not eligible else ""
     return (f'<div id="fl-cert-eligibility" class="fl-card" data-eligible="{eligible}" '
-            f'data-ineligible="{len(ineligible)}">{none}<b>{eligible} of {graded}</b> graded '
-            f"transcript{'s' * (graded != 1)} eligible for exam "
-            f"{escape(report['exam']['id'])}"
-            f"{f'; not eligible:<ul>{items}{more}</ul>' if ineligible else '.'}</div>")
+            f'data-ineligible="{n_ineligible}">{none}<b>{eligible} of {graded}</b> graded '
+            f"transcript{'s' * (graded != 1)} eligible for exam {escape(run.exam)}"
+            f"{f'; not eligible:<ul>{items}{more}</ul>' if n_ineligible else '.'}</div>")
 
 
 def report_frame(run: RunView) -> str:
@@ -114,20 +126,14 @@ def report_frame(run: RunView) -> str:
             '</iframe></div>')
 
 
-def download_copies(run: RunView) -> list[str]:
-    """The report files copied where the server may hand them out (the data folder itself
-    is closed to downloads, as it holds the session database)."""
+def download_copies(run: RunView, owner: str) -> list[str]:
+    """The report files copied where the server may hand them out, to ``owner`` only (the
+    data folder itself is closed to downloads, as it holds the session database)."""
     files = sorted(run.reports.items())
     stamp = hashlib.sha256(repr([(n, p.stat().st_mtime_ns) for n, p in files]).encode())
-    folder = Path(tempfile.gettempdir()) / "frontline-certify" / run.id / stamp.hexdigest()[:12]
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name, path in files:
-        target = folder / name.replace("/", "-")
-        if not target.exists():
-            shutil.copyfile(path, target)
-        out.append(str(target))
-    return out
+    key = f"certify-{run.id}-{stamp.hexdigest()[:12]}"
+    return [str(write_download(owner, key, name.replace("/", "-"), path.read_bytes()))
+            for name, path in files]
 
 
 def nothing_to_grade(what_to_do: str) -> list:
@@ -244,7 +250,7 @@ class CertificationView:
                 sources = session_sources(filter_text, db_path=self.ctx.store.path)
                 inputs = f"sessions: {filter_text}"
             else:
-                sources = upload_sources(files or [])
+                sources = upload_sources(uploaded_files(files or []))
                 inputs = f"{len(files or [])} uploaded file(s)"
             run_id = self.registry.start(exam_id, sources, bool(judge), who.name, inputs)
         except (FrontlineError, OSError) as exc:
@@ -255,21 +261,21 @@ class CertificationView:
 
     def poll(self, run_id: str | None, request: gr.Request) -> list:
         """The watched run's progress; once it has finished, its report and files."""
-        require_designer(self.ctx, request, PAGE)
+        who = require_designer(self.ctx, request, PAGE)
         if not run_id:
             return [progress_html(None), gr.update(), gr.update(), gr.Timer(active=False),
                     gr.update()]
         run = self._run(run_id)
         if run.running:
             return [progress_html(run), gr.update(), gr.update(), gr.update(), gr.update()]
-        return [progress_html(run), report_frame(run), download_copies(run),
+        return [progress_html(run), report_frame(run), download_copies(run, who.name),
                 gr.Timer(active=False), runs_table(self.registry.runs())]
 
     def open_run(self, run_id: str | None, request: gr.Request) -> list:
         """Show a run: its progress, and its report and files when there are any."""
-        require_designer(self.ctx, request, PAGE)
+        who = require_designer(self.ctx, request, PAGE)
         run = self._run(run_id)
-        return [run.id, progress_html(run), report_frame(run), download_copies(run),
+        return [run.id, progress_html(run), report_frame(run), download_copies(run, who.name),
                 gr.Timer(active=run.running)]
 
     def stop_run(self, run_id: str | None, request: gr.Request) -> str:

@@ -39,9 +39,11 @@ def chat_messages(turns: list[Turn]) -> list[dict]:
 
 
 def session_meter(conv: Conversation) -> str:
-    """The mood meter for the session's current state, with the last turn's change."""
+    """The mood meter for the session's current state, with the last turn's change and
+    its reasons (as the terminal shows them)."""
     steps = conv.steps
     prev = steps[-2].state if len(steps) > 1 else None
     s = conv.state
     return meter_html(s.anger, s.trust, s.patience,
-                      (prev.anger, prev.trust, prev.patience) if prev else None)
+                      (prev.anger, prev.trust, prev.patience) if prev else None,
+                      [c.reason for c in steps[-1].changes])

@@ -40,21 +40,30 @@ class WebContext:
     _library: PersonaLibrary | None = field(default=None, repr=False)
     _library_stamp: tuple | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _logins_on: bool = field(default=False, repr=False)
 
     @classmethod
     def from_environment(cls, users_file: Path | None = None, db: Path | None = None,
                          offline: bool = False) -> WebContext:
-        """Folders and files from the FRONTLINE_* environment variables (see config)."""
-        path = users_file or users_path()
-        users = UserStore(path) if path.is_file() else None
+        """Folders and files from the FRONTLINE_* environment variables (see config). The
+        users file is watched even when it does not exist yet (see :attr:`local_mode`)."""
         return cls(store=SessionStore(db or config.database_path()),
-                   personas_dir=config.personas_dir(), users=users,
+                   personas_dir=config.personas_dir(), users=UserStore(users_file or users_path()),
                    renderer=default_renderer(offline))
 
     @property
     def local_mode(self) -> bool:
-        """No users file: one local user who may do everything."""
-        return self.users is None
+        """No users file: one local user who may do everything.
+
+        Asked on every request: a users file that appears while the server runs (``frontline
+        users add``) turns logins on at once. Once on they stay on until a restart, even if
+        the file goes away: a server that has had logins never silently opens up again.
+        """
+        if self.users is None:
+            return True
+        if not self._logins_on and self.users.exists():
+            self._logins_on = True
+        return not self._logins_on
 
     def warm_up(self) -> None:
         """Load the move patterns and effects now, so the first trainee does not wait."""

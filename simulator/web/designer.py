@@ -8,7 +8,6 @@ Every handler checks the role on the server: hiding the tab is only a convenienc
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..confined import confined
 from ..errors import FileProblems, FrontlineError
 from ..persona.model import Archetype, Persona, Temperament
 from ..persona.name_check import replace_name
@@ -23,8 +23,10 @@ from ..sessions import Conversation, SessionStore
 from ..yamlfile import MAX_FILE_BYTES, read_text
 from .auth import require_designer
 from .calibrate_view import calibrate_draft, lint_html
+from .cert_runs import uploaded_files
 from .chat_view import chat_messages
 from .context import WebContext
+from .downloads import write_download
 from .mood import meter_html
 from .persona_edit import (
     apply_form,
@@ -165,7 +167,7 @@ class DesignerView:
     # -- handlers ---------------------------------------------------------------------
     def files(self) -> list[tuple[str, str]]:
         """(label, file name) of every persona file, broken ones included so they can be
-        fixed here."""
+        fixed here (opening a link that leads out of the folder says why it is not read)."""
         lib = self.ctx.library()
         broken = {Path(p.file).name for p in lib.problems}
         return [(f"{p.name} — has problems" if p.name in broken else p.name, p.name)
@@ -176,77 +178,75 @@ class DesignerView:
         require_designer(self.ctx, request)
         return gr.Dropdown(choices=self.files())
 
-    def _checked(self, text: str) -> tuple[Persona | None, list]:
+    def _checked(self, text: str, owner: str) -> tuple[Persona | None, list]:
         persona, problems = validate_text(text)
         html = problems_html(problems, f"valid persona {persona.id}" if persona else "")
         if persona is not None:  # warnings never block saving, but are shown before it
             html += lint_html(persona, text)
         download = gr.DownloadButton(visible=False)
         if persona is not None:
-            folder = Path(tempfile.gettempdir()) / "frontline-designer"
-            folder.mkdir(exist_ok=True)
             # Named by content: the same draft reuses its file instead of piling up copies.
             digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-            (folder / digest).mkdir(exist_ok=True)
-            path = folder / digest / f"{persona.id}.yaml"
-            path.write_text(text, encoding="utf-8")
+            path = write_download(owner, f"designer-{digest}", f"{persona.id}.yaml", text)
             download = gr.DownloadButton(value=str(path), visible=True)
         return persona, [html, download]
 
     def check(self, text: str, request: gr.Request) -> list:
         """Validate the editor text; problems are listed by line and field."""
-        require_designer(self.ctx, request)
-        _, shown = self._checked(text)
+        who = require_designer(self.ctx, request)
+        _, shown = self._checked(text, who.name)
         return [*shown, *form_values(text)]
 
     def open(self, file_name: str | None, request: gr.Request) -> list:
         """Load a file of the personas folder (only a name listed there, never a path)."""
-        require_designer(self.ctx, request)
+        who = require_designer(self.ctx, request)
         names = {name for _, name in self.files()}
         if not file_name or file_name not in names:
-            return [gr.Code(), *self._checked("")[1], *[gr.update()] * len(self.form),
+            return [gr.Code(), *self._checked("", who.name)[1], *[gr.update()] * len(self.form),
                     *[gr.update()] * len(self.fresh())]
         try:
-            text = read_text(self.ctx.personas_dir / file_name)
+            folder = self.ctx.personas_dir
+            text = read_text(confined(folder / file_name, folder, "personas folder"))
         except FileProblems as exc:
             raise gr.Error(str(exc)) from None
-        return [text, *self._checked(text)[1], *form_values(text), *self.fresh()]
+        return [text, *self._checked(text, who.name)[1], *form_values(text), *self.fresh()]
 
     def new_from_template(self, archetype: str, request: gr.Request) -> list:
-        require_designer(self.ctx, request)
+        who = require_designer(self.ctx, request)
         lib = self.ctx.library()
         try:
             text = template_for(archetype, [lib.get(i) for i in lib.ids()])
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
-        return [text, *self._checked(text)[1], *form_values(text), *self.fresh()]
+        return [text, *self._checked(text, who.name)[1], *form_values(text), *self.fresh()]
 
     def from_form(self, request: gr.Request, text: str, renamed_from: str | None,
                   *values: Any) -> list:
         # gradio injects the request only into positional parameters before any *args.
-        require_designer(self.ctx, request)
+        who = require_designer(self.ctx, request)
         new_text = apply_form(text, list(values))
         old, new = form_name(text), form_name(new_text)
         # Typing a name fires once per key: remember the name the file had first.
         original = renamed_from or (old if old != new else None)
-        return [new_text, *self._checked(new_text)[1], *rename_offer(new_text, original)]
+        return [new_text, *self._checked(new_text, who.name)[1],
+                *rename_offer(new_text, original)]
 
     def replace_old_name(self, text: str, renamed_from: str | None,
                          request: gr.Request) -> list:
         """Replace the persona's former name by its new one across the file."""
-        require_designer(self.ctx, request)
+        who = require_designer(self.ctx, request)
         new = form_name(text)
         if not renamed_from or not new:
             raise gr.Error("There is no renamed customer to replace.")
         new_text, count = replace_name(text, renamed_from, new)
-        return [new_text, *self._checked(new_text)[1], gr.Button(visible=False), None,
+        return [new_text, *self._checked(new_text, who.name)[1], gr.Button(visible=False), None,
                 f"Replaced the former name **{escape(renamed_from)}** with "
                 f"**{escape(new)}** in {count} place(s). Check the lines, then save."]
 
     def save_text(self, text: str, request: gr.Request) -> list:
         """Save a valid persona as ``<id>.yaml`` in the personas folder."""
         who = require_designer(self.ctx, request)
-        persona, shown = self._checked(text)
+        persona, shown = self._checked(text, who.name)
         if persona is None:
             return ["**Not saved**: first fix the problems listed under the editor.", *shown,
                     gr.update()]
@@ -260,18 +260,21 @@ class DesignerView:
                 gr.Dropdown(choices=self.files(), value=path.name)]
 
     def load_upload(self, file: str | None, request: gr.Request) -> list:
-        require_designer(self.ctx, request)
+        who = require_designer(self.ctx, request)
         if not file:
-            return [gr.update(), *self._checked("")[1], *[gr.update()] * len(self.form),
-                    *self.fresh()]
-        path = Path(file)
+            return [gr.update(), *self._checked("", who.name)[1],
+                    *[gr.update()] * len(self.form), *self.fresh()]
+        try:
+            path = uploaded_files([file])[0]
+        except FrontlineError as exc:
+            raise gr.Error(str(exc)) from None
         if path.stat().st_size > MAX_FILE_BYTES:
             raise gr.Error(f"That file is larger than {MAX_FILE_BYTES} bytes.")
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             raise gr.Error("That file is not UTF-8 text.") from None
-        return [text, *self._checked(text)[1], *form_values(text), *self.fresh()]
+        return [text, *self._checked(text, who.name)[1], *form_values(text), *self.fresh()]
 
     def calibrate_text(self, text: str, request: gr.Request) -> tuple[str, str]:
         """The calibration matrix, failed DOMAIN expectations and linter warnings for the

@@ -4,9 +4,12 @@ graded once per session and kept in the store."""
 from __future__ import annotations
 
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from ..errors import FrontlineError, NotFound
-from ..grading.grader import grade
+from ..grading.achievable import still_achievable
+from ..grading.conditions import Observed
+from ..grading.grader import agent_turns, grade, grade_observed
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
 from ..sessions import Conversation, SessionStore
 from ..transcript import Transcript
@@ -42,18 +45,22 @@ def next_stage(conv: Conversation) -> str | None:
     """The stage the rubric expects next, with its first unmet criterion, for the hint.
 
     The session so far is graded as a partial conversation; the first stage that is not
-    reached yet or has a missed criterion is what the trainee should work on.
+    reached yet or has a missed criterion is what the trainee should work on. Graded
+    incrementally: each call adds only the turns since the last one (from their stored
+    readings), so a long session costs no more per turn than a short one.
     """
     if not conv.turns:
         return None
     try:
         rubric = rubrics().get(conv.info.rubric)
-        card = grade(conv.transcript(), rubric, partial=True)
+        obs = _observed(conv)
+        card = grade_observed(obs, None, rubric)
     except FrontlineError:
         return None
     missed = {}
+    still_open = achievable_misses(obs, rubric)
     for c in card.criteria:
-        if c.verdict == "missed":
+        if c.verdict == "missed" and (c.stage, c.id) in still_open:
             missed.setdefault(c.stage, c.title)
     for stage in card.stages:
         if stage.id in missed:
@@ -61,6 +68,32 @@ def next_stage(conv: Conversation) -> str | None:
         if stage.score is None:
             return f"**{stage.title}**"
     return None
+
+
+def achievable_misses(obs: Observed, rubric) -> set[tuple[str, str]]:
+    """(stage id, criterion id) of the criteria later turns could still meet.
+
+    The hint names only these: advice that can no longer be followed ("feelings before
+    the remedy" once the remedy is given) is left out, and a stage whose misses are all
+    past mending is moved on from.
+    """
+    return {(stage.id, c.id) for stage in rubric.stages for c in stage.criteria
+            if still_achievable(c.check, obs)}
+
+
+# What the hint has observed of each live conversation; an entry goes with its Conversation.
+_OBSERVED: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _observed(conv: Conversation) -> Observed:
+    """The conversation's moves so far, extended by the agent turns added since last time."""
+    obs = _OBSERVED.get(conv)
+    if obs is None:
+        obs = _OBSERVED[conv] = Observed([], ended=False)
+    turns = conv.turns
+    start = obs.positions[-1] + 1 if obs.positions else 0
+    obs.extend(agent_turns(turns, conv.persona.language, start=start))
+    return obs
 
 
 def scorecard_for(store: SessionStore, session_id: str, user: str,
@@ -71,7 +104,9 @@ def scorecard_for(store: SessionStore, session_id: str, user: str,
     """
     saved = store.load_scorecard(session_id, user)
     info = store.get(session_id, user)
-    if saved is not None and info.status != "active":
+    # A scorecard saved before the closing turn (after the customer accepted) is stale.
+    if saved is not None and info.status != "active" \
+            and saved.get("agent_turns") == info.agent_turns:
         return saved
     transcript = transcript or store.transcript(session_id, user)
     try:

@@ -15,6 +15,7 @@ from .svg import Line, line_chart_svg
 
 COLUMNS = ["started", "session", "customer", "mode", "rubric", "outcome", "turns", "score",
            "level"]
+COLUMN_WIDTHS = ["165px", "165px", "280px", "85px", "170px", "115px", "70px", "70px", "90px"]
 PALETTE = ["#2f80c2", "#d64545", "#3c9d5d", "#b7791f", "#7b61ff", "#0f9d9a", "#c2185b"]
 
 
@@ -65,8 +66,10 @@ class HistoryView:
         gr.Markdown("### Your sessions\nOnly your own sessions are listed. Pick one to reopen "
                     "its scorecard.")
         self.refresh = gr.Button("Refresh", size="sm", elem_id="fl-history-refresh")
+        # Widths from the headers too: measured from the cells alone, "turns" and "score"
+        # got columns narrower than their names, which broke mid-word ("tur ns").
         self.table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True,
-                                  elem_id="fl-history-table")
+                                  column_widths=COLUMN_WIDTHS, elem_id="fl-history-table")
         self.pick = gr.Dropdown(label="Reopen a scorecard", choices=[], value=None,
                                 allow_custom_value=True,
                                 elem_id="fl-history-pick")
@@ -80,6 +83,7 @@ class HistoryView:
         tab.select(self.list_sessions, [], outs, api_name=False)
         self.refresh.click(self.list_sessions, [], outs, api_name="history")
         self.pick.change(self.reopen, [self.pick], self.card.outputs(), api_name="scorecard")
+        self.card.wire("history_replay")
 
     def list_sessions(self, request: gr.Request) -> dict:
         """The viewer's sessions, newest first, and their progress chart."""

@@ -6,16 +6,39 @@ in the self-contained scorecard file, with nothing fetched from elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from html import escape
 
 from .svg import Line, line_chart_svg
 
 SCALES = (("anger", "#d64545"), ("trust", "#2f80c2"), ("patience", "#3c9d5d"))
 
 
+def mood_reasons(reasons: Iterable[str]) -> list[str]:
+    """The reasons the mood moved, each once, in order.
+
+    The machine records one change per scale, so one move can give "Apologised" (anger)
+    and "Apologised (not yet heard…)" (trust): such reasons are shown once, as the reason
+    with its qualifiers ("Apologised (not yet heard…)").
+    """
+    heads: dict[str, list[str]] = {}
+    for reason in reasons:
+        head, sep, rest = reason.partition(" (")
+        qualifiers = heads.setdefault(head.strip(), [])
+        qualifier = rest[:-1] if sep and rest.endswith(")") else (rest if sep else "")
+        if qualifier and qualifier not in qualifiers:
+            qualifiers.append(qualifier)
+    return [f"{head} ({'; '.join(q)})" if q else head for head, q in heads.items() if head]
+
+
 def meter_html(anger: float, trust: float, patience: float,
-               previous: tuple[float, float, float] | None = None) -> str:
-    """Three bars with the current value and the change since the last turn."""
+               previous: tuple[float, float, float] | None = None,
+               reasons: Sequence[str] = ()) -> str:
+    """Three bars with the current value, the change since the last turn, and why it moved.
+
+    Each bar is an ARIA ``meter`` (0-100) whose text says the value and the change, so a
+    screen reader reads what the colours show.
+    """
     values = {"anger": anger, "trust": trust, "patience": patience}
     before = dict(zip(("anger", "trust", "patience"), previous, strict=True)) if previous else {}
     rows = []
@@ -23,16 +46,23 @@ def meter_html(anger: float, trust: float, patience: float,
         value = values[name]
         delta = value - before[name] if name in before else 0.0
         change = f"{delta:+.0f}" if round(delta) else ""
+        said = f"{name} {value:.0f} of 100" + (
+            f", {'up' if delta > 0 else 'down'} {abs(delta):.0f}" if change else "")
         rows.append(
-            f'<div class="fl-meter-row" data-scale="{name}" data-value="{value:.1f}">'
+            f'<div class="fl-meter-row" data-scale="{name}" data-value="{value:.1f}" '
+            f'role="meter" aria-label="{name}" aria-valuemin="0" aria-valuemax="100" '
+            f'aria-valuenow="{value:.1f}" aria-valuetext="{said}">'
             f'<span class="fl-meter-label">{name}</span>'
             f'<span class="fl-meter-track"><span class="fl-meter-fill" style="width:{value:.0f}%;'
             f'background:{colour}"></span></span>'
             f'<span class="fl-meter-value">{value:.0f}</span>'
             f'<span class="fl-meter-delta">{change}</span></div>')
+    shown = mood_reasons(reasons)
+    why = (f'<div class="fl-meter-why" id="fl-mood-why">Why: {escape("; ".join(shown))}</div>'
+           if shown else "")
     return (f'<div class="fl-meter" id="fl-mood" data-anger="{anger:.1f}" '
             f'data-trust="{trust:.1f}" data-patience="{patience:.1f}">'
-            f'<div class="fl-meter-title">Customer mood</div>{"".join(rows)}</div>')
+            f'<div class="fl-meter-title">Customer mood</div>{"".join(rows)}{why}</div>')
 
 
 def mood_plot_svg(points: Sequence[dict], width: int = 560, height: int = 220) -> str:

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import yaml
 
 from ..errors import FileProblems, FrontlineError, Problem
 from ..persona.loader import parse_persona
 from ..persona.model import Persona
 from ..persona.name_check import replace_name
 from ..yaml_roundtrip import set_fields
-from ..yamlfile import dump_yaml
+from ..yamlfile import dump_yaml, parse_yaml
 
 EDITOR_NAME = "editor"
+PERSONA_FILE_MODE = 0o644  # as a checkout's shipped persona files
 
 # Form field → path in the persona file. The form edits the common fields; the YAML editor
 # edits everything.
@@ -72,9 +72,9 @@ def template_for(archetype: str, personas: list[Persona]) -> str:
 
 def form_values(text: str) -> list[Any]:
     """The form fields' values read from YAML text (blank where absent or unreadable)."""
-    try:
-        data = yaml.safe_load(text or "")
-    except yaml.YAMLError:
+    try:  # the bounded reader: a trainer's draft may be an alias bomb
+        data, _ = parse_yaml(text or "", "persona")
+    except FileProblems:
         data = None
     values = []
     for _, path in FORM_FIELDS:
@@ -134,5 +134,8 @@ def write_persona(folder: Path, persona: Persona, text: str, known: dict[str, Pa
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".persona-", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text if text.endswith("\n") else text + "\n")
+    # mkstemp makes 0600; a persona is shared content like the shipped files (0644), and the
+    # server, the CLI and other trainers' tools must all read it.
+    os.chmod(tmp, PERSONA_FILE_MODE)
     os.replace(tmp, target)
     return target

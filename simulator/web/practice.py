@@ -24,9 +24,21 @@ from .scorecard_view import ScorecardView
 
 MODES = [("Training — mood meter and hints", "training"), ("Exam — no help", "exam")]
 NO_HINT = ""
+REPLY_PLACEHOLDER = "Type what you would say. Enter sends; Shift+Enter starts a new line."
 STREAM_INTERVAL = 0.08  # seconds between streamed updates of the customer's reply
 ANSWERING = '<span class="fl-status" data-turns="pending" role="status">The customer is ' \
     'answering…</span>'
+
+
+def _your_turn(conv: Conversation) -> str:
+    """The status line after a turn; once the customer accepted, it asks for the closing."""
+    if conv.closing_open:
+        return (f'<span class="fl-status" data-turns="{len(conv.turns)}" data-closing="true" '
+                f'role="status">{escape(conv.persona.identity.name)} accepted. Close the call '
+                '— check they are happy, offer more help, say goodbye — and your scorecard '
+                'follows; or press <b>End session</b> now.</span>')
+    return (f'<span class="fl-status" data-turns="{len(conv.turns)}" role="status">'
+            'Your turn.</span>')
 
 
 @dataclass
@@ -69,10 +81,12 @@ class PracticeView:
                     self.meter = gr.HTML(elem_id="fl-meter")
                     with gr.Column() as self.hint_box:
                         self.hint = gr.Markdown(NO_HINT, elem_id="fl-hint")
-            with gr.Row():
-                self.text = gr.Textbox(label="Your reply", lines=2, scale=4, elem_id="fl-reply",
-                                       placeholder="Type what you would say; Enter sends.")
-                with gr.Column(scale=1, min_width=140):
+            with gr.Row(elem_id="fl-reply-row"):
+                # One line that grows: gradio sends on Enter only for lines=1; Shift+Enter
+                # then breaks the line, as chat tools do.
+                self.text = gr.Textbox(label="Your reply", lines=1, max_lines=8, scale=4,
+                                       elem_id="fl-reply", placeholder=REPLY_PLACEHOLDER)
+                with gr.Column(scale=1, min_width=140, elem_id="fl-reply-buttons"):
                     self.send = gr.Button("Send", variant="primary", elem_id="fl-send")
                     self.end = gr.Button("End session", variant="stop", elem_id="fl-end")
         with gr.Column(visible=False, elem_id="fl-result") as self.result:
@@ -108,6 +122,7 @@ class PracticeView:
         self.text.submit(self.send_turn, api_name=False, **send_args)
         self.end.click(self.end_session, [self.live], self.turn_outputs(), api_name="end")
         self.again.click(self.practise_again, [], self.outputs(), api_name=False)
+        self.scorecard.wire("replay")
 
     @staticmethod
     def _emit(view: dict, outputs: list) -> list:
@@ -163,8 +178,7 @@ class PracticeView:
         """The session panel after a turn (or, with ``chat``/``status``, while answering)."""
         training = conv.info.mode == "training"
         return {self.live: conv, **self._panels("session"),
-                self.status: status or (f'<span class="fl-status" data-turns='
-                                        f'"{len(conv.turns)}" role="status">Your turn.</span>'),
+                self.status: status or _your_turn(conv),
                 self.chat: chat if chat is not None else chat_messages(conv.turns),
                 self.meter: session_meter(conv) if training else "",
                 self.hint: self._hint(conv) if training and hints else NO_HINT,
@@ -249,8 +263,9 @@ class PracticeView:
         except FrontlineError as exc:
             raise gr.Error(f"The customer could not answer: {exc}. Your reply is saved; "
                            "press Send to ask for the customer's answer again.") from None
-        if conv.finished:
-            # The customer resolved, escalated or left: the session ends by itself.
+        if not conv.accepts_input:
+            # The customer escalated or left, or the call was closed after they accepted:
+            # the session ends by itself.
             yield self._result_view(conv, user)
             return
         yield self._turn_view(conv, hints)

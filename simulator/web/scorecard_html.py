@@ -53,9 +53,23 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:g}"
 
 
+# Level labels that only repeat the pass/not-yet verdict (rubrics' lowest and pass levels).
+_VERDICT_WORDS = {"pass", "passed", "fail", "failed", "not yet"}
+
+
+def verdict_badge(card: dict) -> str:
+    """One badge: PASS or NOT YET, with the rubric's level when it adds something
+    ("PASS · Excellent"), never beside a second badge saying the same ("PASS" / "Pass")."""
+    label = (card.get("level_label") or "").strip()
+    text = "PASS" if card["passed"] else "NOT YET"
+    if label and label.lower() not in _VERDICT_WORDS:
+        text += f" · {label}"
+    return (f'<span class="sc-badge {"sc-pass" if card["passed"] else "sc-fail"}" '
+            f'data-level="{escape(card.get("level") or "")}">{escape(text)}</span>')
+
+
 def _header(card: dict, transcript: Transcript, customer: str | None) -> str:
-    verdict = ('<span class="sc-badge sc-pass">PASS</span>' if card["passed"]
-               else '<span class="sc-badge sc-fail">NOT YET</span>')
+    verdict = verdict_badge(card)
     result = card.get("customer") or {}
     outcome = result.get("outcome") or (transcript.outcome.value if transcript.outcome else "")
     if outcome == "ongoing":
@@ -67,9 +81,8 @@ def _header(card: dict, transcript: Transcript, customer: str | None) -> str:
         if x.split(": ")[-1])
     return (f'<h2>Scorecard</h2><div class="sc-meta">{meta}</div>'
             f'<div class="sc-head"><div class="sc-overall" data-overall="{card["overall"]}">'
-            f'{card["overall"]:g}<small>/100</small></div><div>{verdict} '
-            f'<span class="sc-badge sc-level" data-level="{escape(card["level"])}">'
-            f'{escape(card["level_label"])}</span><div class="sc-meta">pass mark '
+            f'{card["overall"]:g}<small>/100</small></div><div>{verdict}'
+            f'<div class="sc-meta">pass mark '
             f'{card["pass_mark"]:g} · criteria {card["criteria_score"]:g} · penalties '
             f'−{card["penalty_total"]:g}</div></div></div>')
 

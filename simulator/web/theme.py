@@ -38,6 +38,7 @@ CSS = """
   overflow: hidden; display: block; }
 .fl-meter-fill { display: block; height: 100%; transition: width .4s; }
 .fl-meter-delta { color: var(--body-text-color-subdued); font-size: .85em; }
+.fl-meter-why { margin-top: 6px; font-size: .85em; color: var(--body-text-color-subdued); }
 /* The conversation is the session's record: it cannot be cleared from the page. */
 #fl-chat button[aria-label="Clear"], #fl-design-chat button[aria-label="Clear"] { display: none; }
 #fl-problems ul { margin: 0; padding-left: 18px; }
@@ -54,4 +55,37 @@ CSS = """
   border-bottom: 1px solid var(--border-color-primary); }
 .fl-cohort-table th, .fl-cohort-table td:not(:first-child) { white-space: nowrap; }
 #fl-cohort .fl-note { color: var(--body-text-color-subdued); font-size: .9em; }
+/* Trainee pages on every width (issue 16). The chat's label sits above the messages, not
+   over them, so a scrolled conversation never runs under it. */
+#fl-chat label[data-testid=block-label], #fl-design-chat label[data-testid=block-label] {
+  position: static; margin: 0 0 6px 0;
+  width: max-content; }
+/* Gradio folds tabs that do not fit into a "…" menu, measuring them in a hidden copy; with
+   the copy out of the layout every tab stays in the bar, which wraps on a narrow screen. */
+#fl-tabs .tab-container.visually-hidden { display: none; }
+#fl-tabs .tab-container[role=tablist] { flex-wrap: wrap; height: auto; }
+#fl-tabs .overflow-menu { display: none; }
+/* On a phone the reply box takes the whole width and the buttons go under it. */
+@media (max-width: 640px) {
+  #fl-reply-row { flex-direction: column; }
+  #fl-reply-row > * { width: 100%; min-width: 0 !important; }
+  #fl-reply-buttons { flex-direction: row; }
+}
+/* The scorecard's replay panel (replay_view.py). */
+.fl-replay { border: 1px dashed var(--border-color-primary); border-radius: 12px;
+  padding: 10px 14px; margin: 8px 0; }
+.fl-replay-tag { display: inline-block; font-size: .75em; font-weight: 700; padding: 1px 8px;
+  border-radius: 999px; background: #fff4d6; color: #7a5200; margin-right: 6px; }
+.fl-replay-sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr));
+  gap: 10px; margin-top: 8px; }
+.fl-replay-side { border: 1px solid var(--border-color-primary); border-radius: 10px;
+  padding: 8px 12px; min-width: 0; overflow-wrap: anywhere; }
+.fl-replay-side h4 { margin: 0 0 6px 0; }
+.fl-replay-side[data-side=replay] { border-color: #e0b84d; }
+.fl-replay-line { margin: 4px 0; }
+.fl-replay-who { font-weight: 600; }
+.fl-replay-mood, .fl-replay-why, .fl-replay-score { font-size: .9em; margin: 4px 0; }
+.fl-replay-why { color: var(--body-text-color-subdued); }
+.fl-replay-broke { font-size: .9em; margin: 4px 0; color: #b42318; }
+.fl-replay-changed { margin: 8px 0 0 0; padding-left: 18px; font-size: .9em; }
 """

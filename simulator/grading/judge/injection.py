@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ... import saferegex
 from ...errors import FileProblems, Problem
 from ...moves.detector import MovePatterns
 from ...textspan import fold_apostrophes, sentence_spans
@@ -73,8 +74,8 @@ class _Rule:
     unless_turn: tuple[re.Pattern[str], ...]
 
 
-def _compile(values: list[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(v, re.IGNORECASE) for v in values)
+def _compile(values: list[str]) -> tuple[saferegex.SafePattern, ...]:
+    return tuple(saferegex.compile(v) for v in values)  # file-supplied: time-limited
 
 
 class InjectionMatcher:

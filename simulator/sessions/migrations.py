@@ -1,0 +1,110 @@
+"""The session database's schema, as ordered migrations with a version table.
+
+Each migration is a list of SQL statements applied once, in order, inside one
+transaction; ``schema_migrations`` records which versions a database has. A database
+made before this table existed has the tables of version 1 already (they were created
+with ``CREATE TABLE IF NOT EXISTS``), so version 1 is written so it applies harmlessly to
+it, and every later version upgrades it in place. Add a version at the end; never edit
+one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..errors import FrontlineError
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (1, "sessions, turns, steps and scorecards", [
+        """CREATE TABLE IF NOT EXISTS sessions (
+            id           TEXT PRIMARY KEY,
+            user         TEXT NOT NULL,
+            persona_id   TEXT NOT NULL,
+            persona_hash TEXT NOT NULL,
+            rubric       TEXT,
+            mode         TEXT NOT NULL,
+            seed         INTEGER NOT NULL,
+            renderer     TEXT NOT NULL,
+            created      TEXT NOT NULL,
+            updated      TEXT NOT NULL,
+            status       TEXT NOT NULL,
+            outcome      TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user, created)",
+        """CREATE TABLE IF NOT EXISTS turns (
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            idx        INTEGER NOT NULL,
+            role       TEXT NOT NULL CHECK (role IN ('customer', 'agent')),
+            text       TEXT NOT NULL,
+            created    TEXT NOT NULL,
+            PRIMARY KEY (session_id, idx)
+        )""",
+        """CREATE TABLE IF NOT EXISTS steps (
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            turn       INTEGER NOT NULL,
+            state      TEXT NOT NULL,
+            plan       TEXT NOT NULL,
+            moves      TEXT NOT NULL,
+            changes    TEXT NOT NULL,
+            PRIMARY KEY (session_id, turn)
+        )""",
+        """CREATE TABLE IF NOT EXISTS scorecards (
+            session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+            scorecard  TEXT NOT NULL,
+            created    TEXT NOT NULL
+        )""",
+    ]),
+    (2, "each agent turn's reading, and the session's language", [
+        # NULL for turns saved before readings were: the grader reads those afresh.
+        "ALTER TABLE turns ADD COLUMN reading TEXT",
+        "ALTER TABLE sessions ADD COLUMN language TEXT",
+    ]),
+    (3, "replays: a turn said another way, practice only, kept with its session", [
+        """CREATE TABLE IF NOT EXISTS replays (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            turn       INTEGER NOT NULL,
+            replay     TEXT NOT NULL,
+            created    TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS replays_by_session ON replays (session_id, id)",
+    ]),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The highest migration applied to the database (0 for a new or pre-versioned one)."""
+    row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    return row[0] or 0
+
+
+def migrate(conn: sqlite3.Connection, now: str) -> int:
+    """Bring the database up to :data:`LATEST`; return the version it was at.
+
+    Runs in one ``BEGIN IMMEDIATE`` transaction, so two processes opening the same old
+    database at once upgrade it once. ``conn`` must be in autocommit mode."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                 "description TEXT NOT NULL, applied TEXT NOT NULL)")
+    found = schema_version(conn)
+    if found > LATEST:
+        raise FrontlineError(f"the session database is at schema version {found}, newer "
+                             f"than this Frontline knows ({LATEST}); upgrade Frontline")
+    if found == LATEST:
+        return LATEST
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        before = schema_version(conn)  # again, now that we hold the write lock
+        for version, description, statements in MIGRATIONS:
+            if version <= before:
+                continue
+            for sql in statements:
+                conn.execute(sql)
+            conn.execute("INSERT INTO schema_migrations VALUES (?,?,?)",
+                         (version, description, now))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return before
