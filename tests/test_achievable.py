@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from simulator.grading.achievable import still_achievable
-from simulator.grading.conditions import AgentTurn, Observed
+from simulator.grading.conditions import Observed
 from simulator.grading.rubric import Condition
 from simulator.moves.detector import Detection
 from simulator.moves.vocabulary import Move
@@ -19,7 +19,7 @@ def seen(*turns: list[str]) -> Observed:
     out = []
     for k, moves in enumerate(turns):
         dets = tuple(Detection(Move(m), i, i + 1, "x", "x", i) for i, m in enumerate(moves))
-        out.append(AgentTurn(2 * k + 1, "x" * 10, dets))
+        out.append((2 * k + 1, dets))
     return Observed(out, ended=False)
 
 
