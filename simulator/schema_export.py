@@ -17,6 +17,7 @@ from .certification.exam import Exam
 from .customer.decisions import DecisionRules
 from .customer.effects import EffectsTable
 from .grading.rubric import Rubric
+from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
 from .persona.model import Persona
 from .transcript import Transcript
@@ -31,6 +32,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("move-patterns.schema.json", MovePatternFile),
     ("exam.schema.json", Exam),
     ("rubric.schema.json", Rubric),
+    ("corpus-turn.schema.json", CorpusTurn),
 ]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -47,13 +46,15 @@ def run_limited(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess
     """Run ``python -m simulator ARGS`` under a 1.5 GB address-space limit (so a bomb dies
     instead of the machine); the result and that child's own peak resident memory in
     bytes (from wait4: RUSAGE_CHILDREN would mix in every earlier child of the test run)."""
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
-
+    # A small launcher sets the limit and execs the command: a preexec_fn would fork this
+    # whole pytest process, and the child's peak would count the test run's own memory.
+    launcher = ("import os, resource, sys; "
+                "resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20)); "
+                "os.execv(sys.executable, [sys.executable, '-m', 'simulator', *sys.argv[1:]])")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "simulator", *args], stdout=out,
-                                stderr=err, text=True, cwd=cwd, env=env, preexec_fn=limit)
+        proc = subprocess.Popen([sys.executable, "-c", launcher, *args], stdout=out,
+                                stderr=err, text=True, cwd=cwd, env=env)
         backstop = threading.Timer(300, proc.kill)  # never the measure; main took minutes
         backstop.start()
         try:

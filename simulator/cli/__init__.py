@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "serve",
     "users",
     "schemas",
+    "moves_quality",
 ]
 
 
