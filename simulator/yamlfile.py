@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import FileProblems, Problem
+from .validation_messages import human_message
 
 M = TypeVar("M", bound=BaseModel)
 Lines = dict[tuple[Any, ...], int]
@@ -206,13 +207,7 @@ def validation_problems(exc: ValidationError, name: str, lines: Lines) -> list[P
         # pydantic puts union/validator tags into loc; keep only the parts that are data keys.
         loc = tuple(p for p in err["loc"]
                     if isinstance(p, int) or not str(p).startswith("function-"))
-        msg = err["msg"]
-        if err["type"] == "value_error":
-            msg = msg.removeprefix("Value error, ")
-        elif err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
+        msg = human_message(err)
         problems.append(Problem(name, msg, line_for(loc, lines), field_path(loc)))
     return problems
 

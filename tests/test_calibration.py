@@ -305,7 +305,8 @@ def test_calibrate_command(tmp_path, monkeypatch, capsys):
     assert out.read_text().startswith("# Persona calibration")
     failed = printed.out.count("[FAIL]")
     assert code == (1 if failed else 0)
-    assert (f"{failed} expectation(s) failed" in printed.err) == bool(failed)
+    assert (f"{failed} DOMAIN expectation(s) fail" in printed.err) == bool(failed)
+    assert ("NOT calibrated" in printed.err) == (code == 1)
 
     # Expectations about policies left out do not apply, so they cannot fail.
     assert main(["calibrate", "--runs", "1", "--policy", "exemplary",

@@ -63,11 +63,11 @@ def test_exam_defaults_and_judge_participation():
 
 
 @pytest.mark.parametrize("extra, line, field, words", [
-    ("pass_mark: 120\n", 6, "pass_mark", "less than or equal to 100"),
-    ("attempts: 0\n", 7, "attempts", "greater than or equal to 1"),
+    ("pass_mark: 120\n", 6, "pass_mark", "must be at most 100"),
+    ("attempts: 0\n", 7, "attempts", "must be at least 1"),
     ("colour: blue\n", 7, "colour", "unknown field"),
     ("mode: practice\n", 7, "mode", "'exam', 'training' or 'any'"),
-    ("judge: {samples: 20}\n", 7, "judge.samples", "less than or equal to 9"),
+    ("judge: {samples: 20}\n", 7, "judge.samples", "must be at most 9"),
 ])
 def test_bad_exam_fields_are_reported_with_line_and_field(extra, line, field, words):
     text = GOOD_EXAM.replace("pass_mark: 60\n", "") if "pass_mark" in extra else GOOD_EXAM
@@ -226,6 +226,9 @@ def test_attempts_beyond_the_limit_and_ineligible_transcripts_do_not_count(env, 
     reasons = {Path(x["source"]).name: x["reason"] for x in report["ineligible"]}
     assert "training mode" in reasons["bob.json"]
     assert "not part of exam" in reasons["cy.json"]
+    # Counted or not, ann's three are eligible: the running tally says so (issue 16, item 10).
+    assert report["cohort"]["transcripts"] == {"total": 5, "malformed": 0, "eligible": 3,
+                                               "ineligible": 2}
 
 
 def test_a_finished_run_rerun_does_nothing(env, tmp_path):
@@ -247,6 +250,9 @@ def test_a_finished_run_rerun_does_nothing(env, tmp_path):
 def test_worker_processes_give_the_same_report_as_one_process(env, tmp_path):
     inputs = tmp_path / "in"
     write_transcripts(inputs, 150, env["hashes"])
+    for i in range(3):  # ineligible ones too: their count and list must not depend on slices
+        (inputs / f"z-training-{i}.json").write_text(json.dumps(
+            transcript(200 + i, env["hashes"], candidate=f"t{i}", mode="training")))
     plan_one = _plan(env, tmp_path / "one", workers=1)
     plan_two = _plan(env, tmp_path / "two", workers=2)
     plan_two.chunk_size = 16  # several chunks, so the pool really is used
@@ -260,6 +266,8 @@ def test_worker_processes_give_the_same_report_as_one_process(env, tmp_path):
     one, two = files(tmp_path / "one"), files(tmp_path / "two")
     assert any(name.startswith("certificates/") for name in one)
     assert one == two  # reports written in slices by two processes, certificates included
+    counts = json.loads(one["report.json"])["cohort"]["transcripts"]
+    assert (counts["eligible"], counts["ineligible"]) == (150, 3)
 
 
 def test_background_run_reports_progress_and_status(env, tmp_path):

@@ -34,8 +34,8 @@ BROKEN = FIXTURES / "broken_personas"
 EXPECTED = {
     "bad_domain.yaml": ":8: domain: 'aggressive customers' should start with a "
                        "DOMAIN section such as '§2.4'",
-    "bad_enum.yaml": ":5: archetype: Input should be 'meek', 'aggressive', 'vip', 'chronic' or "
-                     "'never_satisfied'",
+    "bad_enum.yaml": ":5: archetype: must be 'meek', 'aggressive', 'vip', 'chronic' or "
+                     "'never_satisfied' (got 'grumpy')",
     "bad_indent.yaml": ":13: invalid YAML: mapping values are not allowed here",
     "bad_regex.yaml": ":34: case.remedies[0].triggers: invalid regular expression "
                       "'refund(': missing ), unterminated subpattern at position 6",
@@ -45,14 +45,14 @@ EXPECTED = {
     "missing_summary.yaml": ":2: summary: required field is missing",
     "not_a_mapping.yaml": ":1: expected a mapping of fields, got list",
     "not_utf8.yaml": ": not UTF-8 text (byte 65)",
-    "out_of_range.yaml": ":15: start.anger: Input should be less than or equal to 100",
+    "out_of_range.yaml": ":15: start.anger: must be at most 100 (got 170)",
     "unknown_field.yaml": ":18: mood: unknown field",
     "unknown_placeholder.yaml": ":43: phrases: calm_down_backlash: unknown "
                                 "placeholder {nickname} in \"Don't tell me to calm down, "
                                 "{nickname}.\"; known: bottom_line, company, expectation, fact, "
                                 "hidden_fact, if_crossed, name, offer, rejected, title",
-    # Strict numbers (issue 15): a word, or true, is not a number.
-    "wrong_type.yaml": ":7: difficulty: Input should be a valid integer",
+    # Strict numbers (issue 15): a word, or true, is not a number; said plainly (issue 16).
+    "wrong_type.yaml": ":7: difficulty: must be a whole number (got 'hard')",
 }
 
 

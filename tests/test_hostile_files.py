@@ -212,14 +212,15 @@ def test_transcript_schema_version_must_be_the_integer(value: str) -> None:
 def test_rubric_weight_must_be_a_number() -> None:
     assert "weight: " in RUBRIC
     text = RUBRIC.replace("weight: ", "weight: true  # ", 1)
-    assert "weight: Input should be a valid integer" in problems_of(parse_rubric, text)
+    # In plain words (simulator/validation_messages.py, issue 16 item 9).
+    assert "weight: must be a whole number (got True)" in problems_of(parse_rubric, text)
 
 
 def test_empty_phrases_are_refused() -> None:
     text = PERSONA.replace("  opening: [", '  opening: ["  ", ', 1)
     assert text != PERSONA
     found = problems_of(parse_persona, text)
-    assert "f.yaml:44: phrases.opening" in found and "String should match pattern" in found
+    assert "f.yaml:44: phrases.opening" in found and "must be text, not only spaces" in found
 
 
 def test_nul_characters_in_a_transcript_are_refused() -> None:

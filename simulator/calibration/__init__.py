@@ -21,10 +21,12 @@ from .matrix import Cell, Matrix
 from .policies import POLICIES
 from .report import persona_markdown, to_markdown, to_text
 from .runner import Progress, RunResult, run_calibration
+from .verdict import Verdict, calibration_verdict
 
 __all__ = [
     "POLICIES", "CalibrationReport", "Cell", "ExpectationResult", "Matrix", "calibrate",
-    "calibrate_persona", "calibration_report", "check_expectations", "lint_persona",
+    "calibrate_persona", "calibration_report", "calibration_verdict", "check_expectations",
+    "lint_persona", "Verdict",
 ]
 
 
@@ -83,6 +85,11 @@ class CalibrationReport:
     def failed(self) -> list[ExpectationResult]:
         """Expectations that fail for this persona (or because of it)."""
         return [r for r in self.expectations if r.status == "fail"]
+
+    @property
+    def verdict(self) -> Verdict:
+        """The same verdict ``frontline calibrate`` gives for this matrix."""
+        return calibration_verdict(self.expectations, self.matrix)
 
     @property
     def distinct(self) -> bool:

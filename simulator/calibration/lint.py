@@ -24,6 +24,7 @@ from ..errors import FileProblems, Problem
 from ..moves.detector import RuleDetector, default_detector
 from ..moves.vocabulary import VIOLATIONS, Move
 from ..persona.model import Archetype, BandedPhrases, Persona, Temperament
+from ..persona.name_check import stale_name_mentions
 from ..persona.regex_samples import samples
 from ..textspan import sentence_spans
 from ..yamlfile import Lines, field_path, line_for, load_model, parse_yaml, read_text
@@ -245,4 +246,6 @@ def lint_persona(persona: Persona, path: Path | str | None = None, text: str | N
     linter.contradictions()
     linter.phrases()
     linter.triggers()
+    for field, message in stale_name_mentions(persona):
+        linter.warn("stale-name", field, message)
     return linter.found

@@ -233,10 +233,13 @@ class CohortTally:
     scores: Counter = field(default_factory=Counter)
     results: Counter = field(default_factory=Counter)
     weakest: dict[str, dict] = field(default_factory=dict)
+    # Eligible graded transcripts: each one is an attempt listed under its candidate.
+    eligible: int = 0
 
     def add(self, candidate: dict) -> None:
         self.scores[candidate["score"]] += 1
         self.results[candidate["result"]] += 1
+        self.eligible += sum(len(p["attempts"]) for p in candidate["personas"])
         for p in candidate["personas"]:
             for crit in (p["best"] or {}).get("criteria", []):
                 if crit.get("verdict") not in ("met", "missed"):
@@ -252,6 +255,7 @@ class CohortTally:
         """Add the tallies of another slice of the cohort."""
         self.scores.update(other.scores)
         self.results.update(other.results)
+        self.eligible += other.eligible
         for cid, t in other.weakest.items():
             mine = self.weakest.setdefault(cid, dict(t, met=0, applicable=0))
             mine["met"] += t["met"]

@@ -306,6 +306,7 @@ def _assemble(store: ResultsStore, exam: Exam, stamp: Stamp, index: dict[str, di
     stamp_data = stamp.model_dump(mode="json")
     counts = {"total": store.counts()["total"],
               "malformed": sum(1 for _ in cohort.iter_skipped(store)),
+              "eligible": tally.eligible,
               "ineligible": sum(1 for _ in cohort.iter_ineligible(store, exam))}
     head = {"exam": cohort.exam_summary(exam), "stamp": stamp_data,
             "judge_used": stamp.judge is not None,

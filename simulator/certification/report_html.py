@@ -7,6 +7,7 @@ from html import escape
 from typing import TextIO
 
 _CSS = """
+.none-eligible{border:1px solid #a11;background:#fdecea;padding:.5rem .75rem;border-radius:6px}
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#222;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}
@@ -20,6 +21,14 @@ code{font-size:.8rem;word-break:break-all}details{margin:.3rem 0}
 
 def _e(value: object) -> str:
     return escape("" if value is None else str(value))
+
+
+def _tick(x: float, axis_y: float, height: int, label: object) -> str:
+    """A tick and its score under a bin edge: bins span edges, so "60" sits where the
+    60-70 bin begins and where a pass mark of 60 is drawn."""
+    return (f'<line class="tick" x1="{x:.1f}" y1="{axis_y:.1f}" x2="{x:.1f}" '
+            f'y2="{axis_y + 4:.1f}" stroke="#444"/><text class="tick-label" x="{x:.1f}" '
+            f'y="{height - 10}" font-size="11" text-anchor="middle">{label}</text>')
 
 
 def distribution_svg(bins: list[dict], pass_mark: float, width: int = 560,
@@ -42,8 +51,9 @@ def distribution_svg(bins: list[dict], pass_mark: float, width: int = 560,
         parts.append(f'<rect x="{x + 2:.1f}" y="{pad_t + plot_h - h:.1f}" width="{bar_w - 4:.1f}"'
                      f' height="{h:.1f}" fill="{"#3a8f4f" if passing else "#9aa5b1"}">'
                      f'<title>{b["from"]}-{b["to"]}: {b["count"]}</title></rect>')
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - 10}" font-size="11" '
-                     f'text-anchor="middle">{b["from"]}</text>')
+        parts.append(_tick(x, pad_t + plot_h, height, b["from"]))
+    if bins:  # the right edge of the last bin
+        parts.append(_tick(pad_l + plot_w, pad_t + plot_h, height, bins[-1]["to"]))
     mark_x = pad_l + plot_w * pass_mark / 100
     parts.append(f'<line x1="{mark_x:.1f}" y1="{pad_t}" x2="{mark_x:.1f}" y2="{pad_t + plot_h}"'
                  f' stroke="#a11" stroke-dasharray="4 3"/>'
@@ -112,6 +122,18 @@ def candidate_summary_html(c: dict) -> str:
 DETAIL_LIMIT = 500
 
 
+def _none_eligible(head: dict) -> str:
+    """A plain warning when graded transcripts exist but none counted for the exam."""
+    co = head["cohort"]
+    t = co["transcripts"]
+    if co["candidates"] or not t["ineligible"]:
+        return ""
+    return (f'<p class="none-eligible"><b>No transcript was eligible for exam '
+            f'{_e(head["exam"]["id"])}</b>, so there are no candidates: every graded '
+            "transcript is listed under <i>Skipped and ineligible transcripts</i> with the "
+            "reason.</p>")
+
+
 def write_report_html(fh: TextIO, head: dict, summary_rows: Callable[[TextIO], None],
                       details: Callable[[TextIO], None] | None,
                       skipped: Iterable[dict]) -> None:
@@ -157,7 +179,8 @@ personas: {_e(', '.join(exam['personas']))}. LLM judge: {judge}.</p>
 <span class=kpi><b>{co['needs_review']}</b>need human review</span>
 <span class=kpi><b>{_e(co['mean_score'])}</b>mean score</span></div>
 <p class=small>{co['transcripts']['total']} transcripts; {co['transcripts']['malformed']} malformed,
-{co['transcripts']['ineligible']} not eligible (listed at the end).</p>
+{co['transcripts']['eligible']} eligible, {co['transcripts']['ineligible']} not eligible
+(listed at the end, with the reason).</p>{_none_eligible(head)}
 {distribution_svg(co['distribution'], exam['pass_mark'])}
 <h2>Weakest criteria</h2>
 <table><tr><th>criterion</th><th>stage</th><th>met</th><th>rate</th></tr>{weakest}</table>

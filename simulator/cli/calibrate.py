@@ -19,6 +19,7 @@ from ..calibration import calibrate
 from ..calibration.expectations import check_expectations
 from ..calibration.policies import POLICIES
 from ..calibration.report import to_markdown, to_text
+from ..calibration.verdict import calibration_verdict
 from ..errors import FrontlineError
 from ..persona.loader import PersonaLibrary
 from ..render.base import Renderer
@@ -94,10 +95,6 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(to_text(matrix, results), end="")
-    failed = [r for r in results if r.status == "fail"]
-    if failed or matrix.twins():
-        print(f"{len(failed)} expectation(s) failed"
-              + (f"; {len(matrix.twins())} indistinguishable pair(s)" if matrix.twins() else ""),
-              file=sys.stderr)
-        return 1
-    return 0
+    verdict = calibration_verdict(results, matrix)
+    print(verdict.summary(), file=sys.stderr)
+    return 0 if verdict.ok else 1

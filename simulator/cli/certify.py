@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import FrontlineError
+
+if TYPE_CHECKING:
+    from ..certification.exam import Exam
 
 SHOW_SKIPPED = 20  # skipped transcripts listed on the terminal; the report lists them all
 
@@ -125,13 +131,11 @@ def run(args: argparse.Namespace) -> int:
     if c["malformed"] > SHOW_SKIPPED:
         print(f"  … and {c['malformed'] - SHOW_SKIPPED} more (all listed in report.json)",
               file=sys.stderr)
-    _print_cohort(args.out)
+    _print_cohort(args.out, exam)
     return 0
 
 
 def _malformed(out_dir: Path, limit: int) -> list[str]:
-    from itertools import islice
-
     from ..certification.cohort import iter_skipped
     from ..certification.results_store import ResultsStore
 
@@ -139,12 +143,38 @@ def _malformed(out_dir: Path, limit: int) -> list[str]:
         return [s["reason"] for s in islice(iter_skipped(store), limit)]
 
 
-def _print_cohort(out_dir: Path) -> None:
+def eligibility_lines(exam_id: str, transcripts: dict, ineligible: Iterable[dict],
+                      limit: int = SHOW_SKIPPED) -> list[str]:
+    """How many graded transcripts the exam accepted, and why each other one was not.
+
+    ``transcripts`` is the report's ``cohort.transcripts`` counts; ``ineligible`` the
+    ineligible transcripts with their reasons (streamed: only the first ``limit`` are read)."""
+    graded = transcripts["total"] - transcripts["malformed"]
+    n_ineligible = transcripts["ineligible"]
+    lines = [f"{transcripts['eligible']} of {graded} graded transcripts eligible for exam "
+             f"{exam_id}" + (f"; {n_ineligible} not eligible:" if n_ineligible else "")]
+    lines += [f"  not eligible: {row['source']}: {row['reason']}"
+              for row in islice(ineligible, limit)]
+    if n_ineligible > limit:
+        lines.append(f"  … and {n_ineligible - limit} more (all listed in report.json)")
+    if graded and n_ineligible == graded:
+        lines.append(f"No transcript was eligible, so exam {exam_id} has no candidates: see "
+                     "the reasons above (docs/certification.md, 'Eligibility').")
+    return lines
+
+
+def _print_cohort(out_dir: Path, exam: Exam) -> None:
+    from ..certification.cohort import iter_ineligible
     from ..certification.report import read_cohort
+    from ..certification.results_store import ResultsStore
 
     co = read_cohort(out_dir)
     if co is None:
         return
+    with ResultsStore(out_dir, readonly=True) as store:
+        for line in eligibility_lines(exam.id, co["transcripts"],
+                                      iter_ineligible(store, exam)):
+            print(line)
     print(f"{co['candidates']} candidates: {co['passed']} passed, {co['failed']} failed, "
           f"{co['needs_review']} need review (pass rate {co['pass_rate'] * 100:.1f}%)")
     print(f"reports: {out_dir / 'report.html'}, report.json, candidates.csv, criteria.csv, "

@@ -43,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="varies the customer's wording "
                    "(default 0)")
     p.add_argument("--resume", metavar="SESSION_ID", help="carry on a saved session")
+    p.add_argument("--exam", action="store_true", help="exam mode: no mood shown, and the "
+                   "session is recorded as an exam (what certification exams accept)")
     p.add_argument("--offline", action="store_true", help="word the customer from the phrase "
                    "banks even when an LLM is configured (FRONTLINE_LLM_*)")
     _store_args(p)
@@ -92,6 +94,9 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
     if args.resume:
         conv = Conversation.resume(store, args.resume, library, user=args.user,
                                    renderer=renderer)
+        if args.exam and conv.info.mode != "exam":
+            raise FrontlineError(f"session {args.resume} is a {conv.info.mode} session; "
+                                 "--exam cannot turn it into an exam")
         if args.persona and args.persona != conv.persona.id:
             raise FrontlineError(f"session {args.resume} is with {conv.persona.id!r}, "
                                  f"not {args.persona!r}")
@@ -101,8 +106,8 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
         return conv
     persona = library.get(args.persona) if args.persona else _choose(library)
     conv = Conversation.start(persona, store=store, seed=args.seed, user=args.user,
-                              renderer=renderer)
-    _header(conv, f"Session {conv.session_id}")
+                              renderer=renderer, mode="exam" if args.exam else "training")
+    _header(conv, f"{'Exam session' if args.exam else 'Session'} {conv.session_id}")
     return conv
 
 
@@ -131,6 +136,8 @@ def _header(conv: Conversation, title: str) -> None:
     # The trainee's brief: the company's rules for this case (DOMAIN §3.9).
     for line in p.trainee_brief():
         print(f"  {line}")
+    if conv.info.mode == "exam":
+        print("Exam mode: the customer's mood is not shown.")
     print("Type your replies, one per line; /end finishes the session.\n", flush=True)
 
 
@@ -182,6 +189,8 @@ def _say(chunks: Iterable[str], conv: Conversation) -> None:
             print(" [cut off; not saved]", flush=True)
         raise FrontlineError(_saved_note(conv, exc)) from None
     print()
+    if conv.info.mode == "exam":  # an exam shows what a real call shows: the words only
+        return
     previous = conv.steps[-2].state if len(conv.steps) > 1 else None
     print("  " + mood_line(conv.last_step, previous), flush=True)
 

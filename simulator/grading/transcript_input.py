@@ -11,6 +11,19 @@ may carry a name in brackets (``Agent (Sam):``) and a leading time stamp
 turn. A line that starts with an unknown one-word label (``Manager: …``) is an error, so a
 typo never silently merges two speakers; indent such a line to make it a continuation.
 
+Header lines before the first turn say what JSON transcripts say in their fields, so a
+pasted conversation can be certified (an exam needs to know the persona and the mode)::
+
+    Persona: aggressive-rational-billing
+    Mode: exam
+    Candidate: alice
+    Created: 2026-03-01T09:00:00+00:00
+
+    Customer: You took £64.50 out of my account twice.
+
+Known headers: :data:`HEADERS` (any case, each at most once). A persona named this way has
+no recorded content hash (``"unknown"``).
+
 Every failure is a :class:`~simulator.errors.FileProblems` naming file and line.
 """
 
@@ -24,7 +37,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import FileProblems, Problem
-from ..transcript import MAX_TURN_CHARS, Transcript, TranscriptTurn, turn_problem
+from ..transcript import MAX_TURN_CHARS, PersonaRef, Transcript, TranscriptTurn, turn_problem
 from ..yamlfile import read_bytes, read_text, validation_problems
 
 CUSTOMER_LABELS = frozenset({"customer", "client", "caller", "user", "guest", "consumer"})
@@ -35,6 +48,12 @@ AGENT_LABELS = frozenset({"agent", "representative", "rep", "operator", "advisor
 MAX_JSONL_BYTES = 200_000_000
 MAX_JSONL_LINE_BYTES = 2_000_000
 TRANSCRIPT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".txt", ".text", ".md")
+
+# Header name -> transcript field; only before the first turn.
+HEADERS = {"persona": "persona", "mode": "mode", "candidate": "candidate", "rubric": "rubric",
+           "created": "created"}
+MODES = ("training", "exam")
+UNKNOWN_HASH = "unknown"
 
 _LABEL_LINE = re.compile(
     r"^(?:\[[^\]\n]{1,24}\]\s*|\d{1,2}:\d{2}(?::\d{2})?\s+)?"      # optional time stamp
@@ -154,6 +173,7 @@ def parse_jsonl(text: str, name: str = "<jsonl>") -> tuple[list[LoadedTranscript
 def parse_plain_text(text: str, name: str = "<text>") -> Transcript:
     """A conversation pasted as ``Customer:`` / ``Agent:`` lines."""
     turns: list[tuple[str, int, list[str]]] = []  # role, line, text lines
+    headers: dict[str, str] = {}
     for n, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         line = raw.rstrip()
         if not line.strip():
@@ -161,13 +181,18 @@ def parse_plain_text(text: str, name: str = "<text>") -> Transcript:
                 turns[-1][2].append("")
             continue
         m = None if raw[:1].isspace() else _LABEL_LINE.match(line)
+        if m and not turns and m["label"].lower() in HEADERS:
+            _header(headers, m["label"].lower(), m["text"].strip(), name, n)
+            continue
         if m:
             role = speaker_role(m["label"])
             if role is None:
+                where = ("before the first turn, a header: " + ", ".join(
+                    f"{h.capitalize()}:" for h in HEADERS) + "; ") if not turns else ""
                 raise FileProblems([Problem(name, f"unknown speaker label {m['label']!r}; "
                                             "use Customer: or Agent: (or a known alias, see "
-                                            "docs/rubrics.md); indent the line if it continues "
-                                            "the turn above", n)])
+                                            f"docs/rubrics.md); {where}indent the line if it "
+                                            "continues the turn above", n)])
             turns.append((role, n, [m["text"].strip()]))
         elif not turns:
             raise FileProblems([Problem(name, "text before the first speaker label; each turn "
@@ -186,7 +211,27 @@ def parse_plain_text(text: str, name: str = "<text>") -> Transcript:
             raise FileProblems([Problem(name, f"{role} turn is {len(body)} characters; the "
                                         f"limit is {MAX_TURN_CHARS}", n)])
         out.append(TranscriptTurn(role=role, text=body))
-    return check_gradable(Transcript(turns=out), name)
+    fields: dict = {HEADERS[k]: v for k, v in headers.items()}
+    if "persona" in fields:
+        fields["persona"] = PersonaRef(id=fields["persona"], hash=UNKNOWN_HASH)
+    return check_gradable(Transcript(turns=out, **fields), name)
+
+
+def _header(headers: dict[str, str], key: str, value: str, name: str, line: int) -> None:
+    """Record one header line, refusing a repeated, empty or impossible one."""
+    if key in headers:
+        raise FileProblems([Problem(name, "header given twice", line, key)])
+    if not value:
+        raise FileProblems([Problem(name, "header has no value", line, key)])
+    if key == "mode":
+        value = value.lower()
+        if value not in MODES:
+            raise FileProblems([Problem(name, f"must be {' or '.join(MODES)} "
+                                        f"(got {value!r})", line, key)])
+    if len(value) > 200:
+        raise FileProblems([Problem(name, f"header is {len(value)} characters; "
+                                    "the limit is 200", line, key)])
+    headers[key] = value
 
 
 def _looks_like(text: str) -> str:

@@ -271,6 +271,24 @@ class SessionStore:
                            (session_id,))
         return json.loads(rows[0]["scorecard"]) if rows else None
 
+    def graded_sessions(self) -> list[tuple[SessionInfo, dict]]:
+        """Every user's graded sessions with their scorecards, oldest first.
+
+        For the trainers' cohort view only: the caller checks the viewer's role (a
+        trainee never reaches this; their reads go through the per-user calls above).
+        """
+        rows = self._query(self._SELECT.replace("FROM sessions s", ", c.scorecard AS card "
+                                                "FROM sessions s JOIN scorecards c ON "
+                                                "c.session_id = s.id")
+                           + " ORDER BY s.created, s.rowid")
+        out = []
+        for row in rows:
+            data = dict(row)
+            card = data.pop("card")
+            data["outcome"] = Outcome(data["outcome"])
+            out.append((SessionInfo(**data), json.loads(card)))
+        return out
+
     # -- replays (practice, never results) ----------------------------------------------
     def save_replay(self, session_id: str, user: str, replay: dict) -> None:
         """Keep a replayed turn (a JSON object with its ``turn``) with the user's session."""

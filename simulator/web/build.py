@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 from .auth import banner, login_checker, viewer
 from .certification import CertificationView
+from .cohort_view import CohortView
 from .context import WebContext
 from .designer import DesignerView
 from .gate import Gate
@@ -46,19 +47,23 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
                         visible=False) as c_tab:
                 certification = CertificationView(ctx)
                 certification.build()
+            with gr.Tab("Cohort", id="cohort", elem_id="fl-tab-cohort", visible=False) as k_tab:
+                cohort = CohortView(ctx)
+                cohort.build()
         practice.wire()
         history.wire(h_tab)
         designer.wire()
         certification.wire(c_tab)
+        cohort.wire(k_tab)
         d_tab.select(designer.refresh, [], [designer.browse], api_name=False)
 
-        load_outputs = [who_line, d_tab, c_tab, *practice.outputs()]
+        load_outputs = [who_line, d_tab, c_tab, k_tab, *practice.outputs()]
 
         def on_load(hints: bool, request: gr.Request) -> list:
             who = viewer(ctx, request)
             # Trainer pages exist only for trainers; their handlers check the role too.
             view = {who_line: banner(ctx, who), d_tab: gr.Tab(visible=who.can_design),
-                    c_tab: gr.Tab(visible=who.can_design),
+                    c_tab: gr.Tab(visible=who.can_design), k_tab: gr.Tab(visible=who.can_design),
                     **practice.on_load(hints, request)}
             return [view[o] for o in load_outputs]
 

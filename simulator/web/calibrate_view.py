@@ -58,14 +58,15 @@ def calibrate_draft(text: str, others: Sequence[Persona]) -> tuple[str, str]:
         f'<ul>{"".join(f"<li><code>{escape(line)}</code></li>" for line in lines)}</ul></li>'
         for r in report.failed
         for lines in [r.about(persona.id) or r.failures])
-    verdict = ("✓ every DOMAIN expectation holds" if not report.failed else
-               f"{len(report.failed)} DOMAIN expectation(s) fail")
+    verdict = report.verdict  # the same verdict, and exit code, as `frontline calibrate`
     twin = "" if report.distinct else (
         "<p><b>Not distinct</b>: it reacts like another persona to every policy.</p>")
     summary = (f'<div id="fl-calibration" data-valid="true" data-persona="{escape(persona.id)}" '
                f'data-failed="{len(report.failed)}" data-warnings="{len(report.warnings)}" '
-               f'data-distinct="{str(report.distinct).lower()}">'
-               f'<b>Calibration of {escape(persona.id)}</b>: {verdict}, '
+               f'data-distinct="{str(report.distinct).lower()}" '
+               f'data-ok="{str(verdict.ok).lower()}">'
+               f'<b>Calibration of {escape(persona.id)}</b>: '
+               f'<span class="fl-verdict">{verdict.mark} {escape(verdict.summary())}</span>, '
                f'{CALIBRATION_RUNS} runs per policy, compared with {compared} other persona(s).'
                f'{f"<ul>{failed}</ul>" if failed else ""}{twin}'
                f'{warnings_html(report.warnings)}</div>')

@@ -51,23 +51,75 @@ def progress_html(run: RunView | None) -> str:
     bits = [f"{graded} of {total} graded", f"{c.get('malformed', 0)} malformed"]
     if run.judge:
         bits.append(f"{c.get('judged', 0)} judged, {c.get('needs_review', 0)} for review")
+    found = _eligibility(run) if run.complete else None
+    if found is not None:  # "graded" alone reads as a success when none could count
+        bits.append(f"{found[1]} eligible for the exam")
     pct = 100 if run.complete else int(100 * graded / total) if total else 0
     message = f" — {escape(run.message)}" if run.message else ""
     return (f'<div id="fl-cert-progress" class="fl-card" data-run="{escape(run.id)}" '
             f'data-phase="{escape(run.phase)}" data-complete="{str(run.complete).lower()}" '
-            f'data-total="{total}" data-graded="{graded}"><b>{escape(run.id)}</b> '
+            f'data-total="{total}" data-graded="{graded}" '
+            f'data-eligible="{found[1] if found else ""}"><b>{escape(run.id)}</b> '
             f'({escape(run.exam)}): <b>{escape(run.phase)}</b>{message}<br>{", ".join(bits)}'
             f'<div class="fl-meter-track"><span class="fl-meter-fill" style="width:{pct}%;'
             'background:var(--color-accent)"></span></div></div>')
 
 
+def _eligibility(run: RunView) -> tuple[int, int, int] | None:
+    """(graded, eligible, ineligible) from the cohort section of the run's report.json,
+    once there is one (read without loading the candidates)."""
+    from ..certification.report import read_cohort
+
+    path = run.reports.get("report.json")
+    co = read_cohort(path.parent) if path is not None else None
+    if co is None:
+        return None
+    t = co["transcripts"]
+    return t["total"] - t["malformed"], t["eligible"], t["ineligible"]
+
+
+def _first_ineligible(run: RunView, limit: int) -> list[dict]:
+    """The first ``limit`` ineligible transcripts with the reason, streamed from the run's
+    results store (judged against the exam the run recorded, not today's file)."""
+    from itertools import islice
+
+    from ..certification.cohort import iter_ineligible
+    from ..certification.exam import Exam
+    from ..certification.results_store import ResultsStore
+
+    with ResultsStore(run.reports["report.json"].parent, readonly=True) as store:
+        exam = Exam.model_validate(store.get_meta("exam"))
+        return list(islice(iter_ineligible(store, exam), limit))
+
+
+def eligibility_html(run: RunView, limit: int = 20) -> str:
+    """How many graded transcripts the exam accepted, and each other one with the reason."""
+    found = _eligibility(run)
+    if found is None:
+        return ""
+    graded, eligible, n_ineligible = found
+    ineligible = _first_ineligible(run, limit) if n_ineligible else []
+    items = "".join(f"<li><b>{escape(row['source'])}</b>: {escape(row['reason'])}</li>"
+                    for row in ineligible)
+    more = f"<li>… and {n_ineligible - limit} more (in report.json)</li>" \
+        if n_ineligible > limit else ""
+    none = (f"<p><b>No transcript was eligible for exam {escape(run.exam)}, so "
+            "there are no candidates.</b></p>") if graded and not eligible else ""
+    return (f'<div id="fl-cert-eligibility" class="fl-card" data-eligible="{eligible}" '
+            f'data-ineligible="{n_ineligible}">{none}<b>{eligible} of {graded}</b> graded '
+            f"transcript{'s' * (graded != 1)} eligible for exam {escape(run.exam)}"
+            f"{f'; not eligible:<ul>{items}{more}</ul>' if n_ineligible else '.'}</div>")
+
+
 def report_frame(run: RunView) -> str:
-    """The run's HTML report inline, in a sandboxed frame (no scripts, its own styles)."""
+    """The run's eligibility summary and its HTML report inline, in a sandboxed frame (no
+    scripts, its own styles)."""
     path = run.reports.get("report.html")
     if path is None:
         return '<div id="fl-cert-report" data-ready="false">No report yet.</div>'
     page = path.read_text(encoding="utf-8")
-    return (f'<div id="fl-cert-report" data-ready="true"><iframe id="fl-cert-report-frame" '
+    return (f'{eligibility_html(run)}'
+            f'<div id="fl-cert-report" data-ready="true"><iframe id="fl-cert-report-frame" '
             f'sandbox="" title="Certification report {escape(run.id)}" '
             f'style="width:100%;height:760px;border:1px solid var(--border-color-primary);'
             f'border-radius:8px;background:white" srcdoc="{escape(page, quote=True)}">'
@@ -82,6 +134,13 @@ def download_copies(run: RunView, owner: str) -> list[str]:
     key = f"certify-{run.id}-{stamp.hexdigest()[:12]}"
     return [str(write_download(owner, key, name.replace("/", "-"), path.read_bytes()))
             for name, path in files]
+
+
+def nothing_to_grade(what_to_do: str) -> list:
+    """The start event's outputs when there is nothing to grade: a message, nothing else."""
+    return [None, f'<div id="fl-cert-progress" class="fl-card" data-phase="nothing">'
+            f"<b>Nothing to grade.</b> {what_to_do}</div>", gr.Timer(active=False),
+            gr.update(), gr.update()]
 
 
 def runs_table(runs: list[RunView]) -> list[list]:
@@ -177,6 +236,14 @@ class CertificationView:
             raise gr.Error("Choose an exam first.")
         if judge and not self.judge_ok:
             raise gr.Error(judge_note()[1])
+        # Nothing chosen yet is not an error: one message in the progress box says what to
+        # do (raising would also put a red "Error" badge on each of the event's outputs).
+        if kind != SESSIONS and not files:
+            return nothing_to_grade("Choose the transcript files to grade first (or pick "
+                                    f"“{SESSIONS}” and type a filter).")
+        if kind == SESSIONS and not (filter_text or "").strip():
+            return nothing_to_grade("Type a sessions filter first (for example "
+                                    "<code>user=alice,mode=exam</code>, or <code>all</code>).")
         try:
             if kind == SESSIONS:
                 filter_text = (filter_text or "").strip()

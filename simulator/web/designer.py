@@ -18,6 +18,7 @@ import gradio as gr
 from ..confined import confined
 from ..errors import FileProblems, FrontlineError
 from ..persona.model import Archetype, Persona, Temperament
+from ..persona.name_check import replace_name
 from ..sessions import Conversation, SessionStore
 from ..yamlfile import MAX_FILE_BYTES, read_text
 from .auth import require_designer
@@ -29,8 +30,10 @@ from .downloads import write_download
 from .mood import meter_html
 from .persona_edit import (
     apply_form,
+    form_name,
     form_values,
     problems_html,
+    rename_offer,
     template_for,
     validate_text,
     write_persona,
@@ -63,11 +66,17 @@ class DesignerView:
             with gr.Column(scale=3):
                 with gr.Tabs():
                     with gr.Tab("YAML", elem_id="fl-design-yaml-tab"):
+                        # Long phrase lines wrap, so a whole line reads without scrolling.
                         self.editor = gr.Code(language="yaml", lines=24, max_lines=40,
                                               label="Persona file", interactive=True,
-                                              elem_id="fl-yaml")
+                                              wrap_lines=True, elem_id="fl-yaml")
                     with gr.Tab("Form", elem_id="fl-design-form-tab"):
                         self.form = self._build_form()
+                        # Shown after the name changes, while the old name is still written
+                        # elsewhere in the file (phrases, facts, examples, triggers).
+                        self.rename = gr.Button(visible=False, size="sm",
+                                                elem_id="fl-design-rename")
+                        self.rename_from = gr.State(None)
                 self.problems = gr.HTML(problems_html([], "nothing loaded yet"))
                 with gr.Row():
                     self.save = gr.Button("Save to personas folder", variant="primary",
@@ -115,23 +124,38 @@ class DesignerView:
             fields.append(gr.Slider(2, 60, step=1, label="max turns"))
         return fields
 
+    def fresh_outputs(self) -> list:
+        """What belongs to the draft that was in the editor before: cleared on a new one."""
+        return [self.calibration, self.matrix, self.try_state, self.try_chat, self.try_meter,
+                self.rename, self.rename_from]
+
+    @staticmethod
+    def fresh() -> list:
+        """Values for :meth:`fresh_outputs`: no calibration, no test chat, no rename."""
+        return ["", "", None, [], "", gr.Button(visible=False), None]
+
     def wire(self) -> None:
         check = [self.problems, self.download]
-        self.browse.change(self.open, [self.browse], [self.editor, *check, *self.form],
+        fresh = self.fresh_outputs()
+        self.browse.change(self.open, [self.browse], [self.editor, *check, *self.form, *fresh],
                            api_name="designer_open")
         self.new.click(self.new_from_template, [self.archetype],
-                       [self.editor, *check, *self.form], api_name="designer_new")
+                       [self.editor, *check, *self.form, *fresh], api_name="designer_new")
         self.editor.input(self.check, [self.editor], [*check, *self.form],
                           api_name="designer_check", trigger_mode="always_last")
         for field in self.form:
-            field.input(self.from_form, [self.editor, *self.form], [self.editor, *check],
+            field.input(self.from_form, [self.editor, self.rename_from, *self.form],
+                        [self.editor, *check, self.rename, self.rename_from],
                         api_name=False, trigger_mode="always_last")
+        self.rename.click(self.replace_old_name, [self.editor, self.rename_from],
+                          [self.editor, *check, self.rename, self.rename_from, self.status],
+                          api_name="designer_rename")
         self.save.click(self.save_text, [self.editor], [self.status, *check, self.browse],
                         api_name="designer_save")
         self.calibrate.click(self.calibrate_text, [self.editor],
                              [self.calibration, self.matrix], api_name="designer_calibrate")
-        self.upload.upload(self.load_upload, [self.upload], [self.editor, *check, *self.form],
-                           api_name=False)
+        self.upload.upload(self.load_upload, [self.upload],
+                           [self.editor, *check, *self.form, *fresh], api_name=False)
         self.try_start.click(self.try_it, [self.editor],
                              [self.try_state, self.try_chat, self.try_meter], api_name=False)
         send = dict(inputs=[self.try_text, self.try_state],
@@ -178,13 +202,14 @@ class DesignerView:
         who = require_designer(self.ctx, request)
         names = {name for _, name in self.files()}
         if not file_name or file_name not in names:
-            return [gr.Code(), *self._checked("", who.name)[1], *[gr.update()] * len(self.form)]
+            return [gr.Code(), *self._checked("", who.name)[1], *[gr.update()] * len(self.form),
+                    *[gr.update()] * len(self.fresh())]
         try:
             folder = self.ctx.personas_dir
             text = read_text(confined(folder / file_name, folder, "personas folder"))
         except FileProblems as exc:
             raise gr.Error(str(exc)) from None
-        return [text, *self._checked(text, who.name)[1], *form_values(text)]
+        return [text, *self._checked(text, who.name)[1], *form_values(text), *self.fresh()]
 
     def new_from_template(self, archetype: str, request: gr.Request) -> list:
         who = require_designer(self.ctx, request)
@@ -193,20 +218,38 @@ class DesignerView:
             text = template_for(archetype, [lib.get(i) for i in lib.ids()])
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
-        return [text, *self._checked(text, who.name)[1], *form_values(text)]
+        return [text, *self._checked(text, who.name)[1], *form_values(text), *self.fresh()]
 
-    def from_form(self, request: gr.Request, text: str, *values: Any) -> list:
+    def from_form(self, request: gr.Request, text: str, renamed_from: str | None,
+                  *values: Any) -> list:
         # gradio injects the request only into positional parameters before any *args.
         who = require_designer(self.ctx, request)
         new_text = apply_form(text, list(values))
-        return [new_text, *self._checked(new_text, who.name)[1]]
+        old, new = form_name(text), form_name(new_text)
+        # Typing a name fires once per key: remember the name the file had first.
+        original = renamed_from or (old if old != new else None)
+        return [new_text, *self._checked(new_text, who.name)[1],
+                *rename_offer(new_text, original)]
+
+    def replace_old_name(self, text: str, renamed_from: str | None,
+                         request: gr.Request) -> list:
+        """Replace the persona's former name by its new one across the file."""
+        who = require_designer(self.ctx, request)
+        new = form_name(text)
+        if not renamed_from or not new:
+            raise gr.Error("There is no renamed customer to replace.")
+        new_text, count = replace_name(text, renamed_from, new)
+        return [new_text, *self._checked(new_text, who.name)[1], gr.Button(visible=False), None,
+                f"Replaced the former name **{escape(renamed_from)}** with "
+                f"**{escape(new)}** in {count} place(s). Check the lines, then save."]
 
     def save_text(self, text: str, request: gr.Request) -> list:
         """Save a valid persona as ``<id>.yaml`` in the personas folder."""
         who = require_designer(self.ctx, request)
         persona, shown = self._checked(text, who.name)
         if persona is None:
-            return ["**Not saved**: fix the problems listed below first.", *shown, gr.update()]
+            return ["**Not saved**: first fix the problems listed under the editor.", *shown,
+                    gr.update()]
         lib = self.ctx.library()
         try:
             path = write_persona(self.ctx.personas_dir, persona, text, lib.paths)
@@ -219,7 +262,8 @@ class DesignerView:
     def load_upload(self, file: str | None, request: gr.Request) -> list:
         who = require_designer(self.ctx, request)
         if not file:
-            return [gr.update(), *self._checked("", who.name)[1], *[gr.update()] * len(self.form)]
+            return [gr.update(), *self._checked("", who.name)[1],
+                    *[gr.update()] * len(self.form), *self.fresh()]
         try:
             path = uploaded_files([file])[0]
         except FrontlineError as exc:
@@ -230,7 +274,7 @@ class DesignerView:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             raise gr.Error("That file is not UTF-8 text.") from None
-        return [text, *self._checked(text, who.name)[1], *form_values(text)]
+        return [text, *self._checked(text, who.name)[1], *form_values(text), *self.fresh()]
 
     def calibrate_text(self, text: str, request: gr.Request) -> tuple[str, str]:
         """The calibration matrix, failed DOMAIN expectations and linter warnings for the

@@ -15,6 +15,8 @@ import gradio as gr
 from ..errors import FileProblems, FrontlineError, Problem
 from ..persona.loader import parse_persona
 from ..persona.model import Persona
+from ..persona.name_check import replace_name
+from ..yaml_roundtrip import set_fields
 from ..yamlfile import dump_yaml, parse_yaml
 
 EDITOR_NAME = "editor"
@@ -83,27 +85,43 @@ def form_values(text: str) -> list[Any]:
     return values
 
 
+def form_name(text: str) -> str | None:
+    """The customer's name (``identity.name``) in YAML text, if it has one."""
+    value = form_values(text)[[n for n, _ in FORM_FIELDS].index("name")]
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def rename_offer(text: str, renamed_from: str | None) -> list:
+    """The rename button and its state: shown while the former name is still written in
+    the file under the new name; hidden (and forgotten) otherwise."""
+    new = form_name(text)
+    if not renamed_from or not new or renamed_from == new:
+        return [gr.Button(visible=False), None]
+    count = replace_name(text, renamed_from, new)[1]
+    if count == 0:
+        return [gr.Button(visible=False), renamed_from]
+    return [gr.Button(f"Replace the former name “{renamed_from}” with “{new}” across the file "
+                      f"({count} place{'s' if count != 1 else ''})", visible=True),
+            renamed_from]
+
+
 def apply_form(text: str, values: list[Any]) -> str:
-    """The YAML with the form's values written in (other fields are kept as they are)."""
-    try:
-        data = parse_yaml(text or "", "persona")[0] or {}
-    except FileProblems as exc:
-        raise gr.Error("Fix the YAML first: the form cannot be applied to text that does "
-                       f"not parse ({exc.problems[0].message}).") from None
-    if not isinstance(data, dict):
-        data = {}
+    """The YAML with the form's values written in; every other line, comments included,
+    is kept as it was (a round-trip edit, see :mod:`simulator.yaml_roundtrip`)."""
+    changes = []
     for (_, path), value in zip(FORM_FIELDS, values, strict=True):
         if value is None or value == "":
             continue
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        node = data
-        for key in path[:-1]:
-            if not isinstance(node.get(key), dict):
-                node[key] = {}
-            node = node[key]
-        node[path[-1]] = value
-    return dump_yaml(data)
+        changes.append((path, value))
+    try:
+        return set_fields(text or "", changes, EDITOR_NAME)
+    except FileProblems as exc:
+        first = exc.problems[0]
+        where = f" (line {first.line})" if first.line else ""
+        raise gr.Error(f"Fix the YAML first: the form cannot be applied to it{where}: "
+                       f"{first.message}.") from None
 
 
 def write_persona(folder: Path, persona: Persona, text: str, known: dict[str, Path]) -> Path:

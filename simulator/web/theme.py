@@ -44,6 +44,17 @@ CSS = """
 #fl-problems ul { margin: 0; padding-left: 18px; }
 #fl-problems li { color: #b42318; }
 #fl-problems .fl-ok { color: #3c9d5d; }
+/* The calibration matrix has a dozen columns: headers stay whole words on one line and the
+   table scrolls sideways on a narrow screen instead of breaking "resolved" mid-word. */
+#fl-calibration-matrix table { display: block; overflow-x: auto; max-width: 100%; }
+#fl-calibration-matrix th { white-space: nowrap; word-break: keep-all; overflow-wrap: normal; }
+#fl-calibration-matrix td { overflow-wrap: normal; word-break: normal; }
+.fl-cohort-scroll { overflow-x: auto; max-width: 100%; }
+.fl-cohort-table { border-collapse: collapse; font-size: .92em; }
+.fl-cohort-table th, .fl-cohort-table td { padding: 4px 10px; text-align: left;
+  border-bottom: 1px solid var(--border-color-primary); }
+.fl-cohort-table th, .fl-cohort-table td:not(:first-child) { white-space: nowrap; }
+#fl-cohort .fl-note { color: var(--body-text-color-subdued); font-size: .9em; }
 /* Trainee pages on every width (issue 16). The chat's label sits above the messages, not
    over them, so a scrolled conversation never runs under it. */
 #fl-chat label[data-testid=block-label], #fl-design-chat label[data-testid=block-label] {
