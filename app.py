@@ -13,5 +13,8 @@ from simulator.web import build_app, launch  # noqa: E402
 demo = build_app()
 
 if __name__ == "__main__":
-    launch(demo, host=os.environ.get("FRONTLINE_HOST", "127.0.0.1"),
-           port=int(os.environ.get("FRONTLINE_PORT", "7860")))
+    launch(
+        demo,
+        host=os.environ.get("FRONTLINE_HOST", "127.0.0.1"),
+        port=int(os.environ.get("FRONTLINE_PORT", "7860")),
+    )

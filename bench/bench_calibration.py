@@ -57,28 +57,41 @@ def measure(folder: Path, runs: int) -> list[str]:
     n = len(personas) * len(POLICIES) * runs
     cores = os.cpu_count() or 1
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    out = [f"{len(personas)} personas x {len(POLICIES)} policies x {runs} seeds = "
-           f"{n} conversations, offline renderer; load average before: {load} "
-           f"on {cores} cores"]
-    results, serial = _timed("1 process", lambda: run_calibration(
-        personas, runs=runs, workers=1), out)
+    out = [
+        f"{len(personas)} personas x {len(POLICIES)} policies x {runs} seeds = "
+        f"{n} conversations, offline renderer; load average before: {load} "
+        f"on {cores} cores"
+    ]
+    results, serial = _timed(
+        "1 process", lambda: run_calibration(personas, runs=runs, workers=1), out
+    )
     turns = sum(r.turns for r in results)
-    out.append(f"1 process          {serial:6.2f} s   {n / serial:7.1f} conversations/s   "
-               f"{turns} agent turns, {1000 * serial / turns:.2f} ms per turn")
+    out.append(
+        f"1 process          {serial:6.2f} s   {n / serial:7.1f} conversations/s   "
+        f"{turns} agent turns, {1000 * serial / turns:.2f} ms per turn"
+    )
     _, parallel = _timed(f"{cores} processes", lambda: calibrate(personas, runs=runs), out)
-    out.append(f"{cores} processes        {parallel:6.2f} s   {n / parallel:7.1f} conversations/s"
-               f"   (matrix included){'   target < 60 s: met' if parallel < 60 else ''}")
+    out.append(
+        f"{cores} processes        {parallel:6.2f} s   {n / parallel:7.1f} conversations/s"
+        f"   (matrix included){'   target < 60 s: met' if parallel < 60 else ''}"
+    )
     if personas:
         one = personas[0]
-        _, designer = _timed("designer", lambda: calibration_report(
-            one, runs=3, others=personas), out)
-        out.append(f"designer, 1st call {designer:6.2f} s   calibration_report({one.id}, runs=3, "
-                   f"others=all {len(personas)}) incl. linter, 1 process")
+        _, designer = _timed(
+            "designer", lambda: calibration_report(one, runs=3, others=personas), out
+        )
+        out.append(
+            f"designer, 1st call {designer:6.2f} s   calibration_report({one.id}, runs=3, "
+            f"others=all {len(personas)}) incl. linter, 1 process"
+        )
         edited = one.model_copy(update={"max_turns": one.max_turns + 1})
-        _, again = _timed("designer again", lambda: calibration_report(
-            edited, runs=3, others=personas), out)
-        out.append(f"designer, an edit  {again:6.2f} s   the same after editing {one.id}: only "
-                   "the edited persona is run again")
+        _, again = _timed(
+            "designer again", lambda: calibration_report(edited, runs=3, others=personas), out
+        )
+        out.append(
+            f"designer, an edit  {again:6.2f} s   the same after editing {one.id}: only "
+            "the edited persona is run again"
+        )
     return out
 
 
@@ -86,25 +99,42 @@ def write_section(figures: list[str], runs: int) -> None:
     if not DOC.exists():
         import platform
 
-        cpu = next((line.split(":", 1)[1].strip() for line in
-                    Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), platform.processor() or "unknown")
-        DOC.write_text(MACHINE_HEADER.format(cpu=cpu, cores=os.cpu_count(),
-                                             python=platform.python_version()))
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor() or "unknown",
+        )
+        DOC.write_text(
+            MACHINE_HEADER.format(cpu=cpu, cores=os.cpu_count(), python=platform.python_version())
+        )
     text = DOC.read_text(encoding="utf-8")
-    section = "\n".join([
-        HEADING, "",
-        f"`python bench/bench_calibration.py --runs {runs} --write` (target: all personas x "
-        "all policies x 20 seeds offline in under 60 s).", "",
-        "Each conversation runs a reference trainee policy against a persona through the "
-        "customer state machine and the offline renderer until the customer accepts, "
-        "escalates, leaves or runs out of turns, then the follow-up check; the matrix "
-        "aggregates them. The designer call is what the persona designer runs before saving.",
-        "", f"Run of {date.today().isoformat()}:", "", "```text", *figures, "```", ""])
+    section = "\n".join(
+        [
+            HEADING,
+            "",
+            f"`python bench/bench_calibration.py --runs {runs} --write` (target: all personas x "
+            "all policies x 20 seeds offline in under 60 s).",
+            "",
+            "Each conversation runs a reference trainee policy against a persona through the "
+            "customer state machine and the offline renderer until the customer accepts, "
+            "escalates, leaves or runs out of turns, then the follow-up check; the matrix "
+            "aggregates them. The designer call is what the persona designer runs before saving.",
+            "",
+            f"Run of {date.today().isoformat()}:",
+            "",
+            "```text",
+            *figures,
+            "```",
+            "",
+        ]
+    )
     if HEADING in text:
         head, rest = text.split(HEADING, 1)
         nxt = rest.find("\n## ")
-        text = head + section + (rest[nxt + 1:] if nxt >= 0 else "")
+        text = head + section + (rest[nxt + 1 :] if nxt >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     DOC.write_text(text, encoding="utf-8")

@@ -58,25 +58,39 @@ def bench_rules(n: int) -> None:
         write_transcripts(tmp_path / "in", n, persona_hashes(ROOT / "personas", exam.personas))
         made = time.perf_counter() - start
         size = sum(p.stat().st_size for p in (tmp_path / "in").iterdir())
-        cmd = [sys.executable, "-m", "simulator", "certify", "foundation", "--transcripts",
-               str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--quiet"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "simulator",
+            "certify",
+            "foundation",
+            "--transcripts",
+            str(tmp_path / "in"),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ]
         elapsed, out = _timed(cmd, env)
         rerun, out2 = _timed(cmd, env)
-        verify, _ = _timed([sys.executable, "-m", "simulator", "certify", "--verify",
-                            str(tmp_path / "out")], env)
+        verify, _ = _timed(
+            [sys.executable, "-m", "simulator", "certify", "--verify", str(tmp_path / "out")], env
+        )
         phases = _phases(exam, tmp_path / "in", tmp_path / "again")
-        reports = sum(p.stat().st_size for p in (tmp_path / "out").rglob("*")
-                      if p.is_file() and "sqlite" not in p.name)
+        reports = sum(
+            p.stat().st_size
+            for p in (tmp_path / "out").rglob("*")
+            if p.is_file() and "sqlite" not in p.name
+        )
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"transcripts: {n} ({size / 1e6:.1f} MB, generated in {made:.1f} s)")
-    print(f"certify (rule grading + reports): {elapsed:.1f} s = {n / elapsed:,.0f} "
-          f"transcripts/s")
+    print(f"certify (rule grading + reports): {elapsed:.1f} s = {n / elapsed:,.0f} transcripts/s")
     print(f"  {out.strip().splitlines()[1] if len(out.splitlines()) > 1 else out.strip()}")
     print(f"  reports: {reports / 1e6:.1f} MB")
     print(f"rerun with nothing to do: {rerun:.1f} s")
     print(f"certify --verify (re-grade all, compare stamps and reports): {verify:.1f} s")
-    print("in-process split of a fresh run: " + ", ".join(f"{k} {v:.1f} s"
-                                                         for k, v in phases.items()))
+    print(
+        "in-process split of a fresh run: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
+    )
 
 
 def _children(pid: int) -> list[int]:
@@ -137,8 +151,7 @@ def _measured_run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, in
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak, procs = [0], [0]
     done = threading.Event()
 
@@ -165,51 +178,80 @@ def bench_scale(n: int, workers: list[int], inputs: Path | None) -> None:
 
     exam = ExamLibrary().get("foundation")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    print(f"machine: {os.cpu_count()} cores ({_cpu_model()}), Python "
-          f"{sys.version.split()[0]}, load average {_load()}")
+    print(
+        f"machine: {os.cpu_count()} cores ({_cpu_model()}), Python "
+        f"{sys.version.split()[0]}, load average {_load()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = inputs or Path(tmp) / "in"
         marker = folder / f".complete-{n}"
         start = time.perf_counter()
         if not marker.exists():
-            write_transcripts(folder, n, persona_hashes(ROOT / "personas", exam.personas),
-                              agent_turns=10)
+            write_transcripts(
+                folder, n, persona_hashes(ROOT / "personas", exam.personas), agent_turns=10
+            )
             marker.touch()
         made = time.perf_counter() - start
         size = sum(e.stat().st_size for e in os.scandir(folder) if e.name.endswith(".json"))
-        print(f"transcripts: {n} of 20 turns, {size / 1e6:.1f} MB "
-              f"({size / n:,.0f} bytes each; ready in {made:.1f} s)")
+        print(
+            f"transcripts: {n} of 20 turns, {size / 1e6:.1f} MB "
+            f"({size / n:,.0f} bytes each; ready in {made:.1f} s)"
+        )
         times = {}
         for w in workers:
             out_dir = Path(tmp) / f"out-{w}"
-            cmd = [sys.executable, "-m", "simulator", "certify", "foundation", "--transcripts",
-                   str(folder), "--out", str(out_dir), "--quiet", "--workers", str(w)]
+            cmd = [
+                sys.executable,
+                "-m",
+                "simulator",
+                "certify",
+                "foundation",
+                "--transcripts",
+                str(folder),
+                "--out",
+                str(out_dir),
+                "--quiet",
+                "--workers",
+                str(w),
+            ]
             load = _load()
             elapsed, cpu, peak, procs, out = _measured_run(cmd, env)
             store = sum(p.stat().st_size for p in out_dir.glob("results.sqlite3*"))
-            reports = sum(p.stat().st_size for p in out_dir.rglob("*")
-                          if p.is_file() and "sqlite" not in p.name)
+            reports = sum(
+                p.stat().st_size
+                for p in out_dir.rglob("*")
+                if p.is_file() and "sqlite" not in p.name
+            )
             times[w] = elapsed
             cohort = next((line for line in out.splitlines() if "candidates:" in line), "")
-            print(f"--workers {w}: {elapsed:.1f} s = {n / elapsed:,.0f} transcripts/s "
-                  f"(CPU of the tree {cpu:.1f} s); "
-                  f"peak RSS of the process tree {peak / 1024:.0f} MiB ({procs} processes); "
-                  f"store {store / n:,.0f} bytes/transcript ({store / 1e6:.1f} MB); "
-                  f"reports {reports / 1e6:.1f} MB; load average before {load}, after "
-                  f"{_load()}")
+            print(
+                f"--workers {w}: {elapsed:.1f} s = {n / elapsed:,.0f} transcripts/s "
+                f"(CPU of the tree {cpu:.1f} s); "
+                f"peak RSS of the process tree {peak / 1024:.0f} MiB ({procs} processes); "
+                f"store {store / n:,.0f} bytes/transcript ({store / 1e6:.1f} MB); "
+                f"reports {reports / 1e6:.1f} MB; load average before {load}, after "
+                f"{_load()}"
+            )
             print(f"  {cohort}")
         if len(workers) > 1:
             first = times[workers[0]]
-            print("speed-up over --workers " + str(workers[0]) + ": " + ", ".join(
-                f"{w} workers {first / times[w]:.2f}x" for w in workers[1:]))
+            print(
+                "speed-up over --workers "
+                + str(workers[0])
+                + ": "
+                + ", ".join(f"{w} workers {first / times[w]:.2f}x" for w in workers[1:])
+            )
             same = _same_reports([Path(tmp) / f"out-{w}" for w in workers])
             print(f"reports byte-identical across worker counts: {same}")
 
 
 def _same_reports(dirs: list[Path]) -> bool:
     def files(d: Path) -> dict[str, Path]:
-        return {str(p.relative_to(d)): p for p in d.rglob("*")
-                if p.is_file() and "sqlite" not in p.name and p.name != "run.lock"}
+        return {
+            str(p.relative_to(d)): p
+            for p in d.rglob("*")
+            if p.is_file() and "sqlite" not in p.name and p.name != "run.lock"
+        }
 
     first = files(dirs[0])
     for other in dirs[1:]:
@@ -233,8 +275,12 @@ def _phases(exam, inputs: Path, out: Path) -> dict[str, float]:
     t1 = time.perf_counter()
     run(plan_run(exam, out), sources, lambda p: marks.setdefault(p.phase, time.perf_counter()))
     t2 = time.perf_counter()
-    return {"reading": t1 - t0, "registering": marks["grading"] - t1,
-            "grading": marks["reports"] - marks["grading"], "reports": t2 - marks["reports"]}
+    return {
+        "reading": t1 - t0,
+        "registering": marks["grading"] - t1,
+        "grading": marks["reports"] - marks["grading"],
+        "reports": t2 - marks["reports"],
+    }
 
 
 @contextmanager
@@ -280,12 +326,21 @@ def bench_judge(n: int, latency: float, concurrency: int) -> None:
     base = ExamLibrary().get("foundation")
     # The shipped foundation exam is rules-only; the bench lets the judge take part, once
     # per question, so the figure is about the pool and not about sampling.
-    exam = base.model_copy(update={"judge": base.judge.model_copy(
-        update={"participation": "optional", "samples": 1, "concurrency": concurrency})})
+    exam = base.model_copy(
+        update={
+            "judge": base.judge.model_copy(
+                update={"participation": "optional", "samples": 1, "concurrency": concurrency}
+            )
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp, _server_process(latency) as (base_url, calls_of):
         tmp_path = Path(tmp)
-        for name, value in {"MODEL": "fake-judge", "BASE_URL": base_url, "KIND": "vllm",
-                            "TIMEOUT": "30"}.items():
+        for name, value in {
+            "MODEL": "fake-judge",
+            "BASE_URL": base_url,
+            "KIND": "vllm",
+            "TIMEOUT": "30",
+        }.items():
             os.environ[f"FRONTLINE_LLM_{name}"] = value
         write_transcripts(tmp_path / "in", n, persona_hashes(ROOT / "personas", exam.personas))
         plan = plan_run(exam, tmp_path / "out", use_judge=True)
@@ -301,20 +356,28 @@ def bench_judge(n: int, latency: float, concurrency: int) -> None:
     judging = marks["reports"] - marks["judging"]
     ideal = calls * latency / concurrency
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    print(f"judged transcripts: {summary.counts['judged']} of {n} "
-          f"({summary.counts['needs_review']} need review)")
+    print(
+        f"judged transcripts: {summary.counts['judged']} of {n} "
+        f"({summary.counts['needs_review']} need review)"
+    )
     print(f"judge calls: {calls}, {latency * 1000:.0f} ms each, concurrency {concurrency}")
     print(f"judge phase: {judging:.2f} s; ideal {ideal:.2f} s; ratio {judging / ideal:.3f}")
     print(f"end to end (rule grading + judge + reports): {end - start:.2f} s")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("what", choices=["rules", "judge", "scale"])
     parser.add_argument("--n", type=int)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
-                        help="scale: the worker counts to run (default: 1 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="scale: the worker counts to run (default: 1 2)",
+    )
     parser.add_argument("--inputs", type=Path, help="scale: keep the transcripts here")
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=32)

@@ -30,16 +30,28 @@ from simulator.textspan import sentence_spans  # noqa: E402
 from simulator.transcript import Transcript, TranscriptTurn  # noqa: E402
 
 EXTRA = [
-    "Thank you for letting us know.", "That sounds really frustrating.",
-    "Could you tell me your order number?", "Was the box damaged when it arrived?",
-    "I'll send a replacement by Friday.", "Would you prefer a refund or a replacement?",
-    "Does that work for you?", "What else can I help you with?", "Please calm down.",
-    "We're very busy at the moment.", "Someone will look into it.", "I need to transfer you.",
+    "Thank you for letting us know.",
+    "That sounds really frustrating.",
+    "Could you tell me your order number?",
+    "Was the box damaged when it arrived?",
+    "I'll send a replacement by Friday.",
+    "Would you prefer a refund or a replacement?",
+    "Does that work for you?",
+    "What else can I help you with?",
+    "Please calm down.",
+    "We're very busy at the moment.",
+    "Someone will look into it.",
+    "I need to transfer you.",
 ]
 CUSTOMER = [
-    "It still hasn't arrived and I'm fed up.", "That's the third time I've called.",
-    "I want my money back.", "Fine, but when?", "Nobody ever calls me back.",
-    "OK. I suppose that's fair.", "Are you even listening to me?", "It was meant to be a gift.",
+    "It still hasn't arrived and I'm fed up.",
+    "That's the third time I've called.",
+    "I want my money back.",
+    "Fine, but when?",
+    "Nobody ever calls me back.",
+    "OK. I suppose that's fair.",
+    "Are you even listening to me?",
+    "It was meant to be a gift.",
 ]
 
 
@@ -60,8 +72,9 @@ def make_transcripts(n: int, seed: int) -> list[Transcript]:
         turns = []
         for _ in range(10):
             turns.append(TranscriptTurn(role="customer", text=rng.choice(CUSTOMER)))
-            turns.append(TranscriptTurn(role="agent",
-                                        text=" ".join(rng.sample(pool, rng.randint(1, 3)))))
+            turns.append(
+                TranscriptTurn(role="agent", text=" ".join(rng.sample(pool, rng.randint(1, 3))))
+            )
         out.append(Transcript(turns=turns))
     return out
 
@@ -84,8 +97,12 @@ def main() -> None:
     parser.add_argument("--transcripts", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--no-index", action="store_true", help="search every pattern in "
-                        "every sentence (the detector without its prefilter), to compare")
+    parser.add_argument(
+        "--no-index",
+        action="store_true",
+        help="search every pattern in "
+        "every sentence (the detector without its prefilter), to compare",
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -94,8 +111,7 @@ def main() -> None:
     rubric = library.get()
     detector = default_detector()
     if args.no_index:
-        everything = list(range(len(detector._flat) + sum(len(r.unless)
-                                                          for r in detector._rules)))
+        everything = list(range(len(detector._flat) + sum(len(r.unless) for r in detector._rules)))
         detector._index.candidates = lambda sentence: everything
     transcripts = make_transcripts(args.transcripts, args.seed)
     sentences = sum(len(sentence_spans(t)) for x in transcripts for _, t in x.agent_turns())
@@ -107,27 +123,36 @@ def main() -> None:
     real_observe = grader_module.observe
     grader_module.observe = lambda t, d=None, ended=True, language=None: observed[id(t)]  # noqa: E501 - pre-detected
     try:
-        rules = best_rate(lambda t: grade(t, rubric, detector=detector), transcripts,
-                          args.rounds)
-        all_six = best_rate(lambda t: [grade(t, r, detector=detector)
-                                       for r in library.rubrics.values()],
-                            transcripts, args.rounds)
+        rules = best_rate(lambda t: grade(t, rubric, detector=detector), transcripts, args.rounds)
+        all_six = best_rate(
+            lambda t: [grade(t, r, detector=detector) for r in library.rubrics.values()],
+            transcripts,
+            args.rounds,
+        )
     finally:
         grader_module.observe = real_observe
 
-    print(f"python {platform.python_version()}, one core, {args.transcripts} transcripts of 20 "
-          f"turns (10 agent turns, {sentences / len(transcripts) / 10:.1f} sentences each), "
-          f"best of {args.rounds}" + (", detector prefilter OFF" if args.no_index else ""))
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; transcripts/s by "
-          "CPU time (by wall-clock time)")
-    rows = [("grade, default rubric (detect + rules)", whole),
-            ("move detection alone", detect),
-            ("criteria + phrasing rules alone", rules),
-            (f"rules alone, all {len(library.rubrics)} rubrics per transcript", all_six)]
+    print(
+        f"python {platform.python_version()}, one core, {args.transcripts} transcripts of 20 "
+        f"turns (10 agent turns, {sentences / len(transcripts) / 10:.1f} sentences each), "
+        f"best of {args.rounds}" + (", detector prefilter OFF" if args.no_index else "")
+    )
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; transcripts/s by "
+        "CPU time (by wall-clock time)"
+    )
+    rows = [
+        ("grade, default rubric (detect + rules)", whole),
+        ("move detection alone", detect),
+        ("criteria + phrasing rules alone", rules),
+        (f"rules alone, all {len(library.rubrics)} rubrics per transcript", all_six),
+    ]
     for label, (cpu, wall) in rows:
         print(f"{label:48} {cpu:7.0f} ({wall:.0f})   {1000 / cpu:.3f} ms each")
-    print("target >= 1,000 transcripts/s for the whole grade: "
-          f"{'met' if whole[0] >= 1000 else 'NOT met'} (by CPU time)")
+    print(
+        "target >= 1,000 transcripts/s for the whole grade: "
+        f"{'met' if whole[0] >= 1000 else 'NOT met'} (by CPU time)"
+    )
 
 
 if __name__ == "__main__":

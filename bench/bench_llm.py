@@ -56,15 +56,16 @@ from simulator.render.character import checker_for  # noqa: E402
 from simulator.render.llm import EarlyGate, LLMRenderer, SentenceGate  # noqa: E402
 from simulator.render.prompts import customer_messages  # noqa: E402
 
-REPLY = ("I have been waiting for days and nobody tells me anything. I want this fixed "
-         "properly this time. What exactly are you going to do about it?")
+REPLY = (
+    "I have been waiting for days and nobody tells me anything. I want this fixed "
+    "properly this time. What exactly are you going to do about it?"
+)
 # Other openings for C, with what the early gate waits for before the first words.
 OPENINGS = [
     ("Nobody has told me anything for a week. Fix it.", "nothing"),
     ("How can you charge me twice for one order? Fix it.", "'How can' (How can I help)"),
     ("That is not good enough. I want a refund.", "'That is' (that is fine)"),
-    ("Thank you, but I still want my refund. When?", "the sentence (thank you for "
-     "sorting this)"),
+    ("Thank you, but I still want my refund. When?", "the sentence (thank you for sorting this)"),
 ]
 POLICIES = {"early": EarlyGate, "sentence": SentenceGate}
 AGENT = [
@@ -101,16 +102,28 @@ def pct(values: list[float], q: float) -> float:
 
 def show(name: str, seconds: list[float]) -> None:
     ms = [s * 1000 for s in seconds]
-    print(f"  {name:<44} p50 {pct(ms, .5):7.2f} ms  p95 {pct(ms, .95):7.2f} ms  "
-          f"mean {statistics.fmean(ms):7.2f} ms  n={len(ms)}")
+    print(
+        f"  {name:<44} p50 {pct(ms, 0.5):7.2f} ms  p95 {pct(ms, 0.95):7.2f} ms  "
+        f"mean {statistics.fmean(ms):7.2f} ms  n={len(ms)}"
+    )
 
 
 @contextlib.contextmanager
 def fake_server(content: str, chunk_delay: float = 0.0) -> Iterator[str]:
     """Run tests/fake_openai_server.py in its own process; yield its base URL."""
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_openai_server.py"),
-                             "--content", content, "--chunk-delay", str(chunk_delay)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "fake_openai_server.py"),
+            "--content",
+            content,
+            "--chunk-delay",
+            str(chunk_delay),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         yield proc.stdout.readline().strip()
     finally:
@@ -126,13 +139,15 @@ def sent_times(base_url: str) -> list[tuple[float, str]]:
 
 
 def config(base_url: str) -> BackendConfig:
-    return BackendConfig(kind="vllm", base_url=base_url, model="fake-model",
-                         timeout=10, regenerations=2)
+    return BackendConfig(
+        kind="vllm", base_url=base_url, model="fake-model", timeout=10, regenerations=2
+    )
 
 
 def bare_client(base_url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=base_url, api_key="x", max_retries=0,
-                         timeout=httpx2.Timeout(10, connect=5))
+    return openai.OpenAI(
+        base_url=base_url, api_key="x", max_retries=0, timeout=httpx2.Timeout(10, connect=5)
+    )
 
 
 def bench_in_process(reqs: list[RenderRequest], turns: int) -> None:
@@ -170,8 +185,11 @@ def bench_http(reqs: list[RenderRequest], turns: int) -> None:
                 t0 = time.perf_counter()
                 if which == "bare":
                     stream = raw.chat.completions.create(
-                        model="fake-model", messages=messages, stream=True,
-                        stream_options={"include_usage": True})
+                        model="fake-model",
+                        messages=messages,
+                        stream=True,
+                        stream_options={"include_usage": True},
+                    )
                     "".join((c.choices[0].delta.content or "") for c in stream if c.choices)
                 else:
                     "".join(renderer.render(req))
@@ -182,34 +200,41 @@ def bench_http(reqs: list[RenderRequest], turns: int) -> None:
     show("bare openai client, stream read to the end", bare_t)
     show("Frontline LLMRenderer (early release)", front_t)
     diff = statistics.median(front_t) - statistics.median(bare_t)
-    print(f"  Frontline overhead per turn (difference of medians): {diff * 1000:.2f} ms; "
-          "target < 10 ms")
+    print(
+        f"  Frontline overhead per turn (difference of medians): {diff * 1000:.2f} ms; "
+        "target < 10 ms"
+    )
 
 
 def releasing_chunk(policy: str, req: RenderRequest, chunks: list[str]) -> int:
     """The index of the streamed chunk after which the gate first let text through."""
     who = req.persona.identity.name
-    gate = POLICIES[policy](checker_for(req.persona.language).bind(req),
-                           [who, who.split()[0]])
+    gate = POLICIES[policy](checker_for(req.persona.language).bind(req), [who, who.split()[0]])
     for i, text in enumerate(chunks):
         if gate.feed(text):
             return i
     return len(chunks) - 1  # released only when the stream ended
 
 
-def first_token(reqs: list[RenderRequest], turns: int, token_delay: float, content: str,
-                ) -> dict[str, list[float]]:
+def first_token(
+    reqs: list[RenderRequest],
+    turns: int,
+    token_delay: float,
+    content: str,
+) -> dict[str, list[float]]:
     """Per turn: the bare client's first token, then per policy first token -> trainee and
     releasing token -> trainee (seconds); also the chunks held before the first words."""
     out: dict[str, list[float]] = {"client": []}
     with fake_server(content, token_delay) as url:
         raw = bare_client(url)
-        renderers = {p: LLMRenderer(OpenAIBackend(config(url)), regenerations=2, release=p)
-                     for p in POLICIES}
+        renderers = {
+            p: LLMRenderer(OpenAIBackend(config(url)), regenerations=2, release=p) for p in POLICIES
+        }
         for i in range(turns + 3):  # the first 3 warm up
             req = reqs[i % len(reqs)]
-            stream = raw.chat.completions.create(model="fake-model",
-                                                 messages=customer_messages(req), stream=True)
+            stream = raw.chat.completions.create(
+                model="fake-model", messages=customer_messages(req), stream=True
+            )
             got = None
             for c in stream:
                 if got is None and c.choices and c.choices[0].delta.content:
@@ -239,14 +264,18 @@ def bench_first_token(reqs: list[RenderRequest], turns: int, token_delay: float)
     for policy in POLICIES:
         show(f"{policy}: first token -> trainee", got[f"{policy} first"])
         show(f"{policy}: releasing token -> trainee (own)", got[f"{policy} own"])
-    print(f"  other openings ({max(10, turns // 3)} turns each), early release, "
-          "first token -> trainee:")
+    print(
+        f"  other openings ({max(10, turns // 3)} turns each), early release, "
+        "first token -> trainee:"
+    )
     for content, waits in OPENINGS:
         got = first_token(reqs, max(10, turns // 3), token_delay, content)
         held = statistics.median(got["early held"])
-        print(f"    {content[:40]!r:<44} p50 {pct(got['early first'], .5) * 1000:7.2f} ms  "
-              f"own p50 {pct(got['early own'], .5) * 1000:5.2f} ms  {held:.0f} tokens "
-              f"held: {waits}")
+        print(
+            f"    {content[:40]!r:<44} p50 {pct(got['early first'], 0.5) * 1000:7.2f} ms  "
+            f"own p50 {pct(got['early own'], 0.5) * 1000:5.2f} ms  {held:.0f} tokens "
+            f"held: {waits}"
+        )
     print("  target: first token -> trainee < 50 ms (Frontline's own part: the 'own' rows)")
 
 
@@ -261,8 +290,10 @@ def main() -> None:
     reqs = requests(library)
     if not reqs:
         sys.exit(f"no personas in {library.folder}")
-    print(f"{len(library.ids())} personas, {len(reqs)} render requests; reply of "
-          f"{len(REPLY.split())} words in 3 sentences")
+    print(
+        f"{len(library.ids())} personas, {len(reqs)} render requests; reply of "
+        f"{len(REPLY.split())} words in 3 sentences"
+    )
     sections = args.sections.upper()
     if "A" in sections:
         bench_in_process(reqs, max(args.turns, 1000))

@@ -27,8 +27,7 @@ from simulator import saferegex  # noqa: E402
 
 SENTENCE = "I am so very sorry about what happened to your parcel."
 PATTERN = r"\b(so |very |really )*sorry\b"
-RUNAWAY = [(r"\w*a\w*b", "a" * 20_000), (r"(a|a)*$", "a" * 30 + "!"),
-           (r"\w*\w*\w*\d", "a" * 2_000)]
+RUNAWAY = [(r"\w*a\w*b", "a" * 20_000), (r"(a|a)*$", "a" * 30 + "!"), (r"\w*\w*\w*\d", "a" * 2_000)]
 
 
 def per_search(stmt: str, env: dict) -> float:
@@ -37,12 +36,21 @@ def per_search(stmt: str, env: dict) -> float:
 
 
 def main() -> None:
-    print(f"python {platform.python_version()}, regex {regex.__version__}, "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    env = {"r": re.compile(PATTERN, re.I), "x": regex.compile(PATTERN, regex.I),
-           "s": saferegex.compile(PATTERN), "t": SENTENCE}
-    for label, stmt in [("re", "r.search(t)"), ("regex, no limit", "x.search(t)"),
-                        ("SafePattern (regex + timeout)", "s.search(t)")]:
+    print(
+        f"python {platform.python_version()}, regex {regex.__version__}, "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    env = {
+        "r": re.compile(PATTERN, re.I),
+        "x": regex.compile(PATTERN, regex.I),
+        "s": saferegex.compile(PATTERN),
+        "t": SENTENCE,
+    }
+    for label, stmt in [
+        ("re", "r.search(t)"),
+        ("regex, no limit", "x.search(t)"),
+        ("SafePattern (regex + timeout)", "s.search(t)"),
+    ]:
         print(f"one search, {label:32} {per_search(stmt, env):6.2f} µs")
     print(f"time limit per search: {saferegex.MATCH_TIMEOUT} s")
     for pattern, text in RUNAWAY:
@@ -50,8 +58,10 @@ def main() -> None:
         started = time.perf_counter()
         result = compiled.search(text)
         took = time.perf_counter() - started
-        print(f"runaway {pattern!r:18} on {len(text):6} chars: gave up after {took:.2f} s "
-              f"(result {result})")
+        print(
+            f"runaway {pattern!r:18} on {len(text):6} chars: gave up after {took:.2f} s "
+            f"(result {result})"
+        )
 
 
 if __name__ == "__main__":

@@ -102,8 +102,9 @@ def without_store(personas: list[Persona], turns: int) -> list[float]:
             t0 = time.perf_counter()
             step = machine.step(state, text)
             history.append(Turn("agent", text))
-            reply = "".join(renderer.render(RenderRequest(persona, step.state, step.plan,
-                                                          list(history), seed)))
+            reply = "".join(
+                renderer.render(RenderRequest(persona, step.state, step.plan, list(history), seed))
+            )
             times.append(time.perf_counter() - t0)
             history.append(Turn("customer", reply))
             state = step.state
@@ -113,8 +114,10 @@ def without_store(personas: list[Persona], turns: int) -> list[float]:
 
 def report(name: str, times: list[float]) -> None:
     ms = [t * 1000 for t in times]
-    print(f"{name:<34} p50 {percentile(ms, 0.5):6.2f} ms   p95 {percentile(ms, 0.95):6.2f} ms"
-          f"   max {max(ms):7.2f} ms   mean {statistics.fmean(ms):6.2f} ms   n={len(ms)}")
+    print(
+        f"{name:<34} p50 {percentile(ms, 0.5):6.2f} ms   p95 {percentile(ms, 0.95):6.2f} ms"
+        f"   max {max(ms):7.2f} ms   mean {statistics.fmean(ms):6.2f} ms   n={len(ms)}"
+    )
 
 
 def main() -> None:

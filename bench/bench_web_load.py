@@ -66,8 +66,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def trainee(url: str, name: str, password: str, personas: list[str], turns: int,
-            think: float, seed: int, barrier: threading.Barrier, out: dict) -> None:
+def trainee(
+    url: str,
+    name: str,
+    password: str,
+    personas: list[str],
+    turns: int,
+    think: float,
+    seed: int,
+    barrier: threading.Barrier,
+    out: dict,
+) -> None:
     rng = random.Random(seed)
     # Plain http on the loopback: no TLS is involved, and ssl_verify=False stops httpx from
     # re-reading the CA bundle on every request, which otherwise dominates the client's CPU.
@@ -76,8 +85,9 @@ def trainee(url: str, name: str, password: str, personas: list[str], turns: int,
     sent = 0
     while sent < turns:
         t0 = time.perf_counter()
-        client.predict(rng.choice(personas), "complaint-handling", "training", True,
-                       api_name="/start")
+        client.predict(
+            rng.choice(personas), "complaint-handling", "training", True, api_name="/start"
+        )
         # The first starts all happen at the same instant (everyone begins together).
         out["first_start" if not out["sessions"] else "start"].append(time.perf_counter() - t0)
         out["sessions"] += 1
@@ -100,10 +110,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trainees", type=int, default=50)
     ap.add_argument("--turns", type=int, default=10, help="replies each trainee sends")
-    ap.add_argument("--think", type=float, default=0.0, help="mean seconds a trainee takes "
-                    "to read and type before each reply (0: send back to back, a stress test)")
-    ap.add_argument("--append", action="store_true", help="append the figures to "
-                    "docs/benchmarks.md")
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a trainee takes "
+        "to read and type before each reply (0: send back to back, a stress test)",
+    )
+    ap.add_argument(
+        "--append", action="store_true", help="append the figures to docs/benchmarks.md"
+    )
     args = ap.parse_args()
 
     global LOAD_BEFORE
@@ -116,13 +132,15 @@ def main() -> int:
     server = start_server(folder)
     try:
         personas = PersonaLibrary(server.personas).ids()
-        results = {n: {"turn": [], "start": [], "first_start": [], "sessions": 0}
-                   for n in accounts}
+        results = {n: {"turn": [], "start": [], "first_start": [], "sessions": 0} for n in accounts}
         barrier = threading.Barrier(args.trainees + 1)
-        threads = [threading.Thread(target=trainee, args=(server.url, n, p, personas,
-                                                          args.turns, args.think, i, barrier,
-                                                          results[n]))
-                   for i, (n, p) in enumerate(accounts.items())]
+        threads = [
+            threading.Thread(
+                target=trainee,
+                args=(server.url, n, p, personas, args.turns, args.think, i, barrier, results[n]),
+            )
+            for i, (n, p) in enumerate(accounts.items())
+        ]
         for t in threads:
             t.start()
         barrier.wait()
@@ -142,8 +160,10 @@ def main() -> int:
     sessions = sum(r["sessions"] for r in results.values())
     if len(turns) != args.trainees * args.turns:
         # A trainee thread died (its traceback is above): the figures would flatter.
-        print(f"error: {len(turns)} turns measured, expected {args.trainees * args.turns}",
-              file=sys.stderr)
+        print(
+            f"error: {len(turns)} turns measured, expected {args.trainees * args.turns}",
+            file=sys.stderr,
+        )
         return 1
     ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
     figures = {
@@ -155,14 +175,17 @@ def main() -> int:
         "turn latency p95": ms(percentile(turns, 95)),
         "turn latency max": ms(max(turns)),
         "first start, all at once, p50 / p95": f"{ms(statistics.median(first_starts))} / "
-                                               f"{ms(percentile(first_starts, 95))}",
-        "later session start p50 / p95": (f"{ms(statistics.median(starts))} / "
-                                          f"{ms(percentile(starts, 95))}" if starts else "-"),
+        f"{ms(percentile(first_starts, 95))}",
+        "later session start p50 / p95": (
+            f"{ms(statistics.median(starts))} / {ms(percentile(starts, 95))}" if starts else "-"
+        ),
         "throughput": f"{len(turns) / wall:.1f} turns/s",
-        "server CPU per turn": ms(server_cpu / max(len(turns) + len(starts) + len(first_starts),
-                                                   1)),
-        "client CPU per turn": ms(client_cpu / max(len(turns) + len(starts) + len(first_starts),
-                                                   1)),
+        "server CPU per turn": ms(
+            server_cpu / max(len(turns) + len(starts) + len(first_starts), 1)
+        ),
+        "client CPU per turn": ms(
+            client_cpu / max(len(turns) + len(starts) + len(first_starts), 1)
+        ),
         "load average before": f"{LOAD_BEFORE:.1f}",
         "server peak RSS": f"{rss:.0f} MiB",
     }
@@ -187,7 +210,8 @@ def append(figures: dict, args: argparse.Namespace) -> None:
         "same time; a turn is measured from sending the reply to receiving the customer's "
         "whole streamed answer (and the scorecard, when the customer ends the session). "
         "The clients run on the same machine and share its cores with the server.\n\n"
-        f"| measure | value |\n|---|---|\n{rows}\n")
+        f"| measure | value |\n|---|---|\n{rows}\n"
+    )
     path.parent.mkdir(exist_ok=True)
     path.write_text(text)
     print(f"appended to {path}")

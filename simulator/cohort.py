@@ -27,8 +27,21 @@ from .errors import FrontlineError
 from .sessions.store import SessionInfo, SessionStore
 
 VERDICTS = ("met", "missed")  # not_applicable attempts do not count for or against
-CSV_COLUMNS = ["session", "trainee", "date", "persona", "rubric", "mode", "attempt",
-               "overall", "passed", "stage", "criterion", "title", "verdict"]
+CSV_COLUMNS = [
+    "session",
+    "trainee",
+    "date",
+    "persona",
+    "rubric",
+    "mode",
+    "attempt",
+    "overall",
+    "passed",
+    "stage",
+    "criterion",
+    "title",
+    "verdict",
+]
 
 
 def parse_day(text: str, what: str) -> date | None:
@@ -39,8 +52,7 @@ def parse_day(text: str, what: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise FrontlineError(f"{what}: {text!r} is not a date; write it as YYYY-MM-DD") \
-            from None
+        raise FrontlineError(f"{what}: {text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 @dataclass(frozen=True)
@@ -60,12 +72,14 @@ class CohortFilter:
 
     def admits(self, info: SessionInfo) -> bool:
         day = date.fromisoformat(info.created[:10])
-        return ((not self.trainees or info.user in self.trainees)
-                and (not self.personas or info.persona_id in self.personas)
-                and (not self.rubrics or (info.rubric or "") in self.rubrics)
-                and (not self.modes or info.mode in self.modes)
-                and (self.since is None or day >= self.since)
-                and (self.until is None or day <= self.until))
+        return (
+            (not self.trainees or info.user in self.trainees)
+            and (not self.personas or info.persona_id in self.personas)
+            and (not self.rubrics or (info.rubric or "") in self.rubrics)
+            and (not self.modes or info.mode in self.modes)
+            and (self.since is None or day >= self.since)
+            and (self.until is None or day <= self.until)
+        )
 
 
 @dataclass(frozen=True)
@@ -148,11 +162,14 @@ class Cohort:
                 if verdict in VERDICTS:
                     applicable[cid] += 1
                     met[cid] += verdict == "met"
-        return [CriterionRate(cid, *self.titles.get(cid, ("", cid)), met[cid], applicable[cid])
-                for cid in sorted(applicable)]
+        return [
+            CriterionRate(cid, *self.titles.get(cid, ("", cid)), met[cid], applicable[cid])
+            for cid in sorted(applicable)
+        ]
 
-    def weakest(self, limit: int = 5, attempts: Iterable[Attempt] | None = None
-                ) -> list[CriterionRate]:
+    def weakest(
+        self, limit: int = 5, attempts: Iterable[Attempt] | None = None
+    ) -> list[CriterionRate]:
         """The criteria met least often (ties: the more often applicable first)."""
         return sorted(self.rates(attempts), key=lambda r: (r.rate, -r.applicable, r.id))[:limit]
 
@@ -161,9 +178,16 @@ class Cohort:
         for name in self.trainees:
             mine = [a for a in self.attempts if a.trainee == name]
             weakest = self.weakest(1, mine)
-            out.append(TraineeSummary(name, len(mine), mine[0].overall, mine[-1].overall,
-                                      round(sum(a.overall for a in mine) / len(mine), 1),
-                                      weakest[0] if weakest else None))
+            out.append(
+                TraineeSummary(
+                    name,
+                    len(mine),
+                    mine[0].overall,
+                    mine[-1].overall,
+                    round(sum(a.overall for a in mine) / len(mine), 1),
+                    weakest[0] if weakest else None,
+                )
+            )
         return out
 
     def progress(self) -> list[CriterionProgress]:
@@ -182,8 +206,16 @@ class Cohort:
         out = []
         for cid in sorted({c for c, _ in early}):
             stage, title = self.titles.get(cid, ("", cid))
-            rate = [CriterionRate(cid, stage, title, sum(v == "met" for c, v in part if c == cid),
-                                  sum(c == cid for c, _ in part)) for part in (early, late)]
+            rate = [
+                CriterionRate(
+                    cid,
+                    stage,
+                    title,
+                    sum(v == "met" for c, v in part if c == cid),
+                    sum(c == cid for c, _ in part),
+                )
+                for part in (early, late)
+            ]
             out.append(CriterionProgress(cid, stage, title, *rate))
         return sorted(out, key=lambda p: (p.change, p.id))
 
@@ -216,9 +248,23 @@ class Cohort:
         for a in self.attempts:
             for cid, verdict in a.verdicts.items():
                 stage, title = self.titles.get(cid, ("", cid))
-                w.writerow([a.session, a.trainee, a.created[:10], a.persona, a.rubric, a.mode,
-                            a.number, f"{a.overall:g}", "yes" if a.passed else "no", stage,
-                            cid, title, verdict])
+                w.writerow(
+                    [
+                        a.session,
+                        a.trainee,
+                        a.created[:10],
+                        a.persona,
+                        a.rubric,
+                        a.mode,
+                        a.number,
+                        f"{a.overall:g}",
+                        "yes" if a.passed else "no",
+                        stage,
+                        cid,
+                        title,
+                        verdict,
+                    ]
+                )
         return out.getvalue()
 
 
@@ -227,8 +273,9 @@ def _week(created: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-def build_cohort(graded: Iterable[tuple[SessionInfo, dict]],
-                 flt: CohortFilter | None = None) -> Cohort:
+def build_cohort(
+    graded: Iterable[tuple[SessionInfo, dict]], flt: CohortFilter | None = None
+) -> Cohort:
     """The cohort from (session, scorecard) pairs, oldest first; see the module docstring."""
     flt = flt or CohortFilter()
     attempts: list[Attempt] = []
@@ -244,9 +291,20 @@ def build_cohort(graded: Iterable[tuple[SessionInfo, dict]],
             verdicts[crit["id"]] = crit.get("verdict", "not_applicable")
             titles.setdefault(crit["id"], (crit.get("stage", ""), crit.get("title", crit["id"])))
         rubric = info.rubric or (card.get("rubric") or {}).get("id", "")
-        attempts.append(Attempt(info.id, info.user, info.created, info.persona_id, rubric,
-                                info.mode, counts[info.user], float(card["overall"]),
-                                bool(card.get("passed")), verdicts))
+        attempts.append(
+            Attempt(
+                info.id,
+                info.user,
+                info.created,
+                info.persona_id,
+                rubric,
+                info.mode,
+                counts[info.user],
+                float(card["overall"]),
+                bool(card.get("passed")),
+                verdicts,
+            )
+        )
     return Cohort(attempts, titles)
 
 

@@ -40,9 +40,14 @@ class FileLibrary(Generic[M]):
                 continue
             item_id: str = item.id  # type: ignore[attr-defined]
             if item_id in self.items:
-                self.problems.append(Problem(str(path), f"duplicate {noun} id {item_id!r} "
-                                             f"(also in {self.paths[item_id].name})",
-                                             None, "id"))
+                self.problems.append(
+                    Problem(
+                        str(path),
+                        f"duplicate {noun} id {item_id!r} (also in {self.paths[item_id].name})",
+                        None,
+                        "id",
+                    )
+                )
                 continue
             self.items[item_id] = item
             self.paths[item_id] = path
@@ -57,5 +62,6 @@ class FileLibrary(Generic[M]):
             return self.items[item_id]
         except KeyError:
             known = ", ".join(self.ids()) or "none"
-            raise NotFound(f"no {self.noun} {item_id!r} in {self.folder} "
-                           f"(known: {known})") from None
+            raise NotFound(
+                f"no {self.noun} {item_id!r} in {self.folder} (known: {known})"
+            ) from None

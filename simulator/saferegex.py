@@ -41,24 +41,39 @@ MATCH_TIMEOUT = 0.05
 # The longest shipped pattern is about 1,000 characters.
 MAX_PATTERN_CHARS = 2_000
 
-_REPEATS = tuple(getattr(_C, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
-                 if hasattr(_C, n))
+_REPEATS = tuple(
+    getattr(_C, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_C, n)
+)
 _UNBOUNDED = _C.MAXREPEAT
 _ZERO_WIDTH = (_C.AT, _C.ASSERT, _C.ASSERT_NOT)
-_BACKREFS = tuple(getattr(_C, n) for n in ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE",
-                                           "GROUPREF_LOC_IGNORE", "GROUPREF_UNI_IGNORE")
-                  if hasattr(_C, n))
+_BACKREFS = tuple(
+    getattr(_C, n)
+    for n in (
+        "GROUPREF",
+        "GROUPREF_EXISTS",
+        "GROUPREF_IGNORE",
+        "GROUPREF_LOC_IGNORE",
+        "GROUPREF_UNI_IGNORE",
+    )
+    if hasattr(_C, n)
+)
 # Characters that stand for "any text" when two sets of characters are compared: ASCII,
 # Latin-1, typographic punctuation, and letters of the product's other languages.
 _ALPHABET = frozenset(map(chr, range(0x250))) | frozenset(
     "\u2018\u2019\u201c\u201d\u2026\u2013\u2014\u00a0\u3002\uff01\uff1f\u4e2d\u6587"
-    "\u0430\u044f\u0416\u0436\u03b1\u0391\u0131\u0130\u017f\u212a")
+    "\u0430\u044f\u0416\u0436\u03b1\u0391\u0131\u0130\u017f\u212a"
+)
 _CATEGORY_RES = {
-    _C.CATEGORY_DIGIT: r"\d", _C.CATEGORY_NOT_DIGIT: r"\D", _C.CATEGORY_SPACE: r"\s",
-    _C.CATEGORY_NOT_SPACE: r"\S", _C.CATEGORY_WORD: r"\w", _C.CATEGORY_NOT_WORD: r"\W",
+    _C.CATEGORY_DIGIT: r"\d",
+    _C.CATEGORY_NOT_DIGIT: r"\D",
+    _C.CATEGORY_SPACE: r"\s",
+    _C.CATEGORY_NOT_SPACE: r"\S",
+    _C.CATEGORY_WORD: r"\w",
+    _C.CATEGORY_NOT_WORD: r"\W",
 }
-_CATEGORIES = {cat: frozenset(c for c in _ALPHABET if re.fullmatch(rx, c))
-               for cat, rx in _CATEGORY_RES.items()}
+_CATEGORIES = {
+    cat: frozenset(c for c in _ALPHABET if re.fullmatch(rx, c)) for cat, rx in _CATEGORY_RES.items()
+}
 _MAX_WORDS = 256  # a repeated group's finite language is enumerated up to this many strings
 
 
@@ -104,8 +119,10 @@ class _Shape:
         items = list(seq)
         for n, (op, av) in enumerate(items):
             if op in _BACKREFS:
-                return ("back-references such as \\1 can take exponential time; "
-                        "write the words out instead")
+                return (
+                    "back-references such as \\1 can take exponential time; "
+                    "write the words out instead"
+                )
             if op in _REPEATS:
                 why = self._repeat(av) or self.check(av[2])
             elif op is _C.SUBPATTERN:
@@ -133,28 +150,38 @@ class _Shape:
             if self._chain(body):
                 return None
             inner = frozenset().union(*(self.chars(r[2]) for r in variable))
-            if not any(self.min_width([item]) >= 1 and not (self.chars([item]) & inner)
-                       for item in self._top(body)):
-                return ("nested repeat: a repeated group repeats inside with nothing that "
-                        "separates one repetition from the next, as in (a+)+; this can take "
-                        "exponential time (put a fixed word or character between them)")
+            if not any(
+                self.min_width([item]) >= 1 and not (self.chars([item]) & inner)
+                for item in self._top(body)
+            ):
+                return (
+                    "nested repeat: a repeated group repeats inside with nothing that "
+                    "separates one repetition from the next, as in (a+)+; this can take "
+                    "exponential time (put a fixed word or character between them)"
+                )
             return None
         if self._same_alternatives(body):
-            return ("repeated alternatives can match the same text in more than one "
-                    "way, as in (a|a)*; this can take exponential time")
+            return (
+                "repeated alternatives can match the same text in more than one "
+                "way, as in (a|a)*; this can take exponential time"
+            )
         words = self.words(body)
         if words is not None:
             if not _uniquely_decodable(words):
-                return ("repeated alternatives can match the same text in more than one "
-                        "way, as in (a|aa)*; this can take exponential time")
+                return (
+                    "repeated alternatives can match the same text in more than one "
+                    "way, as in (a|aa)*; this can take exponential time"
+                )
             return None
         branches = [b for op, b in self._top(body) if op is _C.BRANCH]
         for _, alternatives in branches:
             firsts = [self.first(b) for b in alternatives]
             for i, a in enumerate(firsts):
-                if any(a & b for b in firsts[i + 1:]):
-                    return ("repeated alternatives can begin with the same character, as in "
-                            "(\\w|\\d)+; this can take exponential time")
+                if any(a & b for b in firsts[i + 1 :]):
+                    return (
+                        "repeated alternatives can begin with the same character, as in "
+                        "(\\w|\\d)+; this can take exponential time"
+                    )
         return None
 
     def _adjacent(self, a, b) -> str | None:
@@ -162,10 +189,16 @@ class _Shape:
         if a[0] in _REPEATS and b[0] in _REPEATS:
             (lo1, hi1, body1), (lo2, hi2, body2) = a[1], b[1]
             variable = lo1 != hi1 and lo2 != hi2 and _UNBOUNDED in (hi1, hi2)
-            if variable and self._single(body1) and self._single(body2) and \
-                    self.chars(body1) & self.chars(body2):
-                return ("two repeats in a row can match the same characters, as in \\w*\\w*; "
-                        "this can take polynomial time (merge them into one)")
+            if (
+                variable
+                and self._single(body1)
+                and self._single(body2)
+                and self.chars(body1) & self.chars(body2)
+            ):
+                return (
+                    "two repeats in a row can match the same characters, as in \\w*\\w*; "
+                    "this can take polynomial time (merge them into one)"
+                )
         return None
 
     def _chain(self, body) -> bool:
@@ -173,9 +206,11 @@ class _Shape:
         which neighbours (and the last and the first) share no character, as ``\\w+\\s+``:
         each repetition then splits the text in one way only."""
         items = self._top(body)
-        if not items or not all(self.min_width([i]) >= 1 and (
-                self._single([i]) or (i[0] in _REPEATS and self._single(i[1][2])))
-                for i in items):
+        if not items or not all(
+            self.min_width([i]) >= 1
+            and (self._single([i]) or (i[0] in _REPEATS and self._single(i[1][2])))
+            for i in items
+        ):
             return False
         sets = [self.chars([i]) for i in items]
         pairs = zip(sets, sets[1:] + sets[:1], strict=True)
@@ -196,8 +231,9 @@ class _Shape:
                     seen |= words
                 if any(self._same_alternatives(b) for b in av[1]):
                     return True
-            elif (op in _REPEATS or op is _C.SUBPATTERN) and \
-                    self._same_alternatives(av[2] if op in _REPEATS else av[-1]):
+            elif (op in _REPEATS or op is _C.SUBPATTERN) and self._same_alternatives(
+                av[2] if op in _REPEATS else av[-1]
+            ):
                 return True
         return False
 
@@ -205,8 +241,13 @@ class _Shape:
     def _single(seq) -> bool:
         """Whether ``seq`` is one character class (``\\w``, ``[a-z]``, ``.``, a literal)."""
         items = list(seq)
-        return len(items) == 1 and items[0][0] in (_C.LITERAL, _C.NOT_LITERAL, _C.ANY,
-                                                   _C.CATEGORY, _C.IN)
+        return len(items) == 1 and items[0][0] in (
+            _C.LITERAL,
+            _C.NOT_LITERAL,
+            _C.ANY,
+            _C.CATEGORY,
+            _C.IN,
+        )
 
     def _top(self, seq):
         """The items of ``seq``, looking through plain groups that wrap all of it."""
@@ -359,9 +400,9 @@ def _uniquely_decodable(words: set[str]) -> bool:
         return False
 
     def quotient(a: set[str], b: set[str]) -> set[str]:  # {y : x + y in b, x in a}
-        return {w[len(x):] for x in a for w in b if w.startswith(x)}
+        return {w[len(x) :] for x in a for w in b if w.startswith(x)}
 
-    dangling = {w[len(x):] for x in words for w in words if x != w and w.startswith(x)}
+    dangling = {w[len(x) :] for x in words for w in words if x != w and w.startswith(x)}
     seen: set[frozenset[str]] = set()
     while dangling:
         if "" in dangling or dangling & words:
@@ -370,7 +411,7 @@ def _uniquely_decodable(words: set[str]) -> bool:
         if key in seen:
             return True
         seen.add(key)
-        dangling = (quotient(dangling, words) | quotient(words, dangling))
+        dangling = quotient(dangling, words) | quotient(words, dangling)
     return True
 
 
@@ -390,36 +431,38 @@ class SafePattern:
         self._compiled = regex.compile(pattern, flags)
 
     def _timed_out(self, text: str) -> None:
-        log.warning("regular expression %r hit its time limit (%.2f s) on a text of %d "
-                    "characters; counted as no match", self.pattern[:80], MATCH_TIMEOUT,
-                    len(text))
+        log.warning(
+            "regular expression %r hit its time limit (%.2f s) on a text of %d "
+            "characters; counted as no match",
+            self.pattern[:80],
+            MATCH_TIMEOUT,
+            len(text),
+        )
 
-    def search(self, text: str, pos: int = 0, endpos: int | None = None, *,
-               partial: bool = False):
+    def search(self, text: str, pos: int = 0, endpos: int | None = None, *, partial: bool = False):
         """Like ``re.Pattern.search``; None also when the time limit is reached."""
         try:  # by keyword: the fifth positional argument is ``partial``, not the limit
-            return self._compiled.search(text, pos, endpos, partial=partial,
-                                         timeout=MATCH_TIMEOUT)
+            return self._compiled.search(text, pos, endpos, partial=partial, timeout=MATCH_TIMEOUT)
         except TimeoutError:
             self._timed_out(text)
             return None
 
-    def match(self, text: str, pos: int = 0, endpos: int | None = None, *,
-              partial: bool = False):
+    def match(self, text: str, pos: int = 0, endpos: int | None = None, *, partial: bool = False):
         """Like ``re.Pattern.match``; None also when the time limit is reached."""
         try:
-            return self._compiled.match(text, pos, endpos, partial=partial,
-                                        timeout=MATCH_TIMEOUT)
+            return self._compiled.match(text, pos, endpos, partial=partial, timeout=MATCH_TIMEOUT)
         except TimeoutError:
             self._timed_out(text)
             return None
 
-    def fullmatch(self, text: str, pos: int = 0, endpos: int | None = None, *,
-                  partial: bool = False):
+    def fullmatch(
+        self, text: str, pos: int = 0, endpos: int | None = None, *, partial: bool = False
+    ):
         """Like ``re.Pattern.fullmatch``; None also when the time limit is reached."""
         try:
-            return self._compiled.fullmatch(text, pos, endpos, partial=partial,
-                                            timeout=MATCH_TIMEOUT)
+            return self._compiled.fullmatch(
+                text, pos, endpos, partial=partial, timeout=MATCH_TIMEOUT
+            )
         except TimeoutError:
             self._timed_out(text)
             return None

@@ -38,8 +38,11 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
 
 def schema_text(filename: str, model: type[BaseModel]) -> str:
     """The schema of ``model`` as the text committed in ``filename``."""
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-              "$id": filename, **model.model_json_schema()}
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": filename,
+        **model.model_json_schema(),
+    }
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 

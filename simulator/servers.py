@@ -32,8 +32,9 @@ def announce(users_file: Path, url: str) -> Path:
     users_file = users_file.resolve()
     users_file.parent.mkdir(parents=True, exist_ok=True)
     path = _record(users_file, os.getpid())
-    path.write_text(json.dumps({"pid": os.getpid(), "url": url, "users": str(users_file)}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"pid": os.getpid(), "url": url, "users": str(users_file)}), encoding="utf-8"
+    )
     return path
 
 

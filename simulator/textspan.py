@@ -22,8 +22,7 @@ _CLOSE = "[\"'\u201d\u2019)\\]\u300d\u300f\uff09]"
 # than looking behind for it, lets ``re`` skip ahead to the next stop or line break instead
 # of trying every position. ``SENTENCE_BOUNDARY.search(text).end()`` is where the next
 # sentence starts.
-SENTENCE_BOUNDARY = re.compile(
-    rf"{_END}{_CLOSE}{{0,2}}(\s+)|(\n+)|{_CJK_END}+{_CLOSE}{{0,2}}(\s*)")
+SENTENCE_BOUNDARY = re.compile(rf"{_END}{_CLOSE}{{0,2}}(\s+)|(\n+)|{_CJK_END}+{_CLOSE}{{0,2}}(\s*)")
 _BOUNDARY = SENTENCE_BOUNDARY
 
 
@@ -80,8 +79,9 @@ def clause_spans(text: str, start: int = 0, end: int | None = None) -> list[tupl
 # Typographic apostrophes (phones and word processors insert them) are matched as a
 # plain ' so patterns only ever spell "can't". Each is one code point, like "'", so
 # offsets into the folded text are offsets into the original.
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'",
-                              "\u00b4": "'"})
+_APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "\u00b4": "'"}
+)
 
 
 def fold_apostrophes(text: str) -> str:

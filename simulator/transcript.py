@@ -30,6 +30,7 @@ def turn_problem(text: str) -> str | None:
         return "turn contains a NUL character (binary data, not text)"
     return None
 
+
 __all__ = ["PersonaRef", "StateRecord", "Transcript", "TranscriptTurn", "Turn"]
 
 
@@ -44,9 +45,12 @@ class Turn(BaseModel):
 
     role: Literal["customer", "agent"]
     text: str = Field(min_length=1)
-    reading: Reading | None = Field(None, description="How the agent turn was read when the "
-                                    "session ran; absent in hand-written or older transcripts, "
-                                    "which the grader reads afresh.")
+    reading: Reading | None = Field(
+        None,
+        description="How the agent turn was read when the "
+        "session ran; absent in hand-written or older transcripts, "
+        "which the grader reads afresh.",
+    )
 
     def __init__(self, role: str | None = None, text: str | None = None, /, **data):
         if role is not None:
@@ -81,8 +85,9 @@ class Transcript(BaseModel):
     seed: int | None = None
     renderer: str | None = None
     created: str | None = Field(None, description="ISO 8601 time the session started.")
-    language: str | None = Field(None, description="The language of the conversation (the "
-                                 "session's); absent: the rubric's.")
+    language: str | None = Field(
+        None, description="The language of the conversation (the session's); absent: the rubric's."
+    )
     turns: list[Turn] = Field(min_length=1)
     trajectory: list[StateRecord] = Field(default_factory=list)
     outcome: Outcome | None = None

@@ -37,8 +37,13 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SALT_BYTES = 16
 MIN_PASSWORD = 8
 
-UserName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,39}$",
-                                description="Login name: lower-case letters, digits, . _ -")]
+UserName = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,39}$",
+        description="Login name: lower-case letters, digits, . _ -",
+    ),
+]
 
 
 class Role(StrEnum):
@@ -59,9 +64,11 @@ class User(BaseModel):
 
     name: UserName
     role: Role
-    password: str = Field(pattern=r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$",
-                          description="scrypt$N$r$p$salt$hash, as written by `frontline users "
-                          "add`; never a plain password.")
+    password: str = Field(
+        pattern=r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$",
+        description="scrypt$N$r$p$salt$hash, as written by `frontline users "
+        "add`; never a plain password.",
+    )
 
 
 class UsersFile(BaseModel):
@@ -85,12 +92,10 @@ def users_path() -> Path:
     return Path(value).expanduser() if value else config.data_dir() / "users.yaml"
 
 
-def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R,
-                  p: int = SCRYPT_P) -> str:
+def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
     """A salted scrypt hash in the ``scrypt$N$r$p$salt$hash`` form stored in the file."""
     salt = secrets.token_bytes(SALT_BYTES)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p,
-                            maxmem=256 * n * r + 2**20)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=256 * n * r + 2**20)
     b64 = base64.b64encode
     return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(digest).decode()}"
 
@@ -105,9 +110,15 @@ def verify_password(password: str, stored: str) -> bool:
         if not (2 <= n_ <= 2**20 and 1 <= r_ <= 32 and 1 <= p_ <= 16):
             return False  # refuse costs that could be used to exhaust memory
         expected = base64.b64decode(digest, validate=True)
-        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt, validate=True),
-                                n=n_, r=r_, p=p_, maxmem=256 * n_ * r_ + 2**20,
-                                dklen=len(expected) or 64)
+        actual = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt, validate=True),
+            n=n_,
+            r=r_,
+            p=p_,
+            maxmem=256 * n_ * r_ + 2**20,
+            dklen=len(expected) or 64,
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
@@ -170,22 +181,27 @@ class UserStore:
             raise FrontlineError(f"password too short: at least {MIN_PASSWORD} characters")
         users = dict(self._load())
         if name in users and not replace:
-            raise FrontlineError(f"user {name!r} already exists in {self.path} "
-                                 "(use --replace to change their role or password)")
+            raise FrontlineError(
+                f"user {name!r} already exists in {self.path} "
+                "(use --replace to change their role or password)"
+            )
         try:
             user = User(name=name, role=role, password=hash_password(password))
         except ValidationError as exc:
-            raise FrontlineError(f"invalid user name {name!r}: use lower-case letters, digits, "
-                                 f". _ - (up to 40): {exc.errors()[0]['msg']}") from None
+            raise FrontlineError(
+                f"invalid user name {name!r}: use lower-case letters, digits, "
+                f". _ - (up to 40): {exc.errors()[0]['msg']}"
+            ) from None
         users[name] = user
-        self._write(UsersFile(schema_version=1, users=sorted(users.values(),
-                                                             key=lambda u: u.name)))
+        self._write(UsersFile(schema_version=1, users=sorted(users.values(), key=lambda u: u.name)))
         return user
 
     def _write(self, data: UsersFile) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = ("# Frontline users: manage with `frontline users add NAME --role ROLE`.\n"
-                + dump_yaml(data.model_dump(mode="json")))
+        text = (
+            "# Frontline users: manage with `frontline users add NAME --role ROLE`.\n"
+            + dump_yaml(data.model_dump(mode="json"))
+        )
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".users-", suffix=".yaml")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -14,15 +14,15 @@ from typing import Any
 # What a field's pattern means, by the pattern the models declare.
 PATTERN_MEANINGS = {
     r"^[a-z0-9][a-z0-9-]{1,62}$": "lowercase letters, digits and hyphens, 2–63 characters, "
-                                  "starting with a letter or digit",
+    "starting with a letter or digit",
     r"^[a-z0-9][a-z0-9-]*$": "lowercase letters, digits and hyphens, starting with a letter "
-                             "or digit",
+    "or digit",
     r"^[a-z]{2}(-[A-Z]{2})?$": "a language code such as en or en-GB",
     r"^§\d+(\.\d+)*\b": "a DOMAIN section reference such as §3.2",
     r"^§\d": "a DOMAIN section reference such as §3.2",
     r"^[a-z0-9][a-z0-9._-]{0,39}$": "lowercase letters, digits, dots, hyphens and "
-                                    "underscores, 1–40 characters, starting with a letter or "
-                                    "digit",
+    "underscores, 1–40 characters, starting with a letter or "
+    "digit",
     r"\S": "text, not only spaces",  # a phrase (persona/model.py: Phrase)
 }
 SHOWN_INPUT = 60  # characters of the offending value quoted back
@@ -30,7 +30,7 @@ SHOWN_INPUT = 60  # characters of the offending value quoted back
 
 def _shown(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= SHOWN_INPUT else text[:SHOWN_INPUT - 1] + "…"
+    return text if len(text) <= SHOWN_INPUT else text[: SHOWN_INPUT - 1] + "…"
 
 
 def _plural(n: Any, word: str) -> str:
@@ -43,8 +43,7 @@ def human_message(err: dict) -> str:
     got = f" (got {_shown(given)})" if "input" in err and not isinstance(given, dict) else ""
     if kind == "string_pattern_mismatch":
         meaning = PATTERN_MEANINGS.get(ctx.get("pattern", ""))
-        return (f"must be {meaning}{got}" if meaning
-                else f"does not have the expected form{got}")
+        return f"must be {meaning}{got}" if meaning else f"does not have the expected form{got}"
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
@@ -63,8 +62,12 @@ def human_message(err: dict) -> str:
         return f"must be a list (lines starting with '- '){got}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"must be a mapping of fields (key: value lines){got}"
-    limits = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le"),
-              "greater_than": ("more than", "gt"), "less_than": ("less than", "lt")}
+    limits = {
+        "greater_than_equal": ("at least", "ge"),
+        "less_than_equal": ("at most", "le"),
+        "greater_than": ("more than", "gt"),
+        "less_than": ("less than", "lt"),
+    }
     if kind in limits:
         words, key = limits[kind]
         limit = ctx.get(key)

@@ -23,12 +23,21 @@ from .render.base import Renderer
 from .render.offline import OfflineRenderer
 from .render.prompts import CustomerPrompts
 
-__all__ = ["PROMPTS_FILE", "backend_from_config", "detector_from_config", "judge_backend",
-           "load_prompts", "renderer_from_config"]
+__all__ = [
+    "PROMPTS_FILE",
+    "backend_from_config",
+    "detector_from_config",
+    "judge_backend",
+    "load_prompts",
+    "renderer_from_config",
+]
 
 # Who owns each section of the prompt file.
 PROMPT_SECTIONS: dict[str, type[BaseModel]] = {
-    "customer": CustomerPrompts, "judge": JudgePrompts, "detector": DetectorPrompts}
+    "customer": CustomerPrompts,
+    "judge": JudgePrompts,
+    "detector": DetectorPrompts,
+}
 
 
 def load_prompts(path: Path | None = None) -> BaseModel:
@@ -60,8 +69,12 @@ def renderer_from_config(config: BackendConfig | None = None) -> Renderer:
         return OfflineRenderer()
     backend = backend_from_config(config)
     assert backend is not None
-    return LLMRenderer(backend, regenerations=config.regenerations,
-                       temperature=config.temperature, max_tokens=config.max_tokens)
+    return LLMRenderer(
+        backend,
+        regenerations=config.regenerations,
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+    )
 
 
 def detector_from_config(language: str = "en", config: BackendConfig | None = None) -> Detector:
@@ -77,8 +90,9 @@ def detector_from_config(language: str = "en", config: BackendConfig | None = No
     return CombinedDetector(rules, LLMDetector(backend))
 
 
-def judge_backend(what: str, *, max_attempts: int | None = None,
-                  base_url: str | None = None) -> ChatBackend:
+def judge_backend(
+    what: str, *, max_attempts: int | None = None, base_url: str | None = None
+) -> ChatBackend:
     """The configured model as the judge: ``judge_model`` when set, ``max_attempts`` tries
     per call, ``base_url`` in place of the configured server (one replica of a farm).
     ``what`` names who needs it ("exam X"), for the error when no model is configured."""
@@ -86,9 +100,11 @@ def judge_backend(what: str, *, max_attempts: int | None = None,
 
     config = load_backend_config()
     if config is None:
-        raise FrontlineError(f"{what} uses the LLM judge but no model is configured: "
-                             "set FRONTLINE_LLM_MODEL (and FRONTLINE_LLM_BASE_URL), "
-                             "see docs/llm.md")
+        raise FrontlineError(
+            f"{what} uses the LLM judge but no model is configured: "
+            "set FRONTLINE_LLM_MODEL (and FRONTLINE_LLM_BASE_URL), "
+            "see docs/llm.md"
+        )
     if max_attempts is not None:
         config = config.model_copy(update={"max_attempts": max_attempts})
     if base_url:

@@ -41,17 +41,34 @@ def _refuse_aliases(text: str, name: str) -> None:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent) or anchor:
-                raise FileProblems([Problem(
-                    name, "anchors and aliases (&name, *name) are not supported by the form; "
-                    "edit this file in the YAML editor", event.start_mark.line + 1)])
+                raise FileProblems(
+                    [
+                        Problem(
+                            name,
+                            "anchors and aliases (&name, *name) are not supported by the form; "
+                            "edit this file in the YAML editor",
+                            event.start_mark.line + 1,
+                        )
+                    ]
+                )
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise FileProblems([Problem(name, f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                                    mark.line + 1 if mark else None)]) from None
+        raise FileProblems(
+            [
+                Problem(
+                    name,
+                    f"invalid YAML: {getattr(exc, 'problem', exc)}",
+                    mark.line + 1 if mark else None,
+                )
+            ]
+        ) from None
 
 
-def set_fields(text: str, values: Mapping[FieldPath, Any] | Iterable[tuple[FieldPath, Any]],
-               name: str = "<yaml>") -> str:
+def set_fields(
+    text: str,
+    values: Mapping[FieldPath, Any] | Iterable[tuple[FieldPath, Any]],
+    name: str = "<yaml>",
+) -> str:
     """``text`` with each field path set to its value, comments and layout kept.
 
     Missing mappings on the way are created. Raises :class:`FileProblems` for text that
@@ -69,8 +86,9 @@ def set_fields(text: str, values: Mapping[FieldPath, Any] | Iterable[tuple[Field
     except YAMLError as exc:  # stricter than PyYAML: e.g. a key written twice
         mark = exc.problem_mark if isinstance(exc, MarkedYAMLError) else None
         problem = exc.problem if isinstance(exc, MarkedYAMLError) else str(exc)
-        raise FileProblems([Problem(name, f"invalid YAML: {problem}",
-                                    mark.line + 1 if mark else None)]) from None
+        raise FileProblems(
+            [Problem(name, f"invalid YAML: {problem}", mark.line + 1 if mark else None)]
+        ) from None
     if doc is None:
         doc = CommentedMap()
     pairs = values.items() if isinstance(values, Mapping) else values

@@ -56,18 +56,23 @@ class _BoundedLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise _Refused(f"more than {MAX_ALIASES} aliases (*name); write the values "
-                               "out instead", self.peek_event().start_mark)
+                raise _Refused(
+                    f"more than {MAX_ALIASES} aliases (*name); write the values out instead",
+                    self.peek_event().start_mark,
+                )
             return super().compose_node(parent, index)
         self._depth += 1
         self._nodes += 1
         try:
             if self._nodes > MAX_NODES:
-                raise _Refused(f"the file holds more than {MAX_NODES:,} values; split it",
-                               self.peek_event().start_mark)
+                raise _Refused(
+                    f"the file holds more than {MAX_NODES:,} values; split it",
+                    self.peek_event().start_mark,
+                )
             if self._depth > MAX_DEPTH:
-                raise _Refused(f"nested more than {MAX_DEPTH} levels deep",
-                               self.peek_event().start_mark)
+                raise _Refused(
+                    f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -98,11 +103,15 @@ def _check_expansion(root: yaml.Node) -> None:
             depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
             on_path.discard(key)
             if size[key] > MAX_NODES:
-                raise _Refused(f"aliases expand this to more than {MAX_NODES:,} values; "
-                               "write the values out instead", node.start_mark)
+                raise _Refused(
+                    f"aliases expand this to more than {MAX_NODES:,} values; "
+                    "write the values out instead",
+                    node.start_mark,
+                )
             if depth[key] > MAX_DEPTH:
-                raise _Refused(f"aliases nest this more than {MAX_DEPTH} levels deep",
-                               node.start_mark)
+                raise _Refused(
+                    f"aliases nest this more than {MAX_DEPTH} levels deep", node.start_mark
+                )
             continue
         if key in size:
             continue
@@ -110,8 +119,10 @@ def _check_expansion(root: yaml.Node) -> None:
         stack.append((node, True))
         for kid in _children(node):
             if id(kid) in on_path:
-                raise _Refused("an alias refers to the value that contains it (a recursive "
-                               "alias)", kid.start_mark)
+                raise _Refused(
+                    "an alias refers to the value that contains it (a recursive alias)",
+                    kid.start_mark,
+                )
             if id(kid) not in size:
                 stack.append((kid, False))
 
@@ -205,8 +216,9 @@ def validation_problems(exc: ValidationError, name: str, lines: Lines) -> list[P
     problems = []
     for err in exc.errors(include_url=False):
         # pydantic puts union/validator tags into loc; keep only the parts that are data keys.
-        loc = tuple(p for p in err["loc"]
-                    if isinstance(p, int) or not str(p).startswith("function-"))
+        loc = tuple(
+            p for p in err["loc"] if isinstance(p, int) or not str(p).startswith("function-")
+        )
         msg = human_message(err)
         problems.append(Problem(name, msg, line_for(loc, lines), field_path(loc)))
     return problems
@@ -217,14 +229,30 @@ def _check_version(model: type[BaseModel], data: dict, name: str, lines: Lines) 
     supported = model.model_json_schema()["properties"]["schema_version"]
     allowed = supported.get("enum") or [supported.get("const", supported.get("default"))]
     if "schema_version" not in data:
-        raise FileProblems([Problem(name, "required field is missing (the first key of every "
-                                    f"file; this Frontline reads {allowed[0]})", 1,
-                                    "schema_version")])
+        raise FileProblems(
+            [
+                Problem(
+                    name,
+                    "required field is missing (the first key of every "
+                    f"file; this Frontline reads {allowed[0]})",
+                    1,
+                    "schema_version",
+                )
+            ]
+        )
     if type(data["schema_version"]) is not int or data["schema_version"] not in allowed:
         # type(): YAML's true and 1.0 equal 1 in Python, but are not a version number.
-        raise FileProblems([Problem(name, f"unsupported version {data['schema_version']!r}; "
-                                    f"this Frontline reads {', '.join(map(str, allowed))}",
-                                    lines.get(("schema_version",), 1), "schema_version")])
+        raise FileProblems(
+            [
+                Problem(
+                    name,
+                    f"unsupported version {data['schema_version']!r}; "
+                    f"this Frontline reads {', '.join(map(str, allowed))}",
+                    lines.get(("schema_version",), 1),
+                    "schema_version",
+                )
+            ]
+        )
 
 
 def validate_data(model: type[M], data: Any, name: str, lines: Lines | None = None) -> M:

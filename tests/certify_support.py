@@ -40,9 +40,15 @@ BAD = [
 ]
 
 
-def transcript(i: int, personas: dict[str, str], *, candidate: str | None = None,
-               persona: str | None = None, mode: str = "exam",
-               agent_turns: int | None = None) -> dict:
+def transcript(
+    i: int,
+    personas: dict[str, str],
+    *,
+    candidate: str | None = None,
+    persona: str | None = None,
+    mode: str = "exam",
+    agent_turns: int | None = None,
+) -> dict:
     """The ``i``-th synthetic transcript (deterministic in ``i``); ``agent_turns`` fixes
     the number of agent turns (then there are twice as many turns in all, the agent's last);
     otherwise 3-6 agent turns, each followed by a customer line."""
@@ -58,15 +64,18 @@ def transcript(i: int, personas: dict[str, str], *, candidate: str | None = None
                 said.append(next(good, rng.choice(GOOD)))
             else:
                 said.append(rng.choice(BAD))
-        turns += [{"role": "agent", "text": " ".join(said)},
-                  {"role": "customer", "text": "Go on."}]
+        turns += [{"role": "agent", "text": " ".join(said)}, {"role": "customer", "text": "Go on."}]
     if agent_turns:  # a conversation of exactly 2 x agent_turns turns ends with the agent
         turns.pop()
-    return {"schema_version": 1, "id": f"t{i:06d}",
-            "candidate": candidate or f"candidate-{i // 2:05d}",
-            "persona": {"id": pid, "hash": personas[pid]}, "mode": mode,
-            "created": f"2026-03-{1 + i % 28:02d}T{i % 24:02d}:00:00+00:00",
-            "turns": turns}
+    return {
+        "schema_version": 1,
+        "id": f"t{i:06d}",
+        "candidate": candidate or f"candidate-{i // 2:05d}",
+        "persona": {"id": pid, "hash": personas[pid]},
+        "mode": mode,
+        "created": f"2026-03-{1 + i % 28:02d}T{i % 24:02d}:00:00+00:00",
+        "turns": turns,
+    }
 
 
 def persona_hashes(folder: Path, ids: list[str]) -> dict[str, str]:
@@ -74,15 +83,17 @@ def persona_hashes(folder: Path, ids: list[str]) -> dict[str, str]:
     return {pid: lib.get(pid).content_hash() for pid in ids}
 
 
-def write_transcripts(folder: Path, n: int, personas: dict[str, str], start: int = 0,
-                      agent_turns: int | None = None) -> list[Path]:
+def write_transcripts(
+    folder: Path, n: int, personas: dict[str, str], start: int = 0, agent_turns: int | None = None
+) -> list[Path]:
     """Write ``n`` transcript files t000000.json… into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(start, start + n):
         path = folder / f"t{i:06d}.json"
-        path.write_text(json.dumps(transcript(i, personas, agent_turns=agent_turns)),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(transcript(i, personas, agent_turns=agent_turns)), encoding="utf-8"
+        )
         paths.append(path)
     return paths
 
@@ -100,12 +111,15 @@ judge: {{participation: optional, samples: 1, concurrency: 4, max_attempts: 2}}
 """
 
 
-def write_exam(folder: Path, personas: list[str], rubric: str = "complaint-handling",
-               pass_mark: float = 55) -> Path:
+def write_exam(
+    folder: Path, personas: list[str], rubric: str = "complaint-handling", pass_mark: float = 55
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "test-exam.yaml"
-    path.write_text(EXAM_YAML.format(rubric=rubric, personas=", ".join(personas),
-                                     pass_mark=pass_mark), encoding="utf-8")
+    path.write_text(
+        EXAM_YAML.format(rubric=rubric, personas=", ".join(personas), pass_mark=pass_mark),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -125,8 +139,12 @@ def fixture_env(tmp_path: Path, monkeypatch) -> dict:
     monkeypatch.setenv("FRONTLINE_RUBRICS", str(rubrics))
     monkeypatch.setenv("FRONTLINE_PERSONAS", str(personas))
     monkeypatch.setenv("FRONTLINE_EXAMS", str(exams))
-    return {"rubrics": rubrics, "personas": personas, "exams": exams,
-            "hashes": persona_hashes(personas, [FIXTURE_PERSONA])}
+    return {
+        "rubrics": rubrics,
+        "personas": personas,
+        "exams": exams,
+        "hashes": persona_hashes(personas, [FIXTURE_PERSONA]),
+    }
 
 
 _AGENT_TURN = re.compile(r"^\[(\d+)\] AGENT: (.+)$", re.M)
@@ -136,8 +154,14 @@ def judge_answer(body: dict) -> str:
     """What a well-behaved judge model answers: 'yes', quoting the first agent turn."""
     user = next(m["content"] for m in body["messages"] if m["role"] == "user")
     turn, text = _AGENT_TURN.search(user).groups()
-    return json.dumps({"reasoning": "The agent addresses it.", "verdict": "yes",
-                       "turn": int(turn), "quote": text[:25]})
+    return json.dumps(
+        {
+            "reasoning": "The agent addresses it.",
+            "verdict": "yes",
+            "turn": int(turn),
+            "quote": text[:25],
+        }
+    )
 
 
 def judge_reply(delay: float = 0.0):
@@ -146,14 +170,20 @@ def judge_reply(delay: float = 0.0):
 
     def respond(body: dict) -> Reply:
         return Reply(content=judge_answer(body), delay=delay)
+
     return respond
 
 
 def judge_env(monkeypatch, base_url: str) -> None:
     """Configure the judge's model to be the fake server, with tiny retry waits."""
-    for name, value in {"MODEL": "fake-judge", "BASE_URL": base_url, "KIND": "vllm",
-                        "TIMEOUT": "5", "RETRY_INITIAL_WAIT": "0.001",
-                        "RETRY_MAX_WAIT": "0.005"}.items():
+    for name, value in {
+        "MODEL": "fake-judge",
+        "BASE_URL": base_url,
+        "KIND": "vllm",
+        "TIMEOUT": "5",
+        "RETRY_INITIAL_WAIT": "0.001",
+        "RETRY_MAX_WAIT": "0.005",
+    }.items():
         monkeypatch.setenv(f"FRONTLINE_LLM_{name}", value)
 
 

@@ -50,10 +50,19 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run ``frontline ARGS`` as a subprocess: ``cli("validate", stdin="...", env={...})``."""
 
-    def run(*args: str, stdin: str = "", env: dict[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "simulator", *args], input=stdin,
-                              capture_output=True, text=True, cwd=tmp_path,
-                              env=cli_env(tmp_path, **(env or {})), timeout=120)
+    def run(
+        *args: str,
+        stdin: str = "",
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "simulator", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=cli_env(tmp_path, **(env or {})),
+            timeout=120,
+        )
 
     return run

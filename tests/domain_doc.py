@@ -48,11 +48,12 @@ def read_sections(path: Path = DOMAIN_DOC) -> dict[str, Section]:
         if not following.startswith("Sources: "):
             section.problems.append(f"line {i + 2}: no 'Sources:' line under {section.number}")
             continue
-        for part in following[len("Sources: "):].rstrip(".").split(";"):
+        for part in following[len("Sources: ") :].rstrip(".").split(";"):
             sm = _SOURCE.match(part)
             if not sm or sm.group(1) not in SOURCE_IDS:
-                section.problems.append(f"line {i + 2}: {part.strip()!r} is not "
-                                        "\"<source id>, '<quoted anchor>', ...\"")
+                section.problems.append(
+                    f"line {i + 2}: {part.strip()!r} is not \"<source id>, '<quoted anchor>', ...\""
+                )
                 continue
             section.sources.setdefault(sm.group(1), []).extend(_ANCHOR.findall(sm.group(2)))
     return sections
@@ -65,8 +66,11 @@ def cited_sections(text: str) -> list[str]:
 
 def seeds_dir() -> Path | None:
     """The source documents, when this checkout has them beside it (they are not shipped)."""
-    candidates = [os.environ.get("FRONTLINE_SEEDS", ""), ROOT.parent / "shared" / "seeds",
-                  ROOT.parent.parent / "shared" / "seeds"]
+    candidates = [
+        os.environ.get("FRONTLINE_SEEDS", ""),
+        ROOT.parent / "shared" / "seeds",
+        ROOT.parent.parent / "shared" / "seeds",
+    ]
     for c in candidates:
         if c and Path(c).is_dir() and any(Path(c).glob("000_*.txt")):
             return Path(c)

@@ -22,8 +22,9 @@ from fake_openai_server import FakeOpenAIServer, _completion
 
 
 class FakeBatchServer(FakeOpenAIServer):
-    def __init__(self, *args: Any, polls_to_complete: int = 2, fail_batches: int = 0,
-                 **kwargs: Any):
+    def __init__(
+        self, *args: Any, polls_to_complete: int = 2, fail_batches: int = 0, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
@@ -50,8 +51,14 @@ class FakeBatchServer(FakeOpenAIServer):
                         return self._json(404, {"error": {"message": "no such batch"}})
                     return self._json(200, batch)
                 if path.endswith("/batches"):
-                    return self._json(200, {"object": "list", "has_more": False,
-                                            "data": list(server.batches.values())})
+                    return self._json(
+                        200,
+                        {
+                            "object": "list",
+                            "has_more": False,
+                            "data": list(server.batches.values()),
+                        },
+                    )
                 return super().do_GET()
 
             def do_POST(self) -> None:
@@ -71,7 +78,8 @@ class FakeBatchServer(FakeOpenAIServer):
     # -- the endpoints' logic ---------------------------------------------------------
     def upload(self, content_type: str, raw: bytes) -> dict[str, Any]:
         message = BytesParser(policy=HTTP).parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
         data, filename, purpose = b"", "upload", ""
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
@@ -84,8 +92,15 @@ class FakeBatchServer(FakeOpenAIServer):
 
     def _add_file(self, data: bytes, filename: str, purpose: str) -> dict[str, Any]:
         file_id = f"file-{next(self._ids)}"
-        meta = {"id": file_id, "object": "file", "bytes": len(data), "filename": filename,
-                "purpose": purpose, "created_at": int(time.time()), "status": "processed"}
+        meta = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "filename": filename,
+            "purpose": purpose,
+            "created_at": int(time.time()),
+            "status": "processed",
+        }
         self.files[file_id] = {**meta, "data": data}
         return meta
 
@@ -93,11 +108,16 @@ class FakeBatchServer(FakeOpenAIServer):
         self.created += 1
         batch_id = f"batch-{next(self._ids)}"
         self.batches[batch_id] = {
-            "id": batch_id, "object": "batch", "endpoint": body["endpoint"],
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": body["endpoint"],
             "input_file_id": body["input_file_id"],
-            "completion_window": body["completion_window"], "status": "validating",
-            "created_at": int(time.time()), "metadata": body.get("metadata"),
-            "request_counts": {"total": 0, "completed": 0, "failed": 0}}
+            "completion_window": body["completion_window"],
+            "status": "validating",
+            "created_at": int(time.time()),
+            "metadata": body.get("metadata"),
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+        }
         self.polls[batch_id] = 0
         return self.batches[batch_id]
 
@@ -122,23 +142,40 @@ class FakeBatchServer(FakeOpenAIServer):
             request = json.loads(line)
             reply = self.next_reply(request["body"])
             if reply.status == 200:
-                out.append({"id": f"req-{next(self._ids)}", "custom_id": request["custom_id"],
-                            "response": {"status_code": 200, "request_id": "r",
-                                         "body": _completion(reply, request["body"],
-                                                             self.model)}, "error": None})
+                out.append(
+                    {
+                        "id": f"req-{next(self._ids)}",
+                        "custom_id": request["custom_id"],
+                        "response": {
+                            "status_code": 200,
+                            "request_id": "r",
+                            "body": _completion(reply, request["body"], self.model),
+                        },
+                        "error": None,
+                    }
+                )
             else:
-                errors.append({"id": f"req-{next(self._ids)}",
-                               "custom_id": request["custom_id"],
-                               "response": {"status_code": reply.status, "body": {"error": {
-                                   "message": reply.error_message or "scripted error"}}},
-                               "error": None})
+                errors.append(
+                    {
+                        "id": f"req-{next(self._ids)}",
+                        "custom_id": request["custom_id"],
+                        "response": {
+                            "status_code": reply.status,
+                            "body": {"error": {"message": reply.error_message or "scripted error"}},
+                        },
+                        "error": None,
+                    }
+                )
         batch["output_file_id"] = self._add_file(
-            "".join(json.dumps(x) + "\n" for x in out).encode(), "out.jsonl",
-            "batch_output")["id"]
+            "".join(json.dumps(x) + "\n" for x in out).encode(), "out.jsonl", "batch_output"
+        )["id"]
         if errors:
             batch["error_file_id"] = self._add_file(
-                "".join(json.dumps(x) + "\n" for x in errors).encode(), "err.jsonl",
-                "batch_output")["id"]
+                "".join(json.dumps(x) + "\n" for x in errors).encode(), "err.jsonl", "batch_output"
+            )["id"]
         batch["status"] = "completed"
-        batch["request_counts"] = {"total": len(out) + len(errors), "completed": len(out),
-                                   "failed": len(errors)}
+        batch["request_counts"] = {
+            "total": len(out) + len(errors),
+            "completed": len(out),
+            "failed": len(errors),
+        }

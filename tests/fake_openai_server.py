@@ -36,13 +36,13 @@ class Reply:
     content: str = "Hello."
     status: int = 200
     error_message: str = ""
-    delay: float = 0.0               # seconds to wait before sending anything
-    chunk_delay: float = 0.0         # seconds between two streamed content chunks
+    delay: float = 0.0  # seconds to wait before sending anything
+    chunk_delay: float = 0.0  # seconds between two streamed content chunks
     chunks: list[str] | None = None  # explicit stream pieces; default: split content in words
-    cut_after: int | None = None     # close the socket after this many content chunks
-    usage_chunk: bool = True         # send a usage-only final chunk when asked for usage
-    malformed: bool = False          # send a body that is not valid JSON
-    reasoning: str = ""              # streamed/sent as reasoning_content before the content
+    cut_after: int | None = None  # close the socket after this many content chunks
+    usage_chunk: bool = True  # send a usage-only final chunk when asked for usage
+    malformed: bool = False  # send a body that is not valid JSON
+    reasoning: str = ""  # streamed/sent as reasoning_content before the content
     finish_reason: str = "stop"
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -63,6 +63,7 @@ class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients hanging up (timeouts, abandoned streams) are part of the scripts.
         import sys
+
         if not isinstance(sys.exc_info()[1], ConnectionError | OSError):
             super().handle_error(request, client_address)
 
@@ -81,8 +82,9 @@ class FakeOpenAIServer:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # -- lifecycle --------------------------------------------------------------------
     @property
@@ -133,8 +135,20 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 sent, server.sent[:] = list(server.sent), []
                 self._json(200, sent)
             elif self.path.rstrip("/").endswith("/models"):
-                self._json(200, {"object": "list", "data": [
-                    {"id": server.model, "object": "model", "created": 0, "owned_by": "fake"}]})
+                self._json(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [
+                            {
+                                "id": server.model,
+                                "object": "model",
+                                "created": 0,
+                                "owned_by": "fake",
+                            }
+                        ],
+                    },
+                )
             else:
                 self._json(404, {"error": {"message": "not found", "type": "not_found"}})
 
@@ -153,9 +167,17 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if reply.delay and server.stopping.wait(reply.delay):
                 return
             if reply.status != 200:
-                self._json(reply.status, {"error": {
-                    "message": reply.error_message or f"scripted status {reply.status}",
-                    "type": "scripted", "code": reply.status}}, reply.headers)
+                self._json(
+                    reply.status,
+                    {
+                        "error": {
+                            "message": reply.error_message or f"scripted status {reply.status}",
+                            "type": "scripted",
+                            "code": reply.status,
+                        }
+                    },
+                    reply.headers,
+                )
             elif body.get("stream"):
                 self._stream(reply, body)
             elif reply.malformed:
@@ -164,8 +186,9 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self._json(200, _completion(reply, body, server.model), reply.headers)
 
         # -- writing ----------------------------------------------------------------
-        def _raw(self, status: int, data: bytes, ctype: str,
-                  headers: dict[str, str] | None = None) -> None:
+        def _raw(
+            self, status: int, data: bytes, ctype: str, headers: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
@@ -192,8 +215,12 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             for k, v in reply.headers.items():
                 self.send_header(k, v)
             self.end_headers()
-            base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk",
-                    "created": int(time.time()), "model": server.model}
+            base = {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": server.model,
+            }
 
             def delta(d: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
                 return {**base, "choices": [{"index": 0, "delta": d, "finish_reason": finish}]}
@@ -234,8 +261,11 @@ def _words(text: str) -> list[str]:
 def _usage(body: dict[str, Any], content: str) -> dict[str, int]:
     prompt = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
     completion = len(content.split())
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def _completion(reply: Reply, body: dict[str, Any], model: str) -> dict[str, Any]:
@@ -243,7 +273,9 @@ def _completion(reply: Reply, body: dict[str, Any], model: str) -> dict[str, Any
     if reply.reasoning:
         message["reasoning_content"] = reply.reasoning
     return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
         "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
         "usage": _usage(body, reply.content),

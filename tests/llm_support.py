@@ -11,9 +11,14 @@ from simulator.llm.openai_backend import OpenAIBackend
 def config_for(server: FakeOpenAIServer, **overrides: object) -> BackendConfig:
     """A config pointing at ``server`` with short timeouts and tiny retry waits."""
     values: dict[str, object] = {
-        "kind": "vllm", "base_url": server.base_url, "model": "fake-model",
-        "timeout": 0.5, "connect_timeout": 0.5, "max_attempts": 3,
-        "retry_initial_wait": 0.001, "retry_max_wait": 0.005,
+        "kind": "vllm",
+        "base_url": server.base_url,
+        "model": "fake-model",
+        "timeout": 0.5,
+        "connect_timeout": 0.5,
+        "max_attempts": 3,
+        "retry_initial_wait": 0.001,
+        "retry_max_wait": 0.005,
     }
     values.update(overrides)
     return BackendConfig.model_validate(values)

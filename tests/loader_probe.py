@@ -93,9 +93,13 @@ def probe(loader: str, path: Path) -> dict:
         body = pipe.read()
     _, status, usage = os.wait4(pid, 0)
     outcome, message = json.loads(body) if body else ("died", f"wait status {status}")
-    return {"file": str(path), "outcome": outcome, "message": message,
-            "peak_bytes": usage.ru_maxrss * 1024,
-            "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}
+    return {
+        "file": str(path),
+        "outcome": outcome,
+        "message": message,
+        "peak_bytes": usage.ru_maxrss * 1024,
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+    }
 
 
 if __name__ == "__main__":

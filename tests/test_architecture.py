@@ -18,14 +18,25 @@ import simulator
 ROOT = Path(simulator.__file__).parent
 PACKAGE = "simulator"
 # What the backends may use: errors and the YAML reader, nothing that uses a model.
-LLM_MAY_NOT_IMPORT = {"grading", "render", "persona", "customer", "moves", "calibration",
-                      "certification", "sessions", "web", "cli", "wiring"}
+LLM_MAY_NOT_IMPORT = {
+    "grading",
+    "render",
+    "persona",
+    "customer",
+    "moves",
+    "calibration",
+    "certification",
+    "sessions",
+    "web",
+    "cli",
+    "wiring",
+}
 
 
 @dataclass(frozen=True)
 class Import:
-    source: str          # module doing the import, e.g. simulator.grading.judge.policy
-    target: str          # module imported, e.g. simulator.moves.detector
+    source: str  # module doing the import, e.g. simulator.grading.judge.policy
+    target: str  # module imported, e.g. simulator.moves.detector
     names: tuple[str, ...]
     line: int
 
@@ -45,7 +56,7 @@ def _resolve(source: str, is_package: bool, node: ast.ImportFrom) -> str:
     base = source.split(".")
     if not is_package:
         base = base[:-1]
-    base = base[:len(base) - (node.level - 1)]
+    base = base[: len(base) - (node.level - 1)]
     return ".".join(base + ([node.module] if node.module else []))
 
 
@@ -57,13 +68,17 @@ def imports() -> list[Import]:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                found += [Import(source, a.name, (), node.lineno) for a in node.names
-                          if a.name.split(".")[0] == PACKAGE]
+                found += [
+                    Import(source, a.name, (), node.lineno)
+                    for a in node.names
+                    if a.name.split(".")[0] == PACKAGE
+                ]
             elif isinstance(node, ast.ImportFrom):
                 target = _resolve(source, path.name == "__init__.py", node)
                 if target.split(".")[0] == PACKAGE:
-                    found.append(Import(source, target, tuple(a.name for a in node.names),
-                                        node.lineno))
+                    found.append(
+                        Import(source, target, tuple(a.name for a in node.names), node.lineno)
+                    )
     return found
 
 
@@ -96,7 +111,7 @@ def find_cycle(graph: dict[str, dict[str, list[Import]]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, {})):
             if state.get(nxt) == "open":
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         stack.pop()
@@ -110,30 +125,41 @@ def find_cycle(graph: dict[str, dict[str, list[Import]]]) -> list[str] | None:
 
 
 def _explain(graph, cycle: list[str]) -> str:
-    return "\n".join(f"  {a} -> {b}: " + ", ".join(i.where for i in graph[a][b][:3])
-                     for a, b in zip(cycle, cycle[1:], strict=False))
+    return "\n".join(
+        f"  {a} -> {b}: " + ", ".join(i.where for i in graph[a][b][:3])
+        for a, b in zip(cycle, cycle[1:], strict=False)
+    )
 
 
 # -- the checker itself ------------------------------------------------------------------
 def test_the_cycle_finder_finds_a_cycle_and_only_a_cycle():
     imp = Import("simulator.a.x", "simulator.b.y", (), 1)
     assert find_cycle({"a": {"b": [imp]}, "b": {"c": [imp]}}) is None
-    assert find_cycle({"a": {"b": [imp]}, "b": {"c": [imp]}, "c": {"a": [imp]}}) == \
-        ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b": [imp]}, "b": {"c": [imp]}, "c": {"a": [imp]}}) == [
+        "a",
+        "b",
+        "c",
+        "a",
+    ]
 
 
 def test_relative_imports_resolve_to_the_module_meant():
     node = ast.parse("from ..moves.detector import x").body[0]
-    assert _resolve("simulator.grading.judge.policy", False, node) == \
-        "simulator.grading.moves.detector"
+    assert (
+        _resolve("simulator.grading.judge.policy", False, node)
+        == "simulator.grading.moves.detector"
+    )
     assert _resolve("simulator.grading.grader", False, node) == "simulator.moves.detector"
-    assert _resolve("simulator.grading", True, ast.parse("from .grader import x").body[0]) \
+    assert (
+        _resolve("simulator.grading", True, ast.parse("from .grader import x").body[0])
         == "simulator.grading.grader"
+    )
 
 
 def test_the_walk_sees_lazy_imports():
-    lazy = [i for i in imports() if i.source == "simulator.cli.serve"
-            and i.target == "simulator.web"]
+    lazy = [
+        i for i in imports() if i.source == "simulator.cli.serve" and i.target == "simulator.web"
+    ]
     assert lazy, "the import inside cli/serve.py's function was not seen"
 
 
@@ -141,21 +167,30 @@ def test_the_walk_sees_lazy_imports():
 def test_no_import_cycle_between_the_parts_of_simulator():
     graph = part_graph()
     cycle = find_cycle(graph)
-    assert cycle is None, "import cycle " + " -> ".join(cycle) + ":\n" + \
-        _explain(graph, cycle)
+    assert cycle is None, "import cycle " + " -> ".join(cycle) + ":\n" + _explain(graph, cycle)
 
 
 def test_the_llm_backends_import_none_of_the_concepts_that_use_them():
-    bad = [f"{i.where}: imports {i.target}" for i in imports()
-           if part(i.source) == "llm" and part(i.target) in LLM_MAY_NOT_IMPORT]
+    bad = [
+        f"{i.where}: imports {i.target}"
+        for i in imports()
+        if part(i.source) == "llm" and part(i.target) in LLM_MAY_NOT_IMPORT
+    ]
     assert not bad, "\n".join(bad)
 
 
 def test_llm_holds_backends_only():
     """The judge, the LLM move detector and the customer prompts live with their concepts."""
     modules = sorted(p.stem for p in (ROOT / "llm").glob("*.py"))
-    assert modules == ["__init__", "backend", "config", "mock", "openai_backend",
-                       "prompt_file", "retry"], modules
+    assert modules == [
+        "__init__",
+        "backend",
+        "config",
+        "mock",
+        "openai_backend",
+        "prompt_file",
+        "retry",
+    ], modules
 
 
 def test_no_private_name_is_imported_from_another_part():
@@ -163,8 +198,9 @@ def test_no_private_name_is_imported_from_another_part():
     for imp in imports():
         if part(imp.source) == part(imp.target):
             continue
-        private_module = any(b.startswith("_") and not b.startswith("__")
-                             for b in imp.target.split("."))
+        private_module = any(
+            b.startswith("_") and not b.startswith("__") for b in imp.target.split(".")
+        )
         private_names = [n for n in imp.names if n.startswith("_") and not n.startswith("__")]
         if private_module or private_names:
             bad.append(f"{imp.where}: {imp.target} {', '.join(private_names)}".rstrip())
@@ -175,9 +211,18 @@ def test_only_the_wiring_builds_backends_renderers_and_detectors():
     """Turning configuration into a backend, a renderer or a combined detector is done in
     one place (simulator/wiring.py); everything else asks it."""
     builders = {"OpenAIBackend", "LLMRenderer", "CombinedDetector", "LLMDetector"}
-    allowed = {"simulator.wiring", "simulator.llm", "simulator.llm.openai_backend",
-               "simulator.render", "simulator.render.llm", "simulator.moves",
-               "simulator.moves.llm_detector"}
-    bad = [f"{i.where}: imports {', '.join(builders & set(i.names))}" for i in imports()
-           if builders & set(i.names) and i.source not in allowed]
+    allowed = {
+        "simulator.wiring",
+        "simulator.llm",
+        "simulator.llm.openai_backend",
+        "simulator.render",
+        "simulator.render.llm",
+        "simulator.moves",
+        "simulator.moves.llm_detector",
+    }
+    bad = [
+        f"{i.where}: imports {', '.join(builders & set(i.names))}"
+        for i in imports()
+        if builders & set(i.names) and i.source not in allowed
+    ]
     assert not bad, "\n".join(bad)

@@ -56,13 +56,26 @@ def fixture_matrix(rational, meek) -> Matrix:
 
 # -- the policies' words -------------------------------------------------------------
 LINE_MOVES = {
-    "thank": Move.THANK, "apologise": Move.APOLOGISE, "empathise": Move.EMPATHISE,
-    "own": Move.OWN, "ask_open": Move.ASK, "ask_closed": Move.ASK, "ask_more": Move.ASK,
-    "restate": Move.RESTATE, "explain": Move.EXPLAIN, "timescale": Move.TIMESCALE,
-    "contact": Move.CONTACT, "check": Move.CHECK_SATISFACTION, "offer_help": Move.OFFER_HELP,
-    "excuse": Move.EXCUSE, "blame_others": Move.BLAME_OTHERS, "argue": Move.ARGUE,
-    "calm_down": Move.CALM_DOWN, "flat_refusal": Move.FLAT_REFUSAL,
-    "bare_transfer": Move.BARE_TRANSFER, "over_promise": Move.OVER_PROMISE,
+    "thank": Move.THANK,
+    "apologise": Move.APOLOGISE,
+    "empathise": Move.EMPATHISE,
+    "own": Move.OWN,
+    "ask_open": Move.ASK,
+    "ask_closed": Move.ASK,
+    "ask_more": Move.ASK,
+    "restate": Move.RESTATE,
+    "explain": Move.EXPLAIN,
+    "timescale": Move.TIMESCALE,
+    "contact": Move.CONTACT,
+    "check": Move.CHECK_SATISFACTION,
+    "offer_help": Move.OFFER_HELP,
+    "excuse": Move.EXCUSE,
+    "blame_others": Move.BLAME_OTHERS,
+    "argue": Move.ARGUE,
+    "calm_down": Move.CALM_DOWN,
+    "flat_refusal": Move.FLAT_REFUSAL,
+    "bare_transfer": Move.BARE_TRANSFER,
+    "over_promise": Move.OVER_PROMISE,
 }
 
 
@@ -93,8 +106,9 @@ def test_every_line_key_is_checked_or_templated():
 # -- the policies' behaviour -----------------------------------------------------------
 def _moves(run) -> set[Move]:
     detector = default_detector()
-    return {d.move for role, text in run.transcript if role == "agent"
-            for d in detector.detect(text)}
+    return {
+        d.move for role, text in run.transcript if role == "agent" for d in detector.detect(text)
+    }
 
 
 @pytest.mark.parametrize("policy", list(POLICIES))
@@ -112,27 +126,40 @@ def test_every_persona_hears_the_same_first_turn_for_a_seed(rational, meek):
 
 
 def test_seeds_vary_the_wording(rational):
-    firsts = {run_one(rational, "exemplary", s, keep_transcript=True).transcript[1][1]
-              for s in range(6)}
+    firsts = {
+        run_one(rational, "exemplary", s, keep_transcript=True).transcript[1][1] for s in range(6)
+    }
     assert len(firsts) > 1
 
 
 @pytest.mark.parametrize("persona_name", ["cal-rational", "cal-meek"])
 def test_policies_keep_to_their_definition(persona_name):
     persona = load_persona(FIXTURES / f"{persona_name}.yaml")
-    runs = {q: [run_one(persona, q, s, keep_transcript=True) for s in range(3)]
-            for q in POLICIES}
+    runs = {q: [run_one(persona, q, s, keep_transcript=True) for s in range(3)] for q in POLICIES}
     moves = {q: set().union(*(_moves(r) for r in rs)) for q, rs in runs.items()}
     comfort = {Move.THANK, Move.APOLOGISE, Move.EMPATHISE}
-    assert {Move.THANK, Move.APOLOGISE, Move.EMPATHISE, Move.ASK, Move.RESTATE, Move.EXPLAIN,
-            Move.REMEDY, Move.TIMESCALE, Move.OWN, Move.CONTACT,
-            Move.CHECK_SATISFACTION} <= moves["exemplary"]
+    assert {
+        Move.THANK,
+        Move.APOLOGISE,
+        Move.EMPATHISE,
+        Move.ASK,
+        Move.RESTATE,
+        Move.EXPLAIN,
+        Move.REMEDY,
+        Move.TIMESCALE,
+        Move.OWN,
+        Move.CONTACT,
+        Move.CHECK_SATISFACTION,
+    } <= moves["exemplary"]
     assert not moves["exemplary"] & VIOLATIONS
     assert not moves["cold_fixer"] & comfort
     assert {Move.REMEDY, Move.TIMESCALE} <= moves["cold_fixer"]
     assert moves["warm_but_empty"] <= comfort
-    assert {Move.EXCUSE, Move.BLAME_OTHERS} <= moves["defensive"] <= \
-        {Move.EXCUSE, Move.BLAME_OTHERS, Move.ARGUE}
+    assert (
+        {Move.EXCUSE, Move.BLAME_OTHERS}
+        <= moves["defensive"]
+        <= {Move.EXCUSE, Move.BLAME_OTHERS, Move.ARGUE}
+    )
     assert moves["dismissive"] & {Move.CALM_DOWN, Move.FLAT_REFUSAL}
     assert moves["dismissive"] <= {Move.CALM_DOWN, Move.FLAT_REFUSAL}
     assert Move.BARE_TRANSFER in moves["transferrer"] <= {Move.BARE_TRANSFER, Move.THANK}
@@ -163,8 +190,11 @@ def test_processes_give_the_same_results_as_one(rational, meek):
     two = run_calibration([rational, meek], ["exemplary", "defensive"], runs=2, workers=2)
     assert one == two
     assert [(r.persona, r.policy, r.seed) for r in one] == [
-        (p, q, s) for p in ("cal-rational", "cal-meek") for q in ("exemplary", "defensive")
-        for s in (0, 1)]
+        (p, q, s)
+        for p in ("cal-rational", "cal-meek")
+        for q in ("exemplary", "defensive")
+        for s in (0, 1)
+    ]
 
 
 def test_runner_rejects_bad_arguments(rational):
@@ -188,10 +218,10 @@ def test_cells_add_up(fixture_matrix):
 def test_fixture_personas_behave_as_their_type(fixture_matrix):
     m = fixture_matrix
     assert m.cell("exemplary", "cal-meek").resolved == 1
-    assert m.cell("dismissive", "cal-meek").abandoned == 1      # meek: leaves quietly
+    assert m.cell("dismissive", "cal-meek").abandoned == 1  # meek: leaves quietly
     assert m.cell("dismissive", "cal-rational").escalated == 1
-    assert m.cell("cold_fixer", "cal-rational").resolved == 1   # rational: results suffice
-    assert m.cell("cold_fixer", "cal-meek").resolved == 0       # emotional: never heard
+    assert m.cell("cold_fixer", "cal-rational").resolved == 1  # rational: results suffice
+    assert m.cell("cold_fixer", "cal-meek").resolved == 0  # emotional: never heard
 
 
 def test_twins_are_found(rational):
@@ -224,13 +254,19 @@ def test_every_expectation_cites_domain_and_reads_as_a_sentence():
 
 
 ISSUE_EXPECTATIONS = {
-    "exemplary-resolves", "exemplary-deescalates-never-satisfied", "dismissive-loses-everyone",
-    "cold-fixer-suits-rational", "warm-but-empty-suits-emotional",
-    "vip-punishes-excuses-hardest", "meek-never-escalate", "meek-leave-quietly",
+    "exemplary-resolves",
+    "exemplary-deescalates-never-satisfied",
+    "dismissive-loses-everyone",
+    "cold-fixer-suits-rational",
+    "warm-but-empty-suits-emotional",
+    "vip-punishes-excuses-hardest",
+    "meek-never-escalate",
+    "meek-leave-quietly",
     "over-promiser-loses-trust-when-checked",
     # Issue 14 item 2 replaced "over-promiser-wins-the-moment": the sources (001, 004) say
     # over-promising never pays, so a guarantee no longer wins even the moment.
-    "over-promiser-no-better-than-realistic", "over-promiser-raises-doubt-with-rational",
+    "over-promiser-no-better-than-realistic",
+    "over-promiser-raises-doubt-with-rational",
     "over-promiser-never-wins-emotional",
 }
 
@@ -251,7 +287,7 @@ def test_a_bad_expectation_file_names_line_and_field(tmp_path):
 
 def test_expectations_fail_pass_and_do_not_apply(fixture_matrix):
     by_id = {r.expectation.id: r for r in check_expectations(fixture_matrix)}
-    assert by_id["vip-punishes-excuses-hardest"].status == "n/a"        # no VIP here
+    assert by_id["vip-punishes-excuses-hardest"].status == "n/a"  # no VIP here
     assert by_id["meek-leave-quietly"].status == "pass"
     assert by_id["cold-fixer-suits-rational"].status == "pass"
     # The same check fails on a matrix where it is false: flip the meek cell's figure.
@@ -262,20 +298,22 @@ def test_expectations_fail_pass_and_do_not_apply(fixture_matrix):
         result = {r.expectation.id: r for r in check_expectations(fixture_matrix)}
         assert result["meek-leave-quietly"].status == "fail"
         assert result["meek-leave-quietly"].failures == [
-            "FAIL cal-meek x dismissive: abandoned 0.5 == 1"]
+            "FAIL cal-meek x dismissive: abandoned 0.5 == 1"
+        ]
     finally:
         cell.abandoned = saved
 
 
 def test_the_designer_report(rational, meek):
-    report = calibration_report(meek, runs=1, others=[rational], workers=1,
-                                text=(FIXTURES / "cal-meek.yaml").read_text())
+    report = calibration_report(
+        meek, runs=1, others=[rational], workers=1, text=(FIXTURES / "cal-meek.yaml").read_text()
+    )
     assert report.persona_id == "cal-meek" and report.distinct
     assert {p.id for p in report.matrix.personas} == {"cal-meek", "cal-rational"}
     assert report.warnings == []
     md = report.to_markdown()
     assert md.startswith("### Calibration of `cal-meek` (meek, emotional)")
-    assert md.count("\n| ") == 1 + len(POLICIES)        # header + a row per policy
+    assert md.count("\n| ") == 1 + len(POLICIES)  # header + a row per policy
     assert "**PASS** `meek-leave-quietly`" in md and "vip-punishes" not in md
     assert "**Distinct**: yes" in md and "No warnings." in md
     assert "## By policy" in report.to_markdown(full=True)
@@ -287,8 +325,9 @@ def test_the_designer_sees_each_edit_not_a_remembered_result(meek):
     from simulator.calibration import calibrate_persona
 
     assert calibrate_persona(meek, runs=1).cell("exemplary", "cal-meek").resolved == 1
-    case = meek.case.model_copy(update={"remedies": [
-        r.model_copy(update={"level": "below"}) for r in meek.case.remedies]})
+    case = meek.case.model_copy(
+        update={"remedies": [r.model_copy(update={"level": "below"}) for r in meek.case.remedies]}
+    )
     unmeetable = meek.model_copy(update={"case": case})
     assert calibrate_persona(unmeetable, runs=1).cell("exemplary", "cal-meek").resolved == 0
     assert calibrate_persona(meek, runs=1).cell("exemplary", "cal-meek").resolved == 1
@@ -309,8 +348,9 @@ def test_calibrate_command(tmp_path, monkeypatch, capsys):
     assert ("NOT calibrated" in printed.err) == (code == 1)
 
     # Expectations about policies left out do not apply, so they cannot fail.
-    assert main(["calibrate", "--runs", "1", "--policy", "exemplary",
-                 "--policy", "dismissive"]) == 0
+    assert (
+        main(["calibrate", "--runs", "1", "--policy", "exemplary", "--policy", "dismissive"]) == 0
+    )
     printed = capsys.readouterr()
     assert "x 2 policies" in printed.out and "[FAIL]" not in printed.out
 
@@ -366,8 +406,9 @@ def test_calibration_doc_is_up_to_date():
     library = PersonaLibrary(ROOT / "personas")
     personas = [library.get(i) for i in library.ids()]
     matrix = calibrate(personas, runs=runs)
-    assert text == to_markdown(matrix, check_expectations(matrix)), \
+    assert text == to_markdown(matrix, check_expectations(matrix)), (
         "run: frontline calibrate --markdown docs/calibration.md"
+    )
 
 
 def test_an_llm_renderer_words_the_customer_but_decides_nothing(rational, monkeypatch, capsys):

@@ -62,13 +62,16 @@ def test_exam_defaults_and_judge_participation():
     assert required.uses_judge(False)
 
 
-@pytest.mark.parametrize("extra, line, field, words", [
-    ("pass_mark: 120\n", 6, "pass_mark", "must be at most 100"),
-    ("attempts: 0\n", 7, "attempts", "must be at least 1"),
-    ("colour: blue\n", 7, "colour", "unknown field"),
-    ("mode: practice\n", 7, "mode", "'exam', 'training' or 'any'"),
-    ("judge: {samples: 20}\n", 7, "judge.samples", "must be at most 9"),
-])
+@pytest.mark.parametrize(
+    "extra, line, field, words",
+    [
+        ("pass_mark: 120\n", 6, "pass_mark", "must be at most 100"),
+        ("attempts: 0\n", 7, "attempts", "must be at least 1"),
+        ("colour: blue\n", 7, "colour", "unknown field"),
+        ("mode: practice\n", 7, "mode", "'exam', 'training' or 'any'"),
+        ("judge: {samples: 20}\n", 7, "judge.samples", "must be at most 9"),
+    ],
+)
 def test_bad_exam_fields_are_reported_with_line_and_field(extra, line, field, words):
     text = GOOD_EXAM.replace("pass_mark: 60\n", "") if "pass_mark" in extra else GOOD_EXAM
     with pytest.raises(FileProblems) as err:
@@ -94,12 +97,32 @@ def test_exam_parser_never_raises_anything_but_file_problems(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["schema_version", "id", "title", "rubric", "personas",
-                                        "pass_mark", "attempts", "mode", "judge", "x"]),
-                       st.one_of(st.integers(-5, 200), st.text(max_size=20), st.none(),
-                                 st.lists(st.text(max_size=10), max_size=3),
-                                 st.dictionaries(st.text(max_size=8), st.integers(), max_size=2)),
-                       max_size=9))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "schema_version",
+                "id",
+                "title",
+                "rubric",
+                "personas",
+                "pass_mark",
+                "attempts",
+                "mode",
+                "judge",
+                "x",
+            ]
+        ),
+        st.one_of(
+            st.integers(-5, 200),
+            st.text(max_size=20),
+            st.none(),
+            st.lists(st.text(max_size=10), max_size=3),
+            st.dictionaries(st.text(max_size=8), st.integers(), max_size=2),
+        ),
+        max_size=9,
+    )
+)
 def test_exam_validation_of_structured_junk_gives_file_problems(data):
     import yaml
 
@@ -112,8 +135,10 @@ def test_exam_validation_of_structured_junk_gives_file_problems(data):
 # -- the results store ---------------------------------------------------------------------
 def test_store_registers_each_content_once_and_keeps_first_result(tmp_path):
     with ResultsStore(tmp_path) as store:
-        assert store.register([Source("a.json", "x"), Source("b.json", "x"),
-                               Source("c.json", "y")]) == 2
+        assert (
+            store.register([Source("a.json", "x"), Source("b.json", "x"), Source("c.json", "y")])
+            == 2
+        )
         assert store.register([Source("a.json", "x")]) == 0
         key_x = Source("a.json", "x").key
         assert store.source_names(key_x) == ["a.json", "b.json"]
@@ -143,11 +168,13 @@ def test_run_grades_everything_skips_malformed_and_writes_reports(env, tmp_path)
     inputs = tmp_path / "in"
     write_transcripts(inputs, 30, env["hashes"])
     (inputs / "broken.json").write_text('{"turns": [', encoding="utf-8")
-    (inputs / "no-agent.json").write_text(json.dumps(
-        {"turns": [{"role": "customer", "text": "Hello?"}]}), encoding="utf-8")
+    (inputs / "no-agent.json").write_text(
+        json.dumps({"turns": [{"role": "customer", "text": "Hello?"}]}), encoding="utf-8"
+    )
     (inputs / "latin1.txt").write_bytes("Agent: caf\xe9".encode("latin-1"))
     (inputs / "many.jsonl").write_text(
-        json.dumps(transcript(100, env["hashes"])) + "\n{oops\n", encoding="utf-8")
+        json.dumps(transcript(100, env["hashes"])) + "\n{oops\n", encoding="utf-8"
+    )
     summary = run(_plan(env, tmp_path / "out", workers=1), file_sources([inputs]))
     assert summary.counts["graded"] == 31 and summary.counts["malformed"] == 4
     report = json.loads((tmp_path / "out" / "report.json").read_text())
@@ -156,8 +183,12 @@ def test_run_grades_everything_skips_malformed_and_writes_reports(env, tmp_path)
     assert "invalid JSON" in skipped["broken.json"]
     assert "no agent turns" in skipped["no-agent.json"]
     assert "not UTF-8" in skipped["latin1.txt"]
-    assert set(report_paths(tmp_path / "out")) >= {"report.json", "candidates.csv",
-                                                   "criteria.csv", "report.html"}
+    assert set(report_paths(tmp_path / "out")) >= {
+        "report.json",
+        "candidates.csv",
+        "criteria.csv",
+        "report.html",
+    }
 
 
 def test_candidate_results_follow_the_exam_rules(env, tmp_path):
@@ -195,8 +226,11 @@ def test_candidate_results_follow_the_exam_rules(env, tmp_path):
     assert sum(b["count"] for b in report["cohort"]["distribution"]) == 20
     assert len(list((out / "certificates").glob("*.html"))) == passed
     html = (out / "report.html").read_text()
-    assert "<svg" in html and "<script" not in html and "http://" not in html.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert (
+        "<svg" in html
+        and "<script" not in html
+        and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
 
 
 def test_attempts_beyond_the_limit_and_ineligible_transcripts_do_not_count(env, tmp_path):
@@ -212,23 +246,27 @@ def test_attempts_beyond_the_limit_and_ineligible_transcripts_do_not_count(env, 
         scores[n] = t
     bob = transcript(9, h, candidate="bob", mode="training")
     (inputs / "bob.json").write_text(json.dumps(bob))
-    other = transcript(11, {"someone-else": "sha256:0", **h}, candidate="cy",
-                       persona="someone-else")
+    other = transcript(
+        11, {"someone-else": "sha256:0", **h}, candidate="cy", persona="someone-else"
+    )
     (inputs / "cy.json").write_text(json.dumps(other))
     run(_plan(env, tmp_path / "out", workers=1), file_sources([inputs]))
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert [c["candidate"] for c in report["candidates"]] == ["ann"]
     attempts = report["candidates"][0]["personas"][0]["attempts"]
-    assert [Path(a["source"]).name for a in attempts] == ["ann-0.json", "ann-1.json",
-                                                         "ann-2.json"]
+    assert [Path(a["source"]).name for a in attempts] == ["ann-0.json", "ann-1.json", "ann-2.json"]
     assert [a["counted"] for a in attempts] == [True, True, False]
     assert "beyond the 2 attempt(s)" in attempts[2]["note"]
     reasons = {Path(x["source"]).name: x["reason"] for x in report["ineligible"]}
     assert "training mode" in reasons["bob.json"]
     assert "not part of exam" in reasons["cy.json"]
     # Counted or not, ann's three are eligible: the running tally says so (issue 16, item 10).
-    assert report["cohort"]["transcripts"] == {"total": 5, "malformed": 0, "eligible": 3,
-                                               "ineligible": 2}
+    assert report["cohort"]["transcripts"] == {
+        "total": 5,
+        "malformed": 0,
+        "eligible": 3,
+        "ineligible": 2,
+    }
 
 
 def test_a_finished_run_rerun_does_nothing(env, tmp_path):
@@ -236,8 +274,9 @@ def test_a_finished_run_rerun_does_nothing(env, tmp_path):
     write_transcripts(inputs, 12, env["hashes"])
     first = run(_plan(env, tmp_path / "out", workers=1), file_sources([inputs]))
     assert first.newly_graded == 12 and first.reports
-    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.*")
-              if "sqlite" not in p.name}
+    before = {
+        p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.*") if "sqlite" not in p.name
+    }
     again = run(_plan(env, tmp_path / "out", workers=1), file_sources([inputs]))
     assert again.did_nothing
     assert {p: p.stat().st_mtime_ns for p in before} == before
@@ -251,8 +290,9 @@ def test_worker_processes_give_the_same_report_as_one_process(env, tmp_path):
     inputs = tmp_path / "in"
     write_transcripts(inputs, 150, env["hashes"])
     for i in range(3):  # ineligible ones too: their count and list must not depend on slices
-        (inputs / f"z-training-{i}.json").write_text(json.dumps(
-            transcript(200 + i, env["hashes"], candidate=f"t{i}", mode="training")))
+        (inputs / f"z-training-{i}.json").write_text(
+            json.dumps(transcript(200 + i, env["hashes"], candidate=f"t{i}", mode="training"))
+        )
     plan_one = _plan(env, tmp_path / "one", workers=1)
     plan_two = _plan(env, tmp_path / "two", workers=2)
     plan_two.chunk_size = 16  # several chunks, so the pool really is used
@@ -260,8 +300,11 @@ def test_worker_processes_give_the_same_report_as_one_process(env, tmp_path):
     run(plan_two, file_sources([inputs]))
 
     def files(out: Path) -> dict[str, bytes]:
-        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-                if p.is_file() and "results.sqlite3" not in p.name and p.name != "run.lock"}
+        return {
+            p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*"))
+            if p.is_file() and "results.sqlite3" not in p.name and p.name != "run.lock"
+        }
 
     one, two = files(tmp_path / "one"), files(tmp_path / "two")
     assert any(name.startswith("certificates/") for name in one)
@@ -316,8 +359,9 @@ def test_verify_passes_then_detects_a_rubric_changed_after_the_run(env, tmp_path
     _edit_rubric(env)
     bad = verify(tmp_path / "out")
     assert not bad.ok
-    assert any(p.startswith("stamp: rubric complaint-handling changed since the run")
-               for p in bad.problems)
+    assert any(
+        p.startswith("stamp: rubric complaint-handling changed since the run") for p in bad.problems
+    )
 
 
 def test_verify_detects_an_edited_report(env, tmp_path):
@@ -327,8 +371,9 @@ def test_verify_detects_an_edited_report(env, tmp_path):
     csv_path = tmp_path / "out" / "candidates.csv"
     csv_path.write_text(csv_path.read_text().replace(",fail,", ",pass,", 1))
     result = verify(tmp_path / "out")
-    assert result.problems == ["candidates.csv: differs from what the stored results give "
-                               "(edited after the run?)"]
+    assert result.problems == [
+        "candidates.csv: differs from what the stored results give (edited after the run?)"
+    ]
 
 
 # -- sources -------------------------------------------------------------------------------
@@ -371,8 +416,7 @@ def test_candidate_names_cannot_inject_markup(env, tmp_path):
     inputs.mkdir()
     evil = "<script>alert(1)</script>"
     for i in range(2):
-        (inputs / f"{i}.json").write_text(json.dumps(transcript(i, env["hashes"],
-                                                                candidate=evil)))
+        (inputs / f"{i}.json").write_text(json.dumps(transcript(i, env["hashes"], candidate=evil)))
     run(_plan(env, tmp_path / "out", workers=1), file_sources([inputs]))
     html = (tmp_path / "out" / "report.html").read_text()
     assert "<script>" not in html and "&lt;script&gt;" in html

@@ -28,8 +28,12 @@ def env(tmp_path, monkeypatch):
 
 
 def _run(tmp_path, wait=True):
-    plan = plan_run(ExamLibrary().get("test-exam"), tmp_path / "out", workers=1,
-                    batch={"poll_interval": 0.001, "wait": wait})
+    plan = plan_run(
+        ExamLibrary().get("test-exam"),
+        tmp_path / "out",
+        workers=1,
+        batch={"poll_interval": 0.001, "wait": wait},
+    )
     return run(plan, file_sources([tmp_path / "in"]))
 
 
@@ -81,12 +85,10 @@ def test_failed_batches_are_resubmitted_then_sent_to_review(env, tmp_path, monke
     assert summary.counts["needs_review"] == 6 and summary.counts["judged"] == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["cohort"]["failed"] == 0
-    assert "ended failed 2 time(s)" in report["candidates"][0]["personas"][0]["best"][
-        "review"][0]
+    assert "ended failed 2 time(s)" in report["candidates"][0]["personas"][0]["best"]["review"][0]
 
 
-def test_request_errors_in_a_batch_send_those_transcripts_to_review(env, tmp_path,
-                                                                    monkeypatch):
+def test_request_errors_in_a_batch_send_those_transcripts_to_review(env, tmp_path, monkeypatch):
     with FakeBatchServer(default=judge_reply(), polls_to_complete=1) as srv:
         srv.script(Reply(status=500, error_message="replica out of memory"))
         judge_env(monkeypatch, srv.base_url)
@@ -97,8 +99,21 @@ def test_request_errors_in_a_batch_send_those_transcripts_to_review(env, tmp_pat
 def test_cli_batch_api(env, tmp_path, monkeypatch, capsys):
     with FakeBatchServer(default=judge_reply(), polls_to_complete=2) as srv:
         judge_env(monkeypatch, srv.base_url)
-        code = cli_main(["certify", "test-exam", "--transcripts", str(tmp_path / "in"),
-                         "--out", str(tmp_path / "out"), "--batch-api", "--poll-interval",
-                         "0.001", "--quiet", "--workers", "1"])
+        code = cli_main(
+            [
+                "certify",
+                "test-exam",
+                "--transcripts",
+                str(tmp_path / "in"),
+                "--out",
+                str(tmp_path / "out"),
+                "--batch-api",
+                "--poll-interval",
+                "0.001",
+                "--quiet",
+                "--workers",
+                "1",
+            ]
+        )
     out = capsys.readouterr().out
     assert code == 0 and "6 judged, 0 need human review" in out

@@ -30,8 +30,7 @@ def _run(tmp_path, n=6, out="out", **kw):
     inputs = tmp_path / "in"
     if not inputs.exists():
         write_transcripts(inputs, n, {"fixture-rational-refund": _hash()})
-    plan = plan_run(ExamLibrary().get("test-exam"), tmp_path / out, use_judge=True,
-                    workers=1, **kw)
+    plan = plan_run(ExamLibrary().get("test-exam"), tmp_path / out, use_judge=True, workers=1, **kw)
     return run(plan, file_sources([inputs]))
 
 
@@ -52,8 +51,7 @@ def _report(tmp_path, out="out"):
     return json.loads((tmp_path / out / "report.json").read_text())
 
 
-def test_backend_errors_are_retried_then_marked_for_review_not_failed(env, tmp_path,
-                                                                       monkeypatch):
+def test_backend_errors_are_retried_then_marked_for_review_not_failed(env, tmp_path, monkeypatch):
     with FakeOpenAIServer(default=Reply(status=500)) as srv:
         judge_env(monkeypatch, srv.base_url)
         summary = _run(tmp_path)
@@ -79,8 +77,7 @@ def test_transient_errors_are_retried_and_then_judged(env, tmp_path, monkeypatch
     assert calls == 2 * len(_questions()) + 1
 
 
-def test_judge_verdicts_are_stored_stamped_and_compared_with_the_rules(env, tmp_path,
-                                                                       monkeypatch):
+def test_judge_verdicts_are_stored_stamped_and_compared_with_the_rules(env, tmp_path, monkeypatch):
     with FakeOpenAIServer(default=judge_reply()) as srv:
         judge_env(monkeypatch, srv.base_url)
         summary = _run(tmp_path)
@@ -91,8 +88,11 @@ def test_judge_verdicts_are_stored_stamped_and_compared_with_the_rules(env, tmp_
     assert summary.counts["judged"] == 6
     assert verify(tmp_path / "out").ok  # stamps include the judge's model and prompt hash
     report = _report(tmp_path)
-    assert report["stamp"]["judge"] == {"model": "fake-judge",
-                                        "prompt_hash": current_prompt_hash(), "samples": 1}
+    assert report["stamp"]["judge"] == {
+        "model": "fake-judge",
+        "prompt_hash": current_prompt_hash(),
+        "samples": 1,
+    }
     for c in report["candidates"]:
         for p in c["personas"]:
             best = p["best"]
@@ -107,9 +107,17 @@ def test_judge_verdicts_are_stored_stamped_and_compared_with_the_rules(env, tmp_
 
 
 def test_an_exam_without_the_judge_refuses_judge(env, tmp_path):
-    exam = ExamLibrary().get("test-exam").model_copy(
-        update={"judge": ExamLibrary().get("test-exam").judge.model_copy(
-            update={"participation": "none"})})
+    exam = (
+        ExamLibrary()
+        .get("test-exam")
+        .model_copy(
+            update={
+                "judge": ExamLibrary()
+                .get("test-exam")
+                .judge.model_copy(update={"participation": "none"})
+            }
+        )
+    )
     with pytest.raises(FrontlineError, match="rules only"):
         plan_run(exam, tmp_path / "out", use_judge=True)
 
@@ -122,8 +130,10 @@ def test_judge_without_a_configured_model_is_a_clear_error(env, tmp_path, monkey
 
 
 def test_a_farm_of_judge_servers_shares_the_transcripts(env, tmp_path, monkeypatch):
-    with FakeOpenAIServer(default=judge_reply()) as one, \
-            FakeOpenAIServer(default=judge_reply()) as two:
+    with (
+        FakeOpenAIServer(default=judge_reply()) as one,
+        FakeOpenAIServer(default=judge_reply()) as two,
+    ):
         judge_env(monkeypatch, one.base_url)
         summary = _run(tmp_path, n=12, farm=[one.base_url, two.base_url])
         calls = (len(one.chat_requests()), len(two.chat_requests()))

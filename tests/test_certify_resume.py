@@ -27,9 +27,20 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _certify(tmp_path: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "simulator", "certify", "test-exam", "--transcripts",
-            str(tmp_path / "in"), str(tmp_path / "bad.json"), "--out", str(out), "--quiet",
-            *extra]
+    return [
+        sys.executable,
+        "-m",
+        "simulator",
+        "certify",
+        "test-exam",
+        "--transcripts",
+        str(tmp_path / "in"),
+        str(tmp_path / "bad.json"),
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
 
 
 def _stored(out: Path, table: str = "results") -> int:
@@ -44,8 +55,11 @@ def _stored(out: Path, table: str = "results") -> int:
 
 
 def _report_files(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and "results.sqlite3" not in p.name}
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and "results.sqlite3" not in p.name
+    }
 
 
 def test_killed_run_resumes_to_the_same_report(tmp_path):
@@ -56,14 +70,23 @@ def test_killed_run_resumes_to_the_same_report(tmp_path):
     env = _env(tmp_path)
 
     whole = tmp_path / "whole"
-    done = subprocess.run(_certify(tmp_path, whole, "--workers", "2"), env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        _certify(tmp_path, whole, "--workers", "2"),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
 
     killed = tmp_path / "killed"
     # Small chunks on one worker: results land steadily, so the kill falls mid-run.
-    proc = subprocess.Popen(_certify(tmp_path, killed, "--workers", "1", "--chunk-size", "8"),
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _certify(tmp_path, killed, "--workers", "1", "--chunk-size", "8"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     while proc.poll() is None and _stored(killed) < 40:
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
@@ -73,8 +96,13 @@ def test_killed_run_resumes_to_the_same_report(tmp_path):
     assert 0 < at_kill < N + 1
     assert not (killed / "report.json").exists()
 
-    resumed = subprocess.run(_certify(tmp_path, killed, "--workers", "2"), env=env,
-                             capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        _certify(tmp_path, killed, "--workers", "2"),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr
     graded_now = int(re.search(r"\((\d+) read in this run\)", resumed.stdout).group(1))
     assert graded_now == N + 1 - at_kill, "each transcript is graded exactly once"
@@ -82,8 +110,9 @@ def test_killed_run_resumes_to_the_same_report(tmp_path):
 
     assert _report_files(killed) == _report_files(whole)
 
-    again = subprocess.run(_certify(tmp_path, killed), env=env, capture_output=True,
-                           text=True, timeout=300)
+    again = subprocess.run(
+        _certify(tmp_path, killed), env=env, capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0 and "nothing to do" in again.stdout
 
 
@@ -100,19 +129,26 @@ def test_run_killed_while_judging_resumes_to_the_same_report(tmp_path):
     write_transcripts(tmp_path / "in", n, persona_hashes(personas, [FIXTURE_PERSONA]))
     (tmp_path / "bad.json").write_text("Agent", encoding="utf-8")
     with nodelay_server(default=judge_reply(delay=0.02)) as srv:
-        env = _env(tmp_path) | {"FRONTLINE_LLM_MODEL": "fake-judge",
-                                "FRONTLINE_LLM_BASE_URL": srv.base_url,
-                                "FRONTLINE_LLM_KIND": "vllm"}
+        env = _env(tmp_path) | {
+            "FRONTLINE_LLM_MODEL": "fake-judge",
+            "FRONTLINE_LLM_BASE_URL": srv.base_url,
+            "FRONTLINE_LLM_KIND": "vllm",
+        }
         judge = ("--judge", "--concurrency", "2", "--workers", "1")
         whole = tmp_path / "whole"
-        done = subprocess.run(_certify(tmp_path, whole, *judge), env=env,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            _certify(tmp_path, whole, *judge), env=env, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stderr
         calls_whole = len(srv.chat_requests())
 
         killed = tmp_path / "killed"
-        proc = subprocess.Popen(_certify(tmp_path, killed, *judge), env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            _certify(tmp_path, killed, *judge),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         while proc.poll() is None and _judged(killed) < 8:
             time.sleep(0.005)
         proc.send_signal(signal.SIGKILL)
@@ -120,8 +156,9 @@ def test_run_killed_while_judging_resumes_to_the_same_report(tmp_path):
         assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
         at_kill = _judged(killed)
         assert 0 < at_kill < n
-        resumed = subprocess.run(_certify(tmp_path, killed, *judge), env=env,
-                                 capture_output=True, text=True, timeout=300)
+        resumed = subprocess.run(
+            _certify(tmp_path, killed, *judge), env=env, capture_output=True, text=True, timeout=300
+        )
         assert resumed.returncode == 0, resumed.stderr
         calls_total = len(srv.chat_requests())
     assert _judged(killed) == n

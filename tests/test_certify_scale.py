@@ -97,8 +97,14 @@ def test_registration_killed_half_way_resumes_with_the_same_numbers(tmp_path):
         store.register(sources[:3])  # what a killed run had committed
         assert store.register(sources) == 4
         resumed = [(r.key, r.seq, r.source) for r in store.rows()]
-        assert store.source_names(sources[0].key) == ["s0.json", "s14.json", "s21.json",
-                                                      "s28.json", "s35.json", "s7.json"]
+        assert store.source_names(sources[0].key) == [
+            "s0.json",
+            "s14.json",
+            "s21.json",
+            "s28.json",
+            "s35.json",
+            "s7.json",
+        ]
     assert resumed == whole
 
 
@@ -108,8 +114,9 @@ def test_the_store_keeps_a_twenty_turn_transcript_in_under_3_kb(tmp_path):
     graded = [_graded(i) for i in range(n)]
     with ResultsStore(tmp_path) as store:
         store.register(Source(f"t{i}.json", text) for i, (text, _) in enumerate(graded))
-        store.save_packed(pack_chunk(pack_result(i, GRADED, rec) for i, (_, rec) in
-                                     enumerate(graded)))
+        store.save_packed(
+            pack_chunk(pack_result(i, GRADED, rec) for i, (_, rec) in enumerate(graded))
+        )
         text_bytes = sum(len(text) for text, _ in graded)
     size = (tmp_path / DB_NAME).stat().st_size  # checkpointed when the store closed
     assert text_bytes / n > 2000  # twenty turns of real length
@@ -118,8 +125,10 @@ def test_the_store_keeps_a_twenty_turn_transcript_in_under_3_kb(tmp_path):
 
 def test_a_store_from_an_older_frontline_is_refused_with_a_clear_message(tmp_path):
     db = sqlite3.connect(tmp_path / DB_NAME)
-    db.execute("CREATE TABLE transcripts (key TEXT PRIMARY KEY, source TEXT NOT NULL, "
-               "text TEXT NOT NULL, seq INTEGER NOT NULL)")
+    db.execute(
+        "CREATE TABLE transcripts (key TEXT PRIMARY KEY, source TEXT NOT NULL, "
+        "text TEXT NOT NULL, seq INTEGER NOT NULL)"
+    )
     db.commit()
     db.close()
     with pytest.raises(FrontlineError, match="older Frontline.*new --out folder"):
@@ -127,13 +136,17 @@ def test_a_store_from_an_older_frontline_is_refused_with_a_clear_message(tmp_pat
 
 
 def _files(out) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and "results.sqlite3" not in p.name and p.name != "run.lock"}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and "results.sqlite3" not in p.name and p.name != "run.lock"
+    }
 
 
 @pytest.mark.parametrize("where", ["certificate", "assembly"])
 def test_a_run_that_dies_while_writing_reports_resumes_to_the_same_files(
-        tmp_path, monkeypatch, where):
+    tmp_path, monkeypatch, where
+):
     """Reports are written in slices and put together; dying half-way (after some
     certificates, or with every slice written but the files not yet assembled) must
     leave nothing behind that the resumed run does not replace."""
@@ -170,8 +183,7 @@ def test_a_run_that_dies_while_writing_reports_resumes_to_the_same_files(
     # kill -9 gives no chance to clean up: a slice folder stays behind.
     (tmp_path / "died" / ".report-stale" / "part-000").mkdir(parents=True)
     (tmp_path / "died" / ".report-stale" / "part-000" / "candidates.jsonl").write_text("x")
-    summary = run(plan_run(exam, tmp_path / "died", workers=1),
-                  file_sources([tmp_path / "in"]))
+    summary = run(plan_run(exam, tmp_path / "died", workers=1), file_sources([tmp_path / "in"]))
     assert summary.newly_graded == 0 and summary.reports
     assert any(n.startswith("certificates/") for n in _files(tmp_path / "whole"))
     assert _files(tmp_path / "died") == _files(tmp_path / "whole")

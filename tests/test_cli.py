@@ -33,12 +33,12 @@ BROKEN = FIXTURES / "broken_personas"
 # for it, after the file name.
 EXPECTED = {
     "bad_domain.yaml": ":8: domain: 'aggressive customers' should start with a "
-                       "DOMAIN section such as '§2.4'",
+    "DOMAIN section such as '§2.4'",
     "bad_enum.yaml": ":5: archetype: must be 'meek', 'aggressive', 'vip', 'chronic' or "
-                     "'never_satisfied' (got 'grumpy')",
+    "'never_satisfied' (got 'grumpy')",
     "bad_indent.yaml": ":13: invalid YAML: mapping values are not allowed here",
     "bad_regex.yaml": ":34: case.remedies[0].triggers: invalid regular expression "
-                      "'refund(': missing ), unterminated subpattern at position 6",
+    "'refund(': missing ), unterminated subpattern at position 6",
     "bad_version.yaml": ":2: schema_version: unsupported version 7; this Frontline reads 1",
     "empty.yaml": ":1: expected a mapping of fields, got empty",
     "missing_reaction.yaml": ":43: phrases: phrase bank lacks reactions: leave",
@@ -48,9 +48,9 @@ EXPECTED = {
     "out_of_range.yaml": ":15: start.anger: must be at most 100 (got 170)",
     "unknown_field.yaml": ":18: mood: unknown field",
     "unknown_placeholder.yaml": ":43: phrases: calm_down_backlash: unknown "
-                                "placeholder {nickname} in \"Don't tell me to calm down, "
-                                "{nickname}.\"; known: bottom_line, company, expectation, fact, "
-                                "hidden_fact, if_crossed, name, offer, rejected, title",
+    "placeholder {nickname} in \"Don't tell me to calm down, "
+    '{nickname}."; known: bottom_line, company, expectation, fact, '
+    "hidden_fact, if_crossed, name, offer, rejected, title",
     # Strict numbers (issue 15): a word, or true, is not a number; said plainly (issue 16).
     "wrong_type.yaml": ":7: difficulty: must be a whole number (got 'hard')",
 }
@@ -70,16 +70,26 @@ def only_session(db: Path, user: str = "local") -> str:
 # -- practice ---------------------------------------------------------------------------
 def test_practice_with_piped_input_saves_and_exports(cli, tmp_path):
     out = tmp_path / "t.json"
-    result = cli("practice", "--persona", FIXTURE_PERSONA_ID, "--seed", "2", "--export", str(out),
-                 stdin="\n".join(AGENT[:3]) + "\n")
+    result = cli(
+        "practice",
+        "--persona",
+        FIXTURE_PERSONA_ID,
+        "--seed",
+        "2",
+        "--export",
+        str(out),
+        stdin="\n".join(AGENT[:3]) + "\n",
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     customer = [ln for ln in lines if ln.startswith("Customer: ")]
     moods = [ln.strip() for ln in lines if ln.strip().startswith("mood: ")]
     assert len(customer) == 4 and len(moods) == 4  # the opening and three replies
     assert "↓" in moods[1] or "↑" in moods[1]
-    assert "Outcome: unresolved" in result.stdout and f"Grade it: frontline grade {out}" in \
-        result.stdout
+    assert (
+        "Outcome: unresolved" in result.stdout
+        and f"Grade it: frontline grade {out}" in result.stdout
+    )
     transcript = Transcript.model_validate_json(out.read_text())
     assert [t.text for t in transcript.turns if t.role == "agent"] == AGENT[:3]
     assert transcript.turns[0].text == customer[0].removeprefix("Customer: ")
@@ -90,8 +100,9 @@ def test_practice_with_piped_input_saves_and_exports(cli, tmp_path):
 
 
 def test_practice_end_command_and_blank_lines(cli, tmp_path):
-    result = cli("practice", "--persona", FIXTURE_PERSONA_ID,
-                 stdin=f"\n   \n{AGENT[0]}\n/end\n{AGENT[1]}\n")
+    result = cli(
+        "practice", "--persona", FIXTURE_PERSONA_ID, stdin=f"\n   \n{AGENT[0]}\n/end\n{AGENT[1]}\n"
+    )
     assert result.returncode == 0, result.stderr
     with SessionStore(tmp_path / "frontline.sqlite3") as store:
         sid = only_session(store.path)
@@ -104,8 +115,10 @@ def test_practice_runs_to_an_outcome(cli):
     result = cli("practice", "--persona", FIXTURE_PERSONA_ID, stdin="Let me see.\n" * 20)
     assert result.returncode == 0, result.stderr
     assert "Outcome: unresolved" not in result.stdout
-    assert any(f"Outcome: {word}" in result.stdout
-               for word in ("escalated", "abandoned", "turn limit", "resolved"))
+    assert any(
+        f"Outcome: {word}" in result.stdout
+        for word in ("escalated", "abandoned", "turn limit", "resolved")
+    )
 
 
 def test_practice_without_a_persona_lists_the_choices(cli):
@@ -145,10 +158,24 @@ def test_a_killed_session_loses_no_turn_and_resumes(tmp_path):
     db = tmp_path / "frontline.sqlite3"
     env = cli_env(tmp_path)
     # The input stays open, so the process is alive, waiting or rendering, when killed.
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "practice", "--persona",
-                             FIXTURE_PERSONA_ID, "--seed", "4"], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            cwd=tmp_path, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "practice",
+            "--persona",
+            FIXTURE_PERSONA_ID,
+            "--seed",
+            "4",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     try:
         proc.stdin.write("\n".join(AGENT[:3]) + "\n")
         proc.stdin.flush()
@@ -163,9 +190,15 @@ def test_a_killed_session_loses_no_turn_and_resumes(tmp_path):
     with SessionStore(db) as store:
         assert store.get(sid, "local").status == "active"
 
-    resumed = subprocess.run([sys.executable, "-m", "simulator", "practice", "--resume", sid],
-                             input="\n".join(AGENT[3:]) + "\n", capture_output=True, text=True,
-                             cwd=tmp_path, env=env, timeout=120)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "simulator", "practice", "--resume", sid],
+        input="\n".join(AGENT[3:]) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert f"Resuming session {sid}" in resumed.stdout
 
@@ -179,12 +212,12 @@ def test_a_killed_session_loses_no_turn_and_resumes(tmp_path):
         if replayed[-1].outcome.value != "ongoing":
             break
         replayed.append(machine.step(replayed[-1], text).state)
-    said = AGENT[:len(replayed) - 1]
+    said = AGENT[: len(replayed) - 1]
     # After the customer accepts, the next line is the trainee's closing turn; the
     # customer's state stays as it was (one more turn counted).
     closing = replayed[-1].outcome.value == "resolved" and len(said) < len(AGENT)
     if closing:
-        said = AGENT[:len(replayed)]
+        said = AGENT[: len(replayed)]
         replayed.append(replayed[-1].model_copy(update={"turn": replayed[-1].turn + 1}))
     assert len(said) > 3  # the resumed process took turns too
     assert [t.text for t in turns if t.role == "agent"] == said
@@ -267,7 +300,8 @@ def test_validate_reports_duplicate_ids(cli, tmp_path):
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == (
         f"{tmp_path / 'b.yaml'}:3: id: duplicate persona id '{FIXTURE_PERSONA_ID}' "
-        f"(also in {tmp_path / 'a.yaml'})")
+        f"(also in {tmp_path / 'a.yaml'})"
+    )
 
 
 def test_help_lists_the_commands(cli):
@@ -287,8 +321,9 @@ def test_validate_recognises_rubrics_and_exams(cli, tmp_path):
     (rubrics / rubric.name).write_text(rubric.read_text() + "colour: red\n")
     (rubrics / "exams" / exam.name).write_text(exam.read_text() + "colour: red\n")
     # Everything shipped validates.
-    good = cli("validate", str(config.project_root() / "personas"), str(source),
-               str(source / "exams"))
+    good = cli(
+        "validate", str(config.project_root() / "personas"), str(source), str(source / "exams")
+    )
     assert good.returncode == 0 and good.stdout.endswith(" files OK\n"), good.stdout
     result = cli("validate", str(rubrics), str(rubrics / "exams"))
     assert result.returncode == 1
@@ -296,14 +331,20 @@ def test_validate_recognises_rubrics_and_exams(cli, tmp_path):
     n_exam = len(exam.read_text().splitlines()) + 1
     assert result.stdout.splitlines()[:2] == [
         f"{rubrics / rubric.name}:{n_rubric}: colour: unknown field",
-        f"{rubrics / 'exams' / exam.name}:{n_exam}: colour: unknown field"]
+        f"{rubrics / 'exams' / exam.name}:{n_exam}: colour: unknown field",
+    ]
 
 
 def test_a_reader_that_goes_away_gets_no_traceback(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "practice", "--persona",
-                             FIXTURE_PERSONA_ID], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                            env=cli_env(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "practice", "--persona", FIXTURE_PERSONA_ID],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+    )
     assert proc.stdout.readline().startswith("Session ")
     proc.stdout.close()  # like `frontline practice ... | head -1`
     _, err = proc.communicate("\n".join(AGENT) + "\n", timeout=120)
@@ -315,8 +356,9 @@ def test_practice_offline_flag_and_a_bad_llm_configuration(cli):
     bad = cli("practice", "--persona", FIXTURE_PERSONA_ID, env=llm)
     assert bad.returncode == 1 and "FRONTLINE_LLM_MODEL" in bad.stderr
     no_traceback(bad)
-    offline = cli("practice", "--persona", FIXTURE_PERSONA_ID, "--offline", stdin=AGENT[0] + "\n",
-                  env=llm)
+    offline = cli(
+        "practice", "--persona", FIXTURE_PERSONA_ID, "--offline", stdin=AGENT[0] + "\n", env=llm
+    )
     assert offline.returncode == 0, offline.stderr
     assert offline.stdout.splitlines()[0].endswith("[offline]")
 
@@ -326,12 +368,15 @@ def test_readme_has_two_setup_commands_and_ci_runs_the_second():
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = [b.strip() for b in readme.split("```bash\n")[1:]]
-    blocks = [b[:b.index("```")].strip() for b in blocks]
+    blocks = [b[: b.index("```")].strip() for b in blocks]
     assert len(blocks) == 2 and readme.count("```") == 4, "exactly two fenced set-up commands"
     start, test = blocks
     assert start == "pip install -e . && frontline serve"
     persona = readme.split("frontline practice --persona")[1].split()[0].strip("`.")
     assert (ROOT / "personas" / f"{persona}.yaml").is_file()
-    ci = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines()
-          if ln.strip() and not ln.startswith("#")]
+    ci = [
+        ln
+        for ln in (ROOT / ".ci" / "run").read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
     assert ci[-1] == test

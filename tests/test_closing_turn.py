@@ -53,11 +53,19 @@ def test_ending_after_acceptance_takes_no_closing_turn(store):
 
 def test_cli_takes_the_closing_turn(cli, tmp_path):
     script = "\n".join([*accepting_script(), CLOSING, "/end"]) + "\n"
-    out = cli("practice", "--persona", ACCEPTING, "--offline", "--db",
-              str(tmp_path / "s.sqlite3"), "--export", str(tmp_path / "t.json"), stdin=script,
-              env={"FRONTLINE_PERSONAS": str(ROOT / "personas")})
+    out = cli(
+        "practice",
+        "--persona",
+        ACCEPTING,
+        "--offline",
+        "--db",
+        str(tmp_path / "s.sqlite3"),
+        "--export",
+        str(tmp_path / "t.json"),
+        stdin=script,
+        env={"FRONTLINE_PERSONAS": str(ROOT / "personas")},
+    )
     assert out.returncode == 0, out.stderr
     assert "Close the call" in out.stdout
-    assert "resolved" in out.stdout and f"after {len(accepting_script()) + 1} replies" \
-        in out.stdout
+    assert "resolved" in out.stdout and f"after {len(accepting_script()) + 1} replies" in out.stdout
     assert CLOSING in (tmp_path / "t.json").read_text()

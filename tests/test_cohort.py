@@ -19,35 +19,56 @@ from simulator.sessions import Conversation, SessionStore
 from simulator.sessions.store import SessionInfo
 
 
-def info(sid: str, user: str, day: str, persona: str = "p1", mode: str = "training",
-         rubric: str = "r") -> SessionInfo:
-    return SessionInfo(sid, user, persona, "h", rubric, mode, 0, "offline",
-                       f"{day}T09:00:00+00:00", f"{day}T09:30:00+00:00", "finished",
-                       Outcome.RESOLVED)
+def info(
+    sid: str, user: str, day: str, persona: str = "p1", mode: str = "training", rubric: str = "r"
+) -> SessionInfo:
+    return SessionInfo(
+        sid,
+        user,
+        persona,
+        "h",
+        rubric,
+        mode,
+        0,
+        "offline",
+        f"{day}T09:00:00+00:00",
+        f"{day}T09:30:00+00:00",
+        "finished",
+        Outcome.RESOLVED,
+    )
 
 
 def card(overall: float, **verdicts: str) -> dict:
-    return {"overall": overall, "passed": overall >= 60, "rubric": {"id": "r"},
-            "criteria": [{"id": cid, "stage": "s", "title": cid.upper(), "verdict": v}
-                         for cid, v in verdicts.items()]}
+    return {
+        "overall": overall,
+        "passed": overall >= 60,
+        "rubric": {"id": "r"},
+        "criteria": [
+            {"id": cid, "stage": "s", "title": cid.upper(), "verdict": v}
+            for cid, v in verdicts.items()
+        ],
+    }
 
 
 PAIRS = [
     (info("a1", "ann", "2026-03-02"), card(20, thank="missed", apologise="missed")),
     (info("b1", "bea", "2026-03-03", persona="p2"), card(50, thank="met", apologise="missed")),
     (info("a2", "ann", "2026-03-09"), card(40, thank="met", apologise="missed")),
-    (info("a3", "ann", "2026-03-16", mode="exam"),
-     card(80, thank="met", apologise="met", close="not_applicable")),
-    (info("b2", "bea", "2026-03-17", persona="p2", rubric="other"),
-     card(45, thank="missed", apologise="missed")),
+    (
+        info("a3", "ann", "2026-03-16", mode="exam"),
+        card(80, thank="met", apologise="met", close="not_applicable"),
+    ),
+    (
+        info("b2", "bea", "2026-03-17", persona="p2", rubric="other"),
+        card(45, thank="missed", apologise="missed"),
+    ),
 ]
 
 
 def test_weakest_criteria_count_only_attempts_where_they_applied():
     cohort = build_cohort(PAIRS)
     weakest = cohort.weakest()
-    assert [(r.id, r.met, r.applicable) for r in weakest] == [("apologise", 1, 5),
-                                                                ("thank", 3, 5)]
+    assert [(r.id, r.met, r.applicable) for r in weakest] == [("apologise", 1, 5), ("thank", 3, 5)]
     assert weakest[0].title == "APOLOGISE" and weakest[0].rate == 20
     assert "close" not in {r.id for r in cohort.rates()}
 
@@ -55,10 +76,14 @@ def test_weakest_criteria_count_only_attempts_where_they_applied():
 def test_per_trainee_rows_and_attempt_numbers():
     cohort = build_cohort(reversed(PAIRS))  # any order in, oldest first out
     assert [(a.session, a.number) for a in cohort.attempts] == [
-        ("a1", 1), ("b1", 1), ("a2", 2), ("a3", 3), ("b2", 2)]
+        ("a1", 1),
+        ("b1", 1),
+        ("a2", 2),
+        ("a3", 3),
+        ("b2", 2),
+    ]
     ann, bea = cohort.by_trainee()
-    assert (ann.trainee, ann.sessions, ann.first, ann.latest, ann.change) == \
-        ("ann", 3, 20, 80, 60)
+    assert (ann.trainee, ann.sessions, ann.first, ann.latest, ann.change) == ("ann", 3, 20, 80, 60)
     assert ann.mean == pytest.approx(46.7) and ann.weakest.id == "apologise"
     assert (bea.first, bea.latest, bea.change) == (50, 45, -5)
 
@@ -72,15 +97,18 @@ def test_progress_compares_earlier_and_later_halves_per_trainee():
     assert progress["apologise"].change == 50
 
 
-@pytest.mark.parametrize("flt,expected", [
-    (CohortFilter(trainees=("bea",)), ["b1", "b2"]),
-    (CohortFilter(personas=("p1",)), ["a1", "a2", "a3"]),
-    (CohortFilter(rubrics=("other",)), ["b2"]),
-    (CohortFilter(modes=("exam",)), ["a3"]),
-    (CohortFilter(since=date(2026, 3, 9), until=date(2026, 3, 16)), ["a2", "a3"]),
-    (CohortFilter(since=date(2026, 3, 16), until=date(2026, 3, 16)), ["a3"]),
-    (CohortFilter(trainees=("nobody",)), []),
-])
+@pytest.mark.parametrize(
+    "flt,expected",
+    [
+        (CohortFilter(trainees=("bea",)), ["b1", "b2"]),
+        (CohortFilter(personas=("p1",)), ["a1", "a2", "a3"]),
+        (CohortFilter(rubrics=("other",)), ["b2"]),
+        (CohortFilter(modes=("exam",)), ["a3"]),
+        (CohortFilter(since=date(2026, 3, 9), until=date(2026, 3, 16)), ["a2", "a3"]),
+        (CohortFilter(since=date(2026, 3, 16), until=date(2026, 3, 16)), ["a3"]),
+        (CohortFilter(trainees=("nobody",)), []),
+    ],
+)
 def test_filters(flt, expected):
     assert [a.session for a in build_cohort(PAIRS, flt).attempts] == expected
 
@@ -106,10 +134,21 @@ def test_plot_series():
 def test_csv_has_a_row_per_session_and_criterion():
     rows = list(csv.DictReader(io.StringIO(build_cohort(PAIRS).to_csv())))
     assert list(rows[0]) == CSV_COLUMNS and len(rows) == 2 + 2 + 2 + 3 + 2
-    assert rows[0] == {"session": "a1", "trainee": "ann", "date": "2026-03-02",
-                       "persona": "p1", "rubric": "r", "mode": "training", "attempt": "1",
-                       "overall": "20", "passed": "no", "stage": "s", "criterion": "thank",
-                       "title": "THANK", "verdict": "missed"}
+    assert rows[0] == {
+        "session": "a1",
+        "trainee": "ann",
+        "date": "2026-03-02",
+        "persona": "p1",
+        "rubric": "r",
+        "mode": "training",
+        "attempt": "1",
+        "overall": "20",
+        "passed": "no",
+        "stage": "s",
+        "criterion": "thank",
+        "title": "THANK",
+        "verdict": "missed",
+    }
 
 
 def test_the_store_gives_every_trainees_graded_sessions(tmp_path):
@@ -122,6 +161,8 @@ def test_the_store_gives_every_trainees_graded_sessions(tmp_path):
         Conversation.start(persona, store=store, user="cal")
         cohort = load_cohort(store)
     assert [(a.session, a.trainee, a.mode) for a in cohort.attempts] == [
-        (first, "ann", "training"), (second, "bob", "exam")]
+        (first, "ann", "training"),
+        (second, "bob", "exam"),
+    ]
     assert cohort.attempts[1].overall > cohort.attempts[0].overall
     assert all(a.rubric == "complaint-handling" for a in cohort.attempts)

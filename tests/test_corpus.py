@@ -21,9 +21,13 @@ from simulator.moves.corpus import (
 )
 from simulator.moves.vocabulary import Move
 
-GOOD = {"id": "es-0001", "text": "Lo siento mucho. ¿Me da el número de pedido?",
-        "labels": [{"move": "apologise", "quote": "Lo siento mucho"}],
-        "style": "formal", "note": ""}
+GOOD = {
+    "id": "es-0001",
+    "text": "Lo siento mucho. ¿Me da el número de pedido?",
+    "labels": [{"move": "apologise", "quote": "Lo siento mucho"}],
+    "style": "formal",
+    "note": "",
+}
 
 
 def write(folder: Path, lang: str, rows: list[object]) -> Path:
@@ -57,8 +61,7 @@ def test_shipped_corpus_has_every_label_and_every_split():
 
 
 def test_labels_are_the_vocabulary_plus_the_two_new_moves():
-    assert {label.value for label in Label} - {m.value for m in Move} == {"inform",
-                                                                         "set_boundary"}
+    assert {label.value for label in Label} - {m.value for m in Move} == {"inform", "set_boundary"}
     assert {m.value for m in Move} <= {label.value for label in Label}
     assert [label.value for label in not_in_vocabulary()] == ["inform", "set_boundary"]
 
@@ -81,25 +84,43 @@ def test_a_good_row_loads(tmp_path):
     assert turn.language == "es" and turn.moves == {"apologise"} and turn.near_miss_of is None
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("{not json", "es.jsonl:2: not valid JSON"),
-    ("[1, 2]", "es.jsonl:2: a row must be a JSON object"),
-    (dict(GOOD, id="es-0002", labels=[{"move": "apologise", "quote": "Lo sentimos"}]),
-     "es.jsonl:2: labels: labels[0].quote 'Lo sentimos' is not a substring of text"),
-    (dict(GOOD, id="es-0002", labels=[{"move": "grovel", "quote": "Lo siento"}]),
-     "es.jsonl:2: labels.0.move: Input should be"),
-    (dict(GOOD, text="Otro texto.", labels=[]), "es.jsonl:2: id: duplicate id 'es-0001' (first at"),
-    (dict(GOOD, id="es-0002"), "es.jsonl:2: text: duplicate text (same as line 1)"),
-    (dict(GOOD, id="es-0002", text="Hola.", labels=[], style="casual"),
-     "es.jsonl:2: style: Input should be 'formal', 'informal' or 'chat'"),
-    (dict(GOOD, id="ru-0002", text="Hola.", labels=[]),
-     "es.jsonl:2: id: id 'ru-0002' is not a 'es' id"),
-    (dict(GOOD, id="es-2"), "es.jsonl:2: id: String should match pattern"),
-    (dict(GOOD, id="es-0002", text="Hola.", labels=[], mood="x"),
-     "es.jsonl:2: mood: Extra inputs are not permitted"),
-    (dict(GOOD, id="es-0002", text="Hola.", labels=[], note="near miss of hug: warm"),
-     "es.jsonl:2: note: a near miss note must start 'near miss of <move>: '"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("{not json", "es.jsonl:2: not valid JSON"),
+        ("[1, 2]", "es.jsonl:2: a row must be a JSON object"),
+        (
+            dict(GOOD, id="es-0002", labels=[{"move": "apologise", "quote": "Lo sentimos"}]),
+            "es.jsonl:2: labels: labels[0].quote 'Lo sentimos' is not a substring of text",
+        ),
+        (
+            dict(GOOD, id="es-0002", labels=[{"move": "grovel", "quote": "Lo siento"}]),
+            "es.jsonl:2: labels.0.move: Input should be",
+        ),
+        (
+            dict(GOOD, text="Otro texto.", labels=[]),
+            "es.jsonl:2: id: duplicate id 'es-0001' (first at",
+        ),
+        (dict(GOOD, id="es-0002"), "es.jsonl:2: text: duplicate text (same as line 1)"),
+        (
+            dict(GOOD, id="es-0002", text="Hola.", labels=[], style="casual"),
+            "es.jsonl:2: style: Input should be 'formal', 'informal' or 'chat'",
+        ),
+        (
+            dict(GOOD, id="ru-0002", text="Hola.", labels=[]),
+            "es.jsonl:2: id: id 'ru-0002' is not a 'es' id",
+        ),
+        (dict(GOOD, id="es-2"), "es.jsonl:2: id: String should match pattern"),
+        (
+            dict(GOOD, id="es-0002", text="Hola.", labels=[], mood="x"),
+            "es.jsonl:2: mood: Extra inputs are not permitted",
+        ),
+        (
+            dict(GOOD, id="es-0002", text="Hola.", labels=[], note="near miss of hug: warm"),
+            "es.jsonl:2: note: a near miss note must start 'near miss of <move>: '",
+        ),
+    ],
+)
 def test_each_broken_row_names_file_line_and_field(tmp_path, line, expected):
     write(tmp_path, "es", [GOOD, line])
     message = problems_of(tmp_path)
@@ -134,16 +155,25 @@ def test_a_flood_of_bad_rows_stops_at_the_problem_limit(tmp_path):
 
 row_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(
-        st.sampled_from(["id", "text", "labels", "style", "note", "move", "quote", "x"]),
-        children, max_size=5),
-    max_leaves=12)
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["id", "text", "labels", "style", "note", "move", "quote", "x"]),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=12,
+)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(row_values.map(json.dumps) | st.text(max_size=40), max_size=6),
-       raw=st.binary(max_size=60))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(row_values.map(json.dumps) | st.text(max_size=40), max_size=6),
+    raw=st.binary(max_size=60),
+)
 def test_fuzzed_files_load_or_give_problems_never_a_traceback(tmp_path, rows, raw):
     write(tmp_path, "es", rows)
     (tmp_path / "ru.jsonl").write_bytes(raw)

@@ -45,8 +45,7 @@ def read_rows(path: Path = COVERAGE) -> list[Row]:
         cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
         assert len(cells) == 7, f"docs/domain-coverage.md:{n}: {len(cells)} columns, not 7"
         anchor = cells[1].strip("'")
-        rows.append(Row(n, cells[0], anchor, re.findall(r"§\d+(?:\.\d+)*", cells[2]),
-                        *cells[3:]))
+        rows.append(Row(n, cells[0], anchor, re.findall(r"§\d+(?:\.\d+)*", cells[2]), *cells[3:]))
     return rows
 
 
@@ -57,8 +56,7 @@ class Resolver:
         self.rubrics = RubricLibrary(ROOT / "rubrics")
         effects = yaml.safe_load((ROOT / "simulator/customer/effects.yaml").read_text("utf-8"))
         self.effects = effects
-        exp = yaml.safe_load((ROOT / "simulator/calibration/expectations.yaml")
-                             .read_text("utf-8"))
+        exp = yaml.safe_load((ROOT / "simulator/calibration/expectations.yaml").read_text("utf-8"))
         self.expectations = {e["id"] for e in exp["expectations"]}
 
     def resolves(self, kind: str, ref: str) -> bool:
@@ -102,8 +100,11 @@ class Resolver:
         if kind == "test":
             path, _, name = ref.partition("::")
             file = ROOT / path
-            return file.is_file() and re.search(rf"^def {re.escape(name)}\(",
-                                                file.read_text("utf-8"), re.M) is not None
+            return (
+                file.is_file()
+                and re.search(rf"^def {re.escape(name)}\(", file.read_text("utf-8"), re.M)
+                is not None
+            )
         return False
 
 
@@ -121,26 +122,38 @@ def test_rows_are_numbered_by_source_and_unique(rows):
     ids = [r.id for r in rows]
     assert len(ids) == len(set(ids))
     assert {i[:3] for i in ids} == set(SOURCE_IDS)
-    assert len(rows) >= 122   # the issue's audit counted 122 elements
+    assert len(rows) >= 122  # the issue's audit counted 122 elements
 
 
 def test_every_reference_resolves(rows, resolver):
-    bad = [f"docs/domain-coverage.md:{r.line}: `{kind}:{ref}`"
-           for r in rows for kind, ref in _REF.findall(r.implemented_in + " " + r.held_by)
-           if not resolver.resolves(kind, ref)]
+    bad = [
+        f"docs/domain-coverage.md:{r.line}: `{kind}:{ref}`"
+        for r in rows
+        for kind, ref in _REF.findall(r.implemented_in + " " + r.held_by)
+        if not resolver.resolves(kind, ref)
+    ]
     assert not bad, "references that name nothing:\n" + "\n".join(bad)
 
 
 def test_the_resolver_refuses_what_does_not_exist(resolver):
     assert resolver.resolves("criterion", "tactics/i-will")
     assert resolver.resolves("effect", "temperament.rational.comfort_without_facts")
-    assert resolver.resolves("test", "tests/test_domain_coverage.py::test_every_reference_"
-                             "resolves")
-    for kind, ref in [("criterion", "tactics/no-such"), ("criterion", "nope/i-will"),
-                      ("persona", "ghost"), ("move", "telepathy"), ("effect", "moves.x"),
-                      ("reaction", "swoon"), ("field", "Case.colour"), ("policy", "saint"),
-                      ("expectation", "unicorns"), ("test", "tests/test_cli.py::test_x"),
-                      ("stage", "carp/nope"), ("phrasing", "carp/thank"), ("weird", "x")]:
+    assert resolver.resolves("test", "tests/test_domain_coverage.py::test_every_reference_resolves")
+    for kind, ref in [
+        ("criterion", "tactics/no-such"),
+        ("criterion", "nope/i-will"),
+        ("persona", "ghost"),
+        ("move", "telepathy"),
+        ("effect", "moves.x"),
+        ("reaction", "swoon"),
+        ("field", "Case.colour"),
+        ("policy", "saint"),
+        ("expectation", "unicorns"),
+        ("test", "tests/test_cli.py::test_x"),
+        ("stage", "carp/nope"),
+        ("phrasing", "carp/thank"),
+        ("weird", "x"),
+    ]:
         assert not resolver.resolves(kind, ref), (kind, ref)
 
 
@@ -154,8 +167,9 @@ def test_every_status_is_known_and_says_why(rows):
             assert re.match(r"partly: \S", r.status), f"{where}: what is missing?"
         held = _REF.findall(r.held_by)
         if r.status.startswith(("implemented", "partly")):
-            assert any(k in ("test", "expectation") for k, _ in held), \
+            assert any(k in ("test", "expectation") for k, _ in held), (
                 f"{where}: {r.id} is {r.status.split(':')[0]} but nothing holds it"
+            )
             assert _REF.search(r.implemented_in), f"{where}: implemented where?"
 
 
@@ -168,9 +182,11 @@ def test_every_row_cites_an_existing_section(rows):
 def test_the_counts_paragraph_is_current(rows):
     counts = {s: sum(r.status.startswith(s) for r in rows) for s in STATUSES}
     text = COVERAGE.read_text(encoding="utf-8")
-    expected = (f"<!-- counts --> {len(rows)} elements: {counts['implemented']} implemented, "
-                f"{counts['partly']} partly, {counts['not yet']} not yet, "
-                f"{counts['out of scope']} out of scope.")
+    expected = (
+        f"<!-- counts --> {len(rows)} elements: {counts['implemented']} implemented, "
+        f"{counts['partly']} partly, {counts['not yet']} not yet, "
+        f"{counts['out of scope']} out of scope."
+    )
     assert expected in text, expected
 
 
@@ -178,7 +194,8 @@ def test_the_anchors_are_verbatim_in_the_sources(rows):
     seeds = seeds_dir()
     if seeds is None:
         pytest.skip("the source documents are not beside this checkout (set FRONTLINE_SEEDS)")
-    texts = {sid: next(seeds.glob(f"{sid}_*.txt")).read_text(encoding="utf-8")
-             for sid in SOURCE_IDS}
+    texts = {
+        sid: next(seeds.glob(f"{sid}_*.txt")).read_text(encoding="utf-8") for sid in SOURCE_IDS
+    }
     missing = [f"{r.id}: {r.anchor!r}" for r in rows if r.anchor not in texts[r.id[:3]]]
     assert not missing, "\n".join(missing)

@@ -18,8 +18,7 @@ LIBRARY = RubricLibrary(ROOT / "rubrics")
 EXPECTED = yaml.safe_load((GOLD / "expectations.yaml").read_text(encoding="utf-8"))["transcripts"]
 QUALITIES = ["exemplary", "adequate", "poor", "abusive"]
 ARCHETYPES = ["meek", "aggressive", "vip", "chronic", "never_satisfied"]
-LEVELS = {"exemplary": {"distinction"}, "adequate": {"pass"}, "poor": {"fail"},
-          "abusive": {"fail"}}
+LEVELS = {"exemplary": {"distinction"}, "adequate": {"pass"}, "poor": {"fail"}, "abusive": {"fail"}}
 
 
 def _load():
@@ -37,8 +36,9 @@ def test_the_gold_set_is_big_enough_and_covers_every_archetype_and_quality():
     assert len(TRANSCRIPTS) >= 24
     for archetype in ARCHETYPES:
         for quality in QUALITIES:
-            assert any(e["archetype"] == archetype and e["quality"] == quality
-                       for e in EXPECTED.values()), (archetype, quality)
+            assert any(
+                e["archetype"] == archetype and e["quality"] == quality for e in EXPECTED.values()
+            ), (archetype, quality)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -47,8 +47,9 @@ def test_expected_level_criteria_and_violations(name):
     assert card.level == want["level"] and card.level in LEVELS[want["quality"]] | {"pass"}
     verdicts = {c.id: c.verdict for c in card.criteria}
     assert sorted(k for k, v in verdicts.items() if v == "missed") == sorted(want["missed"])
-    assert sorted(k for k, v in verdicts.items() if v == "not_applicable") == \
-        sorted(want["not_applicable"])
+    assert sorted(k for k, v in verdicts.items() if v == "not_applicable") == sorted(
+        want["not_applicable"]
+    )
     assert [v.move for v in card.violations] == want["violations"]
     assert card.ended == want.get("ended", True)
     assert (card.customer.outcome.value if card.customer else None) == want.get("outcome")

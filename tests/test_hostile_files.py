@@ -52,8 +52,14 @@ def run_limited(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess
     so a long test run's own size (350+ MB seen) would be counted as the command's."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, *args], stdout=out,
-                                stderr=err, text=True, cwd=cwd, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, *args],
+            stdout=out,
+            stderr=err,
+            text=True,
+            cwd=cwd,
+            env=env,
+        )
         try:
             proc.wait(timeout=300)  # a backstop, never the measure; main took minutes
         except subprocess.TimeoutExpired:
@@ -83,8 +89,10 @@ def test_validate_refuses_an_alias_bomb_with_file_line_message(tmp_path: Path) -
     proc, peak = run_limited(["validate", "bomb.yaml"], tmp_path)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
-    assert "bomb.yaml:6: invalid YAML: aliases expand this to more than 20,000 values" in \
-        proc.stdout + proc.stderr
+    assert (
+        "bomb.yaml:6: invalid YAML: aliases expand this to more than 20,000 values"
+        in proc.stdout + proc.stderr
+    )
     assert peak < 300 * 2**20
 
 
@@ -100,8 +108,12 @@ def test_designer_live_check_refuses_a_bomb() -> None:
     persona, problems = validate_text(BILLION_LAUGHS)
     assert persona is None
     assert [(p.line, p.message) for p in problems] == [
-        (6, "invalid YAML: aliases expand this to more than 20,000 values; write the values "
-            "out instead")]
+        (
+            6,
+            "invalid YAML: aliases expand this to more than 20,000 values; write the values "
+            "out instead",
+        )
+    ]
     assert all(v is None for v in form_values(BILLION_LAUGHS))  # the form stays blank
 
 
@@ -112,8 +124,17 @@ def test_aliases_within_the_bounds_still_work() -> None:
 
 
 # ------------------------------------------------------------------ 3: regexes
-CATASTROPHIC = ["(a+)+$", r"(\w+\s?)+$", "(a|a)*$", "(a|aa)+$", r"\w*\w*!", "(.*a){12}",
-                r"(x+x+)+y", r"(\d+)*$", r"(a)\1"]
+CATASTROPHIC = [
+    "(a+)+$",
+    r"(\w+\s?)+$",
+    "(a|a)*$",
+    "(a|aa)+$",
+    r"\w*\w*!",
+    "(.*a){12}",
+    r"(x+x+)+y",
+    r"(\d+)*$",
+    r"(a)\1",
+]
 
 
 @pytest.mark.parametrize("pattern", CATASTROPHIC)
@@ -122,22 +143,30 @@ def test_catastrophic_patterns_are_refused_with_a_reason(pattern: str) -> None:
     assert why and ("time" in why or "invalid" in why)
 
 
-@pytest.mark.parametrize("pattern", [r"\b(the|our) (\w+ ){0,3}(team|staff)\b", r"(a+b)+",
-                                     r"^\W*((ok|okay|look)\W+)*relax\b", r"(\w+\s+){0,2}?x",
-                                     r"\bI (do |can |can certainly )*(understand|see)\b"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"\b(the|our) (\w+ ){0,3}(team|staff)\b",
+        r"(a+b)+",
+        r"^\W*((ok|okay|look)\W+)*relax\b",
+        r"(\w+\s+){0,2}?x",
+        r"\bI (do |can |can certainly )*(understand|see)\b",
+    ],
+)
 def test_ordinary_repeats_are_accepted(pattern: str) -> None:
     assert saferegex.problem(pattern) is None
 
 
 def test_every_shipped_pattern_passes_the_check() -> None:
     detector = RuleDetector([load_pattern_file(ROOT / "simulator/moves/patterns/en.yaml")])
-    shipped = [p for m in detector.patterns.values() for p in m.patterns + m.unless
-               + m.unless_turn]
+    shipped = [p for m in detector.patterns.values() for p in m.patterns + m.unless + m.unless_turn]
     assert shipped and [p for p in shipped if saferegex.problem(p)] == []
 
 
-def test_validate_reports_a_catastrophic_persona_trigger_at_its_line(cli, tmp_path: Path,
-                                                                      ) -> None:
+def test_validate_reports_a_catastrophic_persona_trigger_at_its_line(
+    cli,
+    tmp_path: Path,
+) -> None:
     text = PERSONA.replace('triggers: ["refund"]', 'triggers: ["refund", "(a+)+$"]', 1)
     assert text != PERSONA
     path = tmp_path / "redos.yaml"
@@ -145,16 +174,16 @@ def test_validate_reports_a_catastrophic_persona_trigger_at_its_line(cli, tmp_pa
     line = next(n for n, s in enumerate(text.splitlines(), 1) if "(a+)+$" in s)
     proc = cli("validate", str(path))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert f"redos.yaml:{line}: case.remedies[0].triggers: '(a+)+$': nested repeat" in \
-        proc.stdout
+    assert f"redos.yaml:{line}: case.remedies[0].triggers: '(a+)+$': nested repeat" in proc.stdout
 
 
 def test_designer_refuses_a_catastrophic_trigger() -> None:
     text = PERSONA.replace('triggers: ["refund"]', 'triggers: ["refund", "(a+)+$"]', 1)
     persona, problems = validate_text(text)
     assert persona is None
-    assert any(p.field == "case.remedies[0].triggers" and "exponential" in p.message
-               for p in problems)
+    assert any(
+        p.field == "case.remedies[0].triggers" and "exponential" in p.message for p in problems
+    )
 
 
 def test_a_pattern_that_slips_through_stops_and_counts_as_no_match(caplog) -> None:
@@ -176,8 +205,10 @@ def test_finditer_stops_at_the_time_limit_and_keeps_what_it_found(caplog) -> Non
 
 def test_a_trainers_pattern_pack_runs_with_the_time_limit(tmp_path: Path, caplog) -> None:
     pack = tmp_path / "en-extra.yaml"
-    pack.write_text("schema_version: 1\nlanguage: en\nmoves:\n  thank:\n    patterns:\n"
-                    "      - '\\w*a\\w*b'\n", encoding="utf-8")
+    pack.write_text(
+        "schema_version: 1\nlanguage: en\nmoves:\n  thank:\n    patterns:\n      - '\\w*a\\w*b'\n",
+        encoding="utf-8",
+    )
     detector = RuleDetector([load_pattern_file(pack)])
     with caplog.at_level(logging.WARNING, logger="frontline.saferegex"):
         assert detector.detect("a" * MAX_TURN_CHARS) == []
@@ -187,8 +218,11 @@ def test_a_trainers_pattern_pack_runs_with_the_time_limit(tmp_path: Path, caplog
 
 def test_a_catastrophic_pack_pattern_is_refused_at_its_line(tmp_path: Path) -> None:
     pack = tmp_path / "en-extra.yaml"
-    pack.write_text("schema_version: 1\nlanguage: en\nmoves:\n  thank:\n    patterns:\n"
-                    "      - 'thanks'\n      - '(a+)+$'\n", encoding="utf-8")
+    pack.write_text(
+        "schema_version: 1\nlanguage: en\nmoves:\n  thank:\n    patterns:\n"
+        "      - 'thanks'\n      - '(a+)+$'\n",
+        encoding="utf-8",
+    )
     with pytest.raises(FileProblems) as err:
         load_pattern_file(pack)
     assert f"{pack}:7: moves.thank.patterns[1]: nested repeat" in str(err.value)
@@ -198,8 +232,9 @@ def test_a_catastrophic_pack_pattern_is_refused_at_its_line(tmp_path: Path) -> N
 @pytest.mark.parametrize("value", ["true", "1.0"])
 def test_schema_version_must_be_the_integer(value: str) -> None:
     text = PERSONA.replace("schema_version: 1", f"schema_version: {value}", 1)
-    assert f"f.yaml:2: schema_version: unsupported version {value.title()}" in \
-        problems_of(parse_persona, text)
+    assert f"f.yaml:2: schema_version: unsupported version {value.title()}" in problems_of(
+        parse_persona, text
+    )
 
 
 @pytest.mark.parametrize("value", ["true", "1.0"])
@@ -226,27 +261,41 @@ def test_empty_phrases_are_refused() -> None:
 def test_nul_characters_in_a_transcript_are_refused() -> None:
     _, problems = parse_text('{"turns": [{"role": "agent", "text": "a\\u0000b"}]}', "t.json")
     assert [(p.field, p.message) for p in problems] == [
-        ("turns[0].text", "turn contains a NUL character (binary data, not text)")]
+        ("turns[0].text", "turn contains a NUL character (binary data, not text)")
+    ]
 
 
 def test_duplicate_json_keys_are_refused_at_their_line() -> None:
     text = '{"turns": [{"role": "agent", "text": "Hi"}],\n "turns": []}'
     _, problems = parse_text(text, "t.json")
     assert [(p.line, p.message) for p in problems] == [
-        (2, 'invalid JSON: key "turns" appears twice in one object')]
+        (2, 'invalid JSON: key "turns" appears twice in one object')
+    ]
 
 
 def test_trajectory_numbers_are_bounded() -> None:
-    data = {"turns": [{"role": "agent", "text": "Hi"}], "trajectory": [
-        {"turn": 0, "anger": 50, "trust": 50, "patience": 50, "reaction": "open",
-         "changes": [{"field": "anger", "delta": 1e30, "reason": "x"}]}]}
+    data = {
+        "turns": [{"role": "agent", "text": "Hi"}],
+        "trajectory": [
+            {
+                "turn": 0,
+                "anger": 50,
+                "trust": 50,
+                "patience": 50,
+                "reaction": "open",
+                "changes": [{"field": "anger", "delta": 1e30, "reason": "x"}],
+            }
+        ],
+    }
     _, problems = parse_text(json.dumps(data), "t.json")
     assert [p.field for p in problems] == ["trajectory[0].changes[0].delta"]
 
 
 def test_a_json_transcript_with_a_bom_is_read_like_yaml_and_text() -> None:
-    for text in ('\ufeff{"turns": [{"role": "agent", "text": "Sorry."}]}',
-                 "\ufeffCustomer: Hi\nAgent: Sorry.\n"):
+    for text in (
+        '\ufeff{"turns": [{"role": "agent", "text": "Sorry."}]}',
+        "\ufeffCustomer: Hi\nAgent: Sorry.\n",
+    ):
         loaded, problems = parse_text(text, "t")
         assert problems == [] and loaded[0].transcript.turns[-1].text == "Sorry."
 
@@ -264,7 +313,12 @@ def test_one_reply_limit_in_practice_the_store_and_grading(persona, store) -> No
 
 
 def test_cli_practice_refuses_a_huge_reply_with_a_message(cli) -> None:
-    proc = cli("practice", "--persona", FIXTURE_PERSONA_ID, "--offline",
-               stdin="x" * 550_000 + "\nI am so sorry.\n/end\n")
+    proc = cli(
+        "practice",
+        "--persona",
+        FIXTURE_PERSONA_ID,
+        "--offline",
+        stdin="x" * 550_000 + "\nI am so sorry.\n/end\n",
+    )
     assert "Traceback" not in proc.stderr
     assert f"the limit is {MAX_TURN_CHARS}" in proc.stdout + proc.stderr

@@ -43,23 +43,32 @@ ID_OF = {c.judge: c.id for _, c in RUBRIC.criteria() if c.judge}
 DETECTOR = default_detector()
 
 # The agent of the issue: only a violation in each turn.
-RUDE = Transcript.model_validate({"turns": [
-    {"role": "customer", "text": "You charged me twice, £64.50 each time. Sort it out!"},
-    {"role": "agent", "text": "Calm down, that's our policy"},
-    {"role": "customer", "text": "Your policy is to charge me twice?"},
-    {"role": "agent", "text": "You should have checked your bank earlier"},
-]})
+RUDE = Transcript.model_validate(
+    {
+        "turns": [
+            {"role": "customer", "text": "You charged me twice, £64.50 each time. Sort it out!"},
+            {"role": "agent", "text": "Calm down, that's our policy"},
+            {"role": "customer", "text": "Your policy is to charge me twice?"},
+            {"role": "agent", "text": "You should have checked your bank earlier"},
+        ]
+    }
+)
 # Real agent words that show nothing about feelings.
 PAYMENTS = "I can see the two payments of £64.50"
-FACTUAL = Transcript.model_validate({"turns": [
-    {"role": "customer", "text": "You charged me twice, £64.50 each time. I'm furious!"},
-    {"role": "agent", "text": f"{PAYMENTS}. I will refund the second one today."},
-]})
+FACTUAL = Transcript.model_validate(
+    {
+        "turns": [
+            {"role": "customer", "text": "You charged me twice, £64.50 each time. I'm furious!"},
+            {"role": "agent", "text": f"{PAYMENTS}. I will refund the second one today."},
+        ]
+    }
+)
 
 
 def answer(turn: int | None, quote: str | None, verdict: str = "yes") -> str:
-    return json.dumps({"reasoning": "It is there.", "verdict": verdict, "turn": turn,
-                       "quote": quote})
+    return json.dumps(
+        {"reasoning": "It is there.", "verdict": verdict, "turn": turn, "quote": quote}
+    )
 
 
 def trivial(turn: int):
@@ -72,6 +81,7 @@ def per_criterion(answers: dict[str, str], default: str = answer(None, None, "no
         user = next(m["content"] for m in body["messages"] if m["role"] == "user")
         cid = ID_OF[re.search(r"^Question: (.*)$", user, re.M).group(1)]
         return Reply(content=answers.get(cid, default))
+
     return respond
 
 
@@ -93,8 +103,7 @@ def test_a_judge_quoting_a_letter_cannot_raise_the_score(server, turn):
     assert changed == []
     # Every "yes" that would have changed a verdict asks a human instead.
     doubted = [j for j in card.judge.criteria if j.evidence_problem]
-    assert doubted and all(j.effect == "review" and j.result == j.rule_verdict
-                           for j in doubted)
+    assert doubted and all(j.effect == "review" and j.result == j.rule_verdict for j in doubted)
     assert all("neither a whole clause nor 3" in j.evidence_problem for j in doubted)
     assert card.needs_review and card.judge.needs_review
     assert {r.split(":")[0] for r in card.judge.review} >= {j.criterion for j in doubted}
@@ -117,9 +126,13 @@ def test_the_cli_shows_the_rejected_evidence_and_keeps_the_rule_score(cli, serve
     call = tmp_path / "call.json"
     call.write_text(RUDE.model_dump_json(), encoding="utf-8")
     server.default = trivial(1)
-    env = {"FRONTLINE_LLM_MODEL": "fake-model", "FRONTLINE_LLM_BASE_URL": server.base_url,
-           "FRONTLINE_LLM_KIND": "vllm", "FRONTLINE_LLM_MAX_ATTEMPTS": "1",
-           "FRONTLINE_RUBRICS": str(ROOT / "rubrics")}
+    env = {
+        "FRONTLINE_LLM_MODEL": "fake-model",
+        "FRONTLINE_LLM_BASE_URL": server.base_url,
+        "FRONTLINE_LLM_KIND": "vllm",
+        "FRONTLINE_LLM_MAX_ATTEMPTS": "1",
+        "FRONTLINE_RUBRICS": str(ROOT / "rubrics"),
+    }
     result = cli("grade", str(call), "--judge", "--json", env=env)
     assert result.returncode == 0, result.stderr
     card = json.loads(result.stdout)
@@ -131,16 +144,19 @@ def test_the_cli_shows_the_rejected_evidence_and_keeps_the_rule_score(cli, serve
 
 
 # -- the pieces ----------------------------------------------------------------------------
-@pytest.mark.parametrize("text,quote,ok", [
-    ("Calm down, that's our policy", "a", False),                 # a letter inside a word
-    ("Calm down, that's our policy", "that's our", False),        # two words
-    ("Calm down, that's our policy", "lm down, that", False),     # cut mid-word
-    ("Calm down, that's our policy", "down, that's our", True),   # three whole words
-    ("I'm sorry. It was our mistake.", "I'm sorry.", True),       # a whole sentence
-    ("I'm sorry. It was our mistake.", "I'm sorry", True),        # ... without its stop
-    ("We can't refund it, but I can replace it.", "I can replace it", True),  # a clause
-    ("Sorry! Fixed.", "Fixed", True),
-])
+@pytest.mark.parametrize(
+    "text,quote,ok",
+    [
+        ("Calm down, that's our policy", "a", False),  # a letter inside a word
+        ("Calm down, that's our policy", "that's our", False),  # two words
+        ("Calm down, that's our policy", "lm down, that", False),  # cut mid-word
+        ("Calm down, that's our policy", "down, that's our", True),  # three whole words
+        ("I'm sorry. It was our mistake.", "I'm sorry.", True),  # a whole sentence
+        ("I'm sorry. It was our mistake.", "I'm sorry", True),  # ... without its stop
+        ("We can't refund it, but I can replace it.", "I can replace it", True),  # a clause
+        ("Sorry! Fixed.", "Fixed", True),
+    ],
+)
 def test_substantial_quotes(text, quote, ok):
     start = text.index(quote)
     assert substantial(text, start, start + len(quote)) is ok
@@ -161,12 +177,19 @@ def test_a_criterion_is_read_over_every_move_its_check_names():
 
 def test_the_product_reading_decides_relevance():
     feelings = CRITERIA["acknowledge-feelings"]
-    assert evidence_problem("That sounds really frustrating", "That sounds really "
-                            "frustrating, I'm sorry.", feelings, DETECTOR) is None
-    assert "does not recognise" in evidence_problem(PAYMENTS, f"{PAYMENTS}.", feelings,
-                                                    DETECTOR)
-    assert "not in the agent turn" in evidence_problem("nowhere", "Hello there.", feelings,
-                                                       DETECTOR)
+    assert (
+        evidence_problem(
+            "That sounds really frustrating",
+            "That sounds really frustrating, I'm sorry.",
+            feelings,
+            DETECTOR,
+        )
+        is None
+    )
+    assert "does not recognise" in evidence_problem(PAYMENTS, f"{PAYMENTS}.", feelings, DETECTOR)
+    assert "not in the agent turn" in evidence_problem(
+        "nowhere", "Hello there.", feelings, DETECTOR
+    )
 
 
 # -- certification counts the flips -----------------------------------------------------------
@@ -175,12 +198,14 @@ def test_judge_flips_are_counted_per_transcript_and_in_total(tmp_path, monkeypat
     inputs = tmp_path / "in"
     from simulator.persona.loader import PersonaLibrary
 
-    write_transcripts(inputs, 4, {"fixture-rational-refund":
-                                  PersonaLibrary().get("fixture-rational-refund").content_hash()})
+    write_transcripts(
+        inputs,
+        4,
+        {"fixture-rational-refund": PersonaLibrary().get("fixture-rational-refund").content_hash()},
+    )
     with FakeOpenAIServer(default=judge_reply()) as srv:
         judge_env(monkeypatch, srv.base_url)
-        plan = plan_run(ExamLibrary().get("test-exam"), tmp_path / "out", use_judge=True,
-                        workers=1)
+        plan = plan_run(ExamLibrary().get("test-exam"), tmp_path / "out", use_judge=True, workers=1)
         run(plan, file_sources([inputs]))
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     flips = report["cohort"]["judge_flips"]
@@ -193,7 +218,13 @@ def test_judge_flips_are_counted_per_transcript_and_in_total(tmp_path, monkeypat
 
 
 def test_judge_flips_count_only_changed_verdicts():
-    record = {"verdicts": [{"effect": "changed"}, {"effect": "review"},
-                           {"effect": "agrees"}, {"effect": "changed"}]}
+    record = {
+        "verdicts": [
+            {"effect": "changed"},
+            {"effect": "review"},
+            {"effect": "agrees"},
+            {"effect": "changed"},
+        ]
+    }
     assert judge_flips(record) == 2
     assert judge_flips(None) == 0 and judge_flips({}) == 0

@@ -17,8 +17,11 @@ from simulator.moves.vocabulary import Move
 
 EO = Path(__file__).resolve().parent / "fixtures" / "languages" / "eo"
 ENV = {"FRONTLINE_MOVE_PATTERNS": str(EO), "FRONTLINE_PERSONAS": str(EO / "personas")}
-TURNS = ["Mi tre bedaŭras, mi komprenas kial vi koleras.", "Kiam vi rimarkis la pagojn?",
-         "Mi repagos la duoblan pagon hodiaŭ."]
+TURNS = [
+    "Mi tre bedaŭras, mi komprenas kial vi koleras.",
+    "Kiam vi rimarkis la pagojn?",
+    "Mi repagos la duoblan pagon hodiaŭ.",
+]
 
 
 def test_a_language_only_a_trainer_supplies_is_read(monkeypatch):
@@ -29,21 +32,32 @@ def test_a_language_only_a_trainer_supplies_is_read(monkeypatch):
 
 def test_a_language_nobody_supplies_is_refused_clearly(monkeypatch):
     monkeypatch.setenv("FRONTLINE_MOVE_PATTERNS", str(EO))
-    with pytest.raises(FileProblems, match="no move patterns for language 'qq'.*"
-                       "FRONTLINE_MOVE_PATTERNS"):
+    with pytest.raises(
+        FileProblems, match="no move patterns for language 'qq'.*FRONTLINE_MOVE_PATTERNS"
+    ):
         default_detector("qq")
 
 
 def test_a_persona_in_the_test_language_practises_and_grades(cli, tmp_path):
     out = tmp_path / "t.json"
-    run = cli("practice", "--persona", "fixture-eo-refund", "--export", str(out),
-              stdin="\n".join(TURNS) + "\n/end\n", env=ENV)
+    run = cli(
+        "practice",
+        "--persona",
+        "fixture-eo-refund",
+        "--export",
+        str(out),
+        stdin="\n".join(TURNS) + "\n/end\n",
+        env=ENV,
+    )
     assert run.returncode == 0, run.stderr
     assert "Ambaŭ pagoj estis la 3-an de majo." in run.stdout  # the question was understood
     transcript = json.loads(out.read_text(encoding="utf-8"))
     assert transcript["language"] == "eo"
-    offer = transcript["turns"][-2] if transcript["turns"][-1]["role"] == "customer" \
+    offer = (
+        transcript["turns"][-2]
+        if transcript["turns"][-1]["role"] == "customer"
         else transcript["turns"][-1]
+    )
     assert {m["move"] for m in offer["reading"]["moves"]} == {"own", "remedy", "timescale"}
     assert offer["reading"]["language"] == "eo"
 

@@ -65,9 +65,9 @@ def test_generic_kind_sends_no_seed_no_schema_and_no_stream_usage(fake_server):
 def test_structured_output_flags_choose_the_response_format(fake_server):
     schema = {"title": "verdict", "type": "object", "properties": {"a": {"type": "string"}}}
     backend_for(fake_server, kind="vllm").complete(MESSAGES, json_schema=schema)
-    backend_for(fake_server, kind="generic",
-                capabilities={"structured_output": "json_object"}).complete(
-        MESSAGES, json_schema=schema)
+    backend_for(
+        fake_server, kind="generic", capabilities={"structured_output": "json_object"}
+    ).complete(MESSAGES, json_schema=schema)
     strict, json_mode = fake_server.chat_requests()
     assert strict["response_format"]["type"] == "json_schema"
     assert strict["response_format"]["json_schema"]["schema"] == schema
@@ -76,8 +76,9 @@ def test_structured_output_flags_choose_the_response_format(fake_server):
 
 
 def test_reasoning_is_kept_apart_from_the_text(fake_server):
-    fake_server.script(Reply(content="<think>be angry</think>Where is my refund?",
-                             reasoning="hidden chain"))
+    fake_server.script(
+        Reply(content="<think>be angry</think>Where is my refund?", reasoning="hidden chain")
+    )
     answer = backend_for(fake_server).complete(MESSAGES)
     assert answer.text == "Where is my refund?"
     assert answer.reasoning == "hidden chain"
@@ -101,8 +102,11 @@ def test_stream_without_the_usage_chunk_still_completes(fake_server):
 
 
 def test_stream_hides_reasoning_deltas_and_think_tags_split_across_chunks(fake_server):
-    fake_server.script(Reply(chunks=["<thi", "nk>plan the ", "reply</th", "ink>I am ", "upset."],
-                             reasoning="private"))
+    fake_server.script(
+        Reply(
+            chunks=["<thi", "nk>plan the ", "reply</th", "ink>I am ", "upset."], reasoning="private"
+        )
+    )
     text, chunks = collect(backend_for(fake_server))
     assert text == "I am upset."
     assert "".join(c.reasoning for c in chunks) == "privateplan the reply"
@@ -123,8 +127,10 @@ def test_transient_statuses_are_retried_then_succeed(fake_server, status):
 
 def test_rate_limit_that_persists_ends_in_one_clear_error(fake_server, caplog):
     fake_server.default = Reply(status=429, error_message="slow down")
-    with caplog.at_level(logging.WARNING, logger="frontline.llm"), \
-            pytest.raises(BackendError) as err:
+    with (
+        caplog.at_level(logging.WARNING, logger="frontline.llm"),
+        pytest.raises(BackendError) as err,
+    ):
         backend_for(fake_server, max_attempts=3).complete(MESSAGES)
     assert isinstance(err.value, FrontlineError)
     assert err.value.reason == "rate_limit" and err.value.transient
@@ -133,8 +139,9 @@ def test_rate_limit_that_persists_ends_in_one_clear_error(fake_server, caplog):
     assert sum("retrying" in r.message for r in caplog.records) == 2
 
 
-@pytest.mark.parametrize("status,reason", [(400, "bad_request"), (401, "auth"),
-                                           (404, "not_found"), (422, "bad_request")])
+@pytest.mark.parametrize(
+    "status,reason", [(400, "bad_request"), (401, "auth"), (404, "not_found"), (422, "bad_request")]
+)
 def test_client_errors_are_never_retried(fake_server, status, reason):
     fake_server.script(Reply(status=status, error_message="bad field 'foo'"))
     with pytest.raises(BackendError) as err:

@@ -21,10 +21,12 @@ from simulator.render.llm import CharacterBroken, SentenceGate
 def request(persona, reaction=Reaction.VENT, revealed=(), **plan) -> RenderRequest:
     state = CustomerMachine(persona).start()
     state.revealed = list(revealed)
-    return RenderRequest(persona=persona, state=state,
-                         plan=ReactionPlan(reaction=reaction, **plan),
-                         history=[Turn("customer", "I was charged twice!"),
-                                  Turn("agent", "Let me look.")])
+    return RenderRequest(
+        persona=persona,
+        state=state,
+        plan=ReactionPlan(reaction=reaction, **plan),
+        history=[Turn("customer", "I was charged twice!"), Turn("agent", "Let me look.")],
+    )
 
 
 IN_CHARACTER = [
@@ -52,7 +54,7 @@ OUT_OF_CHARACTER = [
     ("I’m happy with that.", "false_accept"),
     ("I accept your offer.", "false_accept"),
     ("Great, problem solved.", "false_accept"),
-    ("That sounds reasonable.", "false_accept"),      # approval is not allowed while venting
+    ("That sounds reasonable.", "false_accept"),  # approval is not allowed while venting
     ("Both were on the 3rd of May.", "hidden_fact"),
     ("The charges? 3rd of May, both.", "hidden_fact"),
 ]
@@ -73,10 +75,14 @@ def test_context_decides_what_is_allowed(persona):
     check = checker_for("en").check
     assert check("I'm satisfied with the refund.", request(persona, Reaction.ACCEPT)) is None
     assert check("That sounds reasonable.", request(persona, Reaction.ASK_TIMESCALE)) is None
-    assert check("Both were on the 3rd of May.",
-                 request(persona, Reaction.ANSWER_QUESTION, fact="charge-date")) is None
-    assert check("As I said, the 3rd of May.", request(persona, revealed=["charge-date"])) \
+    assert (
+        check(
+            "Both were on the 3rd of May.",
+            request(persona, Reaction.ANSWER_QUESTION, fact="charge-date"),
+        )
         is None
+    )
+    assert check("As I said, the 3rd of May.", request(persona, revealed=["charge-date"])) is None
 
 
 def test_other_languages_use_the_english_rules_until_they_have_their_own():
@@ -116,8 +122,10 @@ def test_gate_refuses_an_empty_reply_and_strips_labels():
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=300).filter(lambda t: ":" not in t),
-       cuts=st.lists(st.integers(0, 300), max_size=12))
+@given(
+    text=st.text(max_size=300).filter(lambda t: ":" not in t),
+    cuts=st.lists(st.integers(0, 300), max_size=12),
+)
 def test_gate_output_is_the_input_however_it_is_chunked(text, cuts):
     gate = SentenceGate(always_fine, ["Dana"], hold_chars=50)
     points = sorted({c for c in cuts if c < len(text)} | {0, len(text)})

@@ -31,14 +31,18 @@ SPANISH = "Qué pena lo que le pasó. Le devolveré el dinero   mañana."
 
 
 def test_good_moves_come_back_with_verified_spans(fake_server):
-    fake_server.script(moves_reply(("empathise", "Qué pena lo que le pasó"),
-                                   ("remedy", "Le devolveré el dinero mañana"),
-                                   ("timescale", "mañana")))
+    fake_server.script(
+        moves_reply(
+            ("empathise", "Qué pena lo que le pasó"),
+            ("remedy", "Le devolveré el dinero mañana"),
+            ("timescale", "mañana"),
+        )
+    )
     found = LLMDetector(backend_for(fake_server)).detect(SPANISH)
     assert [d.move for d in found] == [Move.EMPATHISE, Move.REMEDY, Move.TIMESCALE]
     for d in found:
-        assert SPANISH[d.start:d.end] == d.text
-        assert SPANISH[d.quote_start:d.quote_start + len(d.quote)] == d.quote
+        assert SPANISH[d.start : d.end] == d.text
+        assert SPANISH[d.quote_start : d.quote_start + len(d.quote)] == d.quote
     assert found[1].text == "Le devolveré el dinero   mañana"  # whitespace differed
     assert found[1].quote == "Le devolveré el dinero   mañana."
 
@@ -48,7 +52,8 @@ def test_the_request_asks_for_good_moves_only_with_the_turn_as_data(fake_server)
     LLMDetector(backend_for(fake_server, kind="vllm")).detect(SPANISH)
     body = fake_server.chat_requests()[0]
     enum = body["response_format"]["json_schema"]["schema"]["properties"]["moves"]["items"][
-        "properties"]["move"]["enum"]
+        "properties"
+    ]["move"]["enum"]
     assert "apologise" in enum and "calm_down" not in enum
     assert body["temperature"] == 0
     system, user = body["messages"]
@@ -57,16 +62,27 @@ def test_the_request_asks_for_good_moves_only_with_the_turn_as_data(fake_server)
 
 
 def test_invented_quotes_violations_and_unknown_moves_are_dropped(fake_server):
-    fake_server.script(moves_reply(("apologise", "I am so sorry"),      # not in the turn
-                                   ("calm_down", "Qué pena"),            # a violation
-                                   ("telepathy", "Qué pena"),            # not a move
-                                   ("empathise", "Qué pena lo que le pasó")))
+    fake_server.script(
+        moves_reply(
+            ("apologise", "I am so sorry"),  # not in the turn
+            ("calm_down", "Qué pena"),  # a violation
+            ("telepathy", "Qué pena"),  # not a move
+            ("empathise", "Qué pena lo que le pasó"),
+        )
+    )
     found = LLMDetector(backend_for(fake_server)).detect(SPANISH)
     assert [d.move for d in found] == [Move.EMPATHISE]
 
 
-@pytest.mark.parametrize("reply", [Reply(content="I see empathy."), Reply(status=400),
-                                   Reply(malformed=True), Reply(content='{"moves": "all"}')])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(content="I see empathy."),
+        Reply(status=400),
+        Reply(malformed=True),
+        Reply(content='{"moves": "all"}'),
+    ],
+)
 def test_a_failing_or_confused_model_finds_nothing_and_says_so(fake_server, reply, caplog):
     fake_server.script(reply)
     with caplog.at_level(logging.WARNING, logger="frontline.llm"):
@@ -83,8 +99,12 @@ def test_answers_are_cached_per_text(fake_server):
 
 def test_rules_stay_authoritative_and_the_model_only_adds_good_moves(fake_server):
     text = "Calm down. What a rotten week you have had."
-    fake_server.script(moves_reply(("apologise", "Calm down"),                  # spoiled
-                                   ("empathise", "What a rotten week you have had")))
+    fake_server.script(
+        moves_reply(
+            ("apologise", "Calm down"),  # spoiled
+            ("empathise", "What a rotten week you have had"),
+        )
+    )
     combined = CombinedDetector(default_detector("en"), LLMDetector(backend_for(fake_server)))
     found = [(d.move, d.text) for d in combined.detect(text)]
     assert (Move.CALM_DOWN, "Calm down") in found

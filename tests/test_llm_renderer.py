@@ -40,16 +40,17 @@ def request_after(persona, agent_text: str, opening: str = "I was charged twice!
     machine = CustomerMachine(persona)
     step = machine.step(machine.start(), agent_text)
     history = [Turn("customer", opening), Turn("agent", agent_text)]
-    return RenderRequest(persona=persona, state=step.state, plan=step.plan, history=history,
-                         seed=7)
+    return RenderRequest(persona=persona, state=step.state, plan=step.plan, history=history, seed=7)
 
 
 def planned(persona, reaction: Reaction, **plan):
     state = CustomerMachine(persona).start()
-    return RenderRequest(persona=persona, state=state,
-                         plan=ReactionPlan(reaction=reaction, **plan),
-                         history=[Turn("customer", "I was charged twice!"),
-                                  Turn("agent", "I see.")])
+    return RenderRequest(
+        persona=persona,
+        state=state,
+        plan=ReactionPlan(reaction=reaction, **plan),
+        history=[Turn("customer", "I was charged twice!"), Turn("agent", "I see.")],
+    )
 
 
 def llm(server, **kw) -> LLMRenderer:
@@ -58,7 +59,8 @@ def llm(server, **kw) -> LLMRenderer:
 
 # -- the prompt -------------------------------------------------------------------------
 def test_prompt_has_persona_case_state_and_reaction_but_trainee_text_only_in_user_messages(
-        fake_server, persona):
+    fake_server, persona
+):
     fake_server.default = Reply(content="It was on the 3rd of May.")
     request = request_after(persona, "When did you notice the charges?")
     assert request.plan.reaction is Reaction.ANSWER_QUESTION
@@ -66,24 +68,34 @@ def test_prompt_has_persona_case_state_and_reaction_but_trainee_text_only_in_use
     messages = fake_server.chat_requests()[0]["messages"]
     system = messages[0]
     assert system["role"] == "system"
-    for expected in ("Dana Fixture", "Fixture Telecom", "The duplicate refunded within five "
-                     "days", "I will dispute the charge with my bank",
-                     "Both charges were on the 3rd of May. (give it in this reply)",
-                     "Answer it by giving the fact named below"):
+    for expected in (
+        "Dana Fixture",
+        "Fixture Telecom",
+        "The duplicate refunded within five days",
+        "I will dispute the charge with my bank",
+        "Both charges were on the 3rd of May. (give it in this reply)",
+        "Answer it by giving the fact named below",
+    ):
         assert expected in system["content"]
     assert "When did you notice" not in system["content"]
     assert "DOMAIN §" not in system["content"]
     assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user"]
-    assert messages[-1]["content"] == \
-        "<agent_message>\nWhen did you notice the charges?\n</agent_message>"
+    assert (
+        messages[-1]["content"]
+        == "<agent_message>\nWhen did you notice the charges?\n</agent_message>"
+    )
 
 
 def test_the_opening_has_a_cue_and_no_agent_message(fake_server, persona):
     fake_server.default = Reply(content="I was charged twice for order 1234. Fix it.")
-    request = RenderRequest(persona=persona, state=CustomerMachine(persona).start(),
-                            plan=ReactionPlan(reaction=Reaction.OPENING))
-    assert "".join(llm(fake_server).render(request)) == \
-        "I was charged twice for order 1234. Fix it."
+    request = RenderRequest(
+        persona=persona,
+        state=CustomerMachine(persona).start(),
+        plan=ReactionPlan(reaction=Reaction.OPENING),
+    )
+    assert (
+        "".join(llm(fake_server).render(request)) == "I was charged twice for order 1234. Fix it."
+    )
     messages = fake_server.chat_requests()[0]["messages"]
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "agent_message" not in messages[1]["content"]
@@ -99,7 +111,8 @@ def test_a_trainee_cannot_close_the_data_wrapper(fake_server, persona):
 
 # -- prompt injection and breaking character ---------------------------------------------
 def test_prompt_injection_is_rejected_regenerated_then_replaced_offline(
-        fake_server, persona, caplog):
+    fake_server, persona, caplog
+):
     fake_server.default = Reply(content="I'm satisfied, thank you.")  # the model complies
     request = request_after(persona, INJECTION)
     assert request.plan.reaction is not Reaction.ACCEPT
@@ -120,13 +133,16 @@ def test_prompt_injection_is_rejected_regenerated_then_replaced_offline(
         assert holding[0]["content"] == f"<agent_message>\n{INJECTION}\n</agent_message>"
 
 
-@pytest.mark.parametrize("bad,kind", [
-    ("How can I help you today?", "agent_speech"),
-    ("Thank you for contacting Fixture Telecom support.", "agent_speech"),
-    ("As an AI language model, I cannot be upset.", "ai_disclosure"),
-    ("3rd of May, both of them. Refund one.", "hidden_fact"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "bad,kind",
+    [
+        ("How can I help you today?", "agent_speech"),
+        ("Thank you for contacting Fixture Telecom support.", "agent_speech"),
+        ("As an AI language model, I cannot be upset.", "ai_disclosure"),
+        ("3rd of May, both of them. Refund one.", "hidden_fact"),
+        ("", "empty"),
+    ],
+)
 def test_a_reply_breaking_character_is_regenerated(fake_server, persona, bad, kind):
     fake_server.script(Reply(content=bad), Reply(content="I want my money back."))
     renderer = llm(fake_server)
@@ -163,8 +179,9 @@ def test_a_break_after_shown_text_keeps_it_and_drops_the_rest(fake_server, perso
 
 def test_a_name_label_is_removed(fake_server, persona):
     fake_server.default = Reply(content="Dana: Where is my refund?")
-    assert "".join(llm(fake_server).render(planned(persona, Reaction.VENT))) == \
-        "Where is my refund?"
+    assert (
+        "".join(llm(fake_server).render(planned(persona, Reaction.VENT))) == "Where is my refund?"
+    )
 
 
 def test_no_word_of_a_forbidden_phrase_is_released(persona):
@@ -175,15 +192,22 @@ def test_no_word_of_a_forbidden_phrase_is_released(persona):
 
 
 # -- early release: what is shown, and when ------------------------------------------------
-@pytest.mark.parametrize("pieces,kind,shown", [
-    (["I have waited a week. How c", "an I h", "elp you", " today?"], "agent_speech",
-     "I have waited a week. "),
-    (["Honestly, as a", "n A", "I I can't be upset."], "ai_disclosure", "Honestly, "),
-    (["Fine. I'", "m sat", "isfied now."], "false_accept", "Fine. "),
-    (["Look, role", "-", "play or not, pay me."], "ai_disclosure", "Look, "),
-])
-def test_a_forbidden_phrase_split_across_chunks_is_never_shown(fake_server, persona, pieces,
-                                                               kind, shown):
+@pytest.mark.parametrize(
+    "pieces,kind,shown",
+    [
+        (
+            ["I have waited a week. How c", "an I h", "elp you", " today?"],
+            "agent_speech",
+            "I have waited a week. ",
+        ),
+        (["Honestly, as a", "n A", "I I can't be upset."], "ai_disclosure", "Honestly, "),
+        (["Fine. I'", "m sat", "isfied now."], "false_accept", "Fine. "),
+        (["Look, role", "-", "play or not, pay me."], "ai_disclosure", "Look, "),
+    ],
+)
+def test_a_forbidden_phrase_split_across_chunks_is_never_shown(
+    fake_server, persona, pieces, kind, shown
+):
     fake_server.default = Reply(chunks=pieces)
     renderer = llm(fake_server)
     chunks = list(renderer.render(planned(persona, Reaction.VENT)))
@@ -193,8 +217,7 @@ def test_a_forbidden_phrase_split_across_chunks_is_never_shown(fake_server, pers
 
 
 @pytest.mark.parametrize("release", ["early", "sentence"])
-def test_text_that_passed_in_the_same_chunk_as_a_failure_is_shown(fake_server, persona,
-                                                                   release):
+def test_text_that_passed_in_the_same_chunk_as_a_failure_is_shown(fake_server, persona, release):
     # One chunk holds a sentence that passes and one that fails (and is complete).
     fake_server.default = Reply(chunks=["I paid twice. How can I help you? ", "Bye."])
     renderer = llm(fake_server, release=release)
@@ -210,12 +233,12 @@ def test_a_phrase_that_starts_the_reply_is_held_whole_and_regenerated(fake_serve
     assert not renderer.last_report.truncated
 
 
-def test_a_complete_forbidden_phrase_is_a_break_before_its_sentence_ends(fake_server,
-                                                                        persona):
+def test_a_complete_forbidden_phrase_is_a_break_before_its_sentence_ends(fake_server, persona):
     # The stream is cut after "you ": had the gate waited for the "?", the cut (nothing
     # shown) would have been retried as a broken stream, not regenerated as a break.
-    fake_server.script(Reply(content="How can I help you with this today?", cut_after=5),
-                       Reply(content="Pay me."))
+    fake_server.script(
+        Reply(content="How can I help you with this today?", cut_after=5), Reply(content="Pay me.")
+    )
     renderer = llm(fake_server)
     assert "".join(renderer.render(planned(persona, Reaction.VENT))) == "Pay me."
     assert renderer.last_report.breaks == ["agent_speech"]
@@ -227,14 +250,25 @@ def test_benign_words_are_released_before_their_sentence_ends(fake_server, perso
     fake_server.default = Reply(content=sentence)
     chunks = list(llm(fake_server).render(planned(persona, Reaction.VENT)))
     # "I" alone is held (it could begin "I'm satisfied"), then word by word.
-    assert chunks == ["I have ", "been ", "waiting ", "for ", "days ", "and ", "nobody ",
-                      "tells ", "me ", "anything."]
+    assert chunks == [
+        "I have ",
+        "been ",
+        "waiting ",
+        "for ",
+        "days ",
+        "and ",
+        "nobody ",
+        "tells ",
+        "me ",
+        "anything.",
+    ]
 
 
 def test_words_reach_the_trainee_while_the_sentence_is_still_streaming(fake_server, persona):
     # Cut after 4 of 10 words: the trainee already has the first three.
-    fake_server.default = Reply(content="I have been waiting for days and nobody tells me "
-                                        "anything.", cut_after=4)
+    fake_server.default = Reply(
+        content="I have been waiting for days and nobody tells me anything.", cut_after=4
+    )
     shown = []
     with pytest.raises(StreamInterrupted) as err:
         for chunk in llm(fake_server).render(planned(persona, Reaction.VENT)):
@@ -243,7 +277,8 @@ def test_words_reach_the_trainee_while_the_sentence_is_still_streaming(fake_serv
 
 
 def test_a_hidden_fact_leak_is_held_back_from_its_first_distinctive_word(
-        fake_server, persona, caplog):
+    fake_server, persona, caplog
+):
     # Not asked about the date: "3rd" and "May" are the fact's distinctive words.
     fake_server.default = Reply(content="Both charges, on the 3rd of May, were wrong.")
     renderer = llm(fake_server)
@@ -273,23 +308,52 @@ def test_an_acceptance_is_held_until_a_later_word_makes_it_harmless(fake_server,
 
 def test_a_name_label_split_across_chunks_is_removed(fake_server, persona):
     fake_server.default = Reply(chunks=["**Da", "na**", ": ", "Where ", "are ", "you?"])
-    assert list(llm(fake_server).render(planned(persona, Reaction.VENT))) == \
-        ["Where ", "are ", "you?"]
+    assert list(llm(fake_server).render(planned(persona, Reaction.VENT))) == [
+        "Where ",
+        "are ",
+        "you?",
+    ]
 
 
 def test_the_sentence_policy_still_holds_whole_sentences(fake_server, persona):
     fake_server.default = Reply(content="I paid twice. Fix it.")
     renderer = llm(fake_server, release="sentence")
-    assert list(renderer.render(planned(persona, Reaction.VENT))) == ["I paid twice. ",
-                                                                      "Fix it."]
+    assert list(renderer.render(planned(persona, Reaction.VENT))) == ["I paid twice. ", "Fix it."]
     with pytest.raises(ValueError):
         llm(fake_server, release="never")
 
 
-BENIGN = ["we", "waited", "a", "week", "for", "the", "refund", "please", "order", "late",
-          "still", "nothing", "came", "call", "me", "I", "paid", "again", "today", "it"]
-FORBIDDEN = ["how can I help you", "as an AI", "I'm satisfied", "3rd of May",
-             "thank you for contacting", "that sounds fine", "role-play"]
+BENIGN = [
+    "we",
+    "waited",
+    "a",
+    "week",
+    "for",
+    "the",
+    "refund",
+    "please",
+    "order",
+    "late",
+    "still",
+    "nothing",
+    "came",
+    "call",
+    "me",
+    "I",
+    "paid",
+    "again",
+    "today",
+    "it",
+]
+FORBIDDEN = [
+    "how can I help you",
+    "as an AI",
+    "I'm satisfied",
+    "3rd of May",
+    "thank you for contacting",
+    "that sounds fine",
+    "role-play",
+]
 
 
 @st.composite
@@ -325,11 +389,13 @@ def run_gate(gate, pieces: list[str]) -> tuple[str, str | None]:
 
 
 # The persona fixture is only read, so sharing it between examples is safe.
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(reply=replies(), cuts=st.lists(st.integers(0, 200), max_size=20))
 def test_early_release_breaks_like_the_sentence_gate_and_never_shows_a_forbidden_phrase(
-        persona, reply, cuts):
+    persona, reply, cuts
+):
     text, starts = reply
     pieces = chunked(text, cuts)
     check = checker_for("en").bind(planned(persona, Reaction.VENT))
@@ -344,13 +410,15 @@ def test_early_release_breaks_like_the_sentence_gate_and_never_shows_a_forbidden
         assert len(early) <= min(at for at in starts if at >= len(whole))
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(words=st.lists(st.sampled_from(BENIGN), min_size=1, max_size=40),
-       cuts=st.lists(st.integers(0, 300), max_size=30))
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    words=st.lists(st.sampled_from(BENIGN), min_size=1, max_size=40),
+    cuts=st.lists(st.integers(0, 300), max_size=30),
+)
 @example(words=["we", "we", "we", "we", "waited", "waited"], cuts=[21])  # "wa" shown first
-def test_run_on_sentences_are_released_once_each_however_they_are_chunked(persona, words,
-                                                                         cuts):
+def test_run_on_sentences_are_released_once_each_however_they_are_chunked(persona, words, cuts):
     text = " ".join(words) + "."
     check = checker_for("en").bind(planned(persona, Reaction.VENT))
     shown, kind = run_gate(EarlyGate(check, ["Dana"], hold_chars=25), chunked(text, cuts))
@@ -386,14 +454,14 @@ def test_a_stream_cut_after_a_shown_sentence_reports_what_was_shown(fake_server,
 
 def test_a_stream_cut_while_text_is_held_back_is_tried_again(fake_server, persona):
     # "How can " might still become "How can I help": held back, so nothing was shown.
-    fake_server.script(Reply(content="How can you charge me twice?", cut_after=2),
-                       Reply(content="Refund me now."))
+    fake_server.script(
+        Reply(content="How can you charge me twice?", cut_after=2), Reply(content="Refund me now.")
+    )
     assert "".join(llm(fake_server).render(planned(persona, Reaction.VENT))) == "Refund me now."
     assert len(fake_server.chat_requests()) == 2
 
 
-def test_mid_session_failure_keeps_the_turn_and_can_continue_offline(
-        fake_server, persona, store):
+def test_mid_session_failure_keeps_the_turn_and_can_continue_offline(fake_server, persona, store):
     fake_server.script(Reply(content="I was charged twice. Fix it."))
     conv = Conversation.start(persona, store=store, renderer=llm(fake_server))
     assert "".join(conv.opening()) == "I was charged twice. Fix it."

@@ -40,10 +40,16 @@ PROBE = ROOT / "tests" / "loader_probe.py"
 MAX_PEAK_BYTES = 300 * 1024 * 1024
 MAX_CPU_SECONDS = 5.0
 
-BILLION_LAUGHS = "\n".join(
-    ["schema_version: 1", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    + [f"{b}: &{b} [{','.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi",
-                                                                strict=True)]) + "\n"
+BILLION_LAUGHS = (
+    "\n".join(
+        ["schema_version: 1", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+        + [
+            f"{b}: &{b} [{','.join(['*' + a] * 9)}]"
+            for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+        ]
+    )
+    + "\n"
+)
 RECURSIVE = "schema_version: 1\na: &a [*a]\n"
 EXAMPLE_FILES = {  # a real file of each kind, for BOM and mutation cases
     "persona": ROOT / "personas" / "aggressive-rational-billing.yaml",
@@ -54,8 +60,16 @@ EXAMPLE_FILES = {  # a real file of each kind, for BOM and mutation cases
     "effects": ROOT / "simulator" / "customer" / "effects.yaml",
     "designer": ROOT / "personas" / "aggressive-rational-billing.yaml",
 }
-YAML_LOADERS = ["persona", "rubric", "exam", "patterns", "injection", "effects", "users",
-                "designer"]
+YAML_LOADERS = [
+    "persona",
+    "rubric",
+    "exam",
+    "patterns",
+    "injection",
+    "effects",
+    "users",
+    "designer",
+]
 
 
 def hostile_files(folder: Path, loader: str) -> dict[str, Path]:
@@ -102,16 +116,21 @@ def hostile_files(folder: Path, loader: str) -> dict[str, Path]:
 def run_probe(loader: str, files: list[Path]) -> list[dict]:
     """Run the loader over ``files`` (each in its own limited child); the reports."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, str(PROBE), loader, *map(str, files)],
-                          capture_output=True, text=True, env=env,
-                          timeout=900)  # a backstop only, never the measure
+    proc = subprocess.run(
+        [sys.executable, str(PROBE), loader, *map(str, files)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )  # a backstop only, never the measure
     assert proc.returncode == 0, f"the probe failed: {proc.stderr[-2000:]}"
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
 
 
 @pytest.mark.parametrize("loader", YAML_LOADERS + ["transcripts"])
-def test_hostile_files_are_refused_cleanly_in_bounded_time_and_memory(loader: str,
-                                                                      tmp_path: Path) -> None:
+def test_hostile_files_are_refused_cleanly_in_bounded_time_and_memory(
+    loader: str, tmp_path: Path
+) -> None:
     files = hostile_files(tmp_path, loader)
     reports = run_probe(loader, list(files.values()))
     assert len(reports) == len(files)
@@ -123,8 +142,9 @@ def test_hostile_files_are_refused_cleanly_in_bounded_time_and_memory(loader: st
         assert r["cpu_s"] < MAX_CPU_SECONDS, f"{loader} {name}: {r['cpu_s']} s of CPU"
         if r["outcome"] == "refused":
             named = "editor" if loader == "designer" else str(tmp_path)  # the editor's label
-            assert "Traceback" not in r["message"] and r["message"].startswith(named), \
+            assert "Traceback" not in r["message"] and r["message"].startswith(named), (
                 f"{loader} {name}: the message must name the file: {r['message'][:200]}"
+            )
     if loader == "transcripts":
         assert by_name["bom.json"]["outcome"] == "ok"
         assert by_name["bom.txt"]["outcome"] == "ok"
@@ -133,8 +153,9 @@ def test_hostile_files_are_refused_cleanly_in_bounded_time_and_memory(loader: st
     else:
         assert "recursive alias" in by_name["recursive.yaml"]["message"]
         assert "more than 20,000 values" in by_name["bomb.yaml"]["message"]
-        assert ":1: invalid YAML: nested more than 64 levels" in \
-            by_name["deep-flow.yaml"]["message"]
+        assert (
+            ":1: invalid YAML: nested more than 64 levels" in by_name["deep-flow.yaml"]["message"]
+        )
         if "bom.yaml" in by_name:  # a shipped file with a BOM loads
             assert by_name["bom.yaml"]["outcome"] == "ok", by_name["bom.yaml"]["message"]
 
@@ -148,14 +169,26 @@ PARSERS = {
     "injection": parse_injection_file,
     "users": lambda t, n: parse_model(UsersFile, t, n),
 }
-FUZZ = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
-                    st.text(max_size=30), st.sampled_from(["(a+)+$", "&a", "*a", "1e30",
-                                                           "\x00", "\ufeff", "true"]))
-yaml_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
-    max_leaves=30)
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=30),
+    st.sampled_from(["(a+)+$", "&a", "*a", "1e30", "\x00", "\ufeff", "true"]),
+)
+yaml_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
 
 
 def mutate(text: str, data: st.DataObject) -> str:
@@ -193,9 +226,26 @@ def test_yaml_parsers_never_raise_anything_else(kind: str, data: st.DataObject) 
     if how == "text":
         text = data.draw(st.text(max_size=300))
     elif how == "structure":
-        value = data.draw(st.dictionaries(st.sampled_from(
-            ["schema_version", "id", "phrases", "criteria", "moves", "users", "weight",
-             "language", "patterns", "rules"]), yaml_values, max_size=6))
+        value = data.draw(
+            st.dictionaries(
+                st.sampled_from(
+                    [
+                        "schema_version",
+                        "id",
+                        "phrases",
+                        "criteria",
+                        "moves",
+                        "users",
+                        "weight",
+                        "language",
+                        "patterns",
+                        "rules",
+                    ]
+                ),
+                yaml_values,
+                max_size=6,
+            )
+        )
         text = yaml.safe_dump(value, allow_unicode=True)
     else:
         example = EXAMPLE_FILES.get(kind) or EXAMPLE_FILES["persona"]
@@ -210,10 +260,20 @@ def test_transcript_parser_never_raises_anything_else(text: str, kind: str | Non
 
 
 @FUZZ
-@given(turns=st.lists(st.fixed_dictionaries({
-    "role": st.sampled_from(["agent", "customer", "judge", ""]),
-    "text": st.text(max_size=40)}), max_size=5), extra=st.dictionaries(
-    st.sampled_from(["schema_version", "trajectory", "id", "seed"]), yaml_values, max_size=3))
+@given(
+    turns=st.lists(
+        st.fixed_dictionaries(
+            {
+                "role": st.sampled_from(["agent", "customer", "judge", ""]),
+                "text": st.text(max_size=40),
+            }
+        ),
+        max_size=5,
+    ),
+    extra=st.dictionaries(
+        st.sampled_from(["schema_version", "trajectory", "id", "seed"]), yaml_values, max_size=3
+    ),
+)
 def test_transcript_json_never_raises_anything_else(turns: list, extra: dict) -> None:
     try:
         text = json.dumps({"turns": turns, **extra}, allow_nan=True)

@@ -47,8 +47,9 @@ def reference_detect(text: str) -> list[Detection]:
 def corpus() -> list[str]:
     texts = [x for p in DETECTOR.patterns.values() for x in p.examples + p.counterexamples]
     for path in sorted(GOLD.glob("*.txt")):
-        texts += [ln.split(":", 1)[1] for ln in path.read_text(encoding="utf-8").splitlines()
-                  if ":" in ln]
+        texts += [
+            ln.split(":", 1)[1] for ln in path.read_text(encoding="utf-8").splitlines() if ":" in ln
+        ]
     return texts
 
 
@@ -65,9 +66,14 @@ ODD = ["İ", "ı", "ſ", "K", "ß", "’", "\u00a0", "\n", "!!", "?", "...", "£
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(CORPUS) | st.sampled_from(ODD) | st.text(max_size=15),
-                min_size=1, max_size=6),
-       st.sampled_from([str.lower, str.upper, str, str.swapcase]))
+@given(
+    st.lists(
+        st.sampled_from(CORPUS) | st.sampled_from(ODD) | st.text(max_size=15),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([str.lower, str.upper, str, str.swapcase]),
+)
 def test_random_turns_are_detected_as_without_the_index(parts, case):
     text = case(" ".join(parts))
     assert DETECTOR.detect(text) == reference_detect(text)
@@ -122,9 +128,14 @@ TWINS = [(p, lowered(p)) for p in shipped_regexes()]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(CORPUS) | st.sampled_from(ODD) | st.text(max_size=15),
-                min_size=1, max_size=4),
-       st.sampled_from([str.lower, str.upper, str, str.swapcase]))
+@given(
+    st.lists(
+        st.sampled_from(CORPUS) | st.sampled_from(ODD) | st.text(max_size=15),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from([str.lower, str.upper, str, str.swapcase]),
+)
 def test_lowered_twins_match_where_the_originals_match(parts, case):
     text = _fold(case(" ".join(parts)))
     low = normalise(text)
@@ -156,8 +167,11 @@ def test_required_literal_sets_are_all_necessary():
 
 def test_required_literals():
     assert required_literals(r"\bI('m| am) (so |very )*sorry\b") == {"sorry"}
-    assert required_literals(r"\b(thank you|thanks|many thanks)\b") == \
-        {"thank you", "thanks", "many thanks"}
+    assert required_literals(r"\b(thank you|thanks|many thanks)\b") == {
+        "thank you",
+        "thanks",
+        "many thanks",
+    }
     assert required_literals(r"\bcalm (yourself )?down\b") == {"calm "}
     assert required_literals(r"(?=.{0,9}frustrat)\w+") == {"frustrat"}
     for unknowable in (r"\b\w+\b", r"(foo)?bar?", r"a|bcd", r"[abc]{3}", r"x", r"@", "(?<=Ω)ωω"):
@@ -175,6 +189,7 @@ def test_the_folded_plan_gives_the_same_results(monkeypatch):
     # If normalising ever changed a length, the detector would search the folded text
     # with the original patterns instead; that path must agree too.
     import simulator.moves.detector as detector_module
+
     monkeypatch.setattr(detector_module, "normalise", lambda text: text + "!")
     for text in CORPUS[:300] + ["I'M SAM FROM BILLING, I'll call you by 5PM. İstanbul?"]:
         assert DETECTOR.detect(text) == reference_detect(text), text

@@ -17,8 +17,13 @@ def ids_in(split: str, lang: str = "es", n: int = 4) -> list[str]:
 
 
 def turn(turn_id: str, text: str, labels: list[tuple[str, str]], note: str = "") -> CorpusTurn:
-    return CorpusTurn(id=turn_id, text=text, style="formal", note=note,
-                      labels=[{"move": m, "quote": q} for m, q in labels])
+    return CorpusTurn(
+        id=turn_id,
+        text=text,
+        style="formal",
+        note=note,
+        labels=[{"move": m, "quote": q} for m, q in labels],
+    )
 
 
 def fake_reader(answers: dict[str, list[tuple[str, int, int]]]):
@@ -38,28 +43,43 @@ def test_turn_level_scores_near_misses_and_evidence_by_hand():
     [dev] = ids_in("dev", n=1)
     turns = [
         # thank right (evidence overlaps), ask missed
-        turn(a, "Thanks for telling us. What is the order?",
-             [("thank", "Thanks for telling us"), ("ask", "What is the order?")]),
+        turn(
+            a,
+            "Thanks for telling us. What is the order?",
+            [("thank", "Thanks for telling us"), ("ask", "What is the order?")],
+        ),
         # apologise right but evidence elsewhere; calm_down wrongly found (violation FP)
         turn(b, "Sorry. It happens; sorry again.", [("apologise", "Sorry")]),
         # near miss of thank, and the reader falls for it
-        turn(c, "Well, thanks a lot for shouting.", [("argue", "thanks a lot for shouting")],
-             note="near miss of thank: sarcastic"),
+        turn(
+            c,
+            "Well, thanks a lot for shouting.",
+            [("argue", "thanks a lot for shouting")],
+            note="near miss of thank: sarcastic",
+        ),
         # inform is labelled; the reader cannot know it, it is not in micro
         turn(d, "Go to Settings and clear the cache.", [("inform", "Go to Settings")]),
         # another split: ignored
         turn(dev, "Thanks!", [("thank", "Thanks!")]),
     ]
-    reader = fake_reader({
-        turns[0].text: [("thank", 0, 6)],
-        turns[1].text: [("apologise", 21, 26), ("calm_down", 7, 17)],
-        turns[2].text: [("thank", 6, 12), ("argue", 6, 30)],
-        turns[3].text: [],
-    })
+    reader = fake_reader(
+        {
+            turns[0].text: [("thank", 0, 6)],
+            turns[1].text: [("apologise", 21, 26), ("calm_down", 7, 17)],
+            turns[2].text: [("thank", 6, 12), ("argue", 6, 30)],
+            turns[3].text: [],
+        }
+    )
     q = evaluate_language(turns, "es", "test", reader)
     assert q.turns == 4 and q.has_reader
-    assert q.per_move["thank"].as_dict() == {"tp": 1, "fp": 1, "fn": 0, "precision": 0.5,
-                                                  "recall": 1.0, "f1": 2 / 3}
+    assert q.per_move["thank"].as_dict() == {
+        "tp": 1,
+        "fp": 1,
+        "fn": 0,
+        "precision": 0.5,
+        "recall": 1.0,
+        "f1": 2 / 3,
+    }
     assert (q.per_move["ask"].tp, q.per_move["ask"].fn) == (0, 1)
     assert q.per_move["inform"].fn == 1
     # micro over the vocabulary: tp thank+apologise+argue = 3, fp thank+calm_down = 2,
@@ -71,8 +91,7 @@ def test_turn_level_scores_near_misses_and_evidence_by_hand():
     # evidence: thank (0-6 vs "Thanks for telling us") overlaps; apologise at 21-26 does
     # not overlap "Sorry" at 0-5; argue 6-30 overlaps its quote -> 2 of 3
     assert q.evidence_overlap == pytest.approx(2 / 3)
-    assert q.near_misses["thank"].as_dict() == {"turns": 1, "wrongly_found": 1,
-                                                "examples": [c]}
+    assert q.near_misses["thank"].as_dict() == {"turns": 1, "wrongly_found": 1, "examples": [c]}
     # macro: thank 2/3, ask 0, apologise 1, argue 1, calm_down 0 -> mean 8/15
     assert q.macro_f1 == pytest.approx((2 / 3 + 0 + 1 + 1 + 0) / 5)
 
@@ -92,7 +111,7 @@ def test_a_language_without_a_reader_is_said_plainly_and_scores_zero():
 def test_the_rule_reader_says_when_a_language_has_no_patterns():
     with pytest.raises(NoReader):
         rule_reading("Lo siento.", "xx")
-    assert ("apologise" in {m for m, _, _ in rule_reading("I'm so sorry about that.", "en")})
+    assert "apologise" in {m for m, _, _ in rule_reading("I'm so sorry about that.", "en")}
 
 
 def test_cli_reports_each_language_and_json(cli, tmp_path):
@@ -100,13 +119,25 @@ def test_cli_reports_each_language_and_json(cli, tmp_path):
     folder.mkdir()
     [a] = ids_in("test", "en", 1)
     [b] = ids_in("test", "es", 1)
-    rows = {"en": {"id": a, "text": "I'm so sorry about that. Please calm down.",
-                   "labels": [{"move": "apologise", "quote": "I'm so sorry about that"},
-                              {"move": "calm_down", "quote": "Please calm down"}],
-                   "style": "formal", "note": ""},
-            "es": {"id": b, "text": "Lo siento mucho.",
-                   "labels": [{"move": "apologise", "quote": "Lo siento mucho"}],
-                   "style": "formal", "note": ""}}
+    rows = {
+        "en": {
+            "id": a,
+            "text": "I'm so sorry about that. Please calm down.",
+            "labels": [
+                {"move": "apologise", "quote": "I'm so sorry about that"},
+                {"move": "calm_down", "quote": "Please calm down"},
+            ],
+            "style": "formal",
+            "note": "",
+        },
+        "es": {
+            "id": b,
+            "text": "Lo siento mucho.",
+            "labels": [{"move": "apologise", "quote": "Lo siento mucho"}],
+            "style": "formal",
+            "note": "",
+        },
+    }
     for lang, row in rows.items():
         (folder / f"{lang}.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
     r = cli("moves-quality", "--corpus", str(folder), "--json")

@@ -21,4 +21,5 @@ def test_english_micro_f1_on_the_test_split_holds_its_floor():
     f1 = quality.micro.f1
     assert f1 is not None and f1 >= EN_TEST_MICRO_F1 - TOLERANCE, (
         f"English micro F1 on the test split fell to {f1:.3f} "
-        f"(floor {EN_TEST_MICRO_F1 - TOLERANCE:.3f}); see `frontline moves-quality --language en`")
+        f"(floor {EN_TEST_MICRO_F1 - TOLERANCE:.3f}); see `frontline moves-quality --language en`"
+    )

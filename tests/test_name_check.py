@@ -47,11 +47,14 @@ def test_titles_introductions_and_trigger_patterns_are_mentions():
 
 
 def test_replace_name_swaps_the_full_name_and_its_first_and_last_words():
-    text = "name: Zora Quinn\nfact: It's Bernie Okafor.\nex: Mrs Okafor? Bernadette Okafor.\n" \
-           "not: Okaforville\n"
+    text = (
+        "name: Zora Quinn\nfact: It's Bernie Okafor.\nex: Mrs Okafor? Bernadette Okafor.\n"
+        "not: Okaforville\n"
+    )
     out, count = replace_name(text, "Bernadette Okafor", "Zora Quinn")
-    assert out == ("name: Zora Quinn\nfact: It's Bernie Quinn.\nex: Mrs Quinn? Zora Quinn.\n"
-                   "not: Okaforville\n")
+    assert out == (
+        "name: Zora Quinn\nfact: It's Bernie Quinn.\nex: Mrs Quinn? Zora Quinn.\nnot: Okaforville\n"
+    )
     assert count == 3
     assert replace_name(text, "Zora Quinn", "Zora Quinn") == (text, 0)
 

@@ -27,10 +27,11 @@ BILLING_OPENING = [
     "Could you give me your account number so I can pull up the payments?",
     "Thanks. Do you have the reference from your call on the 4th?",
 ]
-GUARANTEE = ("I'll refund the duplicate £64.50 and the £25 overdraft fee, I guarantee it, "
-             "100% sure.")
-REALISTIC = ("I'll refund the duplicate £64.50 and add £25 for the overdraft fee within "
-             "three working days, and email you the confirmation.")
+GUARANTEE = "I'll refund the duplicate £64.50 and the £25 overdraft fee, I guarantee it, 100% sure."
+REALISTIC = (
+    "I'll refund the duplicate £64.50 and add £25 for the overdraft fee within "
+    "three working days, and email you the confirmation."
+)
 
 
 def _run(persona_id: str, turns: list[str]):
@@ -66,28 +67,35 @@ def test_a_rational_customer_doubts_a_guarantee_in_his_own_words():
     assert doubt and all(c.delta < 0 for c in doubt if c.field == "trust")
     assert all(c.delta > 0 for c in doubt if c.field == "anger")
     assert "§4.4" in doubt[0].domain
-    reply = OfflineRenderer().reply(RenderRequest(persona=persona, state=last.state,
-                                                  plan=last.plan))
+    reply = OfflineRenderer().reply(
+        RenderRequest(persona=persona, state=last.state, plan=last.plan)
+    )
     assert reply in bank_for(persona, Reaction.IMPLAUSIBLE_PROMISE, last.state.anger)
 
 
-@pytest.mark.parametrize("persona_id", [i for i in LIBRARY.ids()
-                                        if LIBRARY.get(i).temperament is Temperament.RATIONAL])
+@pytest.mark.parametrize(
+    "persona_id", [i for i in LIBRARY.ids() if LIBRARY.get(i).temperament is Temperament.RATIONAL]
+)
 def test_a_guarantee_never_raises_a_rational_customers_trust(persona_id):
     step = _run(persona_id, ["I guarantee this will never happen again."])[-1]
     guarantee = [c for c in step.changes if c.reason.startswith("An implausible guarantee")]
     assert guarantee, "the guarantee had no effect"
     assert all(c.delta <= 0 for c in guarantee if c.field == "trust")
-    assert step.plan.reaction in (Reaction.IMPLAUSIBLE_PROMISE, Reaction.ESCALATE,
-                                  Reaction.LEAVE), step.plan.reaction
+    assert step.plan.reaction in (
+        Reaction.IMPLAUSIBLE_PROMISE,
+        Reaction.ESCALATE,
+        Reaction.LEAVE,
+    ), step.plan.reaction
 
 
-@pytest.mark.parametrize("persona_id", [i for i in LIBRARY.ids()
-                                        if LIBRARY.get(i).temperament is Temperament.EMOTIONAL])
+@pytest.mark.parametrize(
+    "persona_id", [i for i in LIBRARY.ids() if LIBRARY.get(i).temperament is Temperament.EMOTIONAL]
+)
 def test_a_guarantee_is_at_best_neutral_for_an_emotional_customer(persona_id):
     plain = _run(persona_id, ["I'm so sorry this happened to you."])[-1].state
-    promised = _run(persona_id, ["I'm so sorry this happened to you. "
-                                 "I guarantee this will never happen again."])[-1].state
+    promised = _run(
+        persona_id, ["I'm so sorry this happened to you. I guarantee this will never happen again."]
+    )[-1].state
     assert promised.trust <= plain.trust and promised.anger >= plain.anger
     assert not promised.timescale
 
@@ -104,6 +112,7 @@ def test_a_time_inside_a_guarantee_is_no_timescale(persona_id):
     # of the over-promise; a realistic time in a sentence of its own still counts.
     guaranteed = _run(persona_id, ["I guarantee it will be sorted within the hour."])[-1]
     assert not guaranteed.state.timescale
-    both = _run(persona_id, ["I guarantee it will be sorted. You'll have it within two "
-                             "working days."])[-1]
+    both = _run(
+        persona_id, ["I guarantee it will be sorted. You'll have it within two working days."]
+    )[-1]
     assert both.state.timescale

@@ -35,15 +35,21 @@ IDS = LIBRARY.ids()
 
 # The good handler's words (DOMAIN §3.7 TACTICS, §3.6): common wordings, nothing tuned to
 # a persona. The remedy sentence comes from the persona's own `example`.
-OPENING = ("Thank you for telling me about this. I'm so sorry this happened. "
-           "That sounds really frustrating. Could you tell me exactly what happened?")
+OPENING = (
+    "Thank you for telling me about this. I'm so sorry this happened. "
+    "That sounds really frustrating. Could you tell me exactly what happened?"
+)
 ASK_MORE = "Could you tell me a bit more about that?"
-CLOSING = ("I'll take care of this personally. {remedy} I'll confirm it all to you in writing "
-           "within 24 hours. Does that work for you?")
+CLOSING = (
+    "I'll take care of this personally. {remedy} I'll confirm it all to you in writing "
+    "within 24 hours. Does that work for you?"
+)
 # A defensive, dismissive handler (DOMAIN §3.1 stage 2, §2.5, §4).
-BAD = ["That's not true, you must have made a mistake.",
-       "That was my colleague's fault, not mine.",
-       "No, we can't do that."]
+BAD = [
+    "That's not true, you must have made a mistake.",
+    "That was my colleague's fault, not mine.",
+    "No, we can't do that.",
+]
 CALM_DOWN = "Please calm down, sir."
 COMFORT_ONLY = "I'm so sorry this happened. That sounds really frustrating."
 NOTHING = "I see."
@@ -55,8 +61,11 @@ def persona(request) -> Persona:
 
 
 def one(archetype: Archetype, temperament: Temperament) -> Persona:
-    found = [p for p in LIBRARY.personas.values()
-             if p.archetype is archetype and p.temperament is temperament]
+    found = [
+        p
+        for p in LIBRARY.personas.values()
+        if p.archetype is archetype and p.temperament is temperament
+    ]
     assert found, f"no shipped {archetype.value} {temperament.value} persona"
     return found[0]
 
@@ -129,8 +138,12 @@ def test_every_archetype_comes_rational_and_emotional():
 
 def test_personas_are_different_people_with_different_cases():
     people = list(LIBRARY.personas.values())
-    for attribute in (lambda p: p.identity.name, lambda p: p.identity.company,
-                      lambda p: p.case.title, lambda p: p.style.description):
+    for attribute in (
+        lambda p: p.identity.name,
+        lambda p: p.identity.company,
+        lambda p: p.case.title,
+        lambda p: p.style.description,
+    ):
         values = [attribute(p) for p in people]
         assert len(set(values)) == len(values)
 
@@ -138,11 +151,14 @@ def test_personas_are_different_people_with_different_cases():
 def test_files_are_named_by_id_and_start_with_schema_and_version(persona):
     path = LIBRARY.paths[persona.id]
     assert path.name == f"{persona.id}.yaml"
-    assert persona.id.startswith(f"{persona.archetype.value.replace('_', '-')}-"
-                                 f"{persona.temperament.value}-")
+    assert persona.id.startswith(
+        f"{persona.archetype.value.replace('_', '-')}-{persona.temperament.value}-"
+    )
     text = path.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == \
-        "# yaml-language-server: $schema=../simulator/schemas/persona.schema.json"
+    assert (
+        text.splitlines()[0]
+        == "# yaml-language-server: $schema=../simulator/schemas/persona.schema.json"
+    )
     assert next(iter(yaml.safe_load(text))) == "schema_version"
 
 
@@ -152,12 +168,16 @@ def test_the_persona_guide_lists_every_shipped_persona_and_effect():
         assert f"| `{pid}` |" in doc, f"add {pid} to the table in docs/personas.md"
     effects = load_effects()
     for move, effect in effects.moves.items():
-        row = next((line for line in doc.splitlines() if line.startswith(f"| `{move.value}` |")),
-                   None)
+        row = next(
+            (line for line in doc.splitlines() if line.startswith(f"| `{move.value}` |")), None
+        )
         assert row, f"docs/personas.md lacks the effect of {move.value}"
         cells = [c.strip().replace("−", "-").replace("+", "") for c in row.split("|")[2:5]]
-        assert [float(c) if c else 0.0 for c in cells] == \
-            [effect.anger, effect.trust, effect.patience], f"update {move.value} in the doc"
+        assert [float(c) if c else 0.0 for c in cells] == [
+            effect.anger,
+            effect.trust,
+            effect.patience,
+        ], f"update {move.value} in the doc"
 
 
 def test_domain_cites_the_archetype_and_the_temperament(persona):
@@ -195,11 +215,14 @@ def test_vip_and_chronic_triggers_fire_on_their_phrases():
     """The phrases DOMAIN singles out for these customers move them (§2.4)."""
     vip = one(Archetype.VIP, Temperament.RATIONAL)
     chronic = one(Archetype.CHRONIC, Temperament.RATIONAL)
-    for p, text in ((vip, "Unfortunately our policy doesn't allow that."),
-                    (chronic, "As I said, could you tell me it all again?")):
+    for p, text in (
+        (vip, "Unfortunately our policy doesn't allow that."),
+        (chronic, "As I said, could you tell me it all again?"),
+    ):
         step = Session(p).say(text)
-        assert any(c.reason.endswith("(persona trigger)") and c.delta != 0
-                   for c in step.changes), p.id
+        assert any(c.reason.endswith("(persona trigger)") and c.delta != 0 for c in step.changes), (
+            p.id
+        )
 
 
 # -- the phrase banks ---------------------------------------------------------------------
@@ -218,8 +241,12 @@ def test_phrase_banks_have_variety(persona):
         for band in bands:
             assert len(set(band)) == len(band), f"{reaction.value}: a line is repeated"
             assert len(band) >= 2, reaction.value
-            if reaction in (Reaction.VENT, Reaction.WARMING, Reaction.ANSWER_QUESTION,
-                            Reaction.DEMAND_ACTION):
+            if reaction in (
+                Reaction.VENT,
+                Reaction.WARMING,
+                Reaction.ANSWER_QUESTION,
+                Reaction.DEMAND_ACTION,
+            ):
                 assert len(band) >= 3, f"{reaction.value} needs 3+ lines per band"
 
 
@@ -244,27 +271,36 @@ def test_remedy_examples_are_heard_at_their_level(persona):
     for remedy in persona.case.remedies:
         offers = machine.interpret(machine.read(remedy.example), machine.start()).offers
         assert remedy.id in offers, remedy.id
-        best = max(levels[machine.persona.case.remedies[i].level]
-                   for i, r in enumerate(persona.case.remedies) if r.id in offers)
+        best = max(
+            levels[machine.persona.case.remedies[i].level]
+            for i, r in enumerate(persona.case.remedies)
+            if r.id in offers
+        )
         assert best == levels[remedy.level], f"{remedy.id} is heard as a better offer"
 
 
-@pytest.mark.parametrize(("turn", "offers"), [
-    # A refusal and an alternative in one sentence: only the alternative is offered.
-    ("We can't refund it, but I can exchange it for the right dress today.", ["exchange"]),
-    ("I'm unable to refund you; however, I can send you the right dress today.",
-     ["exchange"]),
-    ("I can't offer a discount, what I can do is refund your £145 in full.",
-     ["refund-collection-goodwill"]),
-    ("No refunds on sale items, but we can swap it.", ["exchange"]),
-    # Refused throughout: nothing is offered.
-    ("We can't refund it or exchange it.", []),
-    ("We can't do an exchange, but we can't refund it either.", []),
-    ("I can't give you a discount instead of a refund.", []),
-    # Not refused: the whole sentence offers, as before.
-    ("If the exchange doesn't arrive by Friday, I'll refund you in full.",
-     ["refund-collection-goodwill", "exchange"]),
-])
+@pytest.mark.parametrize(
+    ("turn", "offers"),
+    [
+        # A refusal and an alternative in one sentence: only the alternative is offered.
+        ("We can't refund it, but I can exchange it for the right dress today.", ["exchange"]),
+        ("I'm unable to refund you; however, I can send you the right dress today.", ["exchange"]),
+        (
+            "I can't offer a discount, what I can do is refund your £145 in full.",
+            ["refund-collection-goodwill"],
+        ),
+        ("No refunds on sale items, but we can swap it.", ["exchange"]),
+        # Refused throughout: nothing is offered.
+        ("We can't refund it or exchange it.", []),
+        ("We can't do an exchange, but we can't refund it either.", []),
+        ("I can't give you a discount instead of a refund.", []),
+        # Not refused: the whole sentence offers, as before.
+        (
+            "If the exchange doesn't arrive by Friday, I'll refund you in full.",
+            ["refund-collection-goodwill", "exchange"],
+        ),
+    ],
+)
 def test_a_refusal_cancels_only_its_own_clause(turn, offers):
     p = LIBRARY.get("never-satisfied-emotional-wrong-item")
     machine = CustomerMachine(p)
@@ -362,8 +398,7 @@ def test_substance_without_comfort_suits_rational_not_emotional(archetype):
 
 def test_emotional_customers_accept_only_once_heard():
     for p in LIBRARY.personas.values():
-        if p.temperament is not Temperament.EMOTIONAL or \
-                p.archetype is Archetype.NEVER_SATISFIED:
+        if p.temperament is not Temperament.EMOTIONAL or p.archetype is Archetype.NEVER_SATISFIED:
             continue
         s = ask_until_known(p)
         for _ in range(3):
@@ -407,11 +442,13 @@ def test_a_chronic_complainer_minds_a_brush_off_most():
         s = Session(p)
         step = s.say(brush_off)
         assert Move.VAGUE_HANDOFF.value in step.moves
-        cost[p.id] = (step.state.anger - s.start.anger) + (s.start.trust - step.state.trust) \
+        cost[p.id] = (
+            (step.state.anger - s.start.anger)
+            + (s.start.trust - step.state.trust)
             + (s.start.patience - step.state.patience)
+        )
     chronic = [c for pid, c in cost.items() if LIBRARY.get(pid).archetype is Archetype.CHRONIC]
-    others = [c for pid, c in cost.items()
-              if LIBRARY.get(pid).archetype is not Archetype.CHRONIC]
+    others = [c for pid, c in cost.items() if LIBRARY.get(pid).archetype is not Archetype.CHRONIC]
     assert min(chronic) > max(others)
 
 
@@ -431,7 +468,7 @@ def test_every_change_has_a_reason_and_the_trajectory_adds_up(persona, script):
         s = good_handling(persona)
     else:
         s = Session(persona)
-        for text in (BAD if script == "bad" else [COMFORT_ONLY, COMFORT_ONLY, ASK_MORE]):
+        for text in BAD if script == "bad" else [COMFORT_ONLY, COMFORT_ONLY, ASK_MORE]:
             if not s.over:
                 s.say(text)
     before = s.start
@@ -445,8 +482,9 @@ def test_every_change_has_a_reason_and_the_trajectory_adds_up(persona, script):
             totals[c.field] += c.delta
         for name in ("anger", "trust", "patience"):
             moved = getattr(step.state, name) - getattr(before, name)
-            assert abs(moved - totals[name]) < 0.05 + 0.05 * len(step.changes), \
+            assert abs(moved - totals[name]) < 0.05 + 0.05 * len(step.changes), (
                 f"{name} moved {moved:+.1f} but the reasons add up to {totals[name]:+.1f}"
+            )
         reasons = [c.reason for c in step.changes]
         for move in {Move(m) for m in step.moves}:
             factor, reason = _effect_reasons(persona, move)
@@ -463,8 +501,15 @@ def converse(p: Persona, turns: list[str], seed: int = 0) -> tuple[list[Step], l
     """The opening and a reply to each agent turn, as a session would render them."""
     machine = CustomerMachine(p)
     renderer = OfflineRenderer()
-    steps = [Step(turn=0, moves=[], state=machine.start(),
-                  plan=ReactionPlan(reaction=Reaction.OPENING), changes=[])]
+    steps = [
+        Step(
+            turn=0,
+            moves=[],
+            state=machine.start(),
+            plan=ReactionPlan(reaction=Reaction.OPENING),
+            changes=[],
+        )
+    ]
     history: list[Turn] = []
     replies: list[str] = []
     for text in [None, *turns]:
@@ -473,8 +518,9 @@ def converse(p: Persona, turns: list[str], seed: int = 0) -> tuple[list[Step], l
                 break
             steps.append(machine.step(steps[-1].state, text))
             history.append(Turn("agent", text))
-        request = RenderRequest(persona=p, state=steps[-1].state, plan=steps[-1].plan,
-                                history=list(history), seed=seed)
+        request = RenderRequest(
+            persona=p, state=steps[-1].state, plan=steps[-1].plan, history=list(history), seed=seed
+        )
         reply = "".join(renderer.render(request))
         assert reply == renderer.reply(request)
         history.append(Turn("customer", reply))
@@ -484,8 +530,11 @@ def converse(p: Persona, turns: list[str], seed: int = 0) -> tuple[list[Step], l
 
 def good_turns(p: Persona) -> list[str]:
     s = good_handling(p)
-    return [OPENING] + [ASK_MORE] * (len(s.steps) - 2) + \
-        [CLOSING.format(remedy=fair_remedy(p).example)]
+    return (
+        [OPENING]
+        + [ASK_MORE] * (len(s.steps) - 2)
+        + [CLOSING.format(remedy=fair_remedy(p).example)]
+    )
 
 
 def test_replies_are_in_character_and_never_volunteer_hidden_facts(persona):
@@ -513,8 +562,9 @@ def test_the_same_seed_gives_the_same_conversation(persona):
 def test_different_seeds_word_it_differently(persona):
     turns = good_turns(persona)
     wordings = {tuple(converse(persona, turns, seed)[1]) for seed in range(4)}
-    states = {tuple(s.model_dump_json() for s in converse(persona, turns, seed)[0])
-              for seed in range(4)}
+    states = {
+        tuple(s.model_dump_json() for s in converse(persona, turns, seed)[0]) for seed in range(4)
+    }
     assert len(wordings) > 1 and len(states) == 1  # words vary, behaviour does not
 
 
@@ -548,11 +598,14 @@ def test_answers_do_not_reuse_a_wording_while_others_remain(persona):
         assert len(set(worded[:n])) == n, said
 
 
-@pytest.mark.parametrize(("template", "filled"), [
-    ("{offer} — fine.", "A refund today — fine."),
-    ("I want {offer}.", "I want a refund today."),
-    ("No. {offer}? Really!", "No. A refund today? Really!"),
-    ("So… {offer}", "So… a refund today"),
-])
+@pytest.mark.parametrize(
+    ("template", "filled"),
+    [
+        ("{offer} — fine.", "A refund today — fine."),
+        ("I want {offer}.", "I want a refund today."),
+        ("No. {offer}? Really!", "No. A refund today? Really!"),
+        ("So… {offer}", "So… a refund today"),
+    ],
+)
 def test_a_value_that_starts_a_sentence_is_capitalised(template, filled):
     assert fill(template, {"offer": "a refund today"}) == filled

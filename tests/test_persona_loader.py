@@ -17,16 +17,26 @@ from simulator.yamlfile import dump_yaml
 
 GOOD_TEXT = (FIXTURE_PERSONAS / f"{FIXTURE_PERSONA_ID}.yaml").read_text()
 GOOD = yaml.safe_load(GOOD_TEXT)
-FUZZ = settings(max_examples=200, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 # Each example dumps and re-parses a whole persona, so fewer keep the suite quick.
 FUZZ_FIELDS = settings(FUZZ, max_examples=100)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
-                    st.floats(allow_nan=True), st.text(max_size=20))
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-    max_leaves=12)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 def check(load) -> Persona | None:
@@ -104,8 +114,9 @@ def test_a_field_added_anywhere(path, key, value):
 @FUZZ
 @given(st.integers(0, len(GOOD_TEXT)), st.integers(0, 40), st.text(max_size=10))
 def test_the_good_file_cut_and_spliced(start, length, insert):
-    check(lambda: parse_persona(GOOD_TEXT[:start] + insert + GOOD_TEXT[start + length:],
-                                "fuzz.yaml"))
+    check(
+        lambda: parse_persona(GOOD_TEXT[:start] + insert + GOOD_TEXT[start + length :], "fuzz.yaml")
+    )
 
 
 def test_library_keeps_good_personas_and_reports_broken_ones(tmp_path):
@@ -114,5 +125,7 @@ def test_library_keeps_good_personas_and_reports_broken_ones(tmp_path):
     (tmp_path / "c.yaml").write_bytes(b"\xff\xfe")
     library = PersonaLibrary(tmp_path)
     assert library.ids() == [FIXTURE_PERSONA_ID]
-    assert [(Path(p.file).name, p.field) for p in library.problems] == [("b.yaml", "id"),
-                                                                        ("c.yaml", "")]
+    assert [(Path(p.file).name, p.field) for p in library.problems] == [
+        ("b.yaml", "id"),
+        ("c.yaml", ""),
+    ]

@@ -26,8 +26,10 @@ from simulator.web import grading as web_grading
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAS = PersonaLibrary(ROOT / "personas")
 RUBRICS = RubricLibrary(ROOT / "rubrics")
-EMPATHY = ("I'm so sorry, that sounds awful, being spoken to like that is upsetting and I "
-           "completely understand why you're angry.")
+EMPATHY = (
+    "I'm so sorry, that sounds awful, being spoken to like that is upsetting and I "
+    "completely understand why you're angry."
+)
 
 
 def say(chunks) -> str:
@@ -57,7 +59,7 @@ def test_a_persona_remedy_the_customer_accepted_is_credited_by_the_grader(tmp_pa
     assert Move.REMEDY not in rules  # the premise: the rules alone do not see a remedy
     found = [f for f in offer_turn.reading.moves if f.move is Move.REMEDY]
     assert [f.remedy for f in found] == ["raised-with-manager"]
-    assert offer_turn.text[found[0].start:found[0].end] == found[0].text
+    assert offer_turn.text[found[0].start : found[0].end] == found[0].text
 
     card = grade(conv.transcript(), RUBRICS.get())
     verdicts = {c.id: c for c in card.criteria}
@@ -76,7 +78,8 @@ def test_a_persona_remedy_the_customer_accepted_is_credited_by_the_grader(tmp_pa
 
 
 def test_a_detector_runs_once_per_agent_turn_over_a_20_turn_session_hints_and_scorecard(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     calls = []
     real = RuleDetector.detect
 
@@ -88,16 +91,28 @@ def test_a_detector_runs_once_per_agent_turn_over_a_20_turn_session_hints_and_sc
     monkeypatch.setenv("FRONTLINE_RUBRICS", str(ROOT / "rubrics"))
     base = PERSONAS.get("aggressive-rational-billing")
     # Room for 20 turns: no resolution, no exit, no patience drain.
-    persona = base.model_copy(update={
-        "max_turns": 30,
-        "thresholds": base.thresholds.model_copy(update={
-            "escalate_at": 100.0, "accept_anger": 0.0, "accept_trust": 100.0,
-            "patience_drain": 0.0})})
+    persona = base.model_copy(
+        update={
+            "max_turns": 30,
+            "thresholds": base.thresholds.model_copy(
+                update={
+                    "escalate_at": 100.0,
+                    "accept_anger": 0.0,
+                    "accept_trust": 100.0,
+                    "patience_drain": 0.0,
+                }
+            ),
+        }
+    )
     store = SessionStore(tmp_path / "s.sqlite3")
     conv = Conversation.start(persona, store=store, user="ana", rubric="complaint-handling")
     say(conv.opening())
-    lines = ["I'm sorry, that sounds really frustrating.", "When exactly were you charged?",
-             "I will look into the second charge myself.", "Could you tell me the amount?"]
+    lines = [
+        "I'm sorry, that sounds really frustrating.",
+        "When exactly were you charged?",
+        "I will look into the second charge myself.",
+        "Could you tell me the amount?",
+    ]
     hints = []
     for n in range(20):
         assert not conv.finished, f"the session ended after {n} turns"
@@ -117,27 +132,36 @@ def test_the_incremental_hint_equals_a_full_partial_grade(tmp_path, monkeypatch)
     persona = PERSONAS.get("aggressive-rational-billing")
     conv = Conversation.start(persona, store=store, user="ana", rubric="complaint-handling")
     say(conv.opening())
-    for text in ["When were you charged?", "I'm so sorry, that sounds really frustrating.",
-                 "Thank you for telling us.", "I will refund the duplicate charge today."]:
+    for text in [
+        "When were you charged?",
+        "I'm so sorry, that sounds really frustrating.",
+        "Thank you for telling us.",
+        "I will refund the duplicate charge today.",
+    ]:
         if conv.finished:
             break
         say(conv.reply(text))
         rubric = RUBRICS.get("complaint-handling")
         card = grade(conv.transcript(), rubric, partial=True)
         incremental = web_grading.grade_observed(web_grading._observed(conv), None, rubric)
-        assert [(c.id, c.verdict) for c in incremental.criteria] == \
-            [(c.id, c.verdict) for c in card.criteria]
+        assert [(c.id, c.verdict) for c in incremental.criteria] == [
+            (c.id, c.verdict) for c in card.criteria
+        ]
         assert incremental.overall == card.overall
 
 
 def test_a_reading_that_does_not_fit_its_turn_is_ignored_and_the_turn_read_afresh():
     text = "Thanks for waiting."
-    forged = Reading(language="en", moves=[Found(move=Move.REMEDY, start=0, end=6,
-                                                 text="refund", quote=text, quote_start=0)])
+    forged = Reading(
+        language="en",
+        moves=[Found(move=Move.REMEDY, start=0, end=6, text="refund", quote=text, quote_start=0)],
+    )
     assert not forged.fits(text)
-    t = parse_transcript('{"turns": [{"role": "customer", "text": "Hi."}, {"role": "agent", '
-                         f'"text": "{text}", "reading": {reading_json(forged)}}}]}}',
-                         "t.json")
+    t = parse_transcript(
+        '{"turns": [{"role": "customer", "text": "Hi."}, {"role": "agent", '
+        f'"text": "{text}", "reading": {reading_json(forged)}}}]}}',
+        "t.json",
+    )
     card = grade(t, RUBRICS.get())
     assert all(not c.evidence or c.evidence[0].move != "remedy" for c in card.criteria)
 
@@ -147,13 +171,19 @@ def _old_database(path: Path) -> None:
     conn = sqlite3.connect(path)
     for sql in MIGRATIONS[0][2]:
         conn.execute(sql)
-    conn.execute("INSERT INTO sessions VALUES ('abc', 'ana', 'aggressive-rational-billing', "
-                 "'h', NULL, 'training', 0, 'offline', '2026-01-01T00:00:00+00:00', "
-                 "'2026-01-01T00:00:00+00:00', 'ended', 'ongoing')")
-    conn.execute("INSERT INTO turns VALUES ('abc', 0, 'customer', 'You charged me twice.', "
-                 "'2026-01-01T00:00:00+00:00')")
-    conn.execute("INSERT INTO turns VALUES ('abc', 1, 'agent', 'I will refund the duplicate "
-                 "charge today.', '2026-01-01T00:00:00+00:00')")
+    conn.execute(
+        "INSERT INTO sessions VALUES ('abc', 'ana', 'aggressive-rational-billing', "
+        "'h', NULL, 'training', 0, 'offline', '2026-01-01T00:00:00+00:00', "
+        "'2026-01-01T00:00:00+00:00', 'ended', 'ongoing')"
+    )
+    conn.execute(
+        "INSERT INTO turns VALUES ('abc', 0, 'customer', 'You charged me twice.', "
+        "'2026-01-01T00:00:00+00:00')"
+    )
+    conn.execute(
+        "INSERT INTO turns VALUES ('abc', 1, 'agent', 'I will refund the duplicate "
+        "charge today.', '2026-01-01T00:00:00+00:00')"
+    )
     conn.commit()
     conn.close()
 

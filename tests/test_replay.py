@@ -23,8 +23,9 @@ WARM = "I'm so sorry, that sounds really frustrating. I'll look into it right no
 
 
 def session(store: SessionStore, lines: list[str], seed: int = 4, user: str = "ana"):
-    conv = Conversation.start(PERSONAS.get(ACCEPTING), store=store, seed=seed, user=user,
-                              rubric=RUBRIC.id)
+    conv = Conversation.start(
+        PERSONAS.get(ACCEPTING), store=store, seed=seed, user=user, rubric=RUBRIC.id
+    )
     "".join(conv.opening())
     for line in lines:
         "".join(conv.reply(line))
@@ -32,8 +33,9 @@ def session(store: SessionStore, lines: list[str], seed: int = 4, user: str = "a
 
 
 def replay(store, conv, turn, text, user="ana") -> ReplayResult:
-    return replay_turn(store, conv.session_id, user, turn=turn, reply=text, personas=PERSONAS,
-                       rubric=RUBRIC)
+    return replay_turn(
+        store, conv.session_id, user, turn=turn, reply=text, personas=PERSONAS, rubric=RUBRIC
+    )
 
 
 def test_replaying_a_turn_with_the_same_words_gives_what_happened(store):
@@ -56,8 +58,10 @@ def test_a_different_reply_shows_the_other_reaction_and_score(store):
     assert r.replay.score < r.actual.score
     assert any(c.actual == "met" and c.replay != "met" for c in r.changed)
     # The session itself is untouched.
-    assert [t.text for t in store.turns(conv.session_id) if t.role == "agent"] == \
-        [WARM, accepting_script()[1]]
+    assert [t.text for t in store.turns(conv.session_id) if t.role == "agent"] == [
+        WARM,
+        accepting_script()[1],
+    ]
 
 
 def test_a_replay_can_end_the_call_where_the_real_one_went_on(store):
@@ -68,10 +72,15 @@ def test_a_replay_can_end_the_call_where_the_real_one_went_on(store):
     assert r.replay.ended and not r.actual.ended
 
 
-@pytest.mark.parametrize(("turn", "text", "message"), [
-    (0, WARM, "no agent turn 0"), (3, WARM, "no agent turn 3"), (1, "  ", "empty"),
-    (1, "x" * 20_001, "the limit is 20000"),  # the one limit on a turn, everywhere
-])
+@pytest.mark.parametrize(
+    ("turn", "text", "message"),
+    [
+        (0, WARM, "no agent turn 0"),
+        (3, WARM, "no agent turn 3"),
+        (1, "  ", "empty"),
+        (1, "x" * 20_001, "the limit is 20000"),  # the one limit on a turn, everywhere
+    ],
+)
 def test_bad_requests_say_what_is_wrong(store, turn, text, message):
     conv = session(store, [WARM, "When did it happen?"])
     with pytest.raises(FrontlineError, match=message):
@@ -96,9 +105,15 @@ def test_a_changed_persona_refuses_to_replay(store, tmp_path):
     conv = session(store, [WARM])
     changed = PERSONAS.get(ACCEPTING).model_copy(update={"summary": "Someone else now."})
     with pytest.raises(FrontlineError, match="has changed since"):
-        replay_turn(store, conv.session_id, "ana", turn=1, reply=CALM_DOWN,
-                    personas=_Lib(changed),
-                    rubric=RUBRIC)
+        replay_turn(
+            store,
+            conv.session_id,
+            "ana",
+            turn=1,
+            reply=CALM_DOWN,
+            personas=_Lib(changed),
+            rubric=RUBRIC,
+        )
 
 
 class _Lib:
@@ -133,13 +148,13 @@ def test_a_database_made_before_replays_gets_the_table(tmp_path):
         db.execute("DELETE FROM schema_migrations WHERE version = 3")
     with SessionStore(path) as s:
         assert s.load_replays(conv.session_id, "ana") == []
-        s.save_replay(conv.session_id, "ana", replay(s, conv, 1, CALM_DOWN).model_dump(
-            mode="json"))
+        s.save_replay(conv.session_id, "ana", replay(s, conv, 1, CALM_DOWN).model_dump(mode="json"))
         assert len(s.load_replays(conv.session_id, "ana")) == 1
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(min_size=1, max_size=300))
 def test_any_reply_text_replays_or_is_refused_cleanly(store, text):
     """Whatever the trainee types: a result, or a FrontlineError with a message."""
@@ -167,8 +182,16 @@ def test_cli_replay_prints_both_sides_and_saves_the_replay(cli, tmp_path):
 
     env = {"FRONTLINE_PERSONAS": str(ROOT / "personas")}
     db = str(tmp_path / "s.sqlite3")
-    done = cli("practice", "--persona", ACCEPTING, "--offline", "--db", db,
-               stdin=f"{WARM}\n/end\n", env=env)
+    done = cli(
+        "practice",
+        "--persona",
+        ACCEPTING,
+        "--offline",
+        "--db",
+        db,
+        stdin=f"{WARM}\n/end\n",
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     sid = re.search(r"Session (\w+) is saved", done.stdout).group(1)
     out = cli("replay", sid, "--turn", "1", "--reply", CALM_DOWN, "--db", db, env=env)

@@ -24,8 +24,13 @@ RUBRICS = ROOT / "rubrics"
 FILES = sorted(RUBRICS.glob("*.yaml"))
 # The sections of docs/domain.md (the domain reference every rule must trace back to).
 DOMAIN_SECTIONS = set(read_sections())
-FRAMEWORKS = {"four-stages": "§3.1", "mood-first": "§3.2", "tactics": "§3.7", "carp": "§3.8",
-              "checklist": "§3.6"}
+FRAMEWORKS = {
+    "four-stages": "§3.1",
+    "mood-first": "§3.2",
+    "tactics": "§3.7",
+    "carp": "§3.8",
+    "checklist": "§3.6",
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +57,17 @@ def test_default_rubric_combines_the_frameworks_trust_and_expectations(library):
     rubric = library.get()
     cited = {s for _, c in rubric.criteria() for s in cited_sections(c.domain)}
     assert {"§3.1", "§3.2", "§3.4", "§3.5", "§3.6", "§3.7"} <= cited
-    assert [s.id for s in rubric.stages] == ["accept", "explain", "solution", "trust",
-                                             "follow-up"]
+    assert [s.id for s in rubric.stages] == ["accept", "explain", "solution", "trust", "follow-up"]
 
 
 def test_every_citation_names_a_domain_section(library):
     for rubric in library.rubrics.values():
-        refs = [rubric.domain[0]] + [s.domain for s in rubric.stages] + \
-            [c.domain for _, c in rubric.criteria()] + [p.domain for p in rubric.phrasing]
+        refs = (
+            [rubric.domain[0]]
+            + [s.domain for s in rubric.stages]
+            + [c.domain for _, c in rubric.criteria()]
+            + [p.domain for p in rubric.phrasing]
+        )
         for ref in refs:
             assert cited_sections(ref) and set(cited_sections(ref)) <= DOMAIN_SECTIONS, ref
 
@@ -120,38 +128,75 @@ def test_the_base_example_is_valid():
     assert parse_rubric(BASE).id == "tiny"
 
 
-@pytest.mark.parametrize("old,new,message", [
-    ("schema_version: 1", "schema_version: 2",
-     "t.yaml:1: schema_version: unsupported version 2; this Frontline reads 1"),
-    ("        tip: Say it.\n", "        tip: Say it.\n        colour: red\n",
-     "t.yaml:20: stages[0].criteria[0].colour: unknown field"),
-    ("{move: empathise}", "{move: empathy}",
-     "t.yaml:18: stages[0].criteria[0].check.requires.move[0]: must be 'thank'"),
-    ("{move: empathise}", "{move: []}",
-     "t.yaml:18: stages[0].criteria[0].check.requires.move: must have at least 1 item"),
-    ("{requires: {move: empathise}}", "{requires: {move: ask}, count: {move: ask}}",
-     "t.yaml:18: stages[0].criteria[0].check: a condition needs exactly one of "
-     "requires, before, with, position, count, agent_turns, all, any; got requires, count"),
-    ("{requires: {move: empathise}}", "{position: {move: ask}}",
-     "stages[0].criteria[0].check.position: give exactly one of in_first or "
-     "in_last"),
-    ("{requires: {move: empathise}}", "{count: {move: ask, min: 3, max: 1}}",
-     "check.count: max (1) is below min (3)"),
-    ("domain: §3.1\n    criteria", "domain: section 3\n    criteria",
-     "t.yaml:13: stages[0].domain: must be a DOMAIN section reference such as §3.2"),
-    ("{move: calm_down,", "{move: thank,",
-     "phrasing[0].move: 'thank' is a good move, not a violation"),
-    ("pass_mark: 60", "pass_mark: 70",
-     "pass_mark 70 must be the min of one level"),
-    ("{id: fail, label: Fail, min: 0}", "{id: fail, label: Fail, min: 10}",
-     "levels: the first level must start at min 0"),
-    ("{id: pass, label: Pass, min: 60}", "{id: fail, label: Pass, min: 60}",
-     "duplicate level id: fail"),
-    ("      - id: feel\n", "      - id: feel\n        weight: 11\n",
-     "stages[0].criteria[0].weight: must be at most 10 (got 11)"),
-    ("stages:\n", "stages: []\nx:\n", "t.yaml:11: x: unknown field"),
-    ("title: Tiny", "title: [Tiny", "t.yaml:4: invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        (
+            "schema_version: 1",
+            "schema_version: 2",
+            "t.yaml:1: schema_version: unsupported version 2; this Frontline reads 1",
+        ),
+        (
+            "        tip: Say it.\n",
+            "        tip: Say it.\n        colour: red\n",
+            "t.yaml:20: stages[0].criteria[0].colour: unknown field",
+        ),
+        (
+            "{move: empathise}",
+            "{move: empathy}",
+            "t.yaml:18: stages[0].criteria[0].check.requires.move[0]: must be 'thank'",
+        ),
+        (
+            "{move: empathise}",
+            "{move: []}",
+            "t.yaml:18: stages[0].criteria[0].check.requires.move: must have at least 1 item",
+        ),
+        (
+            "{requires: {move: empathise}}",
+            "{requires: {move: ask}, count: {move: ask}}",
+            "t.yaml:18: stages[0].criteria[0].check: a condition needs exactly one of "
+            "requires, before, with, position, count, agent_turns, all, any; got requires, count",
+        ),
+        (
+            "{requires: {move: empathise}}",
+            "{position: {move: ask}}",
+            "stages[0].criteria[0].check.position: give exactly one of in_first or in_last",
+        ),
+        (
+            "{requires: {move: empathise}}",
+            "{count: {move: ask, min: 3, max: 1}}",
+            "check.count: max (1) is below min (3)",
+        ),
+        (
+            "domain: §3.1\n    criteria",
+            "domain: section 3\n    criteria",
+            "t.yaml:13: stages[0].domain: must be a DOMAIN section reference such as §3.2",
+        ),
+        (
+            "{move: calm_down,",
+            "{move: thank,",
+            "phrasing[0].move: 'thank' is a good move, not a violation",
+        ),
+        ("pass_mark: 60", "pass_mark: 70", "pass_mark 70 must be the min of one level"),
+        (
+            "{id: fail, label: Fail, min: 0}",
+            "{id: fail, label: Fail, min: 10}",
+            "levels: the first level must start at min 0",
+        ),
+        (
+            "{id: pass, label: Pass, min: 60}",
+            "{id: fail, label: Pass, min: 60}",
+            "duplicate level id: fail",
+        ),
+        (
+            "      - id: feel\n",
+            "      - id: feel\n        weight: 11\n",
+            "stages[0].criteria[0].weight: must be at most 10 (got 11)",
+        ),
+        ("stages:\n", "stages: []\nx:\n", "t.yaml:11: x: unknown field"),
+        ("title: Tiny", "title: [Tiny", "t.yaml:4: invalid YAML"),
+    ],
+)
 def test_bad_rubrics_give_file_line_field_messages(old, new, message):
     assert old in BASE
     with pytest.raises(FileProblems) as exc:
@@ -160,12 +205,15 @@ def test_bad_rubrics_give_file_line_field_messages(old, new, message):
 
 
 def test_duplicate_criterion_ids_are_refused():
-    doubled = BASE.replace("phrasing:", """  - id: two
+    doubled = BASE.replace(
+        "phrasing:",
+        """  - id: two
     title: Two
     domain: §3.1
     criteria:
       - {id: feel, title: Again, domain: §3.1, check: {requires: {move: ask}}, tip: Ask.}
-phrasing:""")
+phrasing:""",
+    )
     with pytest.raises(FileProblems, match="duplicate criterion id: feel"):
         parse_rubric(doubled, "t.yaml")
 
@@ -179,7 +227,9 @@ def test_library_keeps_broken_files_as_problems_and_refuses_duplicates(tmp_path)
     lib = RubricLibrary(tmp_path)
     assert lib.ids() == ["tiny"]
     assert [str(p).split(": ", 1)[1][:25] for p in lib.problems] == [
-        "id: duplicate rubric id '", "invalid YAML: expected th"]
+        "id: duplicate rubric id '",
+        "invalid YAML: expected th",
+    ]
     assert str(lib.problems[0]).startswith(str(tmp_path / "b.yaml"))
     with pytest.raises(NotFound, match=r"no rubric 'nope' .* \(known: tiny\)"):
         lib.get("nope")
@@ -196,13 +246,39 @@ def test_fuzz_any_text_is_a_rubric_or_problems(text):
 
 
 yaml_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 200) | st.text(max_size=12) |
-    st.sampled_from(["empathise", "calm_down", "§3.1", "remedy", "x"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["requires", "move", "with", "partner", "before", "after", "first",
-                         "then", "position", "in_last", "count", "min", "all", "any", "id"]),
-        inner, max_size=3),
-    max_leaves=12)
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 200)
+    | st.text(max_size=12)
+    | st.sampled_from(["empathise", "calm_down", "§3.1", "remedy", "x"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "requires",
+                    "move",
+                    "with",
+                    "partner",
+                    "before",
+                    "after",
+                    "first",
+                    "then",
+                    "position",
+                    "in_last",
+                    "count",
+                    "min",
+                    "all",
+                    "any",
+                    "id",
+                ]
+            ),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -64,9 +64,12 @@ def test_shipped_data_files_match_their_schemas():
 
 
 SCHEMA_COMMENT = re.compile(r"^# yaml-language-server: \$schema=(\S+)", re.MULTILINE)
-SHIPPED_YAML = sorted(p for folder in ("personas", "rubrics", "simulator")
-                      for p in (ROOT / folder).rglob("*.yaml") if SCHEMA_COMMENT.search(
-                          p.read_text(encoding="utf-8")))
+SHIPPED_YAML = sorted(
+    p
+    for folder in ("personas", "rubrics", "simulator")
+    for p in (ROOT / folder).rglob("*.yaml")
+    if SCHEMA_COMMENT.search(p.read_text(encoding="utf-8"))
+)
 
 
 @pytest.mark.parametrize("path", SHIPPED_YAML, ids=lambda p: str(p.relative_to(ROOT)))
@@ -79,5 +82,5 @@ def test_files_match_the_schema_their_editor_comment_names(path):
 
 def test_the_reaction_rules_validate_against_their_schema():
     from simulator.customer.decisions import DECISIONS_FILE
-    jsonschema.validate(yaml.safe_load(DECISIONS_FILE.read_text()),
-                        schema("decisions.schema.json"))
+
+    jsonschema.validate(yaml.safe_load(DECISIONS_FILE.read_text()), schema("decisions.schema.json"))

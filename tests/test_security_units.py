@@ -37,8 +37,9 @@ def personas_with_links(tmp_path) -> Path:
     folder = tmp_path / "personas"
     shutil.copytree(FIXTURE_PERSONAS, folder)
     secret = tmp_path / "secret.yaml"
-    secret.write_text((folder / f"{FIXTURE_PERSONA_ID}.yaml").read_text()
-                      .replace(FIXTURE_PERSONA_ID, "stolen"))
+    secret.write_text(
+        (folder / f"{FIXTURE_PERSONA_ID}.yaml").read_text().replace(FIXTURE_PERSONA_ID, "stolen")
+    )
     (folder / "passwd.yaml").symlink_to("/etc/passwd")
     (folder / "stolen.yaml").symlink_to(secret)
     (folder / "inside.yaml").symlink_to(folder / f"{FIXTURE_PERSONA_ID}.yaml")
@@ -154,8 +155,9 @@ def test_saved_personas_get_the_mode_of_shipped_ones(tmp_path, persona):
 # -- users added while the server runs ---------------------------------------------------
 def test_a_users_file_that_appears_turns_logins_on_and_they_stay_on(tmp_path):
     users = UserStore(tmp_path / "users.yaml")
-    ctx = WebContext(store=SessionStore(":memory:"), personas_dir=FIXTURE_PERSONAS,
-                     users=users, renderer=None)
+    ctx = WebContext(
+        store=SessionStore(":memory:"), personas_dir=FIXTURE_PERSONAS, users=users, renderer=None
+    )
     assert ctx.local_mode
     users.add("ann", Role.TRAINEE, "ann-password")
     assert not ctx.local_mode
@@ -181,10 +183,17 @@ def test_every_test_named_in_the_security_page_exists():
     assert len(named) >= 40, "the page lists the tests that hold each promise"
     # Another branch's tests may be listed before it lands, if the page says so; once the
     # file exists its names are checked like any other.
-    pending = {f for line in re.findall(r"<!-- pending: ([^>]*)-->", page)
-               for f in line.split() if f.endswith(".py")}
-    missing = [f"{f}::{t}" for f, t in named
-               if (root / f).is_file() or f not in pending
-               if not (root / f).is_file()
-               or not re.search(rf"^\s*def {t}\(", (root / f).read_text(encoding="utf-8"), re.M)]
+    pending = {
+        f
+        for line in re.findall(r"<!-- pending: ([^>]*)-->", page)
+        for f in line.split()
+        if f.endswith(".py")
+    }
+    missing = [
+        f"{f}::{t}"
+        for f, t in named
+        if (root / f).is_file() or f not in pending
+        if not (root / f).is_file()
+        or not re.search(rf"^\s*def {t}\(", (root / f).read_text(encoding="utf-8"), re.M)
+    ]
     assert not missing, f"docs/security.md names tests that do not exist: {missing}"

@@ -235,24 +235,30 @@ def test_users_see_only_their_own_sessions(persona, store):
     assert sorted(s.id for s in store.list_sessions("ana")) == sorted(mine)
     assert [s.id for s in store.list_sessions("ben")] == [theirs.session_id]
     assert store.list_sessions("cy") == []
-    for call in (lambda: store.get(theirs.session_id, "ana"),
-                 lambda: store.transcript(theirs.session_id, "ana"),
-                 lambda: store.load_scorecard(theirs.session_id, "ana"),
-                 lambda: store.save_scorecard(theirs.session_id, "ana", {}),
-                 lambda: Conversation.resume(store, theirs.session_id, {persona.id: persona},
-                                             user="ana")):
+    for call in (
+        lambda: store.get(theirs.session_id, "ana"),
+        lambda: store.transcript(theirs.session_id, "ana"),
+        lambda: store.load_scorecard(theirs.session_id, "ana"),
+        lambda: store.save_scorecard(theirs.session_id, "ana", {}),
+        lambda: Conversation.resume(store, theirs.session_id, {persona.id: persona}, user="ana"),
+    ):
         with pytest.raises(NotFound):
             call()
 
 
 def test_transcript_records_the_session(persona, store):
-    conv = Conversation.start(persona, store=store, seed=5, user="ana", rubric="std",
-                              mode="exam")
+    conv = Conversation.start(persona, store=store, seed=5, user="ana", rubric="std", mode="exam")
     say(conv.opening())
     play(conv, AGENT[:2])
     t = conv.transcript()
-    assert (t.id, t.candidate, t.rubric, t.mode, t.seed, t.renderer) == \
-        (conv.session_id, "ana", "std", "exam", 5, "offline")
+    assert (t.id, t.candidate, t.rubric, t.mode, t.seed, t.renderer) == (
+        conv.session_id,
+        "ana",
+        "std",
+        "exam",
+        5,
+        "offline",
+    )
     assert t.persona.id == persona.id and t.persona.hash == persona.content_hash()
     assert [(x.role, x.text) for x in t.turns] == [(x.role, x.text) for x in conv.turns]
     assert [r.turn for r in t.trajectory] == [0, 1, 2]
@@ -304,7 +310,7 @@ def test_one_store_serves_many_threads(persona, store):
     for n, sid in ids.items():
         turns = store.turns(sid)
         assert [t.role for t in turns[:3]] == ["customer", "agent", "customer"]
-        assert [t.text for t in turns if t.role == "agent"] == AGENT[:len(turns) // 2]
+        assert [t.text for t in turns if t.role == "agent"] == AGENT[: len(turns) // 2]
         assert len(store.steps(sid)) == sum(t.role == "agent" for t in turns) + 1
         assert [s.id for s in store.list_sessions(f"u{n}")] == [sid]
 
@@ -321,8 +327,9 @@ def test_an_in_memory_store_for_scratch_sessions(persona):
         conv = Conversation.start(persona, store=scratch)
         say(conv.opening())
         play(conv, AGENT[:2])
-        assert [t.role for t in scratch.turns(conv.session_id)] == ["customer", "agent"] * 2 + \
-            ["customer"]
+        assert [t.role for t in scratch.turns(conv.session_id)] == ["customer", "agent"] * 2 + [
+            "customer"
+        ]
 
 
 def test_an_ended_session_takes_no_turn_from_a_stale_copy(persona, store):

@@ -60,11 +60,21 @@ def test_spans_are_ordered_trimmed_and_cover_every_visible_character(text: str) 
 
 
 @settings(max_examples=200)
-@given(st.lists(st.text(alphabet=st.characters(blacklist_characters=".!?…\n\r"
-                                                "\u2028\u2029\x1c\x1d\x1e\x85\x0b\x0c"),
-                        min_size=1).map(str.strip).filter(bool),
-                min_size=1, max_size=6),
-       st.sampled_from([". ", "! ", "? ", "\n", "… ", ".\n\n"]))
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.characters(
+                blacklist_characters=".!?…\n\r\u2028\u2029\x1c\x1d\x1e\x85\x0b\x0c"
+            ),
+            min_size=1,
+        )
+        .map(str.strip)
+        .filter(bool),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([". ", "! ", "? ", "\n", "… ", ".\n\n"]),
+)
 def test_joined_sentences_split_back(parts: list[str], glue: str) -> None:
     text = glue.join(parts)
     # The stop stays with its sentence; a bare line break leaves the sentence as is.
@@ -74,8 +84,10 @@ def test_joined_sentences_split_back(parts: list[str], glue: str) -> None:
 
 
 # The boundary as first written (lookbehinds for the stop); the faster one must agree.
-_REFERENCE = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'\u201d\u2019)\]])"
-                        r"|(?<=[.!?…][\"'\u201d\u2019)\]][\"'\u201d\u2019)\]]))\s+|\n+")
+_REFERENCE = re.compile(
+    r"(?:(?<=[.!?…])|(?<=[.!?…][\"'\u201d\u2019)\]])"
+    r"|(?<=[.!?…][\"'\u201d\u2019)\]][\"'\u201d\u2019)\]]))\s+|\n+"
+)
 
 
 def reference_spans(text: str) -> list[tuple[int, int]]:
@@ -90,8 +102,11 @@ def reference_spans(text: str) -> list[tuple[int, int]]:
 
 
 @settings(max_examples=300)
-@given(st.lists(st.sampled_from(list(".!?…\"'\u201d\u2019)] \n\t\u00a0ab")) | st.text(max_size=4))
-       .map("".join))
+@given(
+    st.lists(st.sampled_from(list(".!?…\"'\u201d\u2019)] \n\t\u00a0ab")) | st.text(max_size=4)).map(
+        "".join
+    )
+)
 def test_sentence_spans_agree_with_the_lookbehind_definition(text: str) -> None:
     assert sentence_spans(text) == reference_spans(text)
 
@@ -108,16 +123,26 @@ def clauses(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("We can't refund it, but I can replace it today.",
-         ["We can't refund it", "but I can replace it today."]),
-        ("We can't refund it; however, I can replace it.",
-         ["We can't refund it", "however, I can replace it."]),
-        ("No refunds however I can offer an exchange",
-         ["No refunds", "however I can offer an exchange"]),
-        ("We can't offer compensation, what I can do is waive the fee.",
-         ["We can't offer compensation", "what I can do is waive the fee."]),
-        ("I can't refund it instead I'll repair it",
-         ["I can't refund it", "instead I'll repair it"]),
+        (
+            "We can't refund it, but I can replace it today.",
+            ["We can't refund it", "but I can replace it today."],
+        ),
+        (
+            "We can't refund it; however, I can replace it.",
+            ["We can't refund it", "however, I can replace it."],
+        ),
+        (
+            "No refunds however I can offer an exchange",
+            ["No refunds", "however I can offer an exchange"],
+        ),
+        (
+            "We can't offer compensation, what I can do is waive the fee.",
+            ["We can't offer compensation", "what I can do is waive the fee."],
+        ),
+        (
+            "I can't refund it instead I'll repair it",
+            ["I can't refund it", "instead I'll repair it"],
+        ),
         # Not contrastive joints: "instead of", a "but" with no comma, a plain comma.
         ("I can't swap it instead of a refund.", ["I can't swap it instead of a refund."]),
         ("Nothing but the best, sadly.", ["Nothing but the best, sadly."]),
@@ -133,14 +158,35 @@ def test_clause_spans_examples(text: str, expected: list[str]) -> None:
 def test_clause_spans_stay_inside_the_span_given() -> None:
     text = "Sorry. We can't refund it, but I can replace it. Bye, but soon."
     s, e = sentence_spans(text)[1]
-    assert [text[a:b] for a, b in clause_spans(text, s, e)] == \
-        ["We can't refund it", "but I can replace it."]
+    assert [text[a:b] for a, b in clause_spans(text, s, e)] == [
+        "We can't refund it",
+        "but I can replace it.",
+    ]
 
 
 @settings(max_examples=200)
-@given(st.lists(st.sampled_from(["a", "b", " ", ",", ";", ".", "\n", "but", "however",
-                                 "instead", " of", "what I can do", "what we will do"]))
-       .map("".join), st.data())
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "b",
+                " ",
+                ",",
+                ";",
+                ".",
+                "\n",
+                "but",
+                "however",
+                "instead",
+                " of",
+                "what I can do",
+                "what we will do",
+            ]
+        )
+    ).map("".join),
+    st.data(),
+)
 def test_clauses_are_ordered_trimmed_and_lose_only_joints(text: str, data) -> None:
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
@@ -159,20 +205,41 @@ def test_clauses_are_ordered_trimmed_and_lose_only_joints(text: str, data) -> No
         assert skipped == ch
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    # Chinese has no space after its full stops, and the stop itself ends the sentence.
-    ("你好。我很生气！为什么？", ["你好。", "我很生气！", "为什么？"]),
-    ("「退款」。好的", ["「退款」。", "好的"]),
-    ("Hi. 我很生气！ Ok", ["Hi.", "我很生气！", "Ok"]),
-    ("3.5 stars. Wow", ["3.5 stars.", "Wow"]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Chinese has no space after its full stops, and the stop itself ends the sentence.
+        ("你好。我很生气！为什么？", ["你好。", "我很生气！", "为什么？"]),
+        ("「退款」。好的", ["「退款」。", "好的"]),
+        ("Hi. 我很生气！ Ok", ["Hi.", "我很生气！", "Ok"]),
+        ("3.5 stars. Wow", ["3.5 stars.", "Wow"]),
+    ],
+)
 def test_sentences_in_chinese_and_mixed_text(text, expected):
     assert sentences(text) == expected
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from(["Hello.", "Is it?", "你好。", "我很生气！", "ok…", "\n", " ",
-                                 "「好」。", "No!", "3.5", "x"]), max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Hello.",
+                "Is it?",
+                "你好。",
+                "我很生气！",
+                "ok…",
+                "\n",
+                " ",
+                "「好」。",
+                "No!",
+                "3.5",
+                "x",
+            ]
+        ),
+        max_size=12,
+    )
+)
 def test_the_streaming_release_cuts_where_the_splitter_does(parts):
     """The renderers' streaming release and the grader's splitter are one splitter: the
     release lets the text through sentence by sentence, as the splitter cuts it."""

@@ -23,8 +23,9 @@ def test_every_shipped_case_states_the_company_rules(persona_id):
     rules = persona.case.company_rules
     assert rules is not None, f"{persona_id}: case.company_rules is missing"
     brief = persona.trainee_brief()
-    assert brief[0] == (f"You work for {persona.identity.company}, answering by "
-                        f"{persona.identity.channel}.")
+    assert brief[0] == (
+        f"You work for {persona.identity.company}, answering by {persona.identity.channel}."
+    )
     assert f"You may offer: {rules.standard}" in brief
     assert f"Flexibility ends: {rules.limit}" in brief
     # The customer's lines are for the trainee to find out, not to be told.
@@ -40,7 +41,8 @@ def test_a_case_without_rules_says_so():
 
 def test_incomplete_rules_name_the_line_and_field():
     text = FIXTURE.read_text(encoding="utf-8").replace(
-        "\nstyle:", "\n  company_rules:\n    standard: \"A refund.\"\nstyle:", 1)
+        "\nstyle:", '\n  company_rules:\n    standard: "A refund."\nstyle:', 1
+    )
     with pytest.raises(FileProblems) as caught:
         parse_persona(text, "broken.yaml")
     message = str(caught.value)
@@ -49,8 +51,7 @@ def test_incomplete_rules_name_the_line_and_field():
 
 def test_the_practice_header_shows_the_brief(cli):
     env = {"FRONTLINE_PERSONAS": str(ROOT / "personas")}
-    result = cli("practice", "--persona", "aggressive-rational-billing", stdin="/end\n",
-                 env=env)
+    result = cli("practice", "--persona", "aggressive-rational-billing", stdin="/end\n", env=env)
     assert result.returncode == 0, result.stderr
     rules = LIBRARY.get("aggressive-rational-billing").case.company_rules
     header = result.stdout.split("Customer:")[0]

@@ -23,8 +23,12 @@ from simulator.grading.transcript_input import (
     parse_transcripts,
 )
 
-GOOD = {"turns": [{"role": "customer", "text": "My parcel never came."},
-                  {"role": "agent", "text": "I'm so sorry. When did you order it?"}]}
+GOOD = {
+    "turns": [
+        {"role": "customer", "text": "My parcel never came."},
+        {"role": "agent", "text": "I'm so sorry. When did you order it?"},
+    ]
+}
 
 
 def problems_of(text: str, kind: str | None = None) -> list[str]:
@@ -35,13 +39,15 @@ def problems_of(text: str, kind: str | None = None) -> list[str]:
 
 # ------------------------------------------------------------------ plain text
 def test_plain_text_turns_aliases_names_timestamps_and_continuations():
-    text = ("\ufeffCaller: My parcel never came.\n"
-            "It was meant to arrive Monday.\n"
-            "\n"
-            "REP (Sam): I'm so sorry.\n"
-            "[10:02] operator: When did you order it?\n"
-            "  Order number: the one on the email.\n"
-            "10:03:15 Client: Last week.\r\n")
+    text = (
+        "\ufeffCaller: My parcel never came.\n"
+        "It was meant to arrive Monday.\n"
+        "\n"
+        "REP (Sam): I'm so sorry.\n"
+        "[10:02] operator: When did you order it?\n"
+        "  Order number: the one on the email.\n"
+        "10:03:15 Client: Last week.\r\n"
+    )
     t = parse_plain_text(text, "call.txt")
     assert [(x.role, x.text) for x in t.turns] == [
         ("customer", "My parcel never came.\nIt was meant to arrive Monday."),
@@ -60,20 +66,26 @@ def test_every_documented_label_is_accepted_in_any_case(label):
 
 
 def test_multi_word_prefixes_and_urls_continue_the_turn():
-    t = parse_plain_text("Customer: see https://example.com/x\nOrder number: 123\n"
-                         "Agent: Thanks.", "x.txt")
+    t = parse_plain_text(
+        "Customer: see https://example.com/x\nOrder number: 123\nAgent: Thanks.", "x.txt"
+    )
     assert t.turns[0].text == "see https://example.com/x\nOrder number: 123"
 
 
-@pytest.mark.parametrize("text,message", [
-    ("Customer: hi\nManager: I'll take it from here.\n",
-     "x.txt:2: unknown speaker label 'Manager'"),
-    ("Hello, this is a call.\nAgent: hi\n", "x.txt:1: text before the first speaker label"),
-    ("Customer: hi\nAgent:\nCustomer: hello?\n", "x.txt:2: empty agent turn"),
-    ("Customer: hi\nCustomer: anyone there?\n", "x.txt: turns: no agent turns"),
-    ("", "x.txt: no turns: the text is empty"),
-    ("\n  \n\n", "x.txt: no turns"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (
+            "Customer: hi\nManager: I'll take it from here.\n",
+            "x.txt:2: unknown speaker label 'Manager'",
+        ),
+        ("Hello, this is a call.\nAgent: hi\n", "x.txt:1: text before the first speaker label"),
+        ("Customer: hi\nAgent:\nCustomer: hello?\n", "x.txt:2: empty agent turn"),
+        ("Customer: hi\nCustomer: anyone there?\n", "x.txt: turns: no agent turns"),
+        ("", "x.txt: no turns: the text is empty"),
+        ("\n  \n\n", "x.txt: no turns"),
+    ],
+)
 def test_plain_text_errors_name_the_line(text, message):
     with pytest.raises(FileProblems) as exc:
         parse_plain_text(text, "x.txt")
@@ -92,22 +104,30 @@ def test_json_transcript_round_trip():
     assert not problems and loaded[0].transcript.turns[1].role == "agent"
 
 
-@pytest.mark.parametrize("text,message", [
-    ("[]", "expected a transcript object with 'turns', got list (several transcripts go "
-           "one per line in a .jsonl file)"),
-    ('"hello"', "expected a transcript object with 'turns', got str"),
-    ("null", "got null"),
-    ("{}", "turns: required field is missing"),
-    ('{"turns": []}', "turns: must have at least 1 item"),
-    ('{"turns": "hi"}', "turns: must be a list"),
-    ('{"turns": [{"role": "manager", "text": "hi"}]}',
-     "turns[0].role: must be 'customer' or 'agent'"),
-    ('{"turns": [{"role": "agent", "text": "   "}]}', "turns[0].text: turn is empty"),
-    ('{"turns": [{"role": "customer", "text": "hi"}]}', "turns: no agent turns"),
-    ('{"turns": [{"role": "agent", "text": "hi"}], "colour": 1}', "colour: unknown field"),
-    ('{"turns": [', "t.json:1: invalid JSON"),
-    ("[" * 100_000 + "]" * 100_000, "invalid JSON"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (
+            "[]",
+            "expected a transcript object with 'turns', got list (several transcripts go "
+            "one per line in a .jsonl file)",
+        ),
+        ('"hello"', "expected a transcript object with 'turns', got str"),
+        ("null", "got null"),
+        ("{}", "turns: required field is missing"),
+        ('{"turns": []}', "turns: must have at least 1 item"),
+        ('{"turns": "hi"}', "turns: must be a list"),
+        (
+            '{"turns": [{"role": "manager", "text": "hi"}]}',
+            "turns[0].role: must be 'customer' or 'agent'",
+        ),
+        ('{"turns": [{"role": "agent", "text": "   "}]}', "turns[0].text: turn is empty"),
+        ('{"turns": [{"role": "customer", "text": "hi"}]}', "turns: no agent turns"),
+        ('{"turns": [{"role": "agent", "text": "hi"}], "colour": 1}', "colour: unknown field"),
+        ('{"turns": [', "t.json:1: invalid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "invalid JSON"),
+    ],
+)
 def test_json_errors_are_clear(text, message):
     loaded, problems = parse_text(text, "t.json", "json")
     assert not loaded and message in "\n".join(str(p) for p in problems)
@@ -143,11 +163,14 @@ def test_files_and_folders(tmp_path: Path):
     assert [Path(x.source).name for x in loaded] == ["a.json", "b.jsonl:1", "b.jsonl:2", "c.txt"]
 
 
-@pytest.mark.parametrize("content,message", [
-    (b"", "no turns: the text is empty"),
-    (b"\xff\xfe\x00garbage", "not UTF-8 text"),
-    (b"Customer: caf\xe9\nAgent: hi", "not UTF-8 text (byte 13)"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "no turns: the text is empty"),
+        (b"\xff\xfe\x00garbage", "not UTF-8 text"),
+        (b"Customer: caf\xe9\nAgent: hi", "not UTF-8 text (byte 13)"),
+    ],
+)
 def test_bad_files_become_problems(tmp_path: Path, content, message):
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
@@ -165,7 +188,9 @@ def test_bad_jsonl_bytes_and_missing_paths(tmp_path: Path):
     (tmp_path / "nothing").mkdir()
     _, problems = parse_transcripts(tmp_path / "missing.txt", tmp_path / "nothing")
     assert [p.message for p in problems] == [
-        "no such file or folder", "no transcript files (*.json, *.jsonl, *.txt) in this folder"]
+        "no such file or folder",
+        "no transcript files (*.json, *.jsonl, *.txt) in this folder",
+    ]
     with pytest.raises(FileProblems):
         load_transcripts(tmp_path / "missing.txt")
 
@@ -178,10 +203,17 @@ def test_a_one_megabyte_turn_in_json_is_refused_not_crashed(tmp_path: Path):
 
 
 # ------------------------------------------------------------------ fuzzing
-LABELS = sorted(CUSTOMER_LABELS | AGENT_LABELS) + ["Manager", "note", "", "[10:00] Agent",
-                                                   "Agent (Sam)", "  Agent"]
-line = st.tuples(st.sampled_from(LABELS), st.sampled_from([":", ": ", " :", ""]),
-                 st.text(max_size=40)).map(lambda t: "".join(t))
+LABELS = sorted(CUSTOMER_LABELS | AGENT_LABELS) + [
+    "Manager",
+    "note",
+    "",
+    "[10:00] Agent",
+    "Agent (Sam)",
+    "  Agent",
+]
+line = st.tuples(
+    st.sampled_from(LABELS), st.sampled_from([":", ": ", " :", ""]), st.text(max_size=40)
+).map(lambda t: "".join(t))
 
 
 @settings(max_examples=200, deadline=None)
@@ -198,24 +230,37 @@ def test_fuzz_plain_text_gives_transcripts_or_problems(text):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["turns", "role", "text", "outcome", "id", "x"]) | st.text(max_size=5),
-        inner, max_size=4),
-    max_leaves=20)
-turn_like = st.fixed_dictionaries({"role": st.sampled_from(["agent", "customer", "rep", 3]),
-                                   "text": st.text(max_size=20) | st.integers()})
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["turns", "role", "text", "outcome", "id", "x"]) | st.text(max_size=5),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=20,
+)
+turn_like = st.fixed_dictionaries(
+    {
+        "role": st.sampled_from(["agent", "customer", "rep", 3]),
+        "text": st.text(max_size=20) | st.integers(),
+    }
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(json_values | st.fixed_dictionaries({"turns": st.lists(turn_like, max_size=4)}),
-       st.sampled_from(["json", "jsonl", None]))
+@given(
+    json_values | st.fixed_dictionaries({"turns": st.lists(turn_like, max_size=4)}),
+    st.sampled_from(["json", "jsonl", None]),
+)
 def test_fuzz_json_shapes_give_transcripts_or_problems(value, kind):
     loaded, problems = parse_text(json.dumps(value), "fuzz.json", kind)
     assert loaded or problems
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.binary(max_size=300), st.sampled_from([".txt", ".json", ".jsonl", ".md"]))
 def test_fuzz_file_bytes_never_crash(tmp_path, data, suffix):
     path = tmp_path / f"fuzz{suffix}"

@@ -36,11 +36,14 @@ def test_malformed_hashes_never_match_nor_raise(stored):
     assert verify_password("pw", stored) is False
 
 
-@pytest.mark.parametrize("stored", [
-    "scrypt$1048577$8$1$AAAA$AAAA",   # cost above the cap: refused, not computed
-    "bcrypt$16$8$1$AAAA$AAAA",
-    "scrypt$16$8$1$!!!!$AAAA",
-])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "scrypt$1048577$8$1$AAAA$AAAA",  # cost above the cap: refused, not computed
+        "bcrypt$16$8$1$AAAA$AAAA",
+        "scrypt$16$8$1$!!!!$AAAA",
+    ],
+)
 def test_hostile_hashes_are_refused(stored):
     assert verify_password("pw", stored) is False
 
@@ -83,8 +86,10 @@ def test_store_sees_changes_made_by_another_process(tmp_path):
 
 def test_bad_file_names_line_and_field(tmp_path):
     path = tmp_path / "users.yaml"
-    path.write_text("schema_version: 1\nusers:\n  - name: alice\n    role: boss\n"
-                    f"    password: {hash_password('x', **FAST)}\n")
+    path.write_text(
+        "schema_version: 1\nusers:\n  - name: alice\n    role: boss\n"
+        f"    password: {hash_password('x', **FAST)}\n"
+    )
     with pytest.raises(FileProblems) as info:
         UserStore(path).users()
     problem = info.value.problems[0]
@@ -109,8 +114,10 @@ def test_users_path_follows_environment(tmp_path, monkeypatch):
 def test_cli_add_and_list(tmp_path, monkeypatch, capsys):
     path = tmp_path / "users.yaml"
     monkeypatch.setattr(sys, "stdin", io.StringIO("trainer-pass\n"))
-    assert main(["users", "add", "tom", "--role", "trainer", "--password-stdin",
-                 "--file", str(path)]) == 0
+    assert (
+        main(["users", "add", "tom", "--role", "trainer", "--password-stdin", "--file", str(path)])
+        == 0
+    )
     monkeypatch.setenv("FRONTLINE_USERS", str(path))
     monkeypatch.setattr(sys, "stdin", io.StringIO("trainee-pass\n"))
     assert main(["users", "add", "ann", "--password-stdin"]) == 0

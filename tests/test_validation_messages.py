@@ -36,17 +36,31 @@ def test_every_pattern_in_the_schemas_has_a_meaning():
     assert patterns and patterns <= set(PATTERN_MEANINGS), patterns - set(PATTERN_MEANINGS)
 
 
-@pytest.mark.parametrize("old,new,field,message", [
-    ("id: aggressive-rational-billing", "id: Billing_Case", "id",
-     "must be lowercase letters, digits and hyphens, 2–63 characters, starting with a letter "
-     "or digit (got 'Billing_Case')"),
-    ("difficulty: ", "difficulty: hard #", "difficulty", "must be a whole number (got 'hard')"),
-    ("archetype: aggressive", "archetype: angry", "archetype",
-     "must be 'meek', 'aggressive', 'vip', 'chronic' or 'never_satisfied' "
-     "(got 'angry')"),
-    ("language: en", "language: english", "language",
-     "must be a language code such as en or en-GB (got 'english')"),
-])
+@pytest.mark.parametrize(
+    "old,new,field,message",
+    [
+        (
+            "id: aggressive-rational-billing",
+            "id: Billing_Case",
+            "id",
+            "must be lowercase letters, digits and hyphens, 2–63 characters, starting with a "
+            "letter or digit (got 'Billing_Case')",
+        ),
+        ("difficulty: ", "difficulty: hard #", "difficulty", "must be a whole number (got 'hard')"),
+        (
+            "archetype: aggressive",
+            "archetype: angry",
+            "archetype",
+            "must be 'meek', 'aggressive', 'vip', 'chronic' or 'never_satisfied' (got 'angry')",
+        ),
+        (
+            "language: en",
+            "language: english",
+            "language",
+            "must be a language code such as en or en-GB (got 'english')",
+        ),
+    ],
+)
 def test_designer_and_loader_give_the_same_plain_message(old, new, field, message):
     text = BILLING.replace(old, new, 1)
     assert text != BILLING

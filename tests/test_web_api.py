@@ -25,8 +25,11 @@ pytestmark = pytest.mark.slow
 # The API's outputs of /start, /send and /end, in order (gr.State and layout blocks are not
 # part of the API; /start adds the title after these).
 STATUS, CHAT, METER, HINT, REPLY, SCORECARD, DL_TRANSCRIPT, DL_SCORECARD = range(8)
-USERS = [("ann", "trainee", "ann-password"), ("bea", "trainee", "bea-password"),
-         ("tom", "trainer", "tom-password")]
+USERS = [
+    ("ann", "trainee", "ann-password"),
+    ("bea", "trainee", "bea-password"),
+    ("tom", "trainer", "tom-password"),
+]
 GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."
 
 
@@ -58,8 +61,10 @@ def value(output):
 
 def meter(result) -> dict[str, float]:
     html = value(result[METER])
-    return {k: float(re.search(rf'data-{k}="([\d.]+)"', html).group(1))
-            for k in ("anger", "trust", "patience")}
+    return {
+        k: float(re.search(rf'data-{k}="([\d.]+)"', html).group(1))
+        for k in ("anger", "trust", "patience")
+    }
 
 
 def start(c: Client, persona: str, mode: str = "training", hints: bool = True):
@@ -90,8 +95,7 @@ def test_whole_practice_session_through_the_api(server):
     assert re.search(r'<mark class="sc-violation"[^>]*>Please calm down\.</mark>', card)
     assert "Tip:" in card or "MET" in card
 
-    transcript = Transcript.model_validate_json(
-        Path(value(ended[DL_TRANSCRIPT])).read_text())
+    transcript = Transcript.model_validate_json(Path(value(ended[DL_TRANSCRIPT])).read_text())
     assert [t.text for t in transcript.turns if t.role == "agent"] == [CALM_DOWN, GOOD_TURN]
     assert transcript.candidate == "ann" and transcript.persona.id == persona
     assert len(transcript.trajectory) == 3
@@ -105,10 +109,17 @@ def test_whole_practice_session_through_the_api(server):
 def test_session_ends_by_itself_when_the_customer_escalates(server):
     c = client(server, "ann")
     lib = PersonaLibrary(ROOT / "personas")
-    hot = next((pid for pid in lib.ids()
-                if CustomerMachine(lib.get(pid)).step(CustomerMachine(lib.get(pid)).start(),
-                                                      CALM_DOWN).state.outcome.value
-                == "escalated"), None)
+    hot = next(
+        (
+            pid
+            for pid in lib.ids()
+            if CustomerMachine(lib.get(pid))
+            .step(CustomerMachine(lib.get(pid)).start(), CALM_DOWN)
+            .state.outcome.value
+            == "escalated"
+        ),
+        None,
+    )
     if hot is None:
         pytest.fail("no shipped persona escalates on 'calm down'")
     start(c, hot)
@@ -176,8 +187,11 @@ def test_trainees_see_only_their_own_sessions(server):
 
 def test_trainer_pages_are_closed_to_trainees(server):
     ann = client(server, "ann")
-    for endpoint, args in (("/designer_check", ("id: x",)), ("/designer_save", ("id: x",)),
-                           ("/designer_new", ("meek",))):
+    for endpoint, args in (
+        ("/designer_check", ("id: x",)),
+        ("/designer_save", ("id: x",)),
+        ("/designer_new", ("meek",)),
+    ):
         with pytest.raises(AppError, match="for trainers"):
             ann.predict(*args, api_name=endpoint)
 
@@ -233,8 +247,17 @@ class RecordingProxy:
 def test_no_network_calls_at_start_up_or_in_a_session(tmp_path):
     """Every outside request would go through the proxy; none may reach it."""
     proxy = RecordingProxy()
-    env = {k: proxy.url for k in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
-                                  "https_proxy", "all_proxy")}
+    env = {
+        k: proxy.url
+        for k in (
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        )
+    }
     env.update(NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
     srv = start_server(tmp_path / "offline", extra_env=env)
     try:
@@ -261,8 +284,9 @@ def test_with_a_users_file_nothing_is_open_without_login(server):
 def test_trainer_opens_a_broken_file_to_fix_it_but_nothing_outside_the_folder(server):
     tom = client(server, "tom")
     good = next(server.personas.glob("meek-*.yaml")).read_text()
-    (server.personas / "zz-broken.yaml").write_text(good.replace("difficulty:", "difficulty: 7\n"
-                                                                 "x_difficulty:", 1))
+    (server.personas / "zz-broken.yaml").write_text(
+        good.replace("difficulty:", "difficulty: 7\nx_difficulty:", 1)
+    )
     try:
         opened = tom.predict("zz-broken.yaml", api_name="/designer_open")
         assert "x_difficulty" in opened[0]
@@ -278,12 +302,19 @@ def test_a_language_model_customer_streams_into_the_page(tmp_path):
     """With FRONTLINE_LLM_* set, replies come from the model and reach the page in pieces."""
     from fake_openai_server import FakeOpenAIServer, Reply
 
-    line = ("I have waited far too long for this and I am still upset about it. "
-            "What exactly are you going to do to put it right for me today?")
+    line = (
+        "I have waited far too long for this and I am still upset about it. "
+        "What exactly are you going to do to put it right for me today?"
+    )
     with FakeOpenAIServer(default=Reply(content=line, chunk_delay=0.03)) as llm:
-        srv = start_server(tmp_path / "llm", extra_env={
-            "FRONTLINE_LLM_KIND": "vllm", "FRONTLINE_LLM_MODEL": "fake-model",
-            "FRONTLINE_LLM_BASE_URL": llm.base_url})
+        srv = start_server(
+            tmp_path / "llm",
+            extra_env={
+                "FRONTLINE_LLM_KIND": "vllm",
+                "FRONTLINE_LLM_MODEL": "fake-model",
+                "FRONTLINE_LLM_BASE_URL": llm.base_url,
+            },
+        )
         try:
             assert "llm:" in srv.log.read_text()
             c = Client(srv.url, verbose=False)
@@ -309,9 +340,15 @@ def test_a_failed_answer_is_asked_for_again_and_nothing_is_lost(tmp_path):
         return Reply(content=line, cut_after=1) if failing["on"] else Reply(content=line)
 
     with FakeOpenAIServer(default=respond) as llm:
-        srv = start_server(tmp_path / "llm-fail", extra_env={
-            "FRONTLINE_LLM_KIND": "vllm", "FRONTLINE_LLM_MODEL": "fake-model",
-            "FRONTLINE_LLM_BASE_URL": llm.base_url, "FRONTLINE_LLM_MAX_ATTEMPTS": "1"})
+        srv = start_server(
+            tmp_path / "llm-fail",
+            extra_env={
+                "FRONTLINE_LLM_KIND": "vllm",
+                "FRONTLINE_LLM_MODEL": "fake-model",
+                "FRONTLINE_LLM_BASE_URL": llm.base_url,
+                "FRONTLINE_LLM_MAX_ATTEMPTS": "1",
+            },
+        )
         try:
             c = Client(srv.url, verbose=False)
             start(c, patient_persona())

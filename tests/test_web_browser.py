@@ -21,8 +21,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path(os.environ.get("FRONTLINE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
-USERS = [("ann", "trainee", "ann-password"), ("bea", "trainee", "bea-password"),
-         ("tom", "trainer", "tom-password")]
+USERS = [
+    ("ann", "trainee", "ann-password"),
+    ("bea", "trainee", "bea-password"),
+    ("tom", "trainer", "tom-password"),
+]
 GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."
 REST_OF_SESSION = [
     "When did this start, and what happened exactly?",
@@ -44,17 +47,25 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is needed for the browser tests but {CHROMIUM} does not exist: "
-                    "install it with `apt-get install -y chromium` (or set FRONTLINE_CHROMIUM "
-                    "to its path).")
+        pytest.fail(
+            f"Chromium is needed for the browser tests but {CHROMIUM} does not exist: "
+            "install it with `apt-get install -y chromium` (or set FRONTLINE_CHROMIUM "
+            "to its path)."
+        )
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-background-networking",
-                  "--disable-component-update", "--disable-gpu"])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-gpu",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -114,8 +125,9 @@ class Tab:
         turns = int(self.page.get_attribute("#fl-status .fl-status", "data-turns"))
         self.page.fill("#fl-reply textarea", text)
         self.page.click("#fl-send")
-        self.page.wait_for_selector(f"#fl-status .fl-status[data-turns='{turns + 2}'], "
-                                    "#fl-scorecard-body")
+        self.page.wait_for_selector(
+            f"#fl-status .fl-status[data-turns='{turns + 2}'], #fl-scorecard-body"
+        )
 
     def session_id(self) -> str:
         return re.search(r"session (\w+)", self.page.inner_text("#fl-session-title"))[1]
@@ -127,8 +139,6 @@ def retype(page, selector: str, text: str) -> None:
     field.click()
     page.keyboard.press("Control+a")
     field.press_sequentially(text)
-
-
 
 
 def test_practice_session_to_scorecard(browser, server):
@@ -150,8 +160,9 @@ def test_practice_session_to_scorecard(browser, server):
 
     ann.say(CALM_DOWN)
     assert ann.anger() > anger, "the meter moves up after 'calm down'"
-    assert page.locator(".fl-meter-row[data-scale=anger] .fl-meter-delta").inner_text()\
-        .startswith("+")
+    assert (
+        page.locator(".fl-meter-row[data-scale=anger] .fl-meter-delta").inner_text().startswith("+")
+    )
     ann.say(GOOD_TURN)
     ann.shot("practice-session-mood")
     assert len(ann.bubbles()) == 5
@@ -274,8 +285,9 @@ def test_persona_edit_shows_a_validation_error_then_saves(browser, server):
     assert saved.exists() and "mood_swings" not in saved.read_text()
 
     page.click("#fl-design-try")
-    page.wait_for_function("() => document.querySelectorAll('#fl-design-chat .message-row')"
-                           ".length >= 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#fl-design-chat .message-row').length >= 1"
+    )
     tom.shot("designer-saved")
 
     with page.expect_download() as download:
@@ -289,14 +301,18 @@ def test_persona_edit_shows_a_validation_error_then_saves(browser, server):
     retype(page, "#fl-form-id textarea", "vera-newman")
     page.wait_for_selector("#fl-problems:has-text('valid persona vera-newman')")
     page.click("#fl-design-yaml-tab-button")
-    page.wait_for_function("() => document.querySelector('#fl-yaml .cm-content')"
-                           ".innerText.includes('id: vera-newman')")
+    page.wait_for_function(
+        "() => document.querySelector('#fl-yaml .cm-content').innerText.includes('id: vera-newman')"
+    )
 
     # Uploading loads a file into the editor without saving it.
-    page.set_input_files("input[data-testid='Upload a persona file-upload-button']",
-                         str(next(server.personas.glob("meek-*.yaml"))))
-    page.wait_for_function("() => document.querySelector('#fl-yaml .cm-content')"
-                           ".innerText.includes('archetype: meek')")
+    page.set_input_files(
+        "input[data-testid='Upload a persona file-upload-button']",
+        str(next(server.personas.glob("meek-*.yaml"))),
+    )
+    page.wait_for_function(
+        "() => document.querySelector('#fl-yaml .cm-content').innerText.includes('archetype: meek')"
+    )
     page.wait_for_selector("#fl-problems:has-text('valid persona meek-')")
     tom.close()
 
@@ -305,8 +321,9 @@ def test_trainer_certifies_uploaded_transcripts(browser, server, tmp_path):
     from web_uploads import write_uploads
 
     ann = Tab(browser, server, "ann")
-    assert not ann.page.locator("#fl-tab-certification-button").is_visible(), \
+    assert not ann.page.locator("#fl-tab-certification-button").is_visible(), (
         "trainees see no certification page"
+    )
     ann.close()
 
     tom = Tab(browser, server, "tom")
@@ -327,15 +344,13 @@ def test_trainer_certifies_uploaded_transcripts(browser, server, tmp_path):
     frame = page.frame_locator("#fl-cert-report-frame")
     frame.locator("text=alice").first.wait_for()
     assert page.locator("#fl-cert-runs tbody tr").count() >= 1
-    assert page.get_attribute("#fl-cert-progress", "data-run") in \
-        page.inner_text("#fl-cert-runs")
+    assert page.get_attribute("#fl-cert-progress", "data-run") in page.inner_text("#fl-cert-runs")
     with page.expect_download() as download:
         page.click("#fl-cert-downloads tr:has(td[aria-label='candidates.csv']) a")
     assert Path(download.value.path()).read_text().startswith("candidate,result")
     assert page.locator("#fl-cert-downloads td[aria-label^='certificates-alice']").count() == 1
     # Chromium leaves iframes out of full-page shots: grow the window to the whole page.
-    page.set_viewport_size({"width": 1280,
-                            "height": page.evaluate("document.body.scrollHeight")})
+    page.set_viewport_size({"width": 1280, "height": page.evaluate("document.body.scrollHeight")})
     # The copy in docs/screenshots/ is refreshed by hand from this artifact, so a test
     # run never rewrites a tracked file.
     page.screenshot(path=str(ARTIFACTS / "certification.png"))

@@ -25,8 +25,14 @@ def test_uploads_become_named_sources(tmp_path):
     latin.write_bytes("Customer: caf\xe9\nAgent: Hello".encode("latin-1"))
     sources = upload_sources([*paths, jsonl, latin])
     names = [s.name for s in sources]
-    assert names == ["alice-billing.json", "alice-rude-staff.json", "bob.txt",
-                     "cohort.jsonl:1", "cohort.jsonl:3", "old.txt"]
+    assert names == [
+        "alice-billing.json",
+        "alice-rude-staff.json",
+        "bob.txt",
+        "cohort.jsonl:1",
+        "cohort.jsonl:3",
+        "old.txt",
+    ]
     assert sources[-1].error and "not UTF-8" in sources[-1].error
     assert sources[0].error is None and json.loads(sources[0].text)["candidate"] == "alice"
     odd = tmp_path / "up" / "x.csv"
@@ -57,8 +63,9 @@ def test_a_run_from_start_to_report(tmp_path):
         registry.start(EXAM, upload_sources(write_uploads(tmp_path / "u")), True, "tom", "x")
     assert registry.runs() == [], "a refused run leaves no folder"
 
-    run_id = registry.start(EXAM, upload_sources(write_uploads(tmp_path / "up")), False,
-                            "tom", "3 uploaded file(s)")
+    run_id = registry.start(
+        EXAM, upload_sources(write_uploads(tmp_path / "up")), False, "tom", "3 uploaded file(s)"
+    )
     for _ in range(600):
         run = registry.view(run_id)
         if not run.running:

@@ -18,13 +18,18 @@ from web_uploads import EXAM, write_uploads
 
 pytestmark = pytest.mark.slow
 
-USERS = [("ann", "trainee", "ann-password"), ("tom", "trainer", "tom-password"),
-         ("ada", "admin", "ada-password")]
+USERS = [
+    ("ann", "trainee", "ann-password"),
+    ("tom", "trainer", "tom-password"),
+    ("ada", "admin", "ada-password"),
+]
 POLL_LIMIT = 120  # polls (one a second at most): a ceiling for a slow machine, not a claim
 BILLING = "aggressive-rational-billing"
 # A remedy example its own triggers do not recognise, and a customer who escalates early.
-BAD_EXAMPLE = ('      example: "I\'ll refund the duplicate £64.50 to your account today and add '
-               '£25 to cover the overdraft fee your bank charged."')
+BAD_EXAMPLE = (
+    "      example: \"I'll refund the duplicate £64.50 to your account today and add "
+    '£25 to cover the overdraft fee your bank charged."'
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +81,14 @@ def run_to_the_end(c: Client, started) -> tuple[str, tuple]:
 def test_trainer_certifies_uploaded_transcripts(server, tmp_path):
     tom = client(server, "tom")
     uploads = write_uploads(tmp_path / "uploads")
-    started = tom.predict(EXAM, "Uploaded transcript files",
-                          [handle_file(str(p)) for p in uploads], "", False,
-                          api_name="/certify_start")
+    started = tom.predict(
+        EXAM,
+        "Uploaded transcript files",
+        [handle_file(str(p)) for p in uploads],
+        "",
+        False,
+        api_name="/certify_start",
+    )
     run_id, polled = run_to_the_end(tom, started)
     progress = find(polled, 'id="fl-cert-progress"')
     assert attr(progress, "data-total") == "3" and attr(progress, "data-graded") == "3"
@@ -110,28 +120,36 @@ def test_trainer_certifies_uploaded_transcripts(server, tmp_path):
 def test_trainer_certifies_stored_sessions(server):
     ann, tom = client(server, "ann"), client(server, "tom")
     ann.predict(BILLING, "complaint-handling", "exam", False, api_name="/start")
-    ann.predict("Thank you for telling us. I'm so sorry, that sounds really frustrating.",
-                False, api_name="/send")
+    ann.predict(
+        "Thank you for telling us. I'm so sorry, that sounds really frustrating.",
+        False,
+        api_name="/send",
+    )
     ann.predict(api_name="/end")
-    started = tom.predict(EXAM, "Stored practice sessions", [], "user=ann", False,
-                          api_name="/certify_start")
+    started = tom.predict(
+        EXAM, "Stored practice sessions", [], "user=ann", False, api_name="/certify_start"
+    )
     run_id, polled = run_to_the_end(tom, started)
     data = json.loads(files_of(polled)["report.json"].read_text())
     assert [c["candidate"] for c in data["candidates"]] == ["ann"]
     assert data["candidates"][0]["result"] == "fail", "one customer never attempted"
     with pytest.raises(AppError, match="unknown key"):
-        tom.predict(EXAM, "Stored practice sessions", [], "who=ann", False,
-                    api_name="/certify_start")
+        tom.predict(
+            EXAM, "Stored practice sessions", [], "who=ann", False, api_name="/certify_start"
+        )
 
 
 def test_certification_is_closed_to_trainees(server, tmp_path):
     ann = client(server, "ann")
     uploads = [handle_file(str(p)) for p in write_uploads(tmp_path / "uploads")]
     runs_before = sorted((server.folder / "runs").glob("*"))
-    calls = [("/certify_start", (EXAM, "Uploaded transcript files", uploads, "", False)),
-             ("/certify_runs", ()), ("/certify_status", ()),
-             ("/certify_open", ("20260101-000000-foundation-abcdef",)),
-             ("/certify_stop", ())]
+    calls = [
+        ("/certify_start", (EXAM, "Uploaded transcript files", uploads, "", False)),
+        ("/certify_runs", ()),
+        ("/certify_status", ()),
+        ("/certify_open", ("20260101-000000-foundation-abcdef",)),
+        ("/certify_stop", ()),
+    ]
     for endpoint, args in calls:
         with pytest.raises(AppError, match="for trainers"):
             ann.predict(*args, api_name=endpoint)
@@ -144,14 +162,25 @@ def test_runs_are_named_by_the_server_only(server, tmp_path):
         with pytest.raises(AppError, match="no certification run"):
             tom.predict(bad, api_name="/certify_open")
     with pytest.raises(AppError, match="judge is unavailable"):
-        tom.predict(EXAM, "Uploaded transcript files",
-                    [handle_file(str(p)) for p in write_uploads(tmp_path / "u")], "", True,
-                    api_name="/certify_start")
+        tom.predict(
+            EXAM,
+            "Uploaded transcript files",
+            [handle_file(str(p)) for p in write_uploads(tmp_path / "u")],
+            "",
+            True,
+            api_name="/certify_start",
+        )
     odd = tmp_path / "notes.csv"
     odd.write_text("a,b\n")
     with pytest.raises(AppError, match="not a transcript file|Invalid file type"):
-        tom.predict(EXAM, "Uploaded transcript files", [handle_file(str(odd))], "", False,
-                    api_name="/certify_start")
+        tom.predict(
+            EXAM,
+            "Uploaded transcript files",
+            [handle_file(str(odd))],
+            "",
+            False,
+            api_name="/certify_start",
+        )
 
 
 def test_calibrate_a_shipped_persona_shows_the_matrix(server):
@@ -169,8 +198,9 @@ def test_calibrate_a_bad_draft_shows_failures_and_warnings(server):
     tom = client(server, "tom")
     text = (ROOT / "personas" / f"{BILLING}.yaml").read_text(encoding="utf-8")
     assert BAD_EXAMPLE in text and "escalate_at: 95" in text
-    bad = text.replace(BAD_EXAMPLE, '      example: "Have a lovely day."') \
-        .replace("escalate_at: 95", "escalate_at: 80")
+    bad = text.replace(BAD_EXAMPLE, '      example: "Have a lovely day."').replace(
+        "escalate_at: 95", "escalate_at: 80"
+    )
     summary, matrix = tom.predict(bad, api_name="/designer_calibrate")
     assert int(attr(summary, "data-failed")) >= 1
     assert 'data-expectation="exemplary-resolves"' in summary
@@ -186,8 +216,10 @@ def test_calibrate_a_bad_draft_shows_failures_and_warnings(server):
     assert "Saved" in saved[0] and 'data-code="remedy-unrecognised"' in saved[1]
     (server.personas / f"{BILLING}.yaml").write_text(text, encoding="utf-8")
 
-    invalid = tom.predict(bad.replace("difficulty:", "difficulty: 9\nold_difficulty:", 1),
-                          api_name="/designer_calibrate")
+    invalid = tom.predict(
+        bad.replace("difficulty:", "difficulty: 9\nold_difficulty:", 1),
+        api_name="/designer_calibrate",
+    )
     assert attr(invalid[0], "data-valid") == "false" and "old_difficulty" in invalid[0]
     assert invalid[1] == ""
 

@@ -23,8 +23,12 @@ from simulator.web.throttle import ADDRESS_LIMIT, NAME_LIMIT
 
 pytestmark = pytest.mark.slow
 
-USERS = [("ann", "trainee", "ann-password"), ("bea", "trainee", "bea-password"),
-         ("tom", "trainer", "tom-password"), ("eve", "trainee", "eve-password")]
+USERS = [
+    ("ann", "trainee", "ann-password"),
+    ("bea", "trainee", "bea-password"),
+    ("tom", "trainer", "tom-password"),
+    ("eve", "trainee", "eve-password"),
+]
 GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."
 
 
@@ -37,8 +41,7 @@ def server(tmp_path_factory):
 
 def raw_client(server, name: str) -> Client:
     """A logged-in client that leaves files on the server and returns their URLs."""
-    return Client(server.url, auth=(name, server.users[name]), verbose=False,
-                  download_files=False)
+    return Client(server.url, auth=(name, server.users[name]), verbose=False, download_files=False)
 
 
 def login(server, name: str, password: str) -> httpx.Response:
@@ -48,8 +51,10 @@ def login(server, name: str, password: str) -> httpx.Response:
 
 def session_for(server, name: str) -> httpx.Client:
     http = httpx.Client(base_url=server.url)
-    assert http.post("login", data={"username": name,
-                                    "password": server.users[name]}).status_code == 200
+    assert (
+        http.post("login", data={"username": name, "password": server.users[name]}).status_code
+        == 200
+    )
     return http
 
 
@@ -88,15 +93,15 @@ def test_certification_grades_no_server_file_but_uploads(server, tmp_path):
     ann.predict(patient_persona(), "complaint-handling", "exam", False, api_name="/start")
     ann.predict(GOOD_TURN, False, api_name="/send")
     ended = ann.predict(api_name="/end")
-    transcript = next(Path(f["path"]) for f in downloads_in(ended)
-                      if f["path"].endswith(".json"))
+    transcript = next(Path(f["path"]) for f in downloads_in(ended) if f["path"].endswith(".json"))
     secret = tmp_path / "server-notes.json"
     secret.write_text(json.dumps({"note": "not for trainers"}))
     tom = session_for(server, "tom")
     for path in (transcript, secret):
         forged = {"path": str(path), "meta": {"_type": "gradio.FileData"}}
-        event, data = call(tom, "certify_start",
-                           [EXAM, "Uploaded transcript files", [forged], "", False])
+        event, data = call(
+            tom, "certify_start", [EXAM, "Uploaded transcript files", [forged], "", False]
+        )
         assert event == "error", f"{path.name} was read: {data[:300]}"
         assert re.search("only files uploaded with the form can be graded|not uploaded", data)
     runs = raw_client(server, "tom").predict(api_name="/certify_runs")
@@ -106,8 +111,11 @@ def test_certification_grades_no_server_file_but_uploads(server, tmp_path):
 def downloads_in(result) -> list[dict]:
     """The files (FileData dicts with a server path and a URL) among a call's outputs."""
     files = [o for o in result if isinstance(o, dict) and o.get("url")]
-    return files + [o["value"] for o in result if isinstance(o, dict)
-                    and isinstance(o.get("value"), dict) and o["value"].get("url")]
+    return files + [
+        o["value"]
+        for o in result
+        if isinstance(o, dict) and isinstance(o.get("value"), dict) and o["value"].get("url")
+    ]
 
 
 # -- defect 8: downloads belong to their owner -------------------------------------------
@@ -169,11 +177,30 @@ def test_users_added_while_the_server_runs_turn_logins_on_at_once(tmp_path):
     try:
         assert httpx.get(srv.url + "config").status_code == 200, "local mode: no login"
         added = subprocess.run(
-            [sys.executable, "-m", "simulator", "users", "add", "ann", "--role", "trainee",
-             "--password-stdin", "--file", str(srv.folder / "users.yaml")],
-            input="ann-password\n", text=True, capture_output=True, cwd=ROOT, check=True)
-        assert re.search(rf"the running server {re.escape(srv.url)} \(pid \d+\) now asks for "
-                         "a login", added.stdout), added.stdout
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "users",
+                "add",
+                "ann",
+                "--role",
+                "trainee",
+                "--password-stdin",
+                "--file",
+                str(srv.folder / "users.yaml"),
+            ],
+            input="ann-password\n",
+            text=True,
+            capture_output=True,
+            cwd=ROOT,
+            check=True,
+        )
+        assert re.search(
+            rf"the running server {re.escape(srv.url)} \(pid \d+\) now asks for "
+            "a login",
+            added.stdout,
+        ), added.stdout
         assert httpx.get(srv.url + "config").status_code == 401, "still open after users add"
         with pytest.raises(Exception):  # noqa: B017 (no login, no app)
             Client(srv.url, verbose=False).predict(api_name="/designer_check")

@@ -54,8 +54,7 @@ def test_meter_says_why_each_reason_once_and_is_an_aria_meter(server):
     meter = after[METER]
     for scale in ("anger", "trust", "patience"):
         row = re.search(rf'<div class="fl-meter-row" data-scale="{scale}"[^>]*>', meter).group(0)
-        assert 'role="meter"' in row and 'aria-valuemin="0"' in row \
-            and 'aria-valuemax="100"' in row
+        assert 'role="meter"' in row and 'aria-valuemin="0"' in row and 'aria-valuemax="100"' in row
         assert re.search(r'aria-valuenow="[\d.]+"', row)
         assert re.search(rf'aria-valuetext="{scale} \d+ of 100', row)
     reasons = why(meter)

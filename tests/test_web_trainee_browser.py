@@ -21,17 +21,25 @@ CALM_DOWN = "Calm down, it's only a bill."
 def browser():
     """Debian's Chromium, headless (the same launch as test_web_browser's)."""
     if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is needed for the browser tests but {CHROMIUM} does not exist: "
-                    "install it with `apt-get install -y chromium` (or set FRONTLINE_CHROMIUM "
-                    "to its path).")
+        pytest.fail(
+            f"Chromium is needed for the browser tests but {CHROMIUM} does not exist: "
+            "install it with `apt-get install -y chromium` (or set FRONTLINE_CHROMIUM "
+            "to its path)."
+        )
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-background-networking",
-                  "--disable-component-update", "--disable-gpu"])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-gpu",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -53,8 +61,7 @@ def send_with_enter(tab: Tab, text: str) -> None:
     turns = int(page.get_attribute("#fl-status .fl-status", "data-turns"))
     page.fill("#fl-reply textarea", text)
     page.press("#fl-reply textarea", "Enter")
-    page.wait_for_selector(f"#fl-status .fl-status[data-turns='{turns + 2}'], "
-                           "#fl-scorecard-body")
+    page.wait_for_selector(f"#fl-status .fl-status[data-turns='{turns + 2}'], #fl-scorecard-body")
 
 
 def test_enter_sends_shift_enter_breaks_the_line_and_the_meter_says_why(browser, server):
@@ -70,8 +77,9 @@ def test_enter_sends_shift_enter_breaks_the_line_and_the_meter_says_why(browser,
     reply.press_sequentially("When did it first go wrong?")
     assert reply.input_value() == "I'm sorry about that.\nWhen did it first go wrong?"
     page.wait_for_timeout(500)
-    assert page.get_attribute("#fl-status .fl-status", "data-turns") == "1", \
+    assert page.get_attribute("#fl-status .fl-status", "data-turns") == "1", (
         "Shift+Enter must not send"
+    )
     page.keyboard.press("Enter")
     ann.wait_turns(3)
     assert "When did it first go wrong?" in ann.bubbles()[1]
@@ -105,8 +113,9 @@ def test_accepted_customer_is_heard_then_the_call_is_closed(browser, server):
     page.wait_for_selector("#fl-scorecard-body")
     body = page.locator("#fl-scorecard-body")
     assert body.locator(".sc-badge").count() == 1
-    assert body.locator(".sc-badge").inner_text() in ("PASS", "NOT YET") or \
-        body.locator(".sc-badge").inner_text().startswith(("PASS ·", "NOT YET ·"))
+    assert body.locator(".sc-badge").inner_text() in ("PASS", "NOT YET") or body.locator(
+        ".sc-badge"
+    ).inner_text().startswith(("PASS ·", "NOT YET ·"))
     assert CLOSING in page.inner_text("#fl-scorecard-body")
     ann.close()
 
@@ -120,8 +129,12 @@ def test_phone_width_keeps_tabs_reply_box_and_chat_label_apart(browser, server):
         assert page.is_visible(f"#fl-tab-{tab}-button"), f"the {tab} tab folded away"
     assert not page.is_visible("#fl-tabs .overflow-menu button")
     tom.start(patient_persona())
-    for text in ("I'm so sorry, that sounds really frustrating.", "When did it start?",
-                 "What happened exactly?", "Which model is it?"):
+    for text in (
+        "I'm so sorry, that sounds really frustrating.",
+        "When did it start?",
+        "What happened exactly?",
+        "Which model is it?",
+    ):
         send_with_enter(tom, text)
     session, reply = box(page, "#fl-session"), box(page, "#fl-reply")
     assert reply["width"] >= 0.9 * session["width"], (reply, session)
@@ -136,10 +149,10 @@ def test_phone_width_keeps_tabs_reply_box_and_chat_label_apart(browser, server):
     tom.close()
 
 
-@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}],
-                         ids=["phone", "desktop"])
-def test_replay_a_turn_from_the_scorecard_then_find_it_in_the_history(browser, server,
-                                                                      viewport):
+@pytest.mark.parametrize(
+    "viewport", [PHONE, {"width": 1280, "height": 900}], ids=["phone", "desktop"]
+)
+def test_replay_a_turn_from_the_scorecard_then_find_it_in_the_history(browser, server, viewport):
     ann = Tab(browser, server, "ann")
     page = ann.page
     page.set_viewport_size(viewport)

@@ -62,15 +62,18 @@ def test_the_form_keeps_every_comment_of_the_file(browser, server):
     page = tom.page
     open_persona(page, f"{RECLINER}.yaml")
     original = shipped(RECLINER)
-    comments = [m[1] for line in original.splitlines()
-                if (m := re.search(r"(?:^|\s)(#\s.*)$", line))]
+    comments = [
+        m[1] for line in original.splitlines() if (m := re.search(r"(?:^|\s)(#\s.*)$", line))
+    ]
     assert any("yaml-language-server" in c for c in comments) and len(comments) >= 3
     assert any("§" in c for c in comments)
     page.click("#fl-design-form-tab-button")
     retype(page, "#fl-form-summary textarea", "A salon owner whose recliner died again.")
     page.click("#fl-design-yaml-tab-button")
-    page.wait_for_function("() => document.querySelector('#fl-yaml .cm-content')"
-                           ".innerText.includes('whose recliner died again')")
+    page.wait_for_function(
+        "() => document.querySelector('#fl-yaml .cm-content')"
+        ".innerText.includes('whose recliner died again')"
+    )
     text = editor_text(page)
     for comment in comments:
         assert comment in text, f"the form dropped {comment!r}"
@@ -79,8 +82,7 @@ def test_the_form_keeps_every_comment_of_the_file(browser, server):
 
 # -- 8: a renamed customer ---------------------------------------------------------------
 @pytest.mark.browser
-def test_renaming_offers_to_replace_the_old_name_and_validate_warns(browser, server,
-                                                                   tmp_path):
+def test_renaming_offers_to_replace_the_old_name_and_validate_warns(browser, server, tmp_path):
     tom = Tab(browser, server, "tom")
     page = tom.page
     open_persona(page, f"{RECLINER}.yaml")
@@ -103,12 +105,21 @@ def test_renaming_offers_to_replace_the_old_name_and_validate_warns(browser, ser
 
     # `frontline validate` warns about the renamed file that kept the old name, by line.
     renamed = tmp_path / f"{RECLINER}.yaml"
-    renamed.write_text(shipped(RECLINER).replace("name: Bernadette Okafor", "name: Zora Quinn"),
-                       encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "simulator", "validate", str(renamed)],
-                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
-    line = next(n for n, text in enumerate(renamed.read_text().splitlines(), 1)
-                if "It's Bernie Okafor" in text)
+    renamed.write_text(
+        shipped(RECLINER).replace("name: Bernadette Okafor", "name: Zora Quinn"), encoding="utf-8"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "simulator", "validate", str(renamed)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    line = next(
+        n
+        for n, text in enumerate(renamed.read_text().splitlines(), 1)
+        if "It's Bernie Okafor" in text
+    )
     assert f"{renamed}:{line}: warning: case.facts[0]: names the customer 'Bernie Okafor'" in out
     assert "[stale-name]" in out
 
@@ -118,8 +129,10 @@ def test_designer_problems_are_in_plain_words_and_the_save_note_points_up(server
     tom = api_client(server, "tom")
     bad = shipped(RECLINER).replace(f"id: {RECLINER}", "id: Recliner_Case", 1)
     problems = tom.predict(bad, api_name="/designer_check")[0]
-    assert ("must be lowercase letters, digits and hyphens, 2–63 characters, starting with a "
-            "letter or digit") in problems
+    assert (
+        "must be lowercase letters, digits and hyphens, 2–63 characters, starting with a "
+        "letter or digit"
+    ) in problems
     assert "should match pattern" not in problems and "^[a-z0-9]" not in problems
     status = tom.predict(bad, api_name="/designer_save")[0]
     assert "below" not in status and "listed under the editor" in status
@@ -127,7 +140,8 @@ def test_designer_problems_are_in_plain_words_and_the_save_note_points_up(server
 
 @pytest.mark.browser
 def test_editor_wraps_headers_stay_whole_and_a_new_upload_clears_the_old_draft(
-        browser, server, tmp_path):
+    browser, server, tmp_path
+):
     tom = Tab(browser, server, "tom")
     page = tom.page
     open_persona(page, f"{RECLINER}.yaml")
@@ -136,8 +150,9 @@ def test_editor_wraps_headers_stay_whole_and_a_new_upload_clears_the_old_draft(
     page.click("#fl-design-calibrate")
     page.wait_for_selector("#fl-calibration[data-valid='true']")
     page.click("#fl-design-try")
-    page.wait_for_function("() => document.querySelectorAll('#fl-design-chat .message-row')"
-                           ".length >= 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#fl-design-chat .message-row').length >= 1"
+    )
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         broken = page.evaluate("""() => [...document.querySelectorAll(
@@ -174,9 +189,13 @@ def test_designer_and_cli_give_one_calibration_verdict(server, tmp_path):
     folder.mkdir()
     (folder / f"{RECLINER}.yaml").write_text(shipped(RECLINER), encoding="utf-8")
     (folder / "recliner-twin.yaml").write_text(twin, encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "simulator", "calibrate", "--runs", "1",
-                          "--workers", "1"], capture_output=True, text=True, cwd=ROOT,
-                         env={**__import__("os").environ, "FRONTLINE_PERSONAS": str(folder)})
+    run = subprocess.run(
+        [sys.executable, "-m", "simulator", "calibrate", "--runs", "1", "--workers", "1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**__import__("os").environ, "FRONTLINE_PERSONAS": str(folder)},
+    )
     assert run.returncode == 1
     verdict = run.stderr.strip().splitlines()[-1]
     assert verdict.startswith("NOT calibrated") and "recliner-twin" in verdict
@@ -210,8 +229,9 @@ def test_cohort_view_filters_and_exports_for_trainers_only(server, cohort):
     bea = tom.predict(["bea"], [], [], ["exam"], "", "", api_name="/cohort")
     assert attr(bea[0], "data-sessions") == "1" and 'data-trainee="ann"' not in bea[0]
     rows = csv_rows(bea[2])
-    assert {r["session"] for r in rows} == {cohort["bea"][-1]} and \
-        {r["mode"] for r in rows} == {"exam"}
+    assert {r["session"] for r in rows} == {cohort["bea"][-1]} and {r["mode"] for r in rows} == {
+        "exam"
+    }
     march = tom.predict([], [], [], [], "2026-03-09", "2026-03-15", api_name="/cohort")
     assert attr(march[0], "data-sessions") == "3"
     with pytest.raises(AppError, match="is not a date"):
@@ -233,8 +253,7 @@ def test_cohort_tab_on_desktop_and_phone(browser, server, cohort):
     assert page.locator("#fl-cohort-plots svg polyline[data-trainee]").count() == len(cohort)
     assert page.is_visible("#fl-cohort-csv")
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.set_viewport_size({"width": 1280,
-                            "height": page.evaluate("document.body.scrollHeight")})
+    page.set_viewport_size({"width": 1280, "height": page.evaluate("document.body.scrollHeight")})
     page.screenshot(path=str(ARTIFACTS / "cohort.png"))
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)
@@ -254,8 +273,14 @@ def test_certification_page_reports_eligibility_and_the_reason(server, tmp_path)
     plain = tmp_path / "dora.txt"  # names no persona: it can never count for an exam
     plain.write_text(conversation, encoding="utf-8")
     tom = api_client(server, "tom")
-    started = tom.predict("foundation", "Uploaded transcript files", [handle_file(str(plain))],
-                          "", False, api_name="/certify_start")
+    started = tom.predict(
+        "foundation",
+        "Uploaded transcript files",
+        [handle_file(str(plain))],
+        "",
+        False,
+        api_name="/certify_start",
+    )
     _, polled = run_to_the_end(tom, started)
     progress = next(o for o in polled if isinstance(o, str) and "fl-cert-progress" in o)
     assert attr(progress, "data-eligible") == "0" and "0 eligible for the exam" in progress
@@ -265,10 +290,17 @@ def test_certification_page_reports_eligibility_and_the_reason(server, tmp_path)
 
     # With header lines the same conversation counts.
     headed = tmp_path / "eve.txt"
-    headed.write_text("Persona: aggressive-rational-billing\nMode: exam\n\n" + conversation,
-                      encoding="utf-8")
-    started = tom.predict("foundation", "Uploaded transcript files",
-                          [handle_file(str(headed))], "", False, api_name="/certify_start")
+    headed.write_text(
+        "Persona: aggressive-rational-billing\nMode: exam\n\n" + conversation, encoding="utf-8"
+    )
+    started = tom.predict(
+        "foundation",
+        "Uploaded transcript files",
+        [handle_file(str(headed))],
+        "",
+        False,
+        api_name="/certify_start",
+    )
     _, polled = run_to_the_end(tom, started)
     progress = next(o for o in polled if isinstance(o, str) and "fl-cert-progress" in o)
     assert attr(progress, "data-eligible") == "1"
@@ -285,8 +317,9 @@ def test_starting_a_run_with_no_files_gives_one_clear_message(browser, server):
     assert "Choose the transcript files to grade first" in page.inner_text("#fl-cert-progress")
     page.wait_for_timeout(500)
     assert page.locator(".toast-body").count() == 0
-    badges = page.locator("#fl-tab-certification .error:visible, "
-                          "[id^=fl-cert] .status-tracker:visible .error")
+    badges = page.locator(
+        "#fl-tab-certification .error:visible, [id^=fl-cert] .status-tracker:visible .error"
+    )
     assert badges.count() == 0, badges.all_inner_texts()
     tom.shot("certification-no-files")
     tom.close()

@@ -100,17 +100,22 @@ def test_saving_never_takes_another_personas_id(tmp_path, personas):
 
 
 def _card_and_transcript():
-    transcript = Transcript.model_validate({
-        "id": "t1", "candidate": "ann<b>", "outcome": "escalated",
-        "turns": [
-            {"role": "customer", "text": "You charged me twice <script>alert(1)</script>."},
-            {"role": "agent", "text": "Please calm down. I will refund you today."},
-            {"role": "customer", "text": "Don't tell me to calm down!"},
-        ],
-        "trajectory": [
-            {"turn": 0, "anger": 70, "trust": 30, "patience": 80, "reaction": "opening"},
-            {"turn": 1, "anger": 90, "trust": 25, "patience": 75, "reaction": "escalate"},
-        ]})
+    transcript = Transcript.model_validate(
+        {
+            "id": "t1",
+            "candidate": "ann<b>",
+            "outcome": "escalated",
+            "turns": [
+                {"role": "customer", "text": "You charged me twice <script>alert(1)</script>."},
+                {"role": "agent", "text": "Please calm down. I will refund you today."},
+                {"role": "customer", "text": "Don't tell me to calm down!"},
+            ],
+            "trajectory": [
+                {"turn": 0, "anger": 70, "trust": 30, "patience": 80, "reaction": "opening"},
+                {"turn": 1, "anger": 90, "trust": 25, "patience": 75, "reaction": "escalate"},
+            ],
+        }
+    )
     rubric = RubricLibrary(ROOT / "rubrics").get()
     return grade(transcript, rubric).model_dump(mode="json"), transcript
 
@@ -146,8 +151,12 @@ def test_scorecard_document_is_self_contained():
 def test_meter_and_plots_carry_the_values():
     html = meter_html(72.0, 20.0, 55.5, previous=(60.0, 25.0, 60.0))
     assert 'data-anger="72.0"' in html and ">+12<" in html and ">-5<" in html
-    svg = mood_plot_svg([{"turn": 0, "anger": 70, "trust": 30, "patience": 80},
-                         {"turn": 1, "anger": 90, "trust": 25, "patience": 75}])
+    svg = mood_plot_svg(
+        [
+            {"turn": 0, "anger": 70, "trust": 30, "patience": 80},
+            {"turn": 1, "anger": 90, "trust": 25, "patience": 75},
+        ]
+    )
     assert svg.count("<polyline") == 3
     assert "No graded sessions" in progress_svg([])
     prog = progress_svg([("#1", {"Accept": 50.0, "Solve": 0.0}), ("#2", {"Accept": 100.0})])
@@ -155,8 +164,12 @@ def test_meter_and_plots_carry_the_values():
 
 
 def _ctx(tmp_path, users: UserStore | None) -> WebContext:
-    return WebContext(store=SessionStore(tmp_path / "s.sqlite3"), personas_dir=ROOT / "personas",
-                      users=users, renderer=None)
+    return WebContext(
+        store=SessionStore(tmp_path / "s.sqlite3"),
+        personas_dir=ROOT / "personas",
+        users=users,
+        renderer=None,
+    )
 
 
 def test_roles_decide_who_may_design(tmp_path):

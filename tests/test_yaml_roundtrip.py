@@ -20,9 +20,11 @@ PERSONAS = sorted((ROOT / "personas").glob("*.yaml"))
 
 
 def changed_lines(before: str, after: str) -> list[str]:
-    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(),
-                                                  lineterm="", n=0)
-            if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
 
 
 @pytest.mark.parametrize("path", PERSONAS, ids=lambda p: p.stem)
@@ -33,11 +35,15 @@ def test_the_form_changes_only_the_edited_line_of_every_shipped_persona(path):
     values[names.index("summary")] = "A new one-line summary."
     out = apply_form(text, values)
     assert "# yaml-language-server: $schema=" in out
-    assert [c for c in text.splitlines() if c.lstrip().startswith("#")] == \
-        [c for c in out.splitlines() if c.lstrip().startswith("#")]
+    assert [c for c in text.splitlines() if c.lstrip().startswith("#")] == [
+        c for c in out.splitlines() if c.lstrip().startswith("#")
+    ]
     diff = changed_lines(text, out)
-    assert len(diff) == 2 and diff[1] == '+summary: "A new one-line summary."' \
+    assert (
+        len(diff) == 2
+        and diff[1] == '+summary: "A new one-line summary."'
         or diff[1].startswith("+summary: A new one-line summary.")
+    )
     assert validate_text(out)[0].summary == "A new one-line summary."
 
 
@@ -48,12 +54,15 @@ def test_inline_comments_and_nested_new_keys_are_kept():
     assert "name: Bo" in out and "start:\n  anger: 40" in out
 
 
-@pytest.mark.parametrize("text", [
-    "a: &x [1, 2]\nb: *x\n",
-    # a billion laughs: tiny text, exponential once aliases are expanded
-    "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [1, 2]\nb: *x\n",
+        # a billion laughs: tiny text, exponential once aliases are expanded
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+    ],
+)
 def test_anchors_and_aliases_are_refused(text):
     with pytest.raises(FileProblems, match="anchors and aliases"):
         set_fields(text, {("id",): "y"})
@@ -70,8 +79,10 @@ def test_oversized_and_broken_text_is_refused():
 
 
 def test_empty_text_gets_the_fields():
-    assert set_fields("", {("id",): "new", ("identity", "name"): "Ann"}) == \
-        "id: new\nidentity:\n  name: Ann\n"
+    assert (
+        set_fields("", {("id",): "new", ("identity", "name"): "Ann"})
+        == "id: new\nidentity:\n  name: Ann\n"
+    )
 
 
 @settings(max_examples=150, deadline=None)

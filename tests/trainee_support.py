@@ -26,14 +26,25 @@ def accepting_script(persona_id: str = ACCEPTING, seed: int = 0) -> tuple[str, .
     persona = PersonaLibrary(ROOT / "personas").get(persona_id)
     machine, renderer, policy = CustomerMachine(persona), OfflineRenderer(), Exemplary(persona, 0)
     state = machine.start()
-    steps = [Step(turn=0, moves=[], state=state, plan=ReactionPlan(reaction=Reaction.OPENING),
-                  changes=[])]
+    steps = [
+        Step(
+            turn=0, moves=[], state=state, plan=ReactionPlan(reaction=Reaction.OPENING), changes=[]
+        )
+    ]
     turns: list[Turn] = []
     lines: list[str] = []
     for _ in range(persona.max_turns):
-        words = "".join(renderer.render(RenderRequest(persona=persona, state=steps[-1].state,
-                                                      plan=steps[-1].plan, history=turns,
-                                                      seed=seed)))
+        words = "".join(
+            renderer.render(
+                RenderRequest(
+                    persona=persona,
+                    state=steps[-1].state,
+                    plan=steps[-1].plan,
+                    history=turns,
+                    seed=seed,
+                )
+            )
+        )
         turns.append(Turn("customer", words.strip()))
         if steps[-1].state.outcome is Outcome.RESOLVED:
             return tuple(lines)

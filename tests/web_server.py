@@ -52,24 +52,52 @@ class Server:
 
 def add_user(users_file: Path, name: str, role: str, password: str) -> None:
     """Add a user with the real `frontline users add` command."""
-    subprocess.run([sys.executable, "-m", "simulator", "users", "add", name, "--role", role,
-                    "--password-stdin", "--file", str(users_file)], input=password + "\n",
-                   text=True, check=True, cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--file",
+            str(users_file),
+        ],
+        input=password + "\n",
+        text=True,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
 
 
-def start_server(folder: Path, users: list[tuple[str, str, str]] | None = None,
-                 timeout: float = 90, extra_env: dict[str, str] | None = None) -> Server:
+def start_server(
+    folder: Path,
+    users: list[tuple[str, str, str]] | None = None,
+    timeout: float = 90,
+    extra_env: dict[str, str] | None = None,
+) -> Server:
     """Serve the app from ``folder`` (created); ``users`` are (name, role, password)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / "personas", folder / "personas", dirs_exist_ok=True)
     # The server's own data only; FRONTLINE_RUBRICS passes through (rubrics are read-only).
     mine = ("FRONTLINE_PERSONAS", "FRONTLINE_DATA", "FRONTLINE_DB", "FRONTLINE_USERS")
-    env = {k: v for k, v in os.environ.items() if k not in mine and not k.startswith("OPENAI_")
-           and not k.startswith("FRONTLINE_LLM")}
-    env.update(FRONTLINE_PERSONAS=str(folder / "personas"), FRONTLINE_DATA=str(folder),
-               FRONTLINE_DB=str(folder / "sessions.sqlite3"),
-               FRONTLINE_USERS=str(folder / "users.yaml"), GRADIO_ANALYTICS_ENABLED="False",
-               PYTHONUNBUFFERED="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in mine and not k.startswith("OPENAI_") and not k.startswith("FRONTLINE_LLM")
+    }
+    env.update(
+        FRONTLINE_PERSONAS=str(folder / "personas"),
+        FRONTLINE_DATA=str(folder),
+        FRONTLINE_DB=str(folder / "sessions.sqlite3"),
+        FRONTLINE_USERS=str(folder / "users.yaml"),
+        GRADIO_ANALYTICS_ENABLED="False",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(extra_env or {})
     passwords = {}
     for name, role, password in users or []:
@@ -77,9 +105,13 @@ def start_server(folder: Path, users: list[tuple[str, str, str]] | None = None,
         passwords[name] = password
     port = free_port()
     log = folder / "server.log"
-    process = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=log.open("w"),
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -24,18 +24,33 @@ from .runner import Progress, RunResult, run_calibration
 from .verdict import Verdict, calibration_verdict
 
 __all__ = [
-    "POLICIES", "CalibrationReport", "Cell", "ExpectationResult", "Matrix", "calibrate",
-    "calibrate_persona", "calibration_report", "calibration_verdict", "check_expectations",
-    "lint_persona", "Verdict",
+    "POLICIES",
+    "CalibrationReport",
+    "Cell",
+    "ExpectationResult",
+    "Matrix",
+    "calibrate",
+    "calibrate_persona",
+    "calibration_report",
+    "calibration_verdict",
+    "check_expectations",
+    "lint_persona",
+    "Verdict",
 ]
 
 
-def calibrate(personas: Sequence[Persona], runs: int = 3, policies: Sequence[str] | None = None,
-              renderer: Renderer | None = None, workers: int | None = None,
-              progress: Progress | None = None) -> Matrix:
+def calibrate(
+    personas: Sequence[Persona],
+    runs: int = 3,
+    policies: Sequence[str] | None = None,
+    renderer: Renderer | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Matrix:
     """Run every policy against every persona over ``runs`` seeds; return the matrix."""
-    results = run_calibration(personas, policies, runs, renderer, workers=workers,
-                              progress=progress)
+    results = run_calibration(
+        personas, policies, runs, renderer, workers=workers, progress=progress
+    )
     name = getattr(renderer, "name", "offline") if renderer else "offline"
     return Matrix.from_results(results, personas, policies, renderer=name)
 
@@ -47,8 +62,13 @@ _RESULTS: OrderedDict[tuple[str, int], list[RunResult]] = OrderedDict()
 _RESULTS_MAX = 256
 
 
-def calibrate_persona(persona: Persona, runs: int = 3, others: Sequence[Persona] = (),
-                      renderer: Renderer | None = None, workers: int | None = 1) -> Matrix:
+def calibrate_persona(
+    persona: Persona,
+    runs: int = 3,
+    others: Sequence[Persona] = (),
+    renderer: Renderer | None = None,
+    workers: int | None = 1,
+) -> Matrix:
     """The matrix for one persona, alongside ``others`` (e.g. the shipped personas, so the
     comparative expectations and the distinctness check have something to compare with).
     A persona in ``others`` with the same id is replaced by ``persona``.
@@ -102,24 +122,35 @@ class CalibrationReport:
         lines += [f"- {w}" for w in self.warnings] or ["No warnings."]
         body = persona_markdown(self.matrix, self.persona_id, self.expectations)
         if full:
-            body += "\n" + to_markdown(self.matrix, self.expectations,
-                                       command="the persona designer")
+            body += "\n" + to_markdown(
+                self.matrix, self.expectations, command="the persona designer"
+            )
         return body + "\n" + "\n".join(lines) + "\n"
 
     def to_text(self) -> str:
-        return to_text(self.matrix, self.expectations) + "\n" + "\n".join(
-            ["Persona linter:"] + [str(w) for w in self.warnings or ["no warnings"]]) + "\n"
+        return (
+            to_text(self.matrix, self.expectations)
+            + "\n"
+            + "\n".join(["Persona linter:"] + [str(w) for w in self.warnings or ["no warnings"]])
+            + "\n"
+        )
 
 
-def calibration_report(persona: Persona, runs: int = 3, others: Sequence[Persona] = (),
-                       text: str | None = None, path: Path | str | None = None,
-                       renderer: Renderer | None = None,
-                       workers: int | None = 1) -> CalibrationReport:
+def calibration_report(
+    persona: Persona,
+    runs: int = 3,
+    others: Sequence[Persona] = (),
+    text: str | None = None,
+    path: Path | str | None = None,
+    renderer: Renderer | None = None,
+    workers: int | None = 1,
+) -> CalibrationReport:
     """Calibrate and lint one persona (``text`` is its YAML as edited, for line numbers).
 
     Expectations are evaluated over the whole matrix (``persona`` plus ``others``); the
     designer can highlight the lines naming ``persona.id`` in each result.
     """
     matrix = calibrate_persona(persona, runs, others, renderer, workers)
-    return CalibrationReport(persona.id, matrix, check_expectations(matrix),
-                             lint_persona(persona, path, text))
+    return CalibrationReport(
+        persona.id, matrix, check_expectations(matrix), lint_persona(persona, path, text)
+    )

@@ -34,7 +34,10 @@ EXPECTATIONS_FILE = Path(__file__).parent / "expectations.yaml"
 
 Op = Literal["<", "<=", ">", ">=", "=="]
 OPS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
     "==": lambda a, b: abs(a - b) < 1e-9,
 }
 
@@ -64,9 +67,11 @@ class Selector(Strict):
     temperament: list[Temperament] = Field(default_factory=list)
 
     def picks(self, p: PersonaInfo) -> bool:
-        return ((not self.archetype or p.archetype in self.archetype)
-                and p.archetype not in self.archetype_not
-                and (not self.temperament or p.temperament in self.temperament))
+        return (
+            (not self.archetype or p.archetype in self.archetype)
+            and p.archetype not in self.archetype_not
+            and (not self.temperament or p.temperament in self.temperament)
+        )
 
     def describe(self) -> str:
         parts = [*(a.value for a in self.archetype), *(t.value for t in self.temperament)]
@@ -206,18 +211,24 @@ def _each(e: Expectation, m: Matrix) -> ExpectationResult:
             else:
                 want, target = c.value, _fmt(c.value)
             ok = got is not None and want is not None and OPS[c.op](got, want)
-            lines.append(f"{'ok  ' if ok else 'FAIL'} {p.id} x {q}: {c.metric} {_fmt(got)} "
-                         f"{c.op} {target}")
+            lines.append(
+                f"{'ok  ' if ok else 'FAIL'} {p.id} x {q}: {c.metric} {_fmt(got)} {c.op} {target}"
+            )
     if not lines:
         return ExpectationResult(e, "n/a", [f"no persona here is {c.personas.describe()}"])
-    return ExpectationResult(e, "fail" if any(x.startswith("FAIL") for x in lines) else "pass",
-                             lines)
+    return ExpectationResult(
+        e, "fail" if any(x.startswith("FAIL") for x in lines) else "pass", lines
+    )
 
 
 def _side(s: Side, m: Matrix) -> tuple[float | None, str]:
-    values = [(p.id, q, m.cell(q, p.id).metric(s.metric))
-              for p in m.personas if s.personas.picks(p)
-              for q in _policies(m, s.policies) if (q, p.id) in m.cells]
+    values = [
+        (p.id, q, m.cell(q, p.id).metric(s.metric))
+        for p in m.personas
+        if s.personas.picks(p)
+        for q in _policies(m, s.policies)
+        if (q, p.id) in m.cells
+    ]
     known = [v for _, _, v in values if v is not None]
     label = f"{s.aggregate} {s.metric} of {'/'.join(s.policies)} on {s.personas.describe()}"
     if not known:
@@ -236,12 +247,16 @@ def _compare(e: Expectation, m: Matrix) -> ExpectationResult:
         missing = left_text if left is None else right_text
         return ExpectationResult(e, "n/a", [f"no data for: {missing}"])
     ok = OPS[c.op](left, right)
-    return ExpectationResult(e, "pass" if ok else "fail", [
-        f"{'ok  ' if ok else 'FAIL'} {left_text}", f"     {c.op} {right_text}"])
+    return ExpectationResult(
+        e,
+        "pass" if ok else "fail",
+        [f"{'ok  ' if ok else 'FAIL'} {left_text}", f"     {c.op} {right_text}"],
+    )
 
 
-def check_expectations(matrix: Matrix,
-                       expectations: list[Expectation] | None = None) -> list[ExpectationResult]:
+def check_expectations(
+    matrix: Matrix, expectations: list[Expectation] | None = None
+) -> list[ExpectationResult]:
     """Evaluate every expectation against ``matrix``."""
     found = expectations if expectations is not None else load_expectations()
     return [_each(e, matrix) if e.each else _compare(e, matrix) for e in found]

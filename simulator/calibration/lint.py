@@ -38,13 +38,20 @@ NEGATED_REJECT = re.compile(r"\b(without|no|not|never|unless|instead of)\b|n't\b
 AGENT_ONLY_MOVES = {Move.OFFER_HELP, Move.EXPLAIN_TRANSFER}
 # DOMAIN wording for each archetype and temperament, to spot a `domain` list citing another.
 ARCHETYPE_WORDS = {
-    Archetype.MEEK: ("meek",), Archetype.AGGRESSIVE: ("aggressive",), Archetype.VIP: ("vip",),
+    Archetype.MEEK: ("meek",),
+    Archetype.AGGRESSIVE: ("aggressive",),
+    Archetype.VIP: ("vip",),
     Archetype.CHRONIC: ("chronic", "whiner"),
     Archetype.NEVER_SATISFIED: ("never satisfied", "never_satisfied", "grumbler"),
 }
 TEMPERAMENT_WORDS = {Temperament.RATIONAL: ("rational",), Temperament.EMOTIONAL: ("emotional",)}
-QUESTION_FRAMES = ("{}?", "Can you tell me {}?", "Could you tell me about the {}?",
-                   "What was the {}?", "When did {} happen?")
+QUESTION_FRAMES = (
+    "{}?",
+    "Can you tell me {}?",
+    "Could you tell me about the {}?",
+    "What was the {}?",
+    "When did {} happen?",
+)
 OFFER_FRAMES = ("{}", "We can offer {}.", "I will arrange {} for you.")
 
 
@@ -81,8 +88,9 @@ class _Linter:
         self.found: list[LintWarning] = []
 
     def warn(self, code: str, path: tuple[Any, ...], message: str) -> None:
-        self.found.append(LintWarning(self.name, message, line_for(path, self.lines),
-                                      field_path(path), code))
+        self.found.append(
+            LintWarning(self.name, message, line_for(path, self.lines), field_path(path), code)
+        )
 
     # -- the bottom line (DOMAIN §2.5) ------------------------------------------------
     def bottom_line(self) -> None:
@@ -90,18 +98,28 @@ class _Linter:
         for key in ("bottom_line", "if_crossed", "expectation"):
             text = getattr(case, key)
             if PLACEHOLDER_TEXT.match(text) or len(text.split()) < 3:
-                self.warn("missing-bottom-line" if key == "bottom_line" else "vague-line",
-                          ("case", key), f"{text!r} does not say what the customer will "
-                          "accept or do (DOMAIN §2.5: prepared before the call)")
+                self.warn(
+                    "missing-bottom-line" if key == "bottom_line" else "vague-line",
+                    ("case", key),
+                    f"{text!r} does not say what the customer will "
+                    "accept or do (DOMAIN §2.5: prepared before the call)",
+                )
         if case.bottom_line.strip().lower() == case.expectation.strip().lower():
-            self.warn("no-room", ("case", "bottom_line"), "the bottom line is the "
-                      "expectation: there is no room between them to negotiate (DOMAIN §2.5)")
+            self.warn(
+                "no-room",
+                ("case", "bottom_line"),
+                "the bottom line is the "
+                "expectation: there is no room between them to negotiate (DOMAIN §2.5)",
+            )
         acceptable = [(i, r) for i, r in enumerate(case.remedies) if r.level != "below"]
         # The never satisfied want what is impossible (DOMAIN §2.4): for them no remedy at
         # the bottom line is the design, not a slip.
         if not acceptable and self.p.archetype is not Archetype.NEVER_SATISFIED:
-            self.warn("bottom-line-unmet", ("case", "remedies"), "every remedy is 'below' the "
-                      "bottom line: no offer can ever be accepted")
+            self.warn(
+                "bottom-line-unmet",
+                ("case", "remedies"),
+                "every remedy is 'below' the bottom line: no offer can ever be accepted",
+            )
         heard = []
         for i, r in enumerate(case.remedies):
             reading = self.machine.read(r.example)
@@ -109,82 +127,148 @@ class _Linter:
             if r.id in offers:
                 heard.append(r)
             else:
-                why = "reads as a refusal" if any(self.detector.is_negated(r.example[s:e])
-                                                  for s, e in sentence_spans(r.example)) \
+                why = (
+                    "reads as a refusal"
+                    if any(
+                        self.detector.is_negated(r.example[s:e])
+                        for s, e in sentence_spans(r.example)
+                    )
                     else "matches none of its triggers"
-                self.warn("remedy-unrecognised", ("case", "remedies", i, "example"),
-                          f"the example offer {why}, so the customer would not hear "
-                          f"'{r.id}' offered")
+                )
+                self.warn(
+                    "remedy-unrecognised",
+                    ("case", "remedies", i, "example"),
+                    f"the example offer {why}, so the customer would not hear '{r.id}' offered",
+                )
             for j, reject in enumerate(case.rejects):
                 # "a new appointment without the part confirmed" names what is missing;
                 # a trigger matching the part it lacks is no contradiction.
                 if NEGATED_REJECT.search(reject):
                     continue
                 if any(re.search(t, reject, re.I) for t in r.triggers) and r.level != "below":
-                    self.warn("contradiction", ("case", "rejects", j), f"the customer rejects "
-                              f"{reject!r} outright, yet remedy '{r.id}' ({r.level}) "
-                              "matches it")
+                    self.warn(
+                        "contradiction",
+                        ("case", "rejects", j),
+                        f"the customer rejects "
+                        f"{reject!r} outright, yet remedy '{r.id}' ({r.level}) "
+                        "matches it",
+                    )
         if acceptable and not any(r.level != "below" for r in heard):
-            self.warn("bottom-line-unmet", ("case", "remedies"), "no acceptable remedy's "
-                      "example is recognised as an offer: the bottom line can never be met")
+            self.warn(
+                "bottom-line-unmet",
+                ("case", "remedies"),
+                "no acceptable remedy's "
+                "example is recognised as an offer: the bottom line can never be met",
+            )
 
     # -- fields that contradict each other or DOMAIN ----------------------------------
     def contradictions(self) -> None:
         p, t = self.p, self.p.thresholds
         if p.start.anger >= t.escalate_at:
-            self.warn("contradiction", ("start", "anger"), f"starting anger {p.start.anger:g} "
-                      f"is already at escalate_at {t.escalate_at:g}: the customer escalates "
-                      "after the first turn whatever is said")
+            self.warn(
+                "contradiction",
+                ("start", "anger"),
+                f"starting anger {p.start.anger:g} "
+                f"is already at escalate_at {t.escalate_at:g}: the customer escalates "
+                "after the first turn whatever is said",
+            )
         if t.accept_anger >= t.escalate_at:
-            self.warn("contradiction", ("thresholds", "accept_anger"), "accept_anger is not "
-                      "below escalate_at, so it never limits acceptance")
+            self.warn(
+                "contradiction",
+                ("thresholds", "accept_anger"),
+                "accept_anger is not below escalate_at, so it never limits acceptance",
+            )
         if p.start.patience <= 2 * t.patience_drain:
-            self.warn("contradiction", ("start", "patience"), f"patience {p.start.patience:g} "
-                      f"lasts at most two turns at {t.patience_drain:g} a turn: too short to "
-                      "hear the facts and offer a remedy")
+            self.warn(
+                "contradiction",
+                ("start", "patience"),
+                f"patience {p.start.patience:g} "
+                f"lasts at most two turns at {t.patience_drain:g} a turn: too short to "
+                "hear the facts and offer a remedy",
+            )
         if p.archetype is Archetype.MEEK and t.exit == "escalate":
-            self.warn("contradiction", ("thresholds", "exit"), "a meek customer leaves "
-                      "quietly rather than escalate (DOMAIN §2.4); set exit: leave")
+            self.warn(
+                "contradiction",
+                ("thresholds", "exit"),
+                "a meek customer leaves "
+                "quietly rather than escalate (DOMAIN §2.4); set exit: leave",
+            )
         for move, factor in p.sensitivity.items():
             if move in VIOLATIONS and factor == 0:
-                self.warn("contradiction", ("sensitivity", move.value), f"'{move.value}' is "
-                          "ignored, but DOMAIN §4 says every customer reacts to it")
+                self.warn(
+                    "contradiction",
+                    ("sensitivity", move.value),
+                    f"'{move.value}' is ignored, but DOMAIN §4 says every customer reacts to it",
+                )
         cited = " ".join(p.domain).lower()
-        for kind, words, own in ((Archetype, ARCHETYPE_WORDS, p.archetype),
-                                 (Temperament, TEMPERAMENT_WORDS, p.temperament)):
+        for kind, words, own in (
+            (Archetype, ARCHETYPE_WORDS, p.archetype),
+            (Temperament, TEMPERAMENT_WORDS, p.temperament),
+        ):
             for other, spelled in words.items():
-                if other is not own and any(re.search(rf"\b{re.escape(w)}\b", cited)
-                                            for w in spelled) and \
-                        not any(w in cited for w in words[own]):
-                    self.warn("contradiction", ("domain",), f"cites {kind.__name__.lower()} "
-                              f"'{other.value}' but the persona is '{own.value}'")
+                if (
+                    other is not own
+                    and any(re.search(rf"\b{re.escape(w)}\b", cited) for w in spelled)
+                    and not any(w in cited for w in words[own])
+                ):
+                    self.warn(
+                        "contradiction",
+                        ("domain",),
+                        f"cites {kind.__name__.lower()} "
+                        f"'{other.value}' but the persona is '{own.value}'",
+                    )
 
     # -- the customer's words ----------------------------------------------------------
     def phrases(self) -> None:
-        values = {"name": self.p.identity.name, "company": self.p.identity.company,
-                  "title": self.p.case.title, "fact": self.p.case.facts[0],
-                  "hidden_fact": "", "expectation": self.p.case.expectation,
-                  "bottom_line": self.p.case.bottom_line, "if_crossed": self.p.case.if_crossed,
-                  "offer": "that", "rejected": "that"}
+        values = {
+            "name": self.p.identity.name,
+            "company": self.p.identity.company,
+            "title": self.p.case.title,
+            "fact": self.p.case.facts[0],
+            "hidden_fact": "",
+            "expectation": self.p.case.expectation,
+            "bottom_line": self.p.case.bottom_line,
+            "if_crossed": self.p.case.if_crossed,
+            "offer": "that",
+            "rejected": "that",
+        }
         for reaction, entry in self.p.phrases.items():
-            banks = [((reaction.value, band), getattr(entry, band)) for band in ("hot", "cool")] \
-                if isinstance(entry, BandedPhrases) else [((reaction.value,), entry)]
+            banks = (
+                [((reaction.value, band), getattr(entry, band)) for band in ("hot", "cool")]
+                if isinstance(entry, BandedPhrases)
+                else [((reaction.value,), entry)]
+            )
             for path, lines in banks:
                 for i, line in enumerate(lines):
                     text = line.format(**values)
-                    hit = next((m.group(0) for pat in _agent_phrases()
-                                if (m := pat.search(text))), None)
+                    hit = next(
+                        (m.group(0) for pat in _agent_phrases() if (m := pat.search(text))), None
+                    )
                     if hit is None:
-                        hit = next((d.text for d in self.detector.detect(text)
-                                    if d.move in AGENT_ONLY_MOVES), None)
+                        hit = next(
+                            (
+                                d.text
+                                for d in self.detector.detect(text)
+                                if d.move in AGENT_ONLY_MOVES
+                            ),
+                            None,
+                        )
                     if hit:
-                        self.warn("agent-phrase", ("phrases", *path, i), f"{hit!r} is what an "
-                                  "agent says, not a complaining customer")
+                        self.warn(
+                            "agent-phrase",
+                            ("phrases", *path, i),
+                            f"{hit!r} is what an agent says, not a complaining customer",
+                        )
 
     # -- triggers the machine can never fire --------------------------------------------
-    def _check_fires(self, pattern: str, frames: tuple[str, ...],
-                     ok: Callable[[re.Pattern[str], str], bool], path: tuple[Any, ...],
-                     why_not: str) -> None:
+    def _check_fires(
+        self,
+        pattern: str,
+        frames: tuple[str, ...],
+        ok: Callable[[re.Pattern[str], str], bool],
+        path: tuple[Any, ...],
+        why_not: str,
+    ) -> None:
         """Warn unless some text matching ``pattern``, set in one of ``frames``, passes ``ok``
         (given the compiled pattern and that text); ``why_not`` explains such a miss."""
         compiled = saferegex.compile(pattern)
@@ -195,38 +279,58 @@ class _Linter:
             self.warn("trigger-never-fires", path, why_not)
 
     def _offered(self, compiled: re.Pattern[str], sentence: str) -> bool:
-        return any(compiled.search(sentence[s:e]) and
-                   not self.detector.is_negated(sentence[s:e])
-                   for s, e in sentence_spans(sentence))
+        return any(
+            compiled.search(sentence[s:e]) and not self.detector.is_negated(sentence[s:e])
+            for s, e in sentence_spans(sentence)
+        )
 
     def _asked(self, compiled: re.Pattern[str], question: str) -> bool:
-        return any(d.move is Move.ASK and compiled.search(d.quote)
-                   for d in self.detector.detect(question))
+        return any(
+            d.move is Move.ASK and compiled.search(d.quote) for d in self.detector.detect(question)
+        )
 
     def triggers(self) -> None:
         for i, trig in enumerate(self.p.triggers):
             if re.search(trig.pattern, "", re.I):
-                self.warn("trigger-always-fires", ("triggers", i, "pattern"), "matches an "
-                          "empty turn, so it fires on every agent turn")
+                self.warn(
+                    "trigger-always-fires",
+                    ("triggers", i, "pattern"),
+                    "matches an empty turn, so it fires on every agent turn",
+                )
             elif not samples(trig.pattern):
-                self.warn("trigger-never-fires", ("triggers", i, "pattern"),
-                          "no text can match this pattern")
+                self.warn(
+                    "trigger-never-fires",
+                    ("triggers", i, "pattern"),
+                    "no text can match this pattern",
+                )
         for i, r in enumerate(self.p.case.remedies):
             for j, pat in enumerate(r.triggers):
-                self._check_fires(pat, OFFER_FRAMES, self._offered,
-                                  ("case", "remedies", i, "triggers", j),
-                                  "every sentence it matches reads as a refusal (a negation), "
-                                  "so the offer is never registered")
+                self._check_fires(
+                    pat,
+                    OFFER_FRAMES,
+                    self._offered,
+                    ("case", "remedies", i, "triggers", j),
+                    "every sentence it matches reads as a refusal (a negation), "
+                    "so the offer is never registered",
+                )
         for i, fact in enumerate(self.p.case.hidden_facts):
             for j, pat in enumerate(fact.asked_by):
-                self._check_fires(pat, QUESTION_FRAMES, self._asked,
-                                  ("case", "hidden_facts", i, "asked_by", j),
-                                  "no question containing it was recognised as a question, "
-                                  "so it may never uncover this fact")
+                self._check_fires(
+                    pat,
+                    QUESTION_FRAMES,
+                    self._asked,
+                    ("case", "hidden_facts", i, "asked_by", j),
+                    "no question containing it was recognised as a question, "
+                    "so it may never uncover this fact",
+                )
 
 
-def lint_persona(persona: Persona, path: Path | str | None = None, text: str | None = None,
-                 detector: RuleDetector | None = None) -> list[LintWarning]:
+def lint_persona(
+    persona: Persona,
+    path: Path | str | None = None,
+    text: str | None = None,
+    detector: RuleDetector | None = None,
+) -> list[LintWarning]:
     """Warnings about ``persona``, naming file, line and field where the file is known.
 
     ``path`` or ``text`` (the YAML as written, e.g. in the web editor) give line numbers;

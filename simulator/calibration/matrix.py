@@ -36,8 +36,13 @@ class PersonaInfo:
 
     @classmethod
     def of(cls, persona: Persona) -> PersonaInfo:
-        return cls(persona.id, persona.archetype.value, persona.temperament.value,
-                   persona.start.anger, persona.start.trust)
+        return cls(
+            persona.id,
+            persona.archetype.value,
+            persona.temperament.value,
+            persona.start.anger,
+            persona.start.trust,
+        )
 
 
 @dataclass
@@ -91,9 +96,13 @@ class Cell:
         resolved_turns = [r.turns for r in runs if r.outcome is Outcome.RESOLVED]
         penalties = [p for r in runs for p in r.excuse_penalties]
         return cls(
-            policy=policy, persona=persona, runs=n,
-            resolved=rate(Outcome.RESOLVED), escalated=rate(Outcome.ESCALATED),
-            abandoned=rate(Outcome.ABANDONED), turn_limit=rate(Outcome.TURN_LIMIT),
+            policy=policy,
+            persona=persona,
+            runs=n,
+            resolved=rate(Outcome.RESOLVED),
+            escalated=rate(Outcome.ESCALATED),
+            abandoned=rate(Outcome.ABANDONED),
+            turn_limit=rate(Outcome.TURN_LIMIT),
             turns=round(mean(r.turns for r in runs), 2),
             turns_to_resolution=round(mean(resolved_turns), 2) if resolved_turns else None,
             final_anger=round(mean(r.final_anger for r in runs), 1),
@@ -114,9 +123,23 @@ def standing(run: RunResult) -> float:
     return outcome.get(run.outcome, 0) + (run.followup_trust - run.followup_anger) / 2
 
 
-METRICS = ("resolved", "escalated", "abandoned", "turn_limit", "lost", "turns",
-           "turns_to_resolution", "final_anger", "final_trust", "followup_trust",
-           "trust_margin", "anger_change", "standing", "excuse_penalty", "overpromised")
+METRICS = (
+    "resolved",
+    "escalated",
+    "abandoned",
+    "turn_limit",
+    "lost",
+    "turns",
+    "turns_to_resolution",
+    "final_anger",
+    "final_trust",
+    "followup_trust",
+    "trust_margin",
+    "anger_change",
+    "standing",
+    "excuse_penalty",
+    "overpromised",
+)
 
 
 @dataclass
@@ -130,9 +153,13 @@ class Matrix:
     renderer: str = "offline"
 
     @classmethod
-    def from_results(cls, results: Sequence[RunResult], personas: Sequence[Persona],
-                     policies: Sequence[str] | None = None,
-                     renderer: str = "offline") -> Matrix:
+    def from_results(
+        cls,
+        results: Sequence[RunResult],
+        personas: Sequence[Persona],
+        policies: Sequence[str] | None = None,
+        renderer: str = "offline",
+    ) -> Matrix:
         policy_ids = list(policies or POLICIES)
         grouped: dict[tuple[str, str], list[RunResult]] = {}
         for r in results:
@@ -155,14 +182,18 @@ class Matrix:
         differ only in wording and numbers a trainee never sees, and one of them is
         redundant as a training customer.
         """
-        sig = {p.id: tuple(tuple(map(tuple, self.cell(q, p.id).responses))
-                           for q in self.policies) for p in self.personas}
+        sig = {
+            p.id: tuple(tuple(map(tuple, self.cell(q, p.id).responses)) for q in self.policies)
+            for p in self.personas
+        }
         return [(a.id, b.id) for a, b in combinations(self.personas, 2) if sig[a.id] == sig[b.id]]
 
     def look_alikes(self) -> list[tuple[str, str]]:
         """Pairs whose main outcome is the same for every policy (a hint, not a failure)."""
-        sig = {p.id: tuple(self.cell(q, p.id).main_outcome for q in self.policies)
-               for p in self.personas}
+        sig = {
+            p.id: tuple(self.cell(q, p.id).main_outcome for q in self.policies)
+            for p in self.personas
+        }
         return [(a.id, b.id) for a, b in combinations(self.personas, 2) if sig[a.id] == sig[b.id]]
 
     def to_dict(self) -> dict:
@@ -170,11 +201,23 @@ class Matrix:
         return {
             "runs": self.runs,
             "renderer": self.renderer,
-            "policies": [{"id": q, "label": POLICIES[q].label, "domain": POLICIES[q].domain,
-                          "description": POLICIES[q].description} for q in self.policies],
+            "policies": [
+                {
+                    "id": q,
+                    "label": POLICIES[q].label,
+                    "domain": POLICIES[q].domain,
+                    "description": POLICIES[q].description,
+                }
+                for q in self.policies
+            ],
             "personas": [asdict(p) for p in self.personas],
-            "cells": [{**{k: v for k, v in asdict(c).items() if k != "responses"},
-                       "lost": c.lost, "main_outcome": c.main_outcome}
-                      for c in self.cells.values()],
+            "cells": [
+                {
+                    **{k: v for k, v in asdict(c).items() if k != "responses"},
+                    "lost": c.lost,
+                    "main_outcome": c.main_outcome,
+                }
+                for c in self.cells.values()
+            ],
             "twins": [list(t) for t in self.twins()],
         }

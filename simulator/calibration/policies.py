@@ -110,8 +110,12 @@ class Policy:
         """One variant of the line for ``key``, placeholders filled."""
         variants = self._lines[key]
         line = variants[self.rng.randrange(len(variants))]
-        fill = {"name": AGENT_NAME, "title": _lower_first(self.persona.case.title),
-                "remedy": "", "remedies": ""}
+        fill = {
+            "name": AGENT_NAME,
+            "title": _lower_first(self.persona.case.title),
+            "remedy": "",
+            "remedies": "",
+        }
         fill.update(values)
         return line.format(**fill)
 
@@ -121,19 +125,24 @@ class Policy:
     # -- the case as a trained agent learns it ------------------------------------------
     def acceptable_remedies(self, exclude: Set[str] = frozenset()) -> list[Remedy]:
         """Remedies within policy that meet at least the bottom line, best first."""
-        found = [r for r in self.persona.case.remedies
-                 if r.level != "below" and r.id not in exclude]
+        found = [
+            r for r in self.persona.case.remedies if r.level != "below" and r.id not in exclude
+        ]
         return sorted(found, key=lambda r: -LEVEL_ORDER[r.level])
 
     def offer(self, convo: Conversation, allow_choice: bool = True) -> str:
         """Offer a remedy (or a choice of two) that the customer has not turned down."""
-        choices = self.acceptable_remedies(convo.rejected) or \
-            [r for r in self.persona.case.remedies if r.id not in convo.rejected] or \
-            list(self.persona.case.remedies)
+        choices = (
+            self.acceptable_remedies(convo.rejected)
+            or [r for r in self.persona.case.remedies if r.id not in convo.rejected]
+            or list(self.persona.case.remedies)
+        )
         if allow_choice and len(choices) >= 2 and self.rng.random() < 0.5:
             a, b = choices[0], choices[1]
-            return self.say("options", remedies=f"{_sentence(a.example)} Or "
-                            f"{_lower_first(_sentence(b.example))}")
+            return self.say(
+                "options",
+                remedies=f"{_sentence(a.example)} Or {_lower_first(_sentence(b.example))}",
+            )
         return self.say("remedy", remedy=_sentence(choices[0].example))
 
     def next_turn(self, convo: Conversation) -> str:
@@ -157,9 +166,11 @@ class Exemplary(Policy):
     id = "exemplary"
     label = "Exemplary"
     domain = "§3.1-§3.8, §4"
-    description = ("Thanks, apologises and acknowledges feelings; asks until the facts are "
-                   "known; restates, explains, offers a remedy within policy with a "
-                   "timescale, owns it, gives a contact and checks the customer is happy.")
+    description = (
+        "Thanks, apologises and acknowledges feelings; asks until the facts are "
+        "known; restates, explains, offers a remedy within policy with a "
+        "timescale, owns it, gives a contact and checks the customer is happy."
+    )
 
     def __init__(self, persona: Persona, seed: int):
         super().__init__(persona, seed)
@@ -173,22 +184,41 @@ class Exemplary(Policy):
         if convo.reacted(Reaction.NOT_HEARD):
             return self.join("apologise", "empathise", "restate", "own", "check")
         if convo.reacted(Reaction.DEMAND_FACTS):
-            return self.join("explain", "own", "timescale") if self.offered else \
-                self.join("explain", "ask_more")
-        if convo.reacted(Reaction.PREMATURE_OFFER) or \
-                (not self.offered and convo.answered_last):
-            return self.join("empathise", "ask_more") if convo.turn % 2 else \
-                self.join("restate", "ask_more")
+            return (
+                self.join("explain", "own", "timescale")
+                if self.offered
+                else self.join("explain", "ask_more")
+            )
+        if convo.reacted(Reaction.PREMATURE_OFFER) or (not self.offered and convo.answered_last):
+            return (
+                self.join("empathise", "ask_more")
+                if convo.turn % 2
+                else self.join("restate", "ask_more")
+            )
         if convo.reacted(Reaction.ASK_TIMESCALE):
             return self.join("timescale", "own", "contact", "check")
         if convo.reacted(Reaction.REJECT_OFFER):
-            return " ".join([self.say("explain"), self.offer(convo, allow_choice=False),
-                             self.say("timescale"), self.say("check")])
+            return " ".join(
+                [
+                    self.say("explain"),
+                    self.offer(convo, allow_choice=False),
+                    self.say("timescale"),
+                    self.say("check"),
+                ]
+            )
         if not self.offered:
             self.offered = True
-            return " ".join([self.say("restate"), self.say("explain"), self.offer(convo),
-                             self.say("timescale"), self.say("own"), self.say("contact"),
-                             self.say("check")])
+            return " ".join(
+                [
+                    self.say("restate"),
+                    self.say("explain"),
+                    self.offer(convo),
+                    self.say("timescale"),
+                    self.say("own"),
+                    self.say("contact"),
+                    self.say("check"),
+                ]
+            )
         # Offered and still doubted: build trust without giving more away (§3.4, §3.5).
         return self.join("empathise", "explain", "own", "contact", "timescale", "check")
 
@@ -199,8 +229,10 @@ class ColdFixer(Policy):
     id = "cold_fixer"
     label = "Cold fixer"
     domain = "§2.1, §3.2"
-    description = ("Asks the needed questions, then offers a remedy with a timescale and "
-                   "explanation; no thanks, apology or empathy.")
+    description = (
+        "Asks the needed questions, then offers a remedy with a timescale and "
+        "explanation; no thanks, apology or empathy."
+    )
 
     def __init__(self, persona: Persona, seed: int):
         super().__init__(persona, seed)
@@ -212,8 +244,9 @@ class ColdFixer(Policy):
         if convo.reacted(Reaction.PREMATURE_OFFER) or (not self.offered and convo.answered_last):
             return self.say("ask_more")
         if convo.reacted(Reaction.REJECT_OFFER):
-            return " ".join([self.say("explain"), self.offer(convo, allow_choice=False),
-                             self.say("timescale")])
+            return " ".join(
+                [self.say("explain"), self.offer(convo, allow_choice=False), self.say("timescale")]
+            )
         if not self.offered:
             self.offered = True
             return " ".join([self.offer(convo, allow_choice=False), self.say("timescale")])
@@ -231,8 +264,11 @@ class WarmButEmpty(Policy):
     def next_turn(self, convo: Conversation) -> str:
         if convo.turn == 0:
             return self.join("thank", "apologise", "empathise")
-        return self.join("empathise", "apologise") if convo.turn % 2 else \
-            self.join("apologise", "empathise")
+        return (
+            self.join("empathise", "apologise")
+            if convo.turn % 2
+            else self.join("apologise", "empathise")
+        )
 
 
 class Defensive(Policy):
@@ -263,8 +299,9 @@ class Dismissive(Policy):
     def next_turn(self, convo: Conversation) -> str:
         if convo.turn == 0 and not self.refuse_first:
             return self.say("calm_down")
-        return self.join("calm_down", "flat_refusal") if convo.turn % 2 else \
-            self.say("flat_refusal")
+        return (
+            self.join("calm_down", "flat_refusal") if convo.turn % 2 else self.say("flat_refusal")
+        )
 
 
 class Transferrer(Policy):
@@ -287,8 +324,10 @@ class OverPromiser(Policy):
     id = "over_promiser"
     label = "Over-promiser"
     domain = "§3.6, §3.7 T, §4"
-    description = ("Apologises and empathises, asks, then offers a remedy with a guarantee "
-                   "beyond policy ('within the hour'), and doubles down when doubted.")
+    description = (
+        "Apologises and empathises, asks, then offers a remedy with a guarantee "
+        "beyond policy ('within the hour'), and doubles down when doubted."
+    )
 
     # What backs the offer: the guarantee. The realistic fixer below says a timescale.
     promise = "over_promise"
@@ -317,11 +356,23 @@ class RealisticFixer(OverPromiser):
     id = "realistic_fixer"
     label = "Realistic fixer"
     domain = "§3.7 T, §4.4"
-    description = ("The over-promiser's script with a realistic timescale ('within two "
-                   "working days') wherever the over-promiser guarantees the impossible.")
+    description = (
+        "The over-promiser's script with a realistic timescale ('within two "
+        "working days') wherever the over-promiser guarantees the impossible."
+    )
     promise = "timescale"
 
 
-POLICIES: dict[str, type[Policy]] = {p.id: p for p in (
-    Exemplary, ColdFixer, WarmButEmpty, Defensive, Dismissive, Transferrer, OverPromiser,
-    RealisticFixer)}
+POLICIES: dict[str, type[Policy]] = {
+    p.id: p
+    for p in (
+        Exemplary,
+        ColdFixer,
+        WarmButEmpty,
+        Defensive,
+        Dismissive,
+        Transferrer,
+        OverPromiser,
+        RealisticFixer,
+    )
+}

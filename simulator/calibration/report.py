@@ -6,11 +6,26 @@ from .expectations import ExpectationResult
 from .matrix import Cell, Matrix
 from .policies import POLICIES
 
-SHORT = {"resolved": "resolved", "escalated": "escalated", "abandoned": "left",
-         "turn_limit": "turn limit"}
-DETAIL_COLUMNS = ["persona", "resolved", "escalated", "left", "turn lim.", "turns",
-                  "turns to res.", "anger", "trust", "follow-up trust", "standing",
-                  "excuse penalty"]
+SHORT = {
+    "resolved": "resolved",
+    "escalated": "escalated",
+    "abandoned": "left",
+    "turn_limit": "turn limit",
+}
+DETAIL_COLUMNS = [
+    "persona",
+    "resolved",
+    "escalated",
+    "left",
+    "turn lim.",
+    "turns",
+    "turns to res.",
+    "anger",
+    "trust",
+    "follow-up trust",
+    "standing",
+    "excuse penalty",
+]
 
 
 def _pct(rate: float) -> str:
@@ -29,10 +44,20 @@ def summary_cell(c: Cell) -> str:
 
 def detail_row(m: Matrix, policy: str, persona: str) -> list[str]:
     c = m.cell(policy, persona)
-    return [persona, _pct(c.resolved), _pct(c.escalated), _pct(c.abandoned),
-            _pct(c.turn_limit), _num(c.turns, 1), _num(c.turns_to_resolution, 1),
-            _num(c.final_anger), _num(c.final_trust), _num(c.followup_trust),
-            _num(c.standing), _num(c.excuse_penalty)]
+    return [
+        persona,
+        _pct(c.resolved),
+        _pct(c.escalated),
+        _pct(c.abandoned),
+        _pct(c.turn_limit),
+        _num(c.turns, 1),
+        _num(c.turns_to_resolution, 1),
+        _num(c.final_anger),
+        _num(c.final_trust),
+        _num(c.followup_trust),
+        _num(c.standing),
+        _num(c.excuse_penalty),
+    ]
 
 
 def _persona_label(m: Matrix, pid: str) -> str:
@@ -49,39 +74,57 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
 def _text_table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return [fmt.format(*header), fmt.format(*("-" * w for w in widths)),
-            *(fmt.format(*r) for r in rows)]
+    return [
+        fmt.format(*header),
+        fmt.format(*("-" * w for w in widths)),
+        *(fmt.format(*r) for r in rows),
+    ]
 
 
 def _tables(m: Matrix, table) -> list[str]:
     out: list[str] = []
-    summary_rows = [[_persona_label(m, p.id)] + [summary_cell(m.cell(q, p.id))
-                                                 for q in m.policies] for p in m.personas]
+    summary_rows = [
+        [_persona_label(m, p.id)] + [summary_cell(m.cell(q, p.id)) for q in m.policies]
+        for p in m.personas
+    ]
     out += table(["persona"] + [POLICIES[q].label for q in m.policies], summary_rows)
     for q in m.policies:
-        out += ["", f"{POLICIES[q].label} ({q}, DOMAIN {POLICIES[q].domain}): "
-                    f"{POLICIES[q].description}", ""]
+        out += [
+            "",
+            f"{POLICIES[q].label} ({q}, DOMAIN {POLICIES[q].domain}): {POLICIES[q].description}",
+            "",
+        ]
         out += table(DETAIL_COLUMNS, [detail_row(m, q, p.id) for p in m.personas])
     return out
 
 
 def _distinctness(m: Matrix) -> list[str]:
     twins = m.twins()
-    out = ["Distinctness: " + ("every persona reacts differently to some policy."
-                               if not twins else "NOT distinct: " + "; ".join(
-                                   f"{a} and {b} react identically to every policy"
-                                   for a, b in twins))]
+    out = [
+        "Distinctness: "
+        + (
+            "every persona reacts differently to some policy."
+            if not twins
+            else "NOT distinct: "
+            + "; ".join(f"{a} and {b} react identically to every policy" for a, b in twins)
+        )
+    ]
     alike = [pair for pair in m.look_alikes() if pair not in twins]
     if alike:
-        out.append("Same main outcome under every policy (different reactions on the way): "
-                   + "; ".join(f"{a} ~ {b}" for a, b in alike))
+        out.append(
+            "Same main outcome under every policy (different reactions on the way): "
+            + "; ".join(f"{a} ~ {b}" for a, b in alike)
+        )
     return out
 
 
 def to_text(m: Matrix, results: list[ExpectationResult] | None = None) -> str:
     """The matrix as aligned plain-text tables, for the terminal."""
-    out = [f"Calibration: {len(m.personas)} personas x {len(m.policies)} policies x "
-           f"{m.runs} seeds ({m.renderer} renderer)", ""]
+    out = [
+        f"Calibration: {len(m.personas)} personas x {len(m.policies)} policies x "
+        f"{m.runs} seeds ({m.renderer} renderer)",
+        "",
+    ]
     out += _tables(m, _text_table)
     out += [""] + _distinctness(m)
     if results is not None:
@@ -89,30 +132,50 @@ def to_text(m: Matrix, results: list[ExpectationResult] | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def to_markdown(m: Matrix, results: list[ExpectationResult] | None = None,
-                command: str = "frontline calibrate --markdown docs/calibration.md") -> str:
+def to_markdown(
+    m: Matrix,
+    results: list[ExpectationResult] | None = None,
+    command: str = "frontline calibrate --markdown docs/calibration.md",
+) -> str:
     """The matrix as a Markdown document (``docs/calibration.md``)."""
-    out = ["# Persona calibration", "",
-           f"Generated by `{command}`; do not edit by hand. Every reference trainee policy "
-           f"was run against every persona over {m.runs} seeds with the {m.renderer} "
-           "renderer, through the same customer state machine as practice sessions.", "",
-           "Cells: main outcome, its rate and mean turns. *Anger* and *trust* are at the end "
-           "of the conversation; *follow-up trust* is after the promises are checked (an "
-           "over-promise is found broken, DOMAIN §3.7 T); *standing* (-100..100) is +50 if "
-           "resolved, -50 if escalated or left, plus half of follow-up trust minus anger; "
-           "*excuse penalty* is anger gained plus trust lost on turns with excuses or "
-           "blame (DOMAIN §2.4 VIP).", "", "## Overview", ""]
+    out = [
+        "# Persona calibration",
+        "",
+        f"Generated by `{command}`; do not edit by hand. Every reference trainee policy "
+        f"was run against every persona over {m.runs} seeds with the {m.renderer} "
+        "renderer, through the same customer state machine as practice sessions.",
+        "",
+        "Cells: main outcome, its rate and mean turns. *Anger* and *trust* are at the end "
+        "of the conversation; *follow-up trust* is after the promises are checked (an "
+        "over-promise is found broken, DOMAIN §3.7 T); *standing* (-100..100) is +50 if "
+        "resolved, -50 if escalated or left, plus half of follow-up trust minus anger; "
+        "*excuse penalty* is anger gained plus trust lost on turns with excuses or "
+        "blame (DOMAIN §2.4 VIP).",
+        "",
+        "## Overview",
+        "",
+    ]
     out += _tables(m, _md_table)[: len(m.personas) + 2]
     out += ["", "## By policy"]
     for q in m.policies:
-        out += ["", f"### {POLICIES[q].label} (`{q}`, DOMAIN {POLICIES[q].domain})", "",
-                POLICIES[q].description, ""]
+        out += [
+            "",
+            f"### {POLICIES[q].label} (`{q}`, DOMAIN {POLICIES[q].domain})",
+            "",
+            POLICIES[q].description,
+            "",
+        ]
         out += _md_table(DETAIL_COLUMNS, [detail_row(m, q, p.id) for p in m.personas])
     out += ["", "## Distinctness", ""] + _distinctness(m)
     if results is not None:
-        out += ["", "## Expectations from DOMAIN", "",
-                "From `simulator/calibration/expectations.yaml`; the test suite fails when "
-                "one fails on a shipped persona.", ""]
+        out += [
+            "",
+            "## Expectations from DOMAIN",
+            "",
+            "From `simulator/calibration/expectations.yaml`; the test suite fails when "
+            "one fails on a shipped persona.",
+            "",
+        ]
         for r in results:
             e = r.expectation
             out += [f"- **{r.status.upper()}** `{e.id}` (DOMAIN {e.domain}): {e.says}"]
@@ -121,14 +184,19 @@ def to_markdown(m: Matrix, results: list[ExpectationResult] | None = None,
     return "\n".join(out) + "\n"
 
 
-def persona_markdown(m: Matrix, persona_id: str,
-                     results: list[ExpectationResult] | None = None) -> str:
+def persona_markdown(
+    m: Matrix, persona_id: str, results: list[ExpectationResult] | None = None
+) -> str:
     """One persona's calibration, for the persona designer: a row per policy, the DOMAIN
     expectations that concern it, and whether it is distinct from the others run."""
     p = m.persona(persona_id)
-    out = [f"### Calibration of `{persona_id}` ({p.archetype}, {p.temperament})", "",
-           f"{m.runs} seeds per policy, {m.renderer} renderer; compared with "
-           f"{len(m.personas) - 1} other persona(s).", ""]
+    out = [
+        f"### Calibration of `{persona_id}` ({p.archetype}, {p.temperament})",
+        "",
+        f"{m.runs} seeds per policy, {m.renderer} renderer; compared with "
+        f"{len(m.personas) - 1} other persona(s).",
+        "",
+    ]
     header = ["policy", *DETAIL_COLUMNS[1:]]
     rows = [[POLICIES[q].label, *detail_row(m, q, persona_id)[1:]] for q in m.policies]
     out += _md_table(header, rows)
@@ -142,7 +210,13 @@ def persona_markdown(m: Matrix, persona_id: str,
             out.append(f"- **{status.upper()}** `{e.id}` (DOMAIN {e.domain}): {e.says}")
             out += [f"  - {line}" for line in r.about(persona_id) if status == "fail"]
     twins = [b if a == persona_id else a for a, b in m.twins() if persona_id in (a, b)]
-    out += ["", "**Distinct**: " + ("yes, it reacts differently from every other persona to "
-                                    "some policy." if not twins else
-                                    "no: it reacts exactly like " + ", ".join(twins) + ".")]
+    out += [
+        "",
+        "**Distinct**: "
+        + (
+            "yes, it reacts differently from every other persona to some policy."
+            if not twins
+            else "no: it reacts exactly like " + ", ".join(twins) + "."
+        ),
+    ]
     return "\n".join(out) + "\n"

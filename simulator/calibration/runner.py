@@ -57,8 +57,14 @@ def _render(renderer: Renderer, request: RenderRequest) -> str:
     return "".join(renderer.render(request))
 
 
-def run_one(persona: Persona, policy_id: str, seed: int, renderer: Renderer | None = None,
-            detector: RuleDetector | None = None, keep_transcript: bool = False) -> RunResult:
+def run_one(
+    persona: Persona,
+    policy_id: str,
+    seed: int,
+    renderer: Renderer | None = None,
+    detector: RuleDetector | None = None,
+    keep_transcript: bool = False,
+) -> RunResult:
     """One conversation between ``policy_id`` and ``persona`` for ``seed``."""
     renderer = renderer or OfflineRenderer()
     machine = CustomerMachine(persona, detector)
@@ -66,8 +72,12 @@ def run_one(persona: Persona, policy_id: str, seed: int, renderer: Renderer | No
     state = machine.start()
     convo = Conversation(persona)
     opening = ReactionPlan(reaction=Reaction.OPENING)
-    convo.history.append(Turn("customer", _render(
-        renderer, RenderRequest(persona, state, opening, list(convo.history), seed))))
+    convo.history.append(
+        Turn(
+            "customer",
+            _render(renderer, RenderRequest(persona, state, opening, list(convo.history), seed)),
+        )
+    )
     penalties: list[float] = []
     while state.outcome is Outcome.ONGOING and convo.turn < HARD_TURN_LIMIT:
         text = policy.next_turn(convo)
@@ -78,17 +88,28 @@ def run_one(persona: Persona, policy_id: str, seed: int, renderer: Renderer | No
         if EXCUSE_MOVES & set(step.moves):
             # The unclamped deltas recorded by the machine, so a customer already near
             # 100 anger is not measured as punishing less.
-            penalties.append(sum(c.delta for c in step.changes if c.field == "anger")
-                             - sum(c.delta for c in step.changes if c.field == "trust"))
-        reply = _render(renderer, RenderRequest(persona, state, step.plan,
-                                                list(convo.history), seed))
+            penalties.append(
+                sum(c.delta for c in step.changes if c.field == "anger")
+                - sum(c.delta for c in step.changes if c.field == "trust")
+            )
+        reply = _render(
+            renderer, RenderRequest(persona, state, step.plan, list(convo.history), seed)
+        )
         convo.history.append(Turn("customer", reply))
     after = follow_up(state)
     return RunResult(
-        policy=policy_id, persona=persona.id, seed=seed, outcome=state.outcome,
-        turns=state.turn, start_anger=persona.start.anger, start_trust=persona.start.trust,
-        accept_trust=persona.thresholds.accept_trust, final_anger=state.anger,
-        final_trust=state.trust, followup_anger=after.anger, followup_trust=after.trust,
+        policy=policy_id,
+        persona=persona.id,
+        seed=seed,
+        outcome=state.outcome,
+        turns=state.turn,
+        start_anger=persona.start.anger,
+        start_trust=persona.start.trust,
+        accept_trust=persona.thresholds.accept_trust,
+        final_anger=state.anger,
+        final_trust=state.trust,
+        followup_anger=after.anger,
+        followup_trust=after.trust,
         overpromised=state.overpromised,
         reactions=[s.plan.reaction.value for s in convo.steps],
         excuse_penalties=penalties,
@@ -96,8 +117,13 @@ def run_one(persona: Persona, policy_id: str, seed: int, renderer: Renderer | No
     )
 
 
-def _run_cell(persona: Persona, policy_id: str, seeds: Sequence[int],
-              renderer: Renderer | None, detector: RuleDetector | None) -> list[RunResult]:
+def _run_cell(
+    persona: Persona,
+    policy_id: str,
+    seeds: Sequence[int],
+    renderer: Renderer | None,
+    detector: RuleDetector | None,
+) -> list[RunResult]:
     return [run_one(persona, policy_id, s, renderer, detector) for s in seeds]
 
 
@@ -105,10 +131,15 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def run_calibration(personas: Sequence[Persona], policies: Sequence[str] | None = None,
-                    runs: int = 3, renderer: Renderer | None = None,
-                    detector: RuleDetector | None = None, workers: int | None = None,
-                    progress: Progress | None = None) -> list[RunResult]:
+def run_calibration(
+    personas: Sequence[Persona],
+    policies: Sequence[str] | None = None,
+    runs: int = 3,
+    renderer: Renderer | None = None,
+    detector: RuleDetector | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[RunResult]:
     """Run every policy against every persona for seeds ``0..runs-1``.
 
     ``progress(done, total)`` is called as each policy x persona cell finishes. With the
@@ -131,11 +162,16 @@ def run_calibration(personas: Sequence[Persona], policies: Sequence[str] | None 
             if progress:
                 progress(i, len(cells))
         return _ordered(results, personas, policy_ids)
-    pool: Executor = ProcessPoolExecutor(workers) if offline and detector is None \
+    pool: Executor = (
+        ProcessPoolExecutor(workers)
+        if offline and detector is None
         else ThreadPoolExecutor(workers)
+    )
     with pool:
-        futures = [pool.submit(_run_cell, persona, pid, seeds, renderer, detector)
-                   for persona, pid in cells]
+        futures = [
+            pool.submit(_run_cell, persona, pid, seeds, renderer, detector)
+            for persona, pid in cells
+        ]
         for i, fut in enumerate(as_completed(futures), 1):
             results += fut.result()
             if progress:
@@ -143,8 +179,9 @@ def run_calibration(personas: Sequence[Persona], policies: Sequence[str] | None 
     return _ordered(results, personas, policy_ids)
 
 
-def _ordered(results: list[RunResult], personas: Sequence[Persona],
-             policy_ids: Sequence[str]) -> list[RunResult]:
+def _ordered(
+    results: list[RunResult], personas: Sequence[Persona], policy_ids: Sequence[str]
+) -> list[RunResult]:
     p_index = {p.id: i for i, p in enumerate(personas)}
     q_index = {q: i for i, q in enumerate(policy_ids)}
     return sorted(results, key=lambda r: (p_index[r.persona], q_index[r.policy], r.seed))

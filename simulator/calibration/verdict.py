@@ -33,14 +33,16 @@ class Verdict:
     def summary(self) -> str:
         """One line: 'calibrated: …' or 'NOT calibrated: …' with what failed."""
         if self.ok:
-            return ("calibrated: every DOMAIN expectation holds and every persona reacts "
-                    "differently")
+            return "calibrated: every DOMAIN expectation holds and every persona reacts differently"
         bits = []
         if self.failed:
             bits.append(f"{len(self.failed)} DOMAIN expectation(s) fail")
         if self.twins:
-            bits.append(f"{len(self.twins)} indistinguishable pair(s) ("
-                        + "; ".join(f"{a} = {b}" for a, b in self.twins) + ")")
+            bits.append(
+                f"{len(self.twins)} indistinguishable pair(s) ("
+                + "; ".join(f"{a} = {b}" for a, b in self.twins)
+                + ")"
+            )
         return "NOT calibrated: " + ", ".join(bits)
 
 

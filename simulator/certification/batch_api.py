@@ -50,9 +50,9 @@ class BatchJudge:
 
     exam: Exam
     rubric: Rubric
-    client: Any                       # an ``openai.OpenAI`` client
+    client: Any  # an ``openai.OpenAI`` client
     model: str
-    capabilities: Any                 # simulator.llm.config.Capabilities
+    capabilities: Any  # simulator.llm.config.Capabilities
     out_dir: Path
     poll_interval: float = 60.0
     wait: bool = True
@@ -62,8 +62,10 @@ class BatchJudge:
     def __post_init__(self) -> None:
         self.questions = judge_questions(self.rubric)
         if not self.questions:
-            raise FrontlineError(f"rubric {self.rubric.id} has no criterion with a judge: "
-                                 "question, so the judge has nothing to ask")
+            raise FrontlineError(
+                f"rubric {self.rubric.id} has no criterion with a judge: "
+                "question, so the judge has nothing to ask"
+            )
         self.dir = Path(self.out_dir) / BATCH_DIR
         self.state_path = self.dir / "state.json"
 
@@ -81,9 +83,14 @@ class BatchJudge:
     def _input_lines(self, store: ResultsStore, keys: list[str]) -> list[str]:
         lines = []
         for n, (_, name, text) in enumerate(store.texts(keys)):
-            lines += request_lines(n, parse_transcript(text, name), self.questions,
-                                   self.exam.judge.samples, model=self.model,
-                                   capabilities=self.capabilities)
+            lines += request_lines(
+                n,
+                parse_transcript(text, name),
+                self.questions,
+                self.exam.judge.samples,
+                model=self.model,
+                capabilities=self.capabilities,
+            )
         return lines
 
     # -- submitting -------------------------------------------------------------------
@@ -94,18 +101,27 @@ class BatchJudge:
             write_atomic(path, "\n".join(self._input_lines(store, entry["keys"])) + "\n")
         if not entry.get("file_id"):
             with open(path, "rb") as fh:
-                entry["file_id"] = self.client.files.create(file=(path.name, fh),
-                                                            purpose="batch").id
+                entry["file_id"] = self.client.files.create(
+                    file=(path.name, fh), purpose="batch"
+                ).id
             self.save_state(state)
         if not entry.get("batch_id"):
             # A run killed between creating the batch and saving its id must not submit
             # it again: look for a batch made from this very file first.
-            found = next((b for b in self.client.batches.list(limit=100)
-                          if getattr(b, "input_file_id", None) == entry["file_id"]), None)
+            found = next(
+                (
+                    b
+                    for b in self.client.batches.list(limit=100)
+                    if getattr(b, "input_file_id", None) == entry["file_id"]
+                ),
+                None,
+            )
             batch = found or self.client.batches.create(
-                input_file_id=entry["file_id"], endpoint="/v1/chat/completions",
+                input_file_id=entry["file_id"],
+                endpoint="/v1/chat/completions",
                 completion_window="24h",
-                metadata={"frontline_exam": self.exam.id, "frontline_input": entry["input"]})
+                metadata={"frontline_exam": self.exam.id, "frontline_input": entry["input"]},
+            )
             entry["batch_id"] = batch.id
             entry["status"] = batch.status
             self.save_state(state)
@@ -115,8 +131,13 @@ class BatchJudge:
         entries = []
         for i in range(0, len(keys), per):
             n = len(state["batches"]) + 1
-            entry = {"input": f"input-{n:03d}.jsonl", "keys": keys[i:i + per],
-                     "attempt": attempt, "status": "new", "collected": False}
+            entry = {
+                "input": f"input-{n:03d}.jsonl",
+                "keys": keys[i : i + per],
+                "attempt": attempt,
+                "status": "new",
+                "collected": False,
+            }
             state["batches"].append(entry)
             entries.append(entry)
         self.save_state(state)
@@ -132,16 +153,24 @@ class BatchJudge:
     def _collect(self, entry: dict, batch: Any, store: ResultsStore) -> int:
         answers = {}
         model = self.model
-        for line in self._file_lines(getattr(batch, "output_file_id", None)) + \
-                self._file_lines(getattr(batch, "error_file_id", None)):
+        for line in self._file_lines(getattr(batch, "output_file_id", None)) + self._file_lines(
+            getattr(batch, "error_file_id", None)
+        ):
             custom_id, answer, answered_by = read_result_line(line)
             answers[custom_id] = answer
             model = answered_by or model
         run = self.judge_run().model_copy(update={"model": model})
         judged = 0
         for n, (key, name, text) in enumerate(store.texts(entry["keys"])):
-            card = judged_scorecard(n, parse_transcript(text, name), self.rubric,
-                                    self.questions, self.exam.judge.samples, answers, run)
+            card = judged_scorecard(
+                n,
+                parse_transcript(text, name),
+                self.rubric,
+                self.questions,
+                self.exam.judge.samples,
+                answers,
+                run,
+            )
             status, record = judgement_record(card)
             record["batch"] = entry["batch_id"]
             store.save_judgement(key, status, record)
@@ -149,8 +178,9 @@ class BatchJudge:
         return judged
 
     # -- the phase --------------------------------------------------------------------
-    def __call__(self, store: ResultsStore, progress: Callable[[Progress], None],
-                 cancel: threading.Event) -> int:
+    def __call__(
+        self, store: ResultsStore, progress: Callable[[Progress], None], cancel: threading.Event
+    ) -> int:
         """Submit what is not yet judged, poll, collect. Returns transcripts judged now."""
         state = self.load_state()
         in_flight = {k for e in state["batches"] if not e["collected"] for k in e["keys"]}
@@ -175,10 +205,10 @@ class BatchJudge:
                 elif batch.status in FINISHED_BAD:
                     judged += self._retry_or_review(entry, store, state)
                 self.save_state(state)
-                progress(Progress("judging", judged, total,
-                                  f"batch {entry['batch_id']}: {batch.status}"))
-            if all(e["collected"] for e in state["batches"]) or not self.wait or \
-                    cancel.is_set():
+                progress(
+                    Progress("judging", judged, total, f"batch {entry['batch_id']}: {batch.status}")
+                )
+            if all(e["collected"] for e in state["batches"]) or not self.wait or cancel.is_set():
                 break
             if cancel.wait(self.poll_interval):
                 break
@@ -192,26 +222,41 @@ class BatchJudge:
             self._new_entries(left, state, entry["attempt"] + 1)
             return 0
         for key in left:
-            store.save_judgement(key, NEEDS_REVIEW, {
-                "reason": f"the judge's batch {entry['batch_id']} ended {entry['status']} "
-                          f"{entry['attempt']} time(s)", "batch": entry["batch_id"]})
+            store.save_judgement(
+                key,
+                NEEDS_REVIEW,
+                {
+                    "reason": f"the judge's batch {entry['batch_id']} ended {entry['status']} "
+                    f"{entry['attempt']} time(s)",
+                    "batch": entry["batch_id"],
+                },
+            )
         return len(left)
 
     def judge_run(self):
         """What produced the verdicts, as the live judge records it (``JudgeRun``)."""
-        return batch_run(self.model, self.questions, self.exam.judge.samples,
-                         self.capabilities)
+        return batch_run(self.model, self.questions, self.exam.judge.samples, self.capabilities)
 
     def stamp(self) -> JudgeStamp:
-        return JudgeStamp(model=self.model, prompt_hash=prompt_hash(),
-                          samples=self.exam.judge.samples)
+        return JudgeStamp(
+            model=self.model, prompt_hash=prompt_hash(), samples=self.exam.judge.samples
+        )
 
 
-def batch_judge(exam: Exam, rubric: Rubric, out_dir: Path, *, poll_interval: float = 60.0,
-                wait: bool = True) -> BatchJudge:
+def batch_judge(
+    exam: Exam, rubric: Rubric, out_dir: Path, *, poll_interval: float = 60.0, wait: bool = True
+) -> BatchJudge:
     """A :class:`BatchJudge` over the configured model (``FRONTLINE_LLM_*``)."""
     from .judging import configured_backend
 
     backend = configured_backend(exam)
-    return BatchJudge(exam, rubric, backend.client, backend.model, backend.capabilities,
-                      Path(out_dir), poll_interval=poll_interval, wait=wait)
+    return BatchJudge(
+        exam,
+        rubric,
+        backend.client,
+        backend.model,
+        backend.capabilities,
+        Path(out_dir),
+        poll_interval=poll_interval,
+        wait=wait,
+    )

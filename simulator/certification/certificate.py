@@ -33,7 +33,7 @@ def certificate_html(candidate: dict, exam: Exam, stamp: Stamp) -> str:
     e = escape
     personas = "".join(f"<li>{e(p['persona'])}: {p['score']}</li>" for p in candidate["personas"])
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Certificate: {e(candidate['candidate'])}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Certificate: {e(candidate["candidate"])}</title>
 <style>
 body{{font-family:Georgia,serif;text-align:center;margin:3rem auto;max-width:46rem;color:#222}}
 .frame{{border:6px double #3a5f8f;padding:2.5rem}}h1{{font-size:2rem;margin:.2rem}}
@@ -44,13 +44,13 @@ body{{font-family:Georgia,serif;text-align:center;margin:3rem auto;max-width:46r
 <p>Frontline certification</p>
 <h1>{e(exam.title)}</h1>
 <p>This certifies that</p>
-<p class="name">{e(candidate['candidate'])}</p>
-<p>passed the exam <b>{e(exam.id)}</b> with an overall score of <b>{candidate['score']}</b>
-(level: <b>{e(candidate['level'])}</b>; pass mark {exam.pass_mark:g}).</p>
+<p class="name">{e(candidate["candidate"])}</p>
+<p>passed the exam <b>{e(exam.id)}</b> with an overall score of <b>{candidate["score"]}</b>
+(level: <b>{e(candidate["level"])}</b>; pass mark {exam.pass_mark:g}).</p>
 <ul>{personas}</ul>
 <p>Date of the deciding attempt: {e(_date(candidate))}</p>
-<p class="small">Certificate {e(candidate['certificate_id'])} &middot; stamp {e(stamp.digest())}<br>
+<p class="small">Certificate {e(candidate["certificate_id"])} &middot; stamp {e(stamp.digest())}<br>
 exam {e(stamp.exam.hash)} &middot; rubric {e(stamp.rubric.id)} {e(stamp.rubric.hash)}
-{'&middot; judge ' + e(stamp.judge.model) if stamp.judge else ''}</p>
+{"&middot; judge " + e(stamp.judge.model) if stamp.judge else ""}</p>
 </div></body></html>
 """

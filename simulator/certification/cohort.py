@@ -71,8 +71,10 @@ class Attempt:
             if v.get("verdict") not in ("yes", "no"):
                 reasons.append(f"judge gave no clear verdict on {v.get('criterion')}")
             elif (v["verdict"] == "yes") != (rule == "met"):
-                reasons.append(f"judge and rules disagree on {v.get('criterion')} "
-                               f"(rules: {rule}, judge: {v['verdict']})")
+                reasons.append(
+                    f"judge and rules disagree on {v.get('criterion')} "
+                    f"(rules: {rule}, judge: {v['verdict']})"
+                )
         return reasons
 
     def outcome(self, exam: Exam, judge_used: bool) -> str:
@@ -113,8 +115,14 @@ def count_judge_flips(store: ResultsStore) -> dict[str, int]:
 
 
 def _attempt_summary(a: Attempt, exam: Exam, judge_used: bool) -> dict:
-    out = {"key": a.row.key, "source": a.row.source, "created": a.record.get("created"),
-           "score": round(a.score, 1), "counted": a.counted, "note": a.note}
+    out = {
+        "key": a.row.key,
+        "source": a.row.source,
+        "created": a.record.get("created"),
+        "score": round(a.score, 1),
+        "counted": a.counted,
+        "note": a.note,
+    }
     if judge_used:
         out["judge_flips"] = judge_flips(a.row.judgement)
     if a.counted:
@@ -125,36 +133,51 @@ def _attempt_summary(a: Attempt, exam: Exam, judge_used: bool) -> dict:
 
 def _best(counted: list[Attempt], exam: Exam, judge_used: bool) -> Attempt | None:
     rank = {PASS: 2, REVIEW: 1, FAIL: 0}
-    return max(counted, key=lambda a: (rank[a.outcome(exam, judge_used)], a.score,
-                                       [-ord(c) for c in a.row.key]), default=None)
+    return max(
+        counted,
+        key=lambda a: (rank[a.outcome(exam, judge_used)], a.score, [-ord(c) for c in a.row.key]),
+        default=None,
+    )
 
 
-def _persona_result(persona: str, attempts: list[Attempt], exam: Exam,
-                    judge_used: bool) -> dict:
+def _persona_result(persona: str, attempts: list[Attempt], exam: Exam, judge_used: bool) -> dict:
     counted = [a for a in attempts if a.counted]
     best = _best(counted, exam, judge_used)
     outcomes = {a.outcome(exam, judge_used) for a in counted}
     result = PASS if PASS in outcomes else REVIEW if REVIEW in outcomes else FAIL
     return {
-        "persona": persona, "result": result,
+        "persona": persona,
+        "result": result,
         "score": round(best.score, 1) if best else 0.0,
         "note": "" if counted else "no attempt",
-        "best": None if best is None else {
-            "key": best.row.key, "source": best.row.source,
+        "best": None
+        if best is None
+        else {
+            "key": best.row.key,
+            "source": best.row.source,
             "transcript_id": best.record.get("transcript_id"),
-            "created": best.record.get("created"), "score": round(best.score, 1),
-            "level": best.record.get("level"), "stages": best.record.get("stages", []),
+            "created": best.record.get("created"),
+            "score": round(best.score, 1),
+            "level": best.record.get("level"),
+            "stages": best.record.get("stages", []),
             # The store keeps each criterion as the reports print it (results_store.py).
             "criteria": best.record.get("criteria", []),
             "violations": best.record.get("violations", []),
             "judge": best.row.judgement if judge_used else None,
-            "review": best.review_reasons(judge_used)},
+            "review": best.review_reasons(judge_used),
+        },
         "attempts": [_attempt_summary(a, exam, judge_used) for a in attempts],
     }
 
 
-def candidate_result(name: str, rows: list[Row], exam: Exam, level_for: Callable[[float], str],
-                     judge_used: bool, stamp_for: dict) -> dict:
+def candidate_result(
+    name: str,
+    rows: list[Row],
+    exam: Exam,
+    level_for: Callable[[float], str],
+    judge_used: bool,
+    stamp_for: dict,
+) -> dict:
     """One candidate's result from their eligible graded transcripts."""
     by_persona: dict[str, list[Attempt]] = defaultdict(list)
     for row in rows:
@@ -178,17 +201,33 @@ def candidate_result(name: str, rows: list[Row], exam: Exam, level_for: Callable
         got = {st["id"]: st.get("score") for st in (p["best"] or {}).get("stages", [])}
         for sid in stage_titles:
             value = got.get(sid)
-            stage_scores[sid].append(0.0 if p["best"] is None else
-                                     float(value) if value is not None else None)
-    stages = [{"id": sid, "title": stage_titles[sid],
-               "score": _mean_or_none(stage_scores[sid])} for sid in stage_titles]
-    return {"candidate": name, "result": result, "score": score, "level": level_for(score),
-            "stages": stages, "personas": personas, "stamp": stamp_for}
+            stage_scores[sid].append(
+                0.0 if p["best"] is None else float(value) if value is not None else None
+            )
+    stages = [
+        {"id": sid, "title": stage_titles[sid], "score": _mean_or_none(stage_scores[sid])}
+        for sid in stage_titles
+    ]
+    return {
+        "candidate": name,
+        "result": result,
+        "score": score,
+        "level": level_for(score),
+        "stages": stages,
+        "personas": personas,
+        "stamp": stamp_for,
+    }
 
 
-def iter_candidates(store: ResultsStore, exam: Exam, level_for: Callable[[float], str],
-                    judge_used: bool, stamp: dict, lo: str | None = None,
-                    hi: str | None = None) -> Iterator[dict]:
+def iter_candidates(
+    store: ResultsStore,
+    exam: Exam,
+    level_for: Callable[[float], str],
+    judge_used: bool,
+    stamp: dict,
+    lo: str | None = None,
+    hi: str | None = None,
+) -> Iterator[dict]:
     """Every candidate's result, in name order, one at a time; with ``lo`` and ``hi``
     only the names from ``lo`` (inclusive) to ``hi`` (exclusive)."""
     where, params = "r.status = ?", [GRADED]
@@ -196,9 +235,13 @@ def iter_candidates(store: ResultsStore, exam: Exam, level_for: Callable[[float]
         where, params = where + " AND r.candidate >= ?", [*params, lo]
     if hi is not None:
         where, params = where + " AND r.candidate < ?", [*params, hi]
-    rows = (row for row in store.iter_rows(where, tuple(params),
-                                           order="r.candidate, r.seq", graded_only=True)
-            if not eligibility(row.record.get("persona"), row.record.get("mode"), exam))
+    rows = (
+        row
+        for row in store.iter_rows(
+            where, tuple(params), order="r.candidate, r.seq", graded_only=True
+        )
+        if not eligibility(row.record.get("persona"), row.record.get("mode"), exam)
+    )
     stamp_for = _stamp_for(stamp, exam)
     for name, group in groupby(rows, key=lambda r: r.record["candidate"]):
         yield candidate_result(name, list(group), exam, level_for, judge_used, stamp_for)
@@ -206,17 +249,21 @@ def iter_candidates(store: ResultsStore, exam: Exam, level_for: Callable[[float]
 
 def iter_skipped(store: ResultsStore) -> Iterator[dict]:
     """Malformed transcripts, in arrival order, with the parser's message."""
-    for row in store.iter_rows("r.status = ?", (MALFORMED,), order="r.seq",
-                               graded_only=True):
-        yield {"source": row.source, "key": row.key,
-               "reason": (row.record or {}).get("error", "malformed")}
+    for row in store.iter_rows("r.status = ?", (MALFORMED,), order="r.seq", graded_only=True):
+        yield {
+            "source": row.source,
+            "key": row.key,
+            "reason": (row.record or {}).get("error", "malformed"),
+        }
 
 
 def iter_ineligible(store: ResultsStore, exam: Exam) -> Iterator[dict]:
     """Graded transcripts that are no attempt at this exam, in arrival order, with why."""
     for _seq, key, source, candidate, persona, mode in store.query(
-            "SELECT t.seq, t.key, t.source, r.candidate, r.persona, r.mode FROM results r "
-            "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq", (GRADED,)):
+        "SELECT t.seq, t.key, t.source, r.candidate, r.persona, r.mode FROM results r "
+        "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq",
+        (GRADED,),
+    ):
         why = eligibility(persona, mode, exam)
         if why:
             yield {"source": source, "key": key, "candidate": candidate, "reason": why}
@@ -245,9 +292,16 @@ class CohortTally:
                 if crit.get("verdict") not in ("met", "missed"):
                     continue
                 info = self.index.get(crit["id"], {})
-                t = self.weakest.setdefault(crit["id"], {
-                    "id": crit["id"], "title": info.get("title"), "stage": info.get("stage"),
-                    "met": 0, "applicable": 0})
+                t = self.weakest.setdefault(
+                    crit["id"],
+                    {
+                        "id": crit["id"],
+                        "title": info.get("title"),
+                        "stage": info.get("stage"),
+                        "met": 0,
+                        "applicable": 0,
+                    },
+                )
                 t["applicable"] += 1
                 t["met"] += crit["verdict"] == "met"
 
@@ -294,37 +348,52 @@ class CohortTally:
 
     def _weakest(self, limit: int = 5) -> list[dict]:
         """Criteria met least often in the counted attempts that decided each persona."""
-        rows = [dict(t, met_rate=round(t["met"] / t["applicable"], 4))
-                for t in self.weakest.values()]
+        rows = [
+            dict(t, met_rate=round(t["met"] / t["applicable"], 4)) for t in self.weakest.values()
+        ]
         return sorted(rows, key=lambda t: (t["met_rate"], t["id"]))[:limit]
 
     def summary(self, transcripts: dict[str, int], flips: dict[str, int]) -> dict:
         """The report's ``cohort`` section."""
         n = self.count
         return {
-            "candidates": n, "passed": self.results[PASS], "failed": self.results[FAIL],
+            "candidates": n,
+            "passed": self.results[PASS],
+            "failed": self.results[FAIL],
             "needs_review": self.results[REVIEW],
             "pass_rate": round(self.results[PASS] / n, 4) if n else 0.0,
-            "mean_score": self._mean(), "median_score": self._median(),
-            "distribution": self._distribution(), "weakest_criteria": self._weakest(),
-            "transcripts": transcripts, "judge_flips": flips,
+            "mean_score": self._mean(),
+            "median_score": self._median(),
+            "distribution": self._distribution(),
+            "weakest_criteria": self._weakest(),
+            "transcripts": transcripts,
+            "judge_flips": flips,
         }
 
 
 def exam_summary(exam: Exam) -> dict:
-    return {"id": exam.id, "title": exam.title, "rubric": exam.rubric,
-            "personas": exam.personas, "pass_mark": exam.pass_mark,
-            "attempts": exam.attempts, "mode": exam.mode}
+    return {
+        "id": exam.id,
+        "title": exam.title,
+        "rubric": exam.rubric,
+        "personas": exam.personas,
+        "pass_mark": exam.pass_mark,
+        "attempts": exam.attempts,
+        "mode": exam.mode,
+    }
 
 
 def _stamp_for(stamp: dict, exam: Exam) -> dict:
     """The hashes one candidate's result rests on (the full stamp is at the top)."""
     from .stamps import canonical_hash
 
-    return {"digest": canonical_hash(stamp), "exam": stamp["exam"]["hash"],
-            "rubric": stamp["rubric"]["hash"],
-            "personas": {p["id"]: p["hash"] for p in stamp["personas"]},
-            "judge": stamp.get("judge")}
+    return {
+        "digest": canonical_hash(stamp),
+        "exam": stamp["exam"]["hash"],
+        "rubric": stamp["rubric"]["hash"],
+        "personas": {p["id"]: p["hash"] for p in stamp["personas"]},
+        "judge": stamp.get("judge"),
+    }
 
 
 def _mean_or_none(values: list[float | None]) -> float | None:

@@ -35,13 +35,24 @@ class JudgeSettings(Strict):
     """Whether and how the LLM judge takes part in the exam."""
 
     participation: Literal["none", "optional", "required"] = Field(
-        "optional", description="'none': rule grading only, --judge is refused; 'optional': "
-        "the judge runs when the run asks for it (--judge); 'required': every run uses it.")
-    samples: int = Field(1, ge=1, le=9, description="Judge calls per question; the verdict "
-                         "is the majority, and a split vote goes to human review.")
+        "optional",
+        description="'none': rule grading only, --judge is refused; 'optional': "
+        "the judge runs when the run asks for it (--judge); 'required': every run uses it.",
+    )
+    samples: int = Field(
+        1,
+        ge=1,
+        le=9,
+        description="Judge calls per question; the verdict "
+        "is the majority, and a split vote goes to human review.",
+    )
     concurrency: int = Field(8, ge=1, le=256, description="Judge calls in flight at once.")
-    max_attempts: int = Field(4, ge=1, le=10, description="Tries per call before the "
-                              "transcript is marked for human review.")
+    max_attempts: int = Field(
+        4,
+        ge=1,
+        le=10,
+        description="Tries per call before the transcript is marked for human review.",
+    )
 
 
 class Exam(Strict):
@@ -51,19 +62,33 @@ class Exam(Strict):
     id: Slug
     title: str = Field(min_length=1, max_length=120)
     description: str = ""
-    domain: list[str] = Field(default_factory=list, description="docs/domain.md sections "
-                              "the exam certifies, e.g. '§3.1 four stages'.")
-    rubric: str = Field(min_length=1, description="Id of the rubric every transcript is "
-                        "graded with.")
-    personas: list[Slug] = Field(min_length=1, description="Personas a candidate must face; "
-                                 "a transcript with another persona does not count.")
-    pass_mark: Score = Field(description="Each persona's best counted attempt must score at "
-                             "least this (0-100).")
-    attempts: int = Field(1, ge=1, le=20, description="Attempts per persona that count, "
-                          "oldest first; later ones are listed but ignored.")
+    domain: list[str] = Field(
+        default_factory=list,
+        description="docs/domain.md sections the exam certifies, e.g. '§3.1 four stages'.",
+    )
+    rubric: str = Field(
+        min_length=1, description="Id of the rubric every transcript is graded with."
+    )
+    personas: list[Slug] = Field(
+        min_length=1,
+        description="Personas a candidate must face; "
+        "a transcript with another persona does not count.",
+    )
+    pass_mark: Score = Field(
+        description="Each persona's best counted attempt must score at least this (0-100)."
+    )
+    attempts: int = Field(
+        1,
+        ge=1,
+        le=20,
+        description="Attempts per persona that count, "
+        "oldest first; later ones are listed but ignored.",
+    )
     mode: Literal["exam", "training", "any"] = Field(
-        "exam", description="Mode the sessions must have run in ('exam' = no coaching). A "
-        "transcript without a recorded mode (an imported conversation) is accepted.")
+        "exam",
+        description="Mode the sessions must have run in ('exam' = no coaching). A "
+        "transcript without a recorded mode (an imported conversation) is accepted.",
+    )
     judge: JudgeSettings = JudgeSettings()
 
     @field_validator("domain")
@@ -84,7 +109,8 @@ class Exam(Strict):
     def uses_judge(self, asked: bool) -> bool:
         """Whether a run uses the judge, given whether the user asked (``--judge``)."""
         return self.judge.participation == "required" or (
-            asked and self.judge.participation == "optional")
+            asked and self.judge.participation == "optional"
+        )
 
     def content_hash(self) -> str:
         """A stable hash of everything in the exam, for result stamps."""

@@ -55,13 +55,28 @@ def judgement_record(card) -> tuple[str, dict]:
     failure, unusable answer, split samples) means ``needs_review``. ``verdicts`` keep the
     judge's own answer per criterion; cohort.py compares them with the rules."""
     judge = card.judge
-    out = [{"criterion": c.criterion, "verdict": c.verdict, "reasoning": c.reasoning,
-            "turn": c.turn, "quote": c.quote, "votes": c.votes, "verified": c.verified,
-            "rule_verdict": c.rule_verdict, "result": c.result, "effect": c.effect,
-            **({"evidence_problem": c.evidence_problem} if c.evidence_problem else {})}
-           for c in judge.criteria]
-    record: dict = {"verdicts": out, "model": judge.model,
-                    "prompt_sha256": judge.prompt_sha256, "judged_score": card.overall}
+    out = [
+        {
+            "criterion": c.criterion,
+            "verdict": c.verdict,
+            "reasoning": c.reasoning,
+            "turn": c.turn,
+            "quote": c.quote,
+            "votes": c.votes,
+            "verified": c.verified,
+            "rule_verdict": c.rule_verdict,
+            "result": c.result,
+            "effect": c.effect,
+            **({"evidence_problem": c.evidence_problem} if c.evidence_problem else {}),
+        }
+        for c in judge.criteria
+    ]
+    record: dict = {
+        "verdicts": out,
+        "model": judge.model,
+        "prompt_sha256": judge.prompt_sha256,
+        "judged_score": card.overall,
+    }
     # A "yes" whose quote does not show the behaviour is a decision that disagrees with the
     # rules, and cohort.py sends every disagreement to a human; only what the judge could
     # not decide at all makes the judgement itself need review.
@@ -78,12 +93,12 @@ def configured_backend(exam: Exam, base_url: str | None = None):
     replaces the configured server (one replica of a farm)."""
     from ..wiring import judge_backend
 
-    return judge_backend(f"exam {exam.id}", max_attempts=exam.judge.max_attempts,
-                         base_url=base_url)
+    return judge_backend(f"exam {exam.id}", max_attempts=exam.judge.max_attempts, base_url=base_url)
 
 
-def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
-                     farm: list[str] | None = None) -> JudgeSetup:
+def make_judge_setup(
+    exam: Exam, rubric: Rubric, backend=None, farm: list[str] | None = None
+) -> JudgeSetup:
     """A judge over the configured model (or ``backend``), asking the rubric's questions.
 
     ``farm`` lists base URLs of OpenAI-compatible servers serving the same model (vLLM
@@ -94,10 +109,17 @@ def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
 
     questions = judge_questions(rubric)
     if not questions:
-        raise FrontlineError(f"rubric {rubric.id} has no criterion with a judge: question, "
-                             "so the judge has nothing to ask; run without --judge")
-    backends = [backend] if backend else \
-        [configured_backend(exam, url) for url in farm] if farm else [configured_backend(exam)]
+        raise FrontlineError(
+            f"rubric {rubric.id} has no criterion with a judge: question, "
+            "so the judge has nothing to ask; run without --judge"
+        )
+    backends = (
+        [backend]
+        if backend
+        else [configured_backend(exam, url) for url in farm]
+        if farm
+        else [configured_backend(exam)]
+    )
     if len({b.model for b in backends}) != 1:
         raise FrontlineError("every server of a judge farm must serve the same model")
     samples = exam.judge.samples
@@ -107,10 +129,10 @@ def make_judge_setup(exam: Exam, rubric: Rubric, backend=None,
 
     def judge(name: str, text: str, record: dict) -> tuple[str, dict]:
         transcript = parse_transcript(text, name)
-        chosen = backends[int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-                          % len(backends)]
-        return judgement_record(grade_with_judge(transcript, rubric, chosen, samples=samples,
-                                                 detector=detector))
+        chosen = backends[int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % len(backends)]
+        return judgement_record(
+            grade_with_judge(transcript, rubric, chosen, samples=samples, detector=detector)
+        )
 
     stamp = JudgeStamp(model=backends[0].model, prompt_hash=prompt_hash(), samples=samples)
     return JudgeSetup(judge, stamp)

@@ -36,8 +36,9 @@ def grader_version(rubric: Rubric) -> str:
     return f"{GRADER_VERSION}+patterns:{digest.hexdigest()[:16]}"
 
 
-def exam_inputs(exam: Exam, rubrics: RubricLibrary | None = None,
-                personas: PersonaLibrary | None = None) -> tuple[Rubric, list[Persona]]:
+def exam_inputs(
+    exam: Exam, rubrics: RubricLibrary | None = None, personas: PersonaLibrary | None = None
+) -> tuple[Rubric, list[Persona]]:
     """The exam's rubric and personas, or one message naming everything that is missing."""
     rubrics = rubrics or RubricLibrary()
     personas = personas or PersonaLibrary()
@@ -59,26 +60,39 @@ def exam_inputs(exam: Exam, rubrics: RubricLibrary | None = None,
     return rubric, found
 
 
-def make_stamp(exam: Exam, rubric: Rubric, personas: list[Persona],
-               judge: JudgeStamp | None) -> Stamp:
+def make_stamp(
+    exam: Exam, rubric: Rubric, personas: list[Persona], judge: JudgeStamp | None
+) -> Stamp:
     """The stamp every result of a run carries."""
-    return Stamp(exam=Ref(id=exam.id, hash=exam.content_hash()),
-                 rubric=Ref(id=rubric.id, hash=rubric.content_hash()),
-                 personas=[Ref(id=p.id, hash=p.content_hash()) for p in personas],
-                 grader=grader_version(rubric), judge=judge)
+    return Stamp(
+        exam=Ref(id=exam.id, hash=exam.content_hash()),
+        rubric=Ref(id=rubric.id, hash=rubric.content_hash()),
+        personas=[Ref(id=p.id, hash=p.content_hash()) for p in personas],
+        grader=grader_version(rubric),
+        judge=judge,
+    )
 
 
-def plan_run(exam: Exam, out_dir: Path, *, use_judge: bool = False,
-             judge_setup: JudgeSetup | None = None, batch: dict | None = None,
-             farm: list[str] | None = None,
-             workers: int | None = None,
-             judge_concurrency: int | None = None, rubrics: RubricLibrary | None = None,
-             personas: PersonaLibrary | None = None) -> RunPlan:
+def plan_run(
+    exam: Exam,
+    out_dir: Path,
+    *,
+    use_judge: bool = False,
+    judge_setup: JudgeSetup | None = None,
+    batch: dict | None = None,
+    farm: list[str] | None = None,
+    workers: int | None = None,
+    judge_concurrency: int | None = None,
+    rubrics: RubricLibrary | None = None,
+    personas: PersonaLibrary | None = None,
+) -> RunPlan:
     """A ready-to-run plan. ``use_judge`` is the user's ``--judge``; the exam may refuse or
     require it. ``judge_setup`` replaces the configured model (tests, the Batch API path)."""
     if use_judge and exam.judge.participation == "none":
-        raise FrontlineError(f"exam {exam.id} is graded by the rules only "
-                             "(judge.participation: none); run it without --judge")
+        raise FrontlineError(
+            f"exam {exam.id} is graded by the rules only "
+            "(judge.participation: none); run it without --judge"
+        )
     rubric, persona_list = exam_inputs(exam, rubrics, personas)
     judged = exam.uses_judge(use_judge or batch is not None)
     batch_judge = None
@@ -97,8 +111,14 @@ def plan_run(exam: Exam, out_dir: Path, *, use_judge: bool = False,
     def reports(store: ResultsStore, exam: Exam, stamp: Stamp) -> list[Path]:
         return write_reports(store, exam, stamp, RubricLevels(rubric), workers=workers)
 
-    return RunPlan(exam=exam, out_dir=Path(out_dir), grader=TranscriptGrader(rubric),
-                   stamp=stamp, judge=setup.judge if setup else None,
-                   judge_phase=batch_judge,
-                   judge_concurrency=judge_concurrency or exam.judge.concurrency,
-                   workers=workers, write_reports=reports)
+    return RunPlan(
+        exam=exam,
+        out_dir=Path(out_dir),
+        grader=TranscriptGrader(rubric),
+        stamp=stamp,
+        judge=setup.judge if setup else None,
+        judge_phase=batch_judge,
+        judge_concurrency=judge_concurrency or exam.judge.concurrency,
+        workers=workers,
+        write_reports=reports,
+    )

@@ -41,7 +41,9 @@ class ProgressBar:
             frac = p.done / p.total if p.total else 1.0
             filled = int(frac * self.width)
             rate = p.done / max(now - self._start, 1e-6)
-            self.stream.write(f"\r{LABELS[p.phase]:<13} [{'#' * filled}"
-                              f"{'.' * (self.width - filled)}] {p.done}/{p.total} "
-                              f"{frac:4.0%} {rate:,.0f}/s ")
+            self.stream.write(
+                f"\r{LABELS[p.phase]:<13} [{'#' * filled}"
+                f"{'.' * (self.width - filled)}] {p.done}/{p.total} "
+                f"{frac:4.0%} {rate:,.0f}/s "
+            )
             self.stream.flush()

@@ -79,37 +79,61 @@ def _criteria_rows(c: dict, index: dict[str, dict]) -> Iterator[list]:
         best = p["best"]
         if best is None:
             continue
-        verdicts = {v.get("criterion"): v.get("verdict")
-                    for v in ((best.get("judge") or {}).get("verdicts") or [])}
+        verdicts = {
+            v.get("criterion"): v.get("verdict")
+            for v in ((best.get("judge") or {}).get("verdicts") or [])
+        }
         for crit in best["criteria"]:
             info = index.get(crit["id"], {})
-            yield [c["candidate"], p["persona"], best["source"], info.get("stage", ""),
-                   crit["id"], crit.get("verdict", ""), info.get("weight", ""),
-                   _evidence_text(crit), crit.get("note", ""), verdicts.get(crit["id"], "")]
+            yield [
+                c["candidate"],
+                p["persona"],
+                best["source"],
+                info.get("stage", ""),
+                crit["id"],
+                crit.get("verdict", ""),
+                info.get("weight", ""),
+                _evidence_text(crit),
+                crit.get("note", ""),
+                verdicts.get(crit["id"], ""),
+            ]
 
 
 def _candidate_row(c: dict, stage_ids: list[str], stamp: dict, digest: str) -> list:
     stages = {st["id"]: st["score"] for st in c["stages"]}
-    return [c["candidate"], c["result"], c["level"], c["score"],
-            *["" if stages.get(s) is None else stages[s] for s in stage_ids],
-            sum(p["result"] == cohort.PASS for p in c["personas"]), len(c["personas"]),
-            c.get("certificate") or "", c.get("certificate_id") or "",
-            digest, stamp["exam"]["hash"], stamp["rubric"]["hash"],
-            (stamp.get("judge") or {}).get("model", "")]
+    return [
+        c["candidate"],
+        c["result"],
+        c["level"],
+        c["score"],
+        *["" if stages.get(s) is None else stages[s] for s in stage_ids],
+        sum(p["result"] == cohort.PASS for p in c["personas"]),
+        len(c["personas"]),
+        c.get("certificate") or "",
+        c.get("certificate_id") or "",
+        digest,
+        stamp["exam"]["hash"],
+        stamp["rubric"]["hash"],
+        (stamp.get("judge") or {}).get("model", ""),
+    ]
 
 
 def _json_entry(key: str, value: object) -> str:
     # One top-level entry exactly as json.dumps(report, indent=2) would write it.
-    return f"  {json.dumps(key)}: " + json.dumps(value, indent=2,
-                                                  ensure_ascii=False).replace("\n", "\n  ")
+    return f"  {json.dumps(key)}: " + json.dumps(value, indent=2, ensure_ascii=False).replace(
+        "\n", "\n  "
+    )
 
 
 def _write_json_list(fh: TextIO, key: str, items: Iterable[dict]) -> None:
     fh.write(f"  {json.dumps(key)}: [")
     first = True
     for item in items:
-        fh.write(("\n" if first else ",\n") + "    " + json.dumps(
-            item, indent=2, ensure_ascii=False).replace("\n", "\n    "))
+        fh.write(
+            ("\n" if first else ",\n")
+            + "    "
+            + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        )
         first = False
     fh.write("]" if first else "\n  ]")
 
@@ -135,8 +159,7 @@ class RubricLevels:
         return self.rubric.level_for(score).label
 
 
-_PART_FILES = ("candidates.jsonl", "candidates.csv", "criteria.csv", "rows.html",
-               "details.html")
+_PART_FILES = ("candidates.jsonl", "candidates.csv", "criteria.csv", "rows.html", "details.html")
 
 
 @dataclass
@@ -174,14 +197,17 @@ def _write_part(job: _PartJob, store: ResultsStore | None = None) -> _PartResult
     tally = cohort.CohortTally(job.index)
     stage_ids: list[str] = []
     detail_ends: list[int] = []
-    files = [open(job.folder / name, "w", encoding="utf-8", newline="")  # noqa: SIM115
-             for name in _PART_FILES]
+    files = [
+        open(job.folder / name, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        for name in _PART_FILES
+    ]
     cand_json, cand_csv, crit_fh, html_rows, html_details = files
     try:
         crit_csv = csv.writer(crit_fh, lineterminator="\n")
         rows_csv = csv.writer(cand_csv, lineterminator="\n")
-        for c in cohort.iter_candidates(store, exam, job.level_for, stamp.judge is not None,
-                                        stamp_data, job.lo, job.hi):
+        for c in cohort.iter_candidates(
+            store, exam, job.level_for, stamp.judge is not None, stamp_data, job.lo, job.hi
+        ):
             if c["result"] == cohort.PASS:
                 name = f"{candidate_slug(c['candidate'])}.html"
                 c["certificate"] = f"{CERT_DIR}/{name}"
@@ -194,10 +220,17 @@ def _write_part(job: _PartJob, store: ResultsStore | None = None) -> _PartResult
                 if st["id"] not in stage_ids:
                     stage_ids.append(st["id"])
             # Stage columns are known only at the end: keep the row's stage scores aside.
-            rows_csv.writerow([json.dumps({st["id"]: st["score"] for st in c["stages"]}),
-                               *_candidate_row(c, [], stamp_data, digest)])
-            cand_json.write(("" if tally.count == 1 else ",\n") + "    "
-                            + json.dumps(c, ensure_ascii=False, separators=(",", ":")))
+            rows_csv.writerow(
+                [
+                    json.dumps({st["id"]: st["score"] for st in c["stages"]}),
+                    *_candidate_row(c, [], stamp_data, digest),
+                ]
+            )
+            cand_json.write(
+                ("" if tally.count == 1 else ",\n")
+                + "    "
+                + json.dumps(c, ensure_ascii=False, separators=(",", ":"))
+            )
             crit_csv.writerows(_criteria_rows(c, job.index))
             html_rows.write(candidate_summary_html(c))
             if tally.count <= DETAIL_LIMIT:
@@ -217,9 +250,10 @@ def _boundaries(store: ResultsStore, parts: int) -> list[str]:
     (n,) = store.query("SELECT COUNT(*) FROM results WHERE status = ?", (GRADED,)).fetchone()
     cuts: list[str] = []
     for i in range(1, parts):
-        row = store.query("SELECT candidate FROM results WHERE status = ? "
-                          "ORDER BY candidate LIMIT 1 OFFSET ?", (GRADED, n * i // parts)
-                          ).fetchone()
+        row = store.query(
+            "SELECT candidate FROM results WHERE status = ? ORDER BY candidate LIMIT 1 OFFSET ?",
+            (GRADED, n * i // parts),
+        ).fetchone()
         if row and row[0] is not None and (not cuts or row[0] > cuts[-1]):
             cuts.append(row[0])
     return cuts
@@ -233,8 +267,11 @@ def _write_parts(store: ResultsStore, jobs: list[_PartJob], workers: int) -> lis
     from concurrent.futures import ProcessPoolExecutor
 
     # As for grading: never fork a process whose other threads may hold locks.
-    context = None if threading.current_thread() is threading.main_thread() else \
-        multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    context = (
+        None
+        if threading.current_thread() is threading.main_thread()
+        else multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    )
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         return list(pool.map(_write_part, jobs))
 
@@ -250,9 +287,14 @@ def _copy_file(path: Path, dst: TextIO, limit: int | None = None) -> None:
             dst.buffer.write(src.read(limit))
 
 
-def write_reports(store: ResultsStore, exam: Exam, stamp: Stamp,
-                  level_for: Callable[[float], str], out_dir: Path | None = None,
-                  workers: int = 1) -> list[Path]:
+def write_reports(
+    store: ResultsStore,
+    exam: Exam,
+    stamp: Stamp,
+    level_for: Callable[[float], str],
+    out_dir: Path | None = None,
+    workers: int = 1,
+) -> list[Path]:
     """Write every report file (into the store's folder, or ``out_dir``); return the
     paths of the report files and of the certificates folder.
 
@@ -277,8 +319,9 @@ def write_reports(store: ResultsStore, exam: Exam, stamp: Stamp,
         for i, (lo, hi) in enumerate(bounds):
             folder = Path(tmp) / f"part-{i:03d}"
             folder.mkdir()
-            jobs.append(_PartJob(store.dir, exam, stamp, level_for, index, lo, hi, folder,
-                                 cert_new))
+            jobs.append(
+                _PartJob(store.dir, exam, stamp, level_for, index, lo, hi, folder, cert_new)
+            )
         parts = _write_parts(store, jobs, workers)
         _assemble(store, exam, stamp, index, parts, out)
     # The certificates of this report replace the last one's, whose candidates may no
@@ -296,22 +339,33 @@ def write_reports(store: ResultsStore, exam: Exam, stamp: Stamp,
     return [out / name for name in REPORT_FILES] + [cert_dir]
 
 
-def _assemble(store: ResultsStore, exam: Exam, stamp: Stamp, index: dict[str, dict],
-              parts: list[_PartResult], out: Path) -> None:
+def _assemble(
+    store: ResultsStore,
+    exam: Exam,
+    stamp: Stamp,
+    index: dict[str, dict],
+    parts: list[_PartResult],
+    out: Path,
+) -> None:
     tally = cohort.CohortTally(index)
     stage_ids: list[str] = []
     for part in parts:
         tally.merge(part.tally)
         stage_ids += [s for s in part.stage_ids if s not in stage_ids]
     stamp_data = stamp.model_dump(mode="json")
-    counts = {"total": store.counts()["total"],
-              "malformed": sum(1 for _ in cohort.iter_skipped(store)),
-              "eligible": tally.eligible,
-              "ineligible": sum(1 for _ in cohort.iter_ineligible(store, exam))}
-    head = {"exam": cohort.exam_summary(exam), "stamp": stamp_data,
-            "judge_used": stamp.judge is not None,
-            "cohort": tally.summary(counts, cohort.count_judge_flips(store)),
-            "criteria": index}
+    counts = {
+        "total": store.counts()["total"],
+        "malformed": sum(1 for _ in cohort.iter_skipped(store)),
+        "eligible": tally.eligible,
+        "ineligible": sum(1 for _ in cohort.iter_ineligible(store, exam)),
+    }
+    head = {
+        "exam": cohort.exam_summary(exam),
+        "stamp": stamp_data,
+        "judge_used": stamp.judge is not None,
+        "cohort": tally.summary(counts, cohort.count_judge_flips(store)),
+        "criteria": index,
+    }
     filled = [p for p in parts if p.tally.count]
     with _atomic(out / "report.json") as fh:
         fh.write("{\n" + ",\n".join(_json_entry(k, v) for k, v in head.items()) + ",\n")
@@ -325,19 +379,49 @@ def _assemble(store: ResultsStore, exam: Exam, stamp: Stamp, index: dict[str, di
         fh.write("\n  ]\n}\n" if filled else "]\n}\n")
     with _atomic(out / "candidates.csv") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["candidate", "result", "level", "score", *[f"stage:{s}" for s in stage_ids],
-                    "personas_passed", "personas", "certificate", "certificate_id", "stamp",
-                    "exam_hash", "rubric_hash", "judge_model"])
+        w.writerow(
+            [
+                "candidate",
+                "result",
+                "level",
+                "score",
+                *[f"stage:{s}" for s in stage_ids],
+                "personas_passed",
+                "personas",
+                "certificate",
+                "certificate_id",
+                "stamp",
+                "exam_hash",
+                "rubric_hash",
+                "judge_model",
+            ]
+        )
         for part in parts:
             with open(part.folder / "candidates.csv", encoding="utf-8", newline="") as src:
                 for row in csv.reader(src):
                     stages = json.loads(row[0])
-                    w.writerow([*row[1:5], *["" if stages.get(s) is None else stages[s]
-                                             for s in stage_ids], *row[5:]])
+                    w.writerow(
+                        [
+                            *row[1:5],
+                            *["" if stages.get(s) is None else stages[s] for s in stage_ids],
+                            *row[5:],
+                        ]
+                    )
     with _atomic(out / "criteria.csv") as fh:
         csv.writer(fh, lineterminator="\n").writerow(
-            ["candidate", "persona", "source", "stage", "criterion", "verdict", "weight",
-             "evidence", "note", "judge_verdict"])
+            [
+                "candidate",
+                "persona",
+                "source",
+                "stage",
+                "criterion",
+                "verdict",
+                "weight",
+                "evidence",
+                "note",
+                "judge_verdict",
+            ]
+        )
         for part in parts:
             _copy_file(part.folder / "criteria.csv", fh)
 
@@ -356,8 +440,13 @@ def _assemble(store: ResultsStore, exam: Exam, stamp: Stamp, index: dict[str, di
             left -= len(ends)
 
     with _atomic(out / "report.html") as fh:
-        write_report_html(fh, head, rows, details if tally.count <= DETAIL_LIMIT else None,
-                          chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam)))
+        write_report_html(
+            fh,
+            head,
+            rows,
+            details if tally.count <= DETAIL_LIMIT else None,
+            chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam)),
+        )
 
 
 def read_cohort(out_dir: Path) -> dict | None:

@@ -94,8 +94,12 @@ def content_key(text: str) -> str:
 
 
 def _pack(data: object, sort_keys: bool = False) -> bytes:
-    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":"),
-                                    sort_keys=sort_keys).encode("utf-8", "surrogatepass"), 6)
+    return zlib.compress(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys).encode(
+            "utf-8", "surrogatepass"
+        ),
+        6,
+    )
 
 
 def pack_text(text: str) -> bytes:
@@ -124,8 +128,9 @@ def _criterion(c: dict) -> dict:
         out["note"] = c["note"]
     evidence = c.get("evidence", [])[:EVIDENCE_LIMIT]
     if evidence:
-        out["evidence"] = [{"agent_turn": e.get("agent_turn"), "quote": e.get("quote")}
-                           for e in evidence]
+        out["evidence"] = [
+            {"agent_turn": e.get("agent_turn"), "quote": e.get("quote")} for e in evidence
+        ]
     return out
 
 
@@ -151,7 +156,7 @@ class PackedChunk:
 
     rows: list[tuple]
     criteria: list[tuple[str, int, str]]  # (id, seq, info)
-    tips: list[tuple[str, int, str]]      # (id, seq, tip)
+    tips: list[tuple[str, int, str]]  # (id, seq, tip)
 
 
 def pack_result(seq: int, status: str, record: dict) -> PackedResult:
@@ -160,18 +165,37 @@ def pack_result(seq: int, status: str, record: dict) -> PackedResult:
     writes the bytes."""
     if status != GRADED:
         return PackedResult((seq, status, None, None, None, None, None, _pack(record)))
-    kept = {"transcript_id": record.get("transcript_id"), "level": record.get("level"),
-            # Stages and judgements are printed as stored, with their keys sorted.
-            "stages": [dict(sorted(st.items())) for st in record.get("stages", [])],
-            "criteria": [_criterion(c) for c in record.get("criteria", [])],
-            "violations": [_violation(v) for v in record.get("violations", [])]}
+    kept = {
+        "transcript_id": record.get("transcript_id"),
+        "level": record.get("level"),
+        # Stages and judgements are printed as stored, with their keys sorted.
+        "stages": [dict(sorted(st.items())) for st in record.get("stages", [])],
+        "criteria": [_criterion(c) for c in record.get("criteria", [])],
+        "violations": [_violation(v) for v in record.get("violations", [])],
+    }
     criteria = tuple(
-        (c["id"], json.dumps({k: c.get(k) for k in ("title", "stage", "domain", "weight")},
-                             sort_keys=True), c.get("tip") or None)
-        for c in record.get("criteria", []))
-    return PackedResult((seq, status, record.get("candidate"), record.get("persona"),
-                         record.get("mode"), record.get("created"),
-                         float(record.get("score", 0.0)), _pack(kept)), criteria)
+        (
+            c["id"],
+            json.dumps(
+                {k: c.get(k) for k in ("title", "stage", "domain", "weight")}, sort_keys=True
+            ),
+            c.get("tip") or None,
+        )
+        for c in record.get("criteria", [])
+    )
+    return PackedResult(
+        (
+            seq,
+            status,
+            record.get("candidate"),
+            record.get("persona"),
+            record.get("mode"),
+            record.get("created"),
+            float(record.get("score", 0.0)),
+            _pack(kept),
+        ),
+        criteria,
+    )
 
 
 def pack_chunk(packed: Iterable[PackedResult]) -> PackedChunk:
@@ -216,27 +240,32 @@ class Row:
     key: str
     source: str
     seq: int
-    status: str | None          # rule status, None while not graded
+    status: str | None  # rule status, None while not graded
     record: dict | None
     judge_status: str | None
     judgement: dict | None
 
 
-_COLUMNS = ("SELECT t.key, t.source, t.seq, r.status, r.candidate, r.persona, r.mode, "
-            "r.created, r.score, r.record, j.status, j.record ")
-_ROW_SELECT = (_COLUMNS + "FROM transcripts t LEFT JOIN results r ON r.seq = t.seq "
-               "LEFT JOIN judgements j ON j.seq = t.seq ")
+_COLUMNS = (
+    "SELECT t.key, t.source, t.seq, r.status, r.candidate, r.persona, r.mode, "
+    "r.created, r.score, r.record, j.status, j.record "
+)
+_ROW_SELECT = (
+    _COLUMNS + "FROM transcripts t LEFT JOIN results r ON r.seq = t.seq "
+    "LEFT JOIN judgements j ON j.seq = t.seq "
+)
 # Driven by the results table, so an ORDER BY that an index of ``results`` serves streams.
-_RESULT_SELECT = (_COLUMNS + "FROM results r JOIN transcripts t ON t.seq = r.seq "
-                  "LEFT JOIN judgements j ON j.seq = r.seq ")
+_RESULT_SELECT = (
+    _COLUMNS + "FROM results r JOIN transcripts t ON t.seq = r.seq "
+    "LEFT JOIN judgements j ON j.seq = r.seq "
+)
 
 
 def _row(values: tuple) -> Row:
     key, source, seq, status, candidate, persona, mode, created, score, blob, jst, jrec = values
     record = _unpack(blob)
     if status == GRADED and record is not None:
-        record.update(candidate=candidate, persona=persona, mode=mode, created=created,
-                      score=score)
+        record.update(candidate=candidate, persona=persona, mode=mode, created=created, score=score)
     return Row(key, source, seq, status, record, jst, _unpack(jrec))
 
 
@@ -251,14 +280,19 @@ class ResultsStore:
                 # A reader (progress polling, a grading worker) must not race the run that
                 # is creating the file: switching the journal mode or creating tables needs
                 # a write lock.
-                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
-                                           isolation_level=None, timeout=30,
-                                           check_same_thread=False)
+                self._db = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    isolation_level=None,
+                    timeout=30,
+                    check_same_thread=False,
+                )
                 self._check_layout()
                 return
             self.dir.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
-                                       check_same_thread=False)
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30, check_same_thread=False
+            )
             self._set_up()
         except sqlite3.DatabaseError as exc:
             raise FrontlineError(f"cannot open the results store {self.path}: {exc}") from None
@@ -289,7 +323,8 @@ class ResultsStore:
         if cols and "seq" in cols and cols[0] != "seq":
             raise FrontlineError(
                 f"{self.path} was written by an older Frontline (results store layout 1); "
-                "run the certification again into a new --out folder")
+                "run the certification again into a new --out folder"
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -319,8 +354,9 @@ class ResultsStore:
         return json.loads(row[0]) if row else None
 
     def set_meta(self, key: str, value: object) -> None:
-        self._tx("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                 [(key, json.dumps(value, sort_keys=True))])
+        self._tx(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, json.dumps(value, sort_keys=True))]
+        )
 
     # -- inputs -----------------------------------------------------------------------
     def register(self, sources: Iterable[Source]) -> int:
@@ -346,10 +382,14 @@ class ResultsStore:
             wanted = list({k for k, _ in keyed})
             known: dict[str, int] = {}
             for i in range(0, len(wanted), 500):
-                part = wanted[i:i + 500]
-                known.update(self._db.execute(
-                    f"SELECT key, seq FROM transcripts WHERE key IN ({','.join('?' * len(part))})",
-                    part).fetchall())
+                part = wanted[i : i + 500]
+                known.update(
+                    self._db.execute(
+                        "SELECT key, seq FROM transcripts WHERE key IN "
+                        f"({','.join('?' * len(part))})",
+                        part,
+                    ).fetchall()
+                )
             new, names, unreadable = [], [], []
             for key, src in keyed:
                 if key not in known:
@@ -375,30 +415,46 @@ class ResultsStore:
     def texts(self, keys: Iterable[str]) -> Iterator[tuple[str, str, str]]:
         """(key, source, text) for each key, in the order given."""
         for key in keys:
-            row = self._db.execute("SELECT source, text FROM transcripts WHERE key = ?",
-                                   (key,)).fetchone()
+            row = self._db.execute(
+                "SELECT source, text FROM transcripts WHERE key = ?", (key,)
+            ).fetchone()
             if row:
                 yield key, row[0], unpack_text(row[1])
 
     def texts_by_seq(self, seqs: list[int]) -> list[tuple[int, str, str]]:
         """(seq, source, text) for each sequence number, in order (a worker's chunk)."""
-        found = dict((s, (s, n, unpack_text(t))) for s, n, t in self._db.execute(
-            f"SELECT seq, source, text FROM transcripts WHERE seq IN "
-            f"({','.join('?' * len(seqs))})", seqs))
+        found = dict(
+            (s, (s, n, unpack_text(t)))
+            for s, n, t in self._db.execute(
+                f"SELECT seq, source, text FROM transcripts WHERE seq IN "
+                f"({','.join('?' * len(seqs))})",
+                seqs,
+            )
+        )
         return [found[s] for s in seqs if s in found]
 
     def source_names(self, key: str) -> list[str]:
         """Every name the transcript with this key was given under, sorted."""
-        return [r[0] for r in self._db.execute(
-            "SELECT s.name FROM sources s JOIN transcripts t ON t.seq = s.seq "
-            "WHERE t.key = ? ORDER BY s.name", (key,))]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT s.name FROM sources s JOIN transcripts t ON t.seq = s.seq "
+                "WHERE t.key = ? ORDER BY s.name",
+                (key,),
+            )
+        ]
 
     # -- results ----------------------------------------------------------------------
     def ungraded_seqs(self, after: int = -1, limit: int = 1000) -> list[int]:
         """Up to ``limit`` sequence numbers above ``after`` with no rule result yet."""
-        return [r[0] for r in self._db.execute(
-            "SELECT t.seq FROM transcripts t LEFT JOIN results r ON r.seq = t.seq "
-            "WHERE r.seq IS NULL AND t.seq > ? ORDER BY t.seq LIMIT ?", (after, limit))]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT t.seq FROM transcripts t LEFT JOIN results r ON r.seq = t.seq "
+                "WHERE r.seq IS NULL AND t.seq > ? ORDER BY t.seq LIMIT ?",
+                (after, limit),
+            )
+        ]
 
     def iter_ungraded(self, page: int = 1000) -> Iterator[int]:
         """Every ungraded sequence number, in order, read a page at a time (the caller may
@@ -412,21 +468,32 @@ class ResultsStore:
             after = seqs[-1]
 
     def count_ungraded(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM transcripts t LEFT JOIN results r "
-                                "ON r.seq = t.seq WHERE r.seq IS NULL").fetchone()[0]
+        return self._db.execute(
+            "SELECT COUNT(*) FROM transcripts t LEFT JOIN results r "
+            "ON r.seq = t.seq WHERE r.seq IS NULL"
+        ).fetchone()[0]
 
     def ungraded(self) -> list[str]:
         """Keys with no rule result yet, in arrival order."""
-        return [r[0] for r in self._db.execute(
-            "SELECT t.key FROM transcripts t LEFT JOIN results r ON r.seq = t.seq "
-            "WHERE r.seq IS NULL ORDER BY t.seq")]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT t.key FROM transcripts t LEFT JOIN results r ON r.seq = t.seq "
+                "WHERE r.seq IS NULL ORDER BY t.seq"
+            )
+        ]
 
     def unjudged(self) -> list[str]:
         """Graded keys with no judgement yet, in arrival order."""
-        return [r[0] for r in self._db.execute(
-            "SELECT t.key FROM transcripts t JOIN results r ON r.seq = t.seq "
-            "LEFT JOIN judgements j ON j.seq = t.seq "
-            "WHERE r.status = ? AND j.seq IS NULL ORDER BY t.seq", (GRADED,))]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT t.key FROM transcripts t JOIN results r ON r.seq = t.seq "
+                "LEFT JOIN judgements j ON j.seq = t.seq "
+                "WHERE r.status = ? AND j.seq IS NULL ORDER BY t.seq",
+                (GRADED,),
+            )
+        ]
 
     def iter_unjudged(self, page: int = 200) -> Iterator[tuple[Row, str]]:
         """Graded transcripts with no judgement yet and their texts, in arrival order, read
@@ -436,7 +503,9 @@ class ResultsStore:
             found = self._db.execute(
                 _COLUMNS + ", t.text FROM results r JOIN transcripts t ON t.seq = r.seq "
                 "LEFT JOIN judgements j ON j.seq = r.seq WHERE r.status = ? AND j.seq IS NULL "
-                "AND r.seq > ? ORDER BY r.seq LIMIT ?", (GRADED, after, page)).fetchall()
+                "AND r.seq > ? ORDER BY r.seq LIMIT ?",
+                (GRADED, after, page),
+            ).fetchall()
             if not found:
                 return
             for values in found:
@@ -447,29 +516,34 @@ class ResultsStore:
         """Every graded transcript (without its judgement) and its text, in arrival
         order, streamed (``--verify`` re-grades them)."""
         for values in self._db.execute(
-                "SELECT t.key, t.source, t.seq, r.status, r.candidate, r.persona, r.mode, "
-                "r.created, r.score, r.record, NULL, NULL, t.text FROM results r "
-                "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq",
-                (GRADED,)):
+            "SELECT t.key, t.source, t.seq, r.status, r.candidate, r.persona, r.mode, "
+            "r.created, r.score, r.record, NULL, NULL, t.text FROM results r "
+            "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq",
+            (GRADED,),
+        ):
             yield _row(values[:-1]), unpack_text(values[-1])
 
     def count_unjudged(self) -> int:
         return self._db.execute(
             "SELECT COUNT(*) FROM results r LEFT JOIN judgements j ON j.seq = r.seq "
-            "WHERE r.status = ? AND j.seq IS NULL", (GRADED,)).fetchone()[0]
+            "WHERE r.status = ? AND j.seq IS NULL",
+            (GRADED,),
+        ).fetchone()[0]
 
     def _insert_results(self, chunk: PackedChunk) -> None:
-        self._db.executemany("INSERT OR IGNORE INTO results VALUES (?,?,?,?,?,?,?,?)",
-                             chunk.rows)
+        self._db.executemany("INSERT OR IGNORE INTO results VALUES (?,?,?,?,?,?,?,?)", chunk.rows)
         # Keep each criterion's description from the earliest transcript that gives it, as
         # if the results had arrived in order (workers finish chunks in any order).
         self._db.executemany(
             "INSERT INTO criteria (id, seq, info) VALUES (?,?,?) ON CONFLICT (id) DO UPDATE "
             "SET seq = excluded.seq, info = excluded.info WHERE excluded.seq < criteria.seq",
-            chunk.criteria)
+            chunk.criteria,
+        )
         self._db.executemany(
             "UPDATE criteria SET tip_seq = ?2, tip = ?3 WHERE id = ?1 "
-            "AND (tip_seq IS NULL OR tip_seq > ?2)", chunk.tips)
+            "AND (tip_seq IS NULL OR tip_seq > ?2)",
+            chunk.tips,
+        )
 
     def save_packed(self, chunk: PackedChunk) -> None:
         """Commit a chunk of packed rule results (:func:`pack_chunk`). A transcript
@@ -495,21 +569,27 @@ class ResultsStore:
         """Commit one judgement."""
         seq = self.seq_of(key)
         if seq is not None:
-            self._tx("INSERT OR IGNORE INTO judgements VALUES (?,?,?)",
-                     [(seq, status, _pack(record, sort_keys=True))])
+            self._tx(
+                "INSERT OR IGNORE INTO judgements VALUES (?,?,?)",
+                [(seq, status, _pack(record, sort_keys=True))],
+            )
 
     def rule_record(self, key: str) -> dict | None:
         """The packed rule record of one transcript (None while it is not graded)."""
         row = self._db.execute(_ROW_SELECT + "WHERE t.key = ?", (key,)).fetchone()
         return _row(row).record if row else None
 
-    def iter_rows(self, where: str = "", params: tuple = (), order: str = "t.seq",
-                  graded_only: bool = False) -> Iterator[Row]:
+    def iter_rows(
+        self, where: str = "", params: tuple = (), order: str = "t.seq", graded_only: bool = False
+    ) -> Iterator[Row]:
         """Stored transcripts with whatever is known about them, streamed. With
         ``graded_only``, only transcripts with a rule result (the query then starts from
         the results, so ``order`` may use their index)."""
-        sql = ((_RESULT_SELECT if graded_only else _ROW_SELECT)
-               + (f"WHERE {where} " if where else "") + f"ORDER BY {order}")
+        sql = (
+            (_RESULT_SELECT if graded_only else _ROW_SELECT)
+            + (f"WHERE {where} " if where else "")
+            + f"ORDER BY {order}"
+        )
         for values in self._db.execute(sql, params):
             yield _row(values)
 
@@ -527,8 +607,9 @@ class ResultsStore:
         first = min((seq for _, seq, _, _ in rows), default=None)
         order = []
         if first is not None:
-            record = self._db.execute("SELECT record FROM results WHERE seq = ?",
-                                      (first,)).fetchone()
+            record = self._db.execute(
+                "SELECT record FROM results WHERE seq = ?", (first,)
+            ).fetchone()
             order = [c["id"] for c in (_unpack(record[0]) or {}).get("criteria", [])]
         rank = {cid: i for i, cid in enumerate(order)}
         for cid, _seq, info, tip in sorted(rows, key=lambda r: (r[1], rank.get(r[0], 0), r[0])):
@@ -544,6 +625,10 @@ class ResultsStore:
         total = q("SELECT COUNT(*) FROM transcripts").fetchone()[0]
         by_status = dict(q("SELECT status, COUNT(*) FROM results GROUP BY status").fetchall())
         by_judge = dict(q("SELECT status, COUNT(*) FROM judgements GROUP BY status").fetchall())
-        return {"total": total, "graded": by_status.get(GRADED, 0),
-                "malformed": by_status.get(MALFORMED, 0), "judged": by_judge.get(JUDGED, 0),
-                "needs_review": by_judge.get(NEEDS_REVIEW, 0)}
+        return {
+            "total": total,
+            "graded": by_status.get(GRADED, 0),
+            "malformed": by_status.get(MALFORMED, 0),
+            "judged": by_judge.get(JUDGED, 0),
+            "needs_review": by_judge.get(NEEDS_REVIEW, 0),
+        }

@@ -52,7 +52,7 @@ def candidate_of(transcript: Transcript, name: str) -> str:
         return transcript.candidate
     line = _JSONL_LINE.search(name)
     if line:
-        return f"{PurePath(name[:line.start()]).name}:{name.rsplit(':', 1)[1]}"
+        return f"{PurePath(name[: line.start()]).name}:{name.rsplit(':', 1)[1]}"
     return PurePath(name).stem
 
 
@@ -76,13 +76,18 @@ class TranscriptGrader:
         try:
             card = grade(transcript, self.rubric)
         except Exception as exc:  # noqa: BLE001 - one transcript must not stop a cohort
-            return MALFORMED, {"error": f"{name}: could not be graded "
-                               f"({type(exc).__name__}: {exc})"}
+            return MALFORMED, {
+                "error": f"{name}: could not be graded ({type(exc).__name__}: {exc})"
+            }
         record = card.model_dump(mode="json")
-        record.update({
-            "candidate": candidate_of(transcript, name),
-            "persona_hash": transcript.persona.hash if transcript.persona else None,
-            "mode": transcript.mode, "created": transcript.created,
-            "score": card.overall, "level": card.level_label,
-        })
+        record.update(
+            {
+                "candidate": candidate_of(transcript, name),
+                "persona_hash": transcript.persona.hash if transcript.persona else None,
+                "mode": transcript.mode,
+                "created": transcript.created,
+                "score": card.overall,
+                "level": card.level_label,
+            }
+        )
         return GRADED, record

@@ -106,9 +106,11 @@ def _check_stamp(store: ResultsStore, plan: RunPlan) -> None:
         return
     diffs = plan.stamp.differences(Stamp.model_validate(recorded))
     if diffs:
-        raise FrontlineError(f"{plan.out_dir} holds a run graded differently; resume it only "
-                             "with the same exam, rubric, personas and judge, or use a new "
-                             "--out folder:\n  " + "\n  ".join(diffs))
+        raise FrontlineError(
+            f"{plan.out_dir} holds a run graded differently; resume it only "
+            "with the same exam, rubric, personas and judge, or use a new "
+            "--out folder:\n  " + "\n  ".join(diffs)
+        )
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -122,8 +124,9 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def in_flight(items: Iterator[T], submit: Callable[[T], Future], limit: int,
-              cancel: threading.Event) -> Iterator[Future]:
+def in_flight(
+    items: Iterator[T], submit: Callable[[T], Future], limit: int, cancel: threading.Event
+) -> Iterator[Future]:
     """Submit ``items`` with at most ``limit`` futures in flight, yielding each future as it
     finishes. Once ``cancel`` is set nothing more is submitted; those in flight still finish."""
     pending: set[Future] = set()
@@ -162,8 +165,9 @@ def _grade_chunk(seqs: list[int]) -> PackedChunk:
     return _grade_items(_worker["store"].texts_by_seq(seqs))
 
 
-def _grade_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
-               cancel: threading.Event) -> int:
+def _grade_all(
+    store: ResultsStore, plan: RunPlan, progress: ProgressFn, cancel: threading.Event
+) -> int:
     total, done = store.count_ungraded(), 0
     progress(Progress("grading", 0, total))
     if not total:
@@ -183,14 +187,22 @@ def _grade_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
         return done
     # Forking a process whose other threads may hold locks (a web server) can deadlock the
     # child; there, start workers from a clean server process instead.
-    context = None if threading.current_thread() is threading.main_thread() else \
-        multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    context = (
+        None
+        if threading.current_thread() is threading.main_thread()
+        else multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    )
     # The workers read the texts and send back packed results; this process only hands
     # out chunk numbers and writes. A few chunks per worker in flight keep them busy.
-    with ProcessPoolExecutor(plan.workers, mp_context=context, initializer=_init_worker,
-                             initargs=(plan.grader, plan.out_dir)) as pool:
-        for fut in in_flight(chunks, lambda chunk: pool.submit(_grade_chunk, chunk),
-                             plan.workers * 3, cancel):
+    with ProcessPoolExecutor(
+        plan.workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(plan.grader, plan.out_dir),
+    ) as pool:
+        for fut in in_flight(
+            chunks, lambda chunk: pool.submit(_grade_chunk, chunk), plan.workers * 3, cancel
+        ):
             packed = fut.result()
             store.save_packed(packed)
             done += len(packed.rows)
@@ -200,8 +212,9 @@ def _grade_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
     return done
 
 
-def _judge_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
-               cancel: threading.Event) -> int:
+def _judge_all(
+    store: ResultsStore, plan: RunPlan, progress: ProgressFn, cancel: threading.Event
+) -> int:
     assert plan.judge is not None
     judge = plan.judge
     total, done = store.count_unjudged(), 0
@@ -217,14 +230,15 @@ def _judge_all(store: ResultsStore, plan: RunPlan, progress: ProgressFn,
         return key, status, record
 
     # Read here, in this thread, as the pool asks for more (the store is single-threaded).
-    items = ((row.key, row.source, text, row.record or {})
-             for row, text in store.iter_unjudged())
+    items = ((row.key, row.source, text, row.record or {}) for row, text in store.iter_unjudged())
     with ThreadPoolExecutor(plan.judge_concurrency) as pool:
-        for fut in in_flight(items, lambda item: pool.submit(task, *item),
-                             plan.judge_concurrency * 2, cancel):
+        for fut in in_flight(
+            items, lambda item: pool.submit(task, *item), plan.judge_concurrency * 2, cancel
+        ):
             key, status, record = fut.result()
-            store.save_judgement(key, status if status in (JUDGED, NEEDS_REVIEW)
-                                 else NEEDS_REVIEW, record)
+            store.save_judgement(
+                key, status if status in (JUDGED, NEEDS_REVIEW) else NEEDS_REVIEW, record
+            )
             done += 1
             progress(Progress("judging", done, total))
     if cancel.is_set():
@@ -250,16 +264,22 @@ def _exclusive(out_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise FrontlineError(f"another certification run is using {out_dir}; wait for it "
-                                 "to finish (or stop it) and run again") from None
+            raise FrontlineError(
+                f"another certification run is using {out_dir}; wait for it "
+                "to finish (or stop it) and run again"
+            ) from None
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def run(plan: RunPlan, sources: Iterable[Source], progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None) -> RunSummary:
+def run(
+    plan: RunPlan,
+    sources: Iterable[Source],
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+) -> RunSummary:
     """Grade, judge and report; resumable. A rerun with nothing new writes nothing."""
     progress = progress or _quiet
     cancel = cancel or threading.Event()
@@ -273,8 +293,10 @@ def run(plan: RunPlan, sources: Iterable[Source], progress: ProgressFn | None = 
             judged = _judge_all(store, plan, progress, cancel) if plan.judge else 0
         reports: list[Path] = []
         fingerprint = [store.counts(), plan.stamp.digest()]
-        stale = (store.get_meta("reported") != fingerprint
-                 or not (plan.out_dir / "report.json").is_file())
+        stale = (
+            store.get_meta("reported") != fingerprint
+            or not (plan.out_dir / "report.json").is_file()
+        )
         if plan.write_reports and (graded or judged or stale):
             progress(Progress("reports", 0, 1))
             reports = plan.write_reports(store, plan.exam, plan.stamp)
@@ -309,8 +331,9 @@ class RunHandle:
         return self.summary
 
 
-def start_run(plan: RunPlan, sources: Iterable[Source],
-              on_progress: ProgressFn | None = None) -> RunHandle:
+def start_run(
+    plan: RunPlan, sources: Iterable[Source], on_progress: ProgressFn | None = None
+) -> RunHandle:
     """Start :func:`run` in a daemon thread; progress goes to ``on_progress`` and the handle."""
     cancel = threading.Event()
     handle = RunHandle(plan.out_dir, threading.Thread(), cancel)
@@ -328,8 +351,7 @@ def start_run(plan: RunPlan, sources: Iterable[Source],
             handle.error = str(exc)
             handle.latest = Progress("failed", handle.latest.done, handle.latest.total, str(exc))
 
-    handle.thread = threading.Thread(target=body, name=f"certify:{plan.out_dir.name}",
-                                     daemon=True)
+    handle.thread = threading.Thread(target=body, name=f"certify:{plan.out_dir.name}", daemon=True)
     handle.thread.start()
     return handle
 
@@ -345,8 +367,14 @@ def run_status(out_dir: Path) -> dict:
     from .results_store import DB_NAME
 
     out_dir = Path(out_dir)
-    missing = {"exists": False, "exam": None, "judge": False, "counts": {},
-               "complete": False, "reports": {}}
+    missing = {
+        "exists": False,
+        "exam": None,
+        "judge": False,
+        "counts": {},
+        "complete": False,
+        "reports": {},
+    }
     if not (out_dir / DB_NAME).is_file():
         return missing
     try:
@@ -357,12 +385,19 @@ def run_status(out_dir: Path) -> dict:
             unjudged = store.count_unjudged() if judge else 0
             pending = store.count_ungraded() + unjudged
             reported = store.get_meta("reported") == [
-                counts, Stamp.model_validate(stamp).digest() if stamp else None]
+                counts,
+                Stamp.model_validate(stamp).digest() if stamp else None,
+            ]
             counts["unjudged"] = unjudged
     except (FrontlineError, sqlite3.OperationalError):
         # The run has created the file but not its tables yet: it is starting.
         return {**missing, "exists": True}
     reports = report_paths(out_dir)
-    return {"exists": True, "exam": (stamp.get("exam") or {}).get("id"), "judge": judge,
-            "counts": counts, "complete": pending == 0 and reported and "report.json" in reports,
-            "reports": reports}
+    return {
+        "exists": True,
+        "exam": (stamp.get("exam") or {}).get("id"),
+        "judge": judge,
+        "counts": counts,
+        "complete": pending == 0 and reported and "report.json" in reports,
+        "reports": reports,
+    }

@@ -28,8 +28,14 @@ from ..yamlfile import MAX_FILE_BYTES
 from .results_store import Source
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
-FILTER_KEYS = {"user": "user", "persona": "persona_id", "rubric": "rubric", "mode": "mode",
-               "status": "status", "outcome": "outcome"}
+FILTER_KEYS = {
+    "user": "user",
+    "persona": "persona_id",
+    "rubric": "rubric",
+    "mode": "mode",
+    "status": "status",
+    "outcome": "outcome",
+}
 
 
 def _read_source(path: Path) -> Source:
@@ -40,8 +46,9 @@ def _read_source(path: Path) -> Source:
         raise FrontlineError(f"{name}: cannot read: {exc.strerror or exc}") from None
     raw_key = "sha256:" + hashlib.sha256(raw).hexdigest()
     if len(raw) > MAX_FILE_BYTES:
-        return Source(name, "", f"{name}: file is {len(raw)} bytes; the limit is "
-                      f"{MAX_FILE_BYTES}", raw_key)
+        return Source(
+            name, "", f"{name}: file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}", raw_key
+        )
     try:
         return Source(name, raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -129,8 +136,10 @@ def parse_session_filter(text: str) -> tuple[str, list]:
         key, sep, value = term.partition("=")
         key, value = key.strip(), value.strip()
         if not sep or not value:
-            raise FrontlineError(f"--sessions: {term!r} should be key=value "
-                                 "(e.g. user=alice,persona=vip-rational-outage)")
+            raise FrontlineError(
+                f"--sessions: {term!r} should be key=value "
+                "(e.g. user=alice,persona=vip-rational-outage)"
+            )
         if key in FILTER_KEYS:
             options = [v.strip() for v in value.split("|") if v.strip()]
             clauses.append(f"{FILTER_KEYS[key]} IN ({','.join('?' * len(options))})")
@@ -160,8 +169,11 @@ def session_sources(filter_text: str, db_path: Path | None = None) -> list[Sourc
     # Read-only: selecting sessions must never write to the trainees' database.
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            rows = db.execute(f"SELECT id, user FROM sessions WHERE {where} "  # noqa: S608
-                              "ORDER BY created, id", params).fetchall()
+            rows = db.execute(
+                f"SELECT id, user FROM sessions WHERE {where} "  # noqa: S608
+                "ORDER BY created, id",
+                params,
+            ).fetchall()
     except sqlite3.DatabaseError as exc:
         raise FrontlineError(f"cannot read sessions from {path}: {exc}") from None
     sources = []
@@ -170,8 +182,9 @@ def session_sources(filter_text: str, db_path: Path | None = None) -> list[Sourc
             try:
                 text = store.export_json(session_id, user)
             except FrontlineError as exc:  # e.g. a session with no turns yet
-                sources.append(Source(f"session:{session_id}", "", str(exc),
-                                      f"session:{session_id}:empty"))
+                sources.append(
+                    Source(f"session:{session_id}", "", str(exc), f"session:{session_id}:empty")
+                )
                 continue
             sources.append(Source(f"session:{session_id}", text))
     return sources

@@ -67,20 +67,26 @@ class Stamp(BaseModel):
         for name in ("exam", "rubric"):
             mine, theirs = getattr(self, name), getattr(other, name)
             if mine != theirs:
-                out.append(f"{name} {theirs.id} changed since the run: {theirs.hash} -> "
-                           f"{mine.hash}" if mine.id == theirs.id else
-                           f"{name} was {theirs.id}, now {mine.id}")
+                out.append(
+                    f"{name} {theirs.id} changed since the run: {theirs.hash} -> {mine.hash}"
+                    if mine.id == theirs.id
+                    else f"{name} was {theirs.id}, now {mine.id}"
+                )
         before = {p.id: p.hash for p in other.personas}
         now = {p.id: p.hash for p in self.personas}
         for pid in sorted(set(before) | set(now)):
             if before.get(pid) != now.get(pid):
-                out.append(f"persona {pid} changed since the run: {before.get(pid, 'absent')} "
-                           f"-> {now.get(pid, 'absent')}")
+                out.append(
+                    f"persona {pid} changed since the run: {before.get(pid, 'absent')} "
+                    f"-> {now.get(pid, 'absent')}"
+                )
         if self.grader != other.grader:
             out.append(f"grader changed since the run: {other.grader} -> {self.grader}")
         if (self.judge is None) != (other.judge is None):
             out.append("the judge took part in only one of the two gradings")
         elif self.judge and other.judge and self.judge != other.judge:
-            out.append(f"judge changed since the run: {other.judge.model} "
-                       f"{other.judge.prompt_hash} -> {self.judge.model} {self.judge.prompt_hash}")
+            out.append(
+                f"judge changed since the run: {other.judge.model} "
+                f"{other.judge.prompt_hash} -> {self.judge.model} {self.judge.prompt_hash}"
+            )
         return out

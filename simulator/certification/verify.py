@@ -62,11 +62,13 @@ def _regrade(args: tuple[TranscriptGrader, list[tuple[str, str, str]]]) -> list[
     return [(key, name, *grader(name, text)) for key, name, text in items]
 
 
-def _regrade_all(store: ResultsStore, grader: TranscriptGrader, workers: int,
-                 chunk: int = 256) -> Iterator[tuple[list[tuple], dict[str, dict]]]:
+def _regrade_all(
+    store: ResultsStore, grader: TranscriptGrader, workers: int, chunk: int = 256
+) -> Iterator[tuple[list[tuple], dict[str, dict]]]:
     """Re-grade every graded transcript, a chunk at a time; yield each chunk's fresh
     results with the stored records they are to match. Memory stays bounded: at most a
     few chunks are read ahead of the workers."""
+
     def chunks() -> Iterator[tuple[list[tuple], dict[str, dict]]]:
         items, stored = [], {}
         for row, text in store.iter_graded_with_text():
@@ -85,6 +87,7 @@ def _regrade_all(store: ResultsStore, grader: TranscriptGrader, workers: int,
     waiting: dict = {}
     cancel = threading.Event()
     with ProcessPoolExecutor(workers) as pool:
+
         def submit(part: tuple[list[tuple], dict[str, dict]]):
             fut = pool.submit(_regrade, (grader, part[0]))
             waiting[fut] = part[1]
@@ -106,8 +109,13 @@ def _same_file(a: Path, b: Path) -> bool:
                 return True
 
 
-def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | None = None,
-           judge_prompt_hash: str | None = None) -> Verification:
+def verify(
+    out_dir: Path,
+    *,
+    exams: ExamLibrary | None = None,
+    workers: int | None = None,
+    judge_prompt_hash: str | None = None,
+) -> Verification:
     """Run the three checks on a run folder."""
     from .plan import exam_inputs, make_stamp
     from .report import RubricLevels, write_reports
@@ -133,8 +141,9 @@ def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | No
         if judge is not None:
             from .judging import current_prompt_hash
 
-            judge = judge.model_copy(update={"prompt_hash": judge_prompt_hash
-                                             or current_prompt_hash()})
+            judge = judge.model_copy(
+                update={"prompt_hash": judge_prompt_hash or current_prompt_hash()}
+            )
         current = make_stamp(exam, rubric, personas, judge)
         result.problems += [f"stamp: {d}" for d in current.differences(recorded)]
 
@@ -144,8 +153,9 @@ def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | No
             for key, name, status, fresh in regraded:
                 result.checked += 1
                 if status != GRADED:
-                    result.problems.append(f"{name}: no longer reads as a transcript: "
-                                           f"{fresh.get('error')}")
+                    result.problems.append(
+                        f"{name}: no longer reads as a transcript: {fresh.get('error')}"
+                    )
                     continue
                 diffs = _compare(stored[key], fresh)
                 if diffs:
@@ -153,15 +163,21 @@ def verify(out_dir: Path, *, exams: ExamLibrary | None = None, workers: int | No
 
         # The reports the stored results give, written aside and compared file by file.
         with tempfile.TemporaryDirectory(prefix=".verify-", dir=out_dir) as tmp:
-            write_reports(store, Exam.model_validate(exam_data), recorded,
-                          RubricLevels(rubric), Path(tmp), workers=n_workers)
+            write_reports(
+                store,
+                Exam.model_validate(exam_data),
+                recorded,
+                RubricLevels(rubric),
+                Path(tmp),
+                workers=n_workers,
+            )
             for path in sorted(p for p in Path(tmp).rglob("*") if p.is_file()):
                 rel = path.relative_to(tmp).as_posix()
                 mine = out_dir / rel
                 if not mine.is_file():
                     result.problems.append(f"{rel}: missing")
                 elif not _same_file(path, mine):
-                    result.problems.append(f"{rel}: differs from what the stored results give "
-                                           "(edited after the run?)")
+                    result.problems.append(
+                        f"{rel}: differs from what the stored results give (edited after the run?)"
+                    )
     return result
-

@@ -26,23 +26,44 @@ from ..render.base import Renderer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("calibrate", help="check every persona behaves as its type",
-                       description="Run every reference trainee policy against every persona "
-                       "(or one) over several seeds and check the DOMAIN expectations.")
-    p.add_argument("--persona", metavar="ID", action="append",
-                   help="only this persona (repeatable); comparative expectations then "
-                   "compare only the personas chosen")
-    p.add_argument("--policy", metavar="ID", action="append", choices=list(POLICIES),
-                   help="only this policy (repeatable)")
-    p.add_argument("--runs", type=int, default=5, metavar="N",
-                   help="seeds per policy and persona (default 5)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="processes to use (default: one per core)")
+    p = sub.add_parser(
+        "calibrate",
+        help="check every persona behaves as its type",
+        description="Run every reference trainee policy against every persona "
+        "(or one) over several seeds and check the DOMAIN expectations.",
+    )
+    p.add_argument(
+        "--persona",
+        metavar="ID",
+        action="append",
+        help="only this persona (repeatable); comparative expectations then "
+        "compare only the personas chosen",
+    )
+    p.add_argument(
+        "--policy",
+        metavar="ID",
+        action="append",
+        choices=list(POLICIES),
+        help="only this policy (repeatable)",
+    )
+    p.add_argument(
+        "--runs", type=int, default=5, metavar="N", help="seeds per policy and persona (default 5)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes to use (default: one per core)",
+    )
     p.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report here")
     p.add_argument("--json", action="store_true", help="print the figures as JSON instead")
-    p.add_argument("--llm", action="store_true",
-                   help="word the customer with the configured LLM renderer (slow; the "
-                   "behaviour is decided by the state machine either way)")
+    p.add_argument(
+        "--llm",
+        action="store_true",
+        help="word the customer with the configured LLM renderer (slow; the "
+        "behaviour is decided by the state machine either way)",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,15 +75,20 @@ def _renderer(use_llm: bool) -> Renderer | None:
 
     renderer = renderer_from_config()
     if isinstance(renderer, OfflineRenderer):
-        raise FrontlineError("--llm: no model is configured (set FRONTLINE_LLM_MODEL, "
-                             "or FRONTLINE_LLM_CONFIG)")
+        raise FrontlineError(
+            "--llm: no model is configured (set FRONTLINE_LLM_MODEL, or FRONTLINE_LLM_CONFIG)"
+        )
     return renderer
 
 
 def _progress(done: int, total: int) -> None:
     end = "\n" if done == total else ""
-    print(f"\rcalibrating: {done}/{total} policy x persona cells", end=end, file=sys.stderr,
-          flush=True)
+    print(
+        f"\rcalibrating: {done}/{total} policy x persona cells",
+        end=end,
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,9 +102,14 @@ def run(args: argparse.Namespace) -> int:
     if not personas:
         raise FrontlineError(f"no personas in {library.folder}")
     started = time.perf_counter()
-    matrix = calibrate(personas, args.runs, policies=args.policy,
-                       renderer=_renderer(args.llm), workers=args.workers,
-                       progress=_progress)
+    matrix = calibrate(
+        personas,
+        args.runs,
+        policies=args.policy,
+        renderer=_renderer(args.llm),
+        workers=args.workers,
+        progress=_progress,
+    )
     elapsed = time.perf_counter() - started
     runs = len(personas) * len(matrix.policies) * args.runs
     print(f"{runs} conversations in {elapsed:.1f} s", file=sys.stderr)
@@ -89,9 +120,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.markdown}", file=sys.stderr)
     if args.json:
         data = matrix.to_dict()
-        data["expectations"] = [{"id": r.expectation.id, "domain": r.expectation.domain,
-                                 "says": r.expectation.says, "status": r.status,
-                                 "lines": r.lines} for r in results]
+        data["expectations"] = [
+            {
+                "id": r.expectation.id,
+                "domain": r.expectation.domain,
+                "says": r.expectation.says,
+                "status": r.status,
+                "lines": r.lines,
+            }
+            for r in results
+        ]
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(to_text(matrix, results), end="")

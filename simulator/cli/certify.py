@@ -26,38 +26,76 @@ SHOW_SKIPPED = 20  # skipped transcripts listed on the terminal; the report list
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("certify", help="grade a cohort against an exam; write reports and "
-                       "certificates", description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "certify",
+        help="grade a cohort against an exam; write reports and certificates",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("exam", nargs="?", metavar="EXAM", help="exam id or exam YAML file")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--transcripts", nargs="+", type=Path, metavar="PATH",
-                     help="transcript files, or folders of *.json/*.jsonl/*.txt")
-    src.add_argument("--sessions", metavar="FILTER",
-                     help="stored sessions, e.g. 'user=alice|bob,persona=x,since=2026-01-01' "
-                     "or 'all'")
+    src.add_argument(
+        "--transcripts",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="transcript files, or folders of *.json/*.jsonl/*.txt",
+    )
+    src.add_argument(
+        "--sessions",
+        metavar="FILTER",
+        help="stored sessions, e.g. 'user=alice|bob,persona=x,since=2026-01-01' or 'all'",
+    )
     p.add_argument("--out", type=Path, metavar="DIR", help="folder for results and reports")
     p.add_argument("--judge", action="store_true", help="let the LLM judge take part too")
-    p.add_argument("--batch-api", action="store_true",
-                   help="send the judge's calls through the OpenAI Batch API: submit, poll, "
-                   "collect; rerun the same command to resume")
-    p.add_argument("--poll-interval", type=float, default=60.0, metavar="SECONDS",
-                   help="with --batch-api: seconds between polls (default: 60)")
-    p.add_argument("--no-wait", action="store_true",
-                   help="with --batch-api: submit (or check) once and exit; rerun to collect")
-    p.add_argument("--judge-url", action="append", metavar="URL",
-                   help="base URL of a judge server; repeat for a farm of servers serving "
-                   "the same model (default: FRONTLINE_LLM_BASE_URL)")
-    p.add_argument("--workers", type=int, metavar="N", help="rule-grading processes "
-                   "(default: every core)")
-    p.add_argument("--chunk-size", type=int, default=64, metavar="N",
-                   help="transcripts sent to a worker at once; results are committed per "
-                   "chunk (default: 64)")
-    p.add_argument("--concurrency", type=int, metavar="N",
-                   help="judge calls in flight (default: the exam's judge.concurrency)")
+    p.add_argument(
+        "--batch-api",
+        action="store_true",
+        help="send the judge's calls through the OpenAI Batch API: submit, poll, "
+        "collect; rerun the same command to resume",
+    )
+    p.add_argument(
+        "--poll-interval",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --batch-api: seconds between polls (default: 60)",
+    )
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="with --batch-api: submit (or check) once and exit; rerun to collect",
+    )
+    p.add_argument(
+        "--judge-url",
+        action="append",
+        metavar="URL",
+        help="base URL of a judge server; repeat for a farm of servers serving "
+        "the same model (default: FRONTLINE_LLM_BASE_URL)",
+    )
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="rule-grading processes (default: every core)"
+    )
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=64,
+        metavar="N",
+        help="transcripts sent to a worker at once; results are committed per chunk (default: 64)",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="judge calls in flight (default: the exam's judge.concurrency)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--verify", type=Path, metavar="DIR",
-                   help="re-grade a finished run and check its stamps and reports")
+    p.add_argument(
+        "--verify",
+        type=Path,
+        metavar="DIR",
+        help="re-grade a finished run and check its stamps and reports",
+    )
     p.set_defaults(func=run)
 
 
@@ -68,8 +106,9 @@ def _verify(out_dir: Path) -> int:
     for problem in result.problems:
         print(problem)
     if result.ok:
-        print(f"{out_dir}: verified: {result.checked} transcripts re-graded, stamps and "
-              "reports match")
+        print(
+            f"{out_dir}: verified: {result.checked} transcripts re-graded, stamps and reports match"
+        )
         return 0
     print(f"{out_dir}: NOT verified: {len(result.problems)} problem(s)", file=sys.stderr)
     return 1
@@ -95,19 +134,29 @@ def run(args: argparse.Namespace) -> int:
 
     exam, _ = resolve_exam(args.exam)
     if args.batch_api and args.judge_url:
-        raise FrontlineError("--batch-api and --judge-url do not go together: the Batch API "
-                             "is one service")
-    batch = {"poll_interval": args.poll_interval, "wait": not args.no_wait} \
-        if args.batch_api else None
-    plan = plan_run(exam, args.out, use_judge=args.judge or args.batch_api, batch=batch,
-                    farm=args.judge_url, workers=args.workers,
-                    judge_concurrency=args.concurrency)
+        raise FrontlineError(
+            "--batch-api and --judge-url do not go together: the Batch API is one service"
+        )
+    batch = (
+        {"poll_interval": args.poll_interval, "wait": not args.no_wait} if args.batch_api else None
+    )
+    plan = plan_run(
+        exam,
+        args.out,
+        use_judge=args.judge or args.batch_api,
+        batch=batch,
+        farm=args.judge_url,
+        workers=args.workers,
+        judge_concurrency=args.concurrency,
+    )
     plan.chunk_size = max(1, args.chunk_size)
-    sources = (file_sources(args.transcripts) if args.transcripts
-               else session_sources(args.sessions))
+    sources = file_sources(args.transcripts) if args.transcripts else session_sources(args.sessions)
     if not sources:
-        where = ", ".join(map(str, args.transcripts)) if args.transcripts \
+        where = (
+            ", ".join(map(str, args.transcripts))
+            if args.transcripts
             else f"the sessions matching {args.sessions!r}"
+        )
         raise FrontlineError(f"no transcripts found in {where}")
     progress = None if args.quiet else ProgressBar()
     summary = run_plan(plan, sources, progress)
@@ -115,22 +164,33 @@ def run(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     c = summary.counts
     if summary.did_nothing:
-        print(f"{args.out}: nothing to do; all {c['total']} transcripts were already graded "
-              "and the reports are up to date")
+        print(
+            f"{args.out}: nothing to do; all {c['total']} transcripts were already graded "
+            "and the reports are up to date"
+        )
         return 0
-    print(f"{c['total']} transcripts ({summary.newly_graded} read in this run): "
-          f"{c['graded']} graded, {c['malformed']} malformed and skipped"
-          + (f", {c['judged']} judged, {c['needs_review']} need human review"
-             if plan.stamp.judge else ""))
+    print(
+        f"{c['total']} transcripts ({summary.newly_graded} read in this run): "
+        f"{c['graded']} graded, {c['malformed']} malformed and skipped"
+        + (
+            f", {c['judged']} judged, {c['needs_review']} need human review"
+            if plan.stamp.judge
+            else ""
+        )
+    )
     waiting = c["graded"] - c["judged"] - c["needs_review"] if plan.stamp.judge else 0
     if waiting > 0:
-        print(f"{waiting} transcripts still wait for the judge; run the same command again to "
-              "collect (the report marks them as not yet judged)")
+        print(
+            f"{waiting} transcripts still wait for the judge; run the same command again to "
+            "collect (the report marks them as not yet judged)"
+        )
     for row in _malformed(args.out, SHOW_SKIPPED):
         print(f"  skipped {row}", file=sys.stderr)
     if c["malformed"] > SHOW_SKIPPED:
-        print(f"  … and {c['malformed'] - SHOW_SKIPPED} more (all listed in report.json)",
-              file=sys.stderr)
+        print(
+            f"  … and {c['malformed'] - SHOW_SKIPPED} more (all listed in report.json)",
+            file=sys.stderr,
+        )
     _print_cohort(args.out, exam)
     return 0
 
@@ -143,23 +203,29 @@ def _malformed(out_dir: Path, limit: int) -> list[str]:
         return [s["reason"] for s in islice(iter_skipped(store), limit)]
 
 
-def eligibility_lines(exam_id: str, transcripts: dict, ineligible: Iterable[dict],
-                      limit: int = SHOW_SKIPPED) -> list[str]:
+def eligibility_lines(
+    exam_id: str, transcripts: dict, ineligible: Iterable[dict], limit: int = SHOW_SKIPPED
+) -> list[str]:
     """How many graded transcripts the exam accepted, and why each other one was not.
 
     ``transcripts`` is the report's ``cohort.transcripts`` counts; ``ineligible`` the
     ineligible transcripts with their reasons (streamed: only the first ``limit`` are read)."""
     graded = transcripts["total"] - transcripts["malformed"]
     n_ineligible = transcripts["ineligible"]
-    lines = [f"{transcripts['eligible']} of {graded} graded transcripts eligible for exam "
-             f"{exam_id}" + (f"; {n_ineligible} not eligible:" if n_ineligible else "")]
-    lines += [f"  not eligible: {row['source']}: {row['reason']}"
-              for row in islice(ineligible, limit)]
+    lines = [
+        f"{transcripts['eligible']} of {graded} graded transcripts eligible for exam "
+        f"{exam_id}" + (f"; {n_ineligible} not eligible:" if n_ineligible else "")
+    ]
+    lines += [
+        f"  not eligible: {row['source']}: {row['reason']}" for row in islice(ineligible, limit)
+    ]
     if n_ineligible > limit:
         lines.append(f"  … and {n_ineligible - limit} more (all listed in report.json)")
     if graded and n_ineligible == graded:
-        lines.append(f"No transcript was eligible, so exam {exam_id} has no candidates: see "
-                     "the reasons above (docs/certification.md, 'Eligibility').")
+        lines.append(
+            f"No transcript was eligible, so exam {exam_id} has no candidates: see "
+            "the reasons above (docs/certification.md, 'Eligibility')."
+        )
     return lines
 
 
@@ -172,10 +238,13 @@ def _print_cohort(out_dir: Path, exam: Exam) -> None:
     if co is None:
         return
     with ResultsStore(out_dir, readonly=True) as store:
-        for line in eligibility_lines(exam.id, co["transcripts"],
-                                      iter_ineligible(store, exam)):
+        for line in eligibility_lines(exam.id, co["transcripts"], iter_ineligible(store, exam)):
             print(line)
-    print(f"{co['candidates']} candidates: {co['passed']} passed, {co['failed']} failed, "
-          f"{co['needs_review']} need review (pass rate {co['pass_rate'] * 100:.1f}%)")
-    print(f"reports: {out_dir / 'report.html'}, report.json, candidates.csv, criteria.csv, "
-          "certificates/")
+    print(
+        f"{co['candidates']} candidates: {co['passed']} passed, {co['failed']} failed, "
+        f"{co['needs_review']} need review (pass rate {co['pass_rate'] * 100:.1f}%)"
+    )
+    print(
+        f"reports: {out_dir / 'report.html'}, report.json, candidates.csv, criteria.csv, "
+        "certificates/"
+    )

@@ -25,28 +25,53 @@ from ..grading.transcript_input import parse_transcripts
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "grade", help="grade transcripts against a rubric and print scorecards",
+        "grade",
+        help="grade transcripts against a rubric and print scorecards",
         description="Grade transcripts: the JSON transcript format, JSONL (one per line) or "
         "plain text with 'Customer:' / 'Agent:' lines. A folder means every *.json, *.jsonl "
         "and *.txt file under it. Exit 0 whether the trainee passes or fails; 1 if any "
-        "input is unreadable.")
+        "input is unreadable.",
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="FILE|DIR")
-    p.add_argument("--rubric", metavar="ID", help="rubric id (default: the transcript's own "
-                   f"rubric if it names one, else {DEFAULT_RUBRIC}); see `frontline rubrics`")
-    p.add_argument("--json", action="store_true", help="print the scorecard as JSON (one "
-                   "object; several transcripts give one object per line)")
-    p.add_argument("--partial", action="store_true", help="grade as conversations cut off "
-                   "before the end: stages not reached and end-of-call checks are N/A")
-    p.add_argument("--judge", action="store_true", help="also ask the LLM judge the rubric's "
-                   "judge: questions (needs FRONTLINE_LLM_MODEL; see docs/llm.md)")
-    p.add_argument("--samples", type=_samples, metavar="N", help="with --judge: ask each "
-                   "question N times and keep the majority (default: FRONTLINE_LLM_"
-                   "JUDGE_SAMPLES, else 1)")
+    p.add_argument(
+        "--rubric",
+        metavar="ID",
+        help="rubric id (default: the transcript's own "
+        f"rubric if it names one, else {DEFAULT_RUBRIC}); see `frontline rubrics`",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the scorecard as JSON (one "
+        "object; several transcripts give one object per line)",
+    )
+    p.add_argument(
+        "--partial",
+        action="store_true",
+        help="grade as conversations cut off "
+        "before the end: stages not reached and end-of-call checks are N/A",
+    )
+    p.add_argument(
+        "--judge",
+        action="store_true",
+        help="also ask the LLM judge the rubric's "
+        "judge: questions (needs FRONTLINE_LLM_MODEL; see docs/llm.md)",
+    )
+    p.add_argument(
+        "--samples",
+        type=_samples,
+        metavar="N",
+        help="with --judge: ask each "
+        "question N times and keep the majority (default: FRONTLINE_LLM_"
+        "JUDGE_SAMPLES, else 1)",
+    )
     p.set_defaults(func=run_grade)
 
-    r = sub.add_parser("rubrics", help="list the rubrics available for grading",
-                       description="List the rubric files in the rubrics folder "
-                       "(FRONTLINE_RUBRICS).")
+    r = sub.add_parser(
+        "rubrics",
+        help="list the rubrics available for grading",
+        description="List the rubric files in the rubrics folder (FRONTLINE_RUBRICS).",
+    )
     r.set_defaults(func=run_rubrics)
 
 
@@ -68,9 +93,11 @@ def judge_backend(samples: int | None):
 
     config = load_backend_config()
     if config is None:
-        raise FrontlineError("--judge needs a language model, and none is configured: set "
-                             "FRONTLINE_LLM_MODEL (and FRONTLINE_LLM_BASE_URL for a local "
-                             "server), see docs/llm.md")
+        raise FrontlineError(
+            "--judge needs a language model, and none is configured: set "
+            "FRONTLINE_LLM_MODEL (and FRONTLINE_LLM_BASE_URL for a local "
+            "server), see docs/llm.md"
+        )
     if config.judge_model:
         config = config.model_copy(update={"model": config.judge_model})
     return backend_from_config(config), samples or config.judge_samples
@@ -99,10 +126,14 @@ def run_grade(args: argparse.Namespace) -> int:
         else:
             if not judge_questions(rubric) and rubric.id not in unjudged:
                 unjudged.add(rubric.id)
-                print(f"note: rubric {rubric.id} has no judge: questions; its transcripts are "
-                      "graded by the rules only", file=sys.stderr)
-            card = grade_with_judge(item.transcript, rubric, backend, samples=samples,
-                                    partial=partial)
+                print(
+                    f"note: rubric {rubric.id} has no judge: questions; its transcripts are "
+                    "graded by the rules only",
+                    file=sys.stderr,
+                )
+            card = grade_with_judge(
+                item.transcript, rubric, backend, samples=samples, partial=partial
+            )
         cards.append((item.source, card))
     # One file holding one transcript prints one object; anything more prints JSON lines.
     single = len(args.paths) == 1 and len(loaded) == 1 and loaded[0].source == str(args.paths[0])
@@ -110,16 +141,19 @@ def run_grade(args: argparse.Namespace) -> int:
         print(cards[0][1].model_dump_json(indent=2))
     elif args.json:
         for source, card in cards:
-            print(json.dumps({"source": source, **card.model_dump(mode="json")},
-                             ensure_ascii=False))
+            print(
+                json.dumps({"source": source, **card.model_dump(mode="json")}, ensure_ascii=False)
+            )
     else:
         print("\n".join(render_text(card, source) for source, card in cards), end="")
         if len(cards) > 1:
             passed = sum(card.passed for _, card in cards)
             review = sum(card.needs_review for _, card in cards)
-            print(f"\n{len(cards)} transcripts graded: {passed} passed, "
-                  f"{len(cards) - passed} failed"
-                  + (f"; {review} need human review" if review else ""))
+            print(
+                f"\n{len(cards)} transcripts graded: {passed} passed, "
+                f"{len(cards) - passed} failed"
+                + (f"; {review} need human review" if review else "")
+            )
     for failure in failures:
         print(failure, file=sys.stderr)
     return 1 if failures else 0
@@ -132,9 +166,11 @@ def run_rubrics(args: argparse.Namespace) -> int:
         default = " (default)" if rubric_id == DEFAULT_RUBRIC else ""
         print(f"{rubric_id}{default}: {r.title} [{', '.join(r.domain)}]")
         print(f"    {r.summary}")
-        print(f"    {len(r.stages)} stages, {len(r.criteria())} criteria, "
-              f"{len(r.phrasing)} phrasing rules; pass mark {r.pass_mark:g}; "
-              f"levels {' / '.join(lv.label for lv in r.levels)}")
+        print(
+            f"    {len(r.stages)} stages, {len(r.criteria())} criteria, "
+            f"{len(r.phrasing)} phrasing rules; pass mark {r.pass_mark:g}; "
+            f"levels {' / '.join(lv.label for lv in r.levels)}"
+        )
     for problem in library.problems:
         print(str(problem), file=sys.stderr)
     if not library.rubrics:

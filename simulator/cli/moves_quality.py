@@ -13,16 +13,26 @@ from ..moves.vocabulary import VIOLATIONS
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "moves-quality", help="precision, recall and F1 of the move reader on the corpus",
+        "moves-quality",
+        help="precision, recall and F1 of the move reader on the corpus",
         description="Score the current move reader (the rule detector) on the labelled corpus: "
         "per move and per language precision/recall/F1, micro and macro, violation precision, "
         "and how often near misses are wrongly read as the move they resemble. Tune patterns "
-        "on --split train or dev; the test split is for reporting only.")
+        "on --split train or dev; the test split is for reporting only.",
+    )
     p.add_argument("--split", choices=SPLITS, default="test", help="which split (default: test)")
-    p.add_argument("--language", choices=LANGUAGES, action="append",
-                   help="only this language (repeatable; default: every language with a file)")
-    p.add_argument("--corpus", type=Path, default=CORPUS_DIR,
-                   help=f"folder of <lang>.jsonl files (default: {CORPUS_DIR})")
+    p.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        action="append",
+        help="only this language (repeatable; default: every language with a file)",
+    )
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS_DIR,
+        help=f"folder of <lang>.jsonl files (default: {CORPUS_DIR})",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object per language")
     p.set_defaults(func=run)
 
@@ -36,11 +46,15 @@ def _print_language(q: LanguageQuality) -> None:
     if not q.has_reader:
         print(f"   the reader finds nothing in this language: {q.reader_note}")
     micro = q.micro
-    print(f"   micro  P {_f(micro.precision)}  R {_f(micro.recall)}  F1 {_f(micro.f1)}"
-          f"   macro F1 {_f(q.macro_f1)}")
+    print(
+        f"   micro  P {_f(micro.precision)}  R {_f(micro.recall)}  F1 {_f(micro.f1)}"
+        f"   macro F1 {_f(q.macro_f1)}"
+    )
     v = q.violations
-    print(f"   violations  P {_f(v.precision)} ({v.tp} right of {v.tp + v.fp} found)"
-          f"  R {_f(v.recall)}")
+    print(
+        f"   violations  P {_f(v.precision)} ({v.tp} right of {v.tp + v.fp} found)"
+        f"  R {_f(v.recall)}"
+    )
     print(f"   evidence overlaps the labelled quote in {_f(q.evidence_overlap)} of correct finds")
     print(f"   {'move':<20} {'P':>5} {'R':>5} {'F1':>5} {'tp':>4} {'fp':>4} {'fn':>4}  near misses")
     excluded = {label.value for label in not_in_vocabulary()}
@@ -52,10 +66,14 @@ def _print_language(q: LanguageQuality) -> None:
             near_text += f" (e.g. {', '.join(near.examples)})"
         tag = " (not in the vocabulary yet)" if move in excluded else ""
         name = move + ("*" if move in violations else "")
-        print(f"   {name:<20} {_f(c.precision):>5} {_f(c.recall):>5} {_f(c.f1):>5} "
-              f"{c.tp:>4} {c.fp:>4} {c.fn:>4}  {near_text}{tag}")
-    print(f"   * violation. Not in the reader's vocabulary yet, so left out of micro and macro: "
-          f"{', '.join(sorted(excluded)) or 'none'}.")
+        print(
+            f"   {name:<20} {_f(c.precision):>5} {_f(c.recall):>5} {_f(c.f1):>5} "
+            f"{c.tp:>4} {c.fp:>4} {c.fn:>4}  {near_text}{tag}"
+        )
+    print(
+        f"   * violation. Not in the reader's vocabulary yet, so left out of micro and macro: "
+        f"{', '.join(sorted(excluded)) or 'none'}."
+    )
 
 
 def run(args: argparse.Namespace) -> int:

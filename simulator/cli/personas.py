@@ -9,17 +9,22 @@ from ..persona.loader import PersonaLibrary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("personas", help="list the simulated customers",
-                       description="List the personas in the personas folder "
-                       "(FRONTLINE_PERSONAS); broken files are shown as warnings.")
+    p = sub.add_parser(
+        "personas",
+        help="list the simulated customers",
+        description="List the personas in the personas folder "
+        "(FRONTLINE_PERSONAS); broken files are shown as warnings.",
+    )
     p.set_defaults(func=run)
 
 
 def table(rows: list[tuple[str, ...]]) -> str:
     """Rows as left-aligned columns, the first row being the header."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -29,8 +34,7 @@ def run(args: argparse.Namespace) -> int:
     rows = [("ID", "ARCHETYPE", "TEMPERAMENT", "DIFFICULTY", "CASE")]
     for pid in library.ids():
         p = library.personas[pid]
-        rows.append((p.id, p.archetype.value, p.temperament.value, str(p.difficulty),
-                     p.case.title))
+        rows.append((p.id, p.archetype.value, p.temperament.value, str(p.difficulty), p.case.title))
     if len(rows) > 1:
         print(table(rows))
     else:

@@ -34,35 +34,52 @@ OUTCOME_TEXT = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("practice", help="talk to a simulated customer in the terminal",
-                       description="Practise a complaint in the terminal. Type one reply per "
-                       "line; /end finishes. Works offline with no API key; with an LLM "
-                       "configured (FRONTLINE_LLM_*) it words the customer's replies.")
-    p.add_argument("--persona", metavar="ID", help="the customer to talk to "
-                   "(see `frontline personas`)")
-    p.add_argument("--seed", type=int, default=0, help="varies the customer's wording "
-                   "(default 0)")
+    p = sub.add_parser(
+        "practice",
+        help="talk to a simulated customer in the terminal",
+        description="Practise a complaint in the terminal. Type one reply per "
+        "line; /end finishes. Works offline with no API key; with an LLM "
+        "configured (FRONTLINE_LLM_*) it words the customer's replies.",
+    )
+    p.add_argument(
+        "--persona", metavar="ID", help="the customer to talk to (see `frontline personas`)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="varies the customer's wording (default 0)")
     p.add_argument("--resume", metavar="SESSION_ID", help="carry on a saved session")
-    p.add_argument("--exam", action="store_true", help="exam mode: no mood shown, and the "
-                   "session is recorded as an exam (what certification exams accept)")
-    p.add_argument("--offline", action="store_true", help="word the customer from the phrase "
-                   "banks even when an LLM is configured (FRONTLINE_LLM_*)")
+    p.add_argument(
+        "--exam",
+        action="store_true",
+        help="exam mode: no mood shown, and the "
+        "session is recorded as an exam (what certification exams accept)",
+    )
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="word the customer from the phrase "
+        "banks even when an LLM is configured (FRONTLINE_LLM_*)",
+    )
     _store_args(p)
-    p.add_argument("--export", metavar="FILE", type=Path,
-                   help="write the JSON transcript to FILE at the end")
+    p.add_argument(
+        "--export", metavar="FILE", type=Path, help="write the JSON transcript to FILE at the end"
+    )
     p.set_defaults(func=run)
 
     e = sub.add_parser("export", help="write a saved session as a JSON transcript")
     e.add_argument("session", metavar="SESSION_ID")
-    e.add_argument("-o", "--output", metavar="FILE", type=Path,
-                   help="file to write (default: standard output)")
+    e.add_argument(
+        "-o", "--output", metavar="FILE", type=Path, help="file to write (default: standard output)"
+    )
     _store_args(e)
     e.set_defaults(func=run_export)
 
 
 def _store_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="PATH", type=Path,
-                   help=f"session database (default: {config.database_path()})")
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        type=Path,
+        help=f"session database (default: {config.database_path()})",
+    )
     p.add_argument("--user", default="local", help="whose sessions these are (default: local)")
 
 
@@ -92,21 +109,29 @@ def _renderer(offline: bool) -> Renderer:
 def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary) -> Conversation:
     renderer = _renderer(args.offline)
     if args.resume:
-        conv = Conversation.resume(store, args.resume, library, user=args.user,
-                                   renderer=renderer)
+        conv = Conversation.resume(store, args.resume, library, user=args.user, renderer=renderer)
         if args.exam and conv.info.mode != "exam":
-            raise FrontlineError(f"session {args.resume} is a {conv.info.mode} session; "
-                                 "--exam cannot turn it into an exam")
+            raise FrontlineError(
+                f"session {args.resume} is a {conv.info.mode} session; "
+                "--exam cannot turn it into an exam"
+            )
         if args.persona and args.persona != conv.persona.id:
-            raise FrontlineError(f"session {args.resume} is with {conv.persona.id!r}, "
-                                 f"not {args.persona!r}")
+            raise FrontlineError(
+                f"session {args.resume} is with {conv.persona.id!r}, not {args.persona!r}"
+            )
         _header(conv, f"Resuming session {conv.session_id}")
         for turn in conv.turns:
             print(f"{'Customer' if turn.role == 'customer' else 'You'}: {turn.text}")
         return conv
     persona = library.get(args.persona) if args.persona else _choose(library)
-    conv = Conversation.start(persona, store=store, seed=args.seed, user=args.user,
-                              renderer=renderer, mode="exam" if args.exam else "training")
+    conv = Conversation.start(
+        persona,
+        store=store,
+        seed=args.seed,
+        user=args.user,
+        renderer=renderer,
+        mode="exam" if args.exam else "training",
+    )
     _header(conv, f"{'Exam session' if args.exam else 'Session'} {conv.session_id}")
     return conv
 
@@ -114,8 +139,9 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
 def _choose(library: PersonaLibrary) -> Persona:
     ids = library.ids()
     if not ids:
-        raise FrontlineError(f"no personas in {library.folder}; check them with "
-                             "`frontline validate`")
+        raise FrontlineError(
+            f"no personas in {library.folder}; check them with `frontline validate`"
+        )
     if not sys.stdin.isatty():
         raise FrontlineError("choose a customer with --persona ID; available: " + ", ".join(ids))
     for n, pid in enumerate(ids, 1):
@@ -131,8 +157,7 @@ def _choose(library: PersonaLibrary) -> Persona:
 
 def _header(conv: Conversation, title: str) -> None:
     p = conv.persona
-    print(f"{title} with {p.identity.name} ({p.id}): {p.case.title}"
-          f" [{conv.renderer.name}]")
+    print(f"{title} with {p.identity.name} ({p.id}): {p.case.title} [{conv.renderer.name}]")
     # The trainee's brief: the company's rules for this case (DOMAIN §3.9).
     for line in p.trainee_brief():
         print(f"  {line}")
@@ -149,8 +174,11 @@ def _talk(conv: Conversation) -> None:
         if conv.closing_open:
             # The follow-up criteria need this turn: the customer accepted, the call is
             # not over until the trainee closes it.
-            print("The customer accepted. Close the call with one more reply (check they "
-                  "are satisfied, offer more help), or /end.", flush=True)
+            print(
+                "The customer accepted. Close the call with one more reply (check they "
+                "are satisfied, offer more help), or /end.",
+                flush=True,
+            )
         line = _read_line("You: " if interactive else "")
         if line is None or line.strip().lower() in END_COMMANDS:
             conv.end()
@@ -196,12 +224,17 @@ def _say(chunks: Iterable[str], conv: Conversation) -> None:
 
 
 def _saved_note(conv: Conversation, exc: Exception) -> str:
-    done = "your last reply is saved" if conv.turns and conv.turns[-1].role == "agent" \
+    done = (
+        "your last reply is saved"
+        if conv.turns and conv.turns[-1].role == "agent"
         else "the session is saved"
-    return (f"{exc}\nThe customer could not answer, but {done} (session {conv.session_id}). "
-            f"Carry on when the model is back: frontline practice --resume {conv.session_id}"
-            f"\nor now with the phrase banks: frontline practice --resume {conv.session_id} "
-            "--offline")
+    )
+    return (
+        f"{exc}\nThe customer could not answer, but {done} (session {conv.session_id}). "
+        f"Carry on when the model is back: frontline practice --resume {conv.session_id}"
+        f"\nor now with the phrase banks: frontline practice --resume {conv.session_id} "
+        "--offline"
+    )
 
 
 def mood_line(step: Step, previous: CustomerState | None) -> str:
@@ -220,11 +253,12 @@ def mood_line(step: Step, previous: CustomerState | None) -> str:
     return "mood: " + " · ".join(parts) + why
 
 
-def _finish(conv: Conversation, store: SessionStore, export: Path | None,
-            db: Path | None) -> None:
+def _finish(conv: Conversation, store: SessionStore, export: Path | None, db: Path | None) -> None:
     replies = sum(t.role == "agent" for t in conv.turns)
-    print(f"\nOutcome: {OUTCOME_TEXT[conv.outcome]} after {replies} "
-          f"repl{'y' if replies == 1 else 'ies'}.")
+    print(
+        f"\nOutcome: {OUTCOME_TEXT[conv.outcome]} after {replies} "
+        f"repl{'y' if replies == 1 else 'ies'}."
+    )
     print(f"Session {conv.session_id} is saved in {store.path}.")
     if export is not None and conv.turns:
         _write(export, store.export_json(conv.session_id, conv.info.user))
@@ -232,8 +266,10 @@ def _finish(conv: Conversation, store: SessionStore, export: Path | None,
         print(f"Grade it: frontline grade {export}")
     elif conv.turns:
         where = f" --db {db}" if db else ""
-        print(f"Export it: frontline export {conv.session_id} -o transcript.json{where}"
-              "  (then: frontline grade transcript.json)")
+        print(
+            f"Export it: frontline export {conv.session_id} -o transcript.json{where}"
+            "  (then: frontline grade transcript.json)"
+        )
 
 
 def _write(path: Path, text: str) -> None:

@@ -8,10 +8,16 @@ from ..schema_export import SCHEMAS, SCHEMAS_DIR, stale_schemas, write_schemas
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export-schemas", help="write the JSON Schemas of the file formats",
-                       description=f"Generate JSON Schemas from the models into {SCHEMAS_DIR}.")
-    p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 if a committed schema is missing or stale")
+    p = sub.add_parser(
+        "export-schemas",
+        help="write the JSON Schemas of the file formats",
+        description=f"Generate JSON Schemas from the models into {SCHEMAS_DIR}.",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a committed schema is missing or stale",
+    )
     p.set_defaults(func=run)
 
 

@@ -34,8 +34,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     store = _store(args)
     first = not store.exists()
     user = store.add(args.name, Role(args.role), _read_password(args), replace=args.replace)
-    print(f"{'updated' if args.replace else 'added'} {user.name} ({user.role.value}) "
-          f"in {store.path}")
+    print(
+        f"{'updated' if args.replace else 'added'} {user.name} ({user.role.value}) in {store.path}"
+    )
     _say_which_servers_use(store.path, first)
     return 0
 
@@ -49,8 +50,10 @@ def _say_which_servers_use(path: Path, first: bool) -> None:
         return
     where = ", ".join(f"{s.url} (pid {s.pid})" for s in servers)
     if first:
-        print(f"the running server {where} now asks for a login: it was in local "
-              "single-user mode and switched to this users file without a restart")
+        print(
+            f"the running server {where} now asks for a login: it was in local "
+            "single-user mode and switched to this users file without a restart"
+        )
     else:
         print(f"the running server {where} uses this change from the next login")
 
@@ -66,16 +69,21 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("users", help="manage web UI users and roles",
-                                   description=__doc__)
+    parser = subparsers.add_parser(
+        "users", help="manage web UI users and roles", description=__doc__
+    )
     sub = parser.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     add = sub.add_parser("add", help="add a user (prompts for the password)")
     add.add_argument("name", help="login name: lower-case letters, digits, . _ -")
     add.add_argument("--role", choices=[r.value for r in Role], default=Role.TRAINEE.value)
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from the first line of standard input")
-    add.add_argument("--replace", action="store_true",
-                     help="update an existing user's role and password")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    add.add_argument(
+        "--replace", action="store_true", help="update an existing user's role and password"
+    )
     add.add_argument("--file", help=FILE_HELP)
     add.set_defaults(func=cmd_add)
     lst = sub.add_parser("list", help="list users and their roles")

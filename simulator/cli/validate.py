@@ -31,13 +31,14 @@ class FileKind:
 
     name: str
     claims: Callable[[Path, Any], bool]  # given the path and the parsed YAML
-    load: Callable[[Path], Any]          # loads the file or raises FileProblems
+    load: Callable[[Path], Any]  # loads the file or raises FileProblems
 
 
 def looks_like_exam(path: Path, data: Any) -> bool:
     """Exam files live in ``rubrics/exams/`` and name a rubric and the personas to face."""
-    return path.parent.name == "exams" or (isinstance(data, dict) and "rubric" in data
-                                           and "personas" in data)
+    return path.parent.name == "exams" or (
+        isinstance(data, dict) and "rubric" in data and "personas" in data
+    )
 
 
 def looks_like_rubric(path: Path, data: Any) -> bool:
@@ -53,12 +54,15 @@ FILE_KINDS: list[FileKind] = [
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check persona, rubric and exam files for mistakes",
-                       description="Check YAML files (default: the personas folder). "
-                       "A folder means every *.yaml file in it. Rubrics are recognised by "
-                       "their folder (rubrics/) or their 'stages', exams by theirs "
-                       "(rubrics/exams/) or their 'rubric' and 'personas'; anything else is "
-                       "checked as a persona.")
+    p = sub.add_parser(
+        "validate",
+        help="check persona, rubric and exam files for mistakes",
+        description="Check YAML files (default: the personas folder). "
+        "A folder means every *.yaml file in it. Rubrics are recognised by "
+        "their folder (rubrics/) or their 'stages', exams by theirs "
+        "(rubrics/exams/) or their 'rubric' and 'personas'; anything else is "
+        "checked as a persona.",
+    )
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     p.set_defaults(func=run)
 
@@ -113,9 +117,14 @@ def validate(paths: list[Path]) -> tuple[int, list[Problem]]:
         if checked.kind is not None and isinstance(ident, str):
             other = seen.setdefault((checked.kind.name, ident), path)
             if other != path:
-                problems.append(Problem(str(path), f"duplicate {checked.kind.name} id "
-                                        f"{ident!r} (also in {other})",
-                                        checked.lines.get(("id",)), "id"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"duplicate {checked.kind.name} id {ident!r} (also in {other})",
+                        checked.lines.get(("id",)),
+                        "id",
+                    )
+                )
     return len(files), problems
 
 
@@ -139,8 +148,10 @@ def run(args: argparse.Namespace) -> int:
     for warning in lint_warnings(args.paths or [config.personas_dir()]):
         print(warning)
     if problems:
-        print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found "
-              f"({n_files} file{'s' * (n_files != 1)} checked)")
+        print(
+            f"{len(problems)} problem{'s' * (len(problems) != 1)} found "
+            f"({n_files} file{'s' * (n_files != 1)} checked)"
+        )
         return 1
     print(f"{n_files} file{'s' * (n_files != 1)} OK")
     return 0

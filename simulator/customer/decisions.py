@@ -34,7 +34,7 @@ CONDITIONS: dict[str, str] = {
     "unheard_remedy": "an emotional customer, not yet heard, was offered a remedy this turn",
     "offer_rejected": "every remedy offered this turn is below the bottom line",
     "offer_discussed": "a remedy was offered this turn, or the one on the table was "
-                       "followed up with a timescale or an 'I will'",
+    "followed up with a timescale or an 'I will'",
     "comfort_only": "the turn comforts (apology, empathy) and does nothing of substance",
     "rational": "the persona's temperament is rational",
     "never_satisfied": "the persona's archetype is never satisfied",
@@ -53,12 +53,13 @@ _MOVE = "move:"
 def _check_condition(term: str) -> str:
     name = term.removeprefix("not ").strip()
     if name.startswith(_MOVE):
-        move = name[len(_MOVE):]
+        move = name[len(_MOVE) :]
         if move not in {m.value for m in Move}:
             raise ValueError(f"unknown move {move!r} in condition {term!r}")
     elif name not in CONDITIONS:
-        raise ValueError(f"unknown condition {name!r}; known: {', '.join(CONDITIONS)}, "
-                         "or move:<move>")
+        raise ValueError(
+            f"unknown condition {name!r}; known: {', '.join(CONDITIONS)}, or move:<move>"
+        )
     return term
 
 
@@ -68,14 +69,19 @@ class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1)
-    when: list[str] = Field(description="Conditions that must all hold; each a condition "
-                            "name or move:<move>, optionally preceded by 'not '. Empty: "
-                            "always (a last rule).")
-    reaction: Reaction | Literal["exit"] = Field(description="The reaction, or 'exit': the "
-                                                 "persona's way out (leave or escalate).")
+    when: list[str] = Field(
+        description="Conditions that must all hold; each a condition "
+        "name or move:<move>, optionally preceded by 'not '. Empty: "
+        "always (a last rule)."
+    )
+    reaction: Reaction | Literal["exit"] = Field(
+        description="The reaction, or 'exit': the persona's way out (leave or escalate)."
+    )
     with_: list[Literal["offer", "rejected"]] = Field(
-        default_factory=list, alias="with",
-        description="Which remedy the reply is about: the offer on the table, the rejected one.")
+        default_factory=list,
+        alias="with",
+        description="Which remedy the reply is about: the offer on the table, the rejected one.",
+    )
     domain: str = Field("", description="The DOMAIN section the rule follows.")
 
     @field_validator("when")
@@ -100,8 +106,9 @@ class DecisionRules(BaseModel):
         if dup:
             raise ValueError(f"rule ids must be unique: {', '.join(dup)}")
         if self.rules[-1].when:
-            raise ValueError("the last rule must have an empty 'when', so every turn gets a "
-                             "reaction")
+            raise ValueError(
+                "the last rule must have an empty 'when', so every turn gets a reaction"
+            )
         return self
 
     def model_post_init(self, _context: object) -> None:
@@ -125,7 +132,7 @@ def _parse(term: str) -> tuple[bool, Move | None, str]:
     negated = term.startswith("not ")
     name = term[4:].strip() if negated else term
     if name.startswith(_MOVE):
-        return negated, Move(name[len(_MOVE):]), name
+        return negated, Move(name[len(_MOVE) :]), name
     return negated, None, name
 
 

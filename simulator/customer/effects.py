@@ -41,8 +41,9 @@ class TemperamentRules(BaseModel):
     multipliers: dict[Move, float] = Field(default_factory=dict)
     comfort_without_facts: Effect | None = None
     remedy_before_heard: Effect | None = None
-    trust_until_heard: Diminish | None = Field(None, description="Factor on the trust other "
-                                               "moves earn before the customer feels heard.")
+    trust_until_heard: Diminish | None = Field(
+        None, description="Factor on the trust other moves earn before the customer feels heard."
+    )
 
 
 class EffectsTable(BaseModel):
@@ -54,10 +55,14 @@ class EffectsTable(BaseModel):
     no_progress: Effect
     temperament: dict[str, TemperamentRules]
     broken_promise: Effect
-    offer_below: Effect | None = Field(None, description="An offer below the customer's bottom "
-                                       "line: replaces the usual effect of proposing a remedy.")
-    comfort_again: Diminish | None = Field(None, description="Apology and empathy once the "
-                                           "customer has already been heard.")
+    offer_below: Effect | None = Field(
+        None,
+        description="An offer below the customer's bottom "
+        "line: replaces the usual effect of proposing a remedy.",
+    )
+    comfort_again: Diminish | None = Field(
+        None, description="Apology and empathy once the customer has already been heard."
+    )
 
 
 @lru_cache(maxsize=4)

@@ -20,8 +20,15 @@ from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 
 COMFORT = {Move.EMPATHISE, Move.APOLOGISE}
 OFFERING = {Move.REMEDY, Move.OPTIONS}
-SUBSTANCE = {Move.ASK, Move.EXPLAIN, Move.REMEDY, Move.OPTIONS, Move.TIMESCALE,
-             Move.RESTATE, Move.OWN}
+SUBSTANCE = {
+    Move.ASK,
+    Move.EXPLAIN,
+    Move.REMEDY,
+    Move.OPTIONS,
+    Move.TIMESCALE,
+    Move.RESTATE,
+    Move.OWN,
+}
 PROGRESS = SUBSTANCE | COMFORT | {Move.CONTACT, Move.EXPLAIN_TRANSFER}
 LEVELS = {"expectation": 2, "bottom_line": 1, "below": 0}
 HOT = 60  # anger at or above which a customer speaks in their 'hot' voice
@@ -37,9 +44,9 @@ class TurnMeaning:
 
     reading: Reading
     moves: set[Move]
-    offers: list[str]        # persona remedy ids offered in non-negated clauses
-    revealed: list[str]      # hidden fact ids uncovered by this turn's questions
-    triggers: list[int]      # indexes of the persona triggers the turn set off
+    offers: list[str]  # persona remedy ids offered in non-negated clauses
+    revealed: list[str]  # hidden fact ids uncovered by this turn's questions
+    triggers: list[int]  # indexes of the persona triggers the turn set off
     acceptable: list[str] = field(default_factory=list)  # offers at or above the bottom line
     rejected: str | None = None  # the best offer, when every offer is below the bottom line
 
@@ -47,8 +54,13 @@ class TurnMeaning:
 class CustomerMachine:
     """Runs one persona's reactions. Create one per session; it holds no session state."""
 
-    def __init__(self, persona: Persona, detector: RuleDetector | None = None,
-                 effects: EffectsTable | None = None, decisions: DecisionRules | None = None):
+    def __init__(
+        self,
+        persona: Persona,
+        detector: RuleDetector | None = None,
+        effects: EffectsTable | None = None,
+        decisions: DecisionRules | None = None,
+    ):
         self.persona = persona
         self.detector = detector or default_detector(persona.language)
         self.effects = effects or load_effects()
@@ -73,8 +85,9 @@ class CustomerMachine:
         """What the reading means for this customer now: offers, facts uncovered."""
         rec = reading.recognitions
         if rec is None or rec.persona != self.persona.id:
-            raise ValueError("the reading was not made for this persona; read the turn with "
-                             "CustomerMachine.read")
+            raise ValueError(
+                "the reading was not made for this persona; read the turn with CustomerMachine.read"
+            )
         moves = reading.move_set()
         offers = [o.id for o in rec.remedies]
         revealed: list[str] = []
@@ -111,8 +124,13 @@ class CustomerMachine:
         changes: list[Change] = []
         rules = self.effects.temperament.get(p.temperament.value)
 
-        def apply(effect: Effect, factor: float = 1.0, why: str = "", domain: str = "",
-                  fields: tuple[str, ...] = ("anger", "trust", "patience")) -> None:
+        def apply(
+            effect: Effect,
+            factor: float = 1.0,
+            why: str = "",
+            domain: str = "",
+            fields: tuple[str, ...] = ("anger", "trust", "patience"),
+        ) -> None:
             for name in fields:
                 delta = getattr(effect, name) * factor
                 if delta:
@@ -120,12 +138,20 @@ class CustomerMachine:
                     # at the ends of the scale; a move with no room left still shows.
                     before = getattr(new, name)
                     setattr(new, name, clamp(before + delta))
-                    changes.append(Change(field=name, delta=round(getattr(new, name) - before, 1),
-                                          reason=effect.reason + why,
-                                          domain=domain or effect.domain))
+                    changes.append(
+                        Change(
+                            field=name,
+                            delta=round(getattr(new, name) - before, 1),
+                            reason=effect.reason + why,
+                            domain=domain or effect.domain,
+                        )
+                    )
 
-        heard = state.heard or bool(turn.moves & {Move.EMPATHISE}) \
+        heard = (
+            state.heard
+            or bool(turn.moves & {Move.EMPATHISE})
             or {Move.APOLOGISE, Move.RESTATE} <= turn.moves
+        )
         again = self.effects.comfort_again if state.heard else None
         # §2.1: an emotional customer's trust is built through being heard; the matter
         # handled while their feelings are ignored leaves them distrustful.
@@ -141,12 +167,21 @@ class CustomerMachine:
                 continue
             if again and move in COMFORT:
                 # §3.2: soothe the mood, *then* the matter; repeated sympathy is a platitude (§4).
-                apply(effect, factor * again.factor, f" ({again.reason})",
-                      f"{effect.domain}; {again.domain}")
+                apply(
+                    effect,
+                    factor * again.factor,
+                    f" ({again.reason})",
+                    f"{effect.domain}; {again.domain}",
+                )
             elif unheard and effect.trust > 0:
                 apply(effect, factor, fields=("anger", "patience"))
-                apply(effect, factor * unheard.factor, f" ({unheard.reason})",
-                      f"{effect.domain}; {unheard.domain}", fields=("trust",))
+                apply(
+                    effect,
+                    factor * unheard.factor,
+                    f" ({unheard.reason})",
+                    f"{effect.domain}; {unheard.domain}",
+                    fields=("trust",),
+                )
             else:
                 apply(effect, factor)
         if turn.rejected and self.effects.offer_below:
@@ -158,19 +193,29 @@ class CustomerMachine:
         if stalled:
             apply(self.effects.no_progress)
         if p.thresholds.patience_drain:
-            apply(Effect(patience=-p.thresholds.patience_drain, reason="Another turn gone",
-                         domain="§4 (speed)"))
+            apply(
+                Effect(
+                    patience=-p.thresholds.patience_drain,
+                    reason="Another turn gone",
+                    domain="§4 (speed)",
+                )
+            )
         for i in turn.triggers:
             trig = p.triggers[i]
             apply(_as_effect(trig.effect, trig.reason), 1.0, " (persona trigger)")
 
         # Temperament (DOMAIN §2.1, §3.2).
-        comfort_only = bool(turn.moves & COMFORT) and not (turn.moves & SUBSTANCE) \
-            and not turn.offers
+        comfort_only = (
+            bool(turn.moves & COMFORT) and not (turn.moves & SUBSTANCE) and not turn.offers
+        )
         new.heard = heard
         unheard_remedy = False
-        if p.temperament is Temperament.RATIONAL and comfort_only and rules \
-                and rules.comfort_without_facts:
+        if (
+            p.temperament is Temperament.RATIONAL
+            and comfort_only
+            and rules
+            and rules.comfort_without_facts
+        ):
             apply(rules.comfort_without_facts)
         if p.temperament is Temperament.EMOTIONAL and turn.offers and not new.heard:
             unheard_remedy = True
@@ -181,8 +226,9 @@ class CustomerMachine:
         # A guarantee is not a timescale, nor is a time given inside one ("I guarantee it
         # within the hour"): it names no date the customer can hold you to (§4.4).
         guaranteed = {d.quote_start for d in turn.reading.moves if d.move is Move.OVER_PROMISE}
-        if any(d.move is Move.TIMESCALE and d.quote_start not in guaranteed
-               for d in turn.reading.moves):
+        if any(
+            d.move is Move.TIMESCALE and d.quote_start not in guaranteed for d in turn.reading.moves
+        ):
             new.timescale = True
         if Move.OVER_PROMISE in turn.moves:
             new.overpromised = True
@@ -190,19 +236,35 @@ class CustomerMachine:
 
         plan = self._decide(state, new, turn, unheard_remedy, comfort_only, stalled)
         new.outcome = _OUTCOME_OF.get(plan.reaction, Outcome.ONGOING)
-        return Step(turn=new.turn, moves=[f.move.value for f in reading.moves],
-                    state=new, plan=plan, changes=changes, reading=reading)
+        return Step(
+            turn=new.turn,
+            moves=[f.move.value for f in reading.moves],
+            state=new,
+            plan=plan,
+            changes=changes,
+            reading=reading,
+        )
 
     # -- deciding the reaction --------------------------------------------------------
     def _exit(self) -> Reaction:
         return Reaction.LEAVE if self.persona.thresholds.exit == "leave" else Reaction.ESCALATE
 
     def _missing_facts(self, state: CustomerState) -> list[str]:
-        return [f.id for f in self.persona.case.hidden_facts
-                if f.required and f.id not in state.revealed]
+        return [
+            f.id
+            for f in self.persona.case.hidden_facts
+            if f.required and f.id not in state.revealed
+        ]
 
-    def _decide(self, old: CustomerState, new: CustomerState, turn: TurnMeaning,
-                unheard_remedy: bool, comfort_only: bool, stalled: bool) -> ReactionPlan:
+    def _decide(
+        self,
+        old: CustomerState,
+        new: CustomerState,
+        turn: TurnMeaning,
+        unheard_remedy: bool,
+        comfort_only: bool,
+        stalled: bool,
+    ) -> ReactionPlan:
         p, m = self.persona, turn.moves
         t = p.thresholds
         fact = turn.revealed[0] if turn.revealed else None
@@ -216,8 +278,10 @@ class CustomerMachine:
         # Offers: the best acceptable one stays on the table; one below the line is refused.
         if turn.acceptable:
             top = max(turn.acceptable, key=lambda r: LEVELS[self._remedies[r].level])
-            if new.offer is None or LEVELS[self._remedies[top].level] >= \
-                    LEVELS[self._remedies[new.offer].level]:
+            if (
+                new.offer is None
+                or LEVELS[self._remedies[top].level] >= LEVELS[self._remedies[new.offer].level]
+            ):
                 new.offer = top
         rejected = turn.rejected
         if rejected:
@@ -236,8 +300,8 @@ class CustomerMachine:
             "turns_used_up": new.turn >= p.max_turns,
             "unheard_remedy": unheard_remedy,
             "offer_rejected": rejected is not None,
-            "offer_discussed": bool(turn.offers) or bool(new.offer and
-                                                         m & {Move.TIMESCALE, Move.OWN}),
+            "offer_discussed": bool(turn.offers)
+            or bool(new.offer and m & {Move.TIMESCALE, Move.OWN}),
             "comfort_only": comfort_only,
             "rational": p.temperament is Temperament.RATIONAL,
             "never_satisfied": p.archetype is Archetype.NEVER_SATISFIED,
@@ -252,8 +316,11 @@ class CustomerMachine:
         }
         rule = self.decisions.decide(facts, m)
         reaction = self._exit() if rule.reaction == "exit" else Reaction(rule.reaction)
-        return plan(reaction, offer=new.offer if "offer" in rule.with_ else None,
-                    rejected=rejected if "rejected" in rule.with_ else None)
+        return plan(
+            reaction,
+            offer=new.offer if "offer" in rule.with_ else None,
+            rejected=rejected if "rejected" in rule.with_ else None,
+        )
 
 
 _OUTCOME_OF = {
@@ -265,5 +332,10 @@ _OUTCOME_OF = {
 
 
 def _as_effect(delta, reason: str) -> Effect:
-    return Effect(anger=delta.anger, trust=delta.trust, patience=delta.patience,
-                  reason=reason, domain="persona trigger")
+    return Effect(
+        anger=delta.anger,
+        trust=delta.trust,
+        patience=delta.patience,
+        reason=reason,
+        domain="persona trigger",
+    )

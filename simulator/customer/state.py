@@ -12,10 +12,10 @@ from ..reactions import Reaction
 
 class Outcome(StrEnum):
     ONGOING = "ongoing"
-    RESOLVED = "resolved"        # agreed to a remedy within the bottom line (§2.5)
-    ESCALATED = "escalated"      # demands a supervisor or threatens to go public (§2.5)
-    ABANDONED = "abandoned"      # gave up and left (§2.4 meek: no fuss)
-    TURN_LIMIT = "turn_limit"    # the conversation ran out of turns
+    RESOLVED = "resolved"  # agreed to a remedy within the bottom line (§2.5)
+    ESCALATED = "escalated"  # demands a supervisor or threatens to go public (§2.5)
+    ABANDONED = "abandoned"  # gave up and left (§2.4 meek: no fuss)
+    TURN_LIMIT = "turn_limit"  # the conversation ran out of turns
 
 
 class CustomerState(BaseModel):
@@ -49,8 +49,9 @@ class ReactionPlan(BaseModel):
     """What the customer does this turn; the renderer turns it into words."""
 
     reaction: Reaction
-    extras: list[Reaction] = Field(default_factory=list,
-                                   description="Secondary reactions voiced after the main one.")
+    extras: list[Reaction] = Field(
+        default_factory=list, description="Secondary reactions voiced after the main one."
+    )
     fact: str | None = Field(None, description="Hidden fact id to give (answer_question).")
     offer: str | None = Field(None, description="Remedy id the reply is about.")
     rejected: str | None = Field(None, description="Remedy id being turned down.")
@@ -64,14 +65,23 @@ class Step(BaseModel):
     state: CustomerState
     plan: ReactionPlan
     changes: list[Change]
-    reading: Reading | None = Field(None, description="How the agent turn was read (none for "
-                                    "the opening, or for steps saved before readings were).")
+    reading: Reading | None = Field(
+        None,
+        description="How the agent turn was read (none for "
+        "the opening, or for steps saved before readings were).",
+    )
 
     def record(self) -> StateRecord:
         """The step as a transcript records it (the trajectory's JSON shape)."""
-        return StateRecord(turn=self.turn, anger=self.state.anger, trust=self.state.trust,
-                           patience=self.state.patience, reaction=self.plan.reaction.value,
-                           moves=self.moves, changes=self.changes)
+        return StateRecord(
+            turn=self.turn,
+            anger=self.state.anger,
+            trust=self.state.trust,
+            patience=self.state.patience,
+            reaction=self.plan.reaction.value,
+            moves=self.moves,
+            changes=self.changes,
+        )
 
 
 class StateRecord(BaseModel):
@@ -81,8 +91,9 @@ class StateRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    turn: int = Field(ge=0, strict=True, description="0 is the opening; n is after the "
-                      "n-th agent turn.")
+    turn: int = Field(
+        ge=0, strict=True, description="0 is the opening; n is after the n-th agent turn."
+    )
     anger: float = Field(ge=0, le=100, strict=True)
     trust: float = Field(ge=0, le=100, strict=True)
     patience: float = Field(ge=0, le=100, strict=True)

@@ -43,8 +43,7 @@ class Observed:
     are those of its reading (:class:`~simulator.moves.reading.Reading`), or detected
     afresh for a turn without one."""
 
-    def __init__(self, turns: Iterable[tuple[int, Sequence[Detection]]] = (),
-                 ended: bool = True):
+    def __init__(self, turns: Iterable[tuple[int, Sequence[Detection]]] = (), ended: bool = True):
         self.positions: list[int] = []
         self.ended = ended
         self.by_move: dict[Move, list[Hit]] = {}
@@ -82,12 +81,20 @@ class Result:
 
 # How notes name a move ("no apology in any agent turn"); labels in MOVES are headings.
 NOUNS: dict[Move, str] = {
-    Move.THANK: "thanks", Move.APOLOGISE: "apology", Move.EMPATHISE: "acknowledgement of "
-    "feelings", Move.ASK: "question", Move.RESTATE: "restatement of the problem",
-    Move.EXPLAIN: "explanation", Move.OWN: "\"I will\" commitment", Move.REMEDY: "remedy",
-    Move.OPTIONS: "choice of options", Move.TIMESCALE: "timescale",
-    Move.CONTACT: "name or contact", Move.EXPLAIN_TRANSFER: "explained transfer",
-    Move.CHECK_SATISFACTION: "satisfaction check", Move.OFFER_HELP: "offer of further help",
+    Move.THANK: "thanks",
+    Move.APOLOGISE: "apology",
+    Move.EMPATHISE: "acknowledgement of feelings",
+    Move.ASK: "question",
+    Move.RESTATE: "restatement of the problem",
+    Move.EXPLAIN: "explanation",
+    Move.OWN: '"I will" commitment',
+    Move.REMEDY: "remedy",
+    Move.OPTIONS: "choice of options",
+    Move.TIMESCALE: "timescale",
+    Move.CONTACT: "name or contact",
+    Move.EXPLAIN_TRANSFER: "explained transfer",
+    Move.CHECK_SATISFACTION: "satisfaction check",
+    Move.OFFER_HELP: "offer of further help",
 }
 
 
@@ -126,8 +133,11 @@ def _before(c: Before, obs: Observed) -> Result:
 def _window(before: int, after: int) -> str:
     if not before and not after:
         return "in the same turn"
-    parts = [f"{n} agent turn{'s' if n > 1 else ''} {side}"
-             for n, side in ((before, "before"), (after, "after")) if n]
+    parts = [
+        f"{n} agent turn{'s' if n > 1 else ''} {side}"
+        for n, side in ((before, "before"), (after, "after"))
+        if n
+    ]
     return "in the same turn or up to " + " or ".join(parts)
 
 
@@ -155,12 +165,17 @@ def _pairing(c: Pairing, obs: Observed) -> Result:
     if paired and (not c.each or not unpaired):
         return Result(Verdict.MET, list(paired[0]))
     if not paired and not unpaired:
-        return Result(Verdict.NOT_APPLICABLE,
-                       note=f"the conversation stops before a {names(c.partner)} could follow")
+        return Result(
+            Verdict.NOT_APPLICABLE,
+            note=f"the conversation stops before a {names(c.partner)} could follow",
+        )
     window = _window(c.before, c.after)
     miss = unpaired[0]
-    return Result(Verdict.MISSED, [miss],
-                   f"the {names(c.move)} in {_turn(miss)} has no {names(c.partner)} {window}")
+    return Result(
+        Verdict.MISSED,
+        [miss],
+        f"the {names(c.move)} in {_turn(miss)} has no {names(c.partner)} {window}",
+    )
 
 
 def _position(c: Position, obs: Observed) -> Result:
@@ -176,8 +191,9 @@ def _position(c: Position, obs: Observed) -> Result:
     if c.in_last is not None and not obs.ended:
         return Result(Verdict.NOT_APPLICABLE, note="the conversation has not reached its end")
     if hits:
-        return Result(Verdict.MISSED, hits[:1],
-                       f"{names(c.move)} came in {_turn(hits[0])}, not in {where}")
+        return Result(
+            Verdict.MISSED, hits[:1], f"{names(c.move)} came in {_turn(hits[0])}, not in {where}"
+        )
     return Result(Verdict.MISSED, note=f"no {names(c.move)} in {where}")
 
 
@@ -196,22 +212,26 @@ def _count(c: Count, obs: Observed) -> Result:
         note = f"{names(c.move)} in {n} {unit}{'s' if n != 1 else ''}; at least {c.min} needed"
         return Result(Verdict.MISSED, hits[:3], note)
     note = f"{names(c.move)} in {n} {unit}s; at most {c.max} wanted"
-    return Result(Verdict.MISSED, hits[c.max:c.max + 3], note)
+    return Result(Verdict.MISSED, hits[c.max : c.max + 3], note)
 
 
 def _agent_turns(c: AgentTurns, obs: Observed) -> Result:
     if obs.n >= c.min:
         return Result(Verdict.MET)
-    return Result(Verdict.MISSED, note=f"{obs.n} agent turn{'s' if obs.n != 1 else ''}; "
-                   f"{c.min} needed")
+    return Result(
+        Verdict.MISSED, note=f"{obs.n} agent turn{'s' if obs.n != 1 else ''}; {c.min} needed"
+    )
 
 
 def _all(parts: list[Condition], obs: Observed) -> Result:
     results = [evaluate(p, obs) for p in parts]
     missed = [r for r in results if r.verdict is Verdict.MISSED]
     if missed:
-        return Result(Verdict.MISSED, [h for r in missed for h in r.evidence],
-                       "; ".join(r.note for r in missed if r.note))
+        return Result(
+            Verdict.MISSED,
+            [h for r in missed for h in r.evidence],
+            "; ".join(r.note for r in missed if r.note),
+        )
     met = [r for r in results if r.verdict is Verdict.MET]
     if met:
         return Result(Verdict.MET, [h for r in met for h in r.evidence])
@@ -225,8 +245,11 @@ def _any(parts: list[Condition], obs: Observed) -> Result:
             return r
     missed = [r for r in results if r.verdict is Verdict.MISSED]
     if missed:
-        return Result(Verdict.MISSED, [h for r in missed for h in r.evidence],
-                       "; ".join(r.note for r in missed if r.note))
+        return Result(
+            Verdict.MISSED,
+            [h for r in missed for h in r.evidence],
+            "; ".join(r.note for r in missed if r.note),
+        )
     return Result(Verdict.NOT_APPLICABLE, note="; ".join(r.note for r in results if r.note))
 
 

@@ -34,16 +34,20 @@ def is_ended(transcript: Transcript, partial: bool | None = None) -> bool:
     return True
 
 
-def observe(transcript: Transcript, detector: Detector | None = None,
-            ended: bool = True, language: str | None = None) -> Observed:
+def observe(
+    transcript: Transcript,
+    detector: Detector | None = None,
+    ended: bool = True,
+    language: str | None = None,
+) -> Observed:
     """The moves of every agent turn: its stored reading when it has one that fits its
     text, else detected afresh (the only place the grader runs patterns)."""
-    return Observed(agent_turns(transcript.turns, language or transcript.language, detector),
-                    ended)
+    return Observed(agent_turns(transcript.turns, language or transcript.language, detector), ended)
 
 
-def agent_turns(turns: list[Turn], language: str | None, detector: Detector | None = None,
-                start: int = 0) -> list[tuple[int, tuple[Detection, ...]]]:
+def agent_turns(
+    turns: list[Turn], language: str | None, detector: Detector | None = None, start: int = 0
+) -> list[tuple[int, tuple[Detection, ...]]]:
     """(position, moves) of each agent turn of ``turns[start:]``. A turn without a fitting
     reading is read with ``detector``, by default the rule detector of ``language``
     (English when unknown), built only if needed."""
@@ -75,8 +79,15 @@ def _evidence(hits: list[Hit], obs: Observed) -> list[dict]:
         if (h.k, d.start, d.move) in seen:  # e.g. the same apology found by two parts
             continue
         seen.add((h.k, d.start, d.move))
-        out.append({"turn": obs.positions[h.k], "agent_turn": h.k + 1, "move": d.move.value,
-                    "quote": d.quote, "start": d.quote_start})
+        out.append(
+            {
+                "turn": obs.positions[h.k],
+                "agent_turn": h.k + 1,
+                "move": d.move.value,
+                "quote": d.quote,
+                "start": d.quote_start,
+            }
+        )
     return out
 
 
@@ -95,19 +106,32 @@ def _customer(transcript: Transcript) -> dict | None:
     if transcript.outcome is None:
         return None
     last = transcript.trajectory[-1] if transcript.trajectory else None
-    return {"outcome": transcript.outcome, "anger": last.anger if last else None,
-            "trust": last.trust if last else None, "patience": last.patience if last else None}
+    return {
+        "outcome": transcript.outcome,
+        "anger": last.anger if last else None,
+        "trust": last.trust if last else None,
+        "patience": last.patience if last else None,
+    }
 
 
 def _score(met: int, applicable: int) -> float | None:
     return None if applicable == 0 else round(100 * met / applicable, 1)
 
 
-def grade(transcript: Transcript, rubric: Rubric, *, detector: Detector | None = None,
-          partial: bool | None = None) -> Scorecard:
+def grade(
+    transcript: Transcript,
+    rubric: Rubric,
+    *,
+    detector: Detector | None = None,
+    partial: bool | None = None,
+) -> Scorecard:
     """Grade one transcript. Same transcript, rubric and patterns: same scorecard."""
-    obs = observe(transcript, detector, is_ended(transcript, partial),
-                  language=language_of(transcript, rubric))
+    obs = observe(
+        transcript,
+        detector,
+        is_ended(transcript, partial),
+        language=language_of(transcript, rubric),
+    )
     return grade_observed(obs, transcript, rubric)
 
 
@@ -118,17 +142,29 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
     stages: list[dict] = []
     met_total = applicable_total = 0
     for stage in rubric.stages:
-        reached = obs.ended or stage.reached_if is None or \
-            evaluate(stage.reached_if, obs).verdict is Verdict.MET
+        reached = (
+            obs.ended
+            or stage.reached_if is None
+            or evaluate(stage.reached_if, obs).verdict is Verdict.MET
+        )
         met = applicable = 0
         for c in stage.criteria:
-            result = {"id": c.id, "stage": stage.id, "title": c.title, "domain": c.domain,
-                      "weight": c.weight, "verdict": "not_applicable", "evidence": [],
-                      "note": "", "tip": None}
+            result = {
+                "id": c.id,
+                "stage": stage.id,
+                "title": c.title,
+                "domain": c.domain,
+                "weight": c.weight,
+                "verdict": "not_applicable",
+                "evidence": [],
+                "note": "",
+                "tip": None,
+            }
             if not reached:
                 result["note"] = "the conversation stops before this stage"
-            elif c.applies_if is not None and \
-                    evaluate(c.applies_if, obs).verdict is not Verdict.MET:
+            elif (
+                c.applies_if is not None and evaluate(c.applies_if, obs).verdict is not Verdict.MET
+            ):
                 result["note"] = _describe(c.applies_if)
             else:
                 r = evaluate(c.check, obs)
@@ -141,8 +177,16 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
                 applicable += c.weight
                 met += c.weight if result["verdict"] == "met" else 0
             criteria.append(result)
-        stages.append({"id": stage.id, "title": stage.title, "domain": stage.domain,
-                       "score": _score(met, applicable), "met": met, "applicable": applicable})
+        stages.append(
+            {
+                "id": stage.id,
+                "title": stage.title,
+                "domain": stage.domain,
+                "score": _score(met, applicable),
+                "met": met,
+                "applicable": applicable,
+            }
+        )
         met_total += met
         applicable_total += applicable
 
@@ -150,11 +194,19 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
     for rule in rubric.phrasing:
         for n, hit in enumerate(obs.hits([rule.move])):
             d = hit.detection
-            violations.append({
-                "move": rule.move.value, "title": rule.title, "domain": rule.domain,
-                "turn": obs.positions[hit.k], "agent_turn": hit.k + 1, "quote": d.quote,
-                "start": d.quote_start, "penalty": rule.penalty if n < rule.max_count else 0,
-                "tip": rule.tip})
+            violations.append(
+                {
+                    "move": rule.move.value,
+                    "title": rule.title,
+                    "domain": rule.domain,
+                    "turn": obs.positions[hit.k],
+                    "agent_turn": hit.k + 1,
+                    "quote": d.quote,
+                    "start": d.quote_start,
+                    "penalty": rule.penalty if n < rule.max_count else 0,
+                    "tip": rule.tip,
+                }
+            )
     violations.sort(key=lambda v: (v["turn"], v["start"], v["move"]))
     penalty = round(sum(v["penalty"] for v in violations), 1)
 
@@ -162,15 +214,25 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
     overall = round(max(0.0, criteria_score - penalty), 1)
     level = rubric.level_for(overall)
     # Plain data validated once by pydantic-core: far cheaper than a model per result.
-    return Scorecard.model_validate({
-        "grader": GRADER_VERSION,
-        "rubric": {"id": rubric.id, "title": rubric.title, "hash": rubric.content_hash()},
-        "transcript_id": transcript.id if transcript else None,
-        "candidate": transcript.candidate if transcript else None,
-        "persona": transcript.persona.id if transcript and transcript.persona else None,
-        "ended": obs.ended, "agent_turns": obs.n, "overall": overall,
-        "criteria_score": criteria_score, "penalty_total": penalty,
-        "pass_mark": rubric.pass_mark, "passed": overall >= rubric.pass_mark,
-        "level": level.id, "level_label": level.label, "stages": stages,
-        "criteria": criteria, "violations": violations,
-        "customer": _customer(transcript) if transcript else None})
+    return Scorecard.model_validate(
+        {
+            "grader": GRADER_VERSION,
+            "rubric": {"id": rubric.id, "title": rubric.title, "hash": rubric.content_hash()},
+            "transcript_id": transcript.id if transcript else None,
+            "candidate": transcript.candidate if transcript else None,
+            "persona": transcript.persona.id if transcript and transcript.persona else None,
+            "ended": obs.ended,
+            "agent_turns": obs.n,
+            "overall": overall,
+            "criteria_score": criteria_score,
+            "penalty_total": penalty,
+            "pass_mark": rubric.pass_mark,
+            "passed": overall >= rubric.pass_mark,
+            "level": level.id,
+            "level_label": level.label,
+            "stages": stages,
+            "criteria": criteria,
+            "violations": violations,
+            "customer": _customer(transcript) if transcript else None,
+        }
+    )

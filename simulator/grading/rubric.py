@@ -31,8 +31,13 @@ from ..moves.vocabulary import VIOLATIONS, Move
 RUBRIC_SCHEMA_VERSION = 1
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
-DomainRef = Annotated[str, Field(pattern=r"^§\d+(\.\d+)*\b", description="The docs/domain.md "
-                                 "section(s) this rests on, e.g. '§3.2' or '§3.1, §3.7'.")]
+DomainRef = Annotated[
+    str,
+    Field(
+        pattern=r"^§\d+(\.\d+)*\b",
+        description="The docs/domain.md section(s) this rests on, e.g. '§3.2' or '§3.1, §3.7'.",
+    ),
+]
 
 
 def _as_list(value: object) -> object:
@@ -40,8 +45,11 @@ def _as_list(value: object) -> object:
 
 
 # Written as one move or a list; always held as a list, so errors name one clear path.
-Moves = Annotated[list[Move], BeforeValidator(_as_list, json_schema_input_type=Move | list[Move]),
-                  Field(min_length=1, description="A move, or a list meaning any of them.")]
+Moves = Annotated[
+    list[Move],
+    BeforeValidator(_as_list, json_schema_input_type=Move | list[Move]),
+    Field(min_length=1, description="A move, or a list meaning any of them."),
+]
 TurnWindow = Annotated[int, Field(ge=0, le=50, strict=True)]
 # Who may change a criterion's verdict when the LLM judge runs (docs/rubrics.md).
 DecidedBy = Literal["rules", "either", "judge"]
@@ -117,8 +125,7 @@ class AgentTurns(Strict):
     min: Annotated[int, Field(ge=1, le=100, strict=True)]
 
 
-CONDITION_KINDS = ("requires", "before", "with", "position", "count", "agent_turns",
-                   "all", "any")
+CONDITION_KINDS = ("requires", "before", "with", "position", "count", "agent_turns", "all", "any")
 
 
 class Condition(Strict):
@@ -140,8 +147,9 @@ class Condition(Strict):
         given = [k for k in CONDITION_KINDS if self.part(k) is not None]
         if len(given) != 1:
             what = ", ".join(given) if given else "nothing"
-            raise ValueError(f"a condition needs exactly one of {', '.join(CONDITION_KINDS)}; "
-                             f"got {what}")
+            raise ValueError(
+                f"a condition needs exactly one of {', '.join(CONDITION_KINDS)}; got {what}"
+            )
         return self
 
     def part(self, kind: str):
@@ -157,24 +165,36 @@ class Criterion(Strict):
     """One yes / no / not-applicable check, worth ``weight`` points when applicable."""
 
     id: Slug
-    title: str = Field(min_length=1, max_length=120, description="What good handling does, "
-                       "as the trainee sees it on the scorecard.")
+    title: str = Field(
+        min_length=1,
+        max_length=120,
+        description="What good handling does, as the trainee sees it on the scorecard.",
+    )
     domain: DomainRef
     weight: Annotated[int, Field(ge=1, le=10, strict=True)] = 1
     check: Condition = Field(description="Met or missed (or not applicable).")
-    applies_if: Condition | None = Field(None, description="When not met, the criterion is "
-                                         "not applicable (e.g. a timescale check needs a "
-                                         "remedy to have been offered).")
-    tip: str = Field(min_length=1, description="Shown when missed: what to do, ideally with "
-                     "words to say.")
-    judge: str | None = Field(None, description="Optional plain-text question for an LLM "
-                              "judge. The rule grader ignores it.")
-    decided_by: DecidedBy | None = Field(None, description="Who may change the verdict when "
-                                         "the judge runs (default either): 'either' - a "
-                                         "verified judge yes turns a rule miss into met; "
-                                         "'judge' - the judge's verified yes / no / na "
-                                         "decides; 'rules' - the judge's answer is only "
-                                         "recorded. See docs/rubrics.md, LLM judge.")
+    applies_if: Condition | None = Field(
+        None,
+        description="When not met, the criterion is "
+        "not applicable (e.g. a timescale check needs a "
+        "remedy to have been offered).",
+    )
+    tip: str = Field(
+        min_length=1, description="Shown when missed: what to do, ideally with words to say."
+    )
+    judge: str | None = Field(
+        None,
+        description="Optional plain-text question for an LLM judge. The rule grader ignores it.",
+    )
+    decided_by: DecidedBy | None = Field(
+        None,
+        description="Who may change the verdict when "
+        "the judge runs (default either): 'either' - a "
+        "verified judge yes turns a rule miss into met; "
+        "'judge' - the judge's verified yes / no / na "
+        "decides; 'rules' - the judge's answer is only "
+        "recorded. See docs/rubrics.md, LLM judge.",
+    )
 
     @model_validator(mode="after")
     def _judge_decides_only_with_a_question(self) -> Criterion:
@@ -194,10 +214,13 @@ class Stage(Strict):
     id: Slug
     title: str = Field(min_length=1, max_length=80)
     domain: DomainRef
-    reached_if: Condition | None = Field(None, description="In a conversation that has not "
-                                         "ended, the stage's criteria are not applicable until "
-                                         "this is met. Ended conversations are graded on every "
-                                         "stage. Leave out for stages that always apply.")
+    reached_if: Condition | None = Field(
+        None,
+        description="In a conversation that has not "
+        "ended, the stage's criteria are not applicable until "
+        "this is met. Ended conversations are graded on every "
+        "stage. Leave out for stages that always apply.",
+    )
     criteria: list[Criterion] = Field(min_length=1)
 
 
@@ -208,17 +231,21 @@ class PhrasingRule(Strict):
     title: str = Field(min_length=1, max_length=120)
     domain: DomainRef
     penalty: Annotated[float, Field(gt=0, le=100, strict=True)] = Field(
-        description="Points off the overall score per occurrence.")
+        description="Points off the overall score per occurrence."
+    )
     max_count: Annotated[int, Field(ge=1, le=20, strict=True)] = Field(
-        3, description="Occurrences that cost points; later ones are listed but free.")
+        3, description="Occurrences that cost points; later ones are listed but free."
+    )
     tip: str = Field(min_length=1, description="The correct phrasing to use instead.")
 
     @field_validator("move")
     @classmethod
     def _violation(cls, move: Move) -> Move:
         if move not in VIOLATIONS:
-            raise ValueError(f"{move.value!r} is a good move, not a violation; phrasing rules "
-                             f"take one of {', '.join(sorted(v.value for v in VIOLATIONS))}")
+            raise ValueError(
+                f"{move.value!r} is a good move, not a violation; phrasing rules "
+                f"take one of {', '.join(sorted(v.value for v in VIOLATIONS))}"
+            )
         return move
 
 
@@ -226,7 +253,8 @@ class Level(Strict):
     id: Slug
     label: str = Field(min_length=1, max_length=40)
     min: Annotated[float, Field(ge=0, le=100, strict=True)] = Field(
-        description="Lowest overall score that earns this level.")
+        description="Lowest overall score that earns this level."
+    )
 
 
 class Rubric(Strict):
@@ -237,11 +265,17 @@ class Rubric(Strict):
     title: str = Field(min_length=1, max_length=80)
     summary: str = Field(min_length=1, max_length=200, description="One line for listings.")
     domain: list[DomainRef] = Field(min_length=1)
-    language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$",
-                          description="Language of the move patterns used to grade.")
+    language: str = Field(
+        "en",
+        pattern=r"^[a-z]{2}(-[A-Z]{2})?$",
+        description="Language of the move patterns used to grade.",
+    )
     pass_mark: Annotated[float, Field(ge=0, le=100, strict=True)]
-    levels: list[Level] = Field(min_length=1, description="Bands by overall score, lowest "
-                                "first; the first starts at 0 and one starts at pass_mark.")
+    levels: list[Level] = Field(
+        min_length=1,
+        description="Bands by overall score, lowest "
+        "first; the first starts at 0 and one starts at pass_mark.",
+    )
     stages: list[Stage] = Field(min_length=1)
     phrasing: list[PhrasingRule] = Field(default_factory=list)
     _hash: str | None = PrivateAttr(None)
@@ -258,8 +292,10 @@ class Rubric(Strict):
         if any(b <= a for a, b in zip(mins, mins[1:], strict=False)):
             raise ValueError("levels: list them lowest first, each min above the previous")
         if self.pass_mark not in mins:
-            raise ValueError(f"pass_mark {self.pass_mark:g} must be the min of one level, so "
-                             "pass and level never disagree")
+            raise ValueError(
+                f"pass_mark {self.pass_mark:g} must be the min of one level, so "
+                "pass and level never disagree"
+            )
         return self
 
     def criteria(self):
@@ -274,8 +310,11 @@ class Rubric(Strict):
         """A stable hash of the rubric's content, recorded on every scorecard."""
         if self._hash is not None:  # rubrics are not changed after loading; hash once
             return self._hash
-        canonical = json.dumps(self.model_dump(mode="json", by_alias=True, exclude_none=True),
-                               sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(
+            self.model_dump(mode="json", by_alias=True, exclude_none=True),
+            sort_keys=True,
+            ensure_ascii=False,
+        )
         self._hash = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
         return self._hash
 

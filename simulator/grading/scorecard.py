@@ -28,9 +28,12 @@ class Evidence(Model):
     move: str
     quote: str = Field(description="The sentence, verbatim.")
     start: int = Field(description="Character offset of the quote in the turn's text.")
-    by: Literal["rules", "judge"] = Field("rules", description="Who found it: the rule "
-                                          "detector, or the LLM judge (its verified quote; "
-                                          "``move`` is then 'judge').")
+    by: Literal["rules", "judge"] = Field(
+        "rules",
+        description="Who found it: the rule "
+        "detector, or the LLM judge (its verified quote; "
+        "``move`` is then 'judge').",
+    )
 
 
 class CriterionResult(Model):
@@ -40,24 +43,33 @@ class CriterionResult(Model):
     domain: str
     weight: int
     verdict: Literal["met", "missed", "not_applicable"]
-    evidence: list[Evidence] = Field(default_factory=list, description="For 'met': the words "
-                                     "that meet it; for 'missed': words that show the gap, "
-                                     "when there are any.")
+    evidence: list[Evidence] = Field(
+        default_factory=list,
+        description="For 'met': the words "
+        "that meet it; for 'missed': words that show the gap, "
+        "when there are any.",
+    )
     note: str = Field("", description="Why, in a sentence (for misses and not-applicable).")
     tip: str | None = Field(None, description="What to do instead; only when missed.")
     rule_verdict: Literal["met", "missed", "not_applicable"] | None = Field(
-        None, description="Set when the LLM judge ran: the rules' own verdict, which "
-        "``verdict`` may differ from (see ``judge.criteria``).")
-    needs_review: bool = Field(False, description="The judge was asked and could not give a "
-                               "usable answer: a human should check this verdict.")
+        None,
+        description="Set when the LLM judge ran: the rules' own verdict, which "
+        "``verdict`` may differ from (see ``judge.criteria``).",
+    )
+    needs_review: bool = Field(
+        False,
+        description="The judge was asked and could not give a "
+        "usable answer: a human should check this verdict.",
+    )
 
 
 class StageResult(Model):
     id: str
     title: str
     domain: str
-    score: float | None = Field(description="0-100 over the stage's applicable criteria; "
-                                "null when none applied.")
+    score: float | None = Field(
+        description="0-100 over the stage's applicable criteria; null when none applied."
+    )
     met: int = Field(description="Weight of criteria met.")
     applicable: int = Field(description="Weight of criteria that applied.")
 
@@ -90,27 +102,36 @@ class CriterionJudgement(Model):
     question: str
     decided_by: Literal["rules", "either", "judge"]
     rule_verdict: Literal["met", "missed", "not_applicable"]
-    verdict: Literal["yes", "no", "na", "abstain"] = Field(description="The judge's answer "
-                                                           "after checking its evidence.")
-    result: Literal["met", "missed", "not_applicable"] = Field(description="The criterion's "
-                                                               "verdict on the scorecard.")
+    verdict: Literal["yes", "no", "na", "abstain"] = Field(
+        description="The judge's answer after checking its evidence."
+    )
+    result: Literal["met", "missed", "not_applicable"] = Field(
+        description="The criterion's verdict on the scorecard."
+    )
     effect: Literal["agrees", "changed", "recorded", "review"] = Field(
         description="agrees: judge and rules agree; changed: the judge changed the verdict; "
         "recorded: they disagree but policy keeps the rules' verdict; review: the judge gave "
         "no usable answer where it could matter, or a 'yes' whose quote does not show the "
-        "behaviour (needs_review).")
+        "behaviour (needs_review)."
+    )
     reasoning: str = ""
     turn: int | None = Field(None, description="Index in the transcript's turns of the quote.")
     agent_turn: int | None = None
     quote: str | None = None
     verified: bool = Field(False, description="The quote was found in that agent turn.")
     votes: dict[str, int] = Field(default_factory=dict)
-    flagged: bool = Field(False, description="The judge abstained: unparseable output, "
-                          "evidence not in the transcript, split samples or a failed backend.")
-    evidence_problem: str | None = Field(None, description="Why a verified 'yes' could not "
-                                         "change the verdict: its quote is not a whole clause "
-                                         "or 3+ whole words that the rule detector reads as "
-                                         "the criterion's move (effect: review).")
+    flagged: bool = Field(
+        False,
+        description="The judge abstained: unparseable output, "
+        "evidence not in the transcript, split samples or a failed backend.",
+    )
+    evidence_problem: str | None = Field(
+        None,
+        description="Why a verified 'yes' could not "
+        "change the verdict: its quote is not a whole clause "
+        "or 3+ whole words that the rule detector reads as "
+        "the criterion's move (effect: review).",
+    )
 
 
 class JudgeResult(Model):
@@ -118,8 +139,9 @@ class JudgeResult(Model):
 
     model: str
     backend: str
-    prompt_sha256: str = Field(description="sha256 of the judge's prompt templates and "
-                               "answer schema.")
+    prompt_sha256: str = Field(
+        description="sha256 of the judge's prompt templates and answer schema."
+    )
     questions_sha256: str = Field(description="sha256 of the questions asked.")
     rubric_hash: str = Field(description="The rubric the questions came from.")
     samples: int
@@ -146,8 +168,10 @@ class Scorecard(Model):
     transcript_id: str | None = None
     candidate: str | None = None
     persona: str | None = None
-    ended: bool = Field(description="False when graded as a partial conversation: stages "
-                        "it had not reached, and end-of-call checks, are not applicable.")
+    ended: bool = Field(
+        description="False when graded as a partial conversation: stages "
+        "it had not reached, and end-of-call checks, are not applicable."
+    )
     agent_turns: int
     overall: float = Field(ge=0, le=100, description="Criteria score minus penalties, 0-100.")
     criteria_score: float = Field(ge=0, le=100)
@@ -160,11 +184,17 @@ class Scorecard(Model):
     criteria: list[CriterionResult]
     violations: list[Violation]
     customer: CustomerResult | None = None
-    needs_review: bool = Field(False, description="The LLM judge could not give a usable "
-                               "answer somewhere it could matter, or an agent turn addresses "
-                               "the grader rather than the customer; see judge.review.")
-    judge: JudgeResult | None = Field(None, description="The LLM judge's verdicts and run "
-                                      "metadata; null when graded by the rules alone.")
+    needs_review: bool = Field(
+        False,
+        description="The LLM judge could not give a usable "
+        "answer somewhere it could matter, or an agent turn addresses "
+        "the grader rather than the customer; see judge.review.",
+    )
+    judge: JudgeResult | None = Field(
+        None,
+        description="The LLM judge's verdicts and run "
+        "metadata; null when graded by the rules alone.",
+    )
 
 
 VERDICT_LABEL = {"met": "MET   ", "missed": "MISSED", "not_applicable": "N/A   "}
@@ -173,23 +203,27 @@ QUOTE_LIMIT = 160
 
 def _quote(text: str) -> str:
     text = " ".join(text.split())
-    return f'"{text}"' if len(text) <= QUOTE_LIMIT else f'"{text[:QUOTE_LIMIT - 1]}…"'
+    return f'"{text}"' if len(text) <= QUOTE_LIMIT else f'"{text[: QUOTE_LIMIT - 1]}…"'
 
 
 def _clip(text: str, limit: int = QUOTE_LIMIT) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_EFFECT = {"agrees": "agrees with the rules", "recorded": "recorded; the rules' verdict "
-           "stands", "review": "NEEDS REVIEW; the rules' verdict stands"}
+_EFFECT = {
+    "agrees": "agrees with the rules",
+    "recorded": "recorded; the rules' verdict stands",
+    "review": "NEEDS REVIEW; the rules' verdict stands",
+}
 
 
 def _judge_line(j: CriterionJudgement) -> str:
     """One line: what the judge said about a criterion and what came of it."""
     said = "abstained" if j.verdict == "abstain" else j.verdict
-    effect = f"changed {j.rule_verdict} to {j.result}" if j.effect == "changed" \
-        else _EFFECT[j.effect]
+    effect = (
+        f"changed {j.rule_verdict} to {j.result}" if j.effect == "changed" else _EFFECT[j.effect]
+    )
     line = f"Judge: {said} ({effect})"
     if j.evidence_problem:
         return f"{line}: {_clip(j.evidence_problem)}"
@@ -207,28 +241,45 @@ def render_text(card: Scorecard, source: str | None = None) -> str:
     head = f"Scorecard: {source or card.transcript_id or 'transcript'}"
     lines += [head, "=" * min(len(head), 78)]
     lines.append(f"Rubric:  {card.rubric.title} ({card.rubric.id})")
-    who = ", ".join(x for x in (card.candidate and f"agent {card.candidate}",
-                                card.persona and f"customer {card.persona}") if x)
+    who = ", ".join(
+        x
+        for x in (
+            card.candidate and f"agent {card.candidate}",
+            card.persona and f"customer {card.persona}",
+        )
+        if x
+    )
     if who:
         lines.append(f"Who:     {who}")
     verdict = "PASS" if card.passed else "FAIL"
-    lines.append(f"Overall: {card.overall:g}/100  {verdict} (pass mark {card.pass_mark:g}), "
-                 f"level: {card.level_label}")
-    lines.append(f"         criteria {card.criteria_score:g}, penalties -{card.penalty_total:g}, "
-                 f"{card.agent_turns} agent turn{'s' if card.agent_turns != 1 else ''}"
-                 + ("" if card.ended else ", graded as a partial conversation"))
+    lines.append(
+        f"Overall: {card.overall:g}/100  {verdict} (pass mark {card.pass_mark:g}), "
+        f"level: {card.level_label}"
+    )
+    lines.append(
+        f"         criteria {card.criteria_score:g}, penalties -{card.penalty_total:g}, "
+        f"{card.agent_turns} agent turn{'s' if card.agent_turns != 1 else ''}"
+        + ("" if card.ended else ", graded as a partial conversation")
+    )
     if card.customer:
-        mood = ", ".join(f"{k} {v:g}" for k, v in (("anger", card.customer.anger),
-                         ("trust", card.customer.trust)) if v is not None)
+        mood = ", ".join(
+            f"{k} {v:g}"
+            for k, v in (("anger", card.customer.anger), ("trust", card.customer.trust))
+            if v is not None
+        )
         lines.append(f"Customer: {card.customer.outcome.value}" + (f" ({mood})" if mood else ""))
     if card.judge:
         j = card.judge
-        lines.append(f"Judge:   {j.model} ({j.backend}), {j.samples} sample"
-                     f"{'s' if j.samples != 1 else ''}, temperature {j.temperature:g}, "
-                     f"prompt {j.prompt_sha256[:19]}")
+        lines.append(
+            f"Judge:   {j.model} ({j.backend}), {j.samples} sample"
+            f"{'s' if j.samples != 1 else ''}, temperature {j.temperature:g}, "
+            f"prompt {j.prompt_sha256[:19]}"
+        )
     if card.needs_review:
-        lines.append("NEEDS HUMAN REVIEW: the judge gave no usable answer where it matters, "
-                     "or the agent addressed the grader")
+        lines.append(
+            "NEEDS HUMAN REVIEW: the judge gave no usable answer where it matters, "
+            "or the agent addressed the grader"
+        )
         lines += [f"         - {_clip(r)}" for r in (card.judge.review if card.judge else [])]
     judged = {j.criterion: j for j in card.judge.criteria} if card.judge else {}
     by_stage: dict[str, list[CriterionResult]] = {}
@@ -245,23 +296,26 @@ def render_text(card: Scorecard, source: str | None = None) -> str:
                     if (e.turn, e.start) not in shown:  # one sentence may show two moves
                         shown.add((e.turn, e.start))
                         who = " (judge)" if e.by == "judge" else ""
-                        lines.append(f"           agent turn {e.agent_turn}{who}: "
-                                     f"{_quote(e.quote)}")
+                        lines.append(
+                            f"           agent turn {e.agent_turn}{who}: {_quote(e.quote)}"
+                        )
             else:
                 if c.note:
                     lines.append(f"           ({c.note})")
                 if c.verdict == "missed":
                     for e in c.evidence[:1]:
                         who = " (judge)" if e.by == "judge" else ""
-                        lines.append(f"           agent turn {e.agent_turn}{who}: "
-                                     f"{_quote(e.quote)}")
+                        lines.append(
+                            f"           agent turn {e.agent_turn}{who}: {_quote(e.quote)}"
+                        )
                     lines.append(f"           Tip: {c.tip}")
             if c.id in judged:
                 lines.append(f"           {_judge_line(judged[c.id])}")
     lines += ["", "Phrasing" if card.violations else "Phrasing: no violations"]
     for v in card.violations:
         cost = f"-{v.penalty:g}" if v.penalty else " 0 (over the limit)"
-        lines.append(f"  {cost:>4} {v.title} [{v.domain}], agent turn {v.agent_turn}: "
-                     f"{_quote(v.quote)}")
+        lines.append(
+            f"  {cost:>4} {v.title} [{v.domain}], agent turn {v.agent_turn}: {_quote(v.quote)}"
+        )
         lines.append(f"       Instead: {v.tip}")
     return "\n".join(lines) + "\n"

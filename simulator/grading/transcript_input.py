@@ -41,8 +41,22 @@ from ..transcript import MAX_TURN_CHARS, PersonaRef, Transcript, TranscriptTurn,
 from ..yamlfile import read_bytes, read_text, validation_problems
 
 CUSTOMER_LABELS = frozenset({"customer", "client", "caller", "user", "guest", "consumer"})
-AGENT_LABELS = frozenset({"agent", "representative", "rep", "operator", "advisor", "adviser",
-                          "staff", "support", "trainee", "handler", "associate", "csr"})
+AGENT_LABELS = frozenset(
+    {
+        "agent",
+        "representative",
+        "rep",
+        "operator",
+        "advisor",
+        "adviser",
+        "staff",
+        "support",
+        "trainee",
+        "handler",
+        "associate",
+        "csr",
+    }
+)
 
 # A JSONL file of many transcripts may be large; each line is read and checked on its own.
 MAX_JSONL_BYTES = 200_000_000
@@ -50,16 +64,22 @@ MAX_JSONL_LINE_BYTES = 2_000_000
 TRANSCRIPT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".txt", ".text", ".md")
 
 # Header name -> transcript field; only before the first turn.
-HEADERS = {"persona": "persona", "mode": "mode", "candidate": "candidate", "rubric": "rubric",
-           "created": "created"}
+HEADERS = {
+    "persona": "persona",
+    "mode": "mode",
+    "candidate": "candidate",
+    "rubric": "rubric",
+    "created": "created",
+}
 MODES = ("training", "exam")
 UNKNOWN_HASH = "unknown"
 
 _LABEL_LINE = re.compile(
-    r"^(?:\[[^\]\n]{1,24}\]\s*|\d{1,2}:\d{2}(?::\d{2})?\s+)?"      # optional time stamp
-    r"(?P<label>[^\W\d_][\w'.-]{0,29})"                           # one word
-    r"(?:\s*\([^)\n]{0,60}\))?"                                   # optional (name)
-    r"\s*:(?=\s|$)\s*(?P<text>.*)$")
+    r"^(?:\[[^\]\n]{1,24}\]\s*|\d{1,2}:\d{2}(?::\d{2})?\s+)?"  # optional time stamp
+    r"(?P<label>[^\W\d_][\w'.-]{0,29})"  # one word
+    r"(?:\s*\([^)\n]{0,60}\))?"  # optional (name)
+    r"\s*:(?=\s|$)\s*(?P<text>.*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +109,15 @@ def check_gradable(transcript: Transcript, name: str, line: int | None = None) -
         elif (why := turn_problem(turn.text)) is not None:
             problems.append(Problem(name, why, line, f"turns[{i}].text"))
     if not problems and not any(t.role == "agent" for t in transcript.turns):
-        problems.append(Problem(name, "no agent turns: there is nothing to grade (a transcript "
-                                "needs the agent's side of the conversation)", line, "turns"))
+        problems.append(
+            Problem(
+                name,
+                "no agent turns: there is nothing to grade (a transcript "
+                "needs the agent's side of the conversation)",
+                line,
+                "turns",
+            )
+        )
     if problems:
         raise FileProblems(problems)
     return transcript
@@ -100,16 +127,19 @@ def transcript_from_data(data: object, name: str, line: int | None = None) -> Tr
     """Validate parsed JSON into a gradable :class:`Transcript`."""
     if not isinstance(data, dict):
         kind = "null" if data is None else type(data).__name__
-        hint = " (several transcripts go one per line in a .jsonl file)" \
-            if isinstance(data, list) else ""
-        raise FileProblems([Problem(name, f"expected a transcript object with 'turns', got "
-                                    f"{kind}{hint}", line)])
+        hint = (
+            " (several transcripts go one per line in a .jsonl file)"
+            if isinstance(data, list)
+            else ""
+        )
+        raise FileProblems(
+            [Problem(name, f"expected a transcript object with 'turns', got {kind}{hint}", line)]
+        )
     try:
         transcript = Transcript.model_validate(data)
     except ValidationError as exc:
         problems = validation_problems(exc, name, {})
-        raise FileProblems([Problem(p.file, p.message, line, p.field) for p in problems]) \
-            from None
+        raise FileProblems([Problem(p.file, p.message, line, p.field) for p in problems]) from None
     return check_gradable(transcript, name, line)
 
 
@@ -133,14 +163,15 @@ def _loads(text: str, name: str, line: int | None = None) -> object:
     except _DuplicateKey as exc:
         key = json.dumps(exc.args[0])
         second = text.find(key, text.find(key) + 1)  # the line of the repeat, when spelt so
-        at = line if line is not None else \
-            (text.count("\n", 0, second) + 1 if second > 0 else None)
-        raise FileProblems([Problem(name, f"invalid JSON: key {key} appears twice in one "
-                                    "object", at)]) from None
+        at = line if line is not None else (text.count("\n", 0, second) + 1 if second > 0 else None)
+        raise FileProblems(
+            [Problem(name, f"invalid JSON: key {key} appears twice in one object", at)]
+        ) from None
     except json.JSONDecodeError as exc:
         at = exc.lineno if line is None else line
-        raise FileProblems([Problem(name, f"invalid JSON: {exc.msg} (column {exc.colno})",
-                                    at)]) from None
+        raise FileProblems(
+            [Problem(name, f"invalid JSON: {exc.msg} (column {exc.colno})", at)]
+        ) from None
     except (RecursionError, ValueError) as exc:
         raise FileProblems([Problem(name, f"invalid JSON: {exc}", line)]) from None
 
@@ -150,8 +181,7 @@ def parse_json(text: str, name: str = "<json>") -> Transcript:
     return transcript_from_data(_loads(text, name), name)
 
 
-def parse_jsonl(text: str, name: str = "<jsonl>") -> tuple[list[LoadedTranscript],
-                                                           list[Problem]]:
+def parse_jsonl(text: str, name: str = "<jsonl>") -> tuple[list[LoadedTranscript], list[Problem]]:
     """One transcript per line; blank lines are skipped. Returns the good ones and, for
     each bad line, its problems (so one bad line does not hide a thousand good ones)."""
     loaded: list[LoadedTranscript] = []
@@ -187,16 +217,39 @@ def parse_plain_text(text: str, name: str = "<text>") -> Transcript:
         if m:
             role = speaker_role(m["label"])
             if role is None:
-                where = ("before the first turn, a header: " + ", ".join(
-                    f"{h.capitalize()}:" for h in HEADERS) + "; ") if not turns else ""
-                raise FileProblems([Problem(name, f"unknown speaker label {m['label']!r}; "
-                                            "use Customer: or Agent: (or a known alias, see "
-                                            f"docs/rubrics.md); {where}indent the line if it "
-                                            "continues the turn above", n)])
+                where = (
+                    (
+                        "before the first turn, a header: "
+                        + ", ".join(f"{h.capitalize()}:" for h in HEADERS)
+                        + "; "
+                    )
+                    if not turns
+                    else ""
+                )
+                raise FileProblems(
+                    [
+                        Problem(
+                            name,
+                            f"unknown speaker label {m['label']!r}; "
+                            "use Customer: or Agent: (or a known alias, see "
+                            f"docs/rubrics.md); {where}indent the line if it "
+                            "continues the turn above",
+                            n,
+                        )
+                    ]
+                )
             turns.append((role, n, [m["text"].strip()]))
         elif not turns:
-            raise FileProblems([Problem(name, "text before the first speaker label; each turn "
-                                        "starts with 'Customer:' or 'Agent:'", n)])
+            raise FileProblems(
+                [
+                    Problem(
+                        name,
+                        "text before the first speaker label; each turn "
+                        "starts with 'Customer:' or 'Agent:'",
+                        n,
+                    )
+                ]
+            )
         else:
             turns[-1][2].append(line.strip())
     if not turns:
@@ -208,8 +261,15 @@ def parse_plain_text(text: str, name: str = "<text>") -> Transcript:
         if not body:
             raise FileProblems([Problem(name, f"empty {role} turn", n)])
         if len(body) > MAX_TURN_CHARS:
-            raise FileProblems([Problem(name, f"{role} turn is {len(body)} characters; the "
-                                        f"limit is {MAX_TURN_CHARS}", n)])
+            raise FileProblems(
+                [
+                    Problem(
+                        name,
+                        f"{role} turn is {len(body)} characters; the limit is {MAX_TURN_CHARS}",
+                        n,
+                    )
+                ]
+            )
         out.append(TranscriptTurn(role=role, text=body))
     fields: dict = {HEADERS[k]: v for k, v in headers.items()}
     if "persona" in fields:
@@ -226,11 +286,13 @@ def _header(headers: dict[str, str], key: str, value: str, name: str, line: int)
     if key == "mode":
         value = value.lower()
         if value not in MODES:
-            raise FileProblems([Problem(name, f"must be {' or '.join(MODES)} "
-                                        f"(got {value!r})", line, key)])
+            raise FileProblems(
+                [Problem(name, f"must be {' or '.join(MODES)} (got {value!r})", line, key)]
+            )
     if len(value) > 200:
-        raise FileProblems([Problem(name, f"header is {len(value)} characters; "
-                                    "the limit is 200", line, key)])
+        raise FileProblems(
+            [Problem(name, f"header is {len(value)} characters; the limit is 200", line, key)]
+        )
     headers[key] = value
 
 
@@ -240,14 +302,16 @@ def _looks_like(text: str) -> str:
         return "text"
     lines = [ln for ln in stripped.splitlines() if ln.strip()]
     # A JSONL file has a whole object on each line; a JSON file spreads one over lines.
-    if len(lines) > 1 and all(ln.lstrip().startswith("{") and ln.rstrip().endswith("}")
-                              for ln in lines):
+    if len(lines) > 1 and all(
+        ln.lstrip().startswith("{") and ln.rstrip().endswith("}") for ln in lines
+    ):
         return "jsonl"
     return "json"
 
 
-def parse_text(text: str, name: str, kind: str | None = None) -> tuple[list[LoadedTranscript],
-                                                                       list[Problem]]:
+def parse_text(
+    text: str, name: str, kind: str | None = None
+) -> tuple[list[LoadedTranscript], list[Problem]]:
     """Parse text of a given ``kind`` ('json', 'jsonl', 'text'; None: guess from content)."""
     kind = kind or _looks_like(text)
     if kind == "jsonl":
@@ -271,13 +335,15 @@ def _read_jsonl(path: Path) -> str:
     lines = []
     for n, raw in enumerate(data.split(b"\n"), start=1):
         if len(raw) > MAX_JSONL_LINE_BYTES:
-            raise FileProblems([Problem(name, f"line is {len(raw)} bytes; the limit is "
-                                        f"{MAX_JSONL_LINE_BYTES}", n)])
+            raise FileProblems(
+                [Problem(name, f"line is {len(raw)} bytes; the limit is {MAX_JSONL_LINE_BYTES}", n)]
+            )
         try:
             lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            raise FileProblems([Problem(name, f"not UTF-8 text (byte {exc.start} of the "
-                                        "line)", n)]) from None
+            raise FileProblems(
+                [Problem(name, f"not UTF-8 text (byte {exc.start} of the line)", n)]
+            ) from None
     return "\n".join(lines)
 
 
@@ -293,9 +359,13 @@ def load_file(path: Path) -> tuple[list[LoadedTranscript], list[Problem]]:
 
 def transcript_files(folder: Path) -> list[Path]:
     """The transcript files under a folder (recursively; hidden ones skipped), sorted."""
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and p.suffix.lower() in TRANSCRIPT_SUFFIXES
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in TRANSCRIPT_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
 
 
 def parse_transcripts(*paths: Path) -> tuple[list[LoadedTranscript], list[Problem]]:
@@ -307,8 +377,11 @@ def parse_transcripts(*paths: Path) -> tuple[list[LoadedTranscript], list[Proble
         if path.is_dir():
             files = transcript_files(path)
             if not files:
-                problems.append(Problem(str(path), "no transcript files (*.json, *.jsonl, "
-                                        "*.txt) in this folder"))
+                problems.append(
+                    Problem(
+                        str(path), "no transcript files (*.json, *.jsonl, *.txt) in this folder"
+                    )
+                )
         elif path.exists():
             files = [path]
         else:

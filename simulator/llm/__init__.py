@@ -16,6 +16,15 @@ from .config import BackendConfig, BackendKind, Capabilities, load_backend_confi
 from .retry import BackendError, StreamInterrupted
 
 __all__ = [
-    "BackendConfig", "BackendError", "BackendKind", "Capabilities", "ChatBackend", "Chunk",
-    "Completion", "Message", "StreamInterrupted", "Usage", "load_backend_config",
+    "BackendConfig",
+    "BackendError",
+    "BackendKind",
+    "Capabilities",
+    "ChatBackend",
+    "Chunk",
+    "Completion",
+    "Message",
+    "StreamInterrupted",
+    "Usage",
+    "load_backend_config",
 ]

@@ -46,20 +46,32 @@ class Chunk:
 class ChatBackend(Protocol):
     """A chat model. Both calls raise :class:`~simulator.llm.retry.BackendError` on failure."""
 
-    name: str             # e.g. "ollama:llama3.1:8b", recorded in transcripts
+    name: str  # e.g. "ollama:llama3.1:8b", recorded in transcripts
     model: str
     capabilities: Capabilities
 
-    def complete(self, messages: list[Message], *, temperature: float | None = None,
-                 max_tokens: int | None = None, seed: int | None = None,
-                 json_schema: dict[str, Any] | None = None,
-                 model: str | None = None) -> Completion:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+        json_schema: dict[str, Any] | None = None,
+        model: str | None = None,
+    ) -> Completion:
         """Answer in one piece. With ``json_schema``, ask for JSON (how depends on the
         capabilities); the caller still validates what comes back."""
         ...
 
-    def stream(self, messages: list[Message], *, temperature: float | None = None,
-               max_tokens: int | None = None, seed: int | None = None) -> Iterator[Chunk]:
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+    ) -> Iterator[Chunk]:
         """Answer piece by piece; the last chunks carry the finish reason and usage."""
         ...
 
@@ -86,7 +98,7 @@ class ThinkStripper:
             tag = self.CLOSE if self._inside else self.OPEN
             i = self._pending.find(tag)
             if i >= 0:
-                before, self._pending = self._pending[:i], self._pending[i + len(tag):]
+                before, self._pending = self._pending[:i], self._pending[i + len(tag) :]
                 if self._inside:
                     self.reasoning += before
                 else:
@@ -95,8 +107,8 @@ class ThinkStripper:
                 continue
             # Keep back a tail that could be the start of a tag split across chunks.
             keep = _partial_tag(self._pending, tag)
-            body = self._pending[:len(self._pending) - keep]
-            self._pending = self._pending[len(body):]
+            body = self._pending[: len(self._pending) - keep]
+            self._pending = self._pending[len(body) :]
             if self._inside:
                 self.reasoning += body
             else:

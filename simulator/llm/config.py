@@ -41,41 +41,80 @@ class Capabilities(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     structured_output: Literal["json_schema", "json_object", "none"] = Field(
-        "none", description="How to ask for JSON: a JSON Schema response_format, plain JSON "
-        "mode, or only by instructions in the prompt.")
+        "none",
+        description="How to ask for JSON: a JSON Schema response_format, plain JSON "
+        "mode, or only by instructions in the prompt.",
+    )
     structured_output_enforced: bool = Field(
-        False, description="The server constrains decoding to the schema (grammar/guided "
-        "decoding), so the answer almost always parses.")
-    stream_usage: bool = Field(False, description="Send stream_options.include_usage; the "
-                               "server then ends a stream with a usage-only chunk.")
+        False,
+        description="The server constrains decoding to the schema (grammar/guided "
+        "decoding), so the answer almost always parses.",
+    )
+    stream_usage: bool = Field(
+        False,
+        description="Send stream_options.include_usage; the "
+        "server then ends a stream with a usage-only chunk.",
+    )
     seed: bool = Field(False, description="The server accepts a seed for reproducibility.")
     reasoning_fields: list[str] = Field(
-        default_factory=list, description="Message/delta fields carrying the model's hidden "
-        "reasoning (e.g. reasoning_content); never shown to the trainee.")
-    strip_think_tags: bool = Field(True, description="Remove <think>…</think> blocks that "
-                                   "reasoning models put in the content itself.")
+        default_factory=list,
+        description="Message/delta fields carrying the model's hidden "
+        "reasoning (e.g. reasoning_content); never shown to the trainee.",
+    )
+    strip_think_tags: bool = Field(
+        True,
+        description="Remove <think>…</think> blocks that "
+        "reasoning models put in the content itself.",
+    )
     max_tokens_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
 
 
-CapabilityName = Literal["structured_output", "structured_output_enforced", "stream_usage",
-                         "seed", "reasoning_fields", "strip_think_tags", "max_tokens_param"]
+CapabilityName = Literal[
+    "structured_output",
+    "structured_output_enforced",
+    "stream_usage",
+    "seed",
+    "reasoning_fields",
+    "strip_think_tags",
+    "max_tokens_param",
+]
 
 PRESETS: dict[BackendKind, Capabilities] = {
     BackendKind.OPENAI: Capabilities(
-        structured_output="json_schema", structured_output_enforced=True, stream_usage=True,
-        seed=True, max_tokens_param="max_completion_tokens"),
+        structured_output="json_schema",
+        structured_output_enforced=True,
+        stream_usage=True,
+        seed=True,
+        max_tokens_param="max_completion_tokens",
+    ),
     BackendKind.OLLAMA: Capabilities(
-        structured_output="json_schema", structured_output_enforced=True, stream_usage=True,
-        seed=True, reasoning_fields=["reasoning"]),
+        structured_output="json_schema",
+        structured_output_enforced=True,
+        stream_usage=True,
+        seed=True,
+        reasoning_fields=["reasoning"],
+    ),
     BackendKind.VLLM: Capabilities(
-        structured_output="json_schema", structured_output_enforced=True, stream_usage=True,
-        seed=True, reasoning_fields=["reasoning_content", "reasoning"]),
+        structured_output="json_schema",
+        structured_output_enforced=True,
+        stream_usage=True,
+        seed=True,
+        reasoning_fields=["reasoning_content", "reasoning"],
+    ),
     BackendKind.LLAMACPP: Capabilities(
-        structured_output="json_schema", structured_output_enforced=True, stream_usage=True,
-        seed=True, reasoning_fields=["reasoning_content"]),
+        structured_output="json_schema",
+        structured_output_enforced=True,
+        stream_usage=True,
+        seed=True,
+        reasoning_fields=["reasoning_content"],
+    ),
     BackendKind.LMSTUDIO: Capabilities(
-        structured_output="json_schema", structured_output_enforced=True, stream_usage=False,
-        seed=True, reasoning_fields=["reasoning_content", "reasoning"]),
+        structured_output="json_schema",
+        structured_output_enforced=True,
+        stream_usage=False,
+        seed=True,
+        reasoning_fields=["reasoning_content", "reasoning"],
+    ),
     BackendKind.GENERIC: Capabilities(),
 }
 
@@ -97,27 +136,41 @@ class BackendConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1] = 1
-    kind: BackendKind | None = Field(None, description="Server preset; default 'openai' "
-                                     "without a base_url, else 'generic'.")
+    kind: BackendKind | None = Field(
+        None, description="Server preset; default 'openai' without a base_url, else 'generic'."
+    )
     base_url: str | None = Field(None, description="e.g. http://localhost:11434/v1")
     model: str = Field(min_length=1, description="Model name as the server knows it.")
     api_key: SecretStr | None = Field(None, description="Prefer FRONTLINE_LLM_API_KEY.")
-    timeout: float = Field(60.0, gt=0, le=3600, description="Seconds to wait for the answer "
-                           "to start, or between two pieces of a stream.")
+    timeout: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Seconds to wait for the answer to start, or between two pieces of a stream.",
+    )
     connect_timeout: float = Field(5.0, gt=0, le=600)
     max_attempts: int = Field(3, ge=1, le=10, description="Tries per call on transient errors.")
     retry_initial_wait: float = Field(0.5, ge=0, le=60)
     retry_max_wait: float = Field(8.0, ge=0, le=600)
-    regenerations: int = Field(2, ge=0, le=5, description="New tries when a customer reply "
-                               "breaks character, before the offline reply replaces it.")
+    regenerations: int = Field(
+        2,
+        ge=0,
+        le=5,
+        description="New tries when a customer reply "
+        "breaks character, before the offline reply replaces it.",
+    )
     temperature: float = Field(0.8, ge=0, le=2, description="For the customer's words.")
     max_tokens: int = Field(300, ge=16, le=8192)
     judge_model: str | None = Field(None, description="Model for the judge; default: model.")
     judge_samples: int = Field(1, ge=1, le=9, description="Judge samples; majority vote.")
-    detect_moves: bool = Field(False, description="Also ask the model to find good moves "
-                               "the rule detector missed (paraphrases, other languages).")
+    detect_moves: bool = Field(
+        False,
+        description="Also ask the model to find good moves "
+        "the rule detector missed (paraphrases, other languages).",
+    )
     capabilities: dict[CapabilityName, bool | str | list[str]] = Field(
-        default_factory=dict, description="Overrides of the preset's capability flags.")
+        default_factory=dict, description="Overrides of the preset's capability flags."
+    )
 
     @property
     def effective_kind(self) -> BackendKind:
@@ -143,8 +196,11 @@ class BackendConfig(BaseModel):
         return PLACEHOLDER_KEY
 
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(attempts=self.max_attempts, initial_wait=self.retry_initial_wait,
-                           max_wait=self.retry_max_wait)
+        return RetryPolicy(
+            attempts=self.max_attempts,
+            initial_wait=self.retry_initial_wait,
+            max_wait=self.retry_max_wait,
+        )
 
     def describe(self) -> str:
         """Where answers come from, for messages: never includes the key."""
@@ -153,30 +209,62 @@ class BackendConfig(BaseModel):
 
 # Environment variable (after the prefix) -> config field. Booleans accept 1/0/true/false.
 ENV_FIELDS = {
-    "KIND": "kind", "BASE_URL": "base_url", "MODEL": "model", "API_KEY": "api_key",
-    "TIMEOUT": "timeout", "CONNECT_TIMEOUT": "connect_timeout",
-    "MAX_ATTEMPTS": "max_attempts", "RETRY_INITIAL_WAIT": "retry_initial_wait",
-    "RETRY_MAX_WAIT": "retry_max_wait", "REGENERATIONS": "regenerations",
-    "TEMPERATURE": "temperature", "MAX_TOKENS": "max_tokens", "JUDGE_MODEL": "judge_model",
-    "JUDGE_SAMPLES": "judge_samples", "DETECT_MOVES": "detect_moves",
+    "KIND": "kind",
+    "BASE_URL": "base_url",
+    "MODEL": "model",
+    "API_KEY": "api_key",
+    "TIMEOUT": "timeout",
+    "CONNECT_TIMEOUT": "connect_timeout",
+    "MAX_ATTEMPTS": "max_attempts",
+    "RETRY_INITIAL_WAIT": "retry_initial_wait",
+    "RETRY_MAX_WAIT": "retry_max_wait",
+    "REGENERATIONS": "regenerations",
+    "TEMPERATURE": "temperature",
+    "MAX_TOKENS": "max_tokens",
+    "JUDGE_MODEL": "judge_model",
+    "JUDGE_SAMPLES": "judge_samples",
+    "DETECT_MOVES": "detect_moves",
 }
-ENV_CAPABILITIES = {"STRUCTURED_OUTPUT": "structured_output",
-                    "STRUCTURED_OUTPUT_ENFORCED": "structured_output_enforced",
-                    "STREAM_USAGE": "stream_usage", "SEED": "seed",
-                    "STRIP_THINK_TAGS": "strip_think_tags",
-                    "MAX_TOKENS_PARAM": "max_tokens_param",
-                    "REASONING_FIELDS": "reasoning_fields"}
-_BOOLS = {"1": True, "true": True, "yes": True, "on": True,
-          "0": False, "false": False, "no": False, "off": False}
+ENV_CAPABILITIES = {
+    "STRUCTURED_OUTPUT": "structured_output",
+    "STRUCTURED_OUTPUT_ENFORCED": "structured_output_enforced",
+    "STREAM_USAGE": "stream_usage",
+    "SEED": "seed",
+    "STRIP_THINK_TAGS": "strip_think_tags",
+    "MAX_TOKENS_PARAM": "max_tokens_param",
+    "REASONING_FIELDS": "reasoning_fields",
+}
+_BOOLS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 
 def _env_value(name: str, raw: str) -> bool | str | list[str]:
-    if name in ("DETECT_MOVES", "STRUCTURED_OUTPUT_ENFORCED", "STREAM_USAGE", "SEED",
-                "STRIP_THINK_TAGS"):
+    if name in (
+        "DETECT_MOVES",
+        "STRUCTURED_OUTPUT_ENFORCED",
+        "STREAM_USAGE",
+        "SEED",
+        "STRIP_THINK_TAGS",
+    ):
         value = _BOOLS.get(raw.strip().lower())
         if value is None:
-            raise FileProblems([Problem("environment", f"expected true or false, got {raw!r}",
-                                        field=ENV_PREFIX + name)])
+            raise FileProblems(
+                [
+                    Problem(
+                        "environment",
+                        f"expected true or false, got {raw!r}",
+                        field=ENV_PREFIX + name,
+                    )
+                ]
+            )
         return value
     if name == "REASONING_FIELDS":
         return [f.strip() for f in raw.split(",") if f.strip()]
@@ -234,10 +322,17 @@ def load_backend_config(environ: Mapping[str, str] | None = None) -> BackendConf
     if not file and not overrides and not caps:
         return None
     if not file and "model" not in overrides:
-        raise FileProblems([Problem("environment", "set the model name as well (e.g. "
-                                    "FRONTLINE_LLM_MODEL=llama3.1:8b), or unset the other "
-                                    "FRONTLINE_LLM_* variables to run offline",
-                                    field=ENV_PREFIX + "MODEL")])
+        raise FileProblems(
+            [
+                Problem(
+                    "environment",
+                    "set the model name as well (e.g. "
+                    "FRONTLINE_LLM_MODEL=llama3.1:8b), or unset the other "
+                    "FRONTLINE_LLM_* variables to run offline",
+                    field=ENV_PREFIX + "MODEL",
+                )
+            ]
+        )
     if file:
         config = validate_data(BackendConfig, data, source, lines)
         merged = config.model_dump() | overrides

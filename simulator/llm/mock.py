@@ -22,21 +22,27 @@ Script = str | Callable[[list[Message]], str] | BaseException
 @dataclass
 class MockCall:
     messages: list[Message]
-    kind: str                       # "complete" or "stream"
+    kind: str  # "complete" or "stream"
     options: dict[str, Any] = field(default_factory=dict)
 
 
 class MockBackend:
     """A :class:`~simulator.llm.backend.ChatBackend` that follows a script."""
 
-    def __init__(self, *script: Script, default: Script = "...", model: str = "mock",
-                 capabilities: Capabilities | None = None):
+    def __init__(
+        self,
+        *script: Script,
+        default: Script = "...",
+        model: str = "mock",
+        capabilities: Capabilities | None = None,
+    ):
         self.queue: deque[Script] = deque(script)
         self.default = default
         self.model = model
         self.name = f"mock:{model}"
         self.capabilities = capabilities or Capabilities(
-            structured_output="json_schema", structured_output_enforced=True, seed=True)
+            structured_output="json_schema", structured_output_enforced=True, seed=True
+        )
         self.calls: list[MockCall] = []
 
     def script(self, *entries: Script) -> None:
@@ -52,10 +58,12 @@ class MockBackend:
     def complete(self, messages: list[Message], **options: Any) -> Completion:
         self.calls.append(MockCall(list(messages), "complete", options))
         text = self._answer(messages)
-        return Completion(text=text, model=options.get("model") or self.model,
-                          finish_reason="stop",
-                          usage=Usage(sum(len(m["content"].split()) for m in messages),
-                                      len(text.split())))
+        return Completion(
+            text=text,
+            model=options.get("model") or self.model,
+            finish_reason="stop",
+            usage=Usage(sum(len(m["content"].split()) for m in messages), len(text.split())),
+        )
 
     def stream(self, messages: list[Message], **options: Any) -> Iterator[Chunk]:
         self.calls.append(MockCall(list(messages), "stream", options))

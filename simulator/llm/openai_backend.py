@@ -24,8 +24,10 @@ log = logging.getLogger("frontline.llm")
 def _usage(raw: Any) -> Usage | None:
     if raw is None:
         return None
-    return Usage(prompt_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
-                 completion_tokens=int(getattr(raw, "completion_tokens", 0) or 0))
+    return Usage(
+        prompt_tokens=int(getattr(raw, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(raw, "completion_tokens", 0) or 0),
+    )
 
 
 def _extra(obj: Any, fields: list[str]) -> str:
@@ -56,8 +58,14 @@ class OpenAIBackend:
         )
 
     # -- building requests ------------------------------------------------------------
-    def _params(self, messages: list[Message], temperature: float | None,
-                max_tokens: int | None, seed: int | None, model: str | None) -> dict[str, Any]:
+    def _params(
+        self,
+        messages: list[Message],
+        temperature: float | None,
+        max_tokens: int | None,
+        seed: int | None,
+        model: str | None,
+    ) -> dict[str, Any]:
         caps = self.capabilities
         params: dict[str, Any] = {
             "model": model or self.model,
@@ -72,18 +80,29 @@ class OpenAIBackend:
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any] | None:
         mode = self.capabilities.structured_output
         if mode == "json_schema":
-            return {"type": "json_schema",
-                    "json_schema": {"name": schema.get("title", "answer"), "schema": schema,
-                                    "strict": True}}
+            return {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": schema.get("title", "answer"),
+                    "schema": schema,
+                    "strict": True,
+                },
+            }
         if mode == "json_object":
             return {"type": "json_object"}
         return None
 
     # -- calls ------------------------------------------------------------------------
-    def complete(self, messages: list[Message], *, temperature: float | None = None,
-                 max_tokens: int | None = None, seed: int | None = None,
-                 json_schema: dict[str, Any] | None = None,
-                 model: str | None = None) -> Completion:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+        json_schema: dict[str, Any] | None = None,
+        model: str | None = None,
+    ) -> Completion:
         """One whole answer (retried on transient errors); raises BackendError."""
         params = self._params(messages, temperature, max_tokens, seed, model)
         if json_schema is not None:
@@ -103,22 +122,37 @@ class OpenAIBackend:
             if self.capabilities.strip_think_tags:
                 text, thought = strip_think(text)
                 reasoning = reasoning or thought
-            return Completion(text=text, model=getattr(raw, "model", None) or params["model"],
-                              finish_reason=choice.finish_reason, usage=_usage(raw.usage),
-                              reasoning=reasoning)
+            return Completion(
+                text=text,
+                model=getattr(raw, "model", None) or params["model"],
+                finish_reason=choice.finish_reason,
+                usage=_usage(raw.usage),
+                reasoning=reasoning,
+            )
 
         return call_with_retry(call, self.policy, self.where)
 
-    def stream(self, messages: list[Message], *, temperature: float | None = None,
-               max_tokens: int | None = None, seed: int | None = None) -> Iterator[Chunk]:
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+    ) -> Iterator[Chunk]:
         """Stream the answer. Retried only until its first text arrives; a failure after
         that raises StreamInterrupted. A stream that ends without a finish reason is cut."""
         params = self._params(messages, temperature, max_tokens, seed, None)
         params["stream"] = True
         if self.capabilities.stream_usage:
             params["stream_options"] = {"include_usage": True}
-        return stream_with_retry(lambda: self._chunks(params), self.policy, self.where,
-                                 has_text=lambda c: bool(c.text), text_of=lambda c: c.text)
+        return stream_with_retry(
+            lambda: self._chunks(params),
+            self.policy,
+            self.where,
+            has_text=lambda c: bool(c.text),
+            text_of=lambda c: c.text,
+        )
 
     def _chunks(self, params: dict[str, Any]) -> Iterator[Chunk]:
         stream = self.client.chat.completions.create(**params)
@@ -145,8 +179,12 @@ class OpenAIBackend:
                     if think is not None:
                         text += think.flush()
                 if text or reasoning or choice.finish_reason or usage:
-                    yield Chunk(text=text, reasoning=reasoning,
-                                finish_reason=choice.finish_reason, usage=usage)
+                    yield Chunk(
+                        text=text,
+                        reasoning=reasoning,
+                        finish_reason=choice.finish_reason,
+                        usage=usage,
+                    )
         finally:
             stream.close()
         if not finished:

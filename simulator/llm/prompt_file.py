@@ -43,19 +43,26 @@ class PromptSection(BaseModel):
 def placeholders(allowed: set[str]) -> Callable[[str], str]:
     """A field check: the template may use only ``$name`` placeholders from ``allowed``
     (``$$`` is a literal dollar sign). Use as ``field_validator("x")(placeholders({...}))``."""
+
     def check(value: str) -> str:
         try:
-            names = {m.group("named") or m.group("braced")
-                     for m in Template.pattern.finditer(value) if not m.group("escaped")}
+            names = {
+                m.group("named") or m.group("braced")
+                for m in Template.pattern.finditer(value)
+                if not m.group("escaped")
+            }
         except (ValueError, TypeError) as exc:
             raise ValueError(f"bad placeholder: {exc}") from None
         if None in names:
             raise ValueError("a lone '$' (write $$ for a dollar sign)")
         unknown = names - allowed
         if unknown:
-            raise ValueError(f"unknown placeholder ${sorted(unknown)[0]}; this template may "
-                             f"use: {', '.join('$' + n for n in sorted(allowed)) or 'none'}")
+            raise ValueError(
+                f"unknown placeholder ${sorted(unknown)[0]}; this template may "
+                f"use: {', '.join('$' + n for n in sorted(allowed)) or 'none'}"
+            )
         return value
+
     return check
 
 
@@ -72,13 +79,17 @@ def _parsed(path: str) -> tuple[Any, Lines]:
 @lru_cache(maxsize=32)
 def _wrapper(sections: tuple[tuple[str, type[BaseModel]], ...], strict: bool):
     fields: dict[str, Any] = {name: (model, ...) for name, model in sections}
-    return create_model("PromptFile", __config__=ConfigDict(extra="forbid" if strict
-                                                            else "ignore"),
-                        schema_version=(Literal[1], SCHEMA_VERSION), **fields)
+    return create_model(
+        "PromptFile",
+        __config__=ConfigDict(extra="forbid" if strict else "ignore"),
+        schema_version=(Literal[1], SCHEMA_VERSION),
+        **fields,
+    )
 
 
-def validate_sections(sections: dict[str, type[BaseModel]], *, strict: bool = False,
-                      path: Path | None = None) -> BaseModel:
+def validate_sections(
+    sections: dict[str, type[BaseModel]], *, strict: bool = False, path: Path | None = None
+) -> BaseModel:
     """The prompt file (``path``, else :func:`prompts_path`) validated with one model per
     section; ``strict`` also refuses sections nobody named. Raises FileProblems."""
     name = str(path or prompts_path())

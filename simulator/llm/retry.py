@@ -46,8 +46,9 @@ class BackendError(FrontlineError):
     again later may work (the UI offers "retry"); Frontline can always continue offline.
     """
 
-    def __init__(self, message: str, *, reason: str, transient: bool = False,
-                 status: int | None = None):
+    def __init__(
+        self, message: str, *, reason: str, transient: bool = False, status: int | None = None
+    ):
         super().__init__(message)
         self.reason = reason
         self.transient = transient
@@ -83,7 +84,7 @@ class RetryPolicy:
     def backoff(self, attempt_number: int) -> float:
         """Seconds to wait after failed attempt ``attempt_number`` (1-based)."""
         n = max(0, attempt_number - 1)
-        delay = min(self.max_wait, self.initial_wait * (2 ** n))
+        delay = min(self.max_wait, self.initial_wait * (2**n))
         return min(self.max_wait, delay + random.uniform(0, self.jitter * delay))
 
     def wait(self, state: RetryCallState) -> float:
@@ -117,9 +118,13 @@ def _retry_after(exc: BaseException | None) -> float | None:
 
 def _log_retry(state: RetryCallState) -> None:
     exc = state.outcome.exception() if state.outcome else None
-    log.warning("language model call failed (%s: %s); attempt %d, retrying in %.2fs",
-                type(exc).__name__, exc, state.attempt_number,
-                state.next_action.sleep if state.next_action else 0.0)
+    log.warning(
+        "language model call failed (%s: %s); attempt %d, retrying in %.2fs",
+        type(exc).__name__,
+        exc,
+        state.attempt_number,
+        state.next_action.sleep if state.next_action else 0.0,
+    )
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -141,36 +146,58 @@ def describe(exc: BaseException, where: str, attempts: int = 1) -> BackendError:
         return exc
     tried = f" (tried {attempts} times)" if attempts > 1 else ""
     if isinstance(exc, openai.APITimeoutError):
-        return BackendError(f"{where} did not answer in time{tried}.",
-                            reason="timeout", transient=True)
+        return BackendError(
+            f"{where} did not answer in time{tried}.", reason="timeout", transient=True
+        )
     if isinstance(exc, openai.APIConnectionError):
-        return BackendError(f"Could not reach {where}{tried}: is the server running and the "
-                            "base URL right?", reason="connection", transient=True)
+        return BackendError(
+            f"Could not reach {where}{tried}: is the server running and the base URL right?",
+            reason="connection",
+            transient=True,
+        )
     if isinstance(exc, IncompleteResponse):
-        return BackendError(f"{where} ended its answer before finishing it{tried}.",
-                            reason="incomplete", transient=True)
+        return BackendError(
+            f"{where} ended its answer before finishing it{tried}.",
+            reason="incomplete",
+            transient=True,
+        )
     if isinstance(exc, openai.APIStatusError):
         code = exc.status_code
         detail = _error_detail(exc)
         if code == 429:
-            return BackendError(f"{where} is rate-limiting requests (429){tried}; wait a "
-                                "moment and retry.", reason="rate_limit", transient=True,
-                                status=code)
+            return BackendError(
+                f"{where} is rate-limiting requests (429){tried}; wait a moment and retry.",
+                reason="rate_limit",
+                transient=True,
+                status=code,
+            )
         if code >= 500:
-            return BackendError(f"{where} had a server error ({code}){tried}.{detail}",
-                                reason="server_error", transient=True, status=code)
+            return BackendError(
+                f"{where} had a server error ({code}){tried}.{detail}",
+                reason="server_error",
+                transient=True,
+                status=code,
+            )
         if code in (401, 403):
-            return BackendError(f"{where} refused the API key ({code}); check "
-                                f"FRONTLINE_LLM_API_KEY.{detail}", reason="auth", status=code)
+            return BackendError(
+                f"{where} refused the API key ({code}); check FRONTLINE_LLM_API_KEY.{detail}",
+                reason="auth",
+                status=code,
+            )
         if code == 404:
-            return BackendError(f"{where} does not know this model or endpoint (404); check "
-                                f"FRONTLINE_LLM_MODEL and FRONTLINE_LLM_BASE_URL.{detail}",
-                                reason="not_found", status=code)
-        return BackendError(f"{where} rejected the request ({code}).{detail}",
-                            reason="bad_request", status=code)
+            return BackendError(
+                f"{where} does not know this model or endpoint (404); check "
+                f"FRONTLINE_LLM_MODEL and FRONTLINE_LLM_BASE_URL.{detail}",
+                reason="not_found",
+                status=code,
+            )
+        return BackendError(
+            f"{where} rejected the request ({code}).{detail}", reason="bad_request", status=code
+        )
     if isinstance(exc, json.JSONDecodeError | ValueError | TypeError | AttributeError):
-        return BackendError(f"{where} sent a malformed response ({type(exc).__name__}: "
-                            f"{exc}).", reason="malformed")
+        return BackendError(
+            f"{where} sent a malformed response ({type(exc).__name__}: {exc}).", reason="malformed"
+        )
     return BackendError(f"{where} failed: {type(exc).__name__}: {exc}", reason="connection")
 
 
@@ -189,14 +216,20 @@ def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, where: str) -> T:
         raise describe(exc, where, retrying.statistics.get("attempt_number", 1)) from exc
 
 
-def stream_with_retry(open_stream: Callable[[], Iterator[T]], policy: RetryPolicy, where: str,
-                      has_text: Callable[[T], bool], text_of: Callable[[T], str]) -> Iterator[T]:
+def stream_with_retry(
+    open_stream: Callable[[], Iterator[T]],
+    policy: RetryPolicy,
+    where: str,
+    has_text: Callable[[T], bool],
+    text_of: Callable[[T], str],
+) -> Iterator[T]:
     """Yield a stream's items, retrying only until the first item carrying text.
 
     Opening the stream and reading up to its first text item is the unit that is retried;
     after that, items go to the caller and a failure raises :class:`StreamInterrupted`
     with the text produced so far.
     """
+
     def open_and_peek() -> tuple[Iterator[T], list[T]]:
         it = iter(open_stream())
         head: list[T] = []
@@ -224,8 +257,9 @@ def stream_with_retry(open_stream: Callable[[], Iterator[T]], policy: RetryPolic
             close()
 
 
-def stream_until_shown(attempt: Callable[[], Iterator[str]], policy: RetryPolicy,
-                       where: str) -> Iterator[str]:
+def stream_until_shown(
+    attempt: Callable[[], Iterator[str]], policy: RetryPolicy, where: str
+) -> Iterator[str]:
     """Yield the text of ``attempt()``; run it again if its stream breaks before any of it
     was yielded (a caller that holds text back, like the sentence gate, may get a
     :class:`StreamInterrupted` from the backend while the trainee has seen nothing).
@@ -243,14 +277,22 @@ def stream_until_shown(attempt: Callable[[], Iterator[str]], policy: RetryPolicy
             return
         except BackendError as exc:
             if shown:
-                raise StreamInterrupted(str(exc), shown=shown,
-                                        partial=getattr(exc, "partial", shown)) from exc
+                raise StreamInterrupted(
+                    str(exc), shown=shown, partial=getattr(exc, "partial", shown)
+                ) from exc
             if not isinstance(exc, StreamInterrupted):
                 raise
             if number >= policy.attempts:
-                raise BackendError(f"{where} kept breaking off its answer (tried {number} "
-                                   "times).", reason="interrupted", transient=True) from exc
+                raise BackendError(
+                    f"{where} kept breaking off its answer (tried {number} times).",
+                    reason="interrupted",
+                    transient=True,
+                ) from exc
             delay = policy.backoff(number)
-            log.warning("stream from %s broke before anything was shown; attempt %d, "
-                        "retrying in %.2fs", where, number, delay)
+            log.warning(
+                "stream from %s broke before anything was shown; attempt %d, retrying in %.2fs",
+                where,
+                number,
+                delay,
+            )
             time.sleep(delay)

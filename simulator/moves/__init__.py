@@ -4,6 +4,13 @@ from .detector import Detection, Detector, RuleDetector, default_detector
 from .vocabulary import GOOD_MOVES, MOVES, VIOLATIONS, Move, MoveInfo
 
 __all__ = [
-    "Detection", "Detector", "RuleDetector", "default_detector",
-    "GOOD_MOVES", "MOVES", "VIOLATIONS", "Move", "MoveInfo",
+    "Detection",
+    "Detector",
+    "RuleDetector",
+    "default_detector",
+    "GOOD_MOVES",
+    "MOVES",
+    "VIOLATIONS",
+    "Move",
+    "MoveInfo",
 ]

@@ -90,13 +90,18 @@ class CorpusTurn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^(en|es|ru|zh|bg|pt)-[0-9]{4,}$",
-                    description="'<lang>-NNNN', unique and never reused; fixes the split.")
+    id: str = Field(
+        pattern=r"^(en|es|ru|zh|bg|pt)-[0-9]{4,}$",
+        description="'<lang>-NNNN', unique and never reused; fixes the split.",
+    )
     text: str = Field(min_length=1, max_length=2000, description="One agent turn.")
     labels: list[CorpusLabel] = Field(description="Every move the turn performs (may be empty).")
     style: Literal["formal", "informal", "chat"]
-    note: str = Field("", description="Empty, or why a label is a judgement call; a near "
-                      "miss starts 'near miss of <move>: '.")
+    note: str = Field(
+        "",
+        description="Empty, or why a label is a judgement call; a near "
+        "miss starts 'near miss of <move>: '.",
+    )
 
     @field_validator("labels")
     @classmethod
@@ -113,8 +118,9 @@ class CorpusTurn(BaseModel):
         if note.startswith("near miss"):
             m = NEAR_MISS.match(note)
             if not m or m.group(1) not in _LABEL_VALUES:
-                raise ValueError("a near miss note must start 'near miss of <move>: ' "
-                                 "with one of the 26 labels")
+                raise ValueError(
+                    "a near miss note must start 'near miss of <move>: ' with one of the 26 labels"
+                )
         return note
 
     @property
@@ -149,8 +155,9 @@ def _field_of(error: dict) -> str:
     return ".".join(str(part) for part in error["loc"]) or "(row)"
 
 
-def _load_file(path: Path, language: str, seen_ids: dict[str, str],
-               problems: list[Problem]) -> list[CorpusTurn]:
+def _load_file(
+    path: Path, language: str, seen_ids: dict[str, str], problems: list[Problem]
+) -> list[CorpusTurn]:
     turns: list[CorpusTurn] = []
     seen_texts: dict[str, int] = {}
     name = str(path)
@@ -171,8 +178,9 @@ def _load_file(path: Path, language: str, seen_ids: dict[str, str],
                 break
             lineno += 1
             if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
-                problems.append(Problem(name, f"line longer than {MAX_LINE_CHARS} characters",
-                                        lineno))
+                problems.append(
+                    Problem(name, f"line longer than {MAX_LINE_CHARS} characters", lineno)
+                )
                 break
             if not line.strip():
                 continue
@@ -193,14 +201,27 @@ def _load_file(path: Path, language: str, seen_ids: dict[str, str],
                     problems.append(Problem(name, msg, lineno, _field_of(err)))
                 continue
             if turn.language != language:
-                problems.append(Problem(name, f"id {turn.id!r} is not a {language!r} id",
-                                        lineno, "id"))
+                problems.append(
+                    Problem(name, f"id {turn.id!r} is not a {language!r} id", lineno, "id")
+                )
             elif turn.id in seen_ids:
-                problems.append(Problem(name, f"duplicate id {turn.id!r} (first at "
-                                        f"{seen_ids[turn.id]})", lineno, "id"))
+                problems.append(
+                    Problem(
+                        name,
+                        f"duplicate id {turn.id!r} (first at {seen_ids[turn.id]})",
+                        lineno,
+                        "id",
+                    )
+                )
             elif turn.text in seen_texts:
-                problems.append(Problem(name, f"duplicate text (same as line "
-                                        f"{seen_texts[turn.text]})", lineno, "text"))
+                problems.append(
+                    Problem(
+                        name,
+                        f"duplicate text (same as line {seen_texts[turn.text]})",
+                        lineno,
+                        "text",
+                    )
+                )
             else:
                 seen_ids[turn.id] = f"{name}:{lineno}"
                 seen_texts[turn.text] = lineno
@@ -208,8 +229,9 @@ def _load_file(path: Path, language: str, seen_ids: dict[str, str],
     return turns
 
 
-def load_corpus(folder: Path | str = CORPUS_DIR,
-                languages: list[str] | tuple[str, ...] | None = None) -> list[CorpusTurn]:
+def load_corpus(
+    folder: Path | str = CORPUS_DIR, languages: list[str] | tuple[str, ...] | None = None
+) -> list[CorpusTurn]:
     """Load ``<folder>/<lang>.jsonl`` for each language present (or each one asked for).
 
     Raises :class:`FileProblems` listing every problem (up to :data:`MAX_PROBLEMS`) if
@@ -222,8 +244,12 @@ def load_corpus(folder: Path | str = CORPUS_DIR,
     wanted = list(languages) if languages is not None else list(LANGUAGES)
     for language in wanted:
         if language not in LANGUAGES:
-            problems.append(Problem(str(folder), f"unknown corpus language {language!r} "
-                                    f"(known: {', '.join(LANGUAGES)})"))
+            problems.append(
+                Problem(
+                    str(folder),
+                    f"unknown corpus language {language!r} (known: {', '.join(LANGUAGES)})",
+                )
+            )
             continue
         path = folder / f"{language}.jsonl"
         if not path.is_file():

@@ -72,15 +72,24 @@ class MovePatterns(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    patterns: list[Regex] = Field(min_length=1, description="Regexes (case-insensitive); any one "
-                                "matching inside a sentence finds the move there.")
-    unless: list[Regex] = Field(default_factory=list, description="Regexes that, matching the same "
-                              "sentence, mean the move is not there (negations, near misses).")
-    unless_turn: list[Regex] = Field(default_factory=list, description="Regexes that, matching "
-                                   "anywhere in the turn, mean the move is not there.")
+    patterns: list[Regex] = Field(
+        min_length=1,
+        description="Regexes (case-insensitive); any one "
+        "matching inside a sentence finds the move there.",
+    )
+    unless: list[Regex] = Field(
+        default_factory=list,
+        description="Regexes that, matching the same "
+        "sentence, mean the move is not there (negations, near misses).",
+    )
+    unless_turn: list[Regex] = Field(
+        default_factory=list,
+        description="Regexes that, matching anywhere in the turn, mean the move is not there.",
+    )
     examples: list[str] = Field(default_factory=list, description="Turns that must show the move.")
-    counterexamples: list[str] = Field(default_factory=list,
-                                       description="Turns that must not show the move.")
+    counterexamples: list[str] = Field(
+        default_factory=list, description="Turns that must not show the move."
+    )
 
 
 class MovePatternFile(BaseModel):
@@ -90,8 +99,11 @@ class MovePatternFile(BaseModel):
 
     schema_version: int = Field(1, ge=1, le=1)
     language: str = Field(description="BCP-47 language code, e.g. 'en'.")
-    negations: list[Regex] = Field(default_factory=list, description="Regexes that mark a "
-                                 "sentence as negated, so 'we can't refund you' is no offer.")
+    negations: list[Regex] = Field(
+        default_factory=list,
+        description="Regexes that mark a "
+        "sentence as negated, so 'we can't refund you' is no offer.",
+    )
     moves: dict[Move, MovePatterns] = Field(default_factory=dict)
     # Set by load_pattern_file for the package's own file only (never read from a file):
     # the test suite holds its patterns to the product's speed.
@@ -109,10 +121,9 @@ class _Compiled:
 def _compile(values: list[str], shipped: frozenset[str] = frozenset()) -> tuple:
     # The shipped file's patterns are searched with ``re`` (fast, with lowered twins); any
     # other file's run with a time limit (see simulator/saferegex.py and docs/moves.md).
-    return tuple(re.compile(v, re.IGNORECASE) if v in shipped else saferegex.compile(v)
-                 for v in values)
-
-
+    return tuple(
+        re.compile(v, re.IGNORECASE) if v in shipped else saferegex.compile(v) for v in values
+    )
 
 
 class RuleDetector:
@@ -136,25 +147,30 @@ class RuleDetector:
         shipped = frozenset(v for f in files if f._shipped for v in _all_patterns(f))
         self._negations = _compile([n for f in files for n in f.negations], shipped)
         self._rules = [
-            _Compiled(m, _compile(p.patterns, shipped), _compile(p.unless, shipped),
-                      _compile(p.unless_turn, shipped))
+            _Compiled(
+                m,
+                _compile(p.patterns, shipped),
+                _compile(p.unless, shipped),
+                _compile(p.unless_turn, shipped),
+            )
             for m, p in merged.items()
         ]
         # Skips the patterns a sentence cannot match (never changes a result); the examples
         # tell it which trigrams are common in real turns.
         self._flat = [(r, p) for r in self._rules for p in r.patterns]
         vetoes = [(r, u) for r in self._rules for u in r.unless]
-        self._index = PatternIndex([p for _, p in self._flat + vetoes],
-                                   [x for p in merged.values()
-                                    for x in p.examples + p.counterexamples])
+        self._index = PatternIndex(
+            [p for _, p in self._flat + vetoes],
+            [x for p in merged.values() for x in p.examples + p.counterexamples],
+        )
         # What a search runs: each pattern's case-sensitive twin on the normalised text
         # where one exists (same offsets, cheaper), else the pattern on the folded text.
         self._plan = [(r.move, *_searcher(p)) for r, p in self._flat + vetoes]
         self._plan_folded = [(r.move, p.search, False) for r, p in self._flat + vetoes]
-        self._turn_vetoes = {r.move: [_searcher(u) for u in r.unless_turn]
-                             for r in self._rules}
-        self._turn_vetoes_folded = {r.move: [(u.search, False) for u in r.unless_turn]
-                                    for r in self._rules}
+        self._turn_vetoes = {r.move: [_searcher(u) for u in r.unless_turn] for r in self._rules}
+        self._turn_vetoes_folded = {
+            r.move: [(u.search, False) for u in r.unless_turn] for r in self._rules
+        }
         first = len(self._flat)  # vetoes are indexed after the patterns
         self._vetoes: dict[Move, list[int]] = {}
         for r in self._rules:
@@ -192,13 +208,13 @@ class RuleDetector:
                             vetoed[move] = True
                             break
                 if not vetoed[move]:
-                    found.append(Detection(move, s + a, s + b, text[s + a:s + b],
-                                           text[s:e], s))
+                    found.append(Detection(move, s + a, s + b, text[s + a : s + b], text[s:e], s))
         found.sort(key=lambda d: (d.start, d.move))
         return found
 
-    def _sentence_hits(self, sentence: str, low: str,
-                       plan: list[tuple[Move, object, bool]]) -> list[tuple[Move, int, int]]:
+    def _sentence_hits(
+        self, sentence: str, low: str, plan: list[tuple[Move, object, bool]]
+    ) -> list[tuple[Move, int, int]]:
         """(move, start, end) of the first non-empty pattern match of each rule, unless an
         ``unless`` vetoes it. Only patterns the index says may match are searched, in order.
         ``low`` is the sentence normalised (or the sentence itself, with the folded plan)."""
@@ -227,8 +243,9 @@ class RuleDetector:
 
 
 def _all_patterns(f: MovePatternFile) -> list[str]:
-    return f.negations + [v for p in f.moves.values() for v in p.patterns + p.unless
-                          + p.unless_turn]
+    return f.negations + [
+        v for p in f.moves.values() for v in p.patterns + p.unless + p.unless_turn
+    ]
 
 
 def _searcher(pattern: re.Pattern[str]) -> tuple:
@@ -261,9 +278,16 @@ def _cached_detector(language: str, extra: str) -> RuleDetector:
     paths = [p for p in pattern_files(language) if p.exists()]
     if not paths:
         shipped = PATTERNS_DIR / f"{language}.yaml"
-        raise FileProblems([Problem(str(shipped), f"no move patterns for language {language!r}: "
-                                    f"add {language}.yaml to a folder named in "
-                                    "FRONTLINE_MOVE_PATTERNS")])
+        raise FileProblems(
+            [
+                Problem(
+                    str(shipped),
+                    f"no move patterns for language {language!r}: "
+                    f"add {language}.yaml to a folder named in "
+                    "FRONTLINE_MOVE_PATTERNS",
+                )
+            ]
+        )
     return RuleDetector([load_pattern_file(p) for p in paths])
 
 

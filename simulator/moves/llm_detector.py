@@ -33,10 +33,20 @@ GOOD = sorted(m.value for m in GOOD_MOVES)
 MOVES_SCHEMA = {
     "title": "agent_moves",
     "type": "object",
-    "properties": {"moves": {"type": "array", "items": {
-        "type": "object",
-        "properties": {"move": {"type": "string", "enum": GOOD}, "quote": {"type": "string"}},
-        "required": ["move", "quote"], "additionalProperties": False}}},
+    "properties": {
+        "moves": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "move": {"type": "string", "enum": GOOD},
+                    "quote": {"type": "string"},
+                },
+                "required": ["move", "quote"],
+                "additionalProperties": False,
+            },
+        }
+    },
     "required": ["moves"],
     "additionalProperties": False,
 }
@@ -60,7 +70,7 @@ def _extract(text: str) -> object:
     start, end = body.find("{"), body.rfind("}")
     if start < 0 or end <= start:
         raise ValueError("no JSON object")
-    return json.loads(body[start:end + 1])
+    return json.loads(body[start : end + 1])
 
 
 def locate(quote: str, text: str) -> tuple[int, int] | None:
@@ -75,8 +85,9 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
 class LLMDetector:
     """Finds good moves with a chat model; implements the Detector protocol."""
 
-    def __init__(self, backend: ChatBackend, *, prompts: DetectorPrompts | None = None,
-                 cache_size: int = 256):
+    def __init__(
+        self, backend: ChatBackend, *, prompts: DetectorPrompts | None = None, cache_size: int = 256
+    ):
         self.backend = backend
         self.prompts = prompts
         self._cache: OrderedDict[str, list[Detection]] = OrderedDict()
@@ -97,16 +108,22 @@ class LLMDetector:
     def _ask(self, text: str) -> list[Detection] | None:
         schema = MOVES_SCHEMA if self.backend.capabilities.structured_output != "none" else None
         try:
-            done = self.backend.complete(detector_messages(text, self.prompts), temperature=0.0,
-                                         seed=0, json_schema=schema, max_tokens=512)
+            done = self.backend.complete(
+                detector_messages(text, self.prompts),
+                temperature=0.0,
+                seed=0,
+                json_schema=schema,
+                max_tokens=512,
+            )
         except BackendError as exc:
             log.warning("move detection by the model failed; using the rules only: %s", exc)
             return None
         try:
             answer = _Moves.model_validate(_extract(done.text))
         except (ValueError, ValidationError, RecursionError) as exc:
-            log.warning("move detection: unusable answer from the model (%s)",
-                        str(exc).splitlines()[0])
+            log.warning(
+                "move detection: unusable answer from the model (%s)", str(exc).splitlines()[0]
+            )
             return []
         sentences = sentence_spans(text)
         out: list[Detection] = []
@@ -119,14 +136,20 @@ class LLMDetector:
                 continue  # the rule detector alone decides violations
             span = locate(item.quote, text)
             if span is None:
-                log.info("move detection: %s quote %r is not in the turn; dropped",
-                         move.value, item.quote)
+                log.info(
+                    "move detection: %s quote %r is not in the turn; dropped",
+                    move.value,
+                    item.quote,
+                )
                 continue
             s, e = next(((a, b) for a, b in sentences if a <= span[0] < b), span)
             if any(d.move is move and d.quote_start == s for d in out):
                 continue
-            out.append(Detection(move, span[0], span[1], text[span[0]:span[1]], text[s:e], s,
-                                 source="llm"))
+            out.append(
+                Detection(
+                    move, span[0], span[1], text[span[0] : span[1]], text[s:e], s, source="llm"
+                )
+            )
         out.sort(key=lambda d: (d.start, d.move))
         return out
 
@@ -147,8 +170,11 @@ class CombinedDetector:
         have = {(d.move, d.quote_start) for d in found}
         spoiled = {d.quote_start for d in found if d.move in VIOLATIONS}
         for d in self.llm.detect(text):
-            if d.move in GOOD_MOVES and d.quote_start not in spoiled \
-                    and (d.move, d.quote_start) not in have:
+            if (
+                d.move in GOOD_MOVES
+                and d.quote_start not in spoiled
+                and (d.move, d.quote_start) not in have
+            ):
                 found.append(d)
                 have.add((d.move, d.quote_start))
         found.sort(key=lambda d: (d.start, d.move))

@@ -31,5 +31,7 @@ def detector_messages(text: str, prompts: DetectorPrompts | None = None) -> list
     """System prompt listing the good moves, then the agent turn as wrapped data."""
     p = prompts or detector_prompts()
     moves = "\n".join(f"- {m.value}: {MOVES[m].description}" for m in sorted(GOOD_MOVES))
-    return [{"role": "system", "content": Template(p.system).substitute(moves=moves)},
-            {"role": "user", "content": Template(p.user).substitute(text=defuse(text))}]
+    return [
+        {"role": "system", "content": Template(p.system).substitute(moves=moves)},
+        {"role": "user", "content": Template(p.user).substitute(text=defuse(text))},
+    ]

@@ -32,8 +32,11 @@ try:  # the parser ``re`` compiles with; private, so any trouble means "no prefi
 except ImportError:  # pragma: no cover - other Pythons
     _C = _P = _compiler = None
 
-_REPEATS = tuple(getattr(_C, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
-                 if _C is not None and hasattr(_C, n))
+_REPEATS = tuple(
+    getattr(_C, n)
+    for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+    if _C is not None and hasattr(_C, n)
+)
 # Characters re.IGNORECASE matches to an ASCII letter that str.lower() does not map to it
 # (checked over all of Unicode by the tests): dotted/dotless i and the long s.
 _CASE_EXTRAS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
@@ -92,8 +95,9 @@ def _requirement(seq, cost=_length_cost) -> set[str] | None:
     return min(candidates, key=cost) if candidates else None
 
 
-def required_literals(pattern: str, flags: int = re.IGNORECASE, cost=_length_cost,
-                      min_length: int = MIN_LITERAL) -> frozenset[str] | None:
+def required_literals(
+    pattern: str, flags: int = re.IGNORECASE, cost=_length_cost, min_length: int = MIN_LITERAL
+) -> frozenset[str] | None:
     """Lowercase literals one of which every match of ``pattern`` must contain; None when
     that cannot be derived, or a literal is shorter than ``min_length`` or not ASCII."""
     found = _best(required_literal_sets(pattern, flags, cost), cost)
@@ -102,8 +106,9 @@ def required_literals(pattern: str, flags: int = re.IGNORECASE, cost=_length_cos
     return found
 
 
-def required_literal_sets(pattern: str, flags: int = re.IGNORECASE,
-                          cost=_length_cost) -> list[frozenset[str]]:
+def required_literal_sets(
+    pattern: str, flags: int = re.IGNORECASE, cost=_length_cost
+) -> list[frozenset[str]]:
     """Every set of ASCII lowercase literals of which each match of ``pattern`` contains
     one (so all of them must be present); empty when none can be derived."""
     if _P is None:
@@ -152,8 +157,9 @@ def _lower_tree(seq) -> None:
                     lo, hi = iav
                     if hi >= 128:
                         raise _NotLowerable
-                    items += [(_C.LITERAL, c) for c in sorted({_lower_code(c)
-                                                               for c in range(lo, hi + 1)})]
+                    items += [
+                        (_C.LITERAL, c) for c in sorted({_lower_code(c) for c in range(lo, hi + 1)})
+                    ]
                 elif iop in (_C.NEGATE, _C.CATEGORY):
                     items.append((iop, iav))
                 else:
@@ -185,8 +191,11 @@ def lowered(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     since ``re`` then compares characters without folding them. None when that cannot be
     guaranteed (a non-ASCII letter, a scoped case flag, a back-reference), or for a
     pattern without IGNORECASE."""
-    if _P is None or pattern.flags & ~(re.IGNORECASE | re.UNICODE) or \
-            not pattern.flags & re.IGNORECASE:
+    if (
+        _P is None
+        or pattern.flags & ~(re.IGNORECASE | re.UNICODE)
+        or not pattern.flags & re.IGNORECASE
+    ):
         return None
     try:
         tree = _P.parse(pattern.pattern, 0)
@@ -215,13 +224,14 @@ class PatternIndex:
         lows = [normalise(text) for text in corpus]
         freq: Counter[str] = Counter()
         for low in lows:  # realistic sentences: rare tokens make selective requirements
-            freq.update({low[i:i + 3] for i in range(len(low) - 2)})
+            freq.update({low[i : i + 3] for i in range(len(low) - 2)})
 
         def token(literal: str) -> str:  # its rarest trigram, or a short literal itself
             if len(literal) < MIN_LITERAL:
                 return literal
-            return min((literal[i:i + 3] for i in range(len(literal) - 2)),
-                       key=lambda t: (freq[t], t))
+            return min(
+                (literal[i : i + 3] for i in range(len(literal) - 2)), key=lambda t: (freq[t], t)
+            )
 
         def share(tok: str) -> int:  # corpus texts holding the token
             if tok not in freq:
@@ -244,8 +254,13 @@ class PatternIndex:
             sets = sorted(required_literal_sets(pat.pattern, pat.flags, cost), key=cost)
             # Beyond the best, keep only requirements a good share of sentences fail and
             # that are cheap to test: each short literal costs a substring test per sentence.
-            chosen = sets[:1] + [x for x in sets[1:] if lows and cost(x)[1] < len(lows) / 2
-                                 and (len(x) == 1 or min(map(len, x)) >= MIN_LITERAL)]
+            chosen = sets[:1] + [
+                x
+                for x in sets[1:]
+                if lows
+                and cost(x)[1] < len(lows) / 2
+                and (len(x) == 1 or min(map(len, x)) >= MIN_LITERAL)
+            ]
             if not chosen:
                 self.always.add(n)
             for level, lits in enumerate(chosen[:MAX_REQUIREMENTS]):
@@ -264,7 +279,7 @@ class PatternIndex:
         """Positions (in the list given) of the patterns that may match ``sentence``, in
         order; the others cannot match it (a literal they require is not there)."""
         low = normalise(sentence)  # cheap when it already is: ASCII lowercase
-        present = self.keys.intersection([low[i:i + 3] for i in range(len(low) - 2)])
+        present = self.keys.intersection([low[i : i + 3] for i in range(len(low) - 2)])
         token = self.by_token.__getitem__
         met = reduce(or_, map(token, present), 0)
         met = reduce(or_, map(token, filter(low.__contains__, self.short)), met)

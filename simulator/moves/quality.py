@@ -69,8 +69,14 @@ class Counts:
         return 2 * self.tp / denominator if denominator else None
 
     def as_dict(self) -> dict:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": self.precision,
-                "recall": self.recall, "f1": self.f1}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+        }
 
 
 @dataclass
@@ -82,8 +88,7 @@ class NearMiss:
     examples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"turns": self.turns, "wrongly_found": self.wrongly_found,
-                "examples": self.examples}
+        return {"turns": self.turns, "wrongly_found": self.wrongly_found, "examples": self.examples}
 
 
 @dataclass
@@ -136,9 +141,13 @@ class LanguageQuality:
     def as_dict(self) -> dict:
         micro = self.micro
         return {
-            "language": self.language, "split": self.split, "turns": self.turns,
-            "has_reader": self.has_reader, "reader_note": self.reader_note,
-            "micro": micro.as_dict(), "macro_f1": self.macro_f1,
+            "language": self.language,
+            "split": self.split,
+            "turns": self.turns,
+            "has_reader": self.has_reader,
+            "reader_note": self.reader_note,
+            "micro": micro.as_dict(),
+            "macro_f1": self.macro_f1,
             "violations": self.violations.as_dict(),
             "evidence_overlap": self.evidence_overlap,
             "not_in_vocabulary": [label.value for label in not_in_vocabulary()],
@@ -156,8 +165,9 @@ def _quote_spans(turn: CorpusTurn, move: str) -> list[tuple[int, int]]:
     return spans
 
 
-def evaluate_language(turns: Iterable[CorpusTurn], language: str, split: str,
-                      reader: Reader = rule_reading) -> LanguageQuality:
+def evaluate_language(
+    turns: Iterable[CorpusTurn], language: str, split: str, reader: Reader = rule_reading
+) -> LanguageQuality:
     """Score ``reader`` on the turns of ``language`` in ``split``."""
     quality = LanguageQuality(language, split)
     for turn in turns:
@@ -196,8 +206,12 @@ def evaluate_language(turns: Iterable[CorpusTurn], language: str, split: str,
     return quality
 
 
-def evaluate(turns: list[CorpusTurn], split: str = "test", languages: list[str] | None = None,
-             reader: Reader = rule_reading) -> list[LanguageQuality]:
+def evaluate(
+    turns: list[CorpusTurn],
+    split: str = "test",
+    languages: list[str] | None = None,
+    reader: Reader = rule_reading,
+) -> list[LanguageQuality]:
     """Score ``reader`` on ``split`` for each language present in ``turns`` (or asked for)."""
     present = sorted({t.language for t in turns}, key=_language_order)
     return [evaluate_language(turns, lang, split, reader) for lang in (languages or present)]

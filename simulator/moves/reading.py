@@ -92,16 +92,19 @@ class Reading:
 
     def offering(self, text: str) -> list[str]:
         """The pieces of ``text`` (this reading's turn) that refuse nothing."""
-        return [text[c.start:c.end] for c in self.clauses if not c.negated]
+        return [text[c.start : c.end] for c in self.clauses if not c.negated]
 
     def fits(self, text: str) -> bool:
         """Whether every piece of evidence is verbatim in ``text`` where it says it is, so
         a stored reading belongs to this turn (a hand-edited file gets read afresh)."""
         n = len(text)
         for f in self.moves:
-            if not (0 <= f.start <= f.end <= n and text[f.start:f.end] == f.text
-                    and f.quote_start >= 0
-                    and text[f.quote_start:f.quote_start + len(f.quote)] == f.quote):
+            if not (
+                0 <= f.start <= f.end <= n
+                and text[f.start : f.end] == f.text
+                and f.quote_start >= 0
+                and text[f.quote_start : f.quote_start + len(f.quote)] == f.quote
+            ):
                 return False
         return all(0 <= c.start <= c.end <= n for c in self.clauses)
 
@@ -149,6 +152,8 @@ def offering_clauses(text: str, detector: TurnDetector) -> list[Clause]:
         if not detector.is_negated(text[s:e]):
             out.append(Clause(start=s, end=e, negated=False))
             continue
-        out += [Clause(start=a, end=b, negated=detector.is_negated(text[a:b]))
-                for a, b in clause_spans(text, s, e)]
+        out += [
+            Clause(start=a, end=b, negated=detector.is_negated(text[a:b]))
+            for a, b in clause_spans(text, s, e)
+        ]
     return out

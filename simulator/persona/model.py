@@ -24,10 +24,20 @@ Score = Annotated[float, Field(ge=0, le=100, strict=True)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
 # Placeholders a phrase may use; the renderer fills them from the case and the state.
-PLACEHOLDERS = frozenset({
-    "name", "company", "title", "fact", "hidden_fact", "expectation", "bottom_line",
-    "if_crossed", "offer", "rejected",
-})
+PLACEHOLDERS = frozenset(
+    {
+        "name",
+        "company",
+        "title",
+        "fact",
+        "hidden_fact",
+        "expectation",
+        "bottom_line",
+        "if_crossed",
+        "offer",
+        "rejected",
+    }
+)
 
 
 class Archetype(StrEnum):
@@ -62,8 +72,11 @@ class Strict(BaseModel):
 def _regex(value: str) -> str:
     why = saferegex.problem(value)  # invalid, or a shape that can take exponential time
     if why is not None:
-        raise ValueError(why.replace("regular expression", f"regular expression {value!r}", 1)
-                         if why.startswith("invalid") else f"{value!r}: {why}")
+        raise ValueError(
+            why.replace("regular expression", f"regular expression {value!r}", 1)
+            if why.startswith("invalid")
+            else f"{value!r}: {why}"
+        )
     return value
 
 
@@ -91,14 +104,19 @@ class Identity(Strict):
 
 
 class Thresholds(Strict):
-    escalate_at: Score = Field(90, description="Anger at or above this ends the session: "
-                               "the customer escalates (or leaves, if exit is 'leave').")
+    escalate_at: Score = Field(
+        90,
+        description="Anger at or above this ends the session: "
+        "the customer escalates (or leaves, if exit is 'leave').",
+    )
     accept_anger: Score = Field(55, description="Anger must be at or below this to accept.")
     accept_trust: Score = Field(50, description="Trust must be at or above this to accept.")
-    patience_drain: float = Field(5, strict=True, ge=0, le=50,
-                                  description="Patience lost every turn.")
+    patience_drain: float = Field(
+        5, strict=True, ge=0, le=50, description="Patience lost every turn."
+    )
     exit: Literal["escalate", "leave"] = Field(
-        "escalate", description="What the customer does when anger or patience runs out.")
+        "escalate", description="What the customer does when anger or patience runs out."
+    )
 
 
 class Trigger(Strict):
@@ -119,12 +137,18 @@ class HiddenFact(Strict):
 
     id: Slug
     text: str = Field(min_length=1, description="How the customer states it when asked.")
-    asked_by: list[str] = Field(default_factory=list, description="Regexes: a question "
-                                "matching one uncovers this fact first. Any question "
-                                "uncovers the next fact in order otherwise.")
+    asked_by: list[str] = Field(
+        default_factory=list,
+        description="Regexes: a question "
+        "matching one uncovers this fact first. Any question "
+        "uncovers the next fact in order otherwise.",
+    )
     required: bool = Field(True, description="An offer made before this is known is premature.")
-    example: str = Field("", description="A question a handler might ask that uncovers this "
-                         "fact; when given, one of asked_by must match it.")
+    example: str = Field(
+        "",
+        description="A question a handler might ask that uncovers this "
+        "fact; when given, one of asked_by must match it.",
+    )
 
     @field_validator("asked_by")
     @classmethod
@@ -133,8 +157,11 @@ class HiddenFact(Strict):
 
     @model_validator(mode="after")
     def _example_is_asked(self) -> HiddenFact:
-        if self.example and self.asked_by and not any(
-                saferegex.compile(p).search(self.example) for p in self.asked_by):
+        if (
+            self.example
+            and self.asked_by
+            and not any(saferegex.compile(p).search(self.example) for p in self.asked_by)
+        ):
             raise ValueError(f"example {self.example!r} matches none of asked_by")
         return self
 
@@ -146,7 +173,8 @@ class Remedy(Strict):
     description: str = Field(min_length=1)
     level: Literal["expectation", "bottom_line", "below"] = Field(
         description="'expectation' meets what they hope for, 'bottom_line' the least they "
-        "accept, 'below' is rejected (DOMAIN §2.5).")
+        "accept, 'below' is rejected (DOMAIN §2.5)."
+    )
     triggers: list[str] = Field(min_length=1, description="Regexes that recognise the offer.")
     example: str = Field(min_length=1, description="An agent sentence that offers it.")
 
@@ -161,10 +189,16 @@ class CompanyRules(Strict):
     the service standard is the rectangle, flexibility the circle inside it (DOMAIN §3.9).
     This is the trainee's brief; it never states the customer's own lines."""
 
-    standard: str = Field(min_length=1, max_length=400, description="What the agent may "
-                          "offer: the company's standard for a case like this.")
-    limit: str = Field(min_length=1, max_length=400, description="Where flexibility ends: "
-                       "what is never given, or needs someone who can decide.")
+    standard: str = Field(
+        min_length=1,
+        max_length=400,
+        description="What the agent may offer: the company's standard for a case like this.",
+    )
+    limit: str = Field(
+        min_length=1,
+        max_length=400,
+        description="Where flexibility ends: what is never given, or needs someone who can decide.",
+    )
 
 
 class Case(Strict):
@@ -177,9 +211,12 @@ class Case(Strict):
     if_crossed: str = Field(min_length=1, description="What they will do if it is not met.")
     rejects: list[str] = Field(default_factory=list, description="Offers they refuse outright.")
     remedies: list[Remedy] = Field(min_length=1)
-    company_rules: CompanyRules | None = Field(None, description="What the agent may offer "
-                                               "and where flexibility ends (DOMAIN §3.9), "
-                                               "shown to the trainee as the brief.")
+    company_rules: CompanyRules | None = Field(
+        None,
+        description="What the agent may offer "
+        "and where flexibility ends (DOMAIN §3.9), "
+        "shown to the trainee as the brief.",
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Case:
@@ -219,15 +256,19 @@ class Persona(Strict):
     temperament: Temperament
     language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     difficulty: int = Field(3, strict=True, ge=1, le=5)
-    domain: list[str] = Field(min_length=1, description="Sections of docs/domain.md "
-                              "this persona embodies, e.g. '§2.4 aggressive'.")
+    domain: list[str] = Field(
+        min_length=1,
+        description="Sections of docs/domain.md this persona embodies, e.g. '§2.4 aggressive'.",
+    )
     identity: Identity
     start: Mood
     thresholds: Thresholds = Thresholds()
     max_turns: int = Field(12, strict=True, ge=2, le=60)
     sensitivity: dict[Move, Annotated[float, Field(ge=0, le=5, strict=True)]] = Field(
-        default_factory=dict, description="Multiplier on the shared effect of each move "
-        "(1 = as documented, 2 = twice as strong, 0 = ignored).")
+        default_factory=dict,
+        description="Multiplier on the shared effect of each move "
+        "(1 = as documented, 2 = twice as strong, 0 = ignored).",
+    )
     triggers: list[Trigger] = Field(default_factory=list)
     case: Case
     style: Style
@@ -256,9 +297,11 @@ class Persona(Strict):
                     raise ValueError(f"{reaction.value}: bad braces in {line!r}: {exc}") from None
                 unknown = names - PLACEHOLDERS
                 if unknown:
-                    raise ValueError(f"{reaction.value}: unknown placeholder "
-                                     f"{{{sorted(unknown)[0]}}} in {line!r}; "
-                                     f"known: {', '.join(sorted(PLACEHOLDERS))}")
+                    raise ValueError(
+                        f"{reaction.value}: unknown placeholder "
+                        f"{{{sorted(unknown)[0]}}} in {line!r}; "
+                        f"known: {', '.join(sorted(PLACEHOLDERS))}"
+                    )
         return bank
 
     def content_hash(self) -> str:
@@ -274,10 +317,11 @@ class Persona(Strict):
         ident, rules = self.identity, self.case.company_rules
         lines = [f"You work for {ident.company}, answering by {ident.channel}."]
         if rules is None:
-            return lines + ["This case states no company rules: offer only what you "
-                            "would be sure the company allows."]
-        return lines + [f"You may offer: {rules.standard}",
-                        f"Flexibility ends: {rules.limit}"]
+            return lines + [
+                "This case states no company rules: offer only what you "
+                "would be sure the company allows."
+            ]
+        return lines + [f"You may offer: {rules.standard}", f"Flexibility ends: {rules.limit}"]
 
     def sensitivity_for(self, move: Move) -> float:
         return self.sensitivity.get(move, 1.0)

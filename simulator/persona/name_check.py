@@ -30,8 +30,10 @@ AFTER_TITLE = r"[\s.\\?)|]+"
 MENTIONS = [
     # "(Dr\.?|Doctor) Mehra": the name is the word after the last title, not "Doctor".
     re.compile(rf"\b{TITLES}{AFTER_TITLE}(?!{TITLES}\b)(?P<name>{NAME_WORD})"),
-    re.compile(rf"\b(?:[Mm]y name is|[Ii]n my name,?|[Ii]t's|[Ii]t is|[Tt]his is)\s+"
-               rf"(?P<name>{NAME_WORD}(?:\s+{NAME_WORD})+)"),
+    re.compile(
+        rf"\b(?:[Mm]y name is|[Ii]n my name,?|[Ii]t's|[Ii]t is|[Tt]his is)\s+"
+        rf"(?P<name>{NAME_WORD}(?:\s+{NAME_WORD})+)"
+    ),
     re.compile(rf"\b[Mm]y name is\s+(?P<name>{NAME_WORD})"),
 ]
 # Who the customer is (the name itself, a background that may name others) is not checked.
@@ -67,10 +69,14 @@ def stale_name_mentions(persona: Persona) -> list[tuple[tuple, str]]:
                 mention = match["name"]
                 words = name_words(mention)
                 if words and not words & own:  # sharing a word: a nickname, a title
-                    found.append((path,
-                                  f"names the customer {mention!r}, but identity.name is "
-                                  f"{persona.identity.name!r}: left over from a rename? "
-                                  "(the designer can replace the old name)"))
+                    found.append(
+                        (
+                            path,
+                            f"names the customer {mention!r}, but identity.name is "
+                            f"{persona.identity.name!r}: left over from a rename? "
+                            "(the designer can replace the old name)",
+                        )
+                    )
                     break
             else:
                 continue

@@ -55,8 +55,7 @@ class CharacterRules(BaseModel):
     hidden_fact_overlap: float = Field(0.6, gt=0, le=1)
     hidden_fact_min_words: int = Field(2, ge=1)
 
-    @field_validator("agent_speech", "ai_disclosure", "acceptance", "approval",
-                     "acceptance_unless")
+    @field_validator("agent_speech", "ai_disclosure", "acceptance", "approval", "acceptance_unless")
     @classmethod
     def _regexes(cls, values: list[str]) -> list[str]:
         return _compile_all(values)
@@ -64,17 +63,16 @@ class CharacterRules(BaseModel):
 
 _REASONS = {  # each completes "the reply ..." when the model is told why it was rejected
     "agent_speech": "spoke as the service agent, not the customer",
-    "ai_disclosure": "stepped out of the role (mentioned being an AI, a model or a "
-                     "role-play)",
+    "ai_disclosure": "stepped out of the role (mentioned being an AI, a model or a role-play)",
     "false_accept": "accepted or said it was satisfied when the customer is not",
 }
 
 
 @dataclass(frozen=True)
 class CharacterBreak:
-    """One way a sentence left the role; ``reason`` completes "the reply ...". """
+    """One way a sentence left the role; ``reason`` completes "the reply ..."."""
 
-    kind: str   # agent_speech, ai_disclosure, false_accept, hidden_fact, empty
+    kind: str  # agent_speech, ai_disclosure, false_accept, hidden_fact, empty
     reason: str
     sentence: str
 
@@ -120,9 +118,19 @@ class CharacterChecker:
         """The checks for the sentences of one reply; the turn's context is computed once."""
         case = request.persona.case
         allowed = set(request.state.revealed) | {request.plan.fact}
-        public = words(" ".join([*case.facts, case.title, case.expectation, case.bottom_line,
-                                 case.if_crossed, *(t.text for t in request.history)]),
-                       self._stop)
+        public = words(
+            " ".join(
+                [
+                    *case.facts,
+                    case.title,
+                    case.expectation,
+                    case.bottom_line,
+                    case.if_crossed,
+                    *(t.text for t in request.history),
+                ]
+            ),
+            self._stop,
+        )
         pending = []
         for fact in case.hidden_facts:
             distinctive = words(fact.text, self._stop) - public
@@ -143,16 +151,24 @@ class TurnCheck:
     unfinished sentence could still fail once more text arrives.
     """
 
-    def __init__(self, checker: CharacterChecker, pending: list[tuple[str, frozenset[str]]],
-                 reaction: Reaction, may_approve: bool):
+    def __init__(
+        self,
+        checker: CharacterChecker,
+        pending: list[tuple[str, frozenset[str]]],
+        reaction: Reaction,
+        may_approve: bool,
+    ):
         self.rules = checker.rules
         self.pending = pending  # (hidden fact id, its distinctive words) not to be given
         self.distinctive = frozenset().union(*(d for _, d in pending))
         self._stop = checker._stop
         # Acceptance only counts when the plan is not 'accept' (approval: nor a reaction
         # weighing an acceptable offer) and no 'unless' pattern is in the same sentence.
-        self._accepting = [] if reaction is Reaction.ACCEPT else \
-            checker._accept + ([] if may_approve else checker._approve)
+        self._accepting = (
+            []
+            if reaction is Reaction.ACCEPT
+            else checker._accept + ([] if may_approve else checker._approve)
+        )
         self._unless = checker._unless
         self._agent, self._ai = checker._agent, checker._ai
 
@@ -163,16 +179,22 @@ class TurnCheck:
             return CharacterBreak("agent_speech", _REASONS["agent_speech"], sentence)
         if any(p.search(s) for p in self._ai):
             return CharacterBreak("ai_disclosure", _REASONS["ai_disclosure"], sentence)
-        if self._accepting and not any(p.search(s) for p in self._unless) and \
-                any(p.search(s) for p in self._accepting):
+        if (
+            self._accepting
+            and not any(p.search(s) for p in self._unless)
+            and any(p.search(s) for p in self._accepting)
+        ):
             return CharacterBreak("false_accept", _REASONS["false_accept"], sentence)
         said = words(s, self._stop)
         for fact_id, distinctive in self.pending:
             hits = len(distinctive & said)
             need = min(self.rules.hidden_fact_min_words, len(distinctive))
             if hits >= need and hits / len(distinctive) >= self.rules.hidden_fact_overlap:
-                return CharacterBreak("hidden_fact", f"gave away a fact the agent had not "
-                                      f"asked about ({fact_id})", sentence)
+                return CharacterBreak(
+                    "hidden_fact",
+                    f"gave away a fact the agent had not asked about ({fact_id})",
+                    sentence,
+                )
         return None
 
     def hold_from(self, text: str, start: int = 0) -> int:
@@ -203,8 +225,7 @@ class TurnCheck:
                 if m is None:
                     continue
                 hold = min(hold, m.start())
-                if brk is None and kind != "false_accept" and not m.partial and \
-                        m.end() < len(s):
+                if brk is None and kind != "false_accept" and not m.partial and m.end() < len(s):
                     brk = CharacterBreak(kind, _REASONS[kind], text)
         if self.distinctive:
             hold = min(hold, self._fact_hold(s, s.rfind(" ", 0, start) + 1))
@@ -222,8 +243,9 @@ class TurnCheck:
             w = m.group().lower()
             if _singular(w) in self.distinctive:
                 return m.start()
-            if s[m.end():] in _JOINERS and any(d.startswith(w) or (d + "s").startswith(w)
-                                               for d in self.distinctive):
+            if s[m.end() :] in _JOINERS and any(
+                d.startswith(w) or (d + "s").startswith(w) for d in self.distinctive
+            ):
                 return m.start()
         return len(s)
 

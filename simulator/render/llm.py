@@ -65,11 +65,20 @@ class RenderReport:
 class LLMRenderer:
     """A :class:`~simulator.render.base.Renderer` that asks a chat model for the words."""
 
-    def __init__(self, backend: ChatBackend, *, regenerations: int = 2,
-                 fallback: Renderer | None = None, checker: CharacterChecker | None = None,
-                 temperature: float | None = None, max_tokens: int | None = None,
-                 policy: RetryPolicy | None = None, prompts: CustomerPrompts | None = None,
-                 hold_chars: int = 240, release: Literal["early", "sentence"] = "early"):
+    def __init__(
+        self,
+        backend: ChatBackend,
+        *,
+        regenerations: int = 2,
+        fallback: Renderer | None = None,
+        checker: CharacterChecker | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        policy: RetryPolicy | None = None,
+        prompts: CustomerPrompts | None = None,
+        hold_chars: int = 240,
+        release: Literal["early", "sentence"] = "early",
+    ):
         self.backend = backend
         self.name = f"llm:{backend.name}"
         self.regenerations = regenerations
@@ -102,8 +111,9 @@ class LLMRenderer:
 
             def one_try(messages=messages, seed=seed) -> Iterator[str]:
                 gate = self.gate(check, labels, self.hold_chars)
-                stream = self.backend.stream(messages, temperature=self.temperature,
-                                             max_tokens=self.max_tokens, seed=seed)
+                stream = self.backend.stream(
+                    messages, temperature=self.temperature, max_tokens=self.max_tokens, seed=seed
+                )
                 try:
                     with closing(stream):  # stop the HTTP stream when a check fails
                         for chunk in stream:
@@ -123,15 +133,26 @@ class LLMRenderer:
                 report.breaks.append(exc.brk.kind)
                 if exc.released:
                     report.truncated = True
-                    log.warning("customer reply broke character after %d characters were "
-                                "shown (%s: %r); the rest is dropped", len(exc.released),
-                                exc.brk.kind, exc.brk.sentence)
+                    log.warning(
+                        "customer reply broke character after %d characters were "
+                        "shown (%s: %r); the rest is dropped",
+                        len(exc.released),
+                        exc.brk.kind,
+                        exc.brk.sentence,
+                    )
                     return
-                log.warning("customer reply broke character (%s: %r); attempt %d of %d",
-                            exc.brk.kind, exc.brk.sentence, attempt + 1,
-                            self.regenerations + 1)
+                log.warning(
+                    "customer reply broke character (%s: %r); attempt %d of %d",
+                    exc.brk.kind,
+                    exc.brk.sentence,
+                    attempt + 1,
+                    self.regenerations + 1,
+                )
                 reasons.append(exc.brk.reason)
         report.fallback = True
-        log.warning("customer reply broke character %d times (%s); using the offline reply "
-                    "instead", report.attempts, ", ".join(report.breaks))
+        log.warning(
+            "customer reply broke character %d times (%s); using the offline reply instead",
+            report.attempts,
+            ", ".join(report.breaks),
+        )
         yield from self.fallback.render(request)

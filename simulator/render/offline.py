@@ -82,8 +82,9 @@ def _said_before(template: str, said: str) -> bool:
     parts = list(string.Formatter().parse(template))
     if not any(literal.strip() for literal, _, _, _ in parts):
         return False
-    pattern = "".join(re.escape(literal) + (".+?" if name is not None else "")
-                      for literal, name, _, _ in parts)
+    pattern = "".join(
+        re.escape(literal) + (".+?" if name is not None else "") for literal, name, _, _ in parts
+    )
     return re.search(pattern, said, re.S) is not None
 
 
@@ -98,21 +99,26 @@ class OfflineRenderer:
         said = " ".join(t.text for t in request.history if t.role == "customer")
         turn = len(request.history)
         parts = []
-        reactions = [request.plan.reaction] + [r for r in request.plan.extras
-                                               if r is not request.plan.reaction]
+        reactions = [request.plan.reaction] + [
+            r for r in request.plan.extras if r is not request.plan.reaction
+        ]
         for reaction in reactions:
             templates = bank_for(request.persona, reaction, request.state.anger)
             options = [fill(line, values) for line in templates]
             # Prefer a line whose own wording has not been heard yet ("Oh, yes. {fact}" twice
             # sounds like a machine), then any line not said verbatim, then anything.
-            unheard = [o for t, o in zip(templates, options, strict=True)
-                       if not _said_before(t, said) and o not in said and o not in parts]
-            fresh = unheard or [o for o in options if o not in said and o not in parts] \
-                or options
+            unheard = [
+                o
+                for t, o in zip(templates, options, strict=True)
+                if not _said_before(t, said) and o not in said and o not in parts
+            ]
+            fresh = unheard or [o for o in options if o not in said and o not in parts] or options
             rng = _rng(request.persona.id, request.seed, turn, reaction.value)
             parts.append(rng.choice(fresh))
-        if request.plan.reaction is not Reaction.ANSWER_QUESTION and \
-                Reaction.ANSWER_QUESTION in request.plan.extras:
+        if (
+            request.plan.reaction is not Reaction.ANSWER_QUESTION
+            and Reaction.ANSWER_QUESTION in request.plan.extras
+        ):
             # The answer to the question reads better first: "It was the 3rd. But..."
             parts.insert(0, parts.pop())
         return " ".join(parts)

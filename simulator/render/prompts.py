@@ -17,15 +17,50 @@ from ..persona.model import Archetype, Persona, Temperament
 from ..reactions import Reaction
 from .base import RenderRequest
 
-LANGUAGES = {"en": "English", "es": "Spanish", "ru": "Russian", "zh": "Chinese",
-             "bg": "Bulgarian", "pt": "Portuguese", "de": "German", "fr": "French",
-             "it": "Italian", "nl": "Dutch", "pl": "Polish", "uk": "Ukrainian",
-             "ja": "Japanese", "ko": "Korean", "tr": "Turkish", "ar": "Arabic"}
+LANGUAGES = {
+    "en": "English",
+    "es": "Spanish",
+    "ru": "Russian",
+    "zh": "Chinese",
+    "bg": "Bulgarian",
+    "pt": "Portuguese",
+    "de": "German",
+    "fr": "French",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "uk": "Ukrainian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "tr": "Turkish",
+    "ar": "Arabic",
+}
 
-CUSTOMER_FIELDS = {"company", "name", "background", "archetype", "temperament", "tone",
-                   "style", "quirks", "language", "channel", "title", "facts", "hidden_facts",
-                   "expectation", "bottom_line", "if_crossed", "rejects", "anger", "trust",
-                   "patience", "progress", "instructions", "retry_note"}
+CUSTOMER_FIELDS = {
+    "company",
+    "name",
+    "background",
+    "archetype",
+    "temperament",
+    "tone",
+    "style",
+    "quirks",
+    "language",
+    "channel",
+    "title",
+    "facts",
+    "hidden_facts",
+    "expectation",
+    "bottom_line",
+    "if_crossed",
+    "rejects",
+    "anger",
+    "trust",
+    "patience",
+    "progress",
+    "instructions",
+    "retry_note",
+}
 
 
 class CustomerPrompts(PromptSection):
@@ -83,9 +118,12 @@ def _bullets(items: list[str]) -> str:
 
 def _progress(request: RenderRequest) -> str:
     s = request.state
-    bits = ["You feel heard." if s.heard else "You do not feel heard yet.",
-            "You have been given some facts or a plan." if s.informed
-            else "Nobody has explained anything yet."]
+    bits = [
+        "You feel heard." if s.heard else "You do not feel heard yet.",
+        "You have been given some facts or a plan."
+        if s.informed
+        else "Nobody has explained anything yet.",
+    ]
     if s.timescale:
         bits.append("You were told when it will happen.")
     return " ".join(bits)
@@ -110,36 +148,60 @@ def instructions(request: RenderRequest, prompts: CustomerPrompts | None = None)
     return "\n".join(lines)
 
 
-def customer_system_prompt(request: RenderRequest, retry_reasons: list[str] | None = None,
-                           prompts: CustomerPrompts | None = None) -> str:
+def customer_system_prompt(
+    request: RenderRequest,
+    retry_reasons: list[str] | None = None,
+    prompts: CustomerPrompts | None = None,
+) -> str:
     """The system prompt for one customer reply. Contains no word typed by the trainee."""
     c = prompts or customer_prompts()
     persona: Persona = request.persona
     case, who, state = persona.case, persona.identity, request.state
     given = set(state.revealed)
-    hidden = [f"{f.text} (give it in this reply)" if f.id == request.plan.fact
-              else f"{f.text} (already told)" if f.id in given
-              else f"{f.text} (only if asked)" for f in case.hidden_facts]
+    hidden = [
+        f"{f.text} (give it in this reply)"
+        if f.id == request.plan.fact
+        else f"{f.text} (already told)"
+        if f.id in given
+        else f"{f.text} (only if asked)"
+        for f in case.hidden_facts
+    ]
     note = ""
     if retry_reasons:
         note = Template(c.retry_note).substitute(reasons="; ".join(dict.fromkeys(retry_reasons)))
     text = Template(c.system).substitute(
-        company=who.company, name=who.name, background=who.background,
-        archetype=c.archetypes[persona.archetype], temperament=c.temperaments[persona.temperament],
-        tone=persona.style.tone, style=persona.style.description,
+        company=who.company,
+        name=who.name,
+        background=who.background,
+        archetype=c.archetypes[persona.archetype],
+        temperament=c.temperaments[persona.temperament],
+        tone=persona.style.tone,
+        style=persona.style.description,
         quirks="".join(f" {q}" for q in persona.style.quirks),
-        language=language_name(persona.language), channel=who.channel, title=case.title,
-        facts=_bullets(case.facts), hidden_facts=_bullets(hidden),
-        expectation=case.expectation, bottom_line=case.bottom_line, if_crossed=case.if_crossed,
+        language=language_name(persona.language),
+        channel=who.channel,
+        title=case.title,
+        facts=_bullets(case.facts),
+        hidden_facts=_bullets(hidden),
+        expectation=case.expectation,
+        bottom_line=case.bottom_line,
+        if_crossed=case.if_crossed,
         rejects=", ".join(case.rejects) or "(none in particular)",
-        anger=round(state.anger), trust=round(state.trust), patience=round(state.patience),
-        progress=_progress(request), instructions=instructions(request, c), retry_note=note,
+        anger=round(state.anger),
+        trust=round(state.trust),
+        patience=round(state.patience),
+        progress=_progress(request),
+        instructions=instructions(request, c),
+        retry_note=note,
     )
     return uncite(text).strip()
 
 
-def customer_messages(request: RenderRequest, retry_reasons: list[str] | None = None,
-                      prompts: CustomerPrompts | None = None) -> list[Message]:
+def customer_messages(
+    request: RenderRequest,
+    retry_reasons: list[str] | None = None,
+    prompts: CustomerPrompts | None = None,
+) -> list[Message]:
     """System prompt, then the conversation: customer turns as the assistant, agent turns
     as wrapped user messages. A neutral cue opens it, so roles alternate from a user turn
     (some chat templates insist)."""

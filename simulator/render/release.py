@@ -54,8 +54,7 @@ def _handing_over(out: list[str]) -> Iterator[None]:
 def _label_pattern(labels: list[str]) -> regex.Pattern[str]:
     """A speaker label the model may put before its reply ("Dana:", "**Customer**:")."""
     names = "".join(f"|{regex.escape(n)}" for n in labels if n)
-    return regex.compile(rf"^\s*(?:\*\*)?(?:customer{names})(?:\*\*)?\s*:\s*",
-                         regex.IGNORECASE)
+    return regex.compile(rf"^\s*(?:\*\*)?(?:customer{names})(?:\*\*)?\s*:\s*", regex.IGNORECASE)
 
 
 def _empty(released: str) -> CharacterBroken:
@@ -65,8 +64,12 @@ def _empty(released: str) -> CharacterBroken:
 class SentenceGate:
     """Holds streamed text until each sentence has passed ``check``, then releases it."""
 
-    def __init__(self, check: Callable[[str], CharacterBreak | None], labels: list[str],
-                 hold_chars: int = 240):
+    def __init__(
+        self,
+        check: Callable[[str], CharacterBreak | None],
+        labels: list[str],
+        hold_chars: int = 240,
+    ):
         self.check = check
         self.hold_chars = hold_chars
         self.pending = ""
@@ -79,7 +82,7 @@ class SentenceGate:
         out: list[str] = []
         with _handing_over(out):
             while (m := _BOUNDARY.search(self.pending)) and m.end() > 0:
-                piece, self.pending = self.pending[:m.end()], self.pending[m.end():]
+                piece, self.pending = self.pending[: m.end()], self.pending[m.end() :]
                 self._release(piece, out)
             if len(self.pending) > self.hold_chars:
                 # A run-on "sentence": check what there is and let it through at a space.
@@ -128,11 +131,11 @@ class EarlyGate:
         self.hold_chars = hold_chars
         self.released = ""
         self._label = _label_pattern(labels)
-        self._head = ""        # text before the reply proper: a speaker label, spaces
+        self._head = ""  # text before the reply proper: a speaker label, spaces
         self._started = False
-        self._sentence = ""    # the unfinished sentence
-        self._shown = 0        # how much of it was released
-        self._hold = 0         # where its holding back starts (it only moves forward)
+        self._sentence = ""  # the unfinished sentence
+        self._shown = 0  # how much of it was released
+        self._hold = 0  # where its holding back starts (it only moves forward)
 
     def feed(self, text: str) -> list[str]:
         """Add streamed text; return the pieces now safe to show."""
@@ -142,7 +145,7 @@ class EarlyGate:
             m = self._label.match(self._head, partial=True)
             if m is not None and (m.partial or m.end() == len(self._head)):
                 return out  # "Dan", "Dana:": may still be a label to remove
-            text = self._head[m.end():] if m is not None else self._head.lstrip()
+            text = self._head[m.end() :] if m is not None else self._head.lstrip()
             self._started, self._head = True, ""
         self._sentence += text
         with _handing_over(out):
@@ -186,7 +189,7 @@ class EarlyGate:
         self._sentence, self._shown, self._hold = self._sentence[end:], 0, 0
 
     def _emit(self, upto: int, out: list[str]) -> None:
-        piece = self._sentence[self._shown:upto]
+        piece = self._sentence[self._shown : upto]
         if not piece or not (self.released or piece.strip()):
             return  # nothing new, or only spaces before the first word
         self._shown = upto

@@ -71,8 +71,15 @@ class Conversation:
     """One session between a trainee and a simulated customer. Create it with
     :meth:`start` or :meth:`resume`, not directly."""
 
-    def __init__(self, persona: Persona, store: SessionStore, info: SessionInfo,
-                 turns: list[Turn], steps: list[Step], renderer: Renderer | None = None):
+    def __init__(
+        self,
+        persona: Persona,
+        store: SessionStore,
+        info: SessionInfo,
+        turns: list[Turn],
+        steps: list[Step],
+        renderer: Renderer | None = None,
+    ):
         self.persona = persona
         self.store = store
         self.info = info
@@ -85,41 +92,69 @@ class Conversation:
 
     # -- creating ---------------------------------------------------------------------
     @classmethod
-    def start(cls, persona: Persona, *, store: SessionStore, renderer: Renderer | None = None,
-              seed: int = 0, user: str = "local", rubric: str | None = None,
-              mode: str = "training") -> Conversation:
+    def start(
+        cls,
+        persona: Persona,
+        *,
+        store: SessionStore,
+        renderer: Renderer | None = None,
+        seed: int = 0,
+        user: str = "local",
+        rubric: str | None = None,
+        mode: str = "training",
+    ) -> Conversation:
         """A new session, saved at once; call :meth:`opening` for the customer's first words."""
         if mode not in MODES:
             raise FrontlineError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
         renderer = renderer or OfflineRenderer()
         machine = CustomerMachine(persona)
-        opening = Step(turn=0, moves=[], state=machine.start(),
-                       plan=ReactionPlan(reaction=Reaction.OPENING), changes=[])
-        info = store.create(user=user, persona_id=persona.id,
-                            persona_hash=persona.content_hash(), opening=opening, seed=seed,
-                            renderer=renderer.name, rubric=rubric, mode=mode,
-                            language=persona.language)
+        opening = Step(
+            turn=0,
+            moves=[],
+            state=machine.start(),
+            plan=ReactionPlan(reaction=Reaction.OPENING),
+            changes=[],
+        )
+        info = store.create(
+            user=user,
+            persona_id=persona.id,
+            persona_hash=persona.content_hash(),
+            opening=opening,
+            seed=seed,
+            renderer=renderer.name,
+            rubric=rubric,
+            mode=mode,
+            language=persona.language,
+        )
         return cls(persona, store, info, [], [opening], renderer)
 
     @classmethod
-    def resume(cls, store: SessionStore, session_id: str,
-               personas: PersonaSource | Mapping[str, Persona], *, user: str = "local",
-               renderer: Renderer | None = None) -> Conversation:
+    def resume(
+        cls,
+        store: SessionStore,
+        session_id: str,
+        personas: PersonaSource | Mapping[str, Persona],
+        *,
+        user: str = "local",
+        renderer: Renderer | None = None,
+    ) -> Conversation:
         """Rebuild a saved session. If the customer owes a reply, ``owes_reply`` is True."""
         info = store.get(session_id, user)
         if isinstance(personas, Mapping):
             if info.persona_id not in personas:
-                raise NotFound(f"session {session_id} is with persona {info.persona_id!r}, "
-                               "which no longer exists")
+                raise NotFound(
+                    f"session {session_id} is with persona {info.persona_id!r}, "
+                    "which no longer exists"
+                )
             persona = personas[info.persona_id]
         else:
             persona = personas.get(info.persona_id)
         if persona.content_hash() != info.persona_hash:
             raise FrontlineError(
                 f"persona {info.persona_id!r} has changed since session {session_id} started, "
-                "so the customer could not carry on consistently; start a new session")
-        return cls(persona, store, info, store.turns(session_id), store.steps(session_id),
-                   renderer)
+                "so the customer could not carry on consistently; start a new session"
+            )
+        return cls(persona, store, info, store.turns(session_id), store.steps(session_id), renderer)
 
     # -- what the session is ----------------------------------------------------------
     @property
@@ -164,8 +199,7 @@ class Conversation:
         """True once the customer has accepted and answered, until the trainee's one
         closing turn (checking they are satisfied, offering more help, goodbye): the
         follow-up criteria read it, so the session takes it before it stops."""
-        if self.outcome is not Outcome.RESOLVED or self._status != "finished" \
-                or self.owes_reply:
+        if self.outcome is not Outcome.RESOLVED or self._status != "finished" or self.owes_reply:
             return False
         resolved = sum(s.state.outcome is Outcome.RESOLVED for s in self._steps)
         return resolved == 1
@@ -201,16 +235,17 @@ class Conversation:
             raise FrontlineError(f"the reply is not accepted: {why}; nothing was saved")
         closing = self.closing_open
         if self.finished and not closing:
-            raise FrontlineError(f"the session has ended ({self._end_reason()}); "
-                                 "start a new one to practise again")
+            raise FrontlineError(
+                f"the session has ended ({self._end_reason()}); start a new one to practise again"
+            )
         if self._streaming:
             raise FrontlineError("the customer is still answering; wait for the reply")
         if self.owes_reply:
-            raise FrontlineError("the customer has not answered yet; get the pending reply "
-                                 "first (pending_reply)")
+            raise FrontlineError(
+                "the customer has not answered yet; get the pending reply first (pending_reply)"
+            )
         step = self._closing_step(text) if closing else self.machine.step(self.state, text)
-        self.store.add_agent_turn(self.session_id, len(self._turns), text, step,
-                                  closing=closing)
+        self.store.add_agent_turn(self.session_id, len(self._turns), text, step, closing=closing)
         self._turns.append(Turn("agent", text, reading=step.reading))
         self._steps.append(step)
         if step.state.outcome is not Outcome.ONGOING:
@@ -222,9 +257,14 @@ class Conversation:
         after one), the customer simply acknowledges again; the moves are recorded."""
         state = self.state.model_copy(update={"turn": self.state.turn + 1})
         reading = self.machine.read(text)
-        return Step(turn=state.turn, moves=[f.move.value for f in reading.moves], state=state,
-                    changes=[], plan=ReactionPlan(reaction=Reaction.ACCEPT, offer=state.offer),
-                    reading=reading)
+        return Step(
+            turn=state.turn,
+            moves=[f.move.value for f in reading.moves],
+            state=state,
+            changes=[],
+            plan=ReactionPlan(reaction=Reaction.ACCEPT, offer=state.offer),
+            reading=reading,
+        )
 
     def pending_reply(self) -> Iterator[str]:
         """Stream the words the customer owes: the opening or the reply to the last turn."""
@@ -233,8 +273,13 @@ class Conversation:
         if self._streaming:
             raise FrontlineError("the customer is still answering; wait for the reply")
         step = self._steps[-1]
-        request = RenderRequest(persona=self.persona, state=step.state, plan=step.plan,
-                                history=list(self._turns), seed=self.info.seed)
+        request = RenderRequest(
+            persona=self.persona,
+            state=step.state,
+            plan=step.plan,
+            history=list(self._turns),
+            seed=self.info.seed,
+        )
         return self._stream(request)
 
     def _stream(self, request: RenderRequest) -> Iterator[str]:
@@ -247,8 +292,9 @@ class Conversation:
                 yield chunk
             words = "".join(chunks).strip()
             if not words:
-                raise FrontlineError(f"the {self.renderer.name} renderer produced an empty "
-                                     "reply; try again")
+                raise FrontlineError(
+                    f"the {self.renderer.name} renderer produced an empty reply; try again"
+                )
             self.store.add_customer_turn(self.session_id, len(self._turns), words)
             self._turns.append(Turn("customer", words))
         finally:

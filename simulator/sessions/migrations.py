@@ -15,8 +15,11 @@ import sqlite3
 from ..errors import FrontlineError
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
-    (1, "sessions, turns, steps and scorecards", [
-        """CREATE TABLE IF NOT EXISTS sessions (
+    (
+        1,
+        "sessions, turns, steps and scorecards",
+        [
+            """CREATE TABLE IF NOT EXISTS sessions (
             id           TEXT PRIMARY KEY,
             user         TEXT NOT NULL,
             persona_id   TEXT NOT NULL,
@@ -30,8 +33,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             status       TEXT NOT NULL,
             outcome      TEXT NOT NULL
         )""",
-        "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user, created)",
-        """CREATE TABLE IF NOT EXISTS turns (
+            "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user, created)",
+            """CREATE TABLE IF NOT EXISTS turns (
             session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
             idx        INTEGER NOT NULL,
             role       TEXT NOT NULL CHECK (role IN ('customer', 'agent')),
@@ -39,7 +42,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             created    TEXT NOT NULL,
             PRIMARY KEY (session_id, idx)
         )""",
-        """CREATE TABLE IF NOT EXISTS steps (
+            """CREATE TABLE IF NOT EXISTS steps (
             session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
             turn       INTEGER NOT NULL,
             state      TEXT NOT NULL,
@@ -48,27 +51,36 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             changes    TEXT NOT NULL,
             PRIMARY KEY (session_id, turn)
         )""",
-        """CREATE TABLE IF NOT EXISTS scorecards (
+            """CREATE TABLE IF NOT EXISTS scorecards (
             session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
             scorecard  TEXT NOT NULL,
             created    TEXT NOT NULL
         )""",
-    ]),
-    (2, "each agent turn's reading, and the session's language", [
-        # NULL for turns saved before readings were: the grader reads those afresh.
-        "ALTER TABLE turns ADD COLUMN reading TEXT",
-        "ALTER TABLE sessions ADD COLUMN language TEXT",
-    ]),
-    (3, "replays: a turn said another way, practice only, kept with its session", [
-        """CREATE TABLE IF NOT EXISTS replays (
+        ],
+    ),
+    (
+        2,
+        "each agent turn's reading, and the session's language",
+        [
+            # NULL for turns saved before readings were: the grader reads those afresh.
+            "ALTER TABLE turns ADD COLUMN reading TEXT",
+            "ALTER TABLE sessions ADD COLUMN language TEXT",
+        ],
+    ),
+    (
+        3,
+        "replays: a turn said another way, practice only, kept with its session",
+        [
+            """CREATE TABLE IF NOT EXISTS replays (
             id         INTEGER PRIMARY KEY AUTOINCREMENT,
             session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
             turn       INTEGER NOT NULL,
             replay     TEXT NOT NULL,
             created    TEXT NOT NULL
         )""",
-        "CREATE INDEX IF NOT EXISTS replays_by_session ON replays (session_id, id)",
-    ]),
+            "CREATE INDEX IF NOT EXISTS replays_by_session ON replays (session_id, id)",
+        ],
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -85,12 +97,16 @@ def migrate(conn: sqlite3.Connection, now: str) -> int:
 
     Runs in one ``BEGIN IMMEDIATE`` transaction, so two processes opening the same old
     database at once upgrade it once. ``conn`` must be in autocommit mode."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                 "description TEXT NOT NULL, applied TEXT NOT NULL)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "description TEXT NOT NULL, applied TEXT NOT NULL)"
+    )
     found = schema_version(conn)
     if found > LATEST:
-        raise FrontlineError(f"the session database is at schema version {found}, newer "
-                             f"than this Frontline knows ({LATEST}); upgrade Frontline")
+        raise FrontlineError(
+            f"the session database is at schema version {found}, newer "
+            f"than this Frontline knows ({LATEST}); upgrade Frontline"
+        )
     if found == LATEST:
         return LATEST
     conn.execute("BEGIN IMMEDIATE")
@@ -101,8 +117,9 @@ def migrate(conn: sqlite3.Connection, now: str) -> int:
                 continue
             for sql in statements:
                 conn.execute(sql)
-            conn.execute("INSERT INTO schema_migrations VALUES (?,?,?)",
-                         (version, description, now))
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?,?,?)", (version, description, now)
+            )
     except BaseException:
         conn.execute("ROLLBACK")
         raise

@@ -58,12 +58,16 @@ class Branch(BaseModel):
     mood: Mood = Field(description="The customer's mood after the turn.")
     reasons: list[str] = Field(description="Why the mood moved, in order, each once.")
     outcome: Outcome
-    score: float = Field(description="The rubric's overall score of the conversation cut "
-                         "after this turn's reaction.")
+    score: float = Field(
+        description="The rubric's overall score of the conversation cut after this turn's reaction."
+    )
     passed: bool
     ended: bool = Field(description="Graded as a finished conversation (the customer decided).")
-    violations: list[str] = Field(default_factory=list, description="Phrasing rules this "
-                                  "turn broke, with their penalty ('Told to calm down (-10)').")
+    violations: list[str] = Field(
+        default_factory=list,
+        description="Phrasing rules this "
+        "turn broke, with their penalty ('Told to calm down (-10)').",
+    )
 
 
 class CriterionChange(BaseModel):
@@ -88,9 +92,17 @@ class ReplayResult(BaseModel):
     changed: list[CriterionChange] = Field(description="Criteria whose verdict differs.")
 
 
-def replay_turn(store: SessionStore, session_id: str, user: str, *, turn: int, reply: str,
-                personas: PersonaSource, rubric: Rubric,
-                renderer: Renderer | None = None) -> ReplayResult:
+def replay_turn(
+    store: SessionStore,
+    session_id: str,
+    user: str,
+    *,
+    turn: int,
+    reply: str,
+    personas: PersonaSource,
+    rubric: Rubric,
+    renderer: Renderer | None = None,
+) -> ReplayResult:
     """Replay agent turn ``turn`` (1-based) of the user's session with ``reply`` instead.
 
     Raises :class:`FrontlineError` with a message for the trainee when the reply is empty
@@ -105,54 +117,77 @@ def replay_turn(store: SessionStore, session_id: str, user: str, *, turn: int, r
     info = store.get(session_id, user)
     persona = personas.get(info.persona_id)
     if persona.content_hash() != info.persona_hash:
-        raise FrontlineError(f"persona {info.persona_id!r} has changed since this session, so "
-                             "the customer would not react as they did; replays need the "
-                             "persona as it was")
+        raise FrontlineError(
+            f"persona {info.persona_id!r} has changed since this session, so "
+            "the customer would not react as they did; replays need the "
+            "persona as it was"
+        )
     turns, steps = store.turns(session_id), store.steps(session_id)
     agent_at = [i for i, t in enumerate(turns) if t.role == "agent"]
     if not 1 <= turn <= len(agent_at):
-        raise FrontlineError(f"session {session_id} has no agent turn {turn}; choose one "
-                             f"from 1 to {len(agent_at)}")
+        raise FrontlineError(
+            f"session {session_id} has no agent turn {turn}; choose one from 1 to {len(agent_at)}"
+        )
     if turn >= len(steps):
-        raise FrontlineError(f"turn {turn} has no recorded customer state; it cannot be "
-                             "replayed")
+        raise FrontlineError(f"turn {turn} has no recorded customer state; it cannot be replayed")
     start = steps[turn - 1]
     if start.state.outcome is not Outcome.ONGOING:
-        raise FrontlineError(f"turn {turn} came after the customer had decided "
-                             f"({start.state.outcome.value}); replay an earlier turn")
+        raise FrontlineError(
+            f"turn {turn} came after the customer had decided "
+            f"({start.state.outcome.value}); replay an earlier turn"
+        )
     at = agent_at[turn - 1]
     machine = CustomerMachine(persona)
     new_step = machine.step(start.state, text)
     history = turns[:at] + [Turn("agent", text, reading=new_step.reading)]
-    request = RenderRequest(persona=persona, state=new_step.state, plan=new_step.plan,
-                            history=history, seed=info.seed)
+    request = RenderRequest(
+        persona=persona, state=new_step.state, plan=new_step.plan, history=history, seed=info.seed
+    )
     words = "".join((renderer or OfflineRenderer()).render(request)).strip()
 
     said = turns[at + 1].text if at + 1 < len(turns) else ""
-    actual_turns = turns[:at + 1] + ([Turn("customer", said)] if said else [])
+    actual_turns = turns[: at + 1] + ([Turn("customer", said)] if said else [])
     replay_turns = history + ([Turn("customer", words)] if words else [])
-    base = dict(id=info.id, candidate=info.user, rubric=rubric.id, mode=info.mode,
-                seed=info.seed, renderer=info.renderer, created=info.created)
-    actual_card = grade(_transcript(base, actual_turns, steps[:turn + 1]), rubric)
+    base = dict(
+        id=info.id,
+        candidate=info.user,
+        rubric=rubric.id,
+        mode=info.mode,
+        seed=info.seed,
+        renderer=info.renderer,
+        created=info.created,
+    )
+    actual_card = grade(_transcript(base, actual_turns, steps[: turn + 1]), rubric)
     replay_card = grade(_transcript(base, replay_turns, steps[:turn] + [new_step]), rubric)
     replay_by_id = {(c.stage, c.id): c for c in replay_card.criteria}
-    changed = [CriterionChange(id=c.id, title=c.title, actual=c.verdict,
-                               replay=replay_by_id[(c.stage, c.id)].verdict)
-               for c in actual_card.criteria
-               if (c.stage, c.id) in replay_by_id
-               and replay_by_id[(c.stage, c.id)].verdict != c.verdict]
+    changed = [
+        CriterionChange(
+            id=c.id, title=c.title, actual=c.verdict, replay=replay_by_id[(c.stage, c.id)].verdict
+        )
+        for c in actual_card.criteria
+        if (c.stage, c.id) in replay_by_id and replay_by_id[(c.stage, c.id)].verdict != c.verdict
+    ]
     return ReplayResult(
-        session_id=info.id, turn=turn, rubric=rubric.id,
-        created=datetime.now(UTC).isoformat(timespec="seconds"), before=_mood(start),
+        session_id=info.id,
+        turn=turn,
+        rubric=rubric.id,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        before=_mood(start),
         actual=_branch(turns[at].text, said, steps[turn], actual_card, turn),
-        replay=_branch(text, words, new_step, replay_card, turn), changed=changed)
+        replay=_branch(text, words, new_step, replay_card, turn),
+        changed=changed,
+    )
 
 
 def _transcript(base: dict, turns: list[Turn], steps: list[Step]) -> Transcript:
     # The turns keep their readings (the replayed one's is the machine's own), so grading
     # reads no turn twice.
-    return Transcript(**base, turns=list(turns), trajectory=[s.record() for s in steps],
-                      outcome=steps[-1].state.outcome)
+    return Transcript(
+        **base,
+        turns=list(turns),
+        trajectory=[s.record() for s in steps],
+        outcome=steps[-1].state.outcome,
+    )
 
 
 def _mood(step: Step) -> Mood:
@@ -162,9 +197,20 @@ def _mood(step: Step) -> Mood:
 
 def _branch(reply: str, customer: str, step: Step, card, turn: int) -> Branch:
     reasons = list(dict.fromkeys(c.reason for c in step.changes))
-    broken = [f"{v.title} (-{v.penalty:g})" if v.penalty else v.title
-              for v in card.violations if v.agent_turn == turn]
-    return Branch(reply=reply, customer=customer, reaction=step.plan.reaction.value,
-                  mood=_mood(step), reasons=reasons, outcome=step.state.outcome,
-                  score=card.overall, passed=card.passed, ended=card.ended,
-                  violations=broken)
+    broken = [
+        f"{v.title} (-{v.penalty:g})" if v.penalty else v.title
+        for v in card.violations
+        if v.agent_turn == turn
+    ]
+    return Branch(
+        reply=reply,
+        customer=customer,
+        reaction=step.plan.reaction.value,
+        mood=_mood(step),
+        reasons=reasons,
+        outcome=step.state.outcome,
+        score=card.overall,
+        passed=card.passed,
+        ended=card.ended,
+        violations=broken,
+    )

@@ -45,6 +45,7 @@ from .migrations import migrate
 # reached an outcome), "ended" (the trainee stopped before an outcome).
 STATUSES = ("active", "finished", "ended")
 
+
 def now() -> str:
     """The current UTC time as ISO 8601, to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -79,8 +80,9 @@ class SessionStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode: transactions are opened explicitly in _write().
-            self._conn = sqlite3.connect(self.path, check_same_thread=False,
-                                         isolation_level=None, timeout=10)
+            self._conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=10
+            )
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA journal_mode=WAL")
             # NORMAL is durable against a killed process (not a power cut) and much faster.
@@ -118,23 +120,50 @@ class SessionStore:
             return self._conn.execute(sql, params).fetchall()
 
     # -- sessions ---------------------------------------------------------------------
-    def create(self, *, user: str, persona_id: str, persona_hash: str, opening: Step,
-               seed: int = 0, renderer: str = "offline", rubric: str | None = None,
-               mode: str = "training", language: str | None = None) -> SessionInfo:
+    def create(
+        self,
+        *,
+        user: str,
+        persona_id: str,
+        persona_hash: str,
+        opening: Step,
+        seed: int = 0,
+        renderer: str = "offline",
+        rubric: str | None = None,
+        mode: str = "training",
+        language: str | None = None,
+    ) -> SessionInfo:
         """A new active session whose step 0 is ``opening`` (the state before any turn)."""
         session_id = secrets.token_hex(8)
         stamp = now()
         with self._write() as db:
-            db.execute("INSERT INTO sessions (id, user, persona_id, persona_hash, rubric, mode, "
-                       "seed, renderer, created, updated, status, outcome, language) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       (session_id, user, persona_id, persona_hash, rubric, mode, seed,
-                        renderer, stamp, stamp, "active", Outcome.ONGOING.value, language))
+            db.execute(
+                "INSERT INTO sessions (id, user, persona_id, persona_hash, rubric, mode, "
+                "seed, renderer, created, updated, status, outcome, language) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    session_id,
+                    user,
+                    persona_id,
+                    persona_hash,
+                    rubric,
+                    mode,
+                    seed,
+                    renderer,
+                    stamp,
+                    stamp,
+                    "active",
+                    Outcome.ONGOING.value,
+                    language,
+                ),
+            )
             self._insert_step(db, session_id, opening)
         return self.get(session_id, user)
 
-    _SELECT = ("SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id "
-               "AND t.role = 'agent') AS agent_turns FROM sessions s")
+    _SELECT = (
+        "SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id "
+        "AND t.role = 'agent') AS agent_turns FROM sessions s"
+    )
 
     def get(self, session_id: str, user: str) -> SessionInfo:
         """The session, if it exists and belongs to ``user``; else :class:`NotFound`."""
@@ -145,8 +174,9 @@ class SessionStore:
 
     def list_sessions(self, user: str) -> list[SessionInfo]:
         """The user's sessions, newest first."""
-        rows = self._query(self._SELECT + " WHERE s.user = ? ORDER BY s.created DESC, s.rowid "
-                           "DESC", (user,))
+        rows = self._query(
+            self._SELECT + " WHERE s.user = ? ORDER BY s.created DESC, s.rowid DESC", (user,)
+        )
         return [_info(r) for r in rows]
 
     def set_status(self, session_id: str, status: str) -> None:
@@ -154,34 +184,47 @@ class SessionStore:
         if status not in STATUSES:
             raise ValueError(f"unknown session status {status!r}")
         with self._write() as db:
-            db.execute("UPDATE sessions SET status = ?, updated = ? WHERE id = ?",
-                       (status, now(), session_id))
+            db.execute(
+                "UPDATE sessions SET status = ?, updated = ? WHERE id = ?",
+                (status, now(), session_id),
+            )
 
     # -- turns and steps --------------------------------------------------------------
     def turns(self, session_id: str) -> list[Turn]:
         """The conversation so far, in order; agent turns with the reading saved with them."""
-        rows = self._query("SELECT role, text, reading FROM turns WHERE session_id = ? "
-                           "ORDER BY idx", (session_id,))
+        rows = self._query(
+            "SELECT role, text, reading FROM turns WHERE session_id = ? ORDER BY idx", (session_id,)
+        )
         return [Turn(r["role"], r["text"], reading=_reading(r["reading"])) for r in rows]
 
     def steps(self, session_id: str) -> list[Step]:
         """Step 0 (the opening state) and one step per agent turn, in order."""
-        rows = self._query("SELECT * FROM steps WHERE session_id = ? ORDER BY turn",
-                           (session_id,))
+        rows = self._query("SELECT * FROM steps WHERE session_id = ? ORDER BY turn", (session_id,))
         # Step n follows the n-th agent turn, whose reading is saved with the turn.
-        readings = [None] + [r["reading"] for r in self._query(
-            "SELECT reading FROM turns WHERE session_id = ? AND role = 'agent' ORDER BY idx",
-            (session_id,))]
-        return [Step.model_validate({"turn": r["turn"], "state": json.loads(r["state"]),
-                                     "plan": json.loads(r["plan"]),
-                                     "moves": json.loads(r["moves"]),
-                                     "changes": json.loads(r["changes"]),
-                                     "reading": _reading(readings[r["turn"]])
-                                     if r["turn"] < len(readings) else None})
-                for r in rows]
+        readings = [None] + [
+            r["reading"]
+            for r in self._query(
+                "SELECT reading FROM turns WHERE session_id = ? AND role = 'agent' ORDER BY idx",
+                (session_id,),
+            )
+        ]
+        return [
+            Step.model_validate(
+                {
+                    "turn": r["turn"],
+                    "state": json.loads(r["state"]),
+                    "plan": json.loads(r["plan"]),
+                    "moves": json.loads(r["moves"]),
+                    "changes": json.loads(r["changes"]),
+                    "reading": _reading(readings[r["turn"]]) if r["turn"] < len(readings) else None,
+                }
+            )
+            for r in rows
+        ]
 
-    def add_agent_turn(self, session_id: str, index: int, text: str, step: Step,
-                       closing: bool = False) -> None:
+    def add_agent_turn(
+        self, session_id: str, index: int, text: str, step: Step, closing: bool = False
+    ) -> None:
         """Save an agent turn, its reading and the customer's step after it, in one
         transaction.
 
@@ -195,19 +238,26 @@ class SessionStore:
         finished = step.state.outcome is not Outcome.ONGOING
         try:
             with self._write() as db:
-                row = db.execute("SELECT status FROM sessions WHERE id = ?",
-                                 (session_id,)).fetchone()
+                row = db.execute(
+                    "SELECT status FROM sessions WHERE id = ?", (session_id,)
+                ).fetchone()
                 if row is None or row["status"] != ("finished" if closing else "active"):
                     raise FrontlineError(f"session {session_id} has ended; start a new one")
                 self._insert_turn(db, session_id, index, "agent", text, step.reading)
                 self._insert_step(db, session_id, step)
-                db.execute("UPDATE sessions SET outcome = ?, status = ?, updated = ? "
-                           "WHERE id = ?", (step.state.outcome.value,
-                                            "finished" if finished else "active", now(),
-                                            session_id))
+                db.execute(
+                    "UPDATE sessions SET outcome = ?, status = ?, updated = ? WHERE id = ?",
+                    (
+                        step.state.outcome.value,
+                        "finished" if finished else "active",
+                        now(),
+                        session_id,
+                    ),
+                )
         except sqlite3.IntegrityError:
-            raise FrontlineError(f"session {session_id} was changed elsewhere; "
-                                 "reload it and try again") from None
+            raise FrontlineError(
+                f"session {session_id} was changed elsewhere; reload it and try again"
+            ) from None
 
     def add_customer_turn(self, session_id: str, index: int, text: str) -> None:
         """Save the customer's words at position ``index``."""
@@ -215,23 +265,40 @@ class SessionStore:
             with self._write() as db:
                 self._insert_turn(db, session_id, index, "customer", text)
         except sqlite3.IntegrityError:
-            raise FrontlineError(f"session {session_id} was changed elsewhere; "
-                                 "reload it and try again") from None
+            raise FrontlineError(
+                f"session {session_id} was changed elsewhere; reload it and try again"
+            ) from None
 
     @staticmethod
-    def _insert_turn(db: sqlite3.Connection, session_id: str, index: int, role: str,
-                     text: str, reading: Reading | None = None) -> None:
-        db.execute("INSERT INTO turns (session_id, idx, role, text, created, reading) "
-                   "VALUES (?,?,?,?,?,?)", (session_id, index, role, text, now(),
-                                           reading_json(reading) if reading else None))
+    def _insert_turn(
+        db: sqlite3.Connection,
+        session_id: str,
+        index: int,
+        role: str,
+        text: str,
+        reading: Reading | None = None,
+    ) -> None:
+        db.execute(
+            "INSERT INTO turns (session_id, idx, role, text, created, reading) "
+            "VALUES (?,?,?,?,?,?)",
+            (session_id, index, role, text, now(), reading_json(reading) if reading else None),
+        )
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now(), session_id))
 
     @staticmethod
     def _insert_step(db: sqlite3.Connection, session_id: str, step: Step) -> None:
-        db.execute("INSERT INTO steps (session_id, turn, state, plan, moves, changes) "
-                   "VALUES (?,?,?,?,?,?)", (
-            session_id, step.turn, step.state.model_dump_json(), step.plan.model_dump_json(),
-            json.dumps(step.moves), json.dumps([c.model_dump() for c in step.changes])))
+        db.execute(
+            "INSERT INTO steps (session_id, turn, state, plan, moves, changes) "
+            "VALUES (?,?,?,?,?,?)",
+            (
+                session_id,
+                step.turn,
+                step.state.model_dump_json(),
+                step.plan.model_dump_json(),
+                json.dumps(step.moves),
+                json.dumps([c.model_dump() for c in step.changes]),
+            ),
+        )
 
     # -- export -----------------------------------------------------------------------
     def transcript(self, session_id: str, user: str) -> Transcript:
@@ -242,33 +309,41 @@ class SessionStore:
             raise FrontlineError(f"session {session_id} has no turns yet")
         trajectory = [s.record() for s in self.steps(session_id)]
         return Transcript(
-            id=info.id, candidate=info.user,
+            id=info.id,
+            candidate=info.user,
             persona=PersonaRef(id=info.persona_id, hash=info.persona_hash),
-            rubric=info.rubric, mode=info.mode, seed=info.seed, renderer=info.renderer,
-            created=info.created, language=info.language, turns=turns,
-            trajectory=trajectory, outcome=info.outcome)
+            rubric=info.rubric,
+            mode=info.mode,
+            seed=info.seed,
+            renderer=info.renderer,
+            created=info.created,
+            language=info.language,
+            turns=turns,
+            trajectory=trajectory,
+            outcome=info.outcome,
+        )
 
     def export_json(self, session_id: str, user: str) -> str:
         """The transcript as indented JSON text, ending in a newline."""
-        return self.transcript(session_id, user).model_dump_json(indent=2,
-                                                                 exclude_none=True) + "\n"
+        return self.transcript(session_id, user).model_dump_json(indent=2, exclude_none=True) + "\n"
 
     # -- scorecards -------------------------------------------------------------------
     def save_scorecard(self, session_id: str, user: str, scorecard: dict | str) -> None:
         """Keep the grader's scorecard (a JSON object or its text) for the session."""
         self.get(session_id, user)
-        text = scorecard if isinstance(scorecard, str) else json.dumps(scorecard,
-                                                                        ensure_ascii=False)
+        text = (
+            scorecard if isinstance(scorecard, str) else json.dumps(scorecard, ensure_ascii=False)
+        )
         json.loads(text)  # refuse what is not JSON before it is stored
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO scorecards VALUES (?,?,?)",
-                       (session_id, text, now()))
+            db.execute(
+                "INSERT OR REPLACE INTO scorecards VALUES (?,?,?)", (session_id, text, now())
+            )
 
     def load_scorecard(self, session_id: str, user: str) -> dict | None:
         """The scorecard saved for the session, or None if it has not been graded."""
         self.get(session_id, user)
-        rows = self._query("SELECT scorecard FROM scorecards WHERE session_id = ?",
-                           (session_id,))
+        rows = self._query("SELECT scorecard FROM scorecards WHERE session_id = ?", (session_id,))
         return json.loads(rows[0]["scorecard"]) if rows else None
 
     def graded_sessions(self) -> list[tuple[SessionInfo, dict]]:
@@ -277,10 +352,13 @@ class SessionStore:
         For the trainers' cohort view only: the caller checks the viewer's role (a
         trainee never reaches this; their reads go through the per-user calls above).
         """
-        rows = self._query(self._SELECT.replace("FROM sessions s", ", c.scorecard AS card "
-                                                "FROM sessions s JOIN scorecards c ON "
-                                                "c.session_id = s.id")
-                           + " ORDER BY s.created, s.rowid")
+        rows = self._query(
+            self._SELECT.replace(
+                "FROM sessions s",
+                ", c.scorecard AS card FROM sessions s JOIN scorecards c ON c.session_id = s.id",
+            )
+            + " ORDER BY s.created, s.rowid"
+        )
         out = []
         for row in rows:
             data = dict(row)
@@ -295,19 +373,23 @@ class SessionStore:
         self.get(session_id, user)
         text = json.dumps(replay, ensure_ascii=False)
         with self._write() as db:
-            db.execute("INSERT INTO replays (session_id, turn, replay, created) "
-                       "VALUES (?,?,?,?)", (session_id, int(replay["turn"]), text, now()))
+            db.execute(
+                "INSERT INTO replays (session_id, turn, replay, created) VALUES (?,?,?,?)",
+                (session_id, int(replay["turn"]), text, now()),
+            )
 
     def load_replays(self, session_id: str, user: str) -> list[dict]:
         """The session's replays, oldest first (:class:`NotFound` for another's session)."""
         self.get(session_id, user)
-        rows = self._query("SELECT replay FROM replays WHERE session_id = ? ORDER BY id",
-                           (session_id,))
+        rows = self._query(
+            "SELECT replay FROM replays WHERE session_id = ? ORDER BY id", (session_id,)
+        )
         return [json.loads(r["replay"]) for r in rows]
 
 
 # Replays (simulator/sessions/replay.py) are practice kept beside their session, never a
 # session themselves. An added table: databases made before it get it on opening.
+
 
 def _reading(text: str | None) -> Reading | None:
     """The stored reading; None when absent or unreadable (the grader then reads afresh)."""

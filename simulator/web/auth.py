@@ -38,8 +38,10 @@ class AccessDenied(gr.Error):
 
 def login_checker(users: UserStore) -> Callable[[str, str], bool]:
     """The callable gradio's login page uses: True when name and password match."""
+
     def check(name: str, password: str) -> bool:
         return users.authenticate(name.strip(), password) is not None
+
     return check
 
 
@@ -50,13 +52,15 @@ def viewer(ctx: WebContext, request: gr.Request | None) -> Viewer:
     name = getattr(request, "username", None) if request is not None else None
     role = ctx.users.role_of(name) if name else None
     if role is None:
-        raise AccessDenied("You are not logged in (or your account was removed). "
-                           "Reload the page to log in.")
+        raise AccessDenied(
+            "You are not logged in (or your account was removed). Reload the page to log in."
+        )
     return Viewer(name, role)
 
 
-def require_designer(ctx: WebContext, request: gr.Request | None,
-                     page: str = "The persona designer") -> Viewer:
+def require_designer(
+    ctx: WebContext, request: gr.Request | None, page: str = "The persona designer"
+) -> Viewer:
     """The viewer, if they may use trainer pages; else :class:`AccessDenied`."""
     who = viewer(ctx, request)
     if not who.can_design:
@@ -67,9 +71,13 @@ def require_designer(ctx: WebContext, request: gr.Request | None,
 def banner(ctx: WebContext, who: Viewer) -> str:
     """The line at the top of the page saying who is logged in (or that the app is local)."""
     if who.local:
-        return ('<div class="fl-banner"><b>Local single-user mode</b> — no users file, so '
-                "there is no login and all sessions belong to <code>local</code>. Add users "
-                "with <code>frontline users add NAME --role trainee</code> to turn on logins."
-                "</div>")
-    return (f'<div class="fl-banner">Logged in as <b>{escape(who.name)}</b> '
-            f'({who.role.value}) · <a href="logout" target="_self">Log out</a></div>')
+        return (
+            '<div class="fl-banner"><b>Local single-user mode</b> — no users file, so '
+            "there is no login and all sessions belong to <code>local</code>. Add users "
+            "with <code>frontline users add NAME --role trainee</code> to turn on logins."
+            "</div>"
+        )
+    return (
+        f'<div class="fl-banner">Logged in as <b>{escape(who.name)}</b> '
+        f'({who.role.value}) · <a href="logout" target="_self">Log out</a></div>'
+    )

@@ -27,8 +27,9 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
     """The Blocks app over ``ctx`` (by default from the FRONTLINE_* environment)."""
     ctx = ctx or WebContext.from_environment()
     ctx.warm_up()
-    with gr.Blocks(title="Frontline — complaint-handling practice",
-                   analytics_enabled=False) as demo:
+    with gr.Blocks(
+        title="Frontline — complaint-handling practice", analytics_enabled=False
+    ) as demo:
         demo.frontline = ctx  # launch() reads the users file from here
         gr.Markdown("## Frontline — practise handling complaints")
         who_line = gr.HTML(elem_id="fl-banner")
@@ -39,12 +40,14 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
             with gr.Tab("History & progress", id="history", elem_id="fl-tab-history") as h_tab:
                 history = HistoryView(ctx)
                 history.build()
-            with gr.Tab("Persona designer", id="designer", elem_id="fl-tab-designer",
-                        visible=False) as d_tab:
+            with gr.Tab(
+                "Persona designer", id="designer", elem_id="fl-tab-designer", visible=False
+            ) as d_tab:
                 designer = DesignerView(ctx)
                 designer.build()
-            with gr.Tab("Certification", id="certification", elem_id="fl-tab-certification",
-                        visible=False) as c_tab:
+            with gr.Tab(
+                "Certification", id="certification", elem_id="fl-tab-certification", visible=False
+            ) as c_tab:
                 certification = CertificationView(ctx)
                 certification.build()
             with gr.Tab("Cohort", id="cohort", elem_id="fl-tab-cohort", visible=False) as k_tab:
@@ -62,17 +65,22 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
         def on_load(hints: bool, request: gr.Request) -> list:
             who = viewer(ctx, request)
             # Trainer pages exist only for trainers; their handlers check the role too.
-            view = {who_line: banner(ctx, who), d_tab: gr.Tab(visible=who.can_design),
-                    c_tab: gr.Tab(visible=who.can_design), k_tab: gr.Tab(visible=who.can_design),
-                    **practice.on_load(hints, request)}
+            view = {
+                who_line: banner(ctx, who),
+                d_tab: gr.Tab(visible=who.can_design),
+                c_tab: gr.Tab(visible=who.can_design),
+                k_tab: gr.Tab(visible=who.can_design),
+                **practice.on_load(hints, request),
+            }
             return [view[o] for o in load_outputs]
 
         demo.load(on_load, [practice.hints], load_outputs, api_name=False)
     return demo
 
 
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None,
-           block: bool = True) -> None:
+def launch(
+    demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, block: bool = True
+) -> None:
     """Serve the app: logins when a users file exists (or appears later), local single-user
     mode otherwise; the :class:`Gate` throttles logins and keeps downloads to their owner."""
     ctx: WebContext = demo.frontline
@@ -81,14 +89,29 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None,
     demo.queue(default_concurrency_limit=CONCURRENCY, status_update_rate=10)
     checker = login_checker(ctx.users) if ctx.users is not None else None
     gate = [Middleware(Gate, ctx=ctx, checker=checker)] if checker is not None else []
-    demo.launch(server_name=host, server_port=port,
-                auth=None if ctx.local_mode else checker, app_kwargs={"middleware": gate},
-                auth_message="Frontline: log in with the name and password your trainer "
-                f"gave you. After {NAME_LIMIT} wrong passwords, logins for that name pause "
-                f"({int(FIRST_PAUSE)} seconds, doubling with each further failure).",
-                theme=theme(), css=CSS, footer_links=[],
-                run_history=False, share=False, ssr_mode=False, mcp_server=False,
-                enable_monitoring=False, pwa=False, show_error=True, quiet=False,
-                inbrowser=False, max_file_size="2mb", prevent_thread_lock=not block,
-                allowed_paths=[], favicon_path=None,
-                blocked_paths=[str(Path(ctx.store.path).resolve().parent)])
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        auth=None if ctx.local_mode else checker,
+        app_kwargs={"middleware": gate},
+        auth_message="Frontline: log in with the name and password your trainer "
+        f"gave you. After {NAME_LIMIT} wrong passwords, logins for that name pause "
+        f"({int(FIRST_PAUSE)} seconds, doubling with each further failure).",
+        theme=theme(),
+        css=CSS,
+        footer_links=[],
+        run_history=False,
+        share=False,
+        ssr_mode=False,
+        mcp_server=False,
+        enable_monitoring=False,
+        pwa=False,
+        show_error=True,
+        quiet=False,
+        inbrowser=False,
+        max_file_size="2mb",
+        prevent_thread_lock=not block,
+        allowed_paths=[],
+        favicon_path=None,
+        blocked_paths=[str(Path(ctx.store.path).resolve().parent)],
+    )

@@ -30,11 +30,15 @@ def warnings_html(warnings: Sequence[LintWarning]) -> str:
         return '<div id="fl-lint" data-count="0"></div>'
     items = "".join(
         f'<li data-field="{escape(w.field)}" data-code="{escape(w.code)}">'
-        f'{"line " + str(w.line) + " · " if w.line else ""}<b>{escape(w.field or "file")}</b>: '
-        f'{escape(w.message)} <small>[{escape(w.code)}]</small></li>' for w in warnings)
-    return (f'<div id="fl-lint" data-count="{len(warnings)}"><b>{len(warnings)} linter '
-            f'warning{"s" if len(warnings) != 1 else ""}</b> (saving is still allowed)'
-            f'<ul>{items}</ul></div>')
+        f"{'line ' + str(w.line) + ' · ' if w.line else ''}<b>{escape(w.field or 'file')}</b>: "
+        f"{escape(w.message)} <small>[{escape(w.code)}]</small></li>"
+        for w in warnings
+    )
+    return (
+        f'<div id="fl-lint" data-count="{len(warnings)}"><b>{len(warnings)} linter '
+        f"warning{'s' if len(warnings) != 1 else ''}</b> (saving is still allowed)"
+        f"<ul>{items}</ul></div>"
+    )
 
 
 def lint_html(persona: Persona, text: str) -> str:
@@ -47,27 +51,37 @@ def calibrate_draft(text: str, others: Sequence[Persona]) -> tuple[str, str]:
     its problems, as the designer lists them, and no matrix."""
     persona, problems = validate_text(text)
     if persona is None:
-        return (f'<div id="fl-calibration" data-valid="false">Fix the draft first: '
-                f'{problems_html(problems)}</div>', EMPTY_MATRIX)
-    report = calibration_report(persona, runs=CALIBRATION_RUNS, others=list(others),
-                                text=text, path=draft_file(persona))
+        return (
+            f'<div id="fl-calibration" data-valid="false">Fix the draft first: '
+            f"{problems_html(problems)}</div>",
+            EMPTY_MATRIX,
+        )
+    report = calibration_report(
+        persona, runs=CALIBRATION_RUNS, others=list(others), text=text, path=draft_file(persona)
+    )
     compared = len({p.id for p in others} - {persona.id})
     failed = "".join(
         f'<li data-expectation="{escape(r.expectation.id)}"><b>{escape(r.expectation.id)}</b> '
-        f'(DOMAIN {escape(r.expectation.domain)}): {escape(r.expectation.says)}'
-        f'<ul>{"".join(f"<li><code>{escape(line)}</code></li>" for line in lines)}</ul></li>'
+        f"(DOMAIN {escape(r.expectation.domain)}): {escape(r.expectation.says)}"
+        f"<ul>{''.join(f'<li><code>{escape(line)}</code></li>' for line in lines)}</ul></li>"
         for r in report.failed
-        for lines in [r.about(persona.id) or r.failures])
+        for lines in [r.about(persona.id) or r.failures]
+    )
     verdict = report.verdict  # the same verdict, and exit code, as `frontline calibrate`
-    twin = "" if report.distinct else (
-        "<p><b>Not distinct</b>: it reacts like another persona to every policy.</p>")
-    summary = (f'<div id="fl-calibration" data-valid="true" data-persona="{escape(persona.id)}" '
-               f'data-failed="{len(report.failed)}" data-warnings="{len(report.warnings)}" '
-               f'data-distinct="{str(report.distinct).lower()}" '
-               f'data-ok="{str(verdict.ok).lower()}">'
-               f'<b>Calibration of {escape(persona.id)}</b>: '
-               f'<span class="fl-verdict">{verdict.mark} {escape(verdict.summary())}</span>, '
-               f'{CALIBRATION_RUNS} runs per policy, compared with {compared} other persona(s).'
-               f'{f"<ul>{failed}</ul>" if failed else ""}{twin}'
-               f'{warnings_html(report.warnings)}</div>')
+    twin = (
+        ""
+        if report.distinct
+        else ("<p><b>Not distinct</b>: it reacts like another persona to every policy.</p>")
+    )
+    summary = (
+        f'<div id="fl-calibration" data-valid="true" data-persona="{escape(persona.id)}" '
+        f'data-failed="{len(report.failed)}" data-warnings="{len(report.warnings)}" '
+        f'data-distinct="{str(report.distinct).lower()}" '
+        f'data-ok="{str(verdict.ok).lower()}">'
+        f"<b>Calibration of {escape(persona.id)}</b>: "
+        f'<span class="fl-verdict">{verdict.mark} {escape(verdict.summary())}</span>, '
+        f"{CALIBRATION_RUNS} runs per policy, compared with {compared} other persona(s)."
+        f"{f'<ul>{failed}</ul>' if failed else ''}{twin}"
+        f"{warnings_html(report.warnings)}</div>"
+    )
     return summary, report.to_markdown()

@@ -42,10 +42,10 @@ def uploaded_files(paths: list[str | Path], folder: str | Path | None = None) ->
 
         folder = get_upload_folder()
     for path in map(Path, paths):
-        if not is_inside(path, folder) or is_inside(path, downloads_root()) \
-                or not path.is_file():
-            raise FrontlineError(f"{path.name}: not read: only files uploaded with the form "
-                                 "can be graded")
+        if not is_inside(path, folder) or is_inside(path, downloads_root()) or not path.is_file():
+            raise FrontlineError(
+                f"{path.name}: not read: only files uploaded with the form can be graded"
+            )
     return [Path(p) for p in paths]
 
 
@@ -56,18 +56,31 @@ def upload_sources(paths: list[str | Path]) -> list[Source]:
     for path in map(Path, paths):
         name = path.name
         if path.suffix.lower() not in UPLOAD_SUFFIXES:
-            raise FrontlineError(f"{name}: not a transcript file; upload "
-                                 f"{', '.join(UPLOAD_SUFFIXES)} files")
+            raise FrontlineError(
+                f"{name}: not a transcript file; upload {', '.join(UPLOAD_SUFFIXES)} files"
+            )
         raw = path.read_bytes()
         if len(raw) > MAX_FILE_BYTES:
-            sources.append(Source(name, "", f"{name}: file is {len(raw)} bytes; the limit is "
-                                  f"{MAX_FILE_BYTES}", f"upload:{name}:{len(raw)}"))
+            sources.append(
+                Source(
+                    name,
+                    "",
+                    f"{name}: file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}",
+                    f"upload:{name}:{len(raw)}",
+                )
+            )
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            sources.append(Source(name, "", f"{name}: not UTF-8 text (byte {exc.start})",
-                                  f"upload:{name}:{len(raw)}"))
+            sources.append(
+                Source(
+                    name,
+                    "",
+                    f"{name}: not UTF-8 text (byte {exc.start})",
+                    f"upload:{name}:{len(raw)}",
+                )
+            )
             continue
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         if path.suffix.lower() in JSONL_SUFFIXES and lines:
@@ -113,13 +126,17 @@ class RunRegistry:
 
     def path(self, run_id: str) -> Path:
         """The folder of an existing run; only a name the server gave, never a path."""
-        if not isinstance(run_id, str) or not RUN_ID.match(run_id) \
-                or not (self.folder / run_id / RUN_META).is_file():
+        if (
+            not isinstance(run_id, str)
+            or not RUN_ID.match(run_id)
+            or not (self.folder / run_id / RUN_META).is_file()
+        ):
             raise NotFound(f"no certification run {run_id!r}")
         return self.folder / run_id
 
-    def start(self, exam_id: str, sources: list[Source], use_judge: bool, who: str,
-              inputs: str) -> str:
+    def start(
+        self, exam_id: str, sources: list[Source], use_judge: bool, who: str, inputs: str
+    ) -> str:
         """Plan and start a run in a new folder; returns its id. FrontlineError if the run
         cannot start (unknown exam, judge refused or not configured, no transcripts)."""
         if not sources:
@@ -130,8 +147,13 @@ class RunRegistry:
         out = self.folder / run_id
         plan = plan_run(exam, out, use_judge=use_judge)
         out.mkdir(parents=True)
-        meta = {"exam": exam.id, "started_by": who, "inputs": inputs, "judge": use_judge,
-                "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+        meta = {
+            "exam": exam.id,
+            "started_by": who,
+            "inputs": inputs,
+            "judge": use_judge,
+            "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        }
         (out / RUN_META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         with self._lock:
             self._handles[run_id] = start_run(plan, sources)
@@ -160,15 +182,30 @@ class RunRegistry:
             phase, message = "done", ""
         else:  # started by an earlier server process, or stopped before the end
             phase, message = "stopped", "not finished; its results so far are stored"
-        return RunView(run_id, meta.get("exam", "?"), meta.get("started", ""),
-                       meta.get("started_by", ""), meta.get("inputs", ""),
-                       bool(meta.get("judge")), phase, message, status["counts"],
-                       status["complete"], status["reports"])
+        return RunView(
+            run_id,
+            meta.get("exam", "?"),
+            meta.get("started", ""),
+            meta.get("started_by", ""),
+            meta.get("inputs", ""),
+            bool(meta.get("judge")),
+            phase,
+            message,
+            status["counts"],
+            status["complete"],
+            status["reports"],
+        )
 
     def runs(self) -> list[RunView]:
         """Every run in the folder, newest first."""
         if not self.folder.is_dir():
             return []
-        ids = sorted((p.name for p in self.folder.iterdir()
-                      if RUN_ID.match(p.name) and (p / RUN_META).is_file()), reverse=True)
+        ids = sorted(
+            (
+                p.name
+                for p in self.folder.iterdir()
+                if RUN_ID.match(p.name) and (p / RUN_META).is_file()
+            ),
+            reverse=True,
+        )
         return [self.view(i) for i in ids]

@@ -13,29 +13,41 @@ from .mood import meter_html
 
 def persona_label(p: Persona) -> str:
     """One radio 'card': who, what kind, how hard, and the case in one line."""
-    return (f"{p.identity.name} · {p.archetype.value.replace('_', ' ')} · "
-            f"{p.temperament.value} · {'★' * p.difficulty}{'☆' * (5 - p.difficulty)} — "
-            f"{p.case.title}")
+    return (
+        f"{p.identity.name} · {p.archetype.value.replace('_', ' ')} · "
+        f"{p.temperament.value} · {'★' * p.difficulty}{'☆' * (5 - p.difficulty)} — "
+        f"{p.case.title}"
+    )
 
 
 def persona_card(p: Persona | None) -> str:
     """The selected persona as a card: summary and case, never the hidden facts."""
     if p is None:
         return '<div class="fl-card fl-empty">Choose a customer to see their case.</div>'
-    tags = "".join(f'<span class="fl-tag">{escape(t)}</span>' for t in (
-        p.archetype.value.replace("_", " "), p.temperament.value, f"{p.case.type.value} complaint",
-        f"difficulty {p.difficulty}/5", p.identity.channel))
-    return (f'<div class="fl-card" data-persona="{escape(p.id)}"><div class="fl-card-name">'
-            f'{escape(p.identity.name)} <small>vs {escape(p.identity.company)}</small></div>'
-            f'<div class="fl-tags">{tags}</div><div class="fl-card-case">'
-            f'<b>{escape(p.case.title)}</b></div><div class="fl-card-summary">'
-            f'{escape(p.summary)}</div></div>')
+    tags = "".join(
+        f'<span class="fl-tag">{escape(t)}</span>'
+        for t in (
+            p.archetype.value.replace("_", " "),
+            p.temperament.value,
+            f"{p.case.type.value} complaint",
+            f"difficulty {p.difficulty}/5",
+            p.identity.channel,
+        )
+    )
+    return (
+        f'<div class="fl-card" data-persona="{escape(p.id)}"><div class="fl-card-name">'
+        f"{escape(p.identity.name)} <small>vs {escape(p.identity.company)}</small></div>"
+        f'<div class="fl-tags">{tags}</div><div class="fl-card-case">'
+        f'<b>{escape(p.case.title)}</b></div><div class="fl-card-summary">'
+        f"{escape(p.summary)}</div></div>"
+    )
 
 
 def chat_messages(turns: list[Turn]) -> list[dict]:
     """The conversation in the chatbot's messages format (the trainee is the 'user')."""
-    return [{"role": "assistant" if t.role == "customer" else "user", "content": t.text}
-            for t in turns]
+    return [
+        {"role": "assistant" if t.role == "customer" else "user", "content": t.text} for t in turns
+    ]
 
 
 def session_meter(conv: Conversation) -> str:
@@ -44,6 +56,10 @@ def session_meter(conv: Conversation) -> str:
     steps = conv.steps
     prev = steps[-2].state if len(steps) > 1 else None
     s = conv.state
-    return meter_html(s.anger, s.trust, s.patience,
-                      (prev.anger, prev.trust, prev.patience) if prev else None,
-                      [c.reason for c in steps[-1].changes])
+    return meter_html(
+        s.anger,
+        s.trust,
+        s.patience,
+        (prev.anger, prev.trust, prev.patience) if prev else None,
+        [c.reason for c in steps[-1].changes],
+    )

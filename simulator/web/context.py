@@ -43,13 +43,17 @@ class WebContext:
     _logins_on: bool = field(default=False, repr=False)
 
     @classmethod
-    def from_environment(cls, users_file: Path | None = None, db: Path | None = None,
-                         offline: bool = False) -> WebContext:
+    def from_environment(
+        cls, users_file: Path | None = None, db: Path | None = None, offline: bool = False
+    ) -> WebContext:
         """Folders and files from the FRONTLINE_* environment variables (see config). The
         users file is watched even when it does not exist yet (see :attr:`local_mode`)."""
-        return cls(store=SessionStore(db or config.database_path()),
-                   personas_dir=config.personas_dir(), users=UserStore(users_file or users_path()),
-                   renderer=default_renderer(offline))
+        return cls(
+            store=SessionStore(db or config.database_path()),
+            personas_dir=config.personas_dir(),
+            users=UserStore(users_file or users_path()),
+            renderer=default_renderer(offline),
+        )
 
     @property
     def local_mode(self) -> bool:
@@ -77,13 +81,16 @@ class WebContext:
                 machine.step(machine.start(), "Hello, thank you for getting in touch.")
             except FrontlineError as exc:
                 # Only a head start; the same problem is shown to whoever starts a session.
-                print(f"frontline: warning: could not prepare {persona.id}: {exc}",
-                      file=sys.stderr)
+                print(f"frontline: warning: could not prepare {persona.id}: {exc}", file=sys.stderr)
 
     def library(self) -> PersonaLibrary:
         """The persona folder, re-read when a file in it changes (designer saves, uploads)."""
-        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                             for p in self.personas_dir.glob("*.yaml")))
+        stamp = tuple(
+            sorted(
+                (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                for p in self.personas_dir.glob("*.yaml")
+            )
+        )
         with self._lock:
             if self._library is None or stamp != self._library_stamp:
                 self._library = PersonaLibrary(self.personas_dir)

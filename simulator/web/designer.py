@@ -49,50 +49,73 @@ class DesignerView:
         self.scratch = SessionStore(":memory:")
 
     def build(self) -> None:
-        gr.Markdown("### Persona designer\nBrowse the personas, or start a new one from an "
-                    "archetype. Problems are listed by field as you type; save when there "
-                    "are none.")
+        gr.Markdown(
+            "### Persona designer\nBrowse the personas, or start a new one from an "
+            "archetype. Problems are listed by field as you type; save when there "
+            "are none."
+        )
         with gr.Row():
-            self.browse = gr.Dropdown(label="Open a persona file", choices=self.files(),
-                                      value=None,
-                                      allow_custom_value=True, scale=3,
-                                      elem_id="fl-design-browse")
-            self.archetype = gr.Dropdown(label="New from archetype template",
-                                         choices=[a.value for a in Archetype],
-                                         value=Archetype.AGGRESSIVE.value, scale=2,
-                                         elem_id="fl-design-archetype")
+            self.browse = gr.Dropdown(
+                label="Open a persona file",
+                choices=self.files(),
+                value=None,
+                allow_custom_value=True,
+                scale=3,
+                elem_id="fl-design-browse",
+            )
+            self.archetype = gr.Dropdown(
+                label="New from archetype template",
+                choices=[a.value for a in Archetype],
+                value=Archetype.AGGRESSIVE.value,
+                scale=2,
+                elem_id="fl-design-archetype",
+            )
             self.new = gr.Button("New persona", scale=1, elem_id="fl-design-new")
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs():
                     with gr.Tab("YAML", elem_id="fl-design-yaml-tab"):
                         # Long phrase lines wrap, so a whole line reads without scrolling.
-                        self.editor = gr.Code(language="yaml", lines=24, max_lines=40,
-                                              label="Persona file", interactive=True,
-                                              wrap_lines=True, elem_id="fl-yaml")
+                        self.editor = gr.Code(
+                            language="yaml",
+                            lines=24,
+                            max_lines=40,
+                            label="Persona file",
+                            interactive=True,
+                            wrap_lines=True,
+                            elem_id="fl-yaml",
+                        )
                     with gr.Tab("Form", elem_id="fl-design-form-tab"):
                         self.form = self._build_form()
                         # Shown after the name changes, while the old name is still written
                         # elsewhere in the file (phrases, facts, examples, triggers).
-                        self.rename = gr.Button(visible=False, size="sm",
-                                                elem_id="fl-design-rename")
+                        self.rename = gr.Button(
+                            visible=False, size="sm", elem_id="fl-design-rename"
+                        )
                         self.rename_from = gr.State(None)
                 self.problems = gr.HTML(problems_html([], "nothing loaded yet"))
                 with gr.Row():
-                    self.save = gr.Button("Save to personas folder", variant="primary",
-                                          elem_id="fl-design-save")
-                    self.upload = gr.UploadButton("Upload a persona file",
-                                                  file_types=[".yaml", ".yml"],
-                                                  elem_id="fl-design-upload")
-                    self.download = gr.DownloadButton("Download this file", visible=False,
-                                                      elem_id="fl-design-download")
+                    self.save = gr.Button(
+                        "Save to personas folder", variant="primary", elem_id="fl-design-save"
+                    )
+                    self.upload = gr.UploadButton(
+                        "Upload a persona file",
+                        file_types=[".yaml", ".yml"],
+                        elem_id="fl-design-upload",
+                    )
+                    self.download = gr.DownloadButton(
+                        "Download this file", visible=False, elem_id="fl-design-download"
+                    )
                     self.calibrate = gr.Button("Calibrate", elem_id="fl-design-calibrate")
                 self.status = gr.Markdown(elem_id="fl-design-status")
             with gr.Column(scale=2):
-                gr.Markdown("#### Test chat\nTalk to the draft as it is in the editor. "
-                            "Test chats are not saved.")
-                self.try_chat = gr.Chatbot(label="Test chat", height=320, feedback_options=None,
-                                           elem_id="fl-design-chat")
+                gr.Markdown(
+                    "#### Test chat\nTalk to the draft as it is in the editor. "
+                    "Test chats are not saved."
+                )
+                self.try_chat = gr.Chatbot(
+                    label="Test chat", height=320, feedback_options=None, elem_id="fl-design-chat"
+                )
                 self.try_meter = gr.HTML()
                 self.try_text = gr.Textbox(label="Say", lines=1, elem_id="fl-design-say")
                 with gr.Row():
@@ -107,27 +130,36 @@ class DesignerView:
         fields = []
         with gr.Row():
             fields.append(gr.Textbox(label="id", elem_id="fl-form-id"))
-            fields.append(gr.Textbox(label="summary (one line)", scale=3,
-                                     elem_id="fl-form-summary"))
+            fields.append(
+                gr.Textbox(label="summary (one line)", scale=3, elem_id="fl-form-summary")
+            )
         with gr.Row():
             fields.append(gr.Dropdown(label="archetype", choices=[a.value for a in Archetype]))
-            fields.append(gr.Dropdown(label="temperament",
-                                      choices=[t.value for t in Temperament]))
+            fields.append(gr.Dropdown(label="temperament", choices=[t.value for t in Temperament]))
             fields.append(gr.Slider(1, 5, step=1, label="difficulty"))
         with gr.Row():
             fields.append(gr.Textbox(label="name", elem_id="fl-form-name"))
             fields.append(gr.Textbox(label="company"))
         fields.append(gr.Textbox(label="case title", elem_id="fl-form-title"))
         with gr.Row():
-            fields += [gr.Slider(0, 100, step=1, label=f"starting {k}") for k in
-                       ("anger", "trust", "patience")]
+            fields += [
+                gr.Slider(0, 100, step=1, label=f"starting {k}")
+                for k in ("anger", "trust", "patience")
+            ]
             fields.append(gr.Slider(2, 60, step=1, label="max turns"))
         return fields
 
     def fresh_outputs(self) -> list:
         """What belongs to the draft that was in the editor before: cleared on a new one."""
-        return [self.calibration, self.matrix, self.try_state, self.try_chat, self.try_meter,
-                self.rename, self.rename_from]
+        return [
+            self.calibration,
+            self.matrix,
+            self.try_state,
+            self.try_chat,
+            self.try_meter,
+            self.rename,
+            self.rename_from,
+        ]
 
     @staticmethod
     def fresh() -> list:
@@ -137,30 +169,68 @@ class DesignerView:
     def wire(self) -> None:
         check = [self.problems, self.download]
         fresh = self.fresh_outputs()
-        self.browse.change(self.open, [self.browse], [self.editor, *check, *self.form, *fresh],
-                           api_name="designer_open")
-        self.new.click(self.new_from_template, [self.archetype],
-                       [self.editor, *check, *self.form, *fresh], api_name="designer_new")
-        self.editor.input(self.check, [self.editor], [*check, *self.form],
-                          api_name="designer_check", trigger_mode="always_last")
+        self.browse.change(
+            self.open,
+            [self.browse],
+            [self.editor, *check, *self.form, *fresh],
+            api_name="designer_open",
+        )
+        self.new.click(
+            self.new_from_template,
+            [self.archetype],
+            [self.editor, *check, *self.form, *fresh],
+            api_name="designer_new",
+        )
+        self.editor.input(
+            self.check,
+            [self.editor],
+            [*check, *self.form],
+            api_name="designer_check",
+            trigger_mode="always_last",
+        )
         for field in self.form:
-            field.input(self.from_form, [self.editor, self.rename_from, *self.form],
-                        [self.editor, *check, self.rename, self.rename_from],
-                        api_name=False, trigger_mode="always_last")
-        self.rename.click(self.replace_old_name, [self.editor, self.rename_from],
-                          [self.editor, *check, self.rename, self.rename_from, self.status],
-                          api_name="designer_rename")
-        self.save.click(self.save_text, [self.editor], [self.status, *check, self.browse],
-                        api_name="designer_save")
-        self.calibrate.click(self.calibrate_text, [self.editor],
-                             [self.calibration, self.matrix], api_name="designer_calibrate")
-        self.upload.upload(self.load_upload, [self.upload],
-                           [self.editor, *check, *self.form, *fresh], api_name=False)
-        self.try_start.click(self.try_it, [self.editor],
-                             [self.try_state, self.try_chat, self.try_meter], api_name=False)
-        send = dict(inputs=[self.try_text, self.try_state],
-                    outputs=[self.try_state, self.try_chat, self.try_meter, self.try_text],
-                    api_name=False)
+            field.input(
+                self.from_form,
+                [self.editor, self.rename_from, *self.form],
+                [self.editor, *check, self.rename, self.rename_from],
+                api_name=False,
+                trigger_mode="always_last",
+            )
+        self.rename.click(
+            self.replace_old_name,
+            [self.editor, self.rename_from],
+            [self.editor, *check, self.rename, self.rename_from, self.status],
+            api_name="designer_rename",
+        )
+        self.save.click(
+            self.save_text,
+            [self.editor],
+            [self.status, *check, self.browse],
+            api_name="designer_save",
+        )
+        self.calibrate.click(
+            self.calibrate_text,
+            [self.editor],
+            [self.calibration, self.matrix],
+            api_name="designer_calibrate",
+        )
+        self.upload.upload(
+            self.load_upload,
+            [self.upload],
+            [self.editor, *check, *self.form, *fresh],
+            api_name=False,
+        )
+        self.try_start.click(
+            self.try_it,
+            [self.editor],
+            [self.try_state, self.try_chat, self.try_meter],
+            api_name=False,
+        )
+        send = dict(
+            inputs=[self.try_text, self.try_state],
+            outputs=[self.try_state, self.try_chat, self.try_meter, self.try_text],
+            api_name=False,
+        )
         self.try_send.click(self.try_reply, **send)
         self.try_text.submit(self.try_reply, **send)
 
@@ -170,8 +240,10 @@ class DesignerView:
         fixed here (opening a link that leads out of the folder says why it is not read)."""
         lib = self.ctx.library()
         broken = {Path(p.file).name for p in lib.problems}
-        return [(f"{p.name} — has problems" if p.name in broken else p.name, p.name)
-                for p in sorted(self.ctx.personas_dir.glob("*.yaml"))]
+        return [
+            (f"{p.name} — has problems" if p.name in broken else p.name, p.name)
+            for p in sorted(self.ctx.personas_dir.glob("*.yaml"))
+        ]
 
     def refresh(self, request: gr.Request) -> gr.Dropdown:
         """The persona files as they are now (another trainer may have saved one)."""
@@ -202,8 +274,12 @@ class DesignerView:
         who = require_designer(self.ctx, request)
         names = {name for _, name in self.files()}
         if not file_name or file_name not in names:
-            return [gr.Code(), *self._checked("", who.name)[1], *[gr.update()] * len(self.form),
-                    *[gr.update()] * len(self.fresh())]
+            return [
+                gr.Code(),
+                *self._checked("", who.name)[1],
+                *[gr.update()] * len(self.form),
+                *[gr.update()] * len(self.fresh()),
+            ]
         try:
             folder = self.ctx.personas_dir
             text = read_text(confined(folder / file_name, folder, "personas folder"))
@@ -220,50 +296,64 @@ class DesignerView:
             raise gr.Error(str(exc)) from None
         return [text, *self._checked(text, who.name)[1], *form_values(text), *self.fresh()]
 
-    def from_form(self, request: gr.Request, text: str, renamed_from: str | None,
-                  *values: Any) -> list:
+    def from_form(
+        self, request: gr.Request, text: str, renamed_from: str | None, *values: Any
+    ) -> list:
         # gradio injects the request only into positional parameters before any *args.
         who = require_designer(self.ctx, request)
         new_text = apply_form(text, list(values))
         old, new = form_name(text), form_name(new_text)
         # Typing a name fires once per key: remember the name the file had first.
         original = renamed_from or (old if old != new else None)
-        return [new_text, *self._checked(new_text, who.name)[1],
-                *rename_offer(new_text, original)]
+        return [new_text, *self._checked(new_text, who.name)[1], *rename_offer(new_text, original)]
 
-    def replace_old_name(self, text: str, renamed_from: str | None,
-                         request: gr.Request) -> list:
+    def replace_old_name(self, text: str, renamed_from: str | None, request: gr.Request) -> list:
         """Replace the persona's former name by its new one across the file."""
         who = require_designer(self.ctx, request)
         new = form_name(text)
         if not renamed_from or not new:
             raise gr.Error("There is no renamed customer to replace.")
         new_text, count = replace_name(text, renamed_from, new)
-        return [new_text, *self._checked(new_text, who.name)[1], gr.Button(visible=False), None,
-                f"Replaced the former name **{escape(renamed_from)}** with "
-                f"**{escape(new)}** in {count} place(s). Check the lines, then save."]
+        return [
+            new_text,
+            *self._checked(new_text, who.name)[1],
+            gr.Button(visible=False),
+            None,
+            f"Replaced the former name **{escape(renamed_from)}** with "
+            f"**{escape(new)}** in {count} place(s). Check the lines, then save.",
+        ]
 
     def save_text(self, text: str, request: gr.Request) -> list:
         """Save a valid persona as ``<id>.yaml`` in the personas folder."""
         who = require_designer(self.ctx, request)
         persona, shown = self._checked(text, who.name)
         if persona is None:
-            return ["**Not saved**: first fix the problems listed under the editor.", *shown,
-                    gr.update()]
+            return [
+                "**Not saved**: first fix the problems listed under the editor.",
+                *shown,
+                gr.update(),
+            ]
         lib = self.ctx.library()
         try:
             path = write_persona(self.ctx.personas_dir, persona, text, lib.paths)
         except (FrontlineError, OSError) as exc:
             return [f"**Not saved**: {escape(str(exc))}", *shown, gr.update()]
-        return [f"Saved **{persona.id}** to `{path.name}` (by {who.name}). Trainees see it on "
-                "the practice page from their next page load.", *shown,
-                gr.Dropdown(choices=self.files(), value=path.name)]
+        return [
+            f"Saved **{persona.id}** to `{path.name}` (by {who.name}). Trainees see it on "
+            "the practice page from their next page load.",
+            *shown,
+            gr.Dropdown(choices=self.files(), value=path.name),
+        ]
 
     def load_upload(self, file: str | None, request: gr.Request) -> list:
         who = require_designer(self.ctx, request)
         if not file:
-            return [gr.update(), *self._checked("", who.name)[1],
-                    *[gr.update()] * len(self.form), *self.fresh()]
+            return [
+                gr.update(),
+                *self._checked("", who.name)[1],
+                *[gr.update()] * len(self.form),
+                *self.fresh(),
+            ]
         try:
             path = uploaded_files([file])[0]
         except FrontlineError as exc:
@@ -289,8 +379,9 @@ class DesignerView:
         persona, problems = validate_text(text)
         if persona is None:
             raise gr.Error(f"The draft has {len(problems)} problem(s); fix them to try it.")
-        conv = Conversation.start(persona, store=self.scratch, renderer=self.ctx.renderer,
-                                  user=f"designer:{who.name}")
+        conv = Conversation.start(
+            persona, store=self.scratch, renderer=self.ctx.renderer, user=f"designer:{who.name}"
+        )
         "".join(conv.opening())
         return conv, chat_messages(conv.turns), _meter(conv)
 
@@ -309,4 +400,3 @@ def _meter(conv: Conversation) -> str:
     s = conv.state
     note = "" if not conv.finished else f"<p>The customer's outcome: <b>{conv.outcome.value}</b>"
     return meter_html(s.anger, s.trust, s.patience) + note
-

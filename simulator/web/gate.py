@@ -37,8 +37,13 @@ LOGIN_BODY_LIMIT = 16 * 1024  # a name and a password; refuse more before parsin
 class Gate:
     """ASGI middleware: ``Gate(app, ctx=..., checker=..., throttle=...)``."""
 
-    def __init__(self, app: Callable, ctx: Any, checker: Callable[[str, str], bool],
-                 throttle: LoginThrottle | None = None):
+    def __init__(
+        self,
+        app: Callable,
+        ctx: Any,
+        checker: Callable[[str, str], bool],
+        throttle: LoginThrottle | None = None,
+    ):
         self.app = app
         self.ctx = ctx
         self.checker = checker
@@ -120,14 +125,22 @@ def _user(scope: Scope, server_app: Any) -> str | None:
     if cookie_id is None or tokens is None:
         return None
     cookies = Request(scope).cookies
-    token = (cookies.get(f"access-token-{cookie_id}")
-             or cookies.get(f"access-token-unsecure-{cookie_id}"))
+    token = cookies.get(f"access-token-{cookie_id}") or cookies.get(
+        f"access-token-unsecure-{cookie_id}"
+    )
     return tokens.get(token) if token else None
 
 
 async def _respond(send: Send, status: int, payload: dict) -> None:
     body = json.dumps(payload).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

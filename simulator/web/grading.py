@@ -23,9 +23,9 @@ def _library_for(_stamp: tuple) -> RubricLibrary:
 def rubrics() -> RubricLibrary:
     """The rubric folder, re-read when a file in it changes."""
     from .. import config
+
     folder = config.rubrics_dir()
-    stamp = (str(folder), *sorted((p.name, p.stat().st_mtime_ns)
-                                  for p in folder.glob("*.yaml")))
+    stamp = (str(folder), *sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.yaml")))
     return _library_for(stamp)
 
 
@@ -77,8 +77,12 @@ def achievable_misses(obs: Observed, rubric) -> set[tuple[str, str]]:
     the remedy" once the remedy is given) is left out, and a stage whose misses are all
     past mending is moved on from.
     """
-    return {(stage.id, c.id) for stage in rubric.stages for c in stage.criteria
-            if still_achievable(c.check, obs)}
+    return {
+        (stage.id, c.id)
+        for stage in rubric.stages
+        for c in stage.criteria
+        if still_achievable(c.check, obs)
+    }
 
 
 # What the hint has observed of each live conversation; an entry goes with its Conversation.
@@ -96,8 +100,9 @@ def _observed(conv: Conversation) -> Observed:
     return obs
 
 
-def scorecard_for(store: SessionStore, session_id: str, user: str,
-                  transcript: Transcript | None = None) -> dict:
+def scorecard_for(
+    store: SessionStore, session_id: str, user: str, transcript: Transcript | None = None
+) -> dict:
     """The session's scorecard (as JSON data): the saved one, else graded now and saved.
 
     A session the trainee ended is graded as a whole conversation: it is over.
@@ -105,8 +110,11 @@ def scorecard_for(store: SessionStore, session_id: str, user: str,
     saved = store.load_scorecard(session_id, user)
     info = store.get(session_id, user)
     # A scorecard saved before the closing turn (after the customer accepted) is stale.
-    if saved is not None and info.status != "active" \
-            and saved.get("agent_turns") == info.agent_turns:
+    if (
+        saved is not None
+        and info.status != "active"
+        and saved.get("agent_turns") == info.agent_turns
+    ):
         return saved
     transcript = transcript or store.transcript(session_id, user)
     try:

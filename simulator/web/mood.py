@@ -31,9 +31,13 @@ def mood_reasons(reasons: Iterable[str]) -> list[str]:
     return [f"{head} ({'; '.join(q)})" if q else head for head, q in heads.items() if head]
 
 
-def meter_html(anger: float, trust: float, patience: float,
-               previous: tuple[float, float, float] | None = None,
-               reasons: Sequence[str] = ()) -> str:
+def meter_html(
+    anger: float,
+    trust: float,
+    patience: float,
+    previous: tuple[float, float, float] | None = None,
+    reasons: Sequence[str] = (),
+) -> str:
     """Three bars with the current value, the change since the last turn, and why it moved.
 
     Each bar is an ARIA ``meter`` (0-100) whose text says the value and the change, so a
@@ -47,7 +51,8 @@ def meter_html(anger: float, trust: float, patience: float,
         delta = value - before[name] if name in before else 0.0
         change = f"{delta:+.0f}" if round(delta) else ""
         said = f"{name} {value:.0f} of 100" + (
-            f", {'up' if delta > 0 else 'down'} {abs(delta):.0f}" if change else "")
+            f", {'up' if delta > 0 else 'down'} {abs(delta):.0f}" if change else ""
+        )
         rows.append(
             f'<div class="fl-meter-row" data-scale="{name}" data-value="{value:.1f}" '
             f'role="meter" aria-label="{name}" aria-valuemin="0" aria-valuemax="100" '
@@ -56,19 +61,32 @@ def meter_html(anger: float, trust: float, patience: float,
             f'<span class="fl-meter-track"><span class="fl-meter-fill" style="width:{value:.0f}%;'
             f'background:{colour}"></span></span>'
             f'<span class="fl-meter-value">{value:.0f}</span>'
-            f'<span class="fl-meter-delta">{change}</span></div>')
+            f'<span class="fl-meter-delta">{change}</span></div>'
+        )
     shown = mood_reasons(reasons)
-    why = (f'<div class="fl-meter-why" id="fl-mood-why">Why: {escape("; ".join(shown))}</div>'
-           if shown else "")
-    return (f'<div class="fl-meter" id="fl-mood" data-anger="{anger:.1f}" '
-            f'data-trust="{trust:.1f}" data-patience="{patience:.1f}">'
-            f'<div class="fl-meter-title">Customer mood</div>{"".join(rows)}{why}</div>')
+    why = (
+        f'<div class="fl-meter-why" id="fl-mood-why">Why: {escape("; ".join(shown))}</div>'
+        if shown
+        else ""
+    )
+    return (
+        f'<div class="fl-meter" id="fl-mood" data-anger="{anger:.1f}" '
+        f'data-trust="{trust:.1f}" data-patience="{patience:.1f}">'
+        f'<div class="fl-meter-title">Customer mood</div>{"".join(rows)}{why}</div>'
+    )
 
 
 def mood_plot_svg(points: Sequence[dict], width: int = 560, height: int = 220) -> str:
     """A line plot of the three scales over the turns; ``points`` are trajectory records."""
     lines = [Line(name, colour, [float(p[name]) for p in points]) for name, colour in SCALES]
-    return line_chart_svg([str(p.get("turn", i)) for i, p in enumerate(points)], lines,
-                          label="Customer mood over the turns", data_key="scale", width=width,
-                          height=height, legend_width=90, css_class="fl-mood-plot",
-                          x_title="turn")
+    return line_chart_svg(
+        [str(p.get("turn", i)) for i, p in enumerate(points)],
+        lines,
+        label="Customer mood over the turns",
+        data_key="scale",
+        width=width,
+        height=height,
+        legend_width=90,
+        css_class="fl-mood-plot",
+        x_title="turn",
+    )

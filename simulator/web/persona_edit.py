@@ -25,25 +25,37 @@ PERSONA_FILE_MODE = 0o644  # as a checkout's shipped persona files
 # Form field → path in the persona file. The form edits the common fields; the YAML editor
 # edits everything.
 FORM_FIELDS: list[tuple[str, tuple[str, ...]]] = [
-    ("id", ("id",)), ("summary", ("summary",)), ("archetype", ("archetype",)),
-    ("temperament", ("temperament",)), ("difficulty", ("difficulty",)),
-    ("name", ("identity", "name")), ("company", ("identity", "company")),
-    ("title", ("case", "title")), ("anger", ("start", "anger")), ("trust", ("start", "trust")),
-    ("patience", ("start", "patience")), ("max_turns", ("max_turns",)),
+    ("id", ("id",)),
+    ("summary", ("summary",)),
+    ("archetype", ("archetype",)),
+    ("temperament", ("temperament",)),
+    ("difficulty", ("difficulty",)),
+    ("name", ("identity", "name")),
+    ("company", ("identity", "company")),
+    ("title", ("case", "title")),
+    ("anger", ("start", "anger")),
+    ("trust", ("start", "trust")),
+    ("patience", ("start", "patience")),
+    ("max_turns", ("max_turns",)),
 ]
 
 
 def problems_html(problems: list[Problem], ok: str = "") -> str:
     """Problems as a list naming line and field; or a green line when there are none."""
     if not problems:
-        return (f'<div id="fl-problems" data-count="0"><span class="fl-ok">✓ {escape(ok)}'
-                '</span></div>')
+        return (
+            f'<div id="fl-problems" data-count="0"><span class="fl-ok">✓ {escape(ok)}</span></div>'
+        )
     items = "".join(
         f'<li data-field="{escape(p.field)}">'
-        f'{"line " + str(p.line) + " · " if p.line else ""}<b>{escape(p.field or "file")}</b>: '
-        f'{escape(p.message)}</li>' for p in problems)
-    return (f'<div id="fl-problems" data-count="{len(problems)}"><b>{len(problems)} '
-            f'problem{"s" if len(problems) != 1 else ""}</b><ul>{items}</ul></div>')
+        f"{'line ' + str(p.line) + ' · ' if p.line else ''}<b>{escape(p.field or 'file')}</b>: "
+        f"{escape(p.message)}</li>"
+        for p in problems
+    )
+    return (
+        f'<div id="fl-problems" data-count="{len(problems)}"><b>{len(problems)} '
+        f"problem{'s' if len(problems) != 1 else ''}</b><ul>{items}</ul></div>"
+    )
 
 
 def validate_text(text: str) -> tuple[Persona | None, list[Problem]]:
@@ -65,8 +77,10 @@ def template_for(archetype: str, personas: list[Persona]) -> str:
     data["archetype"] = archetype
     data["summary"] = f"(Describe this {archetype.replace('_', ' ')} customer in one line.)"
     data["identity"]["name"] = "New Customer"
-    header = (f"# A new {archetype.replace('_', ' ')} persona, started from {base.id}.\n"
-              "# Change the identity, the case and the phrases; errors show below as you type.\n")
+    header = (
+        f"# A new {archetype.replace('_', ' ')} persona, started from {base.id}.\n"
+        "# Change the identity, the case and the phrases; errors show below as you type.\n"
+    )
     return header + dump_yaml(data)
 
 
@@ -100,9 +114,14 @@ def rename_offer(text: str, renamed_from: str | None) -> list:
     count = replace_name(text, renamed_from, new)[1]
     if count == 0:
         return [gr.Button(visible=False), renamed_from]
-    return [gr.Button(f"Replace the former name “{renamed_from}” with “{new}” across the file "
-                      f"({count} place{'s' if count != 1 else ''})", visible=True),
-            renamed_from]
+    return [
+        gr.Button(
+            f"Replace the former name “{renamed_from}” with “{new}” across the file "
+            f"({count} place{'s' if count != 1 else ''})",
+            visible=True,
+        ),
+        renamed_from,
+    ]
 
 
 def apply_form(text: str, values: list[Any]) -> str:
@@ -120,8 +139,9 @@ def apply_form(text: str, values: list[Any]) -> str:
     except FileProblems as exc:
         first = exc.problems[0]
         where = f" (line {first.line})" if first.line else ""
-        raise gr.Error(f"Fix the YAML first: the form cannot be applied to it{where}: "
-                       f"{first.message}.") from None
+        raise gr.Error(
+            f"Fix the YAML first: the form cannot be applied to it{where}: {first.message}."
+        ) from None
 
 
 def write_persona(folder: Path, persona: Persona, text: str, known: dict[str, Path]) -> Path:

@@ -26,19 +26,21 @@ MODES = [("Training — mood meter and hints", "training"), ("Exam — no help",
 NO_HINT = ""
 REPLY_PLACEHOLDER = "Type what you would say. Enter sends; Shift+Enter starts a new line."
 STREAM_INTERVAL = 0.08  # seconds between streamed updates of the customer's reply
-ANSWERING = '<span class="fl-status" data-turns="pending" role="status">The customer is ' \
-    'answering…</span>'
+ANSWERING = (
+    '<span class="fl-status" data-turns="pending" role="status">The customer is answering…</span>'
+)
 
 
 def _your_turn(conv: Conversation) -> str:
     """The status line after a turn; once the customer accepted, it asks for the closing."""
     if conv.closing_open:
-        return (f'<span class="fl-status" data-turns="{len(conv.turns)}" data-closing="true" '
-                f'role="status">{escape(conv.persona.identity.name)} accepted. Close the call '
-                '— check they are happy, offer more help, say goodbye — and your scorecard '
-                'follows; or press <b>End session</b> now.</span>')
-    return (f'<span class="fl-status" data-turns="{len(conv.turns)}" role="status">'
-            'Your turn.</span>')
+        return (
+            f'<span class="fl-status" data-turns="{len(conv.turns)}" data-closing="true" '
+            f'role="status">{escape(conv.persona.identity.name)} accepted. Close the call '
+            "— check they are happy, offer more help, say goodbye — and your scorecard "
+            "follows; or press <b>End session</b> now.</span>"
+        )
+    return f'<span class="fl-status" data-turns="{len(conv.turns)}" role="status">Your turn.</span>'
 
 
 @dataclass
@@ -51,30 +53,48 @@ class PracticeView:
         """Create the components inside the current Blocks context."""
         self.live = gr.State(None)
         with gr.Column(visible=True, elem_id="fl-setup") as self.setup:
-            gr.Markdown("### Choose a customer\nEach card is a complaint to handle: who the "
-                        "customer is, their temperament, how hard they are, and the case.")
+            gr.Markdown(
+                "### Choose a customer\nEach card is a complaint to handle: who the "
+                "customer is, their temperament, how hard they are, and the case."
+            )
             cards, rubrics = self._choice_lists()
-            self.persona = gr.Radio(label="Customer", choices=cards, elem_id="fl-persona-cards",
-                                    elem_classes=["fl-cards"])
+            self.persona = gr.Radio(
+                label="Customer",
+                choices=cards,
+                elem_id="fl-persona-cards",
+                elem_classes=["fl-cards"],
+            )
             self.card = gr.HTML(persona_card(None))
             with gr.Row():
-                self.rubric = gr.Dropdown(label="Rubric", choices=rubrics, elem_id="fl-rubric",
-                                          value=rubrics[0][1] if rubrics else None)
-                self.mode = gr.Radio(label="Mode", choices=MODES, value="training",
-                                     elem_id="fl-mode")
-                self.hints = gr.Checkbox(label="Show a hint of the stage the rubric expects "
-                                         "next (training only)", value=True, elem_id="fl-hints")
-            self.start = gr.Button("Start the conversation", variant="primary",
-                                   elem_id="fl-start")
+                self.rubric = gr.Dropdown(
+                    label="Rubric",
+                    choices=rubrics,
+                    elem_id="fl-rubric",
+                    value=rubrics[0][1] if rubrics else None,
+                )
+                self.mode = gr.Radio(
+                    label="Mode", choices=MODES, value="training", elem_id="fl-mode"
+                )
+                self.hints = gr.Checkbox(
+                    label="Show a hint of the stage the rubric expects next (training only)",
+                    value=True,
+                    elem_id="fl-hints",
+                )
+            self.start = gr.Button("Start the conversation", variant="primary", elem_id="fl-start")
         with gr.Column(visible=False, elem_id="fl-session") as self.session:
             self.title = gr.Markdown(elem_id="fl-session-title")
             # Says when a turn is complete (for people using screen readers, and for tests).
             self.status = gr.HTML(elem_id="fl-status")
             with gr.Row():
                 with gr.Column(scale=3):
-                    self.chat = gr.Chatbot(label="Conversation", height=430, elem_id="fl-chat",
-                                           buttons=[], feedback_options=None,
-                                           placeholder="The customer is about to speak…")
+                    self.chat = gr.Chatbot(
+                        label="Conversation",
+                        height=430,
+                        elem_id="fl-chat",
+                        buttons=[],
+                        feedback_options=None,
+                        placeholder="The customer is about to speak…",
+                    )
                 # Shown or hidden as columns: toggling a layout block is cheap for gradio,
                 # toggling a component makes it rebuild that component's whole config.
                 with gr.Column(scale=1, min_width=220) as self.coach:
@@ -84,8 +104,14 @@ class PracticeView:
             with gr.Row(elem_id="fl-reply-row"):
                 # One line that grows: gradio sends on Enter only for lines=1; Shift+Enter
                 # then breaks the line, as chat tools do.
-                self.text = gr.Textbox(label="Your reply", lines=1, max_lines=8, scale=4,
-                                       elem_id="fl-reply", placeholder=REPLY_PLACEHOLDER)
+                self.text = gr.Textbox(
+                    label="Your reply",
+                    lines=1,
+                    max_lines=8,
+                    scale=4,
+                    elem_id="fl-reply",
+                    placeholder=REPLY_PLACEHOLDER,
+                )
                 with gr.Column(scale=1, min_width=140, elem_id="fl-reply-buttons"):
                     self.send = gr.Button("Send", variant="primary", elem_id="fl-send")
                     self.end = gr.Button("End session", variant="stop", elem_id="fl-end")
@@ -101,8 +127,18 @@ class PracticeView:
     def turn_outputs(self) -> list:
         """What a turn may change (send, end); the API returns the non-layout ones as
         status, chat, meter, hint, reply box, scorecard, transcript file, scorecard file."""
-        return [self.live, self.setup, self.session, self.result, self.status, self.chat,
-                self.meter, self.hint, self.text, *self.scorecard.outputs()]
+        return [
+            self.live,
+            self.setup,
+            self.session,
+            self.result,
+            self.status,
+            self.chat,
+            self.meter,
+            self.hint,
+            self.text,
+            *self.scorecard.outputs(),
+        ]
 
     def start_outputs(self) -> list:
         """A turn's outputs plus the session panel's layout and title (start)."""
@@ -115,8 +151,12 @@ class PracticeView:
     def wire(self) -> None:
         """Attach the event handlers (call inside the Blocks context, after build)."""
         self.persona.change(self.show_card, [self.persona], [self.card], api_name=False)
-        self.start.click(self.start_session, [self.persona, self.rubric, self.mode, self.hints],
-                         self.start_outputs(), api_name="start")
+        self.start.click(
+            self.start_session,
+            [self.persona, self.rubric, self.mode, self.hints],
+            self.start_outputs(),
+            api_name="start",
+        )
         send_args = dict(inputs=[self.text, self.live, self.hints], outputs=self.turn_outputs())
         self.send.click(self.send_turn, api_name="send", **send_args)
         self.text.submit(self.send_turn, api_name=False, **send_args)
@@ -139,9 +179,10 @@ class PracticeView:
     def choices(self) -> dict:
         """Fresh persona cards and rubrics (the persona folder may have changed)."""
         cards, rubrics = self._choice_lists()
-        return {self.persona: gr.Radio(choices=cards),
-                self.rubric: gr.Dropdown(choices=rubrics,
-                                         value=rubrics[0][1] if rubrics else None)}
+        return {
+            self.persona: gr.Radio(choices=cards),
+            self.rubric: gr.Dropdown(choices=rubrics, value=rubrics[0][1] if rubrics else None),
+        }
 
     def show_card(self, persona_id: str | None) -> str:
         if not persona_id:
@@ -153,49 +194,85 @@ class PracticeView:
 
     # -- the views --------------------------------------------------------------------
     def _panels(self, showing: str) -> dict:
-        return {self.setup: gr.Column(visible=showing == "setup"),
-                self.session: gr.Column(visible=showing == "session"),
-                self.result: gr.Column(visible=showing == "result")}
+        return {
+            self.setup: gr.Column(visible=showing == "setup"),
+            self.session: gr.Column(visible=showing == "session"),
+            self.result: gr.Column(visible=showing == "result"),
+        }
 
     def _setup_view(self) -> dict:
-        return {self.live: None, **self._panels("setup"), self.status: "", self.chat: [],
-                self.meter: "", self.hint: NO_HINT, self.text: "", **self.scorecard.clear(),
-                self.coach: gr.Column(), self.hint_box: gr.Column(), self.title: "",
-                **self.choices()}
+        return {
+            self.live: None,
+            **self._panels("setup"),
+            self.status: "",
+            self.chat: [],
+            self.meter: "",
+            self.hint: NO_HINT,
+            self.text: "",
+            **self.scorecard.clear(),
+            self.coach: gr.Column(),
+            self.hint_box: gr.Column(),
+            self.title: "",
+            **self.choices(),
+        }
 
     def _session_view(self, conv: Conversation, hints: bool) -> dict:
         """Everything the session panel shows, including which parts are visible."""
         p = conv.persona
         training = conv.info.mode == "training"
-        title = (f"### {escape(p.identity.name)} — {escape(p.case.title)}\n"
-                 f"{conv.info.mode.capitalize()} mode · rubric `{conv.info.rubric}` · "
-                 f"session `{conv.session_id}`")
-        return {**self._turn_view(conv, hints), self.coach: gr.Column(visible=training),
-                self.hint_box: gr.Column(visible=training and hints), self.title: title}
+        title = (
+            f"### {escape(p.identity.name)} — {escape(p.case.title)}\n"
+            f"{conv.info.mode.capitalize()} mode · rubric `{conv.info.rubric}` · "
+            f"session `{conv.session_id}`"
+        )
+        return {
+            **self._turn_view(conv, hints),
+            self.coach: gr.Column(visible=training),
+            self.hint_box: gr.Column(visible=training and hints),
+            self.title: title,
+        }
 
-    def _turn_view(self, conv: Conversation, hints: bool, chat: list | None = None,
-                   status: str | None = None) -> dict:
+    def _turn_view(
+        self, conv: Conversation, hints: bool, chat: list | None = None, status: str | None = None
+    ) -> dict:
         """The session panel after a turn (or, with ``chat``/``status``, while answering)."""
         training = conv.info.mode == "training"
-        return {self.live: conv, **self._panels("session"),
-                self.status: status or _your_turn(conv),
-                self.chat: chat if chat is not None else chat_messages(conv.turns),
-                self.meter: session_meter(conv) if training else "",
-                self.hint: self._hint(conv) if training and hints else NO_HINT,
-                self.text: "", **self.scorecard.clear()}
+        return {
+            self.live: conv,
+            **self._panels("session"),
+            self.status: status or _your_turn(conv),
+            self.chat: chat if chat is not None else chat_messages(conv.turns),
+            self.meter: session_meter(conv) if training else "",
+            self.hint: self._hint(conv) if training and hints else NO_HINT,
+            self.text: "",
+            **self.scorecard.clear(),
+        }
 
     def _hint(self, conv: Conversation) -> str:
         stage = grading.next_stage(conv)
         return f"**Hint** — the rubric expects next: {stage}" if stage else NO_HINT
 
     def _result_view(self, conv: Conversation, user: str) -> dict:
-        return {self.live: None, **self._panels("result"), self.status: "",
-                self.chat: chat_messages(conv.turns), self.meter: "", self.hint: NO_HINT,
-                self.text: "", **self.scorecard.show(conv.session_id, user)}
+        return {
+            self.live: None,
+            **self._panels("result"),
+            self.status: "",
+            self.chat: chat_messages(conv.turns),
+            self.meter: "",
+            self.hint: NO_HINT,
+            self.text: "",
+            **self.scorecard.show(conv.session_id, user),
+        }
 
     # -- handlers ---------------------------------------------------------------------
-    def start_session(self, persona_id: str | None, rubric: str | None, mode: str,
-                      hints: bool, request: gr.Request) -> Iterator[list]:
+    def start_session(
+        self,
+        persona_id: str | None,
+        rubric: str | None,
+        mode: str,
+        hints: bool,
+        request: gr.Request,
+    ) -> Iterator[list]:
         """Start a session and stream the customer's opening complaint."""
         who = viewer(self.ctx, request)
         if not persona_id:
@@ -208,8 +285,14 @@ class PracticeView:
             for info in self.ctx.store.list_sessions(who.name):
                 if info.status == "active":
                     self.ctx.store.set_status(info.id, "ended")
-            conv = Conversation.start(persona, store=self.ctx.store, renderer=self.ctx.renderer,
-                                      user=who.name, rubric=rubric_id, mode=mode or "training")
+            conv = Conversation.start(
+                persona,
+                store=self.ctx.store,
+                renderer=self.ctx.renderer,
+                user=who.name,
+                rubric=rubric_id,
+                mode=mode or "training",
+            )
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
         out = self.start_outputs()
@@ -217,8 +300,9 @@ class PracticeView:
         for view in self._stream(conv, conv.opening(), [], hints, who.name):
             yield self._emit({**layout, **view}, out)
 
-    def send_turn(self, text: str, conv: Conversation | None, hints: bool,
-                  request: gr.Request) -> Iterator[list]:
+    def send_turn(
+        self, text: str, conv: Conversation | None, hints: bool, request: gr.Request
+    ) -> Iterator[list]:
         """Send the trainee's reply and stream the customer's answer."""
         who = viewer(self.ctx, request)
         conv = conv or self._resume(who.name)
@@ -242,13 +326,15 @@ class PracticeView:
                 view[self.text] = keep
             yield self._emit(view, self.turn_outputs())
 
-    def _stream(self, conv: Conversation, stream: Iterator[str], history: list[dict],
-                hints: bool, user: str) -> Iterator[dict]:
+    def _stream(
+        self, conv: Conversation, stream: Iterator[str], history: list[dict], hints: bool, user: str
+    ) -> Iterator[dict]:
         """Views while the customer answers, then the turn view (or the scorecard)."""
         if not isinstance(self.ctx.renderer, OfflineRenderer):
             # A model takes a moment: show the trainee's words and a waiting customer now.
-            yield self._turn_view(conv, hints, history + [{"role": "assistant",
-                                                           "content": "…"}], ANSWERING)
+            yield self._turn_view(
+                conv, hints, history + [{"role": "assistant", "content": "…"}], ANSWERING
+            )
         words, shown_at = "", time.monotonic()
         try:
             for chunk in stream:
@@ -257,12 +343,14 @@ class PracticeView:
                 # as live typing. The offline engine answers at once, so it sends none here.
                 if time.monotonic() - shown_at >= STREAM_INTERVAL:
                     shown_at = time.monotonic()
-                    yield self._turn_view(conv, hints, history + [{"role": "assistant",
-                                                                   "content": words}],
-                                          ANSWERING)
+                    yield self._turn_view(
+                        conv, hints, history + [{"role": "assistant", "content": words}], ANSWERING
+                    )
         except FrontlineError as exc:
-            raise gr.Error(f"The customer could not answer: {exc}. Your reply is saved; "
-                           "press Send to ask for the customer's answer again.") from None
+            raise gr.Error(
+                f"The customer could not answer: {exc}. Your reply is saved; "
+                "press Send to ask for the customer's answer again."
+            ) from None
         if not conv.accepts_input:
             # The customer escalated or left, or the call was closed after they accepted:
             # the session ends by itself.
@@ -294,8 +382,9 @@ class PracticeView:
             return None
         info = active[0]
         try:
-            conv = Conversation.resume(self.ctx.store, info.id, self.ctx.library(), user=user,
-                                       renderer=self.ctx.renderer)
+            conv = Conversation.resume(
+                self.ctx.store, info.id, self.ctx.library(), user=user, renderer=self.ctx.renderer
+            )
         except FrontlineError:
             # The persona was changed or removed since: that session cannot go on.
             self.ctx.store.set_status(info.id, "ended")

@@ -64,8 +64,10 @@ def verdict_badge(card: dict) -> str:
     text = "PASS" if card["passed"] else "NOT YET"
     if label and label.lower() not in _VERDICT_WORDS:
         text += f" · {label}"
-    return (f'<span class="sc-badge {"sc-pass" if card["passed"] else "sc-fail"}" '
-            f'data-level="{escape(card.get("level") or "")}">{escape(text)}</span>')
+    return (
+        f'<span class="sc-badge {"sc-pass" if card["passed"] else "sc-fail"}" '
+        f'data-level="{escape(card.get("level") or "")}">{escape(text)}</span>'
+    )
 
 
 def _header(card: dict, transcript: Transcript, customer: str | None) -> str:
@@ -74,27 +76,38 @@ def _header(card: dict, transcript: Transcript, customer: str | None) -> str:
     outcome = result.get("outcome") or (transcript.outcome.value if transcript.outcome else "")
     if outcome == "ongoing":
         outcome = "ended before the customer decided"
-    meta = " · ".join(escape(x) for x in (
-        f"rubric: {card['rubric']['title']}", f"customer: {customer or card.get('persona') or ''}",
-        f"trainee: {card.get('candidate') or ''}", f"outcome: {outcome}",
-        f"{card['agent_turns']} agent turns", (transcript.created or "").replace("T", " "))
-        if x.split(": ")[-1])
-    return (f'<h2>Scorecard</h2><div class="sc-meta">{meta}</div>'
-            f'<div class="sc-head"><div class="sc-overall" data-overall="{card["overall"]}">'
-            f'{card["overall"]:g}<small>/100</small></div><div>{verdict}'
-            f'<div class="sc-meta">pass mark '
-            f'{card["pass_mark"]:g} · criteria {card["criteria_score"]:g} · penalties '
-            f'−{card["penalty_total"]:g}</div></div></div>')
+    meta = " · ".join(
+        escape(x)
+        for x in (
+            f"rubric: {card['rubric']['title']}",
+            f"customer: {customer or card.get('persona') or ''}",
+            f"trainee: {card.get('candidate') or ''}",
+            f"outcome: {outcome}",
+            f"{card['agent_turns']} agent turns",
+            (transcript.created or "").replace("T", " "),
+        )
+        if x.split(": ")[-1]
+    )
+    return (
+        f'<h2>Scorecard</h2><div class="sc-meta">{meta}</div>'
+        f'<div class="sc-head"><div class="sc-overall" data-overall="{card["overall"]}">'
+        f"{card['overall']:g}<small>/100</small></div><div>{verdict}"
+        f'<div class="sc-meta">pass mark '
+        f"{card['pass_mark']:g} · criteria {card['criteria_score']:g} · penalties "
+        f"−{card['penalty_total']:g}</div></div></div>"
+    )
 
 
 def _stages(card: dict) -> str:
     rows = []
     for s in card["stages"]:
         width = 0 if s["score"] is None else s["score"]
-        rows.append(f'<div class="sc-stage" data-stage="{escape(s["id"])}"><div>'
-                    f'{escape(s["title"])} <span class="sc-dom">{escape(s["domain"])}</span>'
-                    f'</div><div class="sc-bar"><span style="width:{width:.0f}%"></span></div>'
-                    f'<div>{_fmt(s["score"])}</div></div>')
+        rows.append(
+            f'<div class="sc-stage" data-stage="{escape(s["id"])}"><div>'
+            f'{escape(s["title"])} <span class="sc-dom">{escape(s["domain"])}</span>'
+            f'</div><div class="sc-bar"><span style="width:{width:.0f}%"></span></div>'
+            f"<div>{_fmt(s['score'])}</div></div>"
+        )
     return "<h3>Stages</h3>" + "".join(rows)
 
 
@@ -106,30 +119,42 @@ def _criteria(card: dict) -> str:
         for c in (c for c in card["criteria"] if c["stage"] == stage["id"]):
             body = []
             if c["verdict"] == "met":
-                body += [f'<div class="sc-quote">agent turn {e["agent_turn"]}: '
-                         f'“{escape(e["quote"])}”</div>' for e in c["evidence"]]
+                body += [
+                    f'<div class="sc-quote">agent turn {e["agent_turn"]}: '
+                    f"“{escape(e['quote'])}”</div>"
+                    for e in c["evidence"]
+                ]
             else:
                 if c.get("note"):
                     body.append(f'<div class="sc-quote">{escape(c["note"])}</div>')
                 if c["verdict"] == "missed":
-                    body += [f'<div class="sc-quote">agent turn {e["agent_turn"]}: '
-                             f'“{escape(e["quote"])}”</div>' for e in c["evidence"][:1]]
-                    body.append(f'<div class="sc-tip"><b>Tip:</b> {escape(c.get("tip") or "")}'
-                                "</div>")
-            out.append(f'<div class="sc-crit {c["verdict"]}" data-criterion="{escape(c["id"])}">'
-                       f'<span class="sc-verdict">{label[c["verdict"]]}</span>'
-                       f'{escape(c["title"])} <span class="sc-dom">{escape(c["domain"])}</span>'
-                       f'{"".join(body)}</div>')
+                    body += [
+                        f'<div class="sc-quote">agent turn {e["agent_turn"]}: '
+                        f"“{escape(e['quote'])}”</div>"
+                        for e in c["evidence"][:1]
+                    ]
+                    body.append(
+                        f'<div class="sc-tip"><b>Tip:</b> {escape(c.get("tip") or "")}</div>'
+                    )
+            out.append(
+                f'<div class="sc-crit {c["verdict"]}" data-criterion="{escape(c["id"])}">'
+                f'<span class="sc-verdict">{label[c["verdict"]]}</span>'
+                f'{escape(c["title"])} <span class="sc-dom">{escape(c["domain"])}</span>'
+                f"{''.join(body)}</div>"
+            )
     return "".join(out)
 
 
 def _violations(card: dict) -> str:
     if not card["violations"]:
         return "<h3>Phrasing</h3><p>No phrasing violations.</p>"
-    items = [f'<div class="sc-viol"><b>−{v["penalty"]:g}</b> {escape(v["title"])} '
-             f'<span class="sc-dom">{escape(v["domain"])}</span>, agent turn {v["agent_turn"]}: '
-             f'“{escape(v["quote"])}”<div class="sc-tip"><b>Instead:</b> {escape(v["tip"])}'
-             f"</div></div>" for v in card["violations"]]
+    items = [
+        f'<div class="sc-viol"><b>−{v["penalty"]:g}</b> {escape(v["title"])} '
+        f'<span class="sc-dom">{escape(v["domain"])}</span>, agent turn {v["agent_turn"]}: '
+        f'“{escape(v["quote"])}”<div class="sc-tip"><b>Instead:</b> {escape(v["tip"])}'
+        f"</div></div>"
+        for v in card["violations"]
+    ]
     return "<h3>Phrasing</h3>" + "".join(items)
 
 
@@ -141,8 +166,10 @@ def _highlight(text: str, spans: list[dict]) -> str:
         if start < pos or text[start:end] != v["quote"]:
             continue  # overlapping or stale offsets: leave the text unmarked
         out.append(escape(text[pos:start]))
-        out.append(f'<mark class="sc-violation" title="{escape(v["title"])}">'
-                   f"{escape(text[start:end])}</mark>")
+        out.append(
+            f'<mark class="sc-violation" title="{escape(v["title"])}">'
+            f"{escape(text[start:end])}</mark>"
+        )
         pos = end
     out.append(escape(text[pos:]))
     return "".join(out)
@@ -155,8 +182,10 @@ def _transcript(card: dict, transcript: Transcript) -> str:
     rows = []
     for i, t in enumerate(transcript.turns):
         who = "Customer" if t.role == "customer" else "You"
-        rows.append(f'<div class="sc-turn {t.role}" data-turn="{i}"><div class="sc-who">{who}'
-                    f"</div>{_highlight(t.text, by_turn.get(i, []))}</div>")
+        rows.append(
+            f'<div class="sc-turn {t.role}" data-turn="{i}"><div class="sc-who">{who}'
+            f"</div>{_highlight(t.text, by_turn.get(i, []))}</div>"
+        )
     return "<h3>Transcript</h3>" + "".join(rows)
 
 
@@ -170,15 +199,19 @@ def _mood(transcript: Transcript) -> str:
 def scorecard_fragment(card: dict, transcript: Transcript, customer: str | None = None) -> str:
     """The scorecard as an HTML fragment with its own styles (for the app); ``customer``
     names the persona in the header (its id otherwise)."""
-    return (f"<style>{STYLE}</style><div class=\"sc\" id=\"fl-scorecard-body\">"
-            f"{_header(card, transcript, customer)}{_stages(card)}{_mood(transcript)}"
-            f"{_criteria(card)}{_violations(card)}{_transcript(card, transcript)}</div>")
+    return (
+        f'<style>{STYLE}</style><div class="sc" id="fl-scorecard-body">'
+        f"{_header(card, transcript, customer)}{_stages(card)}{_mood(transcript)}"
+        f"{_criteria(card)}{_violations(card)}{_transcript(card, transcript)}</div>"
+    )
 
 
 def scorecard_document(card: dict, transcript: Transcript, customer: str | None = None) -> str:
     """The scorecard as a complete, self-contained, printable HTML page."""
     title = f"Frontline scorecard — {card.get('candidate') or ''} — {card.get('persona') or ''}"
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title><meta name=\"viewport\" "
-            "content=\"width=device-width, initial-scale=1\"></head><body>"
-            f"{scorecard_fragment(card, transcript, customer)}</body></html>\n")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<title>{escape(title)}</title><meta name="viewport" '
+        'content="width=device-width, initial-scale=1"></head><body>'
+        f"{scorecard_fragment(card, transcript, customer)}</body></html>\n"
+    )

@@ -23,16 +23,23 @@ class ScorecardView:
     def build(self) -> None:
         self.html = gr.HTML(elem_id=f"{self.prefix}-scorecard")
         with gr.Row(visible=False) as self.downloads:
-            self.transcript_file = gr.DownloadButton("Download transcript (JSON)", size="md",
-                                                     elem_id=f"{self.prefix}-dl-transcript")
-            self.scorecard_file = gr.DownloadButton("Download scorecard (HTML)", size="md",
-                                                    elem_id=f"{self.prefix}-dl-scorecard")
+            self.transcript_file = gr.DownloadButton(
+                "Download transcript (JSON)", size="md", elem_id=f"{self.prefix}-dl-transcript"
+            )
+            self.scorecard_file = gr.DownloadButton(
+                "Download scorecard (HTML)", size="md", elem_id=f"{self.prefix}-dl-scorecard"
+            )
         self.replay = ReplayView(self.ctx, self.prefix)
         self.replay.build()
 
     def outputs(self) -> list:
-        return [self.html, self.downloads, self.transcript_file, self.scorecard_file,
-                *self.replay.outputs()]
+        return [
+            self.html,
+            self.downloads,
+            self.transcript_file,
+            self.scorecard_file,
+            *self.replay.outputs(),
+        ]
 
     def wire(self, replay_api: str) -> None:
         """Attach the replay panel's events (API name ``replay_api``)."""
@@ -48,15 +55,21 @@ class ScorecardView:
         # The viewer's own files (served to nobody else), one folder per session, rewritten
         # on each view: downloads do not pile up.
         sid = safe_name(session_id)
-        tpath = write_download(user, sid, f"transcript-{sid}.json",
-                               self.ctx.store.export_json(session_id, user))
+        tpath = write_download(
+            user, sid, f"transcript-{sid}.json", self.ctx.store.export_json(session_id, user)
+        )
         customer = self._customer(transcript)
-        spath = write_download(user, sid, f"scorecard-{sid}.html",
-                               scorecard_document(card, transcript, customer))
+        spath = write_download(
+            user, sid, f"scorecard-{sid}.html", scorecard_document(card, transcript, customer)
+        )
         # Plain values and a Row toggle: cheaper for gradio than component updates.
-        return {self.html: scorecard_fragment(card, transcript, customer),
-                self.downloads: gr.Row(visible=True), self.transcript_file: str(tpath),
-                self.scorecard_file: str(spath), **self.replay.show(session_id, user)}
+        return {
+            self.html: scorecard_fragment(card, transcript, customer),
+            self.downloads: gr.Row(visible=True),
+            self.transcript_file: str(tpath),
+            self.scorecard_file: str(spath),
+            **self.replay.show(session_id, user),
+        }
 
     def _customer(self, transcript) -> str | None:
         """'Name (persona-id)' when the persona is still in the folder."""
@@ -67,5 +80,10 @@ class ScorecardView:
         return pid
 
     def clear(self) -> dict:
-        return {self.html: "", self.downloads: gr.Row(visible=False),
-                self.transcript_file: None, self.scorecard_file: None, **self.replay.clear()}
+        return {
+            self.html: "",
+            self.downloads: gr.Row(visible=False),
+            self.transcript_file: None,
+            self.scorecard_file: None,
+            **self.replay.clear(),
+        }

@@ -5,15 +5,27 @@ from __future__ import annotations
 
 import gradio as gr
 
-SYSTEM_SANS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
-               "sans-serif"]
+SYSTEM_SANS = [
+    "ui-sans-serif",
+    "system-ui",
+    "Segoe UI",
+    "Roboto",
+    "Helvetica",
+    "Arial",
+    "sans-serif",
+]
 SYSTEM_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 
 
 def theme() -> gr.themes.Base:
     """The app's theme; plain font names, so the browser uses what it has."""
-    return gr.themes.Soft(primary_hue="teal", secondary_hue="amber", neutral_hue="slate",
-                          font=SYSTEM_SANS, font_mono=SYSTEM_MONO)
+    return gr.themes.Soft(
+        primary_hue="teal",
+        secondary_hue="amber",
+        neutral_hue="slate",
+        font=SYSTEM_SANS,
+        font_mono=SYSTEM_MONO,
+    )
 
 
 CSS = """

@@ -38,29 +38,34 @@ class LoginThrottle:
     clock: Callable[[], float] = time.monotonic
     name_limit: int = NAME_LIMIT
     address_limit: int = ADDRESS_LIMIT
-    _records: OrderedDict[tuple[str, str], _Record] = field(default_factory=OrderedDict,
-                                                            repr=False)
+    _records: OrderedDict[tuple[str, str], _Record] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def refusal(self, name: str, address: str) -> str | None:
         """Why an attempt for ``name`` from ``address`` is refused now; None if it may go on."""
         now = self.clock()
         with self._lock:
-            for key, who in ((("name", name), f"for {name!r}"),
-                             (("address", address), "from your address")):
+            for key, who in (
+                (("name", name), f"for {name!r}"),
+                (("address", address), "from your address"),
+            ):
                 record = self._records.get(key)
                 if record is not None and now < record.until:
                     wait = int(record.until - now + 0.999)
-                    return (f"Too many failed logins {who}. Try again in {_duration(wait)}, "
-                            "or ask your trainer to reset the password.")
+                    return (
+                        f"Too many failed logins {who}. Try again in {_duration(wait)}, "
+                        "or ask your trainer to reset the password."
+                    )
         return None
 
     def failed(self, name: str, address: str) -> None:
         """Count a wrong password; start or lengthen the pause once past the limit."""
         now = self.clock()
         with self._lock:
-            for key, limit in ((("name", name), self.name_limit),
-                               (("address", address), self.address_limit)):
+            for key, limit in (
+                (("name", name), self.name_limit),
+                (("address", address), self.address_limit),
+            ):
                 record = self._record(key, now)
                 record.failures += 1
                 record.last = now

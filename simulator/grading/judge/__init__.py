@@ -21,7 +21,18 @@ from .run import judge, run_judge
 from .verdicts import JudgeQuestion, JudgeReport, JudgeRun, JudgeSample, JudgeVerdict
 
 __all__ = [
-    "ANSWER_SCHEMA", "JudgeQuestion", "JudgeReport", "JudgeRun", "JudgeSample", "JudgeVerdict",
-    "apply_judge", "grade_with_judge", "judge", "judge_messages", "judge_questions",
-    "prompt_hash", "questions_hash", "run_judge",
+    "ANSWER_SCHEMA",
+    "JudgeQuestion",
+    "JudgeReport",
+    "JudgeRun",
+    "JudgeSample",
+    "JudgeVerdict",
+    "apply_judge",
+    "grade_with_judge",
+    "judge",
+    "judge_messages",
+    "judge_questions",
+    "prompt_hash",
+    "questions_hash",
+    "run_judge",
 ]

@@ -28,30 +28,53 @@ Answer = tuple[str | None, str | None]
 def request_body(messages: list[dict], seed: int, *, model: str, capabilities: Any) -> dict:
     """One chat-completions request body, as the live judge would send it."""
     caps = capabilities
-    body: dict[str, Any] = {"model": model, "messages": messages, "temperature": 0.0,
-                            caps.max_tokens_param: 1024}
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": messages,
+        "temperature": 0.0,
+        caps.max_tokens_param: 1024,
+    }
     if caps.seed:
         body["seed"] = seed
     if caps.structured_output == "json_schema":
-        body["response_format"] = {"type": "json_schema", "json_schema": {
-            "name": ANSWER_SCHEMA["title"], "schema": ANSWER_SCHEMA, "strict": True}}
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": ANSWER_SCHEMA["title"],
+                "schema": ANSWER_SCHEMA,
+                "strict": True,
+            },
+        }
     elif caps.structured_output == "json_object":
         body["response_format"] = {"type": "json_object"}
     return body
 
 
-def request_lines(index: int, transcript: Transcript, questions: list[JudgeQuestion],
-                  samples: int, *, model: str, capabilities: Any) -> list[str]:
+def request_lines(
+    index: int,
+    transcript: Transcript,
+    questions: list[JudgeQuestion],
+    samples: int,
+    *,
+    model: str,
+    capabilities: Any,
+) -> list[str]:
     """The JSONL request lines for transcript number ``index`` of a batch."""
     lines = []
     for qi, question in enumerate(questions):
         messages = judge_messages(transcript, question)
         for si in range(samples):
-            lines.append(json.dumps({
-                "custom_id": f"{index}.{qi}.{si}", "method": "POST",
-                "url": "/v1/chat/completions",
-                "body": request_body(messages, si, model=model, capabilities=capabilities)},
-                ensure_ascii=False))
+            lines.append(
+                json.dumps(
+                    {
+                        "custom_id": f"{index}.{qi}.{si}",
+                        "method": "POST",
+                        "url": "/v1/chat/completions",
+                        "body": request_body(messages, si, model=model, capabilities=capabilities),
+                    },
+                    ensure_ascii=False,
+                )
+            )
     return lines
 
 
@@ -68,32 +91,49 @@ def read_result_line(line: dict) -> tuple[str, Answer, str | None]:
     return line["custom_id"], (None, f"the model failed (batch: {why})"), None
 
 
-def batch_run(model: str, questions: list[JudgeQuestion], samples: int,
-              capabilities: Any) -> JudgeRun:
+def batch_run(
+    model: str, questions: list[JudgeQuestion], samples: int, capabilities: Any
+) -> JudgeRun:
     """What produced the verdicts, as the live judge records it."""
-    return JudgeRun(model=model, backend=f"batch:{model}", prompt_sha256=prompt_hash(),
-                    questions_sha256=questions_hash(questions), samples=samples,
-                    temperature=0.0, seed=0,
-                    structured_output=capabilities.structured_output)
+    return JudgeRun(
+        model=model,
+        backend=f"batch:{model}",
+        prompt_sha256=prompt_hash(),
+        questions_sha256=questions_hash(questions),
+        samples=samples,
+        temperature=0.0,
+        seed=0,
+        structured_output=capabilities.structured_output,
+    )
 
 
-def judged_scorecard(index: int, transcript: Transcript, rubric: Rubric,
-                     questions: list[JudgeQuestion], samples: int,
-                     answers: dict[str, Answer], run: JudgeRun) -> Scorecard:
+def judged_scorecard(
+    index: int,
+    transcript: Transcript,
+    rubric: Rubric,
+    questions: list[JudgeQuestion],
+    samples: int,
+    answers: dict[str, Answer],
+    run: JudgeRun,
+) -> Scorecard:
     """Transcript number ``index`` graded by the rules and then judged from the batch's
     ``answers`` (by custom_id): same checks, vote and policy as the live judge."""
     verdicts = []
     for qi, question in enumerate(questions):
         checked = []
         for si in range(samples):
-            text, problem = answers.get(f"{index}.{qi}.{si}",
-                                        (None, "no answer in the batch output"))
+            text, problem = answers.get(
+                f"{index}.{qi}.{si}", (None, "no answer in the batch output")
+            )
             if text is None:
                 checked.append(JudgeSample(verdict="abstain", problem=problem))
                 continue
             parsed = parse_answer(text)
-            checked.append(JudgeSample(verdict="abstain", problem=parsed)
-                           if isinstance(parsed, str) else check_answer(parsed, transcript))
+            checked.append(
+                JudgeSample(verdict="abstain", problem=parsed)
+                if isinstance(parsed, str)
+                else check_answer(parsed, transcript)
+            )
         verdicts.append(majority(question, checked))
     report = JudgeReport(run=run, verdicts=verdicts)
     return apply_judge(grade(transcript, rubric), transcript, rubric, report)

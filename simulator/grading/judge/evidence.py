@@ -44,7 +44,6 @@ class Answer(BaseModel):
         return value
 
 
-
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
@@ -58,7 +57,7 @@ def parse_answer(text: str) -> Answer | str:
         start, end = body.find("{"), body.rfind("}")
         if start < 0 or end <= start:
             return "the answer is not JSON"
-        body = body[start:end + 1]
+        body = body[start : end + 1]
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -82,8 +81,12 @@ def check_answer(answer: Answer, transcript: Transcript) -> JudgeSample:
         return JudgeSample(verdict="na", reasoning=answer.reasoning)
     if not quote:
         if answer.verdict == "yes":
-            return JudgeSample(verdict="abstain", reasoning=answer.reasoning,
-                               turn=answer.turn, problem="a 'yes' without a quote as evidence")
+            return JudgeSample(
+                verdict="abstain",
+                reasoning=answer.reasoning,
+                turn=answer.turn,
+                problem="a 'yes' without a quote as evidence",
+            )
         return JudgeSample(verdict="no", reasoning=answer.reasoning)
     turn = answer.turn
     if turn is None or not 0 <= turn < len(transcript.turns):
@@ -95,10 +98,16 @@ def check_answer(answer: Answer, transcript: Transcript) -> JudgeSample:
     elif addresses_grader(quote, transcript.turns[turn].text):
         problem = INJECTION_REASON
     else:
-        return JudgeSample(verdict=answer.verdict, reasoning=answer.reasoning, turn=turn,
-                           quote=quote, verified=True)
-    return JudgeSample(verdict="abstain", reasoning=answer.reasoning, turn=turn, quote=quote,
-                       problem=problem)
+        return JudgeSample(
+            verdict=answer.verdict,
+            reasoning=answer.reasoning,
+            turn=turn,
+            quote=quote,
+            verified=True,
+        )
+    return JudgeSample(
+        verdict="abstain", reasoning=answer.reasoning, turn=turn, quote=quote, problem=problem
+    )
 
 
 def addresses_grader(quote: str, text: str) -> bool:

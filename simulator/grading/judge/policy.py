@@ -54,13 +54,23 @@ from .verdicts import JudgeQuestion, JudgeReport, JudgeRun, JudgeVerdict
 
 def judge_questions(rubric: Rubric) -> list[JudgeQuestion]:
     """The judge's questions: one per criterion with a ``judge:`` question, in rubric order."""
-    return [JudgeQuestion(id=c.id, question=c.judge, domain=f"DOMAIN {c.domain}")
-            for _, c in rubric.criteria() if c.judge]
+    return [
+        JudgeQuestion(id=c.id, question=c.judge, domain=f"DOMAIN {c.domain}")
+        for _, c in rubric.criteria()
+        if c.judge
+    ]
 
 
-def grade_with_judge(transcript: Transcript, rubric: Rubric, backend, *, samples: int = 1,
-                     detector: Detector | None = None, partial: bool | None = None,
-                     seed: int = 0) -> Scorecard:
+def grade_with_judge(
+    transcript: Transcript,
+    rubric: Rubric,
+    backend,
+    *,
+    samples: int = 1,
+    detector: Detector | None = None,
+    partial: bool | None = None,
+    seed: int = 0,
+) -> Scorecard:
     """Rule-grade ``transcript``, then let the judge (``backend``, a ChatBackend) answer
     the rubric's ``judge:`` questions, ``samples`` times each (majority vote), under the
     policy in the module docstring. A failed backend gives abstentions, not an error."""
@@ -69,18 +79,39 @@ def grade_with_judge(transcript: Transcript, rubric: Rubric, backend, *, samples
     try:
         report = run_judge(backend, transcript, questions, samples, seed=seed)
     except FrontlineError as exc:  # run_judge abstains on BackendError itself; a backstop
-        run = JudgeRun(model=backend.model, backend=backend.name, prompt_sha256=prompt_hash(),
-                       questions_sha256=questions_hash(questions), samples=samples,
-                       temperature=0.0, seed=seed, structured_output="none")
-        report = JudgeReport(run=run, verdicts=[
-            JudgeVerdict(id=q.id, verdict="abstain", flagged_for_review=True,
-                         reasoning=f"Abstained: the judge failed ({exc}).")
-            for q in questions])
+        run = JudgeRun(
+            model=backend.model,
+            backend=backend.name,
+            prompt_sha256=prompt_hash(),
+            questions_sha256=questions_hash(questions),
+            samples=samples,
+            temperature=0.0,
+            seed=seed,
+            structured_output="none",
+        )
+        report = JudgeReport(
+            run=run,
+            verdicts=[
+                JudgeVerdict(
+                    id=q.id,
+                    verdict="abstain",
+                    flagged_for_review=True,
+                    reasoning=f"Abstained: the judge failed ({exc}).",
+                )
+                for q in questions
+            ],
+        )
     return apply_judge(card, transcript, rubric, report, detector=detector)
 
 
-def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report, *,
-                detector: Detector | None = None) -> Scorecard:
+def apply_judge(
+    card: Scorecard,
+    transcript: Transcript,
+    rubric: Rubric,
+    report,
+    *,
+    detector: Detector | None = None,
+) -> Scorecard:
     """The scorecard with the judge's verdicts (a ``JudgeReport``) applied and recorded;
     scores, pass and level recomputed. ``card`` itself is not changed. ``detector`` (the
     rubric language's rule detector by default) confirms a "yes" quote shows the move."""
@@ -101,18 +132,28 @@ def apply_judge(card: Scorecard, transcript: Transcript, rubric: Rubric, report,
             why = judgement["evidence_problem"] or _why_review(result["verdict"], answer)
             review.append(f"{criterion.id}: {why}")
     # Words aimed at the grader are an attempt to steer it: the grade stands, a human looks.
-    review += [f"agent turn {_agent_turn(transcript, i)} addresses the grader, not the "
-               f"customer: \"{' '.join(hit.quote.split())}\"" for i, hit in
-               _first_per_sentence(agent_injections(transcript))]
+    review += [
+        f"agent turn {_agent_turn(transcript, i)} addresses the grader, not the "
+        f'customer: "{" ".join(hit.quote.split())}"'
+        for i, hit in _first_per_sentence(agent_injections(transcript))
+    ]
     _rescore(data, rubric)
     run = report.run
     data["needs_review"] = bool(review)
     data["judge"] = {
-        "model": run.model, "backend": run.backend, "prompt_sha256": run.prompt_sha256,
-        "questions_sha256": run.questions_sha256, "rubric_hash": rubric.content_hash(),
-        "samples": run.samples, "temperature": run.temperature, "seed": run.seed,
-        "structured_output": run.structured_output, "criteria": judgements,
-        "needs_review": bool(review), "review": review}
+        "model": run.model,
+        "backend": run.backend,
+        "prompt_sha256": run.prompt_sha256,
+        "questions_sha256": run.questions_sha256,
+        "rubric_hash": rubric.content_hash(),
+        "samples": run.samples,
+        "temperature": run.temperature,
+        "seed": run.seed,
+        "structured_output": run.structured_output,
+        "criteria": judgements,
+        "needs_review": bool(review),
+        "review": review,
+    }
     return Scorecard.model_validate(data)
 
 
@@ -120,13 +161,22 @@ def _no_grader_evidence(answer, transcript: Transcript):
     """``answer``, or an abstention if its verified evidence addresses the grader. The judge
     core already rejects such quotes; this holds for verdicts from anywhere (Batch API)."""
     turn = answer.turn
-    if not (answer.verified and answer.quote and turn is not None
-            and 0 <= turn < len(transcript.turns)
-            and addresses_grader(answer.quote, transcript.turns[turn].text)):
+    if not (
+        answer.verified
+        and answer.quote
+        and turn is not None
+        and 0 <= turn < len(transcript.turns)
+        and addresses_grader(answer.quote, transcript.turns[turn].text)
+    ):
         return answer
-    return answer.model_copy(update={"verdict": "abstain", "verified": False,
-                                     "flagged_for_review": True,
-                                     "reasoning": f"Abstained: {REASON}."})
+    return answer.model_copy(
+        update={
+            "verdict": "abstain",
+            "verified": False,
+            "flagged_for_review": True,
+            "reasoning": f"Abstained: {REASON}.",
+        }
+    )
 
 
 def _first_per_sentence(hits: list) -> list:
@@ -142,22 +192,24 @@ def _first_per_sentence(hits: list) -> list:
 
 def _agent_turn(transcript: Transcript, turn: int) -> int:
     """Which agent turn ``turns[turn]`` is (1 = the agent's first)."""
-    return sum(1 for t in transcript.turns[:turn + 1] if t.role == "agent")
+    return sum(1 for t in transcript.turns[: turn + 1] if t.role == "agent")
 
 
 # -- one criterion ------------------------------------------------------------------------
-def _judgement(result: dict, criterion: Criterion, answer, transcript: Transcript,
-               detector: Detector) -> dict:
+def _judgement(
+    result: dict, criterion: Criterion, answer, transcript: Transcript, detector: Detector
+) -> dict:
     """Decide the criterion (changing ``result`` in place) and return the judge's record."""
     rule, said, decider = result["verdict"], answer.verdict, criterion.decider
     final, effect = _decide(rule, said, decider, answer.verified)
     problem = None
     if effect == "changed" and said == "yes":  # presence is not relevance: check the quote
-        problem = evidence_problem(answer.quote, transcript.turns[answer.turn].text,
-                                   criterion, detector)
+        problem = evidence_problem(
+            answer.quote, transcript.turns[answer.turn].text, criterion, detector
+        )
         if problem:
             final, effect = rule, "review"
-            problem = f"the judge's \"yes\" is not enough to change {rule}: {problem}"
+            problem = f'the judge\'s "yes" is not enough to change {rule}: {problem}'
     evidence = _evidence(answer, transcript) if answer.verified else None
     if final != rule:
         result["verdict"] = final
@@ -168,13 +220,22 @@ def _judgement(result: dict, criterion: Criterion, answer, transcript: Transcrip
             result["note"] = f"the LLM judge: {answer.reasoning}".strip()
             result["tip"] = criterion.tip if final == "missed" else None
     return {
-        "criterion": criterion.id, "question": criterion.judge, "decided_by": decider,
-        "rule_verdict": rule, "verdict": said, "result": final, "effect": effect,
-        "reasoning": answer.reasoning, "turn": evidence["turn"] if evidence else answer.turn,
+        "criterion": criterion.id,
+        "question": criterion.judge,
+        "decided_by": decider,
+        "rule_verdict": rule,
+        "verdict": said,
+        "result": final,
+        "effect": effect,
+        "reasoning": answer.reasoning,
+        "turn": evidence["turn"] if evidence else answer.turn,
         "agent_turn": evidence["agent_turn"] if evidence else None,
         "quote": evidence["quote"] if evidence else answer.quote,
-        "verified": answer.verified, "votes": answer.votes,
-        "flagged": answer.flagged_for_review, "evidence_problem": problem}
+        "verified": answer.verified,
+        "votes": answer.votes,
+        "flagged": answer.flagged_for_review,
+        "evidence_problem": problem,
+    }
 
 
 _AGREES = {("met", "yes"), ("missed", "no"), ("not_applicable", "na")}
@@ -201,8 +262,10 @@ def _decide(rule: str, said: str, decider: str, verified: bool) -> tuple[str, st
 def _why_review(rule: str, answer) -> str:
     if answer.verdict == "abstain":
         return answer.reasoning or "the judge gave no usable answer"
-    return (f"the judge says no without quoting the words, against the rules' {rule}; "
-            f"{answer.reasoning}").strip("; ")
+    return (
+        f"the judge says no without quoting the words, against the rules' {rule}; "
+        f"{answer.reasoning}"
+    ).strip("; ")
 
 
 def _evidence(answer, transcript: Transcript) -> dict | None:
@@ -218,8 +281,14 @@ def _evidence(answer, transcript: Transcript) -> dict | None:
     if found is None:
         return None
     agent_turn = _agent_turn(transcript, answer.turn)
-    return {"turn": answer.turn, "agent_turn": agent_turn, "move": "judge",
-            "quote": found.group(0), "start": found.start(), "by": "judge"}
+    return {
+        "turn": answer.turn,
+        "agent_turn": agent_turn,
+        "move": "judge",
+        "quote": found.group(0),
+        "start": found.start(),
+        "by": "judge",
+    }
 
 
 # -- the numbers ------------------------------------------------------------------------
@@ -242,5 +311,10 @@ def _rescore(data: dict, rubric: Rubric) -> None:
     criteria_score = _score(met_total, applicable_total) or 0.0
     overall = round(max(0.0, criteria_score - data["penalty_total"]), 1)
     level = rubric.level_for(overall)
-    data.update(criteria_score=criteria_score, overall=overall,
-                passed=overall >= rubric.pass_mark, level=level.id, level_label=level.label)
+    data.update(
+        criteria_score=criteria_score,
+        overall=overall,
+        passed=overall >= rubric.pass_mark,
+        level=level.id,
+        level_label=level.label,
+    )

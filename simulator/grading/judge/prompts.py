@@ -31,8 +31,6 @@ ANSWER_SCHEMA = {
 }
 
 
-
-
 class JudgePrompts(PromptSection):
     """The ``judge`` section of the prompt file."""
 
@@ -50,27 +48,39 @@ def judge_prompts() -> JudgePrompts:
 
 def render_transcript(transcript: Transcript) -> str:
     """Numbered turns, as the judge reads them; the numbers are indexes in ``turns``."""
-    return "\n".join(f"[{i}] {t.role.upper()}: {defuse(t.text)}"
-                     for i, t in enumerate(transcript.turns))
+    return "\n".join(
+        f"[{i}] {t.role.upper()}: {defuse(t.text)}" for i, t in enumerate(transcript.turns)
+    )
 
 
-def judge_messages(transcript: Transcript, question: JudgeQuestion,
-                   prompts: JudgePrompts | None = None) -> list[Message]:
+def judge_messages(
+    transcript: Transcript, question: JudgeQuestion, prompts: JudgePrompts | None = None
+) -> list[Message]:
     p = prompts or judge_prompts()
-    user = Template(p.user).substitute(question=question.question,
-                                       domain=question.domain or "(none)",
-                                       transcript=render_transcript(transcript))
-    return [{"role": "system", "content": p.system.strip()},
-            {"role": "user", "content": user.strip()}]
+    user = Template(p.user).substitute(
+        question=question.question,
+        domain=question.domain or "(none)",
+        transcript=render_transcript(transcript),
+    )
+    return [
+        {"role": "system", "content": p.system.strip()},
+        {"role": "user", "content": user.strip()},
+    ]
 
 
 def prompt_hash(prompts: JudgePrompts | None = None) -> str:
     """sha256 of everything fixed in a judge request: templates and answer schema."""
     p = prompts or judge_prompts()
-    return sha256(json.dumps({"system": p.system, "user": p.user, "schema": ANSWER_SCHEMA},
-                             sort_keys=True, ensure_ascii=False))
+    return sha256(
+        json.dumps(
+            {"system": p.system, "user": p.user, "schema": ANSWER_SCHEMA},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+    )
 
 
 def questions_hash(questions: list[JudgeQuestion]) -> str:
-    return sha256(json.dumps([q.model_dump() for q in questions], sort_keys=True,
-                             ensure_ascii=False))
+    return sha256(
+        json.dumps([q.model_dump() for q in questions], sort_keys=True, ensure_ascii=False)
+    )

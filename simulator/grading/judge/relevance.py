@@ -63,6 +63,7 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
 def _on_word_boundaries(text: str, start: int, end: int) -> bool:
     def word_char(i: int) -> bool:
         return 0 <= i < len(text) and bool(_WORD.match(text[i]))
+
     starts_clean = not (word_char(start - 1) and word_char(start))
     ends_clean = not (word_char(end - 1) and word_char(end))
     return starts_clean and ends_clean
@@ -87,8 +88,9 @@ def substantial(text: str, start: int, end: int) -> bool:
     return len(words) >= MIN_WORDS and _on_word_boundaries(text, start, end)
 
 
-def evidence_problem(quote: str | None, text: str, criterion: Criterion,
-                     detector: Detector) -> str | None:
+def evidence_problem(
+    quote: str | None, text: str, criterion: Criterion, detector: Detector
+) -> str | None:
     """Why ``quote`` (from the agent turn ``text``) cannot let a judge's "yes" change the
     criterion's verdict, or None when it can."""
     span = locate(quote or "", text)
@@ -96,14 +98,15 @@ def evidence_problem(quote: str | None, text: str, criterion: Criterion,
         return "the quote is not in the agent turn it cites"
     start, end = span
     if not substantial(text, start, end):
-        return (f"the quote {text[start:end]!r} is neither a whole clause nor {MIN_WORDS} "
-                "or more whole words")
+        return (
+            f"the quote {text[start:end]!r} is neither a whole clause nor {MIN_WORDS} "
+            "or more whole words"
+        )
     wanted = criterion_moves(criterion)
     if not wanted:
         return "the criterion names no move the product's own reading could confirm"
     seen = {d.move for d in detector.detect(text[start:end])}
     if not seen & wanted:
         names = ", ".join(sorted(m.value for m in wanted))
-        return (f"the product's reading does not recognise the quote {text[start:end]!r} as "
-                f"{names}")
+        return f"the product's reading does not recognise the quote {text[start:end]!r} as {names}"
     return None

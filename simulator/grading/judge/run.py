@@ -50,9 +50,17 @@ from .verdicts import JudgeQuestion, JudgeReport, JudgeRun, JudgeSample, JudgeVe
 log = logging.getLogger("frontline.llm")
 
 
-def run_judge(backend: ChatBackend, transcript: Transcript, questions: list[JudgeQuestion],
-              samples: int = 1, *, seed: int = 0, temperature: float = 0.0,
-              model: str | None = None, prompts: JudgePrompts | None = None) -> JudgeReport:
+def run_judge(
+    backend: ChatBackend,
+    transcript: Transcript,
+    questions: list[JudgeQuestion],
+    samples: int = 1,
+    *,
+    seed: int = 0,
+    temperature: float = 0.0,
+    model: str | None = None,
+    prompts: JudgePrompts | None = None,
+) -> JudgeReport:
     """Ask every question ``samples`` times; return the checked verdicts and run metadata."""
     if samples < 1:
         raise ValueError("samples must be at least 1")
@@ -66,12 +74,21 @@ def run_judge(backend: ChatBackend, transcript: Transcript, questions: list[Judg
         answers: list[JudgeSample] = []
         for i in range(samples):
             if failure is not None:
-                answers.append(JudgeSample(verdict="abstain",
-                                           problem=f"not asked: the model failed ({failure})"))
+                answers.append(
+                    JudgeSample(
+                        verdict="abstain", problem=f"not asked: the model failed ({failure})"
+                    )
+                )
                 continue
             try:
-                done = backend.complete(messages, temperature=temperature, seed=seed + i,
-                                        json_schema=schema, model=model, max_tokens=1024)
+                done = backend.complete(
+                    messages,
+                    temperature=temperature,
+                    seed=seed + i,
+                    json_schema=schema,
+                    model=model,
+                    max_tokens=1024,
+                )
             except BackendError as exc:
                 failure = exc
                 log.warning("judge: the model failed on %r: %s", question.id, exc)
@@ -88,15 +105,26 @@ def run_judge(backend: ChatBackend, transcript: Transcript, questions: list[Judg
                     log.warning("judge: discarded answer to %r: %s", question.id, sample.problem)
                 answers.append(sample)
         verdicts.append(majority(question, answers))
-    run = JudgeRun(model=used_model, backend=backend.name, prompt_sha256=prompt_hash(prompts),
-                   questions_sha256=questions_hash(questions), samples=samples,
-                   temperature=temperature, seed=seed,
-                   structured_output=caps.structured_output if schema else "none",
-                   structured_output_enforced=bool(schema) and caps.structured_output_enforced)
+    run = JudgeRun(
+        model=used_model,
+        backend=backend.name,
+        prompt_sha256=prompt_hash(prompts),
+        questions_sha256=questions_hash(questions),
+        samples=samples,
+        temperature=temperature,
+        seed=seed,
+        structured_output=caps.structured_output if schema else "none",
+        structured_output_enforced=bool(schema) and caps.structured_output_enforced,
+    )
     return JudgeReport(run=run, verdicts=verdicts)
 
 
-def judge(backend: ChatBackend, transcript: Transcript, questions: list[JudgeQuestion],
-          samples: int = 1, **options) -> list[JudgeVerdict]:
+def judge(
+    backend: ChatBackend,
+    transcript: Transcript,
+    questions: list[JudgeQuestion],
+    samples: int = 1,
+    **options,
+) -> list[JudgeVerdict]:
     """The checked verdicts, one per question (see :func:`run_judge`)."""
     return run_judge(backend, transcript, questions, samples, **options).verdicts

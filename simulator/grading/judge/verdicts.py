@@ -56,16 +56,17 @@ class JudgeRun(BaseModel):
     samples: int
     temperature: float
     seed: int
-    structured_output: str = Field(description="How JSON was asked for: json_schema, "
-                                   "json_object or none (prompt only).")
-    structured_output_enforced: bool = Field(False, description="The backend constrains "
-                                             "decoding to the schema (capability flag).")
+    structured_output: str = Field(
+        description="How JSON was asked for: json_schema, json_object or none (prompt only)."
+    )
+    structured_output_enforced: bool = Field(
+        False, description="The backend constrains decoding to the schema (capability flag)."
+    )
 
 
 class JudgeReport(BaseModel):
     run: JudgeRun
     verdicts: list[JudgeVerdict]
-
 
 
 def majority(question: JudgeQuestion, samples: list[JudgeSample]) -> JudgeVerdict:
@@ -74,11 +75,29 @@ def majority(question: JudgeQuestion, samples: list[JudgeSample]) -> JudgeVerdic
     winner, count = votes.most_common(1)[0]
     if winner == "abstain" or count * 2 <= len(samples):
         problems = sorted({s.problem for s in samples if s.problem})
-        why = "; ".join(problems) if problems else \
-            f"the samples disagree ({', '.join(f'{v}: {n}' for v, n in sorted(votes.items()))})"
-        return JudgeVerdict(id=question.id, verdict="abstain", reasoning=f"Abstained: {why}.",
-                            flagged_for_review=True, votes=dict(votes), samples=samples)
+        why = (
+            "; ".join(problems)
+            if problems
+            else "the samples disagree ("
+            + ", ".join(f"{v}: {n}" for v, n in sorted(votes.items()))
+            + ")"
+        )
+        return JudgeVerdict(
+            id=question.id,
+            verdict="abstain",
+            reasoning=f"Abstained: {why}.",
+            flagged_for_review=True,
+            votes=dict(votes),
+            samples=samples,
+        )
     best = next(s for s in samples if s.verdict == winner)
-    return JudgeVerdict(id=question.id, verdict=winner, reasoning=best.reasoning, turn=best.turn,
-                        quote=best.quote, verified=best.verified, votes=dict(votes),
-                        samples=samples)
+    return JudgeVerdict(
+        id=question.id,
+        verdict=winner,
+        reasoning=best.reasoning,
+        turn=best.turn,
+        quote=best.quote,
+        verified=best.verified,
+        votes=dict(votes),
+        samples=samples,
+    )
