@@ -66,3 +66,32 @@ def cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, for the browser tests (one per test module)."""
+    from web_server import ARTIFACTS, CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium is needed for the browser tests but {CHROMIUM} does not exist: "
+            "install it with `apt-get install -y chromium` (or set FRONTLINE_CHROMIUM "
+            "to its path)."
+        )
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-gpu",
+            ],
+        )
+        yield chromium
+        chromium.close()

@@ -8,19 +8,16 @@ Screenshots go to ``test-artifacts/``.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-from web_server import CALM_DOWN, ROOT, patient_persona, start_server
+from web_server import ARTIFACTS, CALM_DOWN, ROOT, patient_persona, start_server
 
 from simulator.persona.loader import PersonaLibrary
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path(os.environ.get("FRONTLINE_CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = ROOT / "test-artifacts"
 USERS = [
     ("ann", "trainee", "ann-password"),
     ("bea", "trainee", "bea-password"),
@@ -42,32 +39,6 @@ def server(tmp_path_factory):
     srv = start_server(tmp_path_factory.mktemp("web-browser"), USERS)
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium is needed for the browser tests but {CHROMIUM} does not exist: "
-            "install it with `apt-get install -y chromium` (or set FRONTLINE_CHROMIUM "
-            "to its path)."
-        )
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-gpu",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 class Tab:

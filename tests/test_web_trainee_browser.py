@@ -6,7 +6,7 @@ replaying a turn from the scorecard (screenshots in test-artifacts/)."""
 from __future__ import annotations
 
 import pytest
-from test_web_browser import ARTIFACTS, CHROMIUM, Tab
+from test_web_browser import ARTIFACTS, Tab
 from trainee_support import ACCEPTING, CLOSING, accepting_script
 from web_server import patient_persona, start_server
 
@@ -15,33 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 USERS = [("ann", "trainee", "ann-password"), ("tom", "trainer", "tom-password")]
 PHONE = {"width": 390, "height": 844}
 CALM_DOWN = "Calm down, it's only a bill."
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless (the same launch as test_web_browser's)."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium is needed for the browser tests but {CHROMIUM} does not exist: "
-            "install it with `apt-get install -y chromium` (or set FRONTLINE_CHROMIUM "
-            "to its path)."
-        )
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-gpu",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ belonged to the previous draft; calibration gives one verdict; certification rep
 eligibility; the cohort view. gradio_client where the API shows it, Chromium where only
 the page does."""
 
-# ruff: noqa: F811  (the `browser` fixture is imported, and named by the tests that use it)
 from __future__ import annotations
 
 import csv
@@ -15,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_web_browser import ARTIFACTS, Tab, browser, retype  # noqa: F401
+from test_web_browser import ARTIFACTS, Tab, retype
 from web_server import ROOT, api_client, start_server
 
 pytestmark = pytest.mark.slow
