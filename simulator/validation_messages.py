@@ -24,6 +24,8 @@ PATTERN_MEANINGS = {
     "underscores, 1–40 characters, starting with a letter or "
     "digit",
     r"\S": "text, not only spaces",  # a phrase (persona/model.py: Phrase)
+    r"^(en|es|ru|zh|bg|pt)-[0-9]{4,}$": "a language code (en, es, ru, zh, bg, pt), a hyphen "
+    "and at least four digits, such as es-0042",  # a corpus turn's id (moves/corpus.py)
 }
 SHOWN_INPUT = 60  # characters of the offending value quoted back
 
