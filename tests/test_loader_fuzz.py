@@ -55,8 +55,8 @@ EXAMPLE_FILES = {  # a real file of each kind, for BOM and mutation cases
     "persona": ROOT / "personas" / "aggressive-rational-billing.yaml",
     "rubric": ROOT / "rubrics" / "complaint-handling.yaml",
     "exam": ROOT / "rubrics" / "exams" / "foundation.yaml",
-    "patterns": ROOT / "simulator" / "moves" / "patterns" / "en.yaml",
-    "injection": ROOT / "simulator" / "llm" / "injection.en.yaml",
+    "patterns": ROOT / "simulator" / "languages" / "en" / "moves.yaml",
+    "injection": ROOT / "simulator" / "languages" / "en" / "injection.yaml",
     "effects": ROOT / "simulator" / "customer" / "effects.yaml",
     "designer": ROOT / "personas" / "aggressive-rational-billing.yaml",
 }

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.errors import FileProblems
+from simulator.languages import SHIPPED_DIR
 from simulator.moves.detector import (
-    PATTERNS_DIR,
     Detection,
     Detector,
     RuleDetector,
@@ -27,7 +27,7 @@ from simulator.moves.detector import (
 )
 from simulator.moves.vocabulary import MOVES, Move
 
-EN_FILE = PATTERNS_DIR / "en.yaml"
+EN_FILE = SHIPPED_DIR / "en" / "moves.yaml"
 EN = load_pattern_file(EN_FILE)
 DETECTOR = RuleDetector([EN])
 
@@ -78,7 +78,7 @@ def test_the_file_starts_with_its_schema_and_cites_the_domain_for_every_move() -
     text = EN_FILE.read_text(encoding="utf-8")
     schema = "# yaml-language-server: $schema=../../schemas/move-patterns.schema.json"
     assert text.startswith(schema)
-    assert "FRONTLINE_MOVE_PATTERNS" in text.split("schema_version:")[0]
+    assert "FRONTLINE_LANGUAGES" in text.split("schema_version:")[0]
     lines = text.splitlines()
     for move in Move:
         at = lines.index(f"  {move.value}:")
