@@ -67,7 +67,9 @@ class LintWarning(Problem):
         return f"{self.where}: warning: {what}{self.message} [{self.code}]"
 
 
-class _AgentPhrases(BaseModel):
+class AgentPhrases(BaseModel):
+    """The file format of a language pack's ``agent_phrases.yaml``."""
+
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1]
@@ -79,10 +81,15 @@ def agent_phrases(language: str) -> list[re.Pattern[str]]:
     return [p for path in pack_file(language, AGENT_PHRASES) for p in _agent_phrases(path)]
 
 
+def load_agent_phrases(path: Path) -> AgentPhrases:
+    """Load and validate one ``agent_phrases.yaml`` (FileProblems name file:line: field)."""
+    return load_model(AgentPhrases, path)
+
+
 @lru_cache(maxsize=16)
 def _agent_phrases(path: Path) -> list[re.Pattern[str]]:
     # Compiled with the time limit unless shipped: a trainer's pack may supply them.
-    return [saferegex.compile(p) for p in load_model(_AgentPhrases, path).phrases]
+    return [saferegex.compile(p) for p in load_agent_phrases(path).phrases]
 
 
 class _Linter:

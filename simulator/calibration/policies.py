@@ -54,9 +54,14 @@ def load_agent_lines(language: str = "en") -> AgentLines:
     return AgentLines(schema_version=1, lines=merged)
 
 
+def load_agent_lines_file(path: Path) -> AgentLines:
+    """Load and validate one ``agent_lines.yaml`` (FileProblems name file:line: field)."""
+    return load_model(AgentLines, path)
+
+
 @lru_cache(maxsize=16)
 def _agent_lines(path: Path) -> AgentLines:
-    return load_model(AgentLines, path)  # cached: every policy turn reads them
+    return load_agent_lines_file(path)  # cached: every policy turn reads them
 
 
 @dataclass

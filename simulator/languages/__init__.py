@@ -7,6 +7,7 @@ imports no concept. See docs/languages.md.
 """
 
 from .pack import (
+    CODE,
     DEFAULT_SPLITTER,
     ENV,
     MANIFEST,
@@ -24,6 +25,7 @@ from .pack import (
 from .splitter import Splitter
 
 __all__ = [
+    "CODE",
     "DEFAULT_SPLITTER",
     "ENV",
     "MANIFEST",

@@ -281,6 +281,11 @@ def load_pattern_file(path: Path) -> MovePatternFile:
     return loaded
 
 
+def load_pack_patterns(path: Path) -> MovePatternFile:
+    """Load a pack's ``<language>/moves.yaml``; it must be written for its folder's language."""
+    return _in_language(load_pattern_file(path), path, path.parent.name)
+
+
 def _in_language(f: MovePatternFile, path: Path, language: str) -> MovePatternFile:
     """``f`` if it is written for ``language``; a pack's file for another is refused."""
     if f.language == language or path.name != PACK_FILE:

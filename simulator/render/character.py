@@ -264,6 +264,11 @@ class TurnCheck:
         return len(s)
 
 
+def load_character_rules(path: Path) -> CharacterRules:
+    """Load and validate one ``character.yaml`` (FileProblems name file:line: field)."""
+    return load_model(CharacterRules, path)
+
+
 def rules_files(language: str = "en") -> list[Path]:
     """The character rule files of ``language`` (the shipped pack's, then trainers'); the
     English ones when the language has none."""
