@@ -57,7 +57,7 @@ def test_turn_level_scores_near_misses_and_evidence_by_hand():
             [("argue", "thanks a lot for shouting")],
             note="near miss of thank: sarcastic",
         ),
-        # inform is labelled; the reader cannot know it, it is not in micro
+        # inform is labelled and the reader misses it: it counts like any move
         turn(d, "Go to Settings and clear the cache.", [("inform", "Go to Settings")]),
         # another split: ignored
         turn(dev, "Thanks!", [("thank", "Thanks!")]),
@@ -83,17 +83,17 @@ def test_turn_level_scores_near_misses_and_evidence_by_hand():
     assert (q.per_move["ask"].tp, q.per_move["ask"].fn) == (0, 1)
     assert q.per_move["inform"].fn == 1
     # micro over the vocabulary: tp thank+apologise+argue = 3, fp thank+calm_down = 2,
-    # fn ask = 1; inform's miss is not counted.
-    assert (q.micro.tp, q.micro.fp, q.micro.fn) == (3, 2, 1)
-    assert q.micro.f1 == pytest.approx(6 / 9)
+    # fn ask+inform = 2
+    assert (q.micro.tp, q.micro.fp, q.micro.fn) == (3, 2, 2)
+    assert q.micro.f1 == pytest.approx(6 / 10)
     # violations: argue right, calm_down wrong
     assert q.violations.precision == 0.5
     # evidence: thank (0-6 vs "Thanks for telling us") overlaps; apologise at 21-26 does
     # not overlap "Sorry" at 0-5; argue 6-30 overlaps its quote -> 2 of 3
     assert q.evidence_overlap == pytest.approx(2 / 3)
     assert q.near_misses["thank"].as_dict() == {"turns": 1, "wrongly_found": 1, "examples": [c]}
-    # macro: thank 2/3, ask 0, apologise 1, argue 1, calm_down 0 -> mean 8/15
-    assert q.macro_f1 == pytest.approx((2 / 3 + 0 + 1 + 1 + 0) / 5)
+    # macro: thank 2/3, ask 0, apologise 1, argue 1, calm_down 0, inform 0 -> mean 8/18
+    assert q.macro_f1 == pytest.approx((2 / 3 + 0 + 1 + 1 + 0 + 0) / 6)
 
 
 def test_a_language_without_a_reader_is_said_plainly_and_scores_zero():
@@ -146,10 +146,9 @@ def test_cli_reports_each_language_and_json(cli, tmp_path):
     assert en["language"] == "en" and en["micro"]["tp"] == 2 and en["micro"]["f1"] == 1.0
     assert en["violations"]["precision"] == 1.0
     assert es["has_reader"] is False and es["micro"]["fn"] == 1
-    assert es["not_in_vocabulary"] == ["inform", "set_boundary"]
+    assert es["not_in_vocabulary"] == []
     text = cli("moves-quality", "--corpus", str(folder), "--language", "es").stdout
     assert "the reader finds nothing in this language" in text
-    assert "not in the vocabulary yet" in text
 
 
 def test_cli_help_and_bad_corpus(cli, tmp_path):

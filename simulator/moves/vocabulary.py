@@ -28,6 +28,8 @@ class Move(StrEnum):
     EXPLAIN_TRANSFER = "explain_transfer"
     CHECK_SATISFACTION = "check_satisfaction"
     OFFER_HELP = "offer_help"
+    INFORM = "inform"
+    SET_BOUNDARY = "set_boundary"
     # Violations (DOMAIN §4)
     CALM_DOWN = "calm_down"
     PASSIVE_APOLOGY = "passive_apology"
@@ -98,6 +100,18 @@ MOVES: dict[Move, MoveInfo] = {
         False,
         "§4",
         'Invites the customer to continue: "What else can I help with?"',
+    ),
+    Move.INFORM: MoveInfo(
+        "Resolve by information",
+        False,
+        "§3.1, §3.3",
+        "Settles the question with a direct answer or steps the customer can carry out.",
+    ),
+    Move.SET_BOUNDARY: MoveInfo(
+        "Set a respectful boundary",
+        False,
+        "§2.4, §4.2",
+        "Stays polite but does not indulge abuse: asks to keep the conversation respectful.",
     ),
     Move.CALM_DOWN: MoveInfo(
         "Tells them to calm down",
