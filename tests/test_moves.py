@@ -661,6 +661,7 @@ def test_without_the_variable_only_the_shipped_file_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("FRONTLINE_MOVE_PATTERNS", raising=False)
+    monkeypatch.delenv("FRONTLINE_LANGUAGES", raising=False)
     assert pattern_files("en") == [EN_FILE]
     assert M.THANK not in moves_in("Cheers for flagging that.", default_detector("en"))
 
@@ -704,7 +705,8 @@ def test_a_broken_trainers_file_names_file_and_line(
 
 
 def test_the_configured_detector_passes_its_own_examples() -> None:
-    """With FRONTLINE_MOVE_PATTERNS set, this checks a trainer's examples (and that their
+    """With FRONTLINE_LANGUAGES (or FRONTLINE_MOVE_PATTERNS) set, this checks a trainer's
+    examples (and that their
     additions break none of the shipped ones): see docs/moves.md."""
     detector = default_detector("en")
     wrong = []
