@@ -706,8 +706,7 @@ def test_a_broken_trainers_file_names_file_and_line(
 
 def test_the_configured_detector_passes_its_own_examples() -> None:
     """With FRONTLINE_LANGUAGES (or FRONTLINE_MOVE_PATTERNS) set, this checks a trainer's
-    examples (and that their
-    additions break none of the shipped ones): see docs/moves.md."""
+    examples (and that their additions break none of the shipped ones): see docs/moves.md."""
     detector = default_detector("en")
     wrong = []
     for move, patterns in detector.patterns.items():
