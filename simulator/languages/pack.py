@@ -175,6 +175,8 @@ def language_pack(language: str) -> LanguagePack | None:
 
 @lru_cache(maxsize=32)
 def _splitter(language: str, folders: str) -> Splitter:
+    if not CODE.match(language):  # an older pattern file's free-form "language"
+        return DEFAULT_SPLITTER
     paths = pack_file(language, MANIFEST)
     if not paths:
         return DEFAULT_SPLITTER
@@ -183,7 +185,7 @@ def _splitter(language: str, folders: str) -> Splitter:
 
 def splitter_for(language: str) -> Splitter:
     """The sentence and clause splitter of ``language``, built once per configuration;
-    a language without a manifest gets :data:`DEFAULT_SPLITTER`."""
+    a language without a manifest (or a code that names none) gets :data:`DEFAULT_SPLITTER`."""
     return _splitter(language, os.environ.get(ENV, ""))
 
 
