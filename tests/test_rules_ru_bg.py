@@ -21,7 +21,9 @@ from simulator.moves.vocabulary import Move
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = ("ru", "bg")
-DOMAIN_SECTIONS = set(re.findall(r"^#{2,3} (§\d+(?:\.\d+)?)", (ROOT / "docs/domain.md").read_text(), re.M))
+DOMAIN_SECTIONS = set(
+    re.findall(r"^#{2,3} (§\d+(?:\.\d+)?)", (ROOT / "docs/domain.md").read_text(), re.M)
+)
 
 
 def _path(language: str) -> Path:
@@ -46,7 +48,9 @@ def _cases(kind: str) -> list:
     for language in LANGUAGES:
         for move, patterns in load_pattern_file(_path(language)).moves.items():
             for text in getattr(patterns, kind):
-                cases.append(pytest.param(language, move.value, text, id=f"{language}-{move.value}"))
+                cases.append(
+                    pytest.param(language, move.value, text, id=f"{language}-{move.value}")
+                )
     return cases
 
 
@@ -90,7 +94,12 @@ def test_every_move_is_covered_with_examples_near_misses_and_a_domain_citation(l
 # call is important to us" is no reason (source 003 calls that line terrible).
 NATURAL = [
     ("ru", "Успокойтесь, пожалуйста, это не наша вина.", {"calm_down", "argue"}, {"empathise"}),
-    ("ru", "Это не наша вина — посылку задержала транспортная компания.", {"blame_others"}, {"argue"}),
+    (
+        "ru",
+        "Это не наша вина — посылку задержала транспортная компания.",
+        {"blame_others"},
+        {"argue"},
+    ),
     (
         "ru",
         "Оставайтесь на линии, Ваш звонок очень важен для нас.",
@@ -179,7 +188,7 @@ def test_evidence_is_the_exact_words_of_the_turn():
 
 # Micro F1 of these rules on each language's test split, measured once after tuning on train
 # and dev only (docs/moves.md, "Russian" and "Bulgarian"). The floor is that minus 0.02.
-TEST_MICRO_F1 = {"ru": 0.0, "bg": 0.0}
+TEST_MICRO_F1 = {"ru": 0.667, "bg": 0.699}
 TOLERANCE = 0.02
 
 
