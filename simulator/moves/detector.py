@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 
 from .. import saferegex
 from ..errors import FileProblems, Problem
+from ..languages import ENV as LANGUAGES_ENV
 from ..languages import SHIPPED_DIR, Splitter, pack_file, shipped, splitter_for
 from ..textspan import fold_apostrophes as _fold
 from ..yamlfile import load_model, parse_yaml, read_text
@@ -328,5 +329,5 @@ def _cached_detector(language: str, packs: str, extra: str) -> RuleDetector:
 def default_detector(language: str = "en") -> RuleDetector:
     """The rule detector for ``language``, built once per process and configuration."""
     return _cached_detector(
-        language, os.environ.get("FRONTLINE_LANGUAGES", ""), os.environ.get(LEGACY_ENV, "")
+        language, os.environ.get(LANGUAGES_ENV, ""), os.environ.get(LEGACY_ENV, "")
     )
