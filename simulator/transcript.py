@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .complaint_record import ComplaintRecord
 from .customer.state import Outcome, StateRecord
 from .moves.reading import Reading
 
@@ -91,6 +92,15 @@ class Transcript(BaseModel):
     turns: list[Turn] = Field(min_length=1)
     trajectory: list[StateRecord] = Field(default_factory=list)
     outcome: Outcome | None = None
+    record: ComplaintRecord | None = Field(
+        None,
+        description="The complaint record the trainee filled in after the call "
+        "(DOMAIN §3.10); absent when none was made.",
+    )
+    follow_up_of: str | None = Field(
+        None,
+        description="For a follow-up call (DOMAIN §3.11): the id of the session it follows.",
+    )
 
     @field_validator("schema_version", mode="before")
     @classmethod

@@ -295,8 +295,13 @@ def _case_key(check: dict) -> str:
 
 
 CASE_BY_CHECK = {_case_key(c.check): c for c in CASES}
+# A record check reads the complaint record, not the agent's turns: tests/test_complaint_record.py
+# holds those criteria.
 SHIPPED = [
-    (r.id, c.id, _canonical(c.check)) for r in LIBRARY.rubrics.values() for _, c in r.criteria()
+    (r.id, c.id, _canonical(c.check))
+    for r in LIBRARY.rubrics.values()
+    for _, c in r.criteria()
+    if c.check.record is None
 ]
 
 

@@ -21,6 +21,8 @@ from ..grading.judge import grade_with_judge, judge_questions
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
 from ..grading.scorecard import render_text
 from ..grading.transcript_input import parse_transcripts
+from ..persona.loader import PersonaLibrary
+from ..persona.model import Persona
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +105,21 @@ def judge_backend(samples: int | None):
     return backend_from_config(config), samples or config.judge_samples
 
 
+class _Personas:
+    """The transcripts' customers, from the persona folder, loaded once if a transcript
+    has a complaint record to check against its case (DOMAIN §3.10)."""
+
+    def __init__(self):
+        self._library: PersonaLibrary | None = None
+
+    def of(self, transcript) -> Persona | None:
+        if transcript.record is None or transcript.persona is None:
+            return None
+        if self._library is None:
+            self._library = PersonaLibrary()
+        return self._library.personas.get(transcript.persona.id)
+
+
 def run_grade(args: argparse.Namespace) -> int:
     library = RubricLibrary()
     if args.rubric:
@@ -111,6 +128,7 @@ def run_grade(args: argparse.Namespace) -> int:
         raise FrontlineError("--samples goes with --judge")
     backend, samples = judge_backend(args.samples) if args.judge else (None, 1)
     loaded, problems = parse_transcripts(*args.paths)
+    personas = _Personas()
     failures = [str(p) for p in problems]
     cards = []
     unjudged: set[str] = set()
@@ -121,8 +139,9 @@ def run_grade(args: argparse.Namespace) -> int:
             failures.append(f"{item.source}: {exc}")
             continue
         partial = True if args.partial else None
+        persona = personas.of(item.transcript)
         if backend is None:
-            card = grade(item.transcript, rubric, partial=partial)
+            card = grade(item.transcript, rubric, partial=partial, persona=persona)
         else:
             if not judge_questions(rubric) and rubric.id not in unjudged:
                 unjudged.add(rubric.id)
@@ -132,7 +151,7 @@ def run_grade(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
             card = grade_with_judge(
-                item.transcript, rubric, backend, samples=samples, partial=partial
+                item.transcript, rubric, backend, samples=samples, partial=partial, persona=persona
             )
         cards.append((item.source, card))
     # One file holding one transcript prints one object; anything more prints JSON lines.

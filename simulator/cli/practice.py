@@ -16,11 +16,13 @@ from .. import config
 from ..customer.state import CustomerState, Outcome, Step
 from ..errors import FrontlineError
 from ..persona.loader import PersonaLibrary
-from ..persona.model import Persona
+from ..persona.model import PROMISE_OUTCOMES, Persona
 from ..render.base import Renderer
 from ..render.offline import OfflineRenderer
 from ..sessions import Conversation, SessionStore
+from ..sessions.follow_up import start_follow_up
 from ..transcript import turn_problem
+from .record_prompt import record_after_call
 
 END_COMMANDS = {"/end", "/quit", "/exit"}
 
@@ -44,8 +46,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--persona", metavar="ID", help="the customer to talk to (see `frontline personas`)"
     )
-    p.add_argument("--seed", type=int, default=0, help="varies the customer's wording (default 0)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="varies the customer's wording (default 0; for --follow-up, the original's)",
+    )
     p.add_argument("--resume", metavar="SESSION_ID", help="carry on a saved session")
+    p.add_argument(
+        "--follow-up",
+        metavar="SESSION_ID",
+        dest="follow_up",
+        help="call the customer of a resolved session back, days later in the story (§3.11): "
+        "they remember whether the promise was kept",
+    )
+    p.add_argument(
+        "--promise",
+        choices=PROMISE_OUTCOMES,
+        help="with --follow-up: how the promise turned out (default: the scenario's choice)",
+    )
     p.add_argument(
         "--exam",
         action="store_true",
@@ -108,6 +127,8 @@ def _renderer(offline: bool) -> Renderer:
 
 def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary) -> Conversation:
     renderer = _renderer(args.offline)
+    if args.resume and args.follow_up:
+        raise FrontlineError("use --resume or --follow-up, not both")
     if args.resume:
         conv = Conversation.resume(store, args.resume, library, user=args.user, renderer=renderer)
         if args.exam and conv.info.mode != "exam":
@@ -123,11 +144,38 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
         for turn in conv.turns:
             print(f"{'Customer' if turn.role == 'customer' else 'You'}: {turn.text}")
         return conv
+    if args.follow_up:
+        if args.persona:
+            raise FrontlineError(
+                "--follow-up calls back the session's own customer; drop --persona"
+            )
+        conv = start_follow_up(
+            store,
+            args.follow_up,
+            library,
+            user=args.user,
+            renderer=renderer,
+            seed=args.seed,
+            promise=args.promise,
+        )
+        days = conv.persona.case.follow_up.days_later if conv.persona.case.follow_up else 0
+        _header(
+            conv,
+            f"Follow-up call {conv.session_id}, {days} days after session {args.follow_up}",
+        )
+        print(
+            "You call the customer back to report the result and check they are satisfied "
+            "(§3.11). They know whether the promise was kept.\n",
+            flush=True,
+        )
+        return conv
+    if args.promise:
+        raise FrontlineError("--promise goes with --follow-up")
     persona = library.get(args.persona) if args.persona else _choose(library)
     conv = Conversation.start(
         persona,
         store=store,
-        seed=args.seed,
+        seed=args.seed or 0,
         user=args.user,
         renderer=renderer,
         mode="exam" if args.exam else "training",
@@ -259,6 +307,12 @@ def _finish(conv: Conversation, store: SessionStore, export: Path | None, db: Pa
         f"\nOutcome: {OUTCOME_TEXT[conv.outcome]} after {replies} "
         f"repl{'y' if replies == 1 else 'ies'}."
     )
+    # DOMAIN §3.10: the call is over; now the record (skippable). A follow-up call adds
+    # to the original's record rather than making its own.
+    if not conv.info.follow_up_of:
+        record_after_call(conv, store, _read_line, sys.stdin.isatty())
+    if conv.outcome is Outcome.RESOLVED and not conv.info.follow_up_of:
+        print(f"Follow it up days later (§3.11): frontline practice --follow-up {conv.session_id}")
     print(f"Session {conv.session_id} is saved in {store.path}.")
     if export is not None and conv.turns:
         _write(export, store.export_json(conv.session_id, conv.info.user))

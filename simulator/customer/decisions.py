@@ -45,6 +45,8 @@ CONDITIONS: dict[str, str] = {
     "anger_fell": "anger is lower than before the turn",
     "hot": "anger is 60 or more (the customer's 'hot' voice)",
     "doubts_promise": "a rational customer was given an implausible guarantee (over-promise)",
+    "follow_up": "this is the follow-up call days after a resolved one (§3.11)",
+    "promise_broken": "a follow-up call in which the customer found the promise broken",
 }
 
 _MOVE = "move:"

@@ -313,6 +313,9 @@ class CustomerMachine:
             "hot": new.anger >= HOT,
             # §4.4: a rational customer does not take a deal on an implausible guarantee.
             "doubts_promise": Move.OVER_PROMISE in m and p.temperament is Temperament.RATIONAL,
+            # §3.11: a follow-up call, and whether the promise checked in it was broken.
+            "follow_up": new.follow_up is not None,
+            "promise_broken": new.follow_up == "broken",
         }
         rule = self.decisions.decide(facts, m)
         reaction = self._exit() if rule.reaction == "exit" else Reaction(rule.reaction)

@@ -32,6 +32,11 @@ class CustomerState(BaseModel):
     offer: str | None = Field(None, description="Best acceptable remedy on the table.")
     rejected: list[str] = Field(default_factory=list, description="Offers turned down.")
     overpromised: bool = False
+    follow_up: str | None = Field(
+        None,
+        description="In a follow-up call (§3.11): how the promise turned out "
+        "(kept, late or broken).",
+    )
     outcome: Outcome = Outcome.ONGOING
 
 

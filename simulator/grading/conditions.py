@@ -15,7 +15,18 @@ from typing import NamedTuple
 
 from ..moves.detector import Detection
 from ..moves.vocabulary import MOVES, Move
-from .rubric import AgentTurns, Before, Condition, Count, Pairing, Position, Requires
+from .record_check import RecordAssessment
+from .rubric import (
+    AgentTurns,
+    Before,
+    Call,
+    Condition,
+    Count,
+    Pairing,
+    Position,
+    RecordCheck,
+    Requires,
+)
 
 
 class Verdict(StrEnum):
@@ -43,9 +54,19 @@ class Observed:
     are those of its reading (:class:`~simulator.moves.reading.Reading`), or detected
     afresh for a turn without one."""
 
-    def __init__(self, turns: Iterable[tuple[int, Sequence[Detection]]] = (), ended: bool = True):
+    def __init__(
+        self,
+        turns: Iterable[tuple[int, Sequence[Detection]]] = (),
+        ended: bool = True,
+        record: RecordAssessment | None = None,
+        follow_up: bool = False,
+    ):
         self.positions: list[int] = []
         self.ended = ended
+        # A follow-up call days after a resolved one (DOMAIN §3.11).
+        self.follow_up = follow_up
+        # The complaint record made after the call, graded (None: no record was made).
+        self.record = record
         self.by_move: dict[Move, list[Hit]] = {}
         self.extend(turns)
 
@@ -223,6 +244,28 @@ def _agent_turns(c: AgentTurns, obs: Observed) -> Result:
     )
 
 
+def _record(c: RecordCheck, obs: Observed) -> Result:
+    if obs.record is None:
+        if not obs.ended:
+            return Result(Verdict.NOT_APPLICABLE, note="the record is written after the call")
+        return Result(Verdict.MISSED, note="no complaint record was filled in after the call")
+    if obs.record.met >= c.min:
+        return Result(Verdict.MET, note=f"{obs.record.met} of {len(obs.record.fields)} fields")
+    wrong = [f"{f.label}: {f.reason}" for f in obs.record.fields if f.verdict == "missed"]
+    return Result(
+        Verdict.MISSED,
+        note=f"the record has {obs.record.met} of {len(obs.record.fields)} fields right "
+        f"(needs {c.min}); " + "; ".join(wrong),
+    )
+
+
+def _call(c: Call, obs: Observed) -> Result:
+    this = "follow_up" if obs.follow_up else "first"
+    if this == c.is_:
+        return Result(Verdict.MET)
+    return Result(Verdict.MISSED, note=f"applies only in the {c.is_.replace('_', '-')} call")
+
+
 def _all(parts: list[Condition], obs: Observed) -> Result:
     results = [evaluate(p, obs) for p in parts]
     missed = [r for r in results if r.verdict is Verdict.MISSED]
@@ -267,6 +310,10 @@ def evaluate(condition: Condition, obs: Observed) -> Result:
         return _count(condition.count, obs)
     if condition.agent_turns is not None:
         return _agent_turns(condition.agent_turns, obs)
+    if condition.record is not None:
+        return _record(condition.record, obs)
+    if condition.call is not None:
+        return _call(condition.call, obs)
     if condition.all is not None:
         return _all(condition.all, obs)
     assert condition.any is not None  # the model guarantees exactly one kind is set

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from ..customer.state import Outcome
 from ..moves.detector import Detection, Detector, default_detector
+from ..persona.model import Persona
 from ..transcript import Transcript, Turn
 from .conditions import Hit, Observed, Verdict, evaluate, names
+from .record_check import RecordAssessment, assess_record
 from .rubric import Condition, Rubric
 from .scorecard import Scorecard
 
@@ -39,10 +41,34 @@ def observe(
     detector: Detector | None = None,
     ended: bool = True,
     language: str | None = None,
+    persona: Persona | None = None,
 ) -> Observed:
     """The moves of every agent turn: its stored reading when it has one that fits its
-    text, else detected afresh (the only place the grader runs patterns)."""
-    return Observed(agent_turns(transcript.turns, language or transcript.language, detector), ended)
+    text, else detected afresh (the only place the grader runs patterns); and the
+    complaint record, graded against ``persona``'s case when it is the transcript's."""
+    return Observed(
+        agent_turns(transcript.turns, language or transcript.language, detector),
+        ended,
+        record_of(transcript, persona),
+        follow_up=transcript.follow_up_of is not None,
+    )
+
+
+def record_of(transcript: Transcript, persona: Persona | None = None) -> RecordAssessment | None:
+    """The transcript's complaint record graded (DOMAIN §3.10): against ``persona``'s case
+    when ``persona`` is the one the conversation was with (same id, and same content when
+    the transcript names a hash), else for completeness only; None without a record."""
+    record = transcript.record
+    if record is None or record.is_empty():
+        return None
+    ref = transcript.persona
+    if (
+        persona is not None
+        and ref is not None
+        and (ref.id != persona.id or (ref.hash and ref.hash != persona.content_hash()))
+    ):
+        persona = None
+    return assess_record(record, persona, transcript)
 
 
 def agent_turns(
@@ -99,6 +125,8 @@ def _describe(condition: Condition) -> str:
         return f"applies only when there is a {names(move)}"
     if condition.agent_turns is not None:
         return f"applies only from {condition.agent_turns.min} agent turns"
+    if condition.call is not None:
+        return f"applies only in the {condition.call.is_.replace('_', '-')} call"
     return "its applies_if condition is not met"
 
 
@@ -124,13 +152,17 @@ def grade(
     *,
     detector: Detector | None = None,
     partial: bool | None = None,
+    persona: Persona | None = None,
 ) -> Scorecard:
-    """Grade one transcript. Same transcript, rubric and patterns: same scorecard."""
+    """Grade one transcript. Same transcript, rubric and patterns: same scorecard.
+    ``persona`` (the customer of the conversation) lets the complaint record be checked
+    against the case."""
     obs = observe(
         transcript,
         detector,
         is_ended(transcript, partial),
         language=language_of(transcript, rubric),
+        persona=persona,
     )
     return grade_observed(obs, transcript, rubric)
 
@@ -160,7 +192,9 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
                 "note": "",
                 "tip": None,
             }
-            if not reached:
+            if obs.follow_up and not stage.in_follow_up:
+                result["note"] = "a follow-up call is graded on the follow-up stage alone"
+            elif not reached:
                 result["note"] = "the conversation stops before this stage"
             elif (
                 c.applies_if is not None and evaluate(c.applies_if, obs).verdict is not Verdict.MET
@@ -234,5 +268,6 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
             "criteria": criteria,
             "violations": violations,
             "customer": _customer(transcript) if transcript else None,
+            "record": obs.record.as_dict() if obs.record else None,
         }
     )

@@ -125,7 +125,34 @@ class AgentTurns(Strict):
     min: Annotated[int, Field(ge=1, le=100, strict=True)]
 
 
-CONDITION_KINDS = ("requires", "before", "with", "position", "count", "agent_turns", "all", "any")
+class Call(Strict):
+    """Which call the transcript is (for ``applies_if``): ``first``, or the ``follow_up``
+    call days later (DOMAIN §3.11). Met when it is that call."""
+
+    is_: Literal["first", "follow_up"] = Field(alias="is")
+
+
+class RecordCheck(Strict):
+    """The complaint record the trainee filled in after the call (DOMAIN §3.10), graded
+    field by field against the case (:mod:`simulator.grading.record_check`): met when at
+    least ``min`` of its seven fields are. Missed when no record was made once the call
+    has ended; not applicable while it goes on (the record comes after the call)."""
+
+    min: Annotated[int, Field(ge=1, le=7, strict=True)] = 7
+
+
+CONDITION_KINDS = (
+    "requires",
+    "before",
+    "with",
+    "position",
+    "count",
+    "agent_turns",
+    "record",
+    "call",
+    "all",
+    "any",
+)
 
 
 class Condition(Strict):
@@ -139,6 +166,8 @@ class Condition(Strict):
     position: Position | None = None
     count: Count | None = None
     agent_turns: AgentTurns | None = None
+    record: RecordCheck | None = None
+    call: Call | None = None
     all: list[Condition] | None = Field(None, min_length=1)
     any: list[Condition] | None = Field(None, min_length=1)
 
@@ -220,6 +249,11 @@ class Stage(Strict):
         "ended, the stage's criteria are not applicable until "
         "this is met. Ended conversations are graded on every "
         "stage. Leave out for stages that always apply.",
+    )
+    in_follow_up: bool = Field(
+        False,
+        description="Graded in the follow-up call too (DOMAIN §3.11). A follow-up call "
+        "is graded on these stages alone; the others belong to the first call.",
     )
     criteria: list[Criterion] = Field(min_length=1)
 

@@ -153,6 +153,26 @@ class JudgeResult(Model):
     review: list[str] = Field(default_factory=list, description="Why a human should look.")
 
 
+class RecordField(Model):
+    """One field of the complaint record, graded against the case (DOMAIN §3.10)."""
+
+    field: str
+    label: str
+    verdict: Literal["met", "missed"]
+    reason: str
+
+
+class RecordResult(Model):
+    """The complaint record the trainee filled in after the call, field by field."""
+
+    against_case: bool = Field(
+        description="False when the persona was not available: only completeness was checked."
+    )
+    met: int
+    of: int
+    fields: list[RecordField]
+
+
 class RubricRef(Model):
     id: str
     title: str
@@ -184,6 +204,11 @@ class Scorecard(Model):
     criteria: list[CriterionResult]
     violations: list[Violation]
     customer: CustomerResult | None = None
+    record: RecordResult | None = Field(
+        None,
+        description="The complaint record made after the call, "
+        "graded field by field (DOMAIN §3.10); null when none was made.",
+    )
     needs_review: bool = Field(
         False,
         description="The LLM judge could not give a usable "
@@ -311,6 +336,12 @@ def render_text(card: Scorecard, source: str | None = None) -> str:
                     lines.append(f"           Tip: {c.tip}")
             if c.id in judged:
                 lines.append(f"           {_judge_line(judged[c.id])}")
+    if card.record is not None:
+        r = card.record
+        against = "" if r.against_case else ", checked for completeness only"
+        lines += ["", f"Complaint record [§3.10]: {r.met}/{r.of} fields right{against}"]
+        for f in r.fields:
+            lines.append(f"  {VERDICT_LABEL[f.verdict]} {f.label}: {_clip(f.reason)}")
     lines += ["", "Phrasing" if card.violations else "Phrasing: no violations"]
     for v in card.violations:
         cost = f"-{v.penalty:g}" if v.penalty else " 0 (over the limit)"

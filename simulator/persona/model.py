@@ -69,6 +69,26 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
 
+def _check_placeholders(bank: dict, where: str = "") -> None:
+    """Every phrase's braces parse and name known placeholders."""
+    for reaction, entry in bank.items():
+        lines = entry.hot + entry.cool if isinstance(entry, BandedPhrases) else entry
+        for line in lines:
+            try:
+                names = {f for _, f, _, _ in string.Formatter().parse(line) if f is not None}
+            except ValueError as exc:
+                raise ValueError(
+                    f"{where}{reaction.value}: bad braces in {line!r}: {exc}"
+                ) from None
+            unknown = names - PLACEHOLDERS
+            if unknown:
+                raise ValueError(
+                    f"{where}{reaction.value}: unknown placeholder "
+                    f"{{{sorted(unknown)[0]}}} in {line!r}; "
+                    f"known: {', '.join(sorted(PLACEHOLDERS))}"
+                )
+
+
 def _regex(value: str) -> str:
     why = saferegex.problem(value)  # invalid, or a shape that can take exponential time
     if why is not None:
@@ -201,6 +221,42 @@ class CompanyRules(Strict):
     )
 
 
+PromiseOutcome = Literal["kept", "late", "broken"]
+PROMISE_OUTCOMES: tuple[PromiseOutcome, ...] = ("kept", "late", "broken")
+
+
+class FollowUpScenario(Strict):
+    """The follow-up call days after a resolved conversation (DOMAIN §3.11): the customer
+    remembers the promise, which the scenario has kept, kept late or broken (§3.4 (2),
+    §4.4), and says so in these words. A session's seed picks among ``outcomes`` unless the
+    trainee asks for one; an over-promise made in the call is always broken."""
+
+    days_later: int = Field(
+        3, strict=True, ge=1, le=60, description="How many days after the call it happens."
+    )
+    outcomes: list[PromiseOutcome] = Field(
+        default_factory=lambda: list(PROMISE_OUTCOMES),
+        min_length=1,
+        description="How the promise may have turned out in this scenario.",
+    )
+    phrases: dict[PromiseOutcome, dict[Reaction, PhraseList | BandedPhrases]] = Field(
+        description="Per outcome, the lines that replace the persona's own for those "
+        "reactions in the follow-up call; each outcome needs at least its 'opening' (what "
+        "the customer says when called back) and 'accept'."
+    )
+
+    @model_validator(mode="after")
+    def _each_outcome_speaks(self) -> FollowUpScenario:
+        for outcome in self.outcomes:
+            bank = self.phrases.get(outcome)
+            lacking = [r for r in ("opening", "accept") if bank is None or Reaction(r) not in bank]
+            if lacking:
+                raise ValueError(f"phrases.{outcome} lacks: {', '.join(lacking)}")
+        for outcome, bank in self.phrases.items():
+            _check_placeholders(bank, f"phrases.{outcome}.")
+        return self
+
+
 class Case(Strict):
     title: str = Field(min_length=1, max_length=120, description="One line, shown on cards.")
     type: ComplaintType = Field(description="DOMAIN §2.3.")
@@ -216,6 +272,11 @@ class Case(Strict):
         description="What the agent may offer "
         "and where flexibility ends (DOMAIN §3.9), "
         "shown to the trainee as the brief.",
+    )
+    follow_up: FollowUpScenario | None = Field(
+        None,
+        description="The follow-up call after a resolved conversation (DOMAIN §3.11); "
+        "without it the persona offers no follow-up practice.",
     )
 
     @model_validator(mode="after")
@@ -288,20 +349,7 @@ class Persona(Strict):
         missing = [r.value for r in Reaction if r not in bank]
         if missing:
             raise ValueError(f"phrase bank lacks reactions: {', '.join(missing)}")
-        for reaction, entry in bank.items():
-            lines = entry.hot + entry.cool if isinstance(entry, BandedPhrases) else entry
-            for line in lines:
-                try:
-                    names = {f for _, f, _, _ in string.Formatter().parse(line) if f is not None}
-                except ValueError as exc:
-                    raise ValueError(f"{reaction.value}: bad braces in {line!r}: {exc}") from None
-                unknown = names - PLACEHOLDERS
-                if unknown:
-                    raise ValueError(
-                        f"{reaction.value}: unknown placeholder "
-                        f"{{{sorted(unknown)[0]}}} in {line!r}; "
-                        f"known: {', '.join(sorted(PLACEHOLDERS))}"
-                    )
+        _check_placeholders(bank)
         return bank
 
     def content_hash(self) -> str:

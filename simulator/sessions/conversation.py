@@ -102,13 +102,20 @@ class Conversation:
         user: str = "local",
         rubric: str | None = None,
         mode: str = "training",
+        opening: Step | None = None,
+        follow_up_of: str | None = None,
+        promise: str | None = None,
     ) -> Conversation:
-        """A new session, saved at once; call :meth:`opening` for the customer's first words."""
+        """A new session, saved at once; call :meth:`opening` for the customer's first words.
+
+        A follow-up call (:func:`simulator.sessions.follow_up.start_follow_up`) gives its
+        ``opening`` step (the customer as called back), the session it follows and how the
+        promise turned out."""
         if mode not in MODES:
             raise FrontlineError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
         renderer = renderer or OfflineRenderer()
         machine = CustomerMachine(persona)
-        opening = Step(
+        opening = opening or Step(
             turn=0,
             moves=[],
             state=machine.start(),
@@ -125,6 +132,8 @@ class Conversation:
             rubric=rubric,
             mode=mode,
             language=persona.language,
+            follow_up_of=follow_up_of,
+            promise=promise,
         )
         return cls(persona, store, info, [], [opening], renderer)
 
@@ -149,6 +158,11 @@ class Conversation:
             persona = personas[info.persona_id]
         else:
             persona = personas.get(info.persona_id)
+        if info.follow_up_of and info.promise:
+            # A follow-up call speaks with the scenario's lines for its promise (§3.11).
+            from ..customer.follow_up import follow_up_persona
+
+            persona = follow_up_persona(persona, info.promise)  # type: ignore[arg-type]
         if persona.content_hash() != info.persona_hash:
             raise FrontlineError(
                 f"persona {info.persona_id!r} has changed since session {session_id} started, "

@@ -81,6 +81,23 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS replays_by_session ON replays (session_id, id)",
         ],
     ),
+    (
+        4,
+        "the complaint record made after the call; a follow-up call's link to its original",
+        [
+            # DOMAIN §3.10: one record per session, written once the call is over.
+            """CREATE TABLE IF NOT EXISTS records (
+            session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+            record     TEXT NOT NULL,
+            created    TEXT NOT NULL
+        )""",
+            # DOMAIN §3.11: the follow-up call days later names the session it follows, and
+            # how the promise made there turned out (kept, late or broken).
+            "ALTER TABLE sessions ADD COLUMN follow_up_of TEXT",
+            "ALTER TABLE sessions ADD COLUMN promise TEXT",
+            "CREATE INDEX IF NOT EXISTS sessions_by_original ON sessions (follow_up_of)",
+        ],
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

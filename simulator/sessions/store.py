@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import config
+from ..complaint_record import ComplaintRecord
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
 from ..moves.reading import Reading, reading_from_json, reading_json
@@ -68,6 +69,8 @@ class SessionInfo:
     status: str
     outcome: Outcome
     language: str | None = None  # None for sessions saved before it was recorded
+    follow_up_of: str | None = None  # a follow-up call: the session it follows (§3.11)
+    promise: str | None = None  # a follow-up call: kept, late or broken (§3.11)
     agent_turns: int = 0
 
 
@@ -132,15 +135,18 @@ class SessionStore:
         rubric: str | None = None,
         mode: str = "training",
         language: str | None = None,
+        follow_up_of: str | None = None,
+        promise: str | None = None,
     ) -> SessionInfo:
-        """A new active session whose step 0 is ``opening`` (the state before any turn)."""
+        """A new active session whose step 0 is ``opening`` (the state before any turn);
+        a follow-up call names the session it follows and how its promise turned out."""
         session_id = secrets.token_hex(8)
         stamp = now()
         with self._write() as db:
             db.execute(
                 "INSERT INTO sessions (id, user, persona_id, persona_hash, rubric, mode, "
-                "seed, renderer, created, updated, status, outcome, language) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "seed, renderer, created, updated, status, outcome, language, follow_up_of, "
+                "promise) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     session_id,
                     user,
@@ -155,6 +161,8 @@ class SessionStore:
                     "active",
                     Outcome.ONGOING.value,
                     language,
+                    follow_up_of,
+                    promise,
                 ),
             )
             self._insert_step(db, session_id, opening)
@@ -321,11 +329,44 @@ class SessionStore:
             turns=turns,
             trajectory=trajectory,
             outcome=info.outcome,
+            record=self.load_record(session_id, user),
+            follow_up_of=info.follow_up_of,
         )
 
     def export_json(self, session_id: str, user: str) -> str:
         """The transcript as indented JSON text, ending in a newline."""
         return self.transcript(session_id, user).model_dump_json(indent=2, exclude_none=True) + "\n"
+
+    # -- the complaint record (DOMAIN §3.10) ---------------------------------------------
+    def save_record(self, session_id: str, user: str, record: ComplaintRecord) -> None:
+        """Keep the complaint record the trainee filled in once the call was over (a
+        second one replaces the first). Refused while the session is still active."""
+        info = self.get(session_id, user)
+        if info.status == "active":
+            raise FrontlineError(
+                f"session {session_id} is still going on; the record is made after the call"
+            )
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO records VALUES (?,?,?)",
+                (session_id, record.model_dump_json(), now()),
+            )
+
+    def load_record(self, session_id: str, user: str) -> ComplaintRecord | None:
+        """The session's complaint record, or None if none was made."""
+        self.get(session_id, user)
+        rows = self._query("SELECT record FROM records WHERE session_id = ?", (session_id,))
+        return ComplaintRecord.model_validate_json(rows[0]["record"]) if rows else None
+
+    # -- follow-up calls (DOMAIN §3.11) ---------------------------------------------------
+    def follow_ups(self, session_id: str, user: str) -> list[SessionInfo]:
+        """The user's follow-up calls to ``session_id``, oldest first."""
+        self.get(session_id, user)
+        rows = self._query(
+            self._SELECT + " WHERE s.follow_up_of = ? AND s.user = ? ORDER BY s.created, s.rowid",
+            (session_id, user),
+        )
+        return [_info(r) for r in rows]
 
     # -- scorecards -------------------------------------------------------------------
     def save_scorecard(self, session_id: str, user: str, scorecard: dict | str) -> None:

@@ -12,6 +12,7 @@ from ..grading.conditions import Observed
 from ..grading.grader import agent_turns, grade, grade_observed
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
 from ..sessions import Conversation, SessionStore
+from ..sessions.conversation import PersonaSource
 from ..transcript import Transcript
 
 
@@ -93,7 +94,9 @@ def _observed(conv: Conversation) -> Observed:
     """The conversation's moves so far, extended by the agent turns added since last time."""
     obs = _OBSERVED.get(conv)
     if obs is None:
-        obs = _OBSERVED[conv] = Observed([], ended=False)
+        obs = _OBSERVED[conv] = Observed(
+            [], ended=False, follow_up=conv.info.follow_up_of is not None
+        )
     turns = conv.turns
     start = obs.positions[-1] + 1 if obs.positions else 0
     obs.extend(agent_turns(turns, conv.persona.language, start=start))
@@ -101,27 +104,40 @@ def _observed(conv: Conversation) -> Observed:
 
 
 def scorecard_for(
-    store: SessionStore, session_id: str, user: str, transcript: Transcript | None = None
+    store: SessionStore,
+    session_id: str,
+    user: str,
+    transcript: Transcript | None = None,
+    personas: PersonaSource | None = None,
 ) -> dict:
     """The session's scorecard (as JSON data): the saved one, else graded now and saved.
 
-    A session the trainee ended is graded as a whole conversation: it is over.
+    A session the trainee ended is graded as a whole conversation: it is over. With
+    ``personas``, the complaint record is checked against the case (DOMAIN §3.10).
     """
     saved = store.load_scorecard(session_id, user)
     info = store.get(session_id, user)
-    # A scorecard saved before the closing turn (after the customer accepted) is stale.
+    transcript = transcript or store.transcript(session_id, user)
+    # A scorecard saved before the closing turn (after the customer accepted), or before
+    # the complaint record was filled in, is stale.
     if (
         saved is not None
         and info.status != "active"
         and saved.get("agent_turns") == info.agent_turns
+        and (saved.get("record") is None) == (transcript.record is None)
     ):
         return saved
-    transcript = transcript or store.transcript(session_id, user)
     try:
         rubric = rubrics().get(info.rubric)
     except NotFound as exc:
         raise FrontlineError(f"cannot grade session {session_id}: {exc}") from None
-    card = grade(transcript, rubric, partial=info.status == "active")
+    persona = None
+    if personas is not None:
+        try:
+            persona = personas.get(info.persona_id)
+        except FrontlineError:
+            persona = None  # gone since: the record is checked for completeness only
+    card = grade(transcript, rubric, partial=info.status == "active", persona=persona)
     data = card.model_dump(mode="json")
     if info.status != "active":
         store.save_scorecard(session_id, user, data)

@@ -145,6 +145,25 @@ def _criteria(card: dict) -> str:
     return "".join(out)
 
 
+def _record(card: dict) -> str:
+    """The complaint record made after the call, field by field with the reason (§3.10)."""
+    record = card.get("record")
+    if not record:
+        return ""
+    label = {"met": "MET", "missed": "MISSED"}
+    only = "" if record["against_case"] else " (checked for completeness only)"
+    rows = [
+        f'<div class="sc-crit {f["verdict"]}" data-record-field="{escape(f["field"])}">'
+        f'<span class="sc-verdict">{label[f["verdict"]]}</span>{escape(f["label"])}'
+        f'<div class="sc-quote">{escape(f["reason"])}</div></div>'
+        for f in record["fields"]
+    ]
+    return (
+        f'<h3 id="fl-record-result">Complaint record <span class="sc-dom">§3.10</span>: '
+        f"{record['met']}/{record['of']} fields right{only}</h3>" + "".join(rows)
+    )
+
+
 def _violations(card: dict) -> str:
     if not card["violations"]:
         return "<h3>Phrasing</h3><p>No phrasing violations.</p>"
@@ -202,7 +221,7 @@ def scorecard_fragment(card: dict, transcript: Transcript, customer: str | None 
     return (
         f'<style>{STYLE}</style><div class="sc" id="fl-scorecard-body">'
         f"{_header(card, transcript, customer)}{_stages(card)}{_mood(transcript)}"
-        f"{_criteria(card)}{_violations(card)}{_transcript(card, transcript)}</div>"
+        f"{_criteria(card)}{_record(card)}{_violations(card)}{_transcript(card, transcript)}</div>"
     )
 
 

@@ -49,7 +49,9 @@ class ScorecardView:
         """Grade the session if it has no scorecard yet, and show it with its downloads."""
         try:
             transcript = self.ctx.store.transcript(session_id, user)
-            card = grading.scorecard_for(self.ctx.store, session_id, user, transcript)
+            card = grading.scorecard_for(
+                self.ctx.store, session_id, user, transcript, self.ctx.library()
+            )
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
         # The viewer's own files (served to nobody else), one folder per session, rewritten

@@ -70,11 +70,13 @@ def grade_with_judge(
     detector: Detector | None = None,
     partial: bool | None = None,
     seed: int = 0,
+    persona=None,
 ) -> Scorecard:
-    """Rule-grade ``transcript``, then let the judge (``backend``, a ChatBackend) answer
+    """Rule-grade ``transcript`` (``persona``: its customer, for the complaint record), then
+    let the judge (``backend``, a ChatBackend) answer
     the rubric's ``judge:`` questions, ``samples`` times each (majority vote), under the
     policy in the module docstring. A failed backend gives abstentions, not an error."""
-    card = grade(transcript, rubric, detector=detector, partial=partial)
+    card = grade(transcript, rubric, detector=detector, partial=partial, persona=persona)
     questions = judge_questions(rubric)
     try:
         report = run_judge(backend, transcript, questions, samples, seed=seed)
