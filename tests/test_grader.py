@@ -295,13 +295,14 @@ def _case_key(check: dict) -> str:
 
 
 CASE_BY_CHECK = {_case_key(c.check): c for c in CASES}
-# A record check reads the complaint record, not the agent's turns: tests/test_complaint_record.py
-# holds those criteria.
+# A record check reads the complaint record, not the agent's turns
+# (tests/test_complaint_record.py), and a criterion of the follow-up call applies only there
+# (tests/test_follow_up.py): those files hold them.
 SHIPPED = [
     (r.id, c.id, _canonical(c.check))
     for r in LIBRARY.rubrics.values()
     for _, c in r.criteria()
-    if c.check.record is None
+    if c.check.record is None and (c.applies_if is None or c.applies_if.call is None)
 ]
 
 

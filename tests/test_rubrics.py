@@ -155,7 +155,8 @@ def test_the_base_example_is_valid():
             "{requires: {move: empathise}}",
             "{requires: {move: ask}, count: {move: ask}}",
             "t.yaml:18: stages[0].criteria[0].check: a condition needs exactly one of "
-            "requires, before, with, position, count, agent_turns, all, any; got requires, count",
+            "requires, before, with, position, count, agent_turns, record, call, all, any; "
+            "got requires, count",
         ),
         (
             "{requires: {move: empathise}}",

@@ -39,6 +39,7 @@ NEGATED_REJECT = re.compile(r"\b(without|no|not|never|unless|instead of)\b|n't\b
 AGENT_ONLY_MOVES = {Move.OFFER_HELP, Move.EXPLAIN_TRANSFER}
 # DOMAIN wording for each archetype and temperament, to spot a `domain` list citing another.
 ARCHETYPE_WORDS = {
+    Archetype.ORDINARY: ("ordinary",),
     Archetype.MEEK: ("meek",),
     Archetype.AGGRESSIVE: ("aggressive",),
     Archetype.VIP: ("vip",),

@@ -46,6 +46,17 @@ class TemperamentRules(BaseModel):
     )
 
 
+class ComplaintTypeRules(BaseModel):
+    """How what the complaint is about (DOMAIN §2.3) weighs the moves: a factor per move,
+    on top of the persona's sensitivity and the temperament's multipliers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    multipliers: dict[Move, float] = Field(default_factory=dict)
+    reason: str = Field(description="Shown after a change this type made stronger or weaker.")
+    domain: str
+
+
 class EffectsTable(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -62,6 +73,11 @@ class EffectsTable(BaseModel):
     )
     comfort_again: Diminish | None = Field(
         None, description="Apology and empathy once the customer has already been heard."
+    )
+    complaint_type: dict[str, ComplaintTypeRules] = Field(
+        default_factory=dict,
+        description="Per complaint type (matter, attitude, opinion; DOMAIN §2.3), the "
+        "moves that weigh more or less.",
     )
 
 

@@ -123,6 +123,7 @@ class CustomerMachine:
         new.turn += 1
         changes: list[Change] = []
         rules = self.effects.temperament.get(p.temperament.value)
+        kind = self.effects.complaint_type.get(p.case.type.value)
 
         def apply(
             effect: Effect,
@@ -165,6 +166,16 @@ class CustomerMachine:
                 factor *= rules.multipliers.get(move, 1.0)
             if not factor:
                 continue
+            # §2.3: what the complaint is about weighs this move up or down, and says so.
+            weight = kind.multipliers.get(move, 1.0) if kind else 1.0
+            if weight != 1.0:
+                factor *= weight
+                effect = effect.model_copy(
+                    update={
+                        "reason": f"{effect.reason} ({kind.reason})",
+                        "domain": f"{effect.domain}; {kind.domain}",
+                    }
+                )
             if again and move in COMFORT:
                 # §3.2: soothe the mood, *then* the matter; repeated sympathy is a platitude (§4).
                 apply(

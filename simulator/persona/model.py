@@ -41,8 +41,10 @@ PLACEHOLDERS = frozenset(
 
 
 class Archetype(StrEnum):
-    """DOMAIN §2.4."""
+    """DOMAIN §2.4, the five difficult ones; and §2.6, the ordinary, reasonable customer
+    most conversations are with."""
 
+    ORDINARY = "ordinary"
     MEEK = "meek"
     AGGRESSIVE = "aggressive"
     VIP = "vip"

@@ -340,7 +340,8 @@ class SessionStore:
     # -- the complaint record (DOMAIN §3.10) ---------------------------------------------
     def save_record(self, session_id: str, user: str, record: ComplaintRecord) -> None:
         """Keep the complaint record the trainee filled in once the call was over (a
-        second one replaces the first). Refused while the session is still active."""
+        second one replaces the first). Refused while the session is still active. A
+        scorecard saved before graded another record (or none), so it is dropped."""
         info = self.get(session_id, user)
         if info.status == "active":
             raise FrontlineError(
@@ -351,6 +352,7 @@ class SessionStore:
                 "INSERT OR REPLACE INTO records VALUES (?,?,?)",
                 (session_id, record.model_dump_json(), now()),
             )
+            db.execute("DELETE FROM scorecards WHERE session_id = ?", (session_id,))
 
     def load_record(self, session_id: str, user: str) -> ComplaintRecord | None:
         """The session's complaint record, or None if none was made."""

@@ -13,13 +13,16 @@ from html import escape
 
 import gradio as gr
 
+from ..customer.state import Outcome
 from ..errors import FrontlineError
 from ..render.offline import OfflineRenderer
 from ..sessions import Conversation
+from ..sessions.follow_up import start_follow_up
 from . import grading
 from .auth import viewer
 from .chat_view import chat_messages, persona_card, persona_label, session_meter
 from .context import WebContext
+from .record_form import RecordForm
 from .scorecard_view import ScorecardView
 
 MODES = [("Training — mood meter and hints", "training"), ("Exam — no help", "exam")]
@@ -116,6 +119,19 @@ class PracticeView:
                     self.send = gr.Button("Send", variant="primary", elem_id="fl-send")
                     self.end = gr.Button("End session", variant="stop", elem_id="fl-end")
         with gr.Column(visible=False, elem_id="fl-result") as self.result:
+            # The session the result panel shows (its record and follow-up act on it).
+            self.finished = gr.State(None)
+            self.record = RecordForm(self.ctx)
+            self.record.build()
+            with gr.Row(visible=False, elem_id="fl-follow-up-row") as self.follow_row:
+                gr.Markdown(
+                    "**Follow up** (§3.11): solving it is only 80%. Call the customer back "
+                    "days later, report the result and check they are satisfied; they will "
+                    "know whether the promise was kept."
+                )
+                self.follow = gr.Button(
+                    "Call the customer back (follow-up)", elem_id="fl-follow-up"
+                )
             self.scorecard = ScorecardView(self.ctx)
             self.scorecard.build()
             self.again = gr.Button("Practise again", variant="primary", elem_id="fl-again")
@@ -138,6 +154,8 @@ class PracticeView:
             self.hint,
             self.text,
             *self.scorecard.outputs(),
+            self.finished,
+            self.follow_row,
         ]
 
     def start_outputs(self) -> list:
@@ -146,7 +164,11 @@ class PracticeView:
 
     def outputs(self) -> list:
         """Everything, choices of customer and rubric included (page load, practise again)."""
-        return [*self.start_outputs(), self.persona, self.rubric]
+        return [*self.start_outputs(), self.persona, self.rubric, *self.record_outputs()]
+
+    def record_outputs(self) -> list:
+        """The record form's fields and status (cleared for a new session)."""
+        return [*self.record.fields, self.record.status]
 
     def wire(self) -> None:
         """Attach the event handlers (call inside the Blocks context, after build)."""
@@ -162,6 +184,18 @@ class PracticeView:
         self.text.submit(self.send_turn, api_name=False, **send_args)
         self.end.click(self.end_session, [self.live], self.turn_outputs(), api_name="end")
         self.again.click(self.practise_again, [], self.outputs(), api_name=False)
+        self.record.save.click(
+            self.save_record,
+            [self.finished, *self.record.fields],
+            [self.record.status, *self.scorecard.outputs()],
+            api_name="save_record",
+        )
+        self.follow.click(
+            self.start_follow_up,
+            [self.finished, self.hints],
+            [*self.start_outputs(), *self.record_outputs()],
+            api_name="follow_up",
+        )
         self.scorecard.wire("replay")
 
     @staticmethod
@@ -214,14 +248,17 @@ class PracticeView:
             self.hint_box: gr.Column(),
             self.title: "",
             **self.choices(),
+            **self.record.cleared(),
         }
 
     def _session_view(self, conv: Conversation, hints: bool) -> dict:
         """Everything the session panel shows, including which parts are visible."""
         p = conv.persona
         training = conv.info.mode == "training"
+        days = p.case.follow_up.days_later if p.case.follow_up else 0
+        call = f" — follow-up call, {days} days later" if conv.info.follow_up_of else ""
         title = (
-            f"### {escape(p.identity.name)} — {escape(p.case.title)}\n"
+            f"### {escape(p.identity.name)} — {escape(p.case.title)}{call}\n"
             f"{conv.info.mode.capitalize()} mode · rubric `{conv.info.rubric}` · "
             f"session `{conv.session_id}`"
         )
@@ -246,6 +283,8 @@ class PracticeView:
             self.hint: self._hint(conv) if training and hints else NO_HINT,
             self.text: "",
             **self.scorecard.clear(),
+            self.finished: None,
+            self.follow_row: gr.Row(visible=False),
         }
 
     def _hint(self, conv: Conversation) -> str:
@@ -262,6 +301,13 @@ class PracticeView:
             self.hint: NO_HINT,
             self.text: "",
             **self.scorecard.show(conv.session_id, user),
+            self.finished: conv.session_id,
+            # §3.11: a resolved first call can be followed up days later.
+            self.follow_row: gr.Row(
+                visible=conv.outcome is Outcome.RESOLVED
+                and not conv.info.follow_up_of
+                and conv.persona.case.follow_up is not None
+            ),
         }
 
     # -- handlers ---------------------------------------------------------------------
@@ -370,6 +416,52 @@ class PracticeView:
                 pass
         conv.end()
         return self._emit(self._result_view(conv, who.name), self.turn_outputs())
+
+    def save_record(
+        self,
+        session_id: str | None,
+        topic: str,
+        customer: str,
+        date: str,
+        details: str,
+        resolution: str,
+        next_step: str,
+        deadline: str,
+        request: gr.Request,
+    ) -> list:
+        """Keep the complaint record with the finished session and regrade it (§3.10); the
+        fields come in the order of RECORD_FIELDS."""
+        who = viewer(self.ctx, request)
+        values = [topic, customer, date, details, resolution, next_step, deadline]
+        status = self.record.save_record(session_id, who.name, values)
+        view = {self.record.status: status, **self.scorecard.show(session_id, who.name)}
+        return self._emit(view, [self.record.status, *self.scorecard.outputs()])
+
+    def start_follow_up(
+        self, session_id: str | None, hints: bool, request: gr.Request
+    ) -> Iterator[list]:
+        """Start the follow-up call to the finished session and stream the customer's first
+        words: they remember whether the promise was kept (§3.11)."""
+        who = viewer(self.ctx, request)
+        if not session_id:
+            raise gr.Error("There is no finished session to follow up.")
+        try:
+            for info in self.ctx.store.list_sessions(who.name):
+                if info.status == "active":
+                    self.ctx.store.set_status(info.id, "ended")
+            conv = start_follow_up(
+                self.ctx.store,
+                session_id,
+                self.ctx.library(),
+                user=who.name,
+                renderer=self.ctx.renderer,
+            )
+        except FrontlineError as exc:
+            raise gr.Error(str(exc)) from None
+        out = [*self.start_outputs(), *self.record_outputs()]
+        layout = {**self._session_view(conv, hints), **self.record.cleared()}
+        for view in self._stream(conv, conv.opening(), [], hints, who.name):
+            yield self._emit({**layout, **view}, out)
 
     def practise_again(self) -> list:
         return self._emit(self._setup_view(), self.outputs())
