@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..persona.model import Archetype, Temperament
+from ..persona.model import Archetype, ComplaintType, Temperament
 from ..yamlfile import load_model
 from .matrix import METRICS, Matrix, PersonaInfo
 from .policies import POLICIES
@@ -65,16 +65,21 @@ class Selector(Strict):
     archetype: list[Archetype] = Field(default_factory=list)
     archetype_not: list[Archetype] = Field(default_factory=list)
     temperament: list[Temperament] = Field(default_factory=list)
+    complaint_type: list[ComplaintType] = Field(
+        default_factory=list, description="What the complaint is about (DOMAIN §2.3)."
+    )
 
     def picks(self, p: PersonaInfo) -> bool:
         return (
             (not self.archetype or p.archetype in self.archetype)
             and p.archetype not in self.archetype_not
             and (not self.temperament or p.temperament in self.temperament)
+            and (not self.complaint_type or p.complaint_type in self.complaint_type)
         )
 
     def describe(self) -> str:
         parts = [*(a.value for a in self.archetype), *(t.value for t in self.temperament)]
+        parts += [f"{c.value} complaints" for c in self.complaint_type]
         parts += [f"not {a.value}" for a in self.archetype_not]
         return ", ".join(parts) or "every persona"
 

@@ -33,6 +33,7 @@ class PersonaInfo:
     temperament: str
     start_anger: float
     start_trust: float
+    complaint_type: str = "matter"  # DOMAIN §2.3
 
     @classmethod
     def of(cls, persona: Persona) -> PersonaInfo:
@@ -42,6 +43,7 @@ class PersonaInfo:
             persona.temperament.value,
             persona.start.anger,
             persona.start.trust,
+            persona.case.type.value,
         )
 
 
