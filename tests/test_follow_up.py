@@ -235,3 +235,22 @@ def test_the_cli_runs_the_follow_up_call(cli, tmp_path):
     bad = cli("practice", "--follow-up", "nope", env=env)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "no session" in bad.stderr
+
+
+@pytest.mark.parametrize("pid", PERSONAS.ids())
+def test_every_resolvable_persona_has_a_follow_up_that_runs(pid, store):
+    """Every persona the trainee can resolve can be followed up, in each of its outcomes;
+    the never satisfied are never resolved, so they have none (§2.4, §3.11)."""
+    persona = PERSONAS.get(pid)
+    if persona.archetype.value == "never_satisfied":
+        assert persona.case.follow_up is None
+        return
+    scenario = persona.case.follow_up
+    assert scenario is not None, f"{pid} has no case.follow_up"
+    from simulator.customer.follow_up import follow_up_persona
+
+    for promise in scenario.outcomes:
+        spoken = follow_up_persona(persona, promise)
+        state, changes = follow_up_state(persona, _final(), promise)
+        assert state.follow_up == promise and changes
+        assert spoken.phrases["opening"] == scenario.phrases[promise]["opening"]

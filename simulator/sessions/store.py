@@ -17,6 +17,9 @@ what a web server needs:
 - ``save_scorecard`` / ``load_scorecard`` keep one grader scorecard (any JSON) per session.
 - ``save_replay`` / ``load_replays`` keep the session's replayed turns (practice, never
   counted as sessions: see :mod:`simulator.sessions.replay`).
+- ``save_record`` / ``load_record`` keep the complaint record made after the call (DOMAIN
+  §3.10); ``follow_ups`` lists the follow-up calls to a session (§3.11), each of which
+  names its original in ``follow_up_of`` and how the promise turned out in ``promise``.
 
 Turn indexes are positions in the conversation (0, 1, 2, ...); step ``n`` is the state
 after the ``n``-th agent turn, step 0 the state in which the customer opened.
