@@ -31,7 +31,32 @@ def turn_problem(text: str) -> str | None:
     return None
 
 
-__all__ = ["PersonaRef", "StateRecord", "Transcript", "TranscriptTurn", "Turn"]
+__all__ = ["GuardRecord", "PersonaRef", "StateRecord", "Transcript", "TranscriptTurn", "Turn"]
+
+
+class GuardRecord(BaseModel):
+    """What the in-character checks did to one customer turn worded by a model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checks: list[str] = Field(
+        default_factory=list, description="The checks every draft of the reply went through."
+    )
+    failed: list[str] = Field(
+        default_factory=list,
+        description="The check each failing draft broke, in order (one per failed draft).",
+    )
+    shown: Literal["llm", "regenerated", "bank"] = Field(
+        description="Whose words the trainee saw: the model's first draft, a later draft, "
+        "or the phrase bank's after every draft failed."
+    )
+    attempts: int = Field(1, ge=0, description="Drafts asked of the model.")
+    truncated: bool = Field(
+        False, description="A check failed after part of the reply was shown; the rest dropped."
+    )
+    completed_from_bank: bool = Field(
+        False, description="A fragment already shown was finished with a phrase-bank reply."
+    )
 
 
 class Turn(BaseModel):
@@ -50,6 +75,11 @@ class Turn(BaseModel):
         description="How the agent turn was read when the "
         "session ran; absent in hand-written or older transcripts, "
         "which the grader reads afresh.",
+    )
+    guard: GuardRecord | None = Field(
+        None,
+        description="For a customer turn worded by a model: the checks it went through and "
+        "whose words were shown; absent for phrase-bank sessions and older transcripts.",
     )
 
     def __init__(self, role: str | None = None, text: str | None = None, /, **data):

@@ -40,11 +40,12 @@ from typing import Literal
 
 from ..llm.backend import ChatBackend, Usage
 from ..llm.retry import RetryPolicy, stream_until_shown
+from ..transcript import GuardRecord
 from .base import Renderer, RenderRequest
 from .character import CharacterChecker, checker_for
 from .offline import OfflineRenderer
-from .prompts import CustomerPrompts, customer_messages
-from .release import CharacterBroken, EarlyGate, SentenceGate
+from .prompts import CustomerPrompts, customer_messages, instruction_texts
+from .release import _ENDED, CharacterBroken, EarlyGate, SentenceGate
 
 __all__ = ["CharacterBroken", "EarlyGate", "LLMRenderer", "RenderReport", "SentenceGate"]
 
@@ -53,13 +54,35 @@ log = logging.getLogger("frontline.llm")
 
 @dataclass
 class RenderReport:
-    """What happened while rendering the last reply (for logs, tests and the UI)."""
+    """What happened while rendering the last reply (for logs, tests, the UI and the
+    guard record saved with the turn: :meth:`guard`)."""
 
     attempts: int = 0
     breaks: list[str] = field(default_factory=list)
     truncated: bool = False
     fallback: bool = False
     usage: Usage | None = None
+    checks: list[str] = field(default_factory=list)
+    completed_from_bank: bool = False
+
+    @property
+    def shown(self) -> Literal["llm", "regenerated", "bank"]:
+        """Whose words the trainee saw: the model's first draft, a regenerated draft, or
+        the phrase bank's (every draft failed)."""
+        if self.fallback:
+            return "bank"
+        return "regenerated" if self.attempts > 1 else "llm"
+
+    def guard(self) -> GuardRecord:
+        """The record of this reply's checks, saved with the customer's turn."""
+        return GuardRecord(
+            checks=list(self.checks),
+            failed=list(self.breaks),
+            shown=self.shown,
+            attempts=self.attempts,
+            truncated=self.truncated,
+            completed_from_bank=self.completed_from_bank,
+        )
 
 
 class LLMRenderer:
@@ -77,7 +100,7 @@ class LLMRenderer:
         policy: RetryPolicy | None = None,
         prompts: CustomerPrompts | None = None,
         hold_chars: int = 240,
-        release: Literal["early", "sentence"] = "early",
+        release: Literal["early", "sentence"] = "sentence",
     ):
         self.backend = backend
         self.name = f"llm:{backend.name}"
@@ -100,9 +123,12 @@ class LLMRenderer:
         report = RenderReport()
         self.last_report = report
         checker = self.checker or checker_for(request.persona.language)
-        check = checker.bind(request)
+        check = checker.bind(request, instruction_texts(self.prompts))
+        report.checks = list(check.checks)
         who = request.persona.identity.name
         labels = [who, who.split()[0]]
+        # A reply that must give a fact is held whole: whether it does is known at its end.
+        whole = check.reveal is not None
         reasons: list[str] = []
         for attempt in range(self.regenerations + 1):
             report.attempts += 1
@@ -114,15 +140,32 @@ class LLMRenderer:
                 stream = self.backend.stream(
                     messages, temperature=self.temperature, max_tokens=self.max_tokens, seed=seed
                 )
+                held: list[str] = []
+                cut = False
                 try:
                     with closing(stream):  # stop the HTTP stream when a check fails
                         for chunk in stream:
                             if chunk.usage is not None:
                                 report.usage = chunk.usage
+                            cut = cut or chunk.finish_reason == "length"
                             if chunk.text:
-                                yield from gate.feed(chunk.text)
-                    yield from gate.finish()
+                                pieces = gate.feed(chunk.text)
+                                if whole:
+                                    held += pieces
+                                else:
+                                    yield from pieces
+                    pieces = gate.finish(cut)
+                    if not whole:
+                        yield from pieces
+                        return
+                    held += pieces
+                    if (brk := check.reply("".join(held))) is not None:
+                        raise CharacterBroken(brk, "")
+                    yield from held
                 except CharacterBroken as exc:
+                    if whole:  # nothing of it was shown
+                        exc.released, exc.unsent = "", []
+                        raise
                     yield from exc.unsent  # passed in the same piece as the failure
                     raise
 
@@ -140,6 +183,15 @@ class LLMRenderer:
                         exc.brk.kind,
                         exc.brk.sentence,
                     )
+                    if not _ENDED.search(exc.released.rstrip()):
+                        # A fragment was shown ("I did ask "): finish it from the bank.
+                        report.completed_from_bank = True
+                        yield (
+                            checker.rules.break_off.lstrip()
+                            if exc.released.endswith(" ")
+                            else checker.rules.break_off
+                        )
+                        yield from self.fallback.render(request)
                     return
                 log.warning(
                     "customer reply broke character (%s: %r); attempt %d of %d",

@@ -101,6 +101,23 @@ def customer_prompts() -> CustomerPrompts:
     return load_section("customer", CustomerPrompts)
 
 
+def instruction_texts(prompts: CustomerPrompts | None = None) -> list[str]:
+    """The prompt's own instructions to the model, which a reply must never repeat (the
+    prompt-text check): every template but the descriptions of reactions, archetypes and
+    temperaments, whose wording a customer may well use ("I do not want excuses")."""
+    p = prompts or customer_prompts()
+    return [
+        p.system,
+        p.fact_line,
+        p.offer_line,
+        p.rejected_line,
+        p.also_line,
+        p.opening_cue,
+        p.agent_message,
+        p.retry_note,
+    ]
+
+
 def agent_message(text: str, prompts: CustomerPrompts | None = None) -> str:
     """The trainee's words, wrapped as data for a user-role message."""
     p = prompts or customer_prompts()

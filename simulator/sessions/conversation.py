@@ -295,8 +295,10 @@ class Conversation:
                 raise FrontlineError(
                     f"the {self.renderer.name} renderer produced an empty reply; try again"
                 )
-            self.store.add_customer_turn(self.session_id, len(self._turns), words)
-            self._turns.append(Turn("customer", words))
+            report = getattr(self.renderer, "last_report", None)
+            guard = report.guard() if report is not None and hasattr(report, "guard") else None
+            self.store.add_customer_turn(self.session_id, len(self._turns), words, guard)
+            self._turns.append(Turn("customer", words, guard=guard))
         finally:
             self._streaming = False
 
