@@ -235,11 +235,14 @@ class CharacterChecker:
             self._stop,
         )
         pending = []
+        keys: dict[str, list[str]] = {}
         for fact in case.hidden_facts:
             distinctive = words(fact.text, self._stop) - public
             if fact.id not in allowed and distinctive:
                 pending.append((fact.id, frozenset(distinctive)))
-        return TurnCheck(self, request, pending, public, prompt_templates or [])
+                # A reference, an amount or an account number alone gives the fact away.
+                keys[fact.id] = [k for k in key_values(fact.text) if _digit_count(k) >= 3]
+        return TurnCheck(self, request, pending, public, prompt_templates or [], keys)
 
     def check(self, sentence: str, request: RenderRequest) -> CharacterBreak | None:
         """The first rule ``sentence`` breaks in this turn's context, or None."""
@@ -261,12 +264,14 @@ class TurnCheck:
         pending: list[tuple[str, frozenset[str]]],
         public: set[str],
         prompt_templates: list[str],
+        pending_keys: dict[str, list[str]] | None = None,
     ):
         rules = self.rules = checker.rules
         reaction = request.plan.reaction
         may_approve = reaction in rules.approval_allowed_in
         self.pending = pending  # (hidden fact id, its distinctive words) not to be given
         self.distinctive = frozenset().union(*(d for _, d in pending))
+        self._pending_keys = pending_keys or {}
         self._stop = checker._stop
         # Acceptance only counts when the plan is not 'accept' (approval: nor a reaction
         # weighing an acceptable offer) and no 'unless' pattern is in the same sentence.
@@ -358,7 +363,10 @@ class TurnCheck:
         for fact_id, distinctive in self.pending:
             hits = len(distinctive & said)
             need = min(self.rules.hidden_fact_min_words, len(distinctive))
-            if hits >= need and hits / len(distinctive) >= self.rules.hidden_fact_overlap:
+            keys = self._pending_keys.get(fact_id)
+            if (hits >= need and hits / len(distinctive) >= self.rules.hidden_fact_overlap) or (
+                keys and any(k in _alnum(s) for k in keys)
+            ):
                 return CharacterBreak(
                     "hidden_fact",
                     f"gave away a fact the agent had not asked about ({fact_id})",
@@ -441,6 +449,14 @@ class TurnCheck:
             ):
                 return m.start()
         return len(s)
+
+
+def _digit_count(value: str) -> int:
+    return sum(c.isdigit() for c in value)
+
+
+def _alnum(text: str) -> str:
+    return regex.sub(r"[^\w]", "", text.lower())
 
 
 @lru_cache(maxsize=16)
