@@ -31,7 +31,15 @@ def turn_problem(text: str) -> str | None:
     return None
 
 
-__all__ = ["GuardRecord", "PersonaRef", "StateRecord", "Transcript", "TranscriptTurn", "Turn"]
+__all__ = [
+    "GuardRecord",
+    "GuardSummary",
+    "PersonaRef",
+    "StateRecord",
+    "Transcript",
+    "TranscriptTurn",
+    "Turn",
+]
 
 
 class GuardRecord(BaseModel):
@@ -94,6 +102,53 @@ class Turn(BaseModel):
 TranscriptTurn = Turn
 
 
+class GuardSummary(BaseModel):
+    """The guard records of many customer replies, counted: how often each check failed
+    and whose words were shown. In an export and in ``frontline calibrate --llm``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replies: int = Field(0, ge=0, description="Customer replies worded by a model.")
+    drafts: int = Field(0, ge=0, description="Drafts asked of the model for them.")
+    shown: dict[str, int] = Field(
+        default_factory=dict,
+        description="Replies by whose words were shown: llm, regenerated, bank.",
+    )
+    failed: dict[str, int] = Field(
+        default_factory=dict, description="Failed drafts by the check they broke."
+    )
+    completed_from_bank: int = Field(0, ge=0)
+
+    @classmethod
+    def of(cls, records: list[GuardRecord]) -> GuardSummary:
+        """Count ``records``."""
+        shown: dict[str, int] = {}
+        failed: dict[str, int] = {}
+        for r in records:
+            shown[r.shown] = shown.get(r.shown, 0) + 1
+            for kind in r.failed:
+                failed[kind] = failed.get(kind, 0) + 1
+        return cls(
+            replies=len(records),
+            drafts=sum(r.attempts for r in records),
+            shown=dict(sorted(shown.items())),
+            failed=dict(sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))),
+            completed_from_bank=sum(r.completed_from_bank for r in records),
+        )
+
+    def rates(self) -> str:
+        """One line: "12 replies: 75% llm, 17% regenerated, 8% bank; failed drafts:
+        echo 3, agent_speech 1"."""
+        if not self.replies:
+            return "no replies worded by a model"
+        parts = ", ".join(
+            f"{100 * self.shown.get(k, 0) / self.replies:.0f}% {k}"
+            for k in ("llm", "regenerated", "bank")
+        )
+        fails = ", ".join(f"{k} {n}" for k, n in self.failed.items()) or "none"
+        return f"{self.replies} replies: {parts}; failed drafts: {fails}"
+
+
 class PersonaRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -121,6 +176,11 @@ class Transcript(BaseModel):
     turns: list[Turn] = Field(min_length=1)
     trajectory: list[StateRecord] = Field(default_factory=list)
     outcome: Outcome | None = None
+    guards: GuardSummary | None = Field(
+        None,
+        description="The customer turns' guard records counted (sessions whose customer a "
+        "model worded); absent otherwise.",
+    )
 
     @field_validator("schema_version", mode="before")
     @classmethod

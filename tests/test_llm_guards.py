@@ -256,3 +256,65 @@ def test_an_old_database_gets_the_guard_column(billing, tmp_path):
         db.execute("DELETE FROM schema_migrations WHERE version = 4")
     with SessionStore(path) as store:
         assert store.transcript(conv.session_id, conv.info.user).turns[0].guard is None
+
+
+# -- the rates, through the CLI ------------------------------------------------------------
+def llm_env(server: FakeOpenAIServer) -> dict[str, str]:
+    return {
+        "FRONTLINE_LLM_KIND": "vllm",
+        "FRONTLINE_LLM_BASE_URL": server.base_url,
+        "FRONTLINE_LLM_MODEL": "fake-model",
+        "FRONTLINE_LLM_MAX_ATTEMPTS": "1",
+    }
+
+
+def test_practice_export_reports_the_guard_rates(cli, fake_server, tmp_path):
+    # The first draft of every reply speaks as the agent; the second is in character.
+    fake_server.script(
+        Reply(content="How can I help you today?"),
+        Reply(content="I was charged twice and nobody has fixed it."),
+        Reply(content="I appreciate your understanding and apologize for the inconvenience."),
+        Reply(content="I want the duplicate charge refunded."),
+    )
+    out = tmp_path / "t.json"
+    result = cli(
+        "practice",
+        "--persona",
+        "fixture-rational-refund",
+        "--export",
+        str(out),
+        stdin="I'm sorry, that should not have happened.\n",
+        env=llm_env(fake_server),
+    )
+    assert result.returncode == 0, result.stderr
+    exported = json.loads(out.read_text())
+    assert exported["guards"]["replies"] == 2
+    assert exported["guards"]["shown"] == {"regenerated": 2}
+    assert exported["guards"]["failed"] == {"agent_speech": 2}
+    assert [t["guard"]["failed"] for t in exported["turns"] if t["role"] == "customer"] == [
+        ["agent_speech"],
+        ["agent_speech"],
+    ]
+
+
+def test_calibrate_llm_reports_the_guard_rates(cli, fake_server):
+    fake_server.default = Reply(content="<|im_end|>")  # every draft fails: the bank speaks
+    result = cli(
+        "calibrate",
+        "--llm",
+        "--runs",
+        "1",
+        "--policy",
+        "exemplary",
+        "--persona",
+        "fixture-rational-refund",
+        "--json",
+        "--workers",
+        "1",
+        env={**llm_env(fake_server), "FRONTLINE_LLM_REGENERATIONS": "0"},
+    )
+    assert "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    guards = data["guards"]
+    assert guards["replies"] > 0 and guards["shown"] == {"bank": guards["replies"]}
+    assert guards["failed"] == {"special_token": guards["replies"]}

@@ -119,9 +119,16 @@ class LLMRenderer:
         self.last_report = RenderReport()
 
     def render(self, request: RenderRequest) -> Iterator[str]:
-        """Stream the customer's reply; see the module docstring for the policy."""
+        """Stream the customer's reply; see the module docstring for the policy. When it
+        is done, ``request.guard`` records the checks (and ``last_report`` has them)."""
         report = RenderReport()
         self.last_report = report
+        try:
+            yield from self._render(request, report)
+        finally:
+            request.guard = report.guard()
+
+    def _render(self, request: RenderRequest, report: RenderReport) -> Iterator[str]:
         checker = self.checker or checker_for(request.persona.language)
         check = checker.bind(request, instruction_texts(self.prompts))
         report.checks = list(check.checks)

@@ -295,8 +295,7 @@ class Conversation:
                 raise FrontlineError(
                     f"the {self.renderer.name} renderer produced an empty reply; try again"
                 )
-            report = getattr(self.renderer, "last_report", None)
-            guard = report.guard() if report is not None and hasattr(report, "guard") else None
+            guard = request.guard
             self.store.add_customer_turn(self.session_id, len(self._turns), words, guard)
             self._turns.append(Turn("customer", words, guard=guard))
         finally:

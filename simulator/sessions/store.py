@@ -38,7 +38,7 @@ from .. import config
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
 from ..moves.reading import Reading, reading_from_json, reading_json
-from ..transcript import GuardRecord, PersonaRef, Transcript, Turn, turn_problem
+from ..transcript import GuardRecord, GuardSummary, PersonaRef, Transcript, Turn, turn_problem
 from .migrations import migrate
 
 # Status of a session: "active" (the trainee may go on), "finished" (the customer
@@ -324,6 +324,7 @@ class SessionStore:
         if not turns:
             raise FrontlineError(f"session {session_id} has no turns yet")
         trajectory = [s.record() for s in self.steps(session_id)]
+        records = [t.guard for t in turns if t.guard is not None]
         return Transcript(
             id=info.id,
             candidate=info.user,
@@ -337,6 +338,7 @@ class SessionStore:
             turns=turns,
             trajectory=trajectory,
             outcome=info.outcome,
+            guards=GuardSummary.of(records) if records else None,
         )
 
     def export_json(self, session_id: str, user: str) -> str:
