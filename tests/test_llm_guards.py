@@ -318,3 +318,25 @@ def test_calibrate_llm_reports_the_guard_rates(cli, fake_server):
     guards = data["guards"]
     assert guards["replies"] > 0 and guards["shown"] == {"bank": guards["replies"]}
     assert guards["failed"] == {"special_token": guards["replies"]}
+
+
+# -- the prompt, shaped for small models --------------------------------------------------
+def test_the_prompt_shows_the_personas_own_lines_and_ends_with_the_decision(fake_server, billing):
+    fake_server.default = Reply(content="It was CR-558120, on the 4th.")
+    request = planned(billing, Reaction.ANSWER_QUESTION, "What was the reference?", **REVEAL)
+    render(fake_server, request)
+    system = fake_server.chat_requests()[0]["messages"][0]["content"]
+    bank = OfflineRenderer().reply(request)
+    assert bank in system  # the phrase bank's own line, filled, as a style example
+    last = system.rstrip().splitlines()[-1]
+    assert last.startswith("In short: The agent asked a question.")
+    assert "CR-558120" in last and "Do not accept" in last
+
+
+def test_the_decision_lets_the_customer_accept_only_when_the_machine_does(billing):
+    from simulator.render.prompts import decision
+
+    assert "Do not accept" not in decision(
+        planned(billing, Reaction.ACCEPT, offer="refund-plus-fee")
+    )
+    assert "Do not accept" in decision(planned(billing, Reaction.REJECT_EXCUSE))
