@@ -175,7 +175,7 @@ def bench_in_process(reqs: list[RenderRequest], turns: int) -> None:
 
 def bench_http(reqs: list[RenderRequest], turns: int) -> None:
     with fake_server(REPLY) as url:
-        renderer = LLMRenderer(OpenAIBackend(config(url)), regenerations=2)
+        renderer = LLMRenderer(OpenAIBackend(config(url)), regenerations=2, release="early")
         raw = bare_client(url)
         bare_t, front_t = [], []
         for i in range(turns + 20):  # the first 20 warm up connections and caches

@@ -340,3 +340,64 @@ def test_the_decision_lets_the_customer_accept_only_when_the_machine_does(billin
         planned(billing, Reaction.ACCEPT, offer="refund-plus-fee")
     )
     assert "Do not accept" in decision(planned(billing, Reaction.REJECT_EXCUSE))
+
+
+# -- no false alarms on the personas' own voice ---------------------------------------------
+def test_every_shipped_phrase_bank_line_passes_the_checks():
+    """The personas' own lines are what an in-character reply looks like: each, filled in
+    for its reaction, passes every check (a check that refused them would refuse good
+    model replies too, and the phrase bank would speak far more often than it should)."""
+    from simulator.persona.loader import PersonaLibrary
+    from simulator.render.offline import bank_for, fill, fill_values
+    from simulator.textspan import sentence_spans
+
+    library = PersonaLibrary(BILLING.parent)
+    failures = []
+    for pid in library.ids():
+        persona = library.get(pid)
+        state = CustomerMachine(persona).start()
+        for reaction in Reaction:
+            plan: dict = {}
+            if reaction is Reaction.ANSWER_QUESTION:
+                plan["fact"] = persona.case.hidden_facts[0].id
+            if reaction in (Reaction.ACCEPT, Reaction.REJECT_OFFER, Reaction.ASK_TIMESCALE):
+                plan["offer"] = plan["rejected"] = persona.case.remedies[0].id
+            for anger in (20.0, 80.0):
+                state.anger = anger
+                request = RenderRequest(
+                    persona=persona,
+                    state=state,
+                    plan=ReactionPlan(reaction=reaction, **plan),
+                    history=[Turn("customer", "I have a problem."), Turn("agent", "Tell me more.")],
+                )
+                check = checker_for(persona.language).bind(request, instruction_texts())
+                for line in bank_for(persona, reaction, anger):
+                    text = fill(line, fill_values(request))
+                    brk = next(
+                        (b for a, z in sentence_spans(text) if (b := check(text[a:z]))), None
+                    ) or check.reply(text)
+                    if brk is not None:
+                        failures.append((pid, reaction.value, brk.kind, text))
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I see. I just wanted it to arrive on time.",
+        "I'll write that down: 'told to calm down, 1st of October'.",
+        "I understand, but I want it fixed.",
+    ],
+)
+def test_going_along_and_then_pushing_back_is_in_character(billing, reply):
+    check = checker_for("en").bind(planned(billing, Reaction.REJECT_EXCUSE), instruction_texts())
+    assert check.reply(reply) is None
+
+
+def test_echo_and_repetition_work_without_spaces_between_words(billing):
+    from simulator.render.reply_checks import containment, jaccard, units
+
+    agent = units("我们会在今天把重复扣的钱退到您的账户。")
+    assert containment(units("会在今天把重复扣的钱退到账户"), agent) >= 0.8
+    assert jaccard(units("我被扣了两次钱。"), units("我被扣了两次钱！")) == 1.0
+    assert containment(units("我要见你们的经理。"), agent) < 0.5

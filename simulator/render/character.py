@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import saferegex
 from ..reactions import Reaction
+from ..textspan import sentence_spans
 from ..yamlfile import load_model
 from .base import RenderRequest
 from .reply_checks import (
@@ -236,12 +237,28 @@ class CharacterChecker:
         )
         pending = []
         keys: dict[str, list[str]] = {}
+        # Values the customer may say anyway: in the open facts, the remedies, the chat.
+        known = _alnum(
+            " ".join(
+                [
+                    *case.facts,
+                    case.title,
+                    case.expectation,
+                    case.bottom_line,
+                    case.if_crossed,
+                    *(r.description for r in case.remedies),
+                    *(t.text for t in request.history),
+                ]
+            )
+        )
         for fact in case.hidden_facts:
             distinctive = words(fact.text, self._stop) - public
             if fact.id not in allowed and distinctive:
                 pending.append((fact.id, frozenset(distinctive)))
                 # A reference, an amount or an account number alone gives the fact away.
-                keys[fact.id] = [k for k in key_values(fact.text) if _digit_count(k) >= 3]
+                keys[fact.id] = [
+                    k for k in key_values(fact.text) if _digit_count(k) >= 3 and k not in known
+                ]
         return TurnCheck(self, request, pending, public, prompt_templates or [], keys)
 
     def check(self, sentence: str, request: RenderRequest) -> CharacterBreak | None:
@@ -297,7 +314,12 @@ class TurnCheck:
         hidden = {f.id: f.text for f in request.persona.case.hidden_facts}
         self.reveal = hidden.get(request.plan.fact or "")
         self.reveal_id = request.plan.fact
-        self._withholding = checker._withholding if self.reveal else []
+        # Unless the fact itself reads like one ("That's the bit I can't get past.").
+        self._withholding = (
+            [w for w in checker._withholding if not w.search(self.reveal.replace("’", "'"))]
+            if self.reveal
+            else []
+        )
         self._reveal_keys = key_values(self.reveal) if self.reveal else []
         self._reveal_words = units(self.reveal, self._stop) - public if self.reveal else set()
         last = request.history[-1] if request.history else None
@@ -343,12 +365,6 @@ class TurnCheck:
             and any(p.search(s) for p in self._accepting)
         ):
             return self._brk("false_accept", sentence)
-        if (
-            self._acquiescing
-            and not any(p.search(s) for p in self._acq_unless)
-            and any(p.search(s) for p in self._acquiescing)
-        ):
-            return self._brk("not_rejecting", sentence)
         if any(p.search(s) for p in self._withholding):
             return self._brk("withholding", sentence)
         said = units(s, self._stop)
@@ -377,9 +393,31 @@ class TurnCheck:
     def _echoes(self, said: set[str]) -> bool:
         return containment(said, self._agent_last) >= self.rules.echo_overlap
 
+    def _acquiescent(self, sentence: str) -> bool:
+        s = sentence.replace("’", "'")
+        return not any(p.search(s) for p in self._acq_unless) and any(
+            p.search(s) for p in self._acquiescing
+        )
+
+    def all_acquiescent(self, text: str) -> bool:
+        """Whether every sentence of ``text`` so far goes along with the agent (True for
+        no text): under a reaction that pushes back, such a reply has not pushed back."""
+        return bool(self._acquiescing) and all(
+            self._acquiescent(text[a:b]) for a, b in sentence_spans(text)
+        )
+
+    def needs_whole(self, text: str) -> bool:
+        """Whether the reply so far (``text``) must be held back: a whole-reply check could
+        still fail on it (the planned reveal, or a reply that only goes along)."""
+        return self.reveal is not None or self.all_acquiescent(text)
+
     def reply(self, text: str) -> CharacterBreak | None:
-        """The whole reply's check: the fact the machine chose to reveal is in it (its key
-        values; for a fact without digits, enough of its distinctive words)."""
+        """The whole reply's checks: under a reaction that pushes back, not every sentence
+        goes along with the agent ("I understand. I'll write that down."); the fact the
+        machine chose to reveal is in it (its key values; for a fact without digits,
+        enough of its distinctive words)."""
+        if text.strip() and self.all_acquiescent(text):
+            return self._brk("not_rejecting", text)
         if not self.reveal:
             return None
         if self._reveal_keys:

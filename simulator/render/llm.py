@@ -134,8 +134,6 @@ class LLMRenderer:
         report.checks = list(check.checks)
         who = request.persona.identity.name
         labels = [who, who.split()[0]]
-        # A reply that must give a fact is held whole: whether it does is known at its end.
-        whole = check.reveal is not None
         reasons: list[str] = []
         for attempt in range(self.regenerations + 1):
             report.attempts += 1
@@ -147,8 +145,23 @@ class LLMRenderer:
                 stream = self.backend.stream(
                     messages, temperature=self.temperature, max_tokens=self.max_tokens, seed=seed
                 )
+                # Text a whole-reply check could still fail on is held (a reply that must
+                # give a fact, or that so far only goes along with the agent).
                 held: list[str] = []
+                holding = check.needs_whole("")
                 cut = False
+
+                def passed(pieces: list[str]) -> list[str]:
+                    nonlocal holding
+                    if not holding:
+                        return pieces
+                    held.extend(pieces)
+                    if check.needs_whole("".join(held)):
+                        return []
+                    holding = False
+                    out, held[:] = list(held), []
+                    return out
+
                 try:
                     with closing(stream):  # stop the HTTP stream when a check fails
                         for chunk in stream:
@@ -156,21 +169,16 @@ class LLMRenderer:
                                 report.usage = chunk.usage
                             cut = cut or chunk.finish_reason == "length"
                             if chunk.text:
-                                pieces = gate.feed(chunk.text)
-                                if whole:
-                                    held += pieces
-                                else:
-                                    yield from pieces
+                                yield from passed(gate.feed(chunk.text))
                     pieces = gate.finish(cut)
-                    if not whole:
-                        yield from pieces
-                        return
-                    held += pieces
-                    if (brk := check.reply("".join(held))) is not None:
-                        raise CharacterBroken(brk, "")
-                    yield from held
+                    if holding:
+                        whole = "".join(held + pieces)
+                        if (brk := check.reply(whole)) is not None:
+                            raise CharacterBroken(brk, "")
+                        pieces = held + pieces
+                    yield from pieces
                 except CharacterBroken as exc:
-                    if whole:  # nothing of it was shown
+                    if holding:  # nothing of it was shown
                         exc.released, exc.unsent = "", []
                         raise
                     yield from exc.unsent  # passed in the same piece as the failure
