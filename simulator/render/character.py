@@ -304,12 +304,7 @@ class TurnCheck:
             checker._acquiesce if reaction in rules.acquiescence_forbidden_in else []
         )
         self._acq_unless = checker._acq_unless
-        who = request.persona.identity.name
-        names = "|".join(regex.escape(n) for n in dict.fromkeys([who, who.split()[0]]) if n)
-        flags = regex.IGNORECASE | regex.MULTILINE
-        self._self_address = [
-            saferegex.compile(t.replace("$name", f"(?:{names})"), flags) for t in rules.self_address
-        ]
+        self._self_address = _self_address(tuple(rules.self_address), request.persona.identity.name)
         # The planned reveal: the fact the machine chose to give in this reply.
         hidden = {f.id: f.text for f in request.persona.case.hidden_facts}
         self.reveal = hidden.get(request.plan.fact or "")
@@ -331,7 +326,7 @@ class TurnCheck:
             for s in sentences_of(t.text for t in request.history if t.role == "customer")
             if len(u := units(s, self._stop)) >= rules.echo_min_words
         ]
-        self._prompt = prompt_ngrams(prompt_templates, rules.prompt_words)
+        self._prompt = prompt_ngrams(tuple(prompt_templates), rules.prompt_words)
         self.checks = [
             *ALWAYS,
             *(["false_accept"] if self._accepting else []),
@@ -487,6 +482,14 @@ class TurnCheck:
             ):
                 return m.start()
         return len(s)
+
+
+@lru_cache(maxsize=64)
+def _self_address(templates: tuple[str, ...], who: str) -> list[saferegex.SafePattern]:
+    """The self-address rules with ``$name`` as the persona's full or first name."""
+    names = "|".join(regex.escape(n) for n in dict.fromkeys([who, who.split()[0]]) if n)
+    flags = regex.IGNORECASE | regex.MULTILINE
+    return [saferegex.compile(t.replace("$name", f"(?:{names})"), flags) for t in templates]
 
 
 def _digit_count(value: str) -> int:

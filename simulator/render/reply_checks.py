@@ -9,6 +9,7 @@ there. The thresholds are the language pack's (``character.yaml``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import regex
 
@@ -53,15 +54,15 @@ def sentences_of(texts: Iterable[str]) -> list[str]:
     return [t[a:b] for t in texts for a, b in sentence_spans(t)]
 
 
+_TOKEN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|\w+(?:'\w+)*")
+
+
 def _tokens(text: str) -> list[str]:
-    low = text.lower().replace("’", "'")
-    out: list[str] = []
-    for m in regex.finditer(r"[\p{Han}\p{Hiragana}\p{Katakana}]|\w+(?:'\w+)*", low):
-        out.append(m.group())
-    return out
+    return _TOKEN.findall(text.lower().replace("’", "'"))
 
 
-def prompt_ngrams(templates: Iterable[str], n: int) -> frozenset[tuple[str, ...]]:
+@lru_cache(maxsize=8)
+def prompt_ngrams(templates: tuple[str, ...], n: int) -> frozenset[tuple[str, ...]]:
     """Every run of ``n`` consecutive words of the templates' own wording: what the
     placeholders are filled with (the persona's facts, which the customer may say) and the
     DOMAIN citations are left out, and a run never crosses a placeholder."""
