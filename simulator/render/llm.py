@@ -4,22 +4,24 @@ The model is told the persona, the case (hidden facts marked "only if asked", an
 one to give now), the expectation and bottom line, the state and the reaction chosen for
 this turn. The trainee's words reach it only as wrapped user messages.
 
-Streaming policy (early release)
-    Text is released as soon as no in-character check (:mod:`.character`) could still
-    fail on it (:class:`~.release.EarlyGate`): the phrase rules are matched partially, so
-    only a tail that could still grow into a forbidden phrase is held back ("I" might
-    become "I'm satisfied"), and a sentence is held from a distinctive word of a hidden
-    fact the trainee has not asked about until the sentence ends and has been checked.
-    Every sentence is still checked whole when it ends. So the trainee never sees a word
-    that failed a check; what they may see is the harmless start of a sentence that then
-    fails (``release="sentence"`` holds whole sentences instead, at the cost of latency).
+Streaming policy (sentences held until judged)
+    Each sentence is shown once it is complete and has passed every in-character check
+    (:mod:`.character`; :class:`~.release.SentenceGate`): echo, repetition and prompt text
+    can only be judged on a whole sentence. A reply that must give a fact, or that so far
+    only goes along with the agent under a reaction that pushes back, is held until the
+    whole-reply checks (:meth:`~.character.TurnCheck.reply`) can no longer fail.
+    ``release="early"`` (:class:`~.release.EarlyGate`) shows text as soon as no phrase
+    rule could still match it; a sentence failing after its start was shown is then
+    finished from the phrase bank, so no fragment is left dangling.
 
     * A check fails before anything was shown: the reply is regenerated, the model
       being told why, up to ``regenerations`` times; then the offline phrase-bank reply
       is used instead. Every such event is logged on the ``frontline.llm`` logger.
     * A check fails after some text was shown: that text stays (it passed), the rest of
-      the reply is dropped and the event is logged. A stream whose text reached the
-      trainee is never tried again.
+      the reply is dropped (a shown fragment is finished from the phrase bank) and the
+      event is logged. A stream whose text reached the trainee is never tried again.
+    * The model stops at its token limit mid-sentence: the fragment is dropped (a reply
+      that is only a fragment is regenerated).
     * The backend fails before anything was shown: tried again (transient errors, within
       the retry policy); then :class:`~simulator.llm.retry.BackendError` is raised.
     * The backend fails after something was shown: :class:`StreamInterrupted` is raised,
@@ -45,7 +47,7 @@ from .base import Renderer, RenderRequest
 from .character import CharacterChecker, checker_for
 from .offline import OfflineRenderer
 from .prompts import CustomerPrompts, customer_messages, instruction_texts
-from .release import _ENDED, CharacterBroken, EarlyGate, SentenceGate
+from .release import SENTENCE_ENDED, CharacterBroken, EarlyGate, SentenceGate
 
 __all__ = ["CharacterBroken", "EarlyGate", "LLMRenderer", "RenderReport", "SentenceGate"]
 
@@ -198,7 +200,7 @@ class LLMRenderer:
                         exc.brk.kind,
                         exc.brk.sentence,
                     )
-                    if not _ENDED.search(exc.released.rstrip()):
+                    if not SENTENCE_ENDED.search(exc.released.rstrip()):
                         # A fragment was shown ("I did ask "): finish it from the bank.
                         report.completed_from_bank = True
                         yield (

@@ -63,7 +63,7 @@ def _empty(released: str) -> CharacterBroken:
 
 # A sentence that ends properly: the stream's last piece has no space after its full stop,
 # so the sentence splitter has not seen its end.
-_ENDED = regex.compile(r"[.!?。！？…]['\"’”)\]»」]*$")
+SENTENCE_ENDED = regex.compile(r"[.!?。！？…]['\"’”)\]»」]*$")
 
 
 def _cut_off(released: str, tail: str) -> CharacterBroken:
@@ -109,7 +109,7 @@ class SentenceGate:
         fragment: dropped after whole sentences, a break when it is all there is."""
         out: list[str] = []
         piece, self.pending = self.pending.rstrip(), ""
-        if cut and piece.strip() and not _ENDED.search(piece):
+        if cut and piece.strip() and not SENTENCE_ENDED.search(piece):
             if not self.released.strip():
                 raise _cut_off(self.released, piece)
             piece = ""
@@ -194,7 +194,7 @@ class EarlyGate:
             self._sentence = self._label.sub("", self._head, count=1).lstrip()
             self._started, self._head = True, ""
         self._sentence = self._sentence.rstrip()
-        if cut and self._sentence.strip() and not _ENDED.search(self._sentence):
+        if cut and self._sentence.strip() and not SENTENCE_ENDED.search(self._sentence):
             if self._shown or not self.released.strip():
                 raise _cut_off(self.released, self._sentence)
             self._sentence = ""
