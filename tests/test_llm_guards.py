@@ -401,3 +401,11 @@ def test_echo_and_repetition_work_without_spaces_between_words(billing):
     assert containment(units("会在今天把重复扣的钱退到账户"), agent) >= 0.8
     assert jaccard(units("我被扣了两次钱。"), units("我被扣了两次钱！")) == 1.0
     assert containment(units("我要见你们的经理。"), agent) < 0.5
+
+
+def test_the_customer_never_takes_the_agents_name(billing):
+    request = planned(billing, Reaction.VENT, "Hello, my name is Sarah. I'm sorry about this.")
+    check = checker_for("en").bind(request, instruction_texts())
+    assert check("This is Sarah from billing, how can we sort this?").kind == "self_address"
+    assert check("Sarah, I want my money back.") is None  # addressing the agent is fine
+    assert check("I'm sorry, but that is not good enough.") is None

@@ -78,6 +78,10 @@ class CharacterRules(BaseModel):
     withholding: list[str] = Field(default_factory=list)
     # The customer addressing themselves: $name stands for the persona's full or first name.
     self_address: list[str] = Field(default_factory=list)
+    # The agent introducing themselves (a named group "name": "my name is Sarah"), and the
+    # customer then speaking as that person ($name: the agent's name, "this is Sarah").
+    agent_introduction: list[str] = Field(default_factory=list)
+    as_agent: list[str] = Field(default_factory=list)
     # Model control tokens and prompt markup: never part of a customer's words, whatever
     # the language (these defaults apply unless a file lists its own).
     special_tokens: list[str] = Field(default_factory=lambda: list(SPECIAL_TOKENS))
@@ -113,7 +117,15 @@ class CharacterRules(BaseModel):
     def _regexes(cls, values: list[str]) -> list[str]:
         return _compile_all(values)
 
-    @field_validator("self_address")
+    @field_validator("agent_introduction")
+    @classmethod
+    def _introductions(cls, values: list[str]) -> list[str]:
+        for v in values:
+            if "(?P<name>" not in v:
+                raise ValueError(f"{v!r}: has no (?P<name>...) group")
+        return _compile_all(values)
+
+    @field_validator("self_address", "as_agent")
     @classmethod
     def _name_templates(cls, values: list[str]) -> list[str]:
         for v in values:
@@ -144,7 +156,8 @@ _REASONS = {  # each completes "the reply ..." when the model is told why it was
     "customer), not as the customer",
     "special_token": "contained control tokens or markup",
     "prompt_text": "repeated the instructions instead of speaking as the customer",
-    "self_address": "addressed the customer by name, as the agent would",
+    "self_address": "addressed the customer by name or took the agent's name, as only the "
+    "agent would",
     "not_rejecting": "went along with the agent when the customer does not accept this",
     "withholding": "said the customer does not have the fact they were asked for; give it",
     "echo": "repeated the agent's words instead of answering them",
@@ -215,6 +228,8 @@ class CharacterChecker:
         self._acquiesce = c(rules.acquiescence)
         self._acq_unless = c(rules.acquiescence_unless)
         self._withholding = c(rules.withholding)
+        # Case-sensitive: a name is capitalised ("I'm Sarah", not "I'm sorry").
+        self._intro = [saferegex.compile(v, regex.MULTILINE) for v in rules.agent_introduction]
         self._stop = frozenset(rules.stopwords)
 
     def bind(self, request: RenderRequest, prompt_templates: list[str] | None = None) -> TurnCheck:
@@ -304,7 +319,9 @@ class TurnCheck:
             checker._acquiesce if reaction in rules.acquiescence_forbidden_in else []
         )
         self._acq_unless = checker._acq_unless
-        self._self_address = _self_address(tuple(rules.self_address), request.persona.identity.name)
+        self._self_address = _self_address(
+            tuple(rules.self_address), request.persona.identity.name
+        ) + _as_agent(checker, request)
         # The planned reveal: the fact the machine chose to give in this reply.
         hidden = {f.id: f.text for f in request.persona.case.hidden_facts}
         self.reveal = hidden.get(request.plan.fact or "")
@@ -482,6 +499,22 @@ class TurnCheck:
             ):
                 return m.start()
         return len(s)
+
+
+def _as_agent(checker: CharacterChecker, request: RenderRequest) -> list[saferegex.SafePattern]:
+    """The ``as_agent`` rules for each name the agent introduced themselves by so far."""
+    names = {
+        m.group("name")
+        for t in request.history
+        if t.role == "agent"
+        for p in checker._intro
+        for m in p.finditer(t.text)
+        if m.group("name")
+    }
+    out: list[saferegex.SafePattern] = []
+    for name in sorted(names):
+        out += _self_address(tuple(checker.rules.as_agent), name)
+    return out
 
 
 @lru_cache(maxsize=64)
