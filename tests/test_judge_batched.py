@@ -8,10 +8,13 @@ import json
 
 import pytest
 from fake_openai_server import FakeOpenAIServer, Reply
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from llm_support import backend_for
 
 from simulator.grading.judge import JudgeQuestion, run_judge
 from simulator.grading.judge.prompts import judge_messages
+from simulator.grading.judge.run import parse_answers
 from simulator.transcript import Transcript, Turn
 
 CALL = Transcript(
@@ -158,3 +161,22 @@ def test_without_the_capability_each_question_is_its_own_call(server):
     server.default = single("no", None, None)
     run_judge(backend_for(server), CALL, QUESTIONS)
     assert len(server.chat_requests()) == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(max_size=400),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.sampled_from(["answers", "id", "verdict", "turn"]), inner)
+            ),
+            max_leaves=12,
+        ).map(lambda v: json.dumps({"answers": v})),
+    )
+)
+def test_any_answer_to_the_one_call_parses_or_says_why(text):
+    got = parse_answers(text, [q.id for q in QUESTIONS])
+    assert isinstance(got, str) or set(got) <= {q.id for q in QUESTIONS}

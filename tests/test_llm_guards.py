@@ -409,3 +409,15 @@ def test_the_customer_never_takes_the_agents_name(billing):
     assert check("This is Sarah from billing, how can we sort this?").kind == "self_address"
     assert check("Sarah, I want my money back.") is None  # addressing the agent is fine
     assert check("I'm sorry, but that is not good enough.") is None
+
+
+def test_an_unreadable_guard_record_loses_nothing_else(billing, tmp_path):
+    path = tmp_path / "s.sqlite3"
+    with SessionStore(path) as store:
+        conv = Conversation.start(billing, store=store)
+        opening = "".join(conv.opening()).strip()
+    with sqlite3.connect(path) as db:
+        db.execute('UPDATE turns SET guard = \'{"shown": "nobody"\' WHERE idx = 0')
+    with SessionStore(path) as store:
+        turn = store.transcript(conv.session_id, conv.info.user).turns[0]
+    assert turn.text == opening and turn.guard is None
