@@ -10,11 +10,11 @@ from fake_openai_server import FakeOpenAIServer, Reply
 from llm_support import backend_for, config_for
 
 from simulator.customer.machine import CustomerMachine
+from simulator.languages import splitter_for
 from simulator.moves.detector import RuleDetector, default_detector
 from simulator.moves.llm_detector import CombinedDetector, LLMDetector, locate, quote_problem
 from simulator.moves.vocabulary import Move
 from simulator.reactions import Reaction
-from simulator.textspan import sentence_spans
 from simulator.wiring import detector_from_config
 
 
@@ -154,8 +154,8 @@ def test_locate_allows_only_whitespace_to_differ():
 )
 def test_a_quote_must_be_a_whole_clause_or_three_words(text, quote, ok):
     span = locate(quote, text)
-    sentence = next((a, b) for a, b in sentence_spans(text) if a <= span[0] < b)
-    assert (quote_problem(text, span, sentence) is None) is ok
+    sentence = next((a, b) for a, b in splitter_for("en").sentences(text) if a <= span[0] < b)
+    assert (quote_problem(text, span, sentence, splitter_for("en")) is None) is ok
 
 
 def test_the_model_finds_violations_in_any_language(fake_server):

@@ -347,9 +347,9 @@ def test_every_shipped_phrase_bank_line_passes_the_checks():
     """The personas' own lines are what an in-character reply looks like: each, filled in
     for its reaction, passes every check (a check that refused them would refuse good
     model replies too, and the phrase bank would speak far more often than it should)."""
+    from simulator.languages import splitter_for
     from simulator.persona.loader import PersonaLibrary
     from simulator.render.offline import bank_for, fill, fill_values
-    from simulator.textspan import sentence_spans
 
     library = PersonaLibrary(BILLING.parent)
     failures = []
@@ -374,7 +374,12 @@ def test_every_shipped_phrase_bank_line_passes_the_checks():
                 for line in bank_for(persona, reaction, anger):
                     text = fill(line, fill_values(request))
                     brk = next(
-                        (b for a, z in sentence_spans(text) if (b := check(text[a:z]))), None
+                        (
+                            b
+                            for a, z in splitter_for("en").sentences(text)
+                            if (b := check(text[a:z]))
+                        ),
+                        None,
                     ) or check.reply(text)
                     if brk is not None:
                         failures.append((pid, reaction.value, brk.kind, text))
@@ -421,3 +426,20 @@ def test_an_unreadable_guard_record_loses_nothing_else(billing, tmp_path):
     with SessionStore(path) as store:
         turn = store.transcript(conv.session_id, conv.info.user).turns[0]
     assert turn.text == opening and turn.guard is None
+
+
+def test_a_trainers_pack_adds_its_own_phrases_to_the_checks(billing, tmp_path, monkeypatch):
+    folder = tmp_path / "packs" / "en"
+    folder.mkdir(parents=True)
+    (folder / "character.yaml").write_text(
+        "schema_version: 1\nlanguage: en\nrole_reversal:\n  - \\bon behalf of the company\\b\n"
+        "echo_overlap: 0.9\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FRONTLINE_LANGUAGES", str(tmp_path / "packs"))
+    checker = checker_for("en")
+    check = checker.bind(planned(billing, Reaction.VENT), instruction_texts())
+    assert check("I say this on behalf of the company.").kind == "role_reversal"
+    assert check("I will refund you today.").kind == "role_reversal"  # shipped rules stay
+    assert checker.rules.echo_overlap == 0.9
+    assert checker.rules.special_tokens.count(r"</?s>") == 1

@@ -24,9 +24,9 @@ from collections import OrderedDict
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..languages import Splitter, splitter_for
 from ..llm.backend import ChatBackend
 from ..llm.retry import BackendError
-from ..textspan import clause_spans, sentence_spans
 from .detector import Detection, RuleDetector
 from .llm_prompts import DetectorPrompts, detector_messages
 from .vocabulary import GOOD_MOVES, VIOLATIONS, Move
@@ -90,19 +90,23 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def is_whole_clause(text: str, span: tuple[int, int], sentence: tuple[int, int]) -> bool:
+def is_whole_clause(
+    text: str, span: tuple[int, int], sentence: tuple[int, int], splitter: Splitter
+) -> bool:
     """Whether ``span`` is, but for punctuation and spaces at its edges, one clause of the
-    sentence (or the whole sentence)."""
+    sentence (or the whole sentence), as the language's splitter cuts it."""
     a, b = _trim(text, *span)
-    pieces = [sentence, *clause_spans(text, *sentence)]
+    pieces = [sentence, *splitter.clauses(text, *sentence)]
     return any(_trim(text, s, e) == (a, b) for s, e in pieces)
 
 
-def quote_problem(text: str, span: tuple[int, int], sentence: tuple[int, int]) -> str | None:
+def quote_problem(
+    text: str, span: tuple[int, int], sentence: tuple[int, int], splitter: Splitter
+) -> str | None:
     """Why the quote at ``span`` of ``text`` is too thin to show a move, or None: it must
     be a whole clause, or start and end on word boundaries with at least three words (in
     a script without spaces, at least three of its characters)."""
-    if is_whole_clause(text, span, sentence):
+    if is_whole_clause(text, span, sentence, splitter):
         return None
     a, b = _trim(text, *span)
     quote = text[a:b]
@@ -131,9 +135,16 @@ class LLMDetector:
     """Finds good moves with a chat model; implements the Detector protocol."""
 
     def __init__(
-        self, backend: ChatBackend, *, prompts: DetectorPrompts | None = None, cache_size: int = 256
+        self,
+        backend: ChatBackend,
+        *,
+        prompts: DetectorPrompts | None = None,
+        cache_size: int = 256,
+        splitter: Splitter | None = None,
     ):
         self.backend = backend
+        # The quote around a found move is its sentence, as the turn's language splits it.
+        self.splitter = splitter or splitter_for("en")
         self.prompts = prompts
         self._cache: OrderedDict[str, list[Detection]] = OrderedDict()
         self._cache_size = cache_size
@@ -173,7 +184,7 @@ class LLMDetector:
                 "move detection: unusable answer from the model (%s)", str(exc).splitlines()[0]
             )
             return []
-        sentences = sentence_spans(text)
+        sentences = self.splitter.sentences(text)
         out: list[Detection] = []
         for item in answer.moves:
             try:
@@ -189,7 +200,7 @@ class LLMDetector:
                 )
                 continue
             s, e = next(((a, b) for a, b in sentences if a <= span[0] < b), span)
-            if (why := quote_problem(text, span, (s, e))) is not None:
+            if (why := quote_problem(text, span, (s, e), self.splitter)) is not None:
                 log.info("move detection: %s dropped: %s", move.value, why)
                 continue
             if any(d.move is move and d.quote_start == s for d in out):
@@ -211,6 +222,7 @@ class CombinedDetector:
         self.rules = rules
         self.llm = llm
         self.patterns = rules.patterns
+        self.splitter = rules.splitter
 
     def is_negated(self, sentence: str) -> bool:
         return self.rules.is_negated(sentence)
@@ -226,7 +238,9 @@ class CombinedDetector:
                 keep = d.quote_start not in spoiled
             else:  # a violation the rules did not see: only on a whole clause's evidence
                 sentence = (d.quote_start, d.quote_start + len(d.quote))
-                keep = d.move in VIOLATIONS and is_whole_clause(text, (d.start, d.end), sentence)
+                keep = d.move in VIOLATIONS and is_whole_clause(
+                    text, (d.start, d.end), sentence, self.splitter
+                )
             if keep:
                 found.append(d)
                 have.add((d.move, d.quote_start))

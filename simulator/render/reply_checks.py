@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import regex
 
-from ..textspan import sentence_spans
+from ..languages import Splitter
 
 _WORD = regex.compile(r"\w+(?:[.,']\w+)*")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]+")
@@ -49,9 +49,9 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-def sentences_of(texts: Iterable[str]) -> list[str]:
-    """Every sentence of every text, in order."""
-    return [t[a:b] for t in texts for a, b in sentence_spans(t)]
+def sentences_of(texts: Iterable[str], splitter: Splitter) -> list[str]:
+    """Every sentence of every text, in order, as the language's splitter cuts them."""
+    return [t[a:b] for t in texts for a, b in splitter.sentences(t)]
 
 
 _TOKEN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|\w+(?:'\w+)*")
