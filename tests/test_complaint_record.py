@@ -210,7 +210,7 @@ def test_an_older_database_gains_the_records_table(tmp_path):
         list(conv.opening())
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE records")
-    conn.execute("DELETE FROM schema_migrations WHERE version = 4")
+    conn.execute("DELETE FROM schema_migrations WHERE version = 5")
     conn.execute("DROP INDEX sessions_by_original")
     conn.execute("ALTER TABLE sessions DROP COLUMN follow_up_of")
     conn.execute("ALTER TABLE sessions DROP COLUMN promise")

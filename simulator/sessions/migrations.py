@@ -83,6 +83,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
     (
         4,
+        "each customer turn's guard record: the in-character checks of a model's words",
+        [
+            # NULL for phrase-bank turns and turns saved before guard records were.
+            "ALTER TABLE turns ADD COLUMN guard TEXT",
+        ],
+    ),
+    (
+        5,
         "the complaint record made after the call; a follow-up call's link to its original",
         [
             # DOMAIN §3.10: one record per session, written once the call is over.

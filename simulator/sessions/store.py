@@ -42,7 +42,7 @@ from ..complaint_record import ComplaintRecord
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
 from ..moves.reading import Reading, reading_from_json, reading_json
-from ..transcript import PersonaRef, Transcript, Turn, turn_problem
+from ..transcript import GuardRecord, GuardSummary, PersonaRef, Transcript, Turn, turn_problem
 from .migrations import migrate
 
 # Status of a session: "active" (the trainee may go on), "finished" (the customer
@@ -204,9 +204,13 @@ class SessionStore:
     def turns(self, session_id: str) -> list[Turn]:
         """The conversation so far, in order; agent turns with the reading saved with them."""
         rows = self._query(
-            "SELECT role, text, reading FROM turns WHERE session_id = ? ORDER BY idx", (session_id,)
+            "SELECT role, text, reading, guard FROM turns WHERE session_id = ? ORDER BY idx",
+            (session_id,),
         )
-        return [Turn(r["role"], r["text"], reading=_reading(r["reading"])) for r in rows]
+        return [
+            Turn(r["role"], r["text"], reading=_reading(r["reading"]), guard=_guard(r["guard"]))
+            for r in rows
+        ]
 
     def steps(self, session_id: str) -> list[Step]:
         """Step 0 (the opening state) and one step per agent turn, in order."""
@@ -270,11 +274,14 @@ class SessionStore:
                 f"session {session_id} was changed elsewhere; reload it and try again"
             ) from None
 
-    def add_customer_turn(self, session_id: str, index: int, text: str) -> None:
-        """Save the customer's words at position ``index``."""
+    def add_customer_turn(
+        self, session_id: str, index: int, text: str, guard: GuardRecord | None = None
+    ) -> None:
+        """Save the customer's words at position ``index``, with the record of the
+        in-character checks when a model worded them."""
         try:
             with self._write() as db:
-                self._insert_turn(db, session_id, index, "customer", text)
+                self._insert_turn(db, session_id, index, "customer", text, guard=guard)
         except sqlite3.IntegrityError:
             raise FrontlineError(
                 f"session {session_id} was changed elsewhere; reload it and try again"
@@ -288,11 +295,20 @@ class SessionStore:
         role: str,
         text: str,
         reading: Reading | None = None,
+        guard: GuardRecord | None = None,
     ) -> None:
         db.execute(
-            "INSERT INTO turns (session_id, idx, role, text, created, reading) "
-            "VALUES (?,?,?,?,?,?)",
-            (session_id, index, role, text, now(), reading_json(reading) if reading else None),
+            "INSERT INTO turns (session_id, idx, role, text, created, reading, guard) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (
+                session_id,
+                index,
+                role,
+                text,
+                now(),
+                reading_json(reading) if reading else None,
+                guard.model_dump_json() if guard else None,
+            ),
         )
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now(), session_id))
 
@@ -319,6 +335,7 @@ class SessionStore:
         if not turns:
             raise FrontlineError(f"session {session_id} has no turns yet")
         trajectory = [s.record() for s in self.steps(session_id)]
+        records = [t.guard for t in turns if t.guard is not None]
         return Transcript(
             id=info.id,
             candidate=info.user,
@@ -334,6 +351,7 @@ class SessionStore:
             outcome=info.outcome,
             record=self.load_record(session_id, user),
             follow_up_of=info.follow_up_of,
+            guards=GuardSummary.of(records) if records else None,
         )
 
     def export_json(self, session_id: str, user: str) -> str:
@@ -443,6 +461,17 @@ def _reading(text: str | None) -> Reading | None:
         return None
     try:
         return reading_from_json(text)
+    except ValueError:
+        return None
+
+
+def _guard(text: str | None) -> GuardRecord | None:
+    """The stored guard record; None when absent (phrase bank, older sessions) or
+    unreadable (a record is information about the turn, never a reason to lose it)."""
+    if not text:
+        return None
+    try:
+        return GuardRecord.model_validate_json(text)
     except ValueError:
         return None
 
