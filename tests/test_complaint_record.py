@@ -154,7 +154,7 @@ def test_the_checklist_no_longer_grades_a_restatement_as_the_record():
     card = grade(restated, rubric, persona=BILLING)
     assert criterion(card).verdict == "missed"
     assert "no complaint record" in criterion(card).note
-    assert criterion(card).domain == "§3.10"
+    assert "§3.10" in criterion(card).domain
 
 
 def test_the_record_criterion_follows_the_record():

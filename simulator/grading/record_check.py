@@ -53,7 +53,7 @@ _MONTHS = _MONTHS.split()
 _DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()  # noqa: SIM905
 _RELATIVE = {"today", "tomorrow", "yesterday", "tonight", "week", "weekend", "month", "ago"}
 _TIME_WORDS = set(_MONTHS) | set(_DAYS) | _RELATIVE | {"hour", "hours", "day", "days", "weeks"}
-_ORDINAL = re.compile(r"^\d{1,2}(?:st|nd|rd|th)$")
+_ORDINAL = re.compile(r"^[0-9]{1,2}(?:st|nd|rd|th)$")
 # A reference the customer gives: a code of capitals and digits (BM-7731-0492, CR-558120), or
 # a long number.
 _REFERENCE = re.compile(r"\b[A-Z]{1,4}-?\d{3,}(?:[-/][\dA-Z]+)*\b|\b\d{6,}\b")
@@ -132,8 +132,9 @@ def _time_tokens(text: str, numbers: bool = False) -> set[str]:
         str(int(d)) for d, m in _DAY_MONTH.findall(text) if 1 <= int(d) <= 31 and 1 <= int(m) <= 12
     }
     for w in _words(_AMOUNT.sub(" ", _DAY_MONTH.sub(" ", text))):
-        if _ORDINAL.match(w) or (numbers and w.isdigit() and len(w) <= 3):
-            out.add(str(int(re.sub(r"\D", "", w))))
+        # ASCII digits only: '¹' or '٣' are digits to str.isdigit but not dates here.
+        if _ORDINAL.match(w) or (numbers and _COUNT.fullmatch(w)):
+            out.add(str(int(re.sub(r"[^0-9]", "", w))))
         elif numbers and w in _NUMBER_WORDS:
             out.add(_NUMBER_WORDS[w])
         elif w[:3] in _MONTH_OF and w != "may" and (w == w[:3] or w == _MONTH_OF[w[:3]]):
@@ -145,7 +146,8 @@ def _time_tokens(text: str, numbers: bool = False) -> set[str]:
 
 _COUNTS = "zero one two three four five six seven eight nine ten eleven twelve"
 _NUMBER_WORDS = {w: str(n) for n, w in enumerate(_COUNTS.split())}
-_DAY_MONTH = re.compile(r"(?<![\d£$€.,])(\d{1,2})/(\d{1,2})(?![\d])")
+_DAY_MONTH = re.compile(r"(?<![0-9£$€.,])([0-9]{1,2})/([0-9]{1,2})(?![0-9])")
+_COUNT = re.compile(r"[0-9]{1,3}")
 # Money is no time: '£64.50' must not read as the 64th or a count of 50.
 _AMOUNT = re.compile(r"[£$€]\s?\d[\d,.]*|\d+[.,]\d+")
 _MONTH_OF = {m[:3]: m for m in _MONTHS}
