@@ -34,8 +34,8 @@ BROKEN = FIXTURES / "broken_personas"
 EXPECTED = {
     "bad_domain.yaml": ":8: domain: 'aggressive customers' should start with a "
     "DOMAIN section such as '§2.4'",
-    "bad_enum.yaml": ":5: archetype: must be 'meek', 'aggressive', 'vip', 'chronic' or "
-    "'never_satisfied' (got 'grumpy')",
+    "bad_enum.yaml": ":5: archetype: must be 'ordinary', 'meek', 'aggressive', 'vip', "
+    "'chronic' or 'never_satisfied' (got 'grumpy')",
     "bad_indent.yaml": ":13: invalid YAML: mapping values are not allowed here",
     "bad_regex.yaml": ":34: case.remedies[0].triggers: invalid regular expression "
     "'refund(': missing ), unterminated subpattern at position 6",

@@ -146,6 +146,10 @@ def test_a_database_made_before_replays_gets_the_table(tmp_path):
     with sqlite3.connect(path) as db:  # as a database at schema version 2 was
         db.execute("DROP TABLE replays")
         db.execute("ALTER TABLE turns DROP COLUMN guard")  # migration 4's
+        db.execute("DROP TABLE records")  # migration 5's
+        db.execute("DROP INDEX sessions_by_original")
+        db.execute("ALTER TABLE sessions DROP COLUMN follow_up_of")
+        db.execute("ALTER TABLE sessions DROP COLUMN promise")
         db.execute("DELETE FROM schema_migrations WHERE version >= 3")
     with SessionStore(path) as s:
         assert s.load_replays(conv.session_id, "ana") == []

@@ -51,7 +51,8 @@ def test_every_pattern_in_the_schemas_has_a_meaning():
             "archetype: aggressive",
             "archetype: angry",
             "archetype",
-            "must be 'meek', 'aggressive', 'vip', 'chronic' or 'never_satisfied' (got 'angry')",
+            "must be 'ordinary', 'meek', 'aggressive', 'vip', 'chronic' or 'never_satisfied' "
+            "(got 'angry')",
         ),
         (
             "language: en",
