@@ -249,6 +249,8 @@ class PracticeView:
             self.title: "",
             **self.choices(),
             **self.record.cleared(),
+            self.finished: None,
+            self.follow_row: gr.Row(visible=False),
         }
 
     def _session_view(self, conv: Conversation, hints: bool) -> dict:
@@ -497,4 +499,4 @@ class PracticeView:
         conv = self._resume(who.name)
         if conv is None:
             return self._setup_view()
-        return {**self._session_view(conv, hints), **self.choices()}
+        return {**self._session_view(conv, hints), **self.choices(), **self.record.cleared()}
