@@ -22,6 +22,7 @@ from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
 from .persona.model import Persona
 from .transcript import Transcript
+from .web.catalogue import UiCatalogue
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
@@ -35,6 +36,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("rubric.schema.json", Rubric),
     ("corpus-turn.schema.json", CorpusTurn),
     ("language-pack.schema.json", LanguagePack),
+    ("ui-catalogue.schema.json", UiCatalogue),
 ]
 
 
