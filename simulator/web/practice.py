@@ -214,6 +214,7 @@ class PracticeView:
         return [
             self.language,
             self.intro,
+            self.card,
             self.mode,
             self.hints,
             self.start,
@@ -229,6 +230,7 @@ class PracticeView:
         return {
             self.language: gr.Dropdown(label=t("practice.language"), value=t.language),
             self.intro: t("practice.choose"),
+            self.card: persona_card(None, t),
             self.mode: gr.Radio(label=t("practice.mode"), choices=modes(t)),
             self.hints: gr.Checkbox(label=t("practice.hints")),
             self.start: gr.Button(t("practice.start")),

@@ -114,5 +114,9 @@ CSS = """
 .fl-replay-mood, .fl-replay-why, .fl-replay-score { font-size: .9em; margin: 4px 0; }
 .fl-replay-why { color: var(--body-text-color-subdued); }
 .fl-replay-broke { font-size: .9em; margin: 4px 0; color: #b42318; }
+/* What the language picker says about the chosen customer (language_view.py). */
+.fl-lang-note { margin: 4px 0; font-size: .92em; }
+.fl-lang-note[data-ok=false] { padding: 6px 10px; border-radius: 8px; background: #fff4d6;
+  color: #7a5200; border: 1px solid #e0b84d; }
 .fl-replay-changed { margin: 8px 0 0 0; padding-left: 18px; font-size: .9em; }
 """
