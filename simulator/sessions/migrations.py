@@ -83,6 +83,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
     (
         4,
+        "each customer turn's guard record: the in-character checks of a model's words",
+        [
+            # NULL for phrase-bank turns and turns saved before guard records were.
+            "ALTER TABLE turns ADD COLUMN guard TEXT",
+        ],
+    ),
+    (
+        5,
         "each user's web UI language, remembered across logins and devices",
         [
             # Keyed by login name, like sessions.user; a user with no row has not chosen
