@@ -82,7 +82,8 @@ def persona_words() -> list[str]:
 
 def english_left(text: str, language: str) -> list[str]:
     """Catalogue strings still in English on the page: the English of every key the
-    language writes differently, found as whole words, and each line of a longer one."""
+    language writes differently, found as whole words (not inside an id such as the rubric
+    `complaint-handling`), and each line of a longer one."""
     for words in persona_words():
         text = text.replace(words, " ")
     en, mine, same = messages("en"), messages(language), whitelist(language)
@@ -92,7 +93,7 @@ def english_left(text: str, language: str) -> list[str]:
             continue
         plain = re.sub(r"<[^>]+>|[#*`]|\{[a-z_]+\}", "\n", english)
         for piece in (p.strip(" .:—·()") for p in plain.split("\n")):
-            if len(piece) >= 4 and re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text):
+            if len(piece) >= 4 and re.search(rf"(?<![\w-]){re.escape(piece)}(?![\w-])", text):
                 found.append(f"{key}: {piece!r}")
     return found
 
@@ -152,5 +153,23 @@ def test_picker_relabels_the_page_remembers_the_choice_and_says_when_a_customer_
     page.reload()
     page.wait_for_selector(f"#fl-start:has-text('{bg['practice.start']}')")
     assert english_left(tab.text(), "bg") == []
+    # A session started from the Bulgarian page: its status and title are Bulgarian, the
+    # date as Bulgarian writes it ("7.12.2026 г.").
+    page.check(f'#fl-persona-cards input[value="{persona_id}"]')
+    page.click("#fl-start")
+    page.wait_for_selector("#fl-status .fl-status[data-turns='1']")
+    assert page.inner_text("#fl-status") == bg["practice.your_turn"]
+    title = page.inner_text("#fl-session-title")
+    assert re.search(r"сесия \S+ · започната \d{1,2}\.\d{2}\.\d{4}\sг\.", title), title
+    # The session panel's own words, the chat's and reply box's labels too; not yet the
+    # mood meter (English) nor the hint's stage name (the rubric's own text).
+    own = [
+        page.inner_text(s)
+        for s in ("#fl-session-title", "#fl-status", "#fl-chat [data-testid=block-label]")
+    ]
+    own += [page.inner_text(s) for s in ("#fl-reply", "#fl-send", "#fl-end")]
+    own.append(page.get_attribute("#fl-reply textarea", "placeholder"))
+    assert english_left("\n".join(own), "bg") == [], own
+    page.screenshot(path=str(ARTIFACTS / "languages-session-bg.png"), full_page=True)
     assert tab.outside == [], f"requests left the machine: {tab.outside}"
     tab.context.close()

@@ -71,7 +71,7 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
         tabs |= {c_tab: "certification", k_tab: "cohort"}
         words = [heading, who_line, *tabs, *practice.label_outputs()]
 
-        def page_words(t: Texts, request: gr.Request) -> dict:
+        def page_words(t: Texts, request: gr.Request, view: dict | None = None) -> dict:
             """The page's fixed words in ``t``'s language: heading, banner, tabs, practice."""
             who = viewer(ctx, request)
             # Trainer pages exist only for trainers; their handlers check the role too.
@@ -85,16 +85,15 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
                     tab: gr.Tab(label=t(f"tab.{key}"), visible=shown[tab])
                     for tab, key in tabs.items()
                 },
-                **practice.labels(t),
+                **practice.labels(t, view),
             }
 
         load_outputs = [*words, *practice.outputs()]
 
         def on_load(hints: bool, request: gr.Request) -> list:
-            view = {
-                **page_words(texts_for(ctx, request), request),
-                **practice.on_load(hints, request),
-            }
+            shown = practice.on_load(hints, request)
+            # The words' updates carry the values the practice view gives (chat, reply).
+            view = {**shown, **page_words(texts_for(ctx, request), request, shown)}
             return [view[o] for o in load_outputs]
 
         demo.load(on_load, [practice.hints], load_outputs, api_name=False)

@@ -225,8 +225,11 @@ class PracticeView:
             self.again,
         ]
 
-    def labels(self, t: Texts) -> dict:
-        """Every fixed word of the page in ``t``'s language (see :meth:`label_outputs`)."""
+    def labels(self, t: Texts, view: dict | None = None) -> dict:
+        """Every fixed word of the page in ``t``'s language (see :meth:`label_outputs`);
+        where ``view`` gives a component's value too (a page load), the update keeps it."""
+        view = view or {}
+        values = {c: {"value": view[c]} for c in (self.chat, self.text) if c in view}
         return {
             self.language: gr.Dropdown(label=t("practice.language"), value=t.language),
             self.intro: t("practice.choose"),
@@ -235,10 +238,14 @@ class PracticeView:
             self.hints: gr.Checkbox(label=t("practice.hints")),
             self.start: gr.Button(t("practice.start")),
             self.chat: gr.Chatbot(
-                label=t("practice.conversation"), placeholder=t("practice.about_to_speak")
+                label=t("practice.conversation"),
+                placeholder=t("practice.about_to_speak"),
+                **values.get(self.chat, {}),
             ),
             self.text: gr.Textbox(
-                label=t("practice.reply"), placeholder=t("practice.reply_placeholder")
+                label=t("practice.reply"),
+                placeholder=t("practice.reply_placeholder"),
+                **values.get(self.text, {}),
             ),
             self.send: gr.Button(t("practice.send")),
             self.end: gr.Button(t("practice.end")),
