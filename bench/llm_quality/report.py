@@ -246,6 +246,10 @@ def _judge(j: dict) -> list[str]:
     return out
 
 
+def _f1(reader: dict) -> str:
+    return f(reader["f1"]) if reader.get("has_reader", True) else "no rules"
+
+
 def _detector(d: dict) -> list[str]:
     rows = d.get("languages", [])
     out = [
@@ -264,7 +268,7 @@ def _detector(d: dict) -> list[str]:
         calls = r.get("call_seconds", [])
         llm = r["llm"]
         out.append(
-            f"| {r['language']} | {r['turns']} | {f(r['rules']['f1'])} | {f(r['rules+llm']['f1'])} "
+            f"| {r['language']} | {r['turns']} | {_f1(r['rules'])} | {_f1(r['rules+llm'])} "
             f"| {f(llm['f1'])} ({f(llm['precision'])} / {f(llm['recall'])}) "
             f"| {secs(quantile(calls, 0.5))} |"
         )
