@@ -26,6 +26,7 @@ import logging
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -149,7 +150,12 @@ def cmd_run(args) -> int:
         "server_pin": pins.server.model_dump(),
         "machine": machine(),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "limits": {k: v for k, v in vars(limits).items()},
+        "limits": {
+            **vars(limits),
+            "threads": args.threads,
+            "max_tokens": args.max_tokens,
+            "timeout": args.timeout,
+        },
     }
     try:
         binary = provision_server(pins.server)
@@ -162,10 +168,14 @@ def cmd_run(args) -> int:
     run_log = cache_dir() / "runs" / f"{slug(result['title'])}.log"
     llm_log = logging.getLogger("frontline.llm")
     llm_log.propagate = False
-    handler = logging.FileHandler(run_log.with_suffix(".frontline.log"), mode="w")
     run_log.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(run_log.with_suffix(".frontline.log"), mode="w")
     llm_log.addHandler(handler)
-    with llama_server(binary, model, run_log, ctx_size=args.ctx_size) as server:
+    # A `timeout` or Ctrl-C must still stop the server: SIGTERM unwinds like an exception.
+    signal.signal(signal.SIGTERM, _terminate)
+    with llama_server(
+        binary, model, run_log, ctx_size=args.ctx_size, threads=args.threads
+    ) as server:
         log.info("llama-server pid %d at %s (log %s)", server.pid, server.base_url, run_log)
         config = BackendConfig(
             kind="llamacpp",
@@ -175,7 +185,7 @@ def cmd_run(args) -> int:
             max_attempts=2,
             regenerations=2,
             temperature=0.8,
-            max_tokens=200,
+            max_tokens=args.max_tokens,
         )
         backend = OpenAIBackend(config)
         wanted = args.sections.split(",")
@@ -189,6 +199,10 @@ def cmd_run(args) -> int:
             _save(result, args)  # keep what is measured if a later section fails
         result["server_metrics"] = metrics(server.root)
     return _save(result, args)
+
+
+def _terminate(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _save(result: dict, args) -> int:
@@ -220,6 +234,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--budget", type=float, default=1800.0, help="seconds per section")
     r.add_argument("--timeout", type=float, default=120.0, help="seconds per model call")
     r.add_argument("--ctx-size", type=int, default=8192)
+    r.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="server threads; 1 on a shared machine (two spinning threads on two busy "
+        "cores fell to ~1 token/s, one thread gave 12)",
+    )
+    r.add_argument("--max-tokens", type=int, default=200, help="per customer reply")
     sub.add_parser("report", help="rewrite docs/llm-quality.md from the saved runs")
     args = parser.parse_args(argv)
     try:

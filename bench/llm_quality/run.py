@@ -90,7 +90,12 @@ def customer_section(backend, limits: Limits, log: logging.Logger) -> dict:
     """Every persona x language x policy conversation, each customer turn audited."""
     meter = Meter()
     metered = MeteredBackend(backend, meter)
-    renderer = LLMRenderer(metered, regenerations=2, temperature=0.8, max_tokens=200)
+    renderer = LLMRenderer(
+        metered,
+        regenerations=2,
+        temperature=0.8,
+        max_tokens=getattr(getattr(backend, "config", None), "max_tokens", 200),
+    )
     library = PersonaLibrary(ROOT / "personas")
     ids = sorted(library.personas)[: limits.personas]
     prompt_texts = [v for v in customer_prompts().model_dump().values() if isinstance(v, str)]
