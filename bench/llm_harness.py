@@ -119,7 +119,9 @@ def cmd_report(_args=None) -> int:
         except (OSError, ValueError) as exc:
             print(f"{path}: not readable results ({exc}); left out", file=sys.stderr)
     runs.sort(key=lambda r: r.get("started", ""))
-    DOC.write_text(render_report(runs, INTRO), encoding="utf-8")
+    notes = RESULTS / "NOTES.md"  # hand-written findings, kept above the measured runs
+    intro = INTRO + ("\n\n" + notes.read_text("utf-8").strip() if notes.is_file() else "")
+    DOC.write_text(render_report(runs, intro), encoding="utf-8")
     print(f"wrote {DOC.relative_to(ROOT)} ({len(runs)} runs)", file=sys.stderr)
     return 0
 

@@ -213,6 +213,7 @@ def test_the_audit_flags_the_failures_reported_in_issue_17():
     assert _audit("I did ask ") == ["dangling"]
     assert "dangling" in _audit("The parcel was due on Monday and it never came. I")
     assert "special_token" in _audit("Fine.<|im_end|>")
+    assert "prompt_text" in _audit("[You have a conversation with the agent.")
     opening = "My order never arrived and nobody answers my emails."
     assert "repetition" in _audit(opening, earlier_customer=[opening])
     offer = "I can refund the twenty five pounds to your card by Friday."

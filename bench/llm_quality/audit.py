@@ -47,6 +47,9 @@ PROMPT_MARKERS = [
     "you are playing",
     "role-play",
 ]
+# A reply that opens with a bracket is a stage direction or an instruction ("[You have a
+# conversation with the agent."), not something a customer says.
+STAGE_DIRECTION = re.compile(r"^\s*[\[{(<]")
 SENTENCE_END = re.compile(r"[.!?…。！？;»\"'”’)\]]\s*$")
 
 
@@ -92,11 +95,35 @@ class TurnAudit:
     reveal_given: bool | None = None
 
 
+def text_flags(shown: str) -> set[str]:
+    """The flags that need only the shown text (the report re-derives these from saved
+    results, so an older run is read with the current checks)."""
+    text = shown.strip()
+    flags = set()
+    if SPECIAL_TOKEN.search(text):
+        flags.add("special_token")
+    if STAGE_DIRECTION.search(text):
+        flags.add("prompt_text")
+    if text and not SENTENCE_END.search(text):
+        flags.add("dangling")
+    return flags
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
 def prompt_shingles(instructions: Iterable[str], exclude: Iterable[str], n: int = 6) -> set:
     """The prompt's own n-word runs (its instruction text), minus those in ``exclude``
     (the persona's case text, which the customer may say)."""
     own: set = set()
-    for text in instructions:
+    for text in _strings(list(instructions)):
         for part in re.split(r"\$\{?\w+\}?", text):
             own |= shingles(part, n)
     for text in exclude:
@@ -143,13 +170,11 @@ def audit_turn(
         for before in earlier_customer
     ):
         out.flags.append("repetition")
-    if SPECIAL_TOKEN.search(text):
-        out.flags.append("special_token")
     low = text.lower()
+    found = text_flags(text)
     if shingles(text, 6) & prompt_runs or any(m in low for m in PROMPT_MARKERS):
-        out.flags.append("prompt_text")
-    if text and not SENTENCE_END.search(text):
-        out.flags.append("dangling")
+        found.add("prompt_text")
+    out.flags += [k for k in ("special_token", "prompt_text", "dangling") if k in found]
     if fact:
         out.reveal_planned = True
         out.reveal_given = fact_given(fact, text)

@@ -10,6 +10,8 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
+from .audit import text_flags
+
 AUDIT_KINDS = [
     ("role_reversal", "role reversal (the customer promising the company's actions, EN)"),
     ("agent_speak", "agent-speak (EN)"),
@@ -17,7 +19,7 @@ AUDIT_KINDS = [
     ("echo", "echo of the agent's last turn"),
     ("repetition", "repeating an earlier customer line"),
     ("special_token", "special token"),
-    ("prompt_text", "the prompt's own text"),
+    ("prompt_text", "the prompt's own text, or a stage direction"),
     ("dangling", "dangling fragment (no sentence end)"),
     ("reveal_missing", "planned reveal not given"),
     ("empty", "empty reply"),
@@ -125,6 +127,8 @@ def _customer(c: dict) -> list[str]:
         "| kind | model's words | phrase bank |",
         "|---|---|---|",
     ]
+    for t in turns:  # read older runs with the current text-only checks
+        t["audit"] = sorted(set(t["audit"]) | text_flags(t["shown"]))
     model_turns = [t for t in turns if t["guard"]["shown"] != "bank"]
     bank_turns = [t for t in turns if t["guard"]["shown"] == "bank"]
     for kind, label in AUDIT_KINDS:
@@ -156,8 +160,9 @@ def _customer(c: dict) -> list[str]:
         "",
         f"Generation: {tokens} tokens in {gen:.0f} s of streaming "
         f"({tokens / gen:.1f} tokens/s as the client saw it)"
-        if gen
-        else "Generation: no usage reported.",
+        if gen and tokens
+        else "Generation: the streams reported no usage (closed before their usage chunk); "
+        "see the server's counters below.",
         "",
         f"Prompt size per turn: median {statistics.median(prompt):.0f} tokens "
         f"(all drafts of a turn)."

@@ -98,7 +98,7 @@ def customer_section(backend, limits: Limits, log: logging.Logger) -> dict:
     )
     library = PersonaLibrary(ROOT / "personas")
     ids = sorted(library.personas)[: limits.personas]
-    prompt_texts = [v for v in customer_prompts().model_dump().values() if isinstance(v, str)]
+    prompt_texts = list(customer_prompts().model_dump().values())
     turns: list[dict] = []
     conversations = []
     started = time.monotonic()
