@@ -32,6 +32,9 @@ class CustomerState(BaseModel):
     offer: str | None = Field(None, description="Best acceptable remedy on the table.")
     rejected: list[str] = Field(default_factory=list, description="Offers turned down.")
     overpromised: bool = False
+    expectation_lowered: bool = Field(
+        False, description="A precedent or the rule explained brought it down (§3.5)."
+    )
     outcome: Outcome = Outcome.ONGOING
 
 
