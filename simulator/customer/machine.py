@@ -15,6 +15,7 @@ from ..persona.model import Archetype, Persona, Temperament
 from ..reactions import Reaction
 from .decisions import DecisionRules, load_decisions
 from .effects import Effect, EffectsTable, load_effects
+from .questions import load_questions
 from .recognise import PersonaRecogniser
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 
@@ -67,6 +68,7 @@ class CustomerMachine:
         self.effects = effects or load_effects()
         self.decisions = decisions or load_decisions()
         self.recogniser = PersonaRecogniser(persona)
+        self.questions = load_questions()
         self._remedies = {r.id: r for r in persona.case.remedies}
 
     # -- the start -------------------------------------------------------------------
@@ -93,13 +95,19 @@ class CustomerMachine:
         offers = [o.id for o in rec.remedies]
         revealed: list[str] = []
         hidden = [f.id for f in self.persona.case.hidden_facts]
-        for aims in rec.asks:
+        questions = [f.quote for f in reading.moves if f.move is Move.ASK]
+        for question, aims in zip(questions, rec.asks, strict=False):
             pending = [f for f in hidden if f not in state.revealed and f not in revealed]
             if not pending:
                 break
-            # A question aimed at a fact uncovers it; any other question gets the next one.
+            # A question aimed at a fact uncovers it; an open one ("what happened?") gets
+            # the next one; a specific question about something else gets no unrelated
+            # fact (issue 14 item 8).
             aimed = [f for f in pending if f in aims]
-            revealed.append(aimed[0] if aimed else pending[0])
+            if aimed:
+                revealed.append(aimed[0])
+            elif self.questions.is_open(question, self.persona.language):
+                revealed.append(pending[0])
         acceptable = [r for r in offers if self._remedies[r].level != "below"]
         rejected = None
         if offers and not acceptable:
