@@ -215,7 +215,7 @@ class CompanyRules(Strict):
         "£",
         min_length=1,
         max_length=3,
-        pattern=r"^\S+$",
+        pattern=r"\S",
         description="The symbol written before sums of money in this case.",
     )
 
