@@ -18,6 +18,7 @@ from .customer.decisions import DecisionRules
 from .customer.effects import EffectsTable
 from .customer.questions import OpenQuestions
 from .grading.rubric import Rubric
+from .languages import LanguagePack
 from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
 from .persona.model import Persona
@@ -35,6 +36,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("exam.schema.json", Exam),
     ("rubric.schema.json", Rubric),
     ("corpus-turn.schema.json", CorpusTurn),
+    ("language-pack.schema.json", LanguagePack),
 ]
 
 
