@@ -151,3 +151,14 @@ def test_each_reason_is_given_once(cli):
     assert reasons_once(["Apologised", "Apologised (not yet heard)", "Apologised"]) == [
         "Apologised (not yet heard)"
     ]
+
+
+def test_open_questions_are_pack_data_checked_by_validate(cli, tmp_path):
+    """A trainer's questions.yaml extends a language; a broken one is reported at its line."""
+    pack = tmp_path / "langs" / "en"
+    pack.mkdir(parents=True)
+    (pack / "questions.yaml").write_text('schema_version: 1\nopen:\n  - "(a+)+$"\n')
+    run = cli("validate", "--languages", env={"FRONTLINE_LANGUAGES": str(tmp_path / "langs")})
+    assert run.returncode == 1
+    assert "questions.yaml:3: open[0]: nested repeat" in run.stdout + run.stderr
+    assert "Traceback" not in run.stderr

@@ -15,7 +15,7 @@ from ..persona.model import Archetype, Persona, Temperament
 from ..reactions import Reaction
 from .decisions import DecisionRules, load_decisions
 from .effects import Effect, EffectsTable, load_effects
-from .questions import load_questions
+from .questions import is_open_question
 from .recognise import PersonaRecogniser
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 
@@ -68,7 +68,6 @@ class CustomerMachine:
         self.effects = effects or load_effects()
         self.decisions = decisions or load_decisions()
         self.recogniser = PersonaRecogniser(persona)
-        self.questions = load_questions()
         self._remedies = {r.id: r for r in persona.case.remedies}
 
     # -- the start -------------------------------------------------------------------
@@ -106,7 +105,7 @@ class CustomerMachine:
             aimed = [f for f in pending if f in aims]
             if aimed:
                 revealed.append(aimed[0])
-            elif self.questions.is_open(question, self.persona.language):
+            elif is_open_question(question, self.persona.language):
                 revealed.append(pending[0])
         acceptable = [r for r in offers if self._remedies[r].level != "below"]
         rejected = None
