@@ -132,3 +132,31 @@ def test_the_cli_scorecard_explains_a_give_away(cli, tmp_path):
     assert "Gave away more than the company allows [§3.9, §3.4]" in text
     assert "Why: offered £500, more than the £89.50 the company allows" in text
     assert "Instead: Offer what the case card allows" in text
+
+
+def test_the_html_scorecard_says_why_a_give_away_was_one():
+    """The web scorecard shows the give-away with its reason, escaped (DOMAIN §3.9)."""
+    from simulator.web.scorecard_html import scorecard_fragment
+
+    machine = CustomerMachine(BILLING)
+    text = "I'll refund the £64.50 today and add £500 <b>for the trouble</b>."
+    step = machine.step(machine.start(), text)
+    transcript = Transcript.model_validate(
+        {
+            "schema_version": 1,
+            "persona": {"id": BILLING.id, "hash": BILLING.content_hash()},
+            "turns": [
+                {"role": "customer", "text": "You charged me twice."},
+                {
+                    "role": "agent",
+                    "text": text,
+                    "reading": json.loads(reading_json(step.reading)),
+                },
+            ],
+        }
+    )
+    card = grade(transcript, RUBRICS.get()).model_dump(mode="json")
+    html = scorecard_fragment(card, transcript)
+    assert "Gave away more than the company allows" in html
+    assert '<div class="sc-why"><b>Why:</b> offered £500, more than the £89.50' in html
+    assert "<b>for the trouble</b>" not in html
