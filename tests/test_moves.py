@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.errors import FileProblems
+from simulator.languages import SHIPPED_DIR
 from simulator.moves.detector import (
-    PATTERNS_DIR,
     Detection,
     Detector,
     RuleDetector,
@@ -27,7 +27,7 @@ from simulator.moves.detector import (
 )
 from simulator.moves.vocabulary import MOVES, Move
 
-EN_FILE = PATTERNS_DIR / "en.yaml"
+EN_FILE = SHIPPED_DIR / "en" / "moves.yaml"
 EN = load_pattern_file(EN_FILE)
 DETECTOR = RuleDetector([EN])
 
@@ -78,7 +78,7 @@ def test_the_file_starts_with_its_schema_and_cites_the_domain_for_every_move() -
     text = EN_FILE.read_text(encoding="utf-8")
     schema = "# yaml-language-server: $schema=../../schemas/move-patterns.schema.json"
     assert text.startswith(schema)
-    assert "FRONTLINE_MOVE_PATTERNS" in text.split("schema_version:")[0]
+    assert "FRONTLINE_LANGUAGES" in text.split("schema_version:")[0]
     lines = text.splitlines()
     for move in Move:
         at = lines.index(f"  {move.value}:")
@@ -210,7 +210,10 @@ TURNS: list[tuple[str, set[Move]]] = [
         "unsure of?",
         {M.RESTATE, M.CHECK_SATISFACTION},
     ),
-    ("Sorry for the inconvenience. Thank you for your patience.", {M.APOLOGISE, M.THANK}),
+    # The stock formula with no action is a passive apology, not a sincere one (issue 12
+    # item 6: it goes with the failed dialogues; DOMAIN §4, source 003).
+    ("Sorry for the inconvenience. Thank you for your patience.", {M.PASSIVE_APOLOGY, M.THANK}),
+    ("We are sorry for the inconvenience caused.", {M.PASSIVE_APOLOGY}),
     # Violations (DOMAIN §4), alone and mixed with good moves.
     ("Calm down, sir. There's no need to shout.", {M.CALM_DOWN}),
     (
@@ -269,7 +272,7 @@ TURNS: list[tuple[str, set[Move]]] = [
     ("If you didn't keep the receipt, don't worry, I can find the order.", set()),
     ("They told me you called yesterday, so I've looked at your account.", {M.OWN}),
     ("You'll receive a confirmation email immediately.", set()),
-    ("I'm sorry for the inconvenience.", {M.APOLOGISE}),
+    ("I'm sorry for the inconvenience.", {M.PASSIVE_APOLOGY}),
     # Single sentences first written as a held-out check (see docs/moves.md, "How good is
     # it"), kept as regression cases once the misses they exposed were fixed.
     ("Many thanks for flagging this with us.", {M.THANK}),
@@ -661,6 +664,7 @@ def test_without_the_variable_only_the_shipped_file_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("FRONTLINE_MOVE_PATTERNS", raising=False)
+    monkeypatch.delenv("FRONTLINE_LANGUAGES", raising=False)
     assert pattern_files("en") == [EN_FILE]
     assert M.THANK not in moves_in("Cheers for flagging that.", default_detector("en"))
 
@@ -704,8 +708,8 @@ def test_a_broken_trainers_file_names_file_and_line(
 
 
 def test_the_configured_detector_passes_its_own_examples() -> None:
-    """With FRONTLINE_MOVE_PATTERNS set, this checks a trainer's examples (and that their
-    additions break none of the shipped ones): see docs/moves.md."""
+    """With FRONTLINE_LANGUAGES (or FRONTLINE_MOVE_PATTERNS) set, this checks a trainer's
+    examples (and that their additions break none of the shipped ones): see docs/moves.md."""
     detector = default_detector("en")
     wrong = []
     for move, patterns in detector.patterns.items():
