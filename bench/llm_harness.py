@@ -15,7 +15,7 @@ judge and the move detector, always stops the server, saves the results to
 ``docs/llm-quality/<model>--<label>.json`` and rewrites ``docs/llm-quality.md`` from every
 saved run. ``report`` only rewrites the document. Not part of the test suite: it needs the
 build tools and minutes to hours of CPU; the pure parts have unit tests
-(tests/test_llm_harness.py).
+(tests/llm/test_llm_harness.py).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from simulator.calibration.lint import lint_persona
 from simulator.persona.loader import PersonaLibrary, parse_persona
 from simulator.persona.name_check import name_words, replace_name, stale_name_mentions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIB = PersonaLibrary(ROOT / "personas")
 RECLINER = "chronic-emotional-faulty-recliner"
 

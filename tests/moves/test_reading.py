@@ -23,7 +23,7 @@ from simulator.sessions import Conversation, SessionStore
 from simulator.sessions.migrations import LATEST, MIGRATIONS
 from simulator.web import grading as web_grading
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PERSONAS = PersonaLibrary(ROOT / "personas")
 RUBRICS = RubricLibrary(ROOT / "rubrics")
 EMPATHY = (

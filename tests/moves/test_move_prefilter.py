@@ -21,7 +21,7 @@ from simulator.moves.prefilter import (
 from simulator.textspan import fold_apostrophes as _fold
 
 DETECTOR = default_detector()
-GOLD = Path(__file__).resolve().parent / "gold"
+GOLD = Path(__file__).resolve().parents[1] / "gold"
 
 
 def reference_detect(text: str) -> list[Detection]:

@@ -33,7 +33,7 @@ from simulator.grading.rubric import Rubric
 from simulator.moves.detector import default_detector
 from simulator.transcript import Transcript
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = RubricLibrary(ROOT / "rubrics").get("complaint-handling")
 ID_OF = {c.judge: c.id for _, c in RUBRIC.criteria() if c.judge}
 

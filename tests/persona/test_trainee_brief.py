@@ -12,7 +12,7 @@ import pytest
 from simulator.errors import FileProblems
 from simulator.persona.loader import PersonaLibrary, parse_persona
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = PersonaLibrary(ROOT / "personas")
 FIXTURE = ROOT / "tests" / "fixtures" / "personas" / "fixture-rational-refund.yaml"
 

@@ -19,7 +19,7 @@ from simulator.grading.rubric import Rubric, cited_sections
 from simulator.grading.rubric_loader import DEFAULT_RUBRIC
 from simulator.schema_export import SCHEMAS_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUBRICS = ROOT / "rubrics"
 FILES = sorted(RUBRICS.glob("*.yaml"))
 # The sections of docs/domain.md (the domain reference every rule must trace back to).

@@ -12,8 +12,8 @@ import yaml
 
 from simulator.grading import RubricLibrary, grade, parse_transcripts
 
-ROOT = Path(__file__).resolve().parent.parent
-GOLD = Path(__file__).resolve().parent / "gold"
+ROOT = Path(__file__).resolve().parents[2]
+GOLD = Path(__file__).resolve().parents[1] / "gold"
 LIBRARY = RubricLibrary(ROOT / "rubrics")
 EXPECTED = yaml.safe_load((GOLD / "expectations.yaml").read_text(encoding="utf-8"))["transcripts"]
 QUALITIES = ["exemplary", "adequate", "poor", "abusive"]

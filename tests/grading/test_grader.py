@@ -20,7 +20,7 @@ from simulator.moves.detector import Detection
 from simulator.moves.vocabulary import VIOLATIONS, Move
 from simulator.transcript import StateRecord, Transcript, TranscriptTurn
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = RubricLibrary(ROOT / "rubrics")
 OPENING = "My order never arrived and I'm really fed up."
 REPLY = "Right. Go on."

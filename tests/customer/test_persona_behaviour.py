@@ -29,7 +29,7 @@ from simulator.reactions import Reaction
 from simulator.render.base import RenderRequest, Turn
 from simulator.render.offline import OfflineRenderer, bank_for, fill
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = PersonaLibrary(ROOT / "personas")
 IDS = LIBRARY.ids()
 

@@ -36,7 +36,7 @@ from simulator.moves.detector import default_detector
 from simulator.moves.vocabulary import Move
 from simulator.transcript import Transcript
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = RubricLibrary(ROOT / "rubrics").get("complaint-handling")
 CRITERIA = {c.id: c for _, c in RUBRIC.criteria()}
 ID_OF = {c.judge: c.id for _, c in RUBRIC.criteria() if c.judge}

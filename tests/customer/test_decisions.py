@@ -15,7 +15,7 @@ from simulator.moves.vocabulary import Move
 from simulator.persona.loader import PersonaLibrary
 from simulator.reactions import Reaction
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PERSONA = PersonaLibrary(ROOT / "personas").get("meek-rational-subscription")
 
 

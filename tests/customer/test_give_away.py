@@ -16,7 +16,7 @@ from simulator.moves.reading import reading_json
 from simulator.persona.loader import PersonaLibrary
 from simulator.transcript import Transcript
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PERSONAS = PersonaLibrary(ROOT / "personas")
 RUBRICS = RubricLibrary(ROOT / "rubrics")
 BILLING = PERSONAS.get("aggressive-rational-billing")

@@ -19,7 +19,7 @@ from simulator.moves.detector import RuleDetector, load_pattern_file
 from simulator.moves.quality import evaluate_language
 from simulator.moves.vocabulary import Move
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("ru", "bg")
 DOMAIN_SECTIONS = set(
     re.findall(r"^#{2,3} (§\d+(?:\.\d+)?)", (ROOT / "docs/domain.md").read_text(), re.M)

@@ -41,7 +41,7 @@ from simulator.grading.judge.injection import (
 from simulator.grading.scorecard import render_text
 from simulator.transcript import Transcript
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 (EN_FILE,) = pattern_files("en")
 EN = load_injection_file(EN_FILE)
 MATCHER = InjectionMatcher([EN])

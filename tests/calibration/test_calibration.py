@@ -33,8 +33,8 @@ from simulator.moves.vocabulary import VIOLATIONS, Move
 from simulator.persona.loader import PersonaLibrary, load_persona
 from simulator.yamlfile import load_model
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).parent / "fixtures" / "calibration"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "calibration"
 DOC = ROOT / "docs" / "calibration.md"
 TEST_RUNS = 3
 

@@ -35,7 +35,7 @@ from simulator.web.persona_edit import (
 )
 from simulator.web.scorecard_html import scorecard_document, scorecard_fragment
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from simulator.customer.state import reasons_once
 from simulator.persona.loader import PersonaLibrary
 from simulator.reactions import Reaction
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PERSONAS = PersonaLibrary(ROOT / "personas")
 SHIPPED = {"FRONTLINE_PERSONAS": str(ROOT / "personas")}
 

@@ -16,8 +16,8 @@ from simulator.cli import main
 from simulator.persona.loader import PersonaLibrary, parse_persona
 from simulator.persona.regex_samples import samples
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).parent / "fixtures" / "calibration"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "calibration"
 BASE = (FIXTURES / "cal-rational.yaml").read_text()
 MEEK = (FIXTURES / "cal-meek.yaml").read_text()
 

@@ -2,7 +2,7 @@
 is not a timescale, raises a rational customer's doubt, which they voice in their own
 words, and is at best neutral for an emotional customer. The calibration side (the
 over-promiser never resolves more often than its realistic twin) is in
-simulator/calibration/expectations.yaml and runs in tests/test_calibration.py."""
+simulator/calibration/expectations.yaml and runs in tests/calibration/test_calibration.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from simulator.reactions import Reaction
 from simulator.render.base import RenderRequest
 from simulator.render.offline import OfflineRenderer, bank_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = PersonaLibrary(ROOT / "personas")
 
 # The billing customer's case, handled well up to the offer (the facts he needs asked).

@@ -23,7 +23,7 @@ from simulator.moves.detector import Detection, MovePatternFile, RuleDetector, l
 from simulator.moves.quality import evaluate_language
 from simulator.moves.vocabulary import VIOLATIONS, Move
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FILES = {lang: ROOT / "simulator" / "languages" / lang / "moves.yaml" for lang in ("es", "pt")}
 PATTERNS: dict[str, MovePatternFile] = {lang: load_pattern_file(p) for lang, p in FILES.items()}
 DETECTORS = {lang: RuleDetector([f]) for lang, f in PATTERNS.items()}

@@ -17,7 +17,7 @@ from simulator.certification.report_html import distribution_svg
 from simulator.errors import FileProblems
 from simulator.grading.transcript_input import HEADERS, parse_plain_text, parse_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "tests" / "gold"
 BILLING = "aggressive-rational-billing"
 CONVERSATION = (GOLD / "aggressive-exemplary.txt").read_text(encoding="utf-8")

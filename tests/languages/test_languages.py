@@ -27,7 +27,7 @@ from simulator.moves.detector import default_detector, pattern_files
 from simulator.moves.reading import read_turn
 from simulator.moves.vocabulary import Move
 
-FOLDER = Path(__file__).resolve().parent / "fixtures" / "languages"
+FOLDER = Path(__file__).resolve().parents[1] / "fixtures" / "languages"
 EO = FOLDER / "eo"
 ENV = {
     "FRONTLINE_LANGUAGES": str(FOLDER),
