@@ -1,6 +1,6 @@
 """Which language a turn is written in, from data in each language pack (``detect.yaml``).
 
-Each pack says which script its language is written in and which letters and short words
+Each pack says which scripts its language is written in and which letters and short words
 are frequent in it and rare in its neighbours (:class:`DetectProfile`): Russian has ы, э and
 ё where Bulgarian has ъ, "е", "съм" and "ще"; Portuguese has ã, õ, ç, "não" and "você" where
 Spanish has ñ, ¿, "y" and "usted". :func:`detect_language` counts the text's letters by
@@ -68,7 +68,11 @@ class DetectProfile(BaseModel):
 
     schema_version: int = Field(1, ge=1, le=1)
     language: str = Field(pattern=CODE.pattern, description="The pack's language code.")
-    script: Script = Field(description="The script the language is written in.")
+    scripts: list[Script] = Field(
+        min_length=1,
+        description="The scripts the language is written in (Bulgarian chat is often typed "
+        "in Latin letters: 'mersi, veche gledam').",
+    )
     prior: float = Field(
         0,
         ge=0,
@@ -164,7 +168,7 @@ def guess_language(text: str, candidates: tuple[DetectProfile, ...] | None = Non
     if not by_script:
         return Guess(None)
     script = max(by_script, key=lambda s: (by_script[s], s))
-    same = [p for p in candidates if p.script == script]
+    same = [p for p in candidates if script in p.scripts]
     if not same:
         return Guess(None)
     words = Counter(WORD.findall(sample)) if script != "han" else Counter()
