@@ -29,6 +29,7 @@ def test_every_shipped_language_has_a_profile() -> None:
     [
         ("I'm so sorry about the delay, I'll refund you today.", "en"),
         ("thx for waiting, its sorted now", "en"),
+        ("I\u2019m sorry, it\u2019s on its way", "en"),
         ("Lo siento mucho, le devuelvo el dinero hoy mismo.", "es"),
         ("¿Me puede dar el número de pedido?", "es"),
         ("perdona x las molestias, ya esta arreglado", "es"),

@@ -42,6 +42,8 @@ HAN_WEIGHT = 3
 # Only this much of a text is looked at: enough to tell, and bounded work on a pasted book.
 MAX_CHARS = 20_000
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# Typographic apostrophes read as a plain one, so "I’m" counts as the word "i'm".
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 def _one_letter(value: str) -> str:
@@ -157,7 +159,7 @@ def profiles() -> tuple[DetectProfile, ...]:
 def guess_language(text: str, candidates: tuple[DetectProfile, ...] | None = None) -> Guess:
     """Score ``text`` against each profile (see the module docstring); never raises."""
     candidates = profiles() if candidates is None else candidates
-    sample = unicodedata.normalize("NFC", text[:MAX_CHARS]).lower()
+    sample = unicodedata.normalize("NFC", text[:MAX_CHARS]).lower().translate(_APOSTROPHES)
     by_script: Counter[str] = Counter()
     letters: Counter[str] = Counter()
     for char in sample:
