@@ -128,7 +128,8 @@ def profile_files() -> dict[str, Path]:
     return found
 
 
-def _load(path: Path) -> DetectProfile:
+def load_profile(path: Path) -> DetectProfile:
+    """Load and validate one ``detect.yaml``; its ``language`` must name its folder."""
     profile = load_model(DetectProfile, path)
     if profile.language != path.parent.name:
         _data, lines = parse_yaml(read_text(path), str(path))
@@ -148,7 +149,7 @@ def _load(path: Path) -> DetectProfile:
 
 @lru_cache(maxsize=8)
 def _profiles(folders: str) -> tuple[DetectProfile, ...]:
-    return tuple(_load(path) for _code, path in sorted(profile_files().items()))
+    return tuple(load_profile(path) for _code, path in sorted(profile_files().items()))
 
 
 def profiles() -> tuple[DetectProfile, ...]:
