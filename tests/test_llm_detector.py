@@ -98,17 +98,18 @@ def test_answers_are_cached_per_text(fake_server):
 
 
 def test_rules_stay_authoritative_and_the_model_only_adds_good_moves(fake_server):
-    text = "Calm down. What a rotten week you have had."
+    # The second sentence is one the rules do not read, so only the model can add it.
+    text = "Calm down. A week from hell, by the sound of it."
     fake_server.script(
         moves_reply(
             ("apologise", "Calm down"),  # spoiled
-            ("empathise", "What a rotten week you have had"),
+            ("empathise", "A week from hell, by the sound of it"),
         )
     )
     combined = CombinedDetector(default_detector("en"), LLMDetector(backend_for(fake_server)))
     found = [(d.move, d.text) for d in combined.detect(text)]
     assert (Move.CALM_DOWN, "Calm down") in found
-    assert (Move.EMPATHISE, "What a rotten week you have had") in found
+    assert (Move.EMPATHISE, "A week from hell, by the sound of it") in found
     assert all(m is not Move.APOLOGISE for m, _ in found)
 
 
