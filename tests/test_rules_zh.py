@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from simulator import saferegex
 from simulator.moves.corpus import load_corpus
-from simulator.moves.detector import Detection, RuleDetector, load_pattern_file
+from simulator.moves.detector import (
+    Detection,
+    RuleDetector,
+    default_detector,
+    load_pattern_file,
+    pattern_files,
+)
 from simulator.moves.quality import evaluate_language
 from simulator.moves.vocabulary import Move
 
@@ -76,6 +82,20 @@ def test_the_file_is_chinese_and_cites_the_domain_for_every_move() -> None:
         at = lines.index(f"  {move.value}:")
         comment = "\n".join(lines[max(0, at - 6) : at])
         assert "DOMAIN §" in comment, f"{move} has no DOMAIN citation above it"
+
+
+def test_the_product_reads_chinese_with_this_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The language-pack loader finds the shipped zh pack; a Chinese session's detector is
+    built from this file and splits at 。！？ as the zh manifest says."""
+    monkeypatch.delenv("FRONTLINE_LANGUAGES", raising=False)
+    monkeypatch.delenv("FRONTLINE_MOVE_PATTERNS", raising=False)
+    assert [p.resolve() for p in pattern_files("zh")] == [ZH_FILE]
+    turn = "很抱歉您遇到了这个问题。还有其他问题吗？"
+    found = {(d.move, d.quote) for d in default_detector("zh").detect(turn)}
+    assert found == {
+        (M.PASSIVE_APOLOGY, "很抱歉您遇到了这个问题。"),
+        (M.NEGATIVE_CLOSING, "还有其他问题吗？"),
+    }
 
 
 def all_regexes() -> list[str]:

@@ -9,8 +9,9 @@ letters and words; the highest score wins, ``prior`` breaks ties (English among 
 languages when nothing else tells them apart).
 
 A trainer adds a language by adding ``<folder>/<code>/detect.yaml`` to a folder named in
-``FRONTLINE_LANGUAGES``; a trainer's file for a shipped language replaces the shipped one.
-Foundations layer: imports no concept. The work per text is linear in its length (one pass
+``FRONTLINE_LANGUAGES`` (found by :func:`~.pack.pack_file`, like every pack file); a
+trainer's file for a shipped language replaces the shipped one. Foundations layer: imports
+no concept. The work per text is linear in its length (one pass
 over the characters, one over the words), and nothing here can raise on any text.
 """
 
@@ -27,14 +28,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ..confined import confined
 from ..errors import FileProblems, FrontlineError, Problem
 from ..yamlfile import load_model, parse_yaml, read_text
+from .pack import CODE, ENV, SHIPPED_DIR, pack_file, trainer_folders
 
-SHIPPED_DIR = Path(__file__).parent
 DETECT_FILE = "detect.yaml"
-ENV = "FRONTLINE_LANGUAGES"
-CODE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 Script = Literal["latin", "cyrillic", "han"]
 # A Chinese character says more about the language than a Latin letter does ("hold一下",
 # "App里点一下" are Chinese), so each counts as this many letters when scripts are compared.
@@ -112,20 +110,15 @@ def _script_of(char: str) -> Script | None:
     return None
 
 
-def _trainer_folders() -> list[Path]:
-    return [Path(f) for f in os.environ.get(ENV, "").split(os.pathsep) if f]
-
-
 def profile_files() -> dict[str, Path]:
-    """The ``detect.yaml`` of each language: the shipped one, replaced by a trainer's."""
-    found: dict[str, Path] = {}
-    for root in [SHIPPED_DIR, *_trainer_folders()]:
-        if not root.is_dir():
-            continue
-        for path in sorted(root.glob(f"*/{DETECT_FILE}")):
-            if CODE.match(path.parent.name):
-                found[path.parent.name] = confined(path, root, "languages folder")
-    return found
+    """The ``detect.yaml`` of each language: a trainer's replaces the shipped one (the last
+    of :func:`~.pack.pack_file`, which reads only inside the configured folders)."""
+    codes: set[str] = set()
+    for root in [SHIPPED_DIR, *trainer_folders()]:
+        if root.is_dir():
+            found = (p.parent.name for p in root.glob(f"*/{DETECT_FILE}"))
+            codes |= {code for code in found if CODE.match(code)}
+    return {code: pack_file(code, DETECT_FILE)[-1] for code in sorted(codes)}
 
 
 def load_profile(path: Path) -> DetectProfile:
