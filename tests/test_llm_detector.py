@@ -183,9 +183,10 @@ def test_a_violation_only_the_model_found_needs_its_whole_clause(fake_server):
 
 # -- the setting takes effect: practice, grade and serve use the model -------------------
 def detection_or_words(body: dict) -> Reply:
-    """The fake model: move detection gets one found move, the customer a short reply."""
+    """The fake model: move detection gets one found move (in a sentence the rules do not
+    read, so the model's reading shows), the customer a short reply."""
     if body.get("response_format") or not body.get("stream"):
-        return moves_reply(("empathise", "What a rotten week you have had"))
+        return moves_reply(("empathise", "A week from hell, by the sound of it"))
     return Reply(content="Right. And what happens now?")
 
 
@@ -212,7 +213,7 @@ def test_practice_reads_turns_with_the_model_when_detect_moves_is_on(cli, fake_s
         "fixture-rational-refund",
         "--export",
         str(out),
-        stdin="What a rotten week you have had.\n",
+        stdin="A week from hell, by the sound of it.\n",
         env=llm_env(fake_server, FRONTLINE_LLM_DETECT_MOVES="true"),
     )
     assert result.returncode == 0, result.stderr
@@ -229,7 +230,7 @@ def test_practice_without_detect_moves_never_asks_the_model_for_moves(cli, fake_
         "practice",
         "--persona",
         "fixture-rational-refund",
-        stdin="What a rotten week you have had.\n",
+        stdin="A week from hell, by the sound of it.\n",
         env=llm_env(fake_server),
     )
     assert result.returncode == 0, result.stderr
@@ -245,7 +246,7 @@ def test_grade_reads_turns_with_the_model_when_detect_moves_is_on(cli, fake_serv
                 "schema_version": 1,
                 "turns": [
                     {"role": "customer", "text": "I was charged twice."},
-                    {"role": "agent", "text": "What a rotten week you have had."},
+                    {"role": "agent", "text": "A week from hell, by the sound of it."},
                 ],
             }
         )
@@ -255,7 +256,7 @@ def test_grade_reads_turns_with_the_model_when_detect_moves_is_on(cli, fake_serv
     )
     assert "Traceback" not in result.stderr
     assert len(detector_requests(fake_server)) == 1
-    assert "What a rotten week you have had" in result.stdout  # the model's evidence
+    assert "A week from hell, by the sound of it" in result.stdout  # the model's evidence
 
 
 def test_serve_builds_the_configured_detector_once_per_language(fake_server, monkeypatch, tmp_path):
