@@ -100,17 +100,18 @@ def test_answers_are_cached_per_text(fake_server):
 
 
 def test_rules_stay_authoritative_and_the_model_adds_good_moves_outside_violations(fake_server):
-    text = "Calm down. What a rotten week you have had."
+    # The second sentence is one the rules do not read, so only the model can add it.
+    text = "Calm down. A week from hell, by the sound of it."
     fake_server.script(
         moves_reply(
             ("apologise", "Calm down"),  # spoiled
-            ("empathise", "What a rotten week you have had"),
+            ("empathise", "A week from hell, by the sound of it"),
         )
     )
     combined = CombinedDetector(default_detector("en"), LLMDetector(backend_for(fake_server)))
     found = [(d.move, d.text) for d in combined.detect(text)]
     assert (Move.CALM_DOWN, "Calm down") in found
-    assert (Move.EMPATHISE, "What a rotten week you have had") in found
+    assert (Move.EMPATHISE, "A week from hell, by the sound of it") in found
     assert all(m is not Move.APOLOGISE for m, _ in found)
 
 
@@ -182,9 +183,10 @@ def test_a_violation_only_the_model_found_needs_its_whole_clause(fake_server):
 
 # -- the setting takes effect: practice, grade and serve use the model -------------------
 def detection_or_words(body: dict) -> Reply:
-    """The fake model: move detection gets one found move, the customer a short reply."""
+    """The fake model: move detection gets one found move (in a sentence the rules do not
+    read, so the model's reading shows), the customer a short reply."""
     if body.get("response_format") or not body.get("stream"):
-        return moves_reply(("empathise", "What a rotten week you have had"))
+        return moves_reply(("empathise", "A week from hell, by the sound of it"))
     return Reply(content="Right. And what happens now?")
 
 
@@ -211,7 +213,7 @@ def test_practice_reads_turns_with_the_model_when_detect_moves_is_on(cli, fake_s
         "fixture-rational-refund",
         "--export",
         str(out),
-        stdin="What a rotten week you have had.\n",
+        stdin="A week from hell, by the sound of it.\n",
         env=llm_env(fake_server, FRONTLINE_LLM_DETECT_MOVES="true"),
     )
     assert result.returncode == 0, result.stderr
@@ -228,7 +230,7 @@ def test_practice_without_detect_moves_never_asks_the_model_for_moves(cli, fake_
         "practice",
         "--persona",
         "fixture-rational-refund",
-        stdin="What a rotten week you have had.\n",
+        stdin="A week from hell, by the sound of it.\n",
         env=llm_env(fake_server),
     )
     assert result.returncode == 0, result.stderr
@@ -244,7 +246,7 @@ def test_grade_reads_turns_with_the_model_when_detect_moves_is_on(cli, fake_serv
                 "schema_version": 1,
                 "turns": [
                     {"role": "customer", "text": "I was charged twice."},
-                    {"role": "agent", "text": "What a rotten week you have had."},
+                    {"role": "agent", "text": "A week from hell, by the sound of it."},
                 ],
             }
         )
@@ -254,7 +256,7 @@ def test_grade_reads_turns_with_the_model_when_detect_moves_is_on(cli, fake_serv
     )
     assert "Traceback" not in result.stderr
     assert len(detector_requests(fake_server)) == 1
-    assert "What a rotten week you have had" in result.stdout  # the model's evidence
+    assert "A week from hell, by the sound of it" in result.stdout  # the model's evidence
 
 
 def test_serve_builds_the_configured_detector_once_per_language(fake_server, monkeypatch, tmp_path):

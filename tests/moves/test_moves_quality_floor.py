@@ -10,8 +10,9 @@ from __future__ import annotations
 from simulator.moves.corpus import load_corpus
 from simulator.moves.quality import evaluate_language
 
-# Micro F1 of the rule detector on the English test split, measured 2026-12-07.
-EN_TEST_MICRO_F1 = 0.526
+# Micro F1 of the rule detector on the English test split, measured 2026-12-07 (after the
+# seed-contradiction fixes of issue 12; 0.526 before).
+EN_TEST_MICRO_F1 = 0.537
 TOLERANCE = 0.02
 
 
