@@ -17,12 +17,15 @@ from .certification.exam import Exam
 from .customer.decisions import DecisionRules
 from .customer.effects import EffectsTable
 from .customer.follow_up import FollowUpEffects
+from .customer.questions import OpenQuestions
 from .grading.rubric import Rubric
 from .languages import LanguagePack
+from .languages.detect import DetectProfile
 from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
 from .persona.model import Persona
 from .transcript import Transcript
+from .web.catalogue import UiCatalogue
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
@@ -32,11 +35,14 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("effects.schema.json", EffectsTable),
     ("decisions.schema.json", DecisionRules),
     ("follow_up.schema.json", FollowUpEffects),
+    ("questions.schema.json", OpenQuestions),
     ("move-patterns.schema.json", MovePatternFile),
     ("exam.schema.json", Exam),
     ("rubric.schema.json", Rubric),
     ("corpus-turn.schema.json", CorpusTurn),
     ("language-pack.schema.json", LanguagePack),
+    ("language-detect.schema.json", DetectProfile),
+    ("ui-catalogue.schema.json", UiCatalogue),
 ]
 
 

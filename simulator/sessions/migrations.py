@@ -91,6 +91,19 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
     (
         5,
+        "each user's web UI language, remembered across logins and devices",
+        [
+            # Keyed by login name, like sessions.user; a user with no row has not chosen
+            # and the page follows their browser's language.
+            """CREATE TABLE IF NOT EXISTS ui_preferences (
+            user       TEXT PRIMARY KEY,
+            language   TEXT NOT NULL,
+            updated    TEXT NOT NULL
+        )""",
+        ],
+    ),
+    (
+        6,
         "the complaint record made after the call; a follow-up call's link to its original",
         [
             # DOMAIN §3.10: one record per session, written once the call is over.

@@ -2,7 +2,8 @@
 
 The trainee fills in the record (topic, customer details, date, details, resolution, next
 step and deadline, source 001); saving it keeps it with the session and regrades the
-scorecard, which then shows each field met or missed with the reason.
+scorecard, which then shows each field met or missed with the reason. The form's words
+come from the page language's catalogue (``record.*`` keys in languages/<code>/ui.yaml).
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from pydantic import ValidationError
 
 from ..complaint_record import RECORD_FIELDS, ComplaintRecord
 from ..errors import FrontlineError
+from .catalogue import Texts
 from .context import WebContext
+
+
+def _label(t: Texts, name: str) -> str:
+    return t(f"record.field_{name}")
+
+
+def _placeholder(t: Texts, name: str) -> str:
+    return t(f"record.hint_{name}")
 
 
 @dataclass
@@ -23,50 +33,64 @@ class RecordForm:
 
     ctx: WebContext
 
-    def build(self) -> None:
-        with gr.Accordion(
-            "Record the complaint (§3.10)", open=True, elem_id="fl-record"
-        ) as self.box:
-            gr.Markdown(
-                "Before you move on, record the complaint as your team would find it: "
-                "what it is about, who, when, what they told you, what was agreed and how "
-                "they took it, and what happens next by when. It is graded against the case."
-            )
+    def build(self, t: Texts) -> None:
+        """The form, its words in ``t``'s language (relabelled by :meth:`labels`)."""
+        with gr.Accordion(t("record.heading"), open=True, elem_id="fl-record") as self.box:
+            self.intro = gr.Markdown(t("record.intro"))
             self.fields = [
                 gr.Textbox(
-                    label=label,
-                    placeholder=what,
+                    label=_label(t, name),
+                    placeholder=_placeholder(t, name),
                     lines=2 if name in ("details", "resolution") else 1,
                     max_length=2000,
                     elem_id=f"fl-record-{name.replace('_', '-')}",
                 )
-                for name, label, what in RECORD_FIELDS
+                for name, _, _ in RECORD_FIELDS
             ]
-            self.save = gr.Button("Save the record", elem_id="fl-record-save")
+            self.save = gr.Button(t("record.save"), elem_id="fl-record-save")
             self.status = gr.HTML(elem_id="fl-record-status")
+
+    def label_outputs(self) -> list:
+        """The components whose words change with the page's language."""
+        return [self.box, self.intro, *self.fields, self.save]
+
+    def labels(self, t: Texts, view: dict | None = None) -> dict:
+        """The form's words in ``t``'s language; a field's value in ``view`` is kept."""
+        view = view or {}
+        return {
+            self.box: gr.Accordion(label=t("record.heading")),
+            self.intro: t("record.intro"),
+            **{
+                field: gr.Textbox(
+                    label=_label(t, name),
+                    placeholder=_placeholder(t, name),
+                    **({"value": view[field]} if field in view else {}),
+                )
+                for field, (name, _, _) in zip(self.fields, RECORD_FIELDS, strict=True)
+            },
+            self.save: gr.Button(t("record.save")),
+        }
 
     def cleared(self) -> dict:
         """Empty fields and status (a new session)."""
         return {**{f: "" for f in self.fields}, self.status: ""}
 
-    def save_record(self, session_id: str | None, user: str, values: list[str]) -> str:
+    def save_record(self, session_id: str | None, user: str, values: list[str], t: Texts) -> str:
         """Keep the record with ``session_id``; the status line to show."""
         if not session_id:
-            raise gr.Error("There is no finished session to record.")
+            raise gr.Error(t("error.no_record_session"))
         data = {name: (v or "") for (name, _, _), v in zip(RECORD_FIELDS, values, strict=True)}
         try:
             record = ComplaintRecord(**data)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise gr.Error(f"The record's {where}: {first['msg']}") from None
+            raise gr.Error(t("error.record_field", field=where, problem=first["msg"])) from None
         if record.is_empty():
-            raise gr.Error("The record is empty; fill in at least the topic.")
+            raise gr.Error(t("error.record_empty"))
         try:
             self.ctx.store.save_record(session_id, user, record)
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
-        return (
-            '<span class="fl-status" role="status" data-record="saved">Record saved; the '
-            "scorecard below grades it field by field.</span>"
-        )
+        text = t("record.saved")
+        return f'<span class="fl-status" role="status" data-record="saved">{text}</span>'
