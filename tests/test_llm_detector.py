@@ -10,8 +10,9 @@ from fake_openai_server import FakeOpenAIServer, Reply
 from llm_support import backend_for, config_for
 
 from simulator.customer.machine import CustomerMachine
+from simulator.moves.combine import CombinedReader, default_reader
 from simulator.moves.detector import RuleDetector, default_detector
-from simulator.moves.llm_detector import CombinedDetector, LLMDetector, locate
+from simulator.moves.llm_detector import LLMDetector, locate
 from simulator.moves.vocabulary import Move
 from simulator.reactions import Reaction
 from simulator.wiring import detector_from_config
@@ -105,7 +106,7 @@ def test_rules_stay_authoritative_and_the_model_only_adds_good_moves(fake_server
             ("empathise", "What a rotten week you have had"),
         )
     )
-    combined = CombinedDetector(default_detector("en"), LLMDetector(backend_for(fake_server)))
+    combined = CombinedReader(default_detector("en"), None, LLMDetector(backend_for(fake_server)))
     found = [(d.move, d.text) for d in combined.detect(text)]
     assert (Move.CALM_DOWN, "Calm down") in found
     assert (Move.EMPATHISE, "What a rotten week you have had") in found
@@ -118,15 +119,17 @@ def test_the_customer_hears_a_paraphrased_question(fake_server, persona):
     machine = CustomerMachine(persona, detector=rules)
     assert machine.step(machine.start(), text).plan.reaction is not Reaction.ANSWER_QUESTION
     fake_server.script(moves_reply(("ask", "Walk me through the dates of these charges")))
-    combined = CombinedDetector(rules, LLMDetector(backend_for(fake_server)))
+    combined = CombinedReader(rules, None, LLMDetector(backend_for(fake_server)))
     step = CustomerMachine(persona, detector=combined).step(machine.start(), text)
     assert step.plan.reaction is Reaction.ANSWER_QUESTION and step.plan.fact == "charge-date"
 
 
 def test_detector_from_config(fake_server):
-    assert isinstance(detector_from_config("en", config_for(fake_server)), RuleDetector)
+    plain = detector_from_config("en", config_for(fake_server))
+    assert plain is default_reader("en")  # the rules plus the encoder, no model
     combined = detector_from_config("en", config_for(fake_server, detect_moves=True))
-    assert isinstance(combined, CombinedDetector)
+    assert isinstance(combined, CombinedReader) and combined.llm is not None
+    assert combined.rules is default_detector("en")
 
 
 def test_locate_allows_only_whitespace_to_differ():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..customer.machine import CustomerMachine
 from ..customer.state import Outcome, ReactionPlan
-from ..moves.detector import RuleDetector
+from ..moves.reading import TurnDetector
 from ..persona.model import Persona
 from ..reactions import Reaction
 from ..render.base import Renderer, RenderRequest, Turn
@@ -62,7 +62,7 @@ def run_one(
     policy_id: str,
     seed: int,
     renderer: Renderer | None = None,
-    detector: RuleDetector | None = None,
+    detector: TurnDetector | None = None,
     keep_transcript: bool = False,
 ) -> RunResult:
     """One conversation between ``policy_id`` and ``persona`` for ``seed``."""
@@ -122,7 +122,7 @@ def _run_cell(
     policy_id: str,
     seeds: Sequence[int],
     renderer: Renderer | None,
-    detector: RuleDetector | None,
+    detector: TurnDetector | None,
 ) -> list[RunResult]:
     return [run_one(persona, policy_id, s, renderer, detector) for s in seeds]
 
@@ -136,7 +136,7 @@ def run_calibration(
     policies: Sequence[str] | None = None,
     runs: int = 3,
     renderer: Renderer | None = None,
-    detector: RuleDetector | None = None,
+    detector: TurnDetector | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> list[RunResult]:

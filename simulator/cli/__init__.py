@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "users",
     "schemas",
     "moves_quality",
+    "train_heads",
 ]
 
 

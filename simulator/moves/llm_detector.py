@@ -2,10 +2,10 @@
 
 :class:`LLMDetector` asks the model which good moves an agent turn makes, each with the
 exact words that show it; a move whose words are not in the turn is dropped. Violations
-are never taken from the model. :class:`CombinedDetector` is what the customer machine
-and the grader use when ``detect_moves`` is on: the rule detector's findings stand as
-they are (it alone decides violations), and the model may only *add* good moves, never
-in a sentence where the rules found a violation.
+are never taken from the model. When ``detect_moves`` is on, the wiring adds it to the
+default reader (:class:`~.combine.CombinedReader`): the rules' and the encoder's findings
+stand, and the model may only *add* good moves, never in a sentence where a violation was
+found.
 
 Detection is optional: when the model fails or answers nonsense, the turn simply gets
 the rule detector's moves, and a warning is logged on ``frontline.llm``.
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..llm.backend import ChatBackend
 from ..llm.retry import BackendError
 from ..textspan import sentence_spans
-from .detector import Detection, RuleDetector
+from .detector import Detection
 from .llm_prompts import DetectorPrompts, detector_messages
 from .vocabulary import GOOD_MOVES, VIOLATIONS, Move
 
@@ -152,30 +152,3 @@ class LLMDetector:
             )
         out.sort(key=lambda d: (d.start, d.move))
         return out
-
-
-class CombinedDetector:
-    """Rule detections as they are, plus good moves the model found that the rules missed."""
-
-    def __init__(self, rules: RuleDetector, llm: LLMDetector):
-        self.rules = rules
-        self.llm = llm
-        self.patterns = rules.patterns
-
-    def is_negated(self, sentence: str) -> bool:
-        return self.rules.is_negated(sentence)
-
-    def detect(self, text: str) -> list[Detection]:
-        found = self.rules.detect(text)
-        have = {(d.move, d.quote_start) for d in found}
-        spoiled = {d.quote_start for d in found if d.move in VIOLATIONS}
-        for d in self.llm.detect(text):
-            if (
-                d.move in GOOD_MOVES
-                and d.quote_start not in spoiled
-                and (d.move, d.quote_start) not in have
-            ):
-                found.append(d)
-                have.add((d.move, d.quote_start))
-        found.sort(key=lambda d: (d.start, d.move))
-        return found
