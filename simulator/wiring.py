@@ -93,8 +93,10 @@ def detector_from_config(language: str = "en", config: BackendConfig | None = No
     backend = backend_from_config(config)
     assert backend is not None
     if isinstance(reader, CombinedReader):
-        return CombinedReader(reader.rules, reader.encoder, LLMDetector(backend))
-    return CombinedReader(reader, None, LLMDetector(backend))
+        rules, encoder = reader.rules, reader.encoder
+    else:
+        rules, encoder = reader, None
+    return CombinedReader(rules, encoder, LLMDetector(backend, splitter=rules.splitter))
 
 
 def judge_backend(

@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 from simulator.errors import FileProblems
+from simulator.languages import splitter_for
 from simulator.moves import combine
 from simulator.moves.combine import CombinedReader, default_reader, reader_fingerprint
 from simulator.moves.detector import Detection, RuleDetector, default_detector
 from simulator.moves.encoder import Embedder, EncoderDetector, encoder_installed, shared_heads
 from simulator.moves.heads import NEVER, Heads, load_heads
 from simulator.moves.vocabulary import Move
-from simulator.textspan import sentence_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ class CannedEncoder:
 
     def _detect(self, text):
         out = []
-        for s, e in sentence_spans(text):
+        for s, e in splitter_for("en").sentences(text):
             piece = text[s:e]
             for key, moves in self.table.items():
                 if key in piece:

@@ -32,7 +32,6 @@ from functools import lru_cache
 from typing import Protocol
 
 from ..errors import FileProblems
-from ..textspan import clause_spans
 from .detector import Detection, RuleDetector, default_detector
 from .encoder import (
     ENV_SWITCH,
@@ -65,6 +64,7 @@ class CombinedReader:
         self.encoder = encoder
         self.llm = llm
         self.patterns = rules.patterns
+        self.splitter = rules.splitter
 
     def is_negated(self, sentence: str) -> bool:
         """The rules' negation (the encoder and the model do not judge it)."""
@@ -131,7 +131,9 @@ class CombinedReader:
                 cache[s] = []
             else:
                 free = [
-                    (a, b) for a, b in clause_spans(text, s, e) if not self.is_negated(text[a:b])
+                    (a, b)
+                    for a, b in self.rules.splitter.clauses(text, s, e)
+                    if not self.is_negated(text[a:b])
                 ]
                 cache[s] = free or None
         return cache[d.quote_start]

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..textspan import sentence_spans
+from ..languages import Splitter, splitter_for
 from .detector import Detection
 from .heads import HEADS_FILE, Heads, load_heads
 
@@ -141,9 +141,10 @@ def shared_heads() -> Heads:
     return load_heads(HEADS_FILE)
 
 
-def units(text: str) -> list[tuple[int, int]]:
-    """The pieces of a turn the encoder reads: its sentences, at most :data:`MAX_UNITS`."""
-    return sentence_spans(text)[:MAX_UNITS]
+def units(text: str, splitter: Splitter) -> list[tuple[int, int]]:
+    """The pieces of a turn the encoder reads: its sentences as the language's splitter cuts
+    them (the rules' sentences), at most :data:`MAX_UNITS`."""
+    return splitter.sentences(text)[:MAX_UNITS]
 
 
 def _clip(piece: str) -> str:
@@ -157,6 +158,7 @@ class EncoderDetector:
 
     def __init__(self, language: str, heads: Heads | None = None, embedder: Embedder | None = None):
         self.language = language
+        self.splitter = splitter_for(language)
         self.heads = heads if heads is not None else shared_heads()
         self.embedder = embedder if embedder is not None else shared_embedder()
         self._threshold = self.heads.threshold(language)
@@ -175,7 +177,7 @@ class EncoderDetector:
     ) -> list[list[tuple[int, int, np.ndarray]]]:
         """For each text, (start, end, probabilities per move) of each of its units (or of
         the given ``spans``); all texts' pieces are embedded in one batch."""
-        spans = spans if spans is not None else [units(t) for t in texts]
+        spans = spans if spans is not None else [units(t, self.splitter) for t in texts]
         pieces = [_clip(t[s:e]) for t, sp in zip(texts, spans, strict=True) for s, e in sp]
         if not pieces:
             return [[] for _ in texts]

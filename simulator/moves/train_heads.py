@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..languages import splitter_for
 from .corpus import CorpusTurn, load_corpus
 from .encoder import ENCODER_NAME, Embedder, EncoderUnavailable, _clip, units
 from .heads import NEVER, Heads
@@ -59,7 +60,7 @@ def corpus_units(turns: list[CorpusTurn]) -> list[Unit]:
         for label in turn.labels:
             at = turn.text.find(label.quote)
             quotes.append((label.move.value, at, at + len(label.quote)))
-        for s, e in units(turn.text):
+        for s, e in units(turn.text, splitter_for(turn.language)):
             moves = frozenset(m for m, qs, qe in quotes if qs < e and s < qe)
             out.append(Unit(turn, s, e, moves))
     return out
@@ -229,7 +230,7 @@ def _load_embeddings(path: Path, embedder: Embedder) -> None:
 
 def _save_embeddings(path: Path, embedder: Embedder, turns: list[CorpusTurn]) -> None:
     texts = sorted(
-        {_clip(t.text[s:e]) for t in turns for s, e in units(t.text)}
+        {_clip(t.text[s:e]) for t in turns for s, e in units(t.text, splitter_for(t.language))}
         | {_clip(t.text) for t in turns}
     )
     np.savez_compressed(path, texts=np.array(texts), vectors=embedder.embed(texts))
