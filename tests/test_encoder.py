@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from simulator.errors import FileProblems
 from simulator.languages import splitter_for
@@ -82,9 +84,9 @@ def test_the_rules_findings_stand_and_the_encoder_adds_what_they_missed():
 
 
 def test_a_refusing_sentence_gets_no_good_move_from_the_encoder():
-    text = "We won't be refunding anything."
+    text = "We can't refund the kettle."
     assert RULES.is_negated(text)
-    found = CombinedReader(RULES, CannedEncoder({"refunding": [Move.REMEDY]})).detect(text)
+    found = CombinedReader(RULES, CannedEncoder({"refund the": [Move.REMEDY]})).detect(text)
     assert Move.REMEDY not in {d.move for d in found}
 
 
@@ -97,8 +99,8 @@ def test_only_the_clause_that_refuses_nothing_can_carry_a_good_move():
 
 
 def test_a_refusing_sentence_may_still_carry_a_violation_from_the_encoder():
-    text = "No, we won't be refunding anything."
-    found = CombinedReader(RULES, CannedEncoder({"refunding": [Move.FLAT_REFUSAL]})).detect(text)
+    text = "No, we can't refund the kettle."
+    found = CombinedReader(RULES, CannedEncoder({"refund the": [Move.FLAT_REFUSAL]})).detect(text)
     assert Move.FLAT_REFUSAL in {d.move for d in found}
 
 
@@ -127,7 +129,7 @@ def small_heads(dim: int = 4) -> Heads:
     moves = [Move.THANK, Move.CALM_DOWN]
     weights = np.zeros((dim, 2), dtype=np.float32)
     weights[0, 0] = 10.0  # feature 0 means "thank"
-    weights[1, 1] = 10.0  # feature 1 means "calm down"
+    weights[1, 1] = 5.5  # feature 1 hints "calm down" (probability 0.62)
     bias = np.array([-5.0, -5.0], dtype=np.float32)
     thresholds = {"en": np.array([0.5, 0.9], dtype=np.float32)}
     return Heads(moves, weights, bias, thresholds, {"features": "unit"})
@@ -327,3 +329,16 @@ print(sorted({d.move.value for d in found}))
     )
     assert result.returncode == 0, result.stderr
     assert "apologise" in json.loads(result.stdout.strip().replace("'", '"'))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=400))
+def test_any_bytes_as_a_heads_file_load_or_are_named(tmp_path, content):
+    path = tmp_path / "fuzzed.npz"
+    path.write_bytes(content)
+    try:
+        load_heads(path)
+    except FileProblems as exc:
+        assert str(path) in str(exc)

@@ -29,6 +29,7 @@ The features are a unit's embedding (a sentence) followed by the whole turn's em
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
             langs = [str(x) for x in z["languages"]]
             thresholds = {lang: z["thresholds"][i] for i, lang in enumerate(langs)}
             meta = json.loads(str(z["meta"]))
-    except (OSError, KeyError, ValueError, TypeError) as exc:
+    except (OSError, EOFError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
         raise FileProblems([Problem(str(path), f"unreadable encoder heads: {exc}")]) from exc
     if meta.get("schema_version") != HEADS_SCHEMA_VERSION:
         raise FileProblems(

@@ -83,10 +83,10 @@ def fit(
     the thresholds are chosen afterwards anyway. Deterministic: zero start, fixed order."""
     n, d = x.shape
     m = y.shape[1]
-    w = np.zeros((d, m))
-    b = np.zeros(m)
+    w = np.zeros((d, m), dtype=np.float32)
+    b = np.zeros(m, dtype=np.float32)
     share = y.mean(axis=0).clip(1.0 / n)
-    weight = np.where(y > 0, np.sqrt((1 - share) / share), 1.0)
+    weight = np.where(y > 0, np.sqrt((1 - share) / share), 1.0).astype(np.float32)
     state = {k: np.zeros_like(v) for k, v in (("mw", w), ("vw", w), ("mb", b), ("vb", b))}
     for step in range(1, iterations + 1):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
@@ -201,7 +201,7 @@ def train(
     dev_rows = corpus_units(dev_turns)
     x = features(train_rows, embedder)
     y = np.array([[m.value in r.labels for m in MOVES] for r in train_rows], dtype=np.float64)
-    w, b = fit(x.astype(np.float64), y, l2=l2, iterations=iterations)
+    w, b = fit(x.astype(np.float32), y.astype(np.float32), l2=l2, iterations=iterations)
     heads = Heads(MOVES, w, b, {}, {})
     scores = turn_scores(dev_rows, heads.probabilities(features(dev_rows, embedder)))
     languages = sorted({t.language for t in dev_turns})
