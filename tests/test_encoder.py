@@ -36,19 +36,21 @@ class CannedEncoder:
     """Finds, in each sentence containing a key, the moves listed for it; ``best_span``
     answers from the same table for clauses."""
 
-    def __init__(self, table: dict[str, list[Move]]):
+    def __init__(self, table: dict[str, list[Move]], weak: dict[str, list[Move]] | None = None):
         self.table = table
+        self.weak = weak or {}  # found only at the plain threshold, not with a margin
         self.calls = 0
 
-    def detect_many(self, texts):
-        self.calls += 1
-        return [self._detect(t) for t in texts]
+    def detect_many(self, texts, margin=0.0):
+        self.calls += margin == 0.0
+        return [self._detect(t, margin) for t in texts]
 
-    def _detect(self, text):
+    def _detect(self, text, margin):
         out = []
+        table = self.table if margin else {**self.weak, **self.table}
         for s, e in splitter_for("en").sentences(text):
             piece = text[s:e]
-            for key, moves in self.table.items():
+            for key, moves in table.items():
                 if key in piece:
                     out += [Detection(m, s, e, piece, piece, s, source="encoder") for m in moves]
         return sorted(out, key=lambda d: (d.start, d.move))
@@ -81,6 +83,23 @@ def test_the_rules_findings_stand_and_the_encoder_adds_what_they_missed():
     for d in found:
         assert text[d.start : d.end] == d.text
         assert text[d.quote_start : d.quote_start + len(d.quote)] == d.quote
+
+
+def test_a_sentence_the_rules_read_needs_a_surer_encoder():
+    text = "Just to confirm, you were charged twice for the same order."
+    assert {d.move for d in RULES.detect(text)} == {Move.RESTATE}
+    weak = CombinedReader(RULES, CannedEncoder({}, weak={"confirm": [Move.EXPLAIN]}))
+    assert {d.move for d in weak.detect(text)} == {Move.RESTATE}
+    sure = CombinedReader(RULES, CannedEncoder({"confirm": [Move.EXPLAIN]}))
+    assert {d.move for d in sure.detect(text)} == {Move.RESTATE, Move.EXPLAIN}
+    unread = "Ugh, what a week."  # nothing for the rules: the plain threshold is enough
+    assert (
+        weak.detect(unread) == []
+        and CombinedReader(RULES, CannedEncoder({}, weak={"week": [Move.EMPATHISE]}))
+        .detect(unread)[0]
+        .move
+        is Move.EMPATHISE
+    )
 
 
 def test_a_refusing_sentence_gets_no_good_move_from_the_encoder():

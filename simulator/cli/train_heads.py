@@ -25,6 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--l2", type=float, default=1e-5, help="L2 penalty (default 1e-5)")
     p.add_argument("--iterations", type=int, default=1500, help="Adam steps (default 1500)")
+    p.add_argument(
+        "--folds",
+        type=int,
+        default=5,
+        help="train folds scored out of fold to choose thresholds with dev (default 5; "
+        "0: dev alone)",
+    )
     p.set_defaults(func=run)
 
 

@@ -199,11 +199,12 @@ class EncoderDetector:
             row += len(sp)
         return out
 
-    def detect_many(self, texts: Sequence[str]) -> list[list[Detection]]:
-        """:meth:`detect` for many turns, embedded in one batch."""
+    def detect_many(self, texts: Sequence[str], margin: float = 0.0) -> list[list[Detection]]:
+        """:meth:`detect` for many turns, embedded in one batch; ``margin`` raises every
+        threshold (for finds that need more certainty)."""
         if self._threshold is None:
             return [[] for _ in texts]
-        threshold = self._threshold
+        threshold = self._threshold + margin
         results = []
         for text, scored in zip(texts, self.probabilities(texts), strict=True):
             found = []
