@@ -15,8 +15,9 @@ language model. The policy, in order (docs/moves.md, "Combining the detectors"):
    replace it today": the replacement is a remedy, the refund is not).
 4. **Contradiction**: no good move is added (by the encoder or the model) in a sentence
    where a violation was found ("Well, thanks a lot for shouting at me").
-5. **The language model**, when one is configured and ``detect_moves`` is on, adds good moves
-   none of the above found, with quotes checked against the turn (see llm_detector).
+5. **The language model**, when one is configured and ``detect_moves`` is on, adds the good
+   moves none of the above found, and violations they missed only when its quote is a
+   whole clause, with quotes checked against the turn (see llm_detector).
 
 :func:`default_reader` is the reader every part of Frontline uses by default: the rules
 plus the encoder, or the rules alone (with one notice) when the encoder is switched off
@@ -43,6 +44,7 @@ from .encoder import (
     shared_heads,
 )
 from .heads import HEADS_FILE
+from .llm_detector import is_whole_clause
 from .vocabulary import GOOD_MOVES, VIOLATIONS, Move
 
 log = logging.getLogger("frontline.moves")
@@ -123,7 +125,14 @@ class CombinedReader:
         if self.llm is not None:
             for d in self.llm.detect(text):
                 key = (d.move, d.quote_start)
-                if d.move in GOOD_MOVES and d.quote_start not in spoiled and key not in have:
+                if key in have:
+                    continue
+                if d.move in GOOD_MOVES:
+                    keep = d.quote_start not in spoiled
+                else:  # a violation nobody else saw: only on a whole clause's evidence
+                    sentence = (d.quote_start, d.quote_start + len(d.quote))
+                    keep = is_whole_clause(text, (d.start, d.end), sentence, self.splitter)
+                if keep:
                     found.append(d)
                     have.add(key)
         found.sort(key=lambda d: (d.start, d.move))
