@@ -70,15 +70,15 @@ def moves_of(found, source=None):
 
 
 def test_the_rules_findings_stand_and_the_encoder_adds_what_they_missed():
-    text = "Thank you for waiting. Ugh, what a nightmare week for you."
-    encoder = CannedEncoder({"Thank you": [Move.THANK], "nightmare": [Move.EMPATHISE]})
+    text = "Thank you for waiting. Three weeks with no heating, with a baby in the house."
+    encoder = CannedEncoder({"Thank you": [Move.THANK], "no heating": [Move.EMPATHISE]})
     found = CombinedReader(RULES, encoder).detect(text)
     thanks = [d for d in found if d.move is Move.THANK]
     assert len(thanks) == 1 and thanks[0].source == "rules"  # not twice
     assert thanks[0].text == "Thank you"  # the rules' exact words, not the sentence
     empathy = [d for d in found if d.move is Move.EMPATHISE]
     assert [(d.source, d.text) for d in empathy] == [
-        ("encoder", "Ugh, what a nightmare week for you.")
+        ("encoder", "Three weeks with no heating, with a baby in the house.")
     ]
     for d in found:
         assert text[d.start : d.end] == d.text
@@ -308,7 +308,7 @@ def test_by_default_the_reader_is_the_rules_plus_the_encoder(fresh_readers, monk
         ("en", "Oh god, I'd be gutted if that happened to me.", Move.EMPATHISE),
         ("es", "Lo siento muchísimo por las molestias, de verdad.", Move.APOLOGISE),
         ("ru", "Приношу вам свои искренние извинения за задержку.", Move.APOLOGISE),
-        ("zh", "非常抱歉给您带来这么多麻烦。", Move.APOLOGISE),
+        ("zh", "真的很对不起，这次是我们做得不好。", Move.APOLOGISE),
         ("bg", "Много съжалявам за причиненото неудобство.", Move.APOLOGISE),
         ("pt", "Peço imensa desculpa pelo sucedido.", Move.APOLOGISE),
     ],
