@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--reader",
         choices=("default", "rules"),
         default="default",
-        help="default: the rules plus the encoder (FRONTLINE_ENCODER=off: the rules); "
+        help="default: the reader in use (the rules; with FRONTLINE_ENCODER=on, the rules "
+        "plus the encoder); "
         "rules: the rule detector alone",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object per language")

@@ -129,7 +129,7 @@ def test_the_customer_hears_a_paraphrased_question(fake_server, persona):
 
 def test_detector_from_config(fake_server):
     plain = detector_from_config("en", config_for(fake_server))
-    assert plain is default_reader("en")  # the rules plus the encoder, no model
+    assert plain is default_reader("en")  # the default reader (the rules), no model
     combined = detector_from_config("en", config_for(fake_server, detect_moves=True))
     assert isinstance(combined, CombinedReader) and combined.llm is not None
     assert combined.rules is default_detector("en")
