@@ -16,8 +16,10 @@ from pydantic import BaseModel
 from .certification.exam import Exam
 from .customer.decisions import DecisionRules
 from .customer.effects import EffectsTable
+from .customer.questions import OpenQuestions
 from .grading.rubric import Rubric
 from .languages import LanguagePack
+from .languages.detect import DetectProfile
 from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
 from .persona.model import Persona
@@ -30,11 +32,13 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("transcript.schema.json", Transcript),
     ("effects.schema.json", EffectsTable),
     ("decisions.schema.json", DecisionRules),
+    ("questions.schema.json", OpenQuestions),
     ("move-patterns.schema.json", MovePatternFile),
     ("exam.schema.json", Exam),
     ("rubric.schema.json", Rubric),
     ("corpus-turn.schema.json", CorpusTurn),
     ("language-pack.schema.json", LanguagePack),
+    ("language-detect.schema.json", DetectProfile),
 ]
 
 

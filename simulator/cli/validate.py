@@ -56,6 +56,8 @@ PACK_FILES = (
     "character.yaml",
     "agent_phrases.yaml",
     "agent_lines.yaml",
+    "questions.yaml",
+    "detect.yaml",
 )
 
 
@@ -72,7 +74,9 @@ def load_pack_file(path: Path) -> Any:
     # Imported here: the loaders belong to concepts that a persona check does not need.
     from ..calibration.lint import load_agent_phrases
     from ..calibration.policies import load_agent_lines_file
+    from ..customer.questions import load_questions_file
     from ..grading.judge.injection import load_injection_file
+    from ..languages.detect import load_profile
     from ..moves.detector import load_pack_patterns
     from ..render.character import load_character_rules
 
@@ -83,6 +87,8 @@ def load_pack_file(path: Path) -> Any:
         "character.yaml": load_character_rules,
         "agent_phrases.yaml": load_agent_phrases,
         "agent_lines.yaml": load_agent_lines_file,
+        "questions.yaml": load_questions_file,
+        "detect.yaml": load_profile,
     }
     if path.name not in loaders:
         known = ", ".join(PACK_FILES)
