@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_llm_character import request
 
 from simulator.calibration.lint import load_agent_phrases
 from simulator.calibration.policies import load_agent_lines_file
+from simulator.customer.machine import CustomerMachine
+from simulator.customer.state import ReactionPlan
 from simulator.grading.judge.evidence import addresses_grader
 from simulator.grading.judge.injection import (
     agent_injections,
@@ -22,10 +23,23 @@ from simulator.grading.judge.injection import (
 )
 from simulator.languages import SHIPPED_DIR
 from simulator.reactions import Reaction
+from simulator.render.base import RenderRequest
 from simulator.render.character import checker_for, load_character_rules
 from simulator.transcript import Transcript, Turn
 
 LANGUAGES = ["es", "ru", "zh", "bg", "pt"]
+
+
+def request(persona, reaction=Reaction.VENT) -> RenderRequest:
+    """A render request for the persona's opening state under ``reaction``."""
+    return RenderRequest(
+        persona=persona,
+        state=CustomerMachine(persona).start(),
+        plan=ReactionPlan(reaction=reaction),
+        history=[Turn("agent", "…")],
+    )
+
+
 LOADERS = {
     "character.yaml": load_character_rules,
     "injection.yaml": load_injection_file,
