@@ -24,7 +24,7 @@ from simulator.render.prompts import instruction_texts
 from simulator.sessions import Conversation, SessionStore
 from simulator.transcript import Transcript
 
-BILLING = Path(__file__).parent.parent / "personas" / "aggressive-rational-billing.yaml"
+BILLING = Path(__file__).parents[2] / "personas" / "aggressive-rational-billing.yaml"
 OPENING = "You charged me twice this month and my account went overdrawn because of it."
 OFFER = "I can refund the duplicate charge of £49.90 to your account today."
 GOOD = "I still want to know why this happened at all."
