@@ -27,7 +27,7 @@ from simulator.moves.detector import (
 from simulator.moves.quality import evaluate_language
 from simulator.moves.vocabulary import Move
 
-ZH_FILE = Path(__file__).resolve().parent.parent / "simulator" / "languages" / "zh" / "moves.yaml"
+ZH_FILE = Path(__file__).resolve().parents[2] / "simulator" / "languages" / "zh" / "moves.yaml"
 ZH = load_pattern_file(ZH_FILE)
 DETECTOR = RuleDetector([ZH])
 M = Move
