@@ -58,6 +58,7 @@ PACK_FILES = (
     "agent_lines.yaml",
     "questions.yaml",
     "detect.yaml",
+    "ui.yaml",
 )
 
 
@@ -79,6 +80,7 @@ def load_pack_file(path: Path) -> Any:
     from ..languages.detect import load_profile
     from ..moves.detector import load_pack_patterns
     from ..render.character import load_character_rules
+    from ..web.catalogue import load_catalogue_file
 
     loaders: dict[str, Callable[[Path], Any]] = {
         MANIFEST: load_pack,
@@ -89,6 +91,7 @@ def load_pack_file(path: Path) -> Any:
         "agent_lines.yaml": load_agent_lines_file,
         "questions.yaml": load_questions_file,
         "detect.yaml": load_profile,
+        "ui.yaml": load_catalogue_file,
     }
     if path.name not in loaders:
         known = ", ".join(PACK_FILES)
