@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from simulator.grading import RubricLibrary, grade, observe, parse_transcripts  # noqa: E402
 from simulator.grading import grader as grader_module  # noqa: E402
+from simulator.languages import splitter_for  # noqa: E402
 from simulator.moves import default_detector  # noqa: E402
-from simulator.textspan import sentence_spans  # noqa: E402
 from simulator.transcript import Transcript, TranscriptTurn  # noqa: E402
 
 EXTRA = [
@@ -60,7 +60,7 @@ def sentence_pool() -> list[str]:
     pool = set(EXTRA)
     for item in loaded:
         for _, text in item.transcript.agent_turns():
-            pool.update(text[s:e] for s, e in sentence_spans(text))
+            pool.update(text[s:e] for s, e in splitter_for("en").sentences(text))
     return sorted(pool)
 
 
@@ -114,7 +114,9 @@ def main() -> None:
         everything = list(range(len(detector._flat) + sum(len(r.unless) for r in detector._rules)))
         detector._index.candidates = lambda sentence: everything
     transcripts = make_transcripts(args.transcripts, args.seed)
-    sentences = sum(len(sentence_spans(t)) for x in transcripts for _, t in x.agent_turns())
+    sentences = sum(
+        len(splitter_for("en").sentences(t)) for x in transcripts for _, t in x.agent_turns()
+    )
     grade(transcripts[0], rubric)  # warm up: patterns compiled, rubric hashed
 
     whole = best_rate(lambda t: grade(t, rubric, detector=detector), transcripts, args.rounds)

@@ -17,6 +17,7 @@ from .certification.exam import Exam
 from .customer.decisions import DecisionRules
 from .customer.effects import EffectsTable
 from .grading.rubric import Rubric
+from .languages import LanguagePack
 from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
 from .persona.overlay import PersonaFile
@@ -33,6 +34,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("exam.schema.json", Exam),
     ("rubric.schema.json", Rubric),
     ("corpus-turn.schema.json", CorpusTurn),
+    ("language-pack.schema.json", LanguagePack),
 ]
 
 

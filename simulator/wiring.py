@@ -87,7 +87,7 @@ def detector_from_config(language: str = "en", config: BackendConfig | None = No
         return rules
     backend = backend_from_config(config)
     assert backend is not None
-    return CombinedDetector(rules, LLMDetector(backend))
+    return CombinedDetector(rules, LLMDetector(backend, splitter=rules.splitter))
 
 
 def judge_backend(

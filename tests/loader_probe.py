@@ -28,10 +28,12 @@ from simulator.errors import FrontlineError  # noqa: E402
 from simulator.grading.judge.injection import InjectionMatcher, load_injection_file  # noqa: E402
 from simulator.grading.rubric_loader import load_rubric  # noqa: E402
 from simulator.grading.transcript_input import load_file  # noqa: E402
+from simulator.languages import LanguagePack  # noqa: E402
 from simulator.moves.detector import RuleDetector, load_pattern_file  # noqa: E402
 from simulator.persona.loader import load_persona  # noqa: E402
 from simulator.users import UserStore  # noqa: E402
 from simulator.web.persona_edit import form_values, validate_text  # noqa: E402
+from simulator.yamlfile import load_model  # noqa: E402
 
 
 def _transcripts(path: Path) -> object:
@@ -57,6 +59,7 @@ LOADERS = {
     "exam": load_exam,
     "patterns": lambda p: RuleDetector([load_pattern_file(p)]),
     "injection": lambda p: InjectionMatcher([load_injection_file(p)]),
+    "pack": lambda p: load_model(LanguagePack, p).splitter().sentences("Hi. 你好。"),
     "effects": load_effects,
     "users": lambda p: UserStore(p).users(),
     "transcripts": _transcripts,

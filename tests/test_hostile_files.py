@@ -158,7 +158,7 @@ def test_ordinary_repeats_are_accepted(pattern: str) -> None:
 
 
 def test_every_shipped_pattern_passes_the_check() -> None:
-    detector = RuleDetector([load_pattern_file(ROOT / "simulator/moves/patterns/en.yaml")])
+    detector = RuleDetector([load_pattern_file(ROOT / "simulator/languages/en/moves.yaml")])
     shipped = [p for m in detector.patterns.values() for p in m.patterns + m.unless + m.unless_turn]
     assert shipped and [p for p in shipped if saferegex.problem(p)] == []
 

@@ -29,6 +29,7 @@ from simulator.errors import FrontlineError
 from simulator.grading.judge.injection import parse_injection_file
 from simulator.grading.rubric_loader import parse_rubric
 from simulator.grading.transcript_input import parse_text
+from simulator.languages import LanguagePack
 from simulator.moves.detector import MovePatternFile
 from simulator.persona.loader import parse_persona
 from simulator.users import UsersFile
@@ -55,8 +56,9 @@ EXAMPLE_FILES = {  # a real file of each kind, for BOM and mutation cases
     "persona": ROOT / "personas" / "aggressive-rational-billing.yaml",
     "rubric": ROOT / "rubrics" / "complaint-handling.yaml",
     "exam": ROOT / "rubrics" / "exams" / "foundation.yaml",
-    "patterns": ROOT / "simulator" / "moves" / "patterns" / "en.yaml",
-    "injection": ROOT / "simulator" / "llm" / "injection.en.yaml",
+    "patterns": ROOT / "simulator" / "languages" / "en" / "moves.yaml",
+    "injection": ROOT / "simulator" / "languages" / "en" / "injection.yaml",
+    "pack": ROOT / "simulator" / "languages" / "zh" / "pack.yaml",
     "effects": ROOT / "simulator" / "customer" / "effects.yaml",
     "designer": ROOT / "personas" / "aggressive-rational-billing.yaml",
 }
@@ -66,6 +68,7 @@ YAML_LOADERS = [
     "exam",
     "patterns",
     "injection",
+    "pack",
     "effects",
     "users",
     "designer",
@@ -167,6 +170,7 @@ PARSERS = {
     "exam": parse_exam,
     "patterns": lambda t, n: parse_model(MovePatternFile, t, n),
     "injection": parse_injection_file,
+    "pack": lambda t, n: parse_model(LanguagePack, t, n),
     "users": lambda t, n: parse_model(UsersFile, t, n),
 }
 FUZZ = settings(
@@ -287,3 +291,62 @@ def test_transcript_json_never_raises_anything_else(turns: list, extra: dict) ->
 def test_designer_live_check_never_raises(text: str) -> None:
     validate_text(text)
     form_values(text)
+
+
+# ---------------------------------------------------------------- language pack manifests
+marks = st.one_of(
+    st.sampled_from(
+        [".", "!", "?", "…", "。", "！", "？", "，", "；", "、", "|", "\\", "]", "^", "-"]
+    ),
+    scalars,
+)
+manifest_values = st.fixed_dictionaries(
+    {"schema_version": st.sampled_from([1, 1, 1, 2, "1", True])},
+    optional={
+        "language": st.sampled_from(["en", "zh", "pt-BR", "xx", "../x", "EN", ""]) | scalars,
+        "name": st.text(max_size=70) | scalars,
+        "sentence_ends": st.lists(marks, max_size=5) | scalars,
+        "sentence_ends_unspaced": st.lists(marks, max_size=5) | scalars,
+        "clause_separators": st.lists(marks, max_size=4) | scalars,
+        "clause_joints": st.lists(
+            st.sampled_from(
+                [
+                    r",\s*(?=but\b)",
+                    r"(?=但)",
+                    r"(a+)+$",
+                    r"(",
+                    r"\s+",
+                    r"x*",
+                    r"[",
+                    r"(?<!不)(?=但)",
+                ]
+            )
+            | st.text(max_size=12),
+            max_size=4,
+        )
+        | scalars,
+        "spaces_between_words": st.booleans() | scalars,
+        "extra": scalars,
+    },
+)
+
+
+@FUZZ
+@given(value=manifest_values, text=st.text(alphabet="ab .!?。，；、但不\n|", max_size=60))
+def test_a_manifest_loads_or_is_refused_and_its_splitter_keeps_offsets(value, text) -> None:
+    """Any manifest loads or is refused with the product's own error; one that loads
+    splits any text into ordered, trimmed spans of it, clauses inside their sentence."""
+    source = yaml.safe_dump(value, allow_unicode=True)
+    try:
+        pack = parse_model(LanguagePack, source, "pack.yaml")
+    except FrontlineError:
+        return
+    splitter = pack.splitter()
+    previous = 0
+    for s, e in splitter.sentences(text):
+        assert previous <= s < e <= len(text) and text[s:e] == text[s:e].strip()
+        previous = e
+        inner = s
+        for a, b in splitter.clauses(text, s, e):
+            assert inner <= a < b <= e and text[a:b] == text[a:b].strip()
+            inner = b

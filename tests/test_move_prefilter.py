@@ -19,7 +19,6 @@ from simulator.moves.prefilter import (
     required_literals,
 )
 from simulator.textspan import fold_apostrophes as _fold
-from simulator.textspan import sentence_spans
 
 DETECTOR = default_detector()
 GOLD = Path(__file__).resolve().parent / "gold"
@@ -30,7 +29,7 @@ def reference_detect(text: str) -> list[Detection]:
     found = []
     folded = _fold(text)
     rules = [r for r in DETECTOR._rules if not any(p.search(folded) for p in r.unless_turn)]
-    for s, e in sentence_spans(text):
+    for s, e in DETECTOR.splitter.sentences(text):
         sentence = folded[s:e]
         for rule in rules:
             for pat in rule.patterns:

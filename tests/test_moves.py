@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.errors import FileProblems
+from simulator.languages import SHIPPED_DIR
 from simulator.moves.detector import (
-    PATTERNS_DIR,
     Detection,
     Detector,
     RuleDetector,
@@ -27,7 +27,7 @@ from simulator.moves.detector import (
 )
 from simulator.moves.vocabulary import MOVES, Move
 
-EN_FILE = PATTERNS_DIR / "en.yaml"
+EN_FILE = SHIPPED_DIR / "en" / "moves.yaml"
 EN = load_pattern_file(EN_FILE)
 DETECTOR = RuleDetector([EN])
 
@@ -78,7 +78,7 @@ def test_the_file_starts_with_its_schema_and_cites_the_domain_for_every_move() -
     text = EN_FILE.read_text(encoding="utf-8")
     schema = "# yaml-language-server: $schema=../../schemas/move-patterns.schema.json"
     assert text.startswith(schema)
-    assert "FRONTLINE_MOVE_PATTERNS" in text.split("schema_version:")[0]
+    assert "FRONTLINE_LANGUAGES" in text.split("schema_version:")[0]
     lines = text.splitlines()
     for move in Move:
         at = lines.index(f"  {move.value}:")
@@ -661,6 +661,7 @@ def test_without_the_variable_only_the_shipped_file_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("FRONTLINE_MOVE_PATTERNS", raising=False)
+    monkeypatch.delenv("FRONTLINE_LANGUAGES", raising=False)
     assert pattern_files("en") == [EN_FILE]
     assert M.THANK not in moves_in("Cheers for flagging that.", default_detector("en"))
 
@@ -704,8 +705,8 @@ def test_a_broken_trainers_file_names_file_and_line(
 
 
 def test_the_configured_detector_passes_its_own_examples() -> None:
-    """With FRONTLINE_MOVE_PATTERNS set, this checks a trainer's examples (and that their
-    additions break none of the shipped ones): see docs/moves.md."""
+    """With FRONTLINE_LANGUAGES (or FRONTLINE_MOVE_PATTERNS) set, this checks a trainer's
+    examples (and that their additions break none of the shipped ones): see docs/moves.md."""
     detector = default_detector("en")
     wrong = []
     for move, patterns in detector.patterns.items():

@@ -145,10 +145,20 @@ def test_cli_reports_each_language_and_json(cli, tmp_path):
     en, es = [json.loads(line) for line in r.stdout.splitlines()]
     assert en["language"] == "en" and en["micro"]["tp"] == 2 and en["micro"]["f1"] == 1.0
     assert en["violations"]["precision"] == 1.0
-    assert es["has_reader"] is False and es["micro"]["fn"] == 1
+    # Spanish has its own rules (simulator/languages/es/moves.yaml): the apology is found.
+    assert es["has_reader"] is True and es["micro"]["tp"] == 1 and es["micro"]["fn"] == 0
     assert es["not_in_vocabulary"] == []
     text = cli("moves-quality", "--corpus", str(folder), "--language", "es").stdout
-    assert "the reader finds nothing in this language" in text
+    assert "== es · test split · 1 turns" in text and "finds nothing" not in text
+
+
+def test_a_language_without_a_reader_is_reported_as_such(capsys):
+    from simulator.cli.moves_quality import _print_language
+    from simulator.moves.quality import LanguageQuality
+
+    quality = LanguageQuality("es", "test", turns=1, has_reader=False, reader_note="no rules")
+    _print_language(quality)
+    assert "the reader finds nothing in this language: no rules" in capsys.readouterr().out
 
 
 def test_cli_help_and_bad_corpus(cli, tmp_path):

@@ -227,22 +227,14 @@ def test_a_session_resumes_in_its_own_language(tmp_path, monkeypatch):
 
 # -- the CLI ------------------------------------------------------------------------------
 def pattern_env(language: str, tmp_path: Path) -> dict[str, str] | None:
-    """The environment that gives the rule reader ``language``'s move rules, or None when
-    the language's rules have not been written yet."""
+    """The extra environment the rule reader needs for ``language`` (none: the language
+    packs find simulator/languages/<lang>/moves.yaml), or None when the language's rules
+    have not been written yet."""
     try:
         default_detector(language)
-        return {}
     except FrontlineError:
-        pass
-    shipped = ROOT / "simulator" / "languages" / language / "moves.yaml"
-    if not shipped.exists():
         return None
-    # Until the language packs' loader finds languages/<lang>/moves.yaml by itself, the
-    # older FRONTLINE_MOVE_PATTERNS way reads it.
-    folder = tmp_path / "patterns"
-    folder.mkdir(exist_ok=True)
-    (folder / f"{language}.yaml").write_text(shipped.read_text(encoding="utf-8"), "utf-8")
-    return {"FRONTLINE_MOVE_PATTERNS": str(folder)}
+    return {}
 
 
 SCRIPTED = {"meek": MEEK_ID, "billing": "aggressive-rational-billing"}

@@ -11,7 +11,7 @@ import yaml
 from conftest import FIXTURE_PERSONAS, ROOT
 
 from simulator.customer.effects import EFFECTS_FILE
-from simulator.moves.detector import PATTERNS_DIR
+from simulator.languages import SHIPPED_DIR
 from simulator.schema_export import SCHEMAS, SCHEMAS_DIR, stale_schemas, write_schemas
 
 
@@ -59,8 +59,12 @@ def test_the_schema_rejects_what_the_model_rejects():
 
 def test_shipped_data_files_match_their_schemas():
     jsonschema.validate(yaml.safe_load(EFFECTS_FILE.read_text()), schema("effects.schema.json"))
-    for path in PATTERNS_DIR.glob("*.yaml"):
+    for path in SHIPPED_DIR.glob("*/moves.yaml"):
         jsonschema.validate(yaml.safe_load(path.read_text()), schema("move-patterns.schema.json"))
+    packs = sorted(SHIPPED_DIR.glob("*/pack.yaml"))
+    assert len(packs) >= 6
+    for path in packs:
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema("language-pack.schema.json"))
 
 
 SCHEMA_COMMENT = re.compile(r"^# yaml-language-server: \$schema=(\S+)", re.MULTILINE)

@@ -14,24 +14,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from .. import saferegex
 from ..customer.machine import CustomerMachine
 from ..errors import FileProblems, Problem
+from ..languages import pack_file
 from ..moves.detector import RuleDetector, default_detector
 from ..moves.vocabulary import VIOLATIONS, Move
 from ..persona.model import Archetype, BandedPhrases, Persona, Temperament
 from ..persona.name_check import stale_name_mentions
 from ..persona.regex_samples import samples
-from ..textspan import sentence_spans
 from ..yamlfile import Lines, field_path, line_for, load_model, parse_yaml, read_text
 
-# The agent phrases are persona data; the linter lives here, above the persona and the
-# customer machine, because it runs the machine over the persona's own examples.
-AGENT_PHRASES_FILE = Path(__file__).parents[1] / "persona" / "agent_phrases.yaml"
+# The agent phrases are language data (agent_phrases.yaml in each language pack); the
+# linter lives here, above the persona and the customer machine, because it runs the
+# machine over the persona's own examples.
+AGENT_PHRASES = "agent_phrases.yaml"
 PLACEHOLDER_TEXT = re.compile(r"^\W*(todo|tbd|tba|n/?a|none|nothing|\?+|-+|\.+|x+)\W*$", re.I)
 NEGATED_REJECT = re.compile(r"\b(without|no|not|never|unless|instead of)\b|n't\b", re.I)
 # Moves only an agent makes; a customer line showing one is probably a copy-paste slip.
@@ -66,16 +67,29 @@ class LintWarning(Problem):
         return f"{self.where}: warning: {what}{self.message} [{self.code}]"
 
 
-class _AgentPhrases(BaseModel):
+class AgentPhrases(BaseModel):
+    """The file format of a language pack's ``agent_phrases.yaml``."""
+
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1]
-    phrases: list[str]
+    phrases: list[Annotated[str, AfterValidator(saferegex.check)]]
 
 
-@lru_cache(maxsize=2)
-def _agent_phrases(path: Path = AGENT_PHRASES_FILE) -> list[re.Pattern[str]]:
-    return [re.compile(p, re.I) for p in load_model(_AgentPhrases, path).phrases]
+def agent_phrases(language: str) -> list[re.Pattern[str]]:
+    """What only an agent says in ``language`` (every pack's file of it; none: nothing)."""
+    return [p for path in pack_file(language, AGENT_PHRASES) for p in _agent_phrases(path)]
+
+
+def load_agent_phrases(path: Path) -> AgentPhrases:
+    """Load and validate one ``agent_phrases.yaml`` (FileProblems name file:line: field)."""
+    return load_model(AgentPhrases, path)
+
+
+@lru_cache(maxsize=16)
+def _agent_phrases(path: Path) -> list[re.Pattern[str]]:
+    # Compiled with the time limit unless shipped: a trainer's pack may supply them.
+    return [saferegex.compile(p) for p in load_agent_phrases(path).phrases]
 
 
 class _Linter:
@@ -131,7 +145,7 @@ class _Linter:
                     "reads as a refusal"
                     if any(
                         self.detector.is_negated(r.example[s:e])
-                        for s, e in sentence_spans(r.example)
+                        for s, e in self.detector.splitter.sentences(r.example)
                     )
                     else "matches none of its triggers"
                 )
@@ -232,6 +246,7 @@ class _Linter:
             "offer": "that",
             "rejected": "that",
         }
+        phrases = agent_phrases(self.p.language)
         for reaction, entry in self.p.phrases.items():
             banks = (
                 [((reaction.value, band), getattr(entry, band)) for band in ("hot", "cool")]
@@ -241,9 +256,7 @@ class _Linter:
             for path, lines in banks:
                 for i, line in enumerate(lines):
                     text = line.format(**values)
-                    hit = next(
-                        (m.group(0) for pat in _agent_phrases() if (m := pat.search(text))), None
-                    )
+                    hit = next((m.group(0) for pat in phrases if (m := pat.search(text))), None)
                     if hit is None:
                         hit = next(
                             (
@@ -281,7 +294,7 @@ class _Linter:
     def _offered(self, compiled: re.Pattern[str], sentence: str) -> bool:
         return any(
             compiled.search(sentence[s:e]) and not self.detector.is_negated(sentence[s:e])
-            for s, e in sentence_spans(sentence)
+            for s, e in self.detector.splitter.sentences(sentence)
         )
 
     def _asked(self, compiled: re.Pattern[str], question: str) -> bool:

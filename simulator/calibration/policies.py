@@ -5,7 +5,8 @@ measure whether a persona rewards what DOMAIN teaches and punishes what it warns
 against. A policy sees what a trainee would see: the customer's replies and reactions
 (``Conversation``) and the case as an agent learns it in conversation (the remedies it
 may offer). It never reads the customer's numbers. Its words come from
-``agent_lines.yaml``; the seed picks the wording and a few handling choices, never
+``agent_lines.yaml`` in the persona's language pack (English when the pack has none); the
+seed picks the wording and a few handling choices, never
 whether the policy follows its rules.
 """
 
@@ -22,12 +23,13 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..customer.state import ReactionPlan, Step
+from ..languages import pack_file
 from ..persona.model import Persona, Remedy
 from ..reactions import Reaction
 from ..render.base import Turn
 from ..yamlfile import load_model
 
-AGENT_LINES_FILE = Path(__file__).parent / "agent_lines.yaml"
+AGENT_LINES = "agent_lines.yaml"  # in each language pack
 AGENT_NAME = "Sam Carter"
 LEVEL_ORDER = {"below": 0, "bottom_line": 1, "expectation": 2}
 
@@ -41,10 +43,25 @@ class AgentLines(BaseModel):
     lines: dict[str, list[str]] = Field(description="Key -> variants; one is said per turn.")
 
 
-@lru_cache(maxsize=2)
-def load_agent_lines(path: Path = AGENT_LINES_FILE) -> AgentLines:
-    """The policies' lines (cached: every policy turn reads them)."""
+def load_agent_lines(language: str = "en") -> AgentLines:
+    """The policies' lines in ``language`` (English when its packs have none): the shipped
+    pack's, with a trainer's variants added to each key."""
+    paths = pack_file(language, AGENT_LINES) or pack_file("en", AGENT_LINES)
+    merged: dict[str, list[str]] = {}
+    for path in paths:
+        for key, variants in _agent_lines(path).lines.items():
+            merged[key] = merged.get(key, []) + variants
+    return AgentLines(schema_version=1, lines=merged)
+
+
+def load_agent_lines_file(path: Path) -> AgentLines:
+    """Load and validate one ``agent_lines.yaml`` (FileProblems name file:line: field)."""
     return load_model(AgentLines, path)
+
+
+@lru_cache(maxsize=16)
+def _agent_lines(path: Path) -> AgentLines:
+    return load_agent_lines_file(path)  # cached: every policy turn reads them
 
 
 @dataclass
@@ -103,7 +120,7 @@ class Policy:
         # seed, so the matrix compares customers, not wordings.
         digest = hashlib.sha256(f"{self.id}:{seed}".encode()).digest()
         self.rng = random.Random(int.from_bytes(digest[:8], "big"))
-        self._lines = load_agent_lines().lines
+        self._lines = load_agent_lines(persona.language).lines
 
     # -- words -------------------------------------------------------------------------
     def say(self, key: str, **values: str) -> str:

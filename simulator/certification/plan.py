@@ -32,7 +32,8 @@ def grader_version(rubric: Rubric) -> str:
     digest = hashlib.sha256()
     for path in pattern_files(rubric.language):
         if path.exists():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            where = f"{path.parent.name}/{path.name}"  # a pack's files are all moves.yaml
+            digest.update(where.encode() + b"\0" + path.read_bytes())
     return f"{GRADER_VERSION}+patterns:{digest.hexdigest()[:16]}"
 
 

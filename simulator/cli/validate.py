@@ -1,4 +1,5 @@
-"""``frontline validate [PATH...]``: check persona files (and other kinds) without running them.
+"""``frontline validate [PATH...] [--languages]``: check persona files (and other kinds)
+without running them; ``--languages`` checks every language pack, shipped and trainers'.
 
 Prints one line per problem, ``file:line: field: message``, and exits 1 if there is any;
 otherwise prints ``N files OK``. Never a traceback: every failure is a :class:`Problem`.
@@ -21,6 +22,7 @@ from .. import config
 from ..certification.exam import load_exam
 from ..errors import FileProblems, FrontlineError, Problem
 from ..grading.rubric_loader import load_rubric
+from ..languages import CODE, MANIFEST, SHIPPED_DIR, load_pack, trainer_folders
 from ..persona.loader import load_persona
 from ..yamlfile import Lines, parse_yaml, read_text
 
@@ -46,7 +48,50 @@ def looks_like_rubric(path: Path, data: Any) -> bool:
     return path.parent.name == "rubrics" or (isinstance(data, dict) and "stages" in data)
 
 
+# The files a language pack may hold (docs/languages.md), each checked by its owner's loader.
+PACK_FILES = (
+    MANIFEST,
+    "moves.yaml",
+    "injection.yaml",
+    "character.yaml",
+    "agent_phrases.yaml",
+    "agent_lines.yaml",
+)
+
+
+def looks_like_pack_file(path: Path, data: Any) -> bool:
+    """Language pack files sit in a folder named by a language code (``en/``), and are
+    named as a pack's files are or sit beside a ``pack.yaml``."""
+    return bool(CODE.match(path.parent.name)) and (
+        path.name in PACK_FILES or (path.parent / MANIFEST).is_file()
+    )
+
+
+def load_pack_file(path: Path) -> Any:
+    """Load one language pack file with the loader of the concept that reads it."""
+    # Imported here: the loaders belong to concepts that a persona check does not need.
+    from ..calibration.lint import load_agent_phrases
+    from ..calibration.policies import load_agent_lines_file
+    from ..grading.judge.injection import load_injection_file
+    from ..moves.detector import load_pack_patterns
+    from ..render.character import load_character_rules
+
+    loaders: dict[str, Callable[[Path], Any]] = {
+        MANIFEST: load_pack,
+        "moves.yaml": load_pack_patterns,
+        "injection.yaml": load_injection_file,
+        "character.yaml": load_character_rules,
+        "agent_phrases.yaml": load_agent_phrases,
+        "agent_lines.yaml": load_agent_lines_file,
+    }
+    if path.name not in loaders:
+        known = ", ".join(PACK_FILES)
+        raise FileProblems([Problem(str(path), f"not a language pack file (a pack holds {known})")])
+    return loaders[path.name](path)
+
+
 FILE_KINDS: list[FileKind] = [
+    FileKind("language pack file", looks_like_pack_file, load_pack_file),
     FileKind("exam", looks_like_exam, load_exam),
     FileKind("rubric", looks_like_rubric, load_rubric),
     FileKind("persona", lambda path, data: True, load_persona),
@@ -64,6 +109,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "checked as a persona.",
     )
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    p.add_argument(
+        "--languages",
+        action="store_true",
+        help="check every language pack: the shipped ones and those in the folders named "
+        "in FRONTLINE_LANGUAGES (see docs/languages.md)",
+    )
     p.set_defaults(func=run)
 
 
@@ -164,12 +215,31 @@ def unread_languages(persona: Any, path: Path, lines: Lines) -> list[Problem]:
     return out
 
 
+def language_folders() -> tuple[list[Path], list[Problem]]:
+    """Every pack folder (shipped, then trainers'), and the configured folders that are
+    missing."""
+    folders: list[Path] = []
+    problems: list[Problem] = []
+    for root in [SHIPPED_DIR, *trainer_folders()]:
+        if not root.is_dir():
+            problems.append(Problem(str(root), "no such folder (named in FRONTLINE_LANGUAGES)"))
+            continue
+        folders += sorted(p for p in root.iterdir() if p.is_dir() and CODE.match(p.name))
+    return folders, problems
+
+
 def run(args: argparse.Namespace) -> int:
-    n_files, problems = validate(args.paths or [config.personas_dir()])
+    paths = list(args.paths) or ([] if args.languages else [config.personas_dir()])
+    missing: list[Problem] = []
+    if args.languages:
+        folders, missing = language_folders()
+        paths += folders
+    n_files, problems = validate(paths)
+    problems = missing + problems
     for problem in problems:
         print(problem)
     # Warnings are advice: they are printed but never change the exit code.
-    for warning in lint_warnings(args.paths or [config.personas_dir()]):
+    for warning in lint_warnings(paths):
         print(warning)
     if problems:
         print(

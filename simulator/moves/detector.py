@@ -1,9 +1,12 @@
 """Detectors find moves in an agent turn and return the exact words as evidence.
 
-The rule detector reads its patterns from YAML files (``patterns/<language>.yaml`` in
-this package, plus any files a trainer adds in the folders named by
-``FRONTLINE_MOVE_PATTERNS``), so extending it never means editing code. Other detectors
-(an LLM one, other languages) implement the same :class:`Detector` protocol.
+The rule detector reads its patterns from YAML files: ``moves.yaml`` in each language
+pack (the shipped one in ``simulator/languages/<language>/``, then the trainers' in the
+folders named by ``FRONTLINE_LANGUAGES``; see :mod:`simulator.languages`), plus, the older
+way, any ``<language>*.yaml`` in the folders named by ``FRONTLINE_MOVE_PATTERNS``. So
+extending it never means editing code. It splits a turn into sentences as the pack's
+manifest says (:class:`~simulator.languages.Splitter`). Other detectors (an LLM one)
+implement the same :class:`Detector` protocol.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 
 from .. import saferegex
 from ..errors import FileProblems, Problem
+from ..languages import ENV as LANGUAGES_ENV
+from ..languages import SHIPPED_DIR, Splitter, pack_file, shipped, splitter_for
 from ..textspan import fold_apostrophes as _fold
-from ..textspan import sentence_spans
-from ..yamlfile import load_model
+from ..yamlfile import load_model, parse_yaml, read_text
 from .prefilter import PatternIndex, lowered, normalise
 from .vocabulary import Move
 
-PATTERNS_DIR = Path(__file__).parent / "patterns"
+PACK_FILE = "moves.yaml"  # in each language pack
+LEGACY_ENV = "FRONTLINE_MOVE_PATTERNS"  # the older way: folders of <language>*.yaml
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -127,9 +132,12 @@ def _compile(values: list[str], shipped: frozenset[str] = frozenset()) -> tuple:
 
 
 class RuleDetector:
-    """Finds moves with the regular expressions of one or more pattern files."""
+    """Finds moves with the regular expressions of one or more pattern files, sentence by
+    sentence as ``splitter`` cuts a turn (by default the splitter of the first file's
+    language)."""
 
-    def __init__(self, files: list[MovePatternFile]):
+    def __init__(self, files: list[MovePatternFile], splitter: Splitter | None = None):
+        self.splitter = splitter or splitter_for(files[0].language if files else "en")
         merged: dict[Move, MovePatterns] = {}
         for f in files:
             for move, pats in f.moves.items():
@@ -195,7 +203,7 @@ class RuleDetector:
         vetoed: dict[Move, bool] = {}
         # Long pasted turns repeat sentences; each distinct one is matched only once.
         seen: dict[str, list[tuple[Move, int, int]]] = {}
-        for s, e in sentence_spans(text):
+        for s, e in self.splitter.sentences(text):
             sentence = folded[s:e]
             hits = seen.get(sentence)
             if hits is None:
@@ -257,9 +265,11 @@ def _searcher(pattern: re.Pattern[str]) -> tuple:
 
 
 def pattern_files(language: str = "en") -> list[Path]:
-    """The pattern files for ``language``: the shipped one, then trainers' additions."""
-    paths = [PATTERNS_DIR / f"{language}.yaml"]
-    for folder in os.environ.get("FRONTLINE_MOVE_PATTERNS", "").split(os.pathsep):
+    """The pattern files for ``language``: its packs' ``moves.yaml`` (the shipped pack's
+    first, then each trainer's in ``FRONTLINE_LANGUAGES``), then, the older way, the
+    ``<language>*.yaml`` files in the folders of ``FRONTLINE_MOVE_PATTERNS``."""
+    paths = pack_file(language, PACK_FILE)
+    for folder in os.environ.get(LEGACY_ENV, "").split(os.pathsep):
         if folder:
             paths += sorted(Path(folder).glob(f"{language}*.yaml"))
     return paths
@@ -268,29 +278,56 @@ def pattern_files(language: str = "en") -> list[Path]:
 def load_pattern_file(path: Path) -> MovePatternFile:
     """Load and validate one pattern file."""
     loaded = load_model(MovePatternFile, path)
-    loaded._shipped = path.resolve().parent == PATTERNS_DIR.resolve()
+    loaded._shipped = shipped(path)
     return loaded
 
 
+def load_pack_patterns(path: Path) -> MovePatternFile:
+    """Load a pack's ``<language>/moves.yaml``; it must be written for its folder's language."""
+    return _in_language(load_pattern_file(path), path, path.parent.name)
+
+
+def _in_language(f: MovePatternFile, path: Path, language: str) -> MovePatternFile:
+    """``f`` if it is written for ``language``; a pack's file for another is refused."""
+    if f.language == language or path.name != PACK_FILE:
+        return f  # the older folders' files are picked by name ("en-retail.yaml")
+    _data, lines = parse_yaml(read_text(path), str(path))
+    raise FileProblems(
+        [
+            Problem(
+                str(path),
+                f"the {language!r} pack holds patterns for {f.language!r}; "
+                f"write language: {language}",
+                lines.get(("language",)),
+                "language",
+            )
+        ]
+    )
+
+
 @lru_cache(maxsize=8)
-def _cached_detector(language: str, extra: str) -> RuleDetector:
+def _cached_detector(language: str, packs: str, extra: str) -> RuleDetector:
     # A language need not ship with Frontline: a trainer's folder may supply it whole.
-    paths = [p for p in pattern_files(language) if p.exists()]
+    paths = pattern_files(language)
     if not paths:
-        shipped = PATTERNS_DIR / f"{language}.yaml"
+        folder = SHIPPED_DIR / language
         raise FileProblems(
             [
                 Problem(
-                    str(shipped),
-                    f"no move patterns for language {language!r}: "
-                    f"add {language}.yaml to a folder named in "
-                    "FRONTLINE_MOVE_PATTERNS",
+                    str(folder / PACK_FILE),
+                    f"no move patterns for language {language!r}: add moves.yaml to the "
+                    f"language pack folder {folder}, or to {language}/ in a folder named in "
+                    f"FRONTLINE_LANGUAGES (or, the older way, {language}.yaml to a folder "
+                    f"named in {LEGACY_ENV})",
                 )
             ]
         )
-    return RuleDetector([load_pattern_file(p) for p in paths])
+    files = [_in_language(load_pattern_file(p), p, language) for p in paths]
+    return RuleDetector(files, splitter_for(language))
 
 
 def default_detector(language: str = "en") -> RuleDetector:
     """The rule detector for ``language``, built once per process and configuration."""
-    return _cached_detector(language, os.environ.get("FRONTLINE_MOVE_PATTERNS", ""))
+    return _cached_detector(
+        language, os.environ.get(LANGUAGES_ENV, ""), os.environ.get(LEGACY_ENV, "")
+    )

@@ -20,9 +20,9 @@ from collections import OrderedDict
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..languages import Splitter, splitter_for
 from ..llm.backend import ChatBackend
 from ..llm.retry import BackendError
-from ..textspan import sentence_spans
 from .detector import Detection, RuleDetector
 from .llm_prompts import DetectorPrompts, detector_messages
 from .vocabulary import GOOD_MOVES, VIOLATIONS, Move
@@ -86,9 +86,16 @@ class LLMDetector:
     """Finds good moves with a chat model; implements the Detector protocol."""
 
     def __init__(
-        self, backend: ChatBackend, *, prompts: DetectorPrompts | None = None, cache_size: int = 256
+        self,
+        backend: ChatBackend,
+        *,
+        prompts: DetectorPrompts | None = None,
+        cache_size: int = 256,
+        splitter: Splitter | None = None,
     ):
         self.backend = backend
+        # The quote around a found move is its sentence, as the turn's language splits it.
+        self.splitter = splitter or splitter_for("en")
         self.prompts = prompts
         self._cache: OrderedDict[str, list[Detection]] = OrderedDict()
         self._cache_size = cache_size
@@ -125,7 +132,7 @@ class LLMDetector:
                 "move detection: unusable answer from the model (%s)", str(exc).splitlines()[0]
             )
             return []
-        sentences = sentence_spans(text)
+        sentences = self.splitter.sentences(text)
         out: list[Detection] = []
         for item in answer.moves:
             try:
@@ -161,6 +168,7 @@ class CombinedDetector:
         self.rules = rules
         self.llm = llm
         self.patterns = rules.patterns
+        self.splitter = rules.splitter
 
     def is_negated(self, sentence: str) -> bool:
         return self.rules.is_negated(sentence)

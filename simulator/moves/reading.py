@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 
 from pydantic import ConfigDict, TypeAdapter, with_config
 
-from ..textspan import clause_spans, sentence_spans
+from ..languages import Splitter, splitter_for
 from .detector import Detection
 from .vocabulary import Move
 
@@ -127,7 +127,9 @@ def reading_from_json(text: str | bytes) -> Reading:
 
 
 class TurnDetector(Protocol):
-    """What :func:`read_turn` needs: moves with evidence, and negation of a sentence."""
+    """What :func:`read_turn` needs: moves with evidence, and negation of a sentence. A
+    detector that has a ``splitter`` attribute (the rule detector does) cuts the clauses
+    too; otherwise the language's splitter does."""
 
     def detect(self, text: str) -> list: ...
 
@@ -140,20 +142,24 @@ def read_turn(text: str, detector: TurnDetector, language: str) -> Reading:
     ``detector`` has ``detect(text)`` and ``is_negated(sentence)`` (the rule detector, or
     any detector that delegates negation to it)."""
     moves = list(detector.detect(text))
-    return Reading(language=language, moves=moves, clauses=offering_clauses(text, detector))
+    splitter = getattr(detector, "splitter", None) or splitter_for(language)
+    return Reading(
+        language=language, moves=moves, clauses=offering_clauses(text, detector, splitter)
+    )
 
 
-def offering_clauses(text: str, detector: TurnDetector) -> list[Clause]:
+def offering_clauses(text: str, detector: TurnDetector, splitter: Splitter) -> list[Clause]:
     """Each sentence of ``text``; or, when a sentence is negated, each of its clauses with
     whether it is negated ("We can't refund it, but I can replace it today" offers the
-    replacement, not the refund)."""
+    replacement, not the refund). ``splitter`` cuts sentences and clauses as the turn's
+    language writes them."""
     out = []
-    for s, e in sentence_spans(text):
+    for s, e in splitter.sentences(text):
         if not detector.is_negated(text[s:e]):
             out.append(Clause(start=s, end=e, negated=False))
             continue
         out += [
             Clause(start=a, end=b, negated=detector.is_negated(text[a:b]))
-            for a, b in clause_spans(text, s, e)
+            for a, b in splitter.clauses(text, s, e)
         ]
     return out

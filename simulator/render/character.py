@@ -4,7 +4,8 @@ A model playing the customer can slip: talk like the agent ("How can I help you?
 it is an AI, give away a fact the trainee has not asked for, or declare itself satisfied
 when the state machine decided otherwise (often because the trainee told it to). These
 checks run on every sentence of a reply; the rules are regexes and word lists in
-``character.<language>.yaml`` beside this module.
+``character.yaml`` of the language's pack (``simulator/languages/<language>/``, then
+trainers' packs, whose lists are added to the shipped ones).
 
 While a reply streams in, :meth:`TurnCheck.scan` says how much of an unfinished sentence
 could still fail: the rules are matched with the ``regex`` module's *partial* matching,
@@ -15,6 +16,7 @@ sentence ends (:mod:`.release`).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,11 +25,23 @@ import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import saferegex
+from ..languages import ENV as LANGUAGES_ENV
+from ..languages import pack_file
 from ..reactions import Reaction
 from ..yamlfile import load_model
 from .base import RenderRequest
 
-RULES_DIR = Path(__file__).parent
+PACK_FILE = "character.yaml"  # in each language pack
+# Lists a trainer's file adds to; its numbers replace the shipped file's.
+_LISTS = (
+    "agent_speech",
+    "ai_disclosure",
+    "acceptance",
+    "approval",
+    "approval_allowed_in",
+    "acceptance_unless",
+    "stopwords",
+)
 
 
 def _compile_all(values: list[str]) -> list[str]:
@@ -39,7 +53,7 @@ def _compile_all(values: list[str]) -> list[str]:
 
 
 class CharacterRules(BaseModel):
-    """The file format of ``character.<language>.yaml``."""
+    """The file format of a language pack's ``character.yaml``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -250,11 +264,39 @@ class TurnCheck:
         return len(s)
 
 
-@lru_cache(maxsize=16)
-def checker_for(language: str = "en") -> CharacterChecker:
-    """The checker for a persona's language (English rules when it has none of its own)."""
+def load_character_rules(path: Path) -> CharacterRules:
+    """Load and validate one ``character.yaml`` (FileProblems name file:line: field)."""
+    return load_model(CharacterRules, path)
+
+
+def rules_files(language: str = "en") -> list[Path]:
+    """The character rule files of ``language`` (the shipped pack's, then trainers'); the
+    English ones when the language has none."""
     code = language.split("-")[0]
-    path = RULES_DIR / f"character.{code}.yaml"
-    if not path.exists():
-        path = RULES_DIR / "character.en.yaml"
-    return CharacterChecker(load_model(CharacterRules, path))
+    return (
+        pack_file(language, PACK_FILE) or pack_file(code, PACK_FILE) or pack_file("en", PACK_FILE)
+    )
+
+
+def merged_rules(files: list[CharacterRules]) -> CharacterRules:
+    """One set of rules from several files: lists added up, numbers from the last file."""
+    merged = files[0]
+    for extra in files[1:]:
+        update = {k: getattr(merged, k) + getattr(extra, k) for k in _LISTS}
+        update["hidden_fact_overlap"] = extra.hidden_fact_overlap
+        update["hidden_fact_min_words"] = extra.hidden_fact_min_words
+        merged = merged.model_copy(update=update)
+    return merged
+
+
+def checker_for(language: str = "en") -> CharacterChecker:
+    """The checker for a persona's language (English rules when it has none of its own),
+    built once per process and configuration of trainers' language folders."""
+    return _cached_checker(language, os.environ.get(LANGUAGES_ENV, ""))
+
+
+@lru_cache(maxsize=16)
+def _cached_checker(language: str, folders: str) -> CharacterChecker:
+    return CharacterChecker(
+        merged_rules([load_model(CharacterRules, p) for p in rules_files(language)])
+    )

@@ -38,6 +38,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..languages import splitter_for
 from ..llm.backend import ChatBackend, Usage
 from ..llm.retry import RetryPolicy, stream_until_shown
 from .base import Renderer, RenderRequest
@@ -103,6 +104,7 @@ class LLMRenderer:
         check = checker.bind(request)
         who = request.persona.identity.name
         labels = [who, who.split()[0]]
+        splitter = splitter_for(request.persona.language)
         reasons: list[str] = []
         for attempt in range(self.regenerations + 1):
             report.attempts += 1
@@ -110,7 +112,7 @@ class LLMRenderer:
             seed = (request.seed * 7919 + len(request.history) * 31 + attempt) % 2**31
 
             def one_try(messages=messages, seed=seed) -> Iterator[str]:
-                gate = self.gate(check, labels, self.hold_chars)
+                gate = self.gate(check, labels, self.hold_chars, splitter)
                 stream = self.backend.stream(
                     messages, temperature=self.temperature, max_tokens=self.max_tokens, seed=seed
                 )

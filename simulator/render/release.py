@@ -21,12 +21,11 @@ from contextlib import contextmanager
 
 import regex
 
-from ..textspan import SENTENCE_BOUNDARY
+from ..languages import Splitter, splitter_for
 from .character import CharacterBreak, TurnCheck
 
-# Where a sentence ends while text streams in: the one splitter the grader and the
-# detectors use, so a released piece is always a whole sentence as they see it.
-_BOUNDARY = SENTENCE_BOUNDARY
+# Where a sentence ends while text streams in: the language's splitter, the one the grader
+# and the detectors use, so a released piece is always a whole sentence as they see it.
 
 
 class CharacterBroken(Exception):
@@ -62,15 +61,18 @@ def _empty(released: str) -> CharacterBroken:
 
 
 class SentenceGate:
-    """Holds streamed text until each sentence has passed ``check``, then releases it."""
+    """Holds streamed text until each sentence has passed ``check``, then releases it.
+    Sentences end where ``splitter`` (by default the English one) says they do."""
 
     def __init__(
         self,
         check: Callable[[str], CharacterBreak | None],
         labels: list[str],
         hold_chars: int = 240,
+        splitter: Splitter | None = None,
     ):
         self.check = check
+        self.splitter = splitter or splitter_for("en")
         self.hold_chars = hold_chars
         self.pending = ""
         self.released = ""
@@ -81,12 +83,12 @@ class SentenceGate:
         self.pending += text
         out: list[str] = []
         with _handing_over(out):
-            while (m := _BOUNDARY.search(self.pending)) and m.end() > 0:
-                piece, self.pending = self.pending[: m.end()], self.pending[m.end() :]
+            while cut := self.splitter.next_start(self.pending):
+                piece, self.pending = self.pending[:cut], self.pending[cut:]
                 self._release(piece, out)
             if len(self.pending) > self.hold_chars:
                 # A run-on "sentence": check what there is and let it through at a space.
-                cut = self.pending.rfind(" ") + 1 or len(self.pending)
+                cut = self.splitter.run_on_cut(self.pending)
                 piece, self.pending = self.pending[:cut], self.pending[cut:]
                 self._release(piece, out)
         return out
@@ -123,11 +125,19 @@ class EarlyGate:
     comes before the hold is released; a forbidden phrase already complete is a break at
     once. A finished sentence gets the full check (the same one the sentence gate uses);
     if it fails, what was released of it stays and :class:`CharacterBroken` says so.
-    ``hold_chars`` bounds a sentence without an end, as in :class:`SentenceGate`.
+    ``hold_chars`` bounds a sentence without an end, and ``splitter`` says where sentences
+    end, as in :class:`SentenceGate`.
     """
 
-    def __init__(self, check: TurnCheck, labels: list[str], hold_chars: int = 240):
+    def __init__(
+        self,
+        check: TurnCheck,
+        labels: list[str],
+        hold_chars: int = 240,
+        splitter: Splitter | None = None,
+    ):
         self.check = check
+        self.splitter = splitter or splitter_for("en")
         self.hold_chars = hold_chars
         self.released = ""
         self._label = _label_pattern(labels)
@@ -149,14 +159,13 @@ class EarlyGate:
             self._started, self._head = True, ""
         self._sentence += text
         with _handing_over(out):
-            while (m := _BOUNDARY.search(self._sentence)) and m.end() > 0:
-                self._complete(m.end(), out)
+            while end := self.splitter.next_start(self._sentence):
+                self._complete(end, out)
             if len(self._sentence) > self.hold_chars:
                 # A run-on "sentence": check what there is and end it at its last space,
                 # but not inside text already shown (that would show it twice): then
                 # where the shown text ends.
-                s = self._sentence
-                self._complete(s.rfind(" ", self._shown) + 1 or self._shown or len(s), out)
+                self._complete(self.splitter.run_on_cut(self._sentence, self._shown), out)
             s = self._sentence
             lead = len(s) - len(s.lstrip())
             hold, brk = self.check.scan(s[lead:], max(0, self._hold - lead))

@@ -6,7 +6,8 @@ quote check cannot help: the words *are* in the agent turn. So the judge
 (:mod:`.evidence`) never accepts evidence that matches these patterns, and a judged
 scorecard with such words in it asks for human review (:mod:`.policy`).
 
-The patterns are data: ``simulator/llm/injection.<language>.yaml``, in the shape of
+The patterns are data: ``injection.yaml`` in each language pack
+(``simulator/languages/<language>/``, then trainers' packs), in the shape of
 the move pattern files (named rules, each with ``patterns``, ``unless``, ``examples`` and
 ``counterexamples``; :class:`~simulator.moves.detector.MovePatterns` is reused as is), read
 with :func:`~simulator.yamlfile.load_model`. Matching also works like the move detector's:
@@ -20,6 +21,7 @@ sentence by sentence, case-insensitively, typographic apostrophes folded::
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,14 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ... import saferegex
 from ...errors import FileProblems, Problem
+from ...languages import ENV as LANGUAGES_ENV
+from ...languages import SHIPPED_DIR, Splitter, pack_file, splitter_for
 from ...moves.detector import MovePatterns
-from ...textspan import fold_apostrophes, sentence_spans
+from ...textspan import fold_apostrophes
 from ...transcript import Transcript
 from ...yamlfile import load_model, parse_model
 
-# The pattern files stay in simulator/llm/ until the language packs gather every
-# language's data in one place.
-PATTERNS_DIR = Path(__file__).parents[2] / "llm"
+PACK_FILE = "injection.yaml"  # in each language pack
 
 # What the judge and the scorecard say when the words are rejected.
 REASON = "the evidence addresses the grader, not the customer"
@@ -81,9 +83,11 @@ def _compile(values: list[str]) -> tuple[saferegex.SafePattern, ...]:
 
 
 class InjectionMatcher:
-    """Finds sentences that address the grader, with the rules of one or more files."""
+    """Finds sentences that address the grader, with the rules of one or more files, sentence
+    by sentence as ``splitter`` cuts a text (by default the first file's language's)."""
 
-    def __init__(self, files: list[InjectionPatternFile]):
+    def __init__(self, files: list[InjectionPatternFile], splitter: Splitter | None = None):
+        self.splitter = splitter or splitter_for(files[0].language if files else "en")
         self.rules: dict[str, MovePatterns] = {}
         for f in files:  # a later file adds to a rule of the same name
             for name, p in f.rules.items():
@@ -110,7 +114,7 @@ class InjectionMatcher:
         folded = fold_apostrophes(text)  # same length as text: offsets stay valid
         found: list[Injection] = []
         vetoed: dict[str, bool] = {}
-        for s, e in sentence_spans(text):
+        for s, e in self.splitter.sentences(text):
             sentence = folded[s:e]
             for rule in self._rules:
                 m = next(
@@ -164,9 +168,9 @@ def agent_injections(
     ]
 
 
-def pattern_file(language: str = "en") -> Path:
-    """The shipped injection pattern file for ``language``."""
-    return PATTERNS_DIR / f"injection.{language}.yaml"
+def pattern_files(language: str = "en") -> list[Path]:
+    """The injection pattern files of ``language``: the shipped pack's, then trainers'."""
+    return pack_file(language, PACK_FILE)
 
 
 def load_injection_file(path: Path) -> InjectionPatternFile:
@@ -179,10 +183,18 @@ def parse_injection_file(text: str, name: str) -> InjectionPatternFile:
     return parse_model(InjectionPatternFile, text, name)
 
 
-@lru_cache(maxsize=4)
 def default_matcher(language: str = "en") -> InjectionMatcher:
-    """The matcher for ``language``, built once per process."""
-    path = pattern_file(language)
-    if not path.exists():
-        raise FileProblems([Problem(str(path), f"no injection patterns for language {language!r}")])
-    return InjectionMatcher([load_injection_file(path)])
+    """The matcher for ``language`` (its packs' files merged), built once per process and
+    configuration of trainers' language folders."""
+    return _cached_matcher(language, os.environ.get(LANGUAGES_ENV, ""))
+
+
+@lru_cache(maxsize=4)
+def _cached_matcher(language: str, folders: str) -> InjectionMatcher:
+    paths = pattern_files(language)
+    if not paths:
+        where = SHIPPED_DIR / language / PACK_FILE
+        raise FileProblems(
+            [Problem(str(where), f"no injection patterns for language {language!r}")]
+        )
+    return InjectionMatcher([load_injection_file(p) for p in paths], splitter_for(language))

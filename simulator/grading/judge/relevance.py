@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
+from ...languages import Splitter, splitter_for
 from ...moves.detector import Detector
 from ...moves.vocabulary import Move
-from ...textspan import clause_spans, sentence_spans
 from ..rubric import Condition, Criterion
 
 MIN_WORDS = 3
@@ -69,20 +69,21 @@ def _on_word_boundaries(text: str, start: int, end: int) -> bool:
     return starts_clean and ends_clean
 
 
-def is_whole_clause(text: str, start: int, end: int) -> bool:
+def is_whole_clause(text: str, start: int, end: int, splitter: Splitter | None = None) -> bool:
     """Whether ``text[start:end]`` is one whole clause (or sentence) of ``text``, give or
-    take its closing punctuation."""
+    take its closing punctuation, as ``splitter`` (by default English's) cuts it."""
+    splitter = splitter or splitter_for("en")
     quote = text[start:end].rstrip(_TRAILING)
-    for s, e in sentence_spans(text):
-        for cs, ce in [(s, e), *clause_spans(text, s, e)]:
+    for s, e in splitter.sentences(text):
+        for cs, ce in [(s, e), *splitter.clauses(text, s, e)]:
             if cs == start and text[cs:ce].rstrip(_TRAILING) == quote and quote:
                 return True
     return False
 
 
-def substantial(text: str, start: int, end: int) -> bool:
+def substantial(text: str, start: int, end: int, splitter: Splitter | None = None) -> bool:
     """A whole clause, or at least MIN_WORDS words on word boundaries."""
-    if is_whole_clause(text, start, end):
+    if is_whole_clause(text, start, end, splitter):
         return True
     words = [w for w in text[start:end].split() if _WORD.search(w)]  # "that's" is one
     return len(words) >= MIN_WORDS and _on_word_boundaries(text, start, end)
@@ -97,7 +98,8 @@ def evidence_problem(
     if span is None:
         return "the quote is not in the agent turn it cites"
     start, end = span
-    if not substantial(text, start, end):
+    # The detector splits as the rubric's language does (the rule detector carries it).
+    if not substantial(text, start, end, getattr(detector, "splitter", None)):
         return (
             f"the quote {text[start:end]!r} is neither a whole clause nor {MIN_WORDS} "
             "or more whole words"
