@@ -46,7 +46,9 @@ def _merge(
                 i = by_id[item["id"]]
                 origin[here + (i,)] = there + (j,)
                 unknown += _merge(base[key][i], item, here + (i,), there + (j,), origin)
-        elif here in MERGED_MAPPINGS and isinstance(base.get(key), dict):
+        elif (
+            here in MERGED_MAPPINGS and isinstance(base.get(key), dict) and isinstance(value, dict)
+        ):
             unknown += _merge(base[key], value, here, there, origin)
         else:
             base[key] = value
@@ -122,7 +124,8 @@ def resolve(file: Any, language: str, name: str, lines: Lines) -> Persona | list
     the problems that stop it, each at the overlay's file, line and field."""
     prefix: Loc = ("languages", language)
     overlay = file.languages[language]
-    over = overlay.model_dump(mode="json", exclude_unset=True)
+    # A field written as null is a field not given (and reported if the language needs it).
+    over = overlay.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     problems = [
         Problem(name, msg, line_for(prefix + loc, lines), field_path(prefix + loc))
         for loc, msg in _missing(file, over)
