@@ -23,6 +23,7 @@ from simulator.persona.loader import PersonaLibrary, parse_persona, read_persona
 from simulator.persona.model import BandedPhrases
 from simulator.reactions import Reaction
 from simulator.render.base import RenderRequest
+from simulator.render.offline import OfflineRenderer
 from simulator.render.prompts import customer_system_prompt
 from simulator.sessions import Conversation, SessionStore
 
@@ -394,3 +395,18 @@ def test_every_reaction_has_a_bank_in_every_shipped_overlay():
         for lang in persona.languages:
             played = persona.in_language(lang)
             assert set(played.phrases) == set(Reaction), (pid, lang)
+
+
+def test_chinese_sentences_are_joined_without_spaces():
+    """Two reactions in one reply (an answer, then warming) join as the language writes."""
+    plan = ReactionPlan(
+        reaction=Reaction.WARMING, extras=[Reaction.ANSWER_QUESTION], fact="birthday"
+    )
+    replies = {}
+    for lang in ("zh", "ru"):
+        persona = LIBRARY.get_in(MEEK_ID, lang)
+        state = CustomerMachine(persona, detector=default_detector("en")).start()
+        request = RenderRequest(persona=persona, state=state, plan=plan, history=[], seed=0)
+        replies[lang] = OfflineRenderer().reply(request)
+    assert replies["zh"].startswith("是给朵朵的。") and " " not in replies["zh"]
+    assert replies["ru"].startswith("Это для Полечки.") and "? " in replies["ru"]
