@@ -6,7 +6,7 @@ Three measurements, each over the shipped personas with realistic plans and hist
 
 A. Per-turn CPU cost of the LLM renderer with no network (the package's MockBackend):
    prompt building, the release gate and the in-character checks, for both release
-   policies (``early``, the default, and ``sentence``; docs/llm.md).
+   policies (``sentence``, the default, and ``early``; docs/llm.md).
 B. Per-turn overhead over HTTP: the same reply streamed from the fake server (tests/
    fake_openai_server.py on 127.0.0.1, in a process of its own like a real backend) by
    the bare ``openai`` client, and through Frontline (OpenAIBackend + retry wrapper +
@@ -68,6 +68,12 @@ OPENINGS = [
     ("Thank you, but I still want my refund. When?", "the sentence (thank you for sorting this)"),
 ]
 POLICIES = {"early": EarlyGate, "sentence": SentenceGate}
+EARLIER = [
+    "It has gone on far too long already.",
+    "Nobody from your side has called me back.",
+    "I was promised an answer last week.",
+    "I just want it sorted out.",
+]
 AGENT = [
     "I'm so sorry this happened, that sounds really frustrating.",
     "Could you tell me when this started and what you were told?",
@@ -84,13 +90,17 @@ def requests(library: PersonaLibrary) -> list[RenderRequest]:
         machine = CustomerMachine(persona)
         state = machine.start()
         history = [Turn("customer", "I have a complaint about my order.")]
-        for text in AGENT:
+        for text, said in zip(AGENT, EARLIER, strict=True):
             if state.outcome.value != "ongoing":
                 break
             step = machine.step(state, text)
             history.append(Turn("agent", text))
-            out.append(RenderRequest(persona, step.state, step.plan, list(history), seed=1))
-            history.append(Turn("customer", REPLY))
+            # The fixed reply gives no fact: a turn whose plan gives one would (rightly)
+            # fail the planned-reveal check and measure the phrase bank instead.
+            if step.plan.fact is None:
+                out.append(RenderRequest(persona, step.state, step.plan, list(history), seed=1))
+            # Earlier customer turns differ from the reply: saying it again is a break.
+            history.append(Turn("customer", said))
             state = step.state
     return out
 
@@ -175,7 +185,7 @@ def bench_in_process(reqs: list[RenderRequest], turns: int) -> None:
 
 def bench_http(reqs: list[RenderRequest], turns: int) -> None:
     with fake_server(REPLY) as url:
-        renderer = LLMRenderer(OpenAIBackend(config(url)), regenerations=2)
+        renderer = LLMRenderer(OpenAIBackend(config(url)), regenerations=2, release="early")
         raw = bare_client(url)
         bare_t, front_t = [], []
         for i in range(turns + 20):  # the first 20 warm up connections and caches

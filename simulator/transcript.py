@@ -31,7 +31,40 @@ def turn_problem(text: str) -> str | None:
     return None
 
 
-__all__ = ["PersonaRef", "StateRecord", "Transcript", "TranscriptTurn", "Turn"]
+__all__ = [
+    "GuardRecord",
+    "GuardSummary",
+    "PersonaRef",
+    "StateRecord",
+    "Transcript",
+    "TranscriptTurn",
+    "Turn",
+]
+
+
+class GuardRecord(BaseModel):
+    """What the in-character checks did to one customer turn worded by a model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checks: list[str] = Field(
+        default_factory=list, description="The checks every draft of the reply went through."
+    )
+    failed: list[str] = Field(
+        default_factory=list,
+        description="The check each failing draft broke, in order (one per failed draft).",
+    )
+    shown: Literal["llm", "regenerated", "bank"] = Field(
+        description="Whose words the trainee saw: the model's first draft, a later draft, "
+        "or the phrase bank's after every draft failed."
+    )
+    attempts: int = Field(1, ge=0, description="Drafts asked of the model.")
+    truncated: bool = Field(
+        False, description="A check failed after part of the reply was shown; the rest dropped."
+    )
+    completed_from_bank: bool = Field(
+        False, description="A fragment already shown was finished with a phrase-bank reply."
+    )
 
 
 class Turn(BaseModel):
@@ -51,6 +84,11 @@ class Turn(BaseModel):
         "session ran; absent in hand-written or older transcripts, "
         "which the grader reads afresh.",
     )
+    guard: GuardRecord | None = Field(
+        None,
+        description="For a customer turn worded by a model: the checks it went through and "
+        "whose words were shown; absent for phrase-bank sessions and older transcripts.",
+    )
 
     def __init__(self, role: str | None = None, text: str | None = None, /, **data):
         if role is not None:
@@ -62,6 +100,53 @@ class Turn(BaseModel):
 
 # The name the transcript format has always used for a turn.
 TranscriptTurn = Turn
+
+
+class GuardSummary(BaseModel):
+    """The guard records of many customer replies, counted: how often each check failed
+    and whose words were shown. In an export and in ``frontline calibrate --llm``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replies: int = Field(0, ge=0, description="Customer replies worded by a model.")
+    drafts: int = Field(0, ge=0, description="Drafts asked of the model for them.")
+    shown: dict[str, int] = Field(
+        default_factory=dict,
+        description="Replies by whose words were shown: llm, regenerated, bank.",
+    )
+    failed: dict[str, int] = Field(
+        default_factory=dict, description="Failed drafts by the check they broke."
+    )
+    completed_from_bank: int = Field(0, ge=0)
+
+    @classmethod
+    def of(cls, records: list[GuardRecord]) -> GuardSummary:
+        """Count ``records``."""
+        shown: dict[str, int] = {}
+        failed: dict[str, int] = {}
+        for r in records:
+            shown[r.shown] = shown.get(r.shown, 0) + 1
+            for kind in r.failed:
+                failed[kind] = failed.get(kind, 0) + 1
+        return cls(
+            replies=len(records),
+            drafts=sum(r.attempts for r in records),
+            shown=dict(sorted(shown.items())),
+            failed=dict(sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))),
+            completed_from_bank=sum(r.completed_from_bank for r in records),
+        )
+
+    def rates(self) -> str:
+        """One line: "12 replies: 75% llm, 17% regenerated, 8% bank; failed drafts:
+        echo 3, agent_speech 1"."""
+        if not self.replies:
+            return "no replies worded by a model"
+        parts = ", ".join(
+            f"{100 * self.shown.get(k, 0) / self.replies:.0f}% {k}"
+            for k in ("llm", "regenerated", "bank")
+        )
+        fails = ", ".join(f"{k} {n}" for k, n in self.failed.items()) or "none"
+        return f"{self.replies} replies: {parts}; failed drafts: {fails}"
 
 
 class PersonaRef(BaseModel):
@@ -91,6 +176,11 @@ class Transcript(BaseModel):
     turns: list[Turn] = Field(min_length=1)
     trajectory: list[StateRecord] = Field(default_factory=list)
     outcome: Outcome | None = None
+    guards: GuardSummary | None = Field(
+        None,
+        description="The customer turns' guard records counted (sessions whose customer a "
+        "model worded); absent otherwise.",
+    )
 
     @field_validator("schema_version", mode="before")
     @classmethod

@@ -180,6 +180,7 @@ def judge_env(monkeypatch, base_url: str) -> None:
         "MODEL": "fake-judge",
         "BASE_URL": base_url,
         "KIND": "vllm",
+        "BATCH_QUESTIONS": "false",  # the fake judge answers one question a call
         "TIMEOUT": "5",
         "RETRY_INITIAL_WAIT": "0.001",
         "RETRY_MAX_WAIT": "0.005",

@@ -19,6 +19,9 @@ def config_for(server: FakeOpenAIServer, **overrides: object) -> BackendConfig:
         "max_attempts": 3,
         "retry_initial_wait": 0.001,
         "retry_max_wait": 0.005,
+        # The judge's tests answer one question per request; the one-call path for all
+        # questions is tested on its own (tests/test_judge_batched.py).
+        "capabilities": {"batch_questions": False},
     }
     values.update(overrides)
     return BackendConfig.model_validate(values)

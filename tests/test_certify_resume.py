@@ -133,6 +133,7 @@ def test_run_killed_while_judging_resumes_to_the_same_report(tmp_path):
             "FRONTLINE_LLM_MODEL": "fake-judge",
             "FRONTLINE_LLM_BASE_URL": srv.base_url,
             "FRONTLINE_LLM_KIND": "vllm",
+            "FRONTLINE_LLM_BATCH_QUESTIONS": "false",  # one question a call, counted below
         }
         judge = ("--judge", "--concurrency", "2", "--workers", "1")
         whole = tmp_path / "whole"

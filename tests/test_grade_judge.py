@@ -287,8 +287,15 @@ def test_instructions_in_the_transcript_are_data_and_change_only_what_evidence_s
         # The trainee's closing tag is defused: the transcript stays one delimited block.
         assert user["content"].count("<transcript>") == 1
         assert user["content"].count("</transcript>") == 1
-        assert user["content"].rstrip().endswith("</transcript>")
-        assert user["content"].index("Judge: mark") > user["content"].index("<transcript>")
+        # The transcript comes first (a prompt cache serves every question), the question
+        # after its closing tag; the trainee's words stay inside the block.
+        assert user["content"].startswith("Transcript")
+        assert user["content"].index("\nQuestion: ") > user["content"].index("</transcript>")
+        assert (
+            user["content"].index("<transcript>")
+            < user["content"].index("Judge: mark")
+            < user["content"].index("</transcript>")
+        )
 
 
 def _rubric(**changes: str) -> Rubric:
@@ -404,6 +411,7 @@ def _llm_env(server) -> dict[str, str]:
         "FRONTLINE_LLM_MODEL": "fake-model",
         "FRONTLINE_LLM_BASE_URL": server.base_url,
         "FRONTLINE_LLM_KIND": "vllm",
+        "FRONTLINE_LLM_BATCH_QUESTIONS": "false",  # these fakes answer one question a call
         "FRONTLINE_LLM_TIMEOUT": "5",
         "FRONTLINE_LLM_RETRY_INITIAL_WAIT": "0.001",
         "FRONTLINE_LLM_RETRY_MAX_WAIT": "0.005",

@@ -130,6 +130,7 @@ def test_the_cli_shows_the_rejected_evidence_and_keeps_the_rule_score(cli, serve
         "FRONTLINE_LLM_MODEL": "fake-model",
         "FRONTLINE_LLM_BASE_URL": server.base_url,
         "FRONTLINE_LLM_KIND": "vllm",
+        "FRONTLINE_LLM_BATCH_QUESTIONS": "false",  # this fake answers one question a call
         "FRONTLINE_LLM_MAX_ATTEMPTS": "1",
         "FRONTLINE_RUBRICS": str(ROOT / "rubrics"),
     }

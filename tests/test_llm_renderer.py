@@ -166,13 +166,16 @@ def test_the_planned_fact_and_acceptance_are_allowed_when_the_plan_says_so(fake_
 
 def test_a_break_after_shown_text_keeps_it_and_drops_the_rest(fake_server, persona, caplog):
     fake_server.default = Reply(content="I am still waiting. Fine, I'm satisfied now. Bye.")
-    renderer = llm(fake_server)
+    renderer = llm(fake_server, release="early")
     with caplog.at_level(logging.WARNING, logger="frontline.llm"):
         shown = "".join(renderer.render(planned(persona, Reaction.VENT)))
     # "Fine, " could not become part of the acceptance, so it was shown before the
     # sentence failed; "I'm satisfied" never was.
-    assert shown == "I am still waiting. Fine, "
+    # The fragment is not left dangling: the phrase bank finishes it.
+    bank = OfflineRenderer().reply(planned(persona, Reaction.VENT))
+    assert shown == "I am still waiting. Fine, … " + bank
     assert renderer.last_report.truncated and renderer.last_report.breaks == ["false_accept"]
+    assert renderer.last_report.completed_from_bank
     assert len(fake_server.chat_requests()) == 1  # a stream the trainee saw is not retried
     assert any("the rest is dropped" in r.message for r in caplog.records)
 
@@ -186,7 +189,7 @@ def test_a_name_label_is_removed(fake_server, persona):
 
 def test_no_word_of_a_forbidden_phrase_is_released(persona):
     backend = MockBackend("I paid twice. How can I help you?")
-    renderer = LLMRenderer(backend, regenerations=0)
+    renderer = LLMRenderer(backend, regenerations=0, release="early")
     chunks = list(renderer.render(planned(persona, Reaction.VENT)))
     assert "".join(chunks) == "I paid twice. "  # "How" was held: it began the phrase
 
@@ -209,9 +212,11 @@ def test_a_forbidden_phrase_split_across_chunks_is_never_shown(
     fake_server, persona, pieces, kind, shown
 ):
     fake_server.default = Reply(chunks=pieces)
-    renderer = llm(fake_server)
+    renderer = llm(fake_server, release="early")
     chunks = list(renderer.render(planned(persona, Reaction.VENT)))
-    assert "".join(chunks) == shown
+    # A fragment ("Honestly, ") is finished from the phrase bank, a whole sentence is not.
+    bank = OfflineRenderer().reply(planned(persona, Reaction.VENT))
+    assert "".join(chunks) == (shown if shown.endswith(". ") else shown + "… " + bank)
     assert renderer.last_report.breaks == [kind] and renderer.last_report.truncated
     assert len(fake_server.chat_requests()) == 1
 
@@ -227,7 +232,7 @@ def test_text_that_passed_in_the_same_chunk_as_a_failure_is_shown(fake_server, p
 
 def test_a_phrase_that_starts_the_reply_is_held_whole_and_regenerated(fake_server, persona):
     fake_server.script(Reply(chunks=["How c", "an I ", "help?"]), Reply(content="Pay me."))
-    renderer = llm(fake_server)
+    renderer = llm(fake_server, release="early")
     assert list(renderer.render(planned(persona, Reaction.VENT))) == ["Pay ", "me."]
     assert renderer.last_report.breaks == ["agent_speech"]
     assert not renderer.last_report.truncated
@@ -239,7 +244,7 @@ def test_a_complete_forbidden_phrase_is_a_break_before_its_sentence_ends(fake_se
     fake_server.script(
         Reply(content="How can I help you with this today?", cut_after=5), Reply(content="Pay me.")
     )
-    renderer = llm(fake_server)
+    renderer = llm(fake_server, release="early")
     assert "".join(renderer.render(planned(persona, Reaction.VENT))) == "Pay me."
     assert renderer.last_report.breaks == ["agent_speech"]
     assert "previous draft" in fake_server.chat_requests()[1]["messages"][0]["content"]
@@ -248,7 +253,7 @@ def test_a_complete_forbidden_phrase_is_a_break_before_its_sentence_ends(fake_se
 def test_benign_words_are_released_before_their_sentence_ends(fake_server, persona):
     sentence = "I have been waiting for days and nobody tells me anything."
     fake_server.default = Reply(content=sentence)
-    chunks = list(llm(fake_server).render(planned(persona, Reaction.VENT)))
+    chunks = list(llm(fake_server, release="early").render(planned(persona, Reaction.VENT)))
     # "I" alone is held (it could begin "I'm satisfied"), then word by word.
     assert chunks == [
         "I have ",
@@ -271,7 +276,7 @@ def test_words_reach_the_trainee_while_the_sentence_is_still_streaming(fake_serv
     )
     shown = []
     with pytest.raises(StreamInterrupted) as err:
-        for chunk in llm(fake_server).render(planned(persona, Reaction.VENT)):
+        for chunk in llm(fake_server, release="early").render(planned(persona, Reaction.VENT)):
             shown.append(chunk)
     assert "".join(shown) == err.value.shown == "I have been waiting "
 
@@ -281,34 +286,38 @@ def test_a_hidden_fact_leak_is_held_back_from_its_first_distinctive_word(
 ):
     # Not asked about the date: "3rd" and "May" are the fact's distinctive words.
     fake_server.default = Reply(content="Both charges, on the 3rd of May, were wrong.")
-    renderer = llm(fake_server)
+    renderer = llm(fake_server, release="early")
     with caplog.at_level(logging.WARNING, logger="frontline.llm"):
         shown = "".join(renderer.render(planned(persona, Reaction.VENT)))
-    assert shown == "Both charges, on the "
+    assert shown.startswith("Both charges, on the … ")  # finished from the phrase bank
     assert renderer.last_report.breaks == ["hidden_fact"] and renderer.last_report.truncated
     assert any("hidden_fact" in r.message for r in caplog.records)
 
 
 def test_a_sentence_with_one_distinctive_word_is_released_once_checked(fake_server, persona):
     fake_server.default = Reply(content="I paid in May and nobody helps. Fix it.")
-    chunks = list(llm(fake_server).render(planned(persona, Reaction.VENT)))
+    chunks = list(llm(fake_server, release="early").render(planned(persona, Reaction.VENT)))
     assert chunks == ["I paid ", "in ", "May and nobody helps. ", "Fix ", "it."]
-    # Once the date was asked for, nothing is held.
+    # Once the date was asked for, it is no hidden fact; the reply giving it is held whole
+    # (whether it gives the fact is known at its end), then shown as it came.
+    fake_server.default = Reply(content="I paid on the 3rd of May and nobody helps. Fix it.")
     request = planned(persona, Reaction.ANSWER_QUESTION, fact="charge-date")
-    chunks = list(llm(fake_server).render(request))
-    assert chunks == ["I paid ", "in ", "May ", "and ", "nobody ", "helps. ", "Fix ", "it."]
+    renderer = llm(fake_server, release="early")
+    chunks = list(renderer.render(request))
+    assert "".join(chunks) == "I paid on the 3rd of May and nobody helps. Fix it."
+    assert renderer.last_report.breaks == []
 
 
 def test_an_acceptance_is_held_until_a_later_word_makes_it_harmless(fake_server, persona):
     fake_server.default = Reply(content="I'm satisfied if you refund me today. Bye.")
-    chunks = list(llm(fake_server).render(planned(persona, Reaction.VENT)))
+    chunks = list(llm(fake_server, release="early").render(planned(persona, Reaction.VENT)))
     assert chunks[0] == "I'm satisfied if "  # "if" (acceptance_unless) released it
     assert "".join(chunks) == "I'm satisfied if you refund me today. Bye."
 
 
 def test_a_name_label_split_across_chunks_is_removed(fake_server, persona):
     fake_server.default = Reply(chunks=["**Da", "na**", ": ", "Where ", "are ", "you?"])
-    assert list(llm(fake_server).render(planned(persona, Reaction.VENT))) == [
+    assert list(llm(fake_server, release="early").render(planned(persona, Reaction.VENT))) == [
         "Where ",
         "are ",
         "you?",
@@ -446,9 +455,10 @@ def test_a_stream_cut_after_a_shown_sentence_reports_what_was_shown(fake_server,
     fake_server.script(Reply(content="I want a refund. Today, not next week.", cut_after=5))
     shown = []
     with pytest.raises(StreamInterrupted) as err:
-        for chunk in llm(fake_server).render(planned(persona, Reaction.VENT)):
+        for chunk in llm(fake_server, release="early").render(planned(persona, Reaction.VENT)):
             shown.append(chunk)
-    assert "".join(shown) == err.value.shown == "I want a refund. Today, "
+    # The comma waits: it could begin ", Dana" (the customer addressing herself).
+    assert "".join(shown) == err.value.shown == "I want a refund. Today"
     assert len(fake_server.chat_requests()) == 1
 
 
@@ -457,7 +467,10 @@ def test_a_stream_cut_while_text_is_held_back_is_tried_again(fake_server, person
     fake_server.script(
         Reply(content="How can you charge me twice?", cut_after=2), Reply(content="Refund me now.")
     )
-    assert "".join(llm(fake_server).render(planned(persona, Reaction.VENT))) == "Refund me now."
+    assert (
+        "".join(llm(fake_server, release="early").render(planned(persona, Reaction.VENT)))
+        == "Refund me now."
+    )
     assert len(fake_server.chat_requests()) == 2
 
 

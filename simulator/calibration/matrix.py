@@ -18,6 +18,7 @@ from statistics import mean
 
 from ..customer.state import Outcome
 from ..persona.model import Persona
+from ..transcript import GuardSummary
 from .policies import POLICIES
 from .runner import RunResult
 
@@ -151,6 +152,8 @@ class Matrix:
     runs: int
     cells: dict[tuple[str, str], Cell]
     renderer: str = "offline"
+    # The in-character checks over every reply a model worded (None offline).
+    guards: GuardSummary | None = None
 
     @classmethod
     def from_results(
@@ -166,7 +169,9 @@ class Matrix:
             grouped.setdefault((r.policy, r.persona), []).append(r)
         cells = {key: Cell.of(key[0], key[1], runs) for key, runs in grouped.items()}
         runs = max((c.runs for c in cells.values()), default=0)
-        return cls([PersonaInfo.of(p) for p in personas], policy_ids, runs, cells, renderer)
+        records = [g for r in results for g in r.guards]
+        guards = GuardSummary.of(records) if records else None
+        return cls([PersonaInfo.of(p) for p in personas], policy_ids, runs, cells, renderer, guards)
 
     def cell(self, policy: str, persona: str) -> Cell:
         return self.cells[(policy, persona)]
@@ -201,6 +206,7 @@ class Matrix:
         return {
             "runs": self.runs,
             "renderer": self.renderer,
+            "guards": self.guards.model_dump() if self.guards else None,
             "policies": [
                 {
                     "id": q,

@@ -127,6 +127,8 @@ def to_text(m: Matrix, results: list[ExpectationResult] | None = None) -> str:
     ]
     out += _tables(m, _text_table)
     out += [""] + _distinctness(m)
+    if m.guards is not None:
+        out += ["", f"In-character checks: {m.guards.rates()}"]
     if results is not None:
         out += ["", "Expectations (DOMAIN):"] + [str(r) for r in results]
     return "\n".join(out) + "\n"
@@ -167,6 +169,8 @@ def to_markdown(
         ]
         out += _md_table(DETAIL_COLUMNS, [detail_row(m, q, p.id) for p in m.personas])
     out += ["", "## Distinctness", ""] + _distinctness(m)
+    if m.guards is not None:
+        out += ["", "## In-character checks", "", m.guards.rates() + "."]
     if results is not None:
         out += [
             "",

@@ -20,6 +20,7 @@ from ..persona.model import Persona
 from ..reactions import Reaction
 from ..render.base import Renderer, RenderRequest, Turn
 from ..render.offline import OfflineRenderer
+from ..transcript import GuardRecord
 from .followup import follow_up
 from .policies import POLICIES, Conversation
 
@@ -51,10 +52,15 @@ class RunResult:
     reactions: list[str] = field(default_factory=list)
     excuse_penalties: list[float] = field(default_factory=list)
     transcript: list[tuple[str, str]] = field(default_factory=list)
+    # One per customer reply a model worded: what its in-character checks did.
+    guards: list[GuardRecord] = field(default_factory=list)
 
 
-def _render(renderer: Renderer, request: RenderRequest) -> str:
-    return "".join(renderer.render(request))
+def _render(renderer: Renderer, request: RenderRequest, guards: list[GuardRecord]) -> str:
+    text = "".join(renderer.render(request))
+    if request.guard is not None:
+        guards.append(request.guard)
+    return text
 
 
 def run_one(
@@ -72,10 +78,13 @@ def run_one(
     state = machine.start()
     convo = Conversation(persona)
     opening = ReactionPlan(reaction=Reaction.OPENING)
+    guards: list[GuardRecord] = []
     convo.history.append(
         Turn(
             "customer",
-            _render(renderer, RenderRequest(persona, state, opening, list(convo.history), seed)),
+            _render(
+                renderer, RenderRequest(persona, state, opening, list(convo.history), seed), guards
+            ),
         )
     )
     penalties: list[float] = []
@@ -93,7 +102,7 @@ def run_one(
                 - sum(c.delta for c in step.changes if c.field == "trust")
             )
         reply = _render(
-            renderer, RenderRequest(persona, state, step.plan, list(convo.history), seed)
+            renderer, RenderRequest(persona, state, step.plan, list(convo.history), seed), guards
         )
         convo.history.append(Turn("customer", reply))
     after = follow_up(state)
@@ -114,6 +123,7 @@ def run_one(
         reactions=[s.plan.reaction.value for s in convo.steps],
         excuse_penalties=penalties,
         transcript=[(t.role, t.text) for t in convo.history] if keep_transcript else [],
+        guards=guards,
     )
 
 

@@ -21,6 +21,7 @@ from ..grading.judge import grade_with_judge, judge_questions
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
 from ..grading.scorecard import render_text
 from ..grading.transcript_input import parse_transcripts
+from ..moves.detector import Detector
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +104,27 @@ def judge_backend(samples: int | None):
     return backend_from_config(config), samples or config.judge_samples
 
 
+class _Detectors:
+    """The configured move detector per language (the model too when detect_moves is on),
+    built when a transcript first needs one; None with no model detection (the rules)."""
+
+    def __init__(self) -> None:
+        from ..llm.config import load_backend_config
+
+        config = load_backend_config()
+        self.on = config is not None and config.detect_moves
+        self._built: dict[str, Detector] = {}
+
+    def get(self, language: str) -> Detector | None:
+        if not self.on:
+            return None
+        if language not in self._built:
+            from ..wiring import detector_from_config
+
+            self._built[language] = detector_from_config(language)
+        return self._built[language]
+
+
 def run_grade(args: argparse.Namespace) -> int:
     library = RubricLibrary()
     if args.rubric:
@@ -114,6 +136,7 @@ def run_grade(args: argparse.Namespace) -> int:
     failures = [str(p) for p in problems]
     cards = []
     unjudged: set[str] = set()
+    detectors = _Detectors()
     for item in loaded:
         try:
             rubric = library.get(args.rubric or item.transcript.rubric or DEFAULT_RUBRIC)
@@ -121,8 +144,9 @@ def run_grade(args: argparse.Namespace) -> int:
             failures.append(f"{item.source}: {exc}")
             continue
         partial = True if args.partial else None
+        detector = detectors.get(item.transcript.language or rubric.language)
         if backend is None:
-            card = grade(item.transcript, rubric, partial=partial)
+            card = grade(item.transcript, rubric, partial=partial, detector=detector)
         else:
             if not judge_questions(rubric) and rubric.id not in unjudged:
                 unjudged.add(rubric.id)
@@ -132,7 +156,12 @@ def run_grade(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
             card = grade_with_judge(
-                item.transcript, rubric, backend, samples=samples, partial=partial
+                item.transcript,
+                rubric,
+                backend,
+                samples=samples,
+                partial=partial,
+                detector=detector,
             )
         cards.append((item.source, card))
     # One file holding one transcript prints one object; anything more prints JSON lines.

@@ -112,10 +112,20 @@ def _renderer(offline: bool) -> Renderer:
     return renderer_from_config()
 
 
+def _read_as_configured(conv: Conversation, offline: bool) -> Conversation:
+    """The configured move detector (rules, plus the model when detect_moves is on)."""
+    if offline:
+        return conv
+    from ..wiring import detector_from_config
+
+    return conv.read_with(detector_from_config(conv.persona.language))
+
+
 def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary) -> Conversation:
     renderer = _renderer(args.offline)
     if args.resume:
         conv = Conversation.resume(store, args.resume, library, user=args.user, renderer=renderer)
+        _read_as_configured(conv, args.offline)
         if args.exam and conv.info.mode != "exam":
             raise FrontlineError(
                 f"session {args.resume} is a {conv.info.mode} session; "
@@ -144,6 +154,7 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
         renderer=renderer,
         mode="exam" if args.exam else "training",
     )
+    _read_as_configured(conv, args.offline)
     _header(conv, f"{'Exam session' if args.exam else 'Session'} {conv.session_id}")
     return conv
 

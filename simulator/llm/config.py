@@ -67,6 +67,11 @@ class Capabilities(BaseModel):
         "reasoning models put in the content itself.",
     )
     max_tokens_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    batch_questions: bool = Field(
+        False,
+        description="The judge asks all its questions about a transcript in one structured "
+        "call (the transcript sent once); needs json_schema structured output.",
+    )
 
 
 CapabilityName = Literal[
@@ -77,6 +82,7 @@ CapabilityName = Literal[
     "reasoning_fields",
     "strip_think_tags",
     "max_tokens_param",
+    "batch_questions",
 ]
 
 PRESETS: dict[BackendKind, Capabilities] = {
@@ -86,6 +92,7 @@ PRESETS: dict[BackendKind, Capabilities] = {
         stream_usage=True,
         seed=True,
         max_tokens_param="max_completion_tokens",
+        batch_questions=True,
     ),
     BackendKind.OLLAMA: Capabilities(
         structured_output="json_schema",
@@ -93,6 +100,7 @@ PRESETS: dict[BackendKind, Capabilities] = {
         stream_usage=True,
         seed=True,
         reasoning_fields=["reasoning"],
+        batch_questions=True,
     ),
     BackendKind.VLLM: Capabilities(
         structured_output="json_schema",
@@ -100,6 +108,7 @@ PRESETS: dict[BackendKind, Capabilities] = {
         stream_usage=True,
         seed=True,
         reasoning_fields=["reasoning_content", "reasoning"],
+        batch_questions=True,
     ),
     BackendKind.LLAMACPP: Capabilities(
         structured_output="json_schema",
@@ -107,6 +116,7 @@ PRESETS: dict[BackendKind, Capabilities] = {
         stream_usage=True,
         seed=True,
         reasoning_fields=["reasoning_content"],
+        batch_questions=True,
     ),
     BackendKind.LMSTUDIO: Capabilities(
         structured_output="json_schema",
@@ -114,6 +124,7 @@ PRESETS: dict[BackendKind, Capabilities] = {
         stream_usage=False,
         seed=True,
         reasoning_fields=["reasoning_content", "reasoning"],
+        batch_questions=True,
     ),
     BackendKind.GENERIC: Capabilities(),
 }
@@ -233,6 +244,7 @@ ENV_CAPABILITIES = {
     "STRIP_THINK_TAGS": "strip_think_tags",
     "MAX_TOKENS_PARAM": "max_tokens_param",
     "REASONING_FIELDS": "reasoning_fields",
+    "BATCH_QUESTIONS": "batch_questions",
 }
 _BOOLS = {
     "1": True,
@@ -253,6 +265,7 @@ def _env_value(name: str, raw: str) -> bool | str | list[str]:
         "STREAM_USAGE",
         "SEED",
         "STRIP_THINK_TAGS",
+        "BATCH_QUESTIONS",
     ):
         value = _BOOLS.get(raw.strip().lower())
         if value is None:

@@ -1,11 +1,14 @@
 """Move detection by a model, for paraphrases and languages the patterns do not cover.
 
-:class:`LLMDetector` asks the model which good moves an agent turn makes, each with the
-exact words that show it; a move whose words are not in the turn is dropped. Violations
-are never taken from the model. :class:`CombinedDetector` is what the customer machine
-and the grader use when ``detect_moves`` is on: the rule detector's findings stand as
-they are (it alone decides violations), and the model may only *add* good moves, never
-in a sentence where the rules found a violation.
+:class:`LLMDetector` asks the model which moves an agent turn makes, good moves and
+violations, each with the exact words that show it. Code checks every quote (:func:`quote_problem`):
+it must be in the turn, and be a whole clause or at least three whole words (in a script
+written without spaces, at least three characters), so "I" or "sorry" alone proves
+nothing. :class:`CombinedDetector` is what the customer machine and the grader use when
+``detect_moves`` is on: the rule detector's findings stand as they are; the model adds
+good moves the rules missed (never in a sentence where the rules found a violation), and
+violations the rules missed only when its quote is a whole clause (a violation changes a
+score and the customer's mood, so it needs the whole evidence, not three words of it).
 
 Detection is optional: when the model fails or answers nonsense, the turn simply gets
 the rule detector's moves, and a warning is logged on ``frontline.llm``.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections import OrderedDict
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -29,7 +33,12 @@ from .vocabulary import GOOD_MOVES, VIOLATIONS, Move
 
 log = logging.getLogger("frontline.llm")
 
-GOOD = sorted(m.value for m in GOOD_MOVES)
+ASKED = sorted(m.value for m in GOOD_MOVES | VIOLATIONS)
+# Scripts written without spaces between words: a quote is counted in characters there.
+_NO_SPACES = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_EDGE = " \t\n.,;:!?\"'()[]«»“”‘’。，；：！？、（）"
+MIN_WORDS = 3
+MIN_CHARS = 3
 MOVES_SCHEMA = {
     "title": "agent_moves",
     "type": "object",
@@ -39,7 +48,7 @@ MOVES_SCHEMA = {
             "items": {
                 "type": "object",
                 "properties": {
-                    "move": {"type": "string", "enum": GOOD},
+                    "move": {"type": "string", "enum": ASKED},
                     "quote": {"type": "string"},
                 },
                 "required": ["move", "quote"],
@@ -73,6 +82,46 @@ def _extract(text: str) -> object:
     return json.loads(body[start : end + 1])
 
 
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a] in _EDGE:
+        a += 1
+    while b > a and text[b - 1] in _EDGE:
+        b -= 1
+    return a, b
+
+
+def is_whole_clause(
+    text: str, span: tuple[int, int], sentence: tuple[int, int], splitter: Splitter
+) -> bool:
+    """Whether ``span`` is, but for punctuation and spaces at its edges, one clause of the
+    sentence (or the whole sentence), as the language's splitter cuts it."""
+    a, b = _trim(text, *span)
+    pieces = [sentence, *splitter.clauses(text, *sentence)]
+    return any(_trim(text, s, e) == (a, b) for s, e in pieces)
+
+
+def quote_problem(
+    text: str, span: tuple[int, int], sentence: tuple[int, int], splitter: Splitter
+) -> str | None:
+    """Why the quote at ``span`` of ``text`` is too thin to show a move, or None: it must
+    be a whole clause, or start and end on word boundaries with at least three words (in
+    a script without spaces, at least three of its characters)."""
+    if is_whole_clause(text, span, sentence, splitter):
+        return None
+    a, b = _trim(text, *span)
+    quote = text[a:b]
+    if _NO_SPACES.search(quote):
+        count = len(_NO_SPACES.findall(quote)) + len(
+            re.findall(r"[^\W\d_]+", _NO_SPACES.sub(" ", quote))
+        )
+        return None if count >= MIN_CHARS else f"{quote!r} is under {MIN_CHARS} characters"
+    if (a > 0 and text[a - 1].isalnum()) or (b < len(text) and text[b].isalnum()):
+        return f"{quote!r} cuts a word"
+    if len(re.findall(r"\w+(?:['’-]\w+)*", quote)) < MIN_WORDS:
+        return f"{quote!r} is under {MIN_WORDS} words and not a whole clause"
+    return None
+
+
 def locate(quote: str, text: str) -> tuple[int, int] | None:
     """Where ``quote`` is in ``text``, allowing only whitespace to differ."""
     words = quote.split()
@@ -99,17 +148,20 @@ class LLMDetector:
         self.prompts = prompts
         self._cache: OrderedDict[str, list[Detection]] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()  # one detector serves every session of the web app
 
     def detect(self, text: str) -> list[Detection]:
         """Good moves in ``text`` with verified spans; [] when the model cannot help."""
-        if text in self._cache:
-            self._cache.move_to_end(text)
-            return list(self._cache[text])
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return list(self._cache[text])
         found = self._ask(text)
         if found is not None:
-            self._cache[text] = found
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            with self._lock:
+                self._cache[text] = found
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         return list(found or [])
 
     def _ask(self, text: str) -> list[Detection] | None:
@@ -139,8 +191,6 @@ class LLMDetector:
                 move = Move(item.move)
             except ValueError:
                 continue
-            if move in VIOLATIONS:
-                continue  # the rule detector alone decides violations
             span = locate(item.quote, text)
             if span is None:
                 log.info(
@@ -150,6 +200,9 @@ class LLMDetector:
                 )
                 continue
             s, e = next(((a, b) for a, b in sentences if a <= span[0] < b), span)
+            if (why := quote_problem(text, span, (s, e), self.splitter)) is not None:
+                log.info("move detection: %s dropped: %s", move.value, why)
+                continue
             if any(d.move is move and d.quote_start == s for d in out):
                 continue
             out.append(
@@ -162,7 +215,8 @@ class LLMDetector:
 
 
 class CombinedDetector:
-    """Rule detections as they are, plus good moves the model found that the rules missed."""
+    """Rule detections as they are, plus what the model found that the rules missed: good
+    moves outside sentences with a violation, and violations quoted as a whole clause."""
 
     def __init__(self, rules: RuleDetector, llm: LLMDetector):
         self.rules = rules
@@ -178,11 +232,16 @@ class CombinedDetector:
         have = {(d.move, d.quote_start) for d in found}
         spoiled = {d.quote_start for d in found if d.move in VIOLATIONS}
         for d in self.llm.detect(text):
-            if (
-                d.move in GOOD_MOVES
-                and d.quote_start not in spoiled
-                and (d.move, d.quote_start) not in have
-            ):
+            if (d.move, d.quote_start) in have:
+                continue
+            if d.move in GOOD_MOVES:
+                keep = d.quote_start not in spoiled
+            else:  # a violation the rules did not see: only on a whole clause's evidence
+                sentence = (d.quote_start, d.quote_start + len(d.quote))
+                keep = d.move in VIOLATIONS and is_whole_clause(
+                    text, (d.start, d.end), sentence, self.splitter
+                )
+            if keep:
                 found.append(d)
                 have.add((d.move, d.quote_start))
         found.sort(key=lambda d: (d.start, d.move))

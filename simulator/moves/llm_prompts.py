@@ -1,5 +1,5 @@
 """The move detector's prompts: the ``detector`` section of the prompt file, and the
-messages asking a model which good moves one agent turn makes."""
+messages asking a model which moves (good ones and violations) one agent turn makes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import field_validator
 
 from ..llm.backend import Message
 from ..llm.prompt_file import PromptSection, defuse, load_section, placeholders
-from .vocabulary import GOOD_MOVES, MOVES
+from .vocabulary import GOOD_MOVES, MOVES, VIOLATIONS
 
 
 class DetectorPrompts(PromptSection):
@@ -28,9 +28,13 @@ def detector_prompts() -> DetectorPrompts:
 
 
 def detector_messages(text: str, prompts: DetectorPrompts | None = None) -> list[Message]:
-    """System prompt listing the good moves, then the agent turn as wrapped data."""
+    """System prompt listing the good moves and the violations, then the agent turn as
+    wrapped data."""
     p = prompts or detector_prompts()
-    moves = "\n".join(f"- {m.value}: {MOVES[m].description}" for m in sorted(GOOD_MOVES))
+    moves = "\n".join(
+        [f"- {m.value}: {MOVES[m].description}" for m in sorted(GOOD_MOVES)]
+        + [f"- {m.value} (a mistake): {MOVES[m].description}" for m in sorted(VIOLATIONS)]
+    )
     return [
         {"role": "system", "content": Template(p.system).substitute(moves=moves)},
         {"role": "user", "content": Template(p.user).substitute(text=defuse(text))},

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from ..customer.state import CustomerState, ReactionPlan
 from ..persona.model import Persona
-from ..transcript import Turn
+from ..transcript import GuardRecord, Turn
 
 __all__ = ["Renderer", "RenderRequest", "Turn"]
 
@@ -27,6 +27,10 @@ class RenderRequest:
     plan: ReactionPlan
     history: list[Turn] = field(default_factory=list)
     seed: int = 0
+    # Set by a renderer whose words pass checks (the LLM's) once the reply is done: what
+    # the checks did, for the record of the turn. Per request, so renderers shared between
+    # threads (the web UI, calibration) report each reply to its own caller.
+    guard: GuardRecord | None = None
 
 
 class Renderer(Protocol):

@@ -7,6 +7,7 @@ wrapper, never into the system prompt (:mod:`simulator.llm.prompt_file`).
 
 from __future__ import annotations
 
+import re
 from string import Template
 
 from pydantic import field_validator
@@ -60,6 +61,8 @@ CUSTOMER_FIELDS = {
     "progress",
     "instructions",
     "retry_note",
+    "examples",
+    "decision",
 }
 
 
@@ -77,6 +80,13 @@ class CustomerPrompts(PromptSection):
     opening_cue: str
     agent_message: str
     retry_note: str
+    # The machine's decision restated in one short line at the end of the prompt, where
+    # small models heed it most: the reaction (without its citation), the fact to give, and
+    # whether the customer may accept. Defaults, so older prompt files still load.
+    decision_line: str = "In short: $decision"
+    give_line: str = 'Give this fact, with its exact numbers and names: "$fact".'
+    no_accept_line: str = "Do not accept, agree or thank them for a solution in this reply."
+    no_examples: str = "(none)"
 
     _system = field_validator("system")(placeholders(CUSTOMER_FIELDS))
     _fact = field_validator("fact_line")(placeholders({"fact"}))
@@ -86,6 +96,9 @@ class CustomerPrompts(PromptSection):
     _cue = field_validator("opening_cue")(placeholders(set()))
     _agent = field_validator("agent_message")(placeholders({"text"}))
     _retry = field_validator("retry_note")(placeholders({"reasons"}))
+    _decision = field_validator("decision_line")(placeholders({"decision"}))
+    _give = field_validator("give_line")(placeholders({"fact"}))
+    _no_accept = field_validator("no_accept_line")(placeholders(set()))
 
     @field_validator("reactions")
     @classmethod
@@ -99,6 +112,23 @@ class CustomerPrompts(PromptSection):
 def customer_prompts() -> CustomerPrompts:
     """The ``customer`` section of the prompt file in use."""
     return load_section("customer", CustomerPrompts)
+
+
+def instruction_texts(prompts: CustomerPrompts | None = None) -> list[str]:
+    """The prompt's own instructions to the model, which a reply must never repeat (the
+    prompt-text check): every template but the descriptions of reactions, archetypes and
+    temperaments, whose wording a customer may well use ("I do not want excuses")."""
+    p = prompts or customer_prompts()
+    return [
+        p.system,
+        p.fact_line,
+        p.offer_line,
+        p.rejected_line,
+        p.also_line,
+        p.opening_cue,
+        p.agent_message,
+        p.retry_note,
+    ]
 
 
 def agent_message(text: str, prompts: CustomerPrompts | None = None) -> str:
@@ -148,6 +178,37 @@ def instructions(request: RenderRequest, prompts: CustomerPrompts | None = None)
     return "\n".join(lines)
 
 
+_CITE = re.compile(r"\s*\(DOMAIN[^)]*\)")
+
+
+def decision(request: RenderRequest, prompts: CustomerPrompts | None = None) -> str:
+    """The machine's decision as one short explicit instruction."""
+    c = prompts or customer_prompts()
+    plan = request.plan
+    bits = [_CITE.sub("", c.reactions[plan.reaction]).strip()]
+    hidden = {f.id: f.text for f in request.persona.case.hidden_facts}
+    if plan.fact and plan.fact in hidden:
+        bits.append(Template(c.give_line).substitute(fact=hidden[plan.fact]))
+    if plan.reaction is not Reaction.ACCEPT:
+        bits.append(c.no_accept_line)
+    return Template(c.decision_line).substitute(decision=" ".join(bits))
+
+
+def style_examples(request: RenderRequest, prompts: CustomerPrompts | None = None) -> str:
+    """The persona's own phrase-bank lines for this reaction, filled in: examples of the
+    voice, in the persona's language (at most three)."""
+    from .offline import bank_for, fill, fill_values  # the phrase banks' own filling
+
+    c = prompts or customer_prompts()
+    try:
+        lines = bank_for(request.persona, request.plan.reaction, request.state.anger)
+    except KeyError:
+        return c.no_examples
+    values = fill_values(request)
+    filled = list(dict.fromkeys(fill(line, values) for line in lines))[:3]
+    return "\n".join(f"- {line}" for line in filled) or c.no_examples
+
+
 def customer_system_prompt(
     request: RenderRequest,
     retry_reasons: list[str] | None = None,
@@ -193,6 +254,8 @@ def customer_system_prompt(
         progress=_progress(request),
         instructions=instructions(request, c),
         retry_note=note,
+        examples=style_examples(request, c),
+        decision=decision(request, c),
     )
     return uncite(text).strip()
 

@@ -60,6 +60,18 @@ def _empty(released: str) -> CharacterBroken:
     return CharacterBroken(CharacterBreak("empty", "was empty", ""), released)
 
 
+# A sentence that ends properly: the stream's last piece has no space after its full stop,
+# so the sentence splitter has not seen its end.
+SENTENCE_ENDED = regex.compile(r"[.!?。！？…]['\"’”)\]»」]*$")
+
+
+def _cut_off(released: str, tail: str) -> CharacterBroken:
+    return CharacterBroken(
+        CharacterBreak("cut_off", "was cut off before its end; write a shorter reply", tail),
+        released,
+    )
+
+
 class SentenceGate:
     """Holds streamed text until each sentence has passed ``check``, then releases it.
     Sentences end where ``splitter`` (by default the English one) says they do."""
@@ -93,10 +105,16 @@ class SentenceGate:
                 self._release(piece, out)
         return out
 
-    def finish(self) -> list[str]:
-        """The end of the stream: release the last sentence; an empty reply is a break."""
+    def finish(self, cut: bool = False) -> list[str]:
+        """The end of the stream: release the last sentence; an empty reply is a break.
+        ``cut``: the model stopped at its token limit, so an unfinished last sentence is a
+        fragment: dropped after whole sentences, a break when it is all there is."""
         out: list[str] = []
         piece, self.pending = self.pending.rstrip(), ""
+        if cut and piece.strip() and not SENTENCE_ENDED.search(piece):
+            if not self.released.strip():
+                raise _cut_off(self.released, piece)
+            piece = ""
         with _handing_over(out):
             self._release(piece, out)
         if not self.released.strip():
@@ -175,14 +193,20 @@ class EarlyGate:
         self._emit(self._hold, out)
         return out
 
-    def finish(self) -> list[str]:
+    def finish(self, cut: bool = False) -> list[str]:
         """The end of the stream: check and release the last sentence; an empty reply is
-        a break."""
+        a break. ``cut``: the model stopped at its token limit, so an unfinished last
+        sentence is a fragment: dropped when none of it was shown and whole sentences
+        were, otherwise a break (the caller finishes a shown fragment from the bank)."""
         out: list[str] = []
         if not self._started:  # a short reply: whatever is left of a would-be label
             self._sentence = self._label.sub("", self._head, count=1).lstrip()
             self._started, self._head = True, ""
         self._sentence = self._sentence.rstrip()
+        if cut and self._sentence.strip() and not SENTENCE_ENDED.search(self._sentence):
+            if self._shown or not self.released.strip():
+                raise _cut_off(self.released, self._sentence)
+            self._sentence = ""
         with _handing_over(out):
             self._complete(len(self._sentence), out)
         if not self.released.strip():

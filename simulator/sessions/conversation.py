@@ -51,6 +51,7 @@ from typing import Protocol
 from ..customer.machine import CustomerMachine
 from ..customer.state import CustomerState, Outcome, ReactionPlan, Step
 from ..errors import FrontlineError, NotFound
+from ..moves.detector import Detector
 from ..persona.model import Persona
 from ..reactions import Reaction
 from ..render.base import Renderer, RenderRequest, Turn
@@ -167,6 +168,12 @@ class Conversation:
                 "so the customer could not carry on consistently; start a new session"
             )
         return cls(persona, store, info, store.turns(session_id), store.steps(session_id), renderer)
+
+    def read_with(self, detector: Detector) -> Conversation:
+        """Read the trainee's turns with ``detector`` from now on (the configured one:
+        rules, plus a model when ``detect_moves`` is on); returns the conversation."""
+        self.machine = CustomerMachine(self.persona, detector)
+        return self
 
     # -- what the session is ----------------------------------------------------------
     @property
@@ -307,8 +314,9 @@ class Conversation:
                 raise FrontlineError(
                     f"the {self.renderer.name} renderer produced an empty reply; try again"
                 )
-            self.store.add_customer_turn(self.session_id, len(self._turns), words)
-            self._turns.append(Turn("customer", words))
+            guard = request.guard
+            self.store.add_customer_turn(self.session_id, len(self._turns), words, guard)
+            self._turns.append(Turn("customer", words, guard=guard))
         finally:
             self._streaming = False
 

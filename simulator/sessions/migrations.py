@@ -81,6 +81,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS replays_by_session ON replays (session_id, id)",
         ],
     ),
+    (
+        4,
+        "each customer turn's guard record: the in-character checks of a model's words",
+        [
+            # NULL for phrase-bank turns and turns saved before guard records were.
+            "ALTER TABLE turns ADD COLUMN guard TEXT",
+        ],
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

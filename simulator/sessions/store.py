@@ -38,7 +38,7 @@ from .. import config
 from ..customer.state import Outcome, Step
 from ..errors import FrontlineError, NotFound
 from ..moves.reading import Reading, reading_from_json, reading_json
-from ..transcript import PersonaRef, Transcript, Turn, turn_problem
+from ..transcript import GuardRecord, GuardSummary, PersonaRef, Transcript, Turn, turn_problem
 from .migrations import migrate
 
 # Status of a session: "active" (the trainee may go on), "finished" (the customer
@@ -193,9 +193,13 @@ class SessionStore:
     def turns(self, session_id: str) -> list[Turn]:
         """The conversation so far, in order; agent turns with the reading saved with them."""
         rows = self._query(
-            "SELECT role, text, reading FROM turns WHERE session_id = ? ORDER BY idx", (session_id,)
+            "SELECT role, text, reading, guard FROM turns WHERE session_id = ? ORDER BY idx",
+            (session_id,),
         )
-        return [Turn(r["role"], r["text"], reading=_reading(r["reading"])) for r in rows]
+        return [
+            Turn(r["role"], r["text"], reading=_reading(r["reading"]), guard=_guard(r["guard"]))
+            for r in rows
+        ]
 
     def steps(self, session_id: str) -> list[Step]:
         """Step 0 (the opening state) and one step per agent turn, in order."""
@@ -259,11 +263,14 @@ class SessionStore:
                 f"session {session_id} was changed elsewhere; reload it and try again"
             ) from None
 
-    def add_customer_turn(self, session_id: str, index: int, text: str) -> None:
-        """Save the customer's words at position ``index``."""
+    def add_customer_turn(
+        self, session_id: str, index: int, text: str, guard: GuardRecord | None = None
+    ) -> None:
+        """Save the customer's words at position ``index``, with the record of the
+        in-character checks when a model worded them."""
         try:
             with self._write() as db:
-                self._insert_turn(db, session_id, index, "customer", text)
+                self._insert_turn(db, session_id, index, "customer", text, guard=guard)
         except sqlite3.IntegrityError:
             raise FrontlineError(
                 f"session {session_id} was changed elsewhere; reload it and try again"
@@ -277,11 +284,20 @@ class SessionStore:
         role: str,
         text: str,
         reading: Reading | None = None,
+        guard: GuardRecord | None = None,
     ) -> None:
         db.execute(
-            "INSERT INTO turns (session_id, idx, role, text, created, reading) "
-            "VALUES (?,?,?,?,?,?)",
-            (session_id, index, role, text, now(), reading_json(reading) if reading else None),
+            "INSERT INTO turns (session_id, idx, role, text, created, reading, guard) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (
+                session_id,
+                index,
+                role,
+                text,
+                now(),
+                reading_json(reading) if reading else None,
+                guard.model_dump_json() if guard else None,
+            ),
         )
         db.execute("UPDATE sessions SET updated = ? WHERE id = ?", (now(), session_id))
 
@@ -308,6 +324,7 @@ class SessionStore:
         if not turns:
             raise FrontlineError(f"session {session_id} has no turns yet")
         trajectory = [s.record() for s in self.steps(session_id)]
+        records = [t.guard for t in turns if t.guard is not None]
         return Transcript(
             id=info.id,
             candidate=info.user,
@@ -321,6 +338,7 @@ class SessionStore:
             turns=turns,
             trajectory=trajectory,
             outcome=info.outcome,
+            guards=GuardSummary.of(records) if records else None,
         )
 
     def export_json(self, session_id: str, user: str) -> str:
@@ -397,6 +415,17 @@ def _reading(text: str | None) -> Reading | None:
         return None
     try:
         return reading_from_json(text)
+    except ValueError:
+        return None
+
+
+def _guard(text: str | None) -> GuardRecord | None:
+    """The stored guard record; None when absent (phrase bank, older sessions) or
+    unreadable (a record is information about the turn, never a reason to lose it)."""
+    if not text:
+        return None
+    try:
+        return GuardRecord.model_validate_json(text)
     except ValueError:
         return None
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import FrontlineError
+from ..moves.detector import Detector
 from ..persona.loader import PersonaLibrary
 from ..render.base import Renderer
 from ..render.offline import OfflineRenderer
@@ -37,7 +38,9 @@ class WebContext:
     personas_dir: Path
     users: UserStore | None
     renderer: Renderer
+    offline: bool = False
     _library: PersonaLibrary | None = field(default=None, repr=False)
+    _detectors: dict[str, Detector] = field(default_factory=dict, repr=False)
     _library_stamp: tuple | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _logins_on: bool = field(default=False, repr=False)
@@ -53,7 +56,20 @@ class WebContext:
             personas_dir=config.personas_dir(),
             users=UserStore(users_file or users_path()),
             renderer=default_renderer(offline),
+            offline=offline,
         )
+
+    def detector(self, language: str) -> Detector | None:
+        """The configured move detector for ``language`` (the rules, plus the model when
+        ``detect_moves`` is on), built once and shared; None offline (the rules)."""
+        if self.offline:
+            return None
+        from ..wiring import detector_from_config
+
+        with self._lock:
+            if language not in self._detectors:
+                self._detectors[language] = detector_from_config(language)
+            return self._detectors[language]
 
     @property
     def local_mode(self) -> bool:

@@ -293,6 +293,8 @@ class PracticeView:
                 rubric=rubric_id,
                 mode=mode or "training",
             )
+            if (detector := self.ctx.detector(persona.language)) is not None:
+                conv.read_with(detector)
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
         out = self.start_outputs()
@@ -385,6 +387,8 @@ class PracticeView:
             conv = Conversation.resume(
                 self.ctx.store, info.id, self.ctx.library(), user=user, renderer=self.ctx.renderer
             )
+            if (detector := self.ctx.detector(conv.persona.language)) is not None:
+                conv.read_with(detector)
         except FrontlineError:
             # The persona was changed or removed since: that session cannot go on.
             self.ctx.store.set_status(info.id, "ended")

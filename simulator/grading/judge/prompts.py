@@ -31,14 +31,33 @@ ANSWER_SCHEMA = {
 }
 
 
+def all_answers_schema(ids: list[str]) -> dict:
+    """The JSON Schema of one answer to every question (``ids``) at once."""
+    item = {
+        "type": "object",
+        "properties": {"id": {"type": "string", "enum": ids}, **ANSWER_SCHEMA["properties"]},
+        "required": ["id", *ANSWER_SCHEMA["required"]],
+        "additionalProperties": False,
+    }
+    return {
+        "title": "judge_verdicts",
+        "type": "object",
+        "properties": {"answers": {"type": "array", "items": item}},
+        "required": ["answers"],
+        "additionalProperties": False,
+    }
+
+
 class JudgePrompts(PromptSection):
     """The ``judge`` section of the prompt file."""
 
     system: str
     user: str
+    user_all: str
 
     _system = field_validator("system")(placeholders(set()))
     _user = field_validator("user")(placeholders({"question", "domain", "transcript"}))
+    _user_all = field_validator("user_all")(placeholders({"questions", "transcript"}))
 
 
 def judge_prompts() -> JudgePrompts:
@@ -68,12 +87,30 @@ def judge_messages(
     ]
 
 
+def judge_all_messages(
+    transcript: Transcript, questions: list[JudgeQuestion], prompts: JudgePrompts | None = None
+) -> list[Message]:
+    """One request asking every question: the transcript first (the same text as each
+    single question's request starts with), then the questions with their ids."""
+    p = prompts or judge_prompts()
+    listed = "\n\n".join(
+        f"[{q.id}] Question: {q.question}\nGuidance: {q.domain or '(none)'}" for q in questions
+    )
+    user = Template(p.user_all).substitute(
+        questions=listed, transcript=render_transcript(transcript)
+    )
+    return [
+        {"role": "system", "content": p.system.strip()},
+        {"role": "user", "content": user.strip()},
+    ]
+
+
 def prompt_hash(prompts: JudgePrompts | None = None) -> str:
     """sha256 of everything fixed in a judge request: templates and answer schema."""
     p = prompts or judge_prompts()
     return sha256(
         json.dumps(
-            {"system": p.system, "user": p.user, "schema": ANSWER_SCHEMA},
+            {"system": p.system, "user": p.user, "user_all": p.user_all, "schema": ANSWER_SCHEMA},
             sort_keys=True,
             ensure_ascii=False,
         )
