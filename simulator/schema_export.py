@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from .certification.exam import Exam
 from .customer.decisions import DecisionRules
 from .customer.effects import EffectsTable
+from .customer.questions import OpenQuestions
 from .grading.rubric import Rubric
 from .languages import LanguagePack
 from .moves.corpus import CorpusTurn
@@ -30,6 +31,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("transcript.schema.json", Transcript),
     ("effects.schema.json", EffectsTable),
     ("decisions.schema.json", DecisionRules),
+    ("questions.schema.json", OpenQuestions),
     ("move-patterns.schema.json", MovePatternFile),
     ("exam.schema.json", Exam),
     ("rubric.schema.json", Rubric),

@@ -65,6 +65,8 @@ LINE_MOVES = {
     "ask_more": Move.ASK,
     "restate": Move.RESTATE,
     "explain": Move.EXPLAIN,
+    "precedent": Move.EXPLAIN,
+    "set_boundary": Move.SET_BOUNDARY,
     "timescale": Move.TIMESCALE,
     "contact": Move.CONTACT,
     "check": Move.CHECK_SATISFACTION,
@@ -166,6 +168,25 @@ def test_policies_keep_to_their_definition(persona_name):
     assert {Move.OVER_PROMISE, Move.REMEDY} <= moves["over_promiser"]
     assert all(r.overpromised for r in runs["over_promiser"])
     assert not any(r.overpromised for q, rs in runs.items() if q != "over_promiser" for r in rs)
+    # The twins differ from their model by exactly one thing (DOMAIN §3.9, §4.2, §3.5).
+    assert all(r.gave_away for r in runs["give_away"])
+    assert not any(r.gave_away for q, rs in runs.items() if q != "give_away" for r in rs)
+    assert moves["boundary"] - moves["exemplary"] == {Move.SET_BOUNDARY}
+    assert not moves["boundary"] & VIOLATIONS
+    assert Move.EXPLAIN in moves["precedent"] and Move.EXPLAIN not in moves["bottom_liner"]
+    assert moves["precedent"] - moves["bottom_liner"] == {Move.EXPLAIN}
+
+
+def test_the_twins_say_the_same_but_for_their_difference(rational):
+    """Boundary and give-away word everything as the exemplary policy does for a seed, and
+    the bottom-liner as the precedent policy, so the matrix compares exactly one thing."""
+    for seed in range(3):
+        ex = run_one(rational, "exemplary", seed, keep_transcript=True).transcript
+        bd = run_one(rational, "boundary", seed, keep_transcript=True).transcript
+        assert bd[1][1].endswith(ex[1][1]) and bd[1][1] != ex[1][1]
+        pr = run_one(rational, "precedent", seed, keep_transcript=True).transcript
+        bl = run_one(rational, "bottom_liner", seed, keep_transcript=True).transcript
+        assert pr[1] == bl[1]
 
 
 def test_exemplary_asks_before_offering(meek):
@@ -268,6 +289,16 @@ ISSUE_EXPECTATIONS = {
     "over-promiser-no-better-than-realistic",
     "over-promiser-raises-doubt-with-rational",
     "over-promiser-never-wins-emotional",
+    # Issue 14 items 1, 3 and 4: give-aways, bringing expectations down, the boundary.
+    "give-away-is-recognised",
+    "give-away-never-pays-in-the-grade",
+    "only-the-give-away-gives-away",
+    "precedent-settles-rational",
+    "precedent-beats-bare-bottom-line",
+    "precedent-settles-sooner",
+    "boundary-keeps-aggressive",
+    "boundary-calms-aggressive",
+    "boundary-neutral-for-others",
 }
 
 

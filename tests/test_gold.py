@@ -91,3 +91,72 @@ def test_abusive_handling_is_caught_by_the_phrasing_rules():
         if want["quality"] == "abusive":
             card = CARDS[name]
             assert len({v.move for v in card.violations}) >= 3 and card.overall == 0, name
+
+
+# -- how the weights order the gold set (docs/rubrics.md; issue 12 item 6) ---------------
+SOLVING = "concrete-remedy"  # the default rubric's resolution criterion (remedy or inform)
+
+
+def _with_solving_weight(weight: int):
+    rubric = LIBRARY.get().model_copy(deep=True)
+    for stage in rubric.stages:
+        for c in stage.criteria:
+            if c.id == SOLVING:
+                c.weight = weight
+    return rubric
+
+
+def weights_table() -> str:
+    """The table docs/rubrics.md shows: each ended gold transcript's default-rubric score,
+    with the shipped weight for solving and with the weight it had before (3)."""
+    before = _with_solving_weight(3)
+    rows = []
+    order = {q: i for i, q in enumerate(QUALITIES)}
+    for name in sorted(
+        EXPECTED, key=lambda n: (EXPECTED[n]["archetype"], order[EXPECTED[n]["quality"]], n)
+    ):
+        want = EXPECTED[name]
+        if not want.get("ended", True):
+            continue
+        card = CARDS[name]
+        solved = {c.id: c.verdict for c in card.criteria}[SOLVING] == "met"
+        rows.append(
+            f"| {want['archetype'].replace('_', ' ')} | {want['quality']} | `{name}` | "
+            f"{'yes' if solved else 'no'} | {card.overall:g} | "
+            f"{grade(TRANSCRIPTS[name], before).overall:g} |"
+        )
+    head = (
+        "| archetype | quality | transcript | solved | score | with solving weighed 3 |\n"
+        "|---|---|---|---|---|---|"
+    )
+    return "\n".join([head, *rows])
+
+
+def test_the_rubrics_doc_shows_how_the_weights_order_the_gold_set():
+    doc = (ROOT / "docs" / "rubrics.md").read_text(encoding="utf-8")
+    assert weights_table() in doc, "update the table in docs/rubrics.md:\n" + weights_table()
+
+
+def test_solving_weighs_most_and_orders_handling():
+    """Solving (a remedy, or the information that settles it) carries the most weight in
+    every rubric (source 000: solving is 80% of the job), and in the gold set, within each
+    quality, handling that solves outscores handling that does not."""
+    for rubric in LIBRARY.rubrics.values():
+        weights = {c.id: c.weight for _, c in rubric.criteria()}
+        solving = [
+            c.id
+            for _, c in rubric.criteria()
+            if c.check.requires is not None and set(c.check.requires.move) == {"remedy", "inform"}
+        ]
+        assert len(solving) == 1, rubric.id
+        others = [w for cid, w in weights.items() if cid != solving[0]]
+        assert weights[solving[0]] > max(others), rubric.id
+    for quality in QUALITIES:
+        solved, unsolved = [], []
+        for name, want in EXPECTED.items():
+            if want["quality"] != quality or not want.get("ended", True):
+                continue
+            verdict = {c.id: c.verdict for c in CARDS[name].criteria}[SOLVING]
+            (solved if verdict == "met" else unsolved).append(CARDS[name].overall)
+        if solved and unsolved:
+            assert min(solved) > max(unsolved), (quality, solved, unsolved)

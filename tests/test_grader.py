@@ -120,11 +120,20 @@ CASES = [
         missed=[["I'll refund you."]],
         near_misses=[["It happened because you didn't read the instructions."]],
     ),
+    # Solving, by a remedy or by the information that settles it (§3.3; issue 12 item 6).
     Case(
-        {"requires": {"move": "remedy"}},
-        met=[["I'll refund the full amount to your card today."]],
+        {"requires": {"move": ["remedy", "inform"]}},
+        met=[
+            ["I'll refund the full amount to your card today."],
+            ["Tap Account, then Billing, then Download invoice, and it saves as a PDF."],
+            ["Unplug the router for thirty seconds, then plug it back in."],
+        ],
         missed=[["I understand."]],
-        near_misses=[["We don't give refunds."], ["Did you already ask for a refund?"]],
+        near_misses=[
+            ["We don't give refunds."],
+            ["Did you already ask for a refund?"],
+            ["I'll look into it and call you back."],
+        ],
     ),
     Case(
         {"with": {"move": "remedy", "partner": "timescale", "after": 1}},

@@ -210,7 +210,10 @@ TURNS: list[tuple[str, set[Move]]] = [
         "unsure of?",
         {M.RESTATE, M.CHECK_SATISFACTION},
     ),
-    ("Sorry for the inconvenience. Thank you for your patience.", {M.APOLOGISE, M.THANK}),
+    # The stock formula with no action is a passive apology, not a sincere one (issue 12
+    # item 6: it goes with the failed dialogues; DOMAIN §4, source 003).
+    ("Sorry for the inconvenience. Thank you for your patience.", {M.PASSIVE_APOLOGY, M.THANK}),
+    ("We are sorry for the inconvenience caused.", {M.PASSIVE_APOLOGY}),
     # Violations (DOMAIN §4), alone and mixed with good moves.
     ("Calm down, sir. There's no need to shout.", {M.CALM_DOWN}),
     (
@@ -269,7 +272,7 @@ TURNS: list[tuple[str, set[Move]]] = [
     ("If you didn't keep the receipt, don't worry, I can find the order.", set()),
     ("They told me you called yesterday, so I've looked at your account.", {M.OWN}),
     ("You'll receive a confirmation email immediately.", set()),
-    ("I'm sorry for the inconvenience.", {M.APOLOGISE}),
+    ("I'm sorry for the inconvenience.", {M.PASSIVE_APOLOGY}),
     # Single sentences first written as a held-out check (see docs/moves.md, "How good is
     # it"), kept as regression cases once the misses they exposed were fixed.
     ("Many thanks for flagging this with us.", {M.THANK}),

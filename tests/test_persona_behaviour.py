@@ -40,9 +40,12 @@ OPENING = (
     "That sounds really frustrating. Could you tell me exactly what happened?"
 )
 ASK_MORE = "Could you tell me a bit more about that?"
+# The bottom line comes with the reason it is fair (§3.5): offered bare, it falls short of
+# a rational customer's expectation.
 CLOSING = (
-    "I'll take care of this personally. {remedy} I'll confirm it all to you in writing "
-    "within 24 hours. Does that work for you?"
+    "I'll take care of this personally. In similar cases before, this is how we have put "
+    "things right. {remedy} I'll confirm it all to you in writing within 24 hours. "
+    "Does that work for you?"
 )
 # A defensive, dismissive handler (DOMAIN §3.1 stage 2, §2.5, §4).
 BAD = [
@@ -75,9 +78,10 @@ def fair_remedy(p: Persona) -> Remedy:
     else their expectation; for the never satisfied, whose bottom line lies outside the
     rules, the first remedy — the fair offer within them (§2.5 circle, §3.5)."""
     first = {}
-    for r in p.case.remedies:
+    allowed = [r for r in p.case.remedies if not r.beyond_rules]  # §3.9: never a give-away
+    for r in allowed:
         first.setdefault(r.level, r)
-    return first.get("bottom_line") or first.get("expectation") or p.case.remedies[0]
+    return first.get("bottom_line") or first.get("expectation") or allowed[0]
 
 
 def required(p: Persona) -> set[str]:
@@ -203,7 +207,8 @@ def test_starting_mood_and_thresholds_fit_the_archetype(persona):
         assert persona.sensitivity_for(Move.ASK) > 1
     if persona.archetype is Archetype.NEVER_SATISFIED:  # §2.4: not satisfied unless impossible
         assert t.accept_anger <= 10 and t.accept_trust >= 95
-        assert all(r.level == "below" for r in persona.case.remedies)
+        # Nothing within the rules satisfies them; only a give-away might (§2.4, §3.9).
+        assert all(r.level == "below" for r in persona.case.remedies if not r.beyond_rules)
 
 
 def test_persona_triggers_say_why_with_domain(persona):

@@ -22,6 +22,7 @@ USERS = [
     ("ann", "trainee", "ann-password"),
     ("bea", "trainee", "bea-password"),
     ("tom", "trainer", "tom-password"),
+    ("cid", "trainee", "cid-password"),
 ]
 GOOD_TURN = "Thank you for telling us. I'm so sorry, that sounds really frustrating."
 REST_OF_SESSION = [
@@ -171,6 +172,38 @@ def test_practice_session_to_scorecard(browser, server):
     page.evaluate("document.querySelector('#fl-scorecard-body').scrollIntoView()")
     page.screenshot(path=str(ARTIFACTS / "scorecard-top.png"))
     ann.close()
+
+
+def test_the_trainee_brief_is_beside_the_chat(browser, server):
+    """The case card (what may be offered, where flexibility ends: DOMAIN §3.9) is shown
+    beside the chat in exam mode too, collapses and opens again, and survives a reload."""
+    persona = PersonaLibrary(ROOT / "personas").get("aggressive-rational-billing")
+    rules = persona.case.company_rules
+    cid = Tab(browser, server, "cid")
+    page = cid.page
+    cid.start(persona.id, mode="exam")
+    brief = page.locator("#fl-brief details.fl-brief")
+    assert brief.get_attribute("data-persona") == persona.id
+    assert brief.get_attribute("open") is not None
+    text = brief.inner_text()
+    assert f"You may offer: {rules.standard}" in text
+    assert f"Flexibility ends: {rules.limit}" in text
+    assert persona.case.bottom_line not in text and persona.case.expectation not in text
+    # Beside the chat: to its right, in the same band of the page.
+    chat, panel = page.locator("#fl-chat").bounding_box(), brief.bounding_box()
+    assert panel["x"] >= chat["x"] + chat["width"] - 1 and panel["y"] < chat["y"] + chat["height"]
+    page.click("#fl-brief summary")
+    page.wait_for_function("!document.querySelector('#fl-brief details').open")
+    assert not page.is_visible("#fl-brief .fl-brief-lines")
+    page.click("#fl-brief summary")
+    page.wait_for_selector("#fl-brief .fl-brief-lines", state="visible")
+    cid.shot("practice-brief")
+    page.reload()
+    page.wait_for_selector("#fl-session", state="visible")
+    assert f"Flexibility ends: {rules.limit}" in page.inner_text("#fl-brief")
+    page.click("#fl-end")
+    page.wait_for_selector("#fl-scorecard-body")
+    cid.close()
 
 
 def test_reload_mid_session_resumes_from_the_store(browser, server):

@@ -125,7 +125,11 @@ class _Linter:
                 "the bottom line is the "
                 "expectation: there is no room between them to negotiate (DOMAIN §2.5)",
             )
-        acceptable = [(i, r) for i, r in enumerate(case.remedies) if r.level != "below"]
+        # Only an offer within the company's rules counts (DOMAIN §3.9): a give-away the
+        # customer would take is no remedy a trained agent may make.
+        acceptable = [
+            (i, r) for i, r in enumerate(case.remedies) if r.level != "below" and not r.beyond_rules
+        ]
         # The never satisfied want what is impossible (DOMAIN §2.4): for them no remedy at
         # the bottom line is the design, not a slip.
         if not acceptable and self.p.archetype is not Archetype.NEVER_SATISFIED:
@@ -167,7 +171,7 @@ class _Linter:
                         f"{reject!r} outright, yet remedy '{r.id}' ({r.level}) "
                         "matches it",
                     )
-        if acceptable and not any(r.level != "below" for r in heard):
+        if acceptable and not any(r.level != "below" and not r.beyond_rules for r in heard):
             self.warn(
                 "bottom-line-unmet",
                 ("case", "remedies"),

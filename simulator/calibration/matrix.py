@@ -5,6 +5,9 @@ final anger and trust, trust after the follow-up check, and how hard excuses wer
 punished. ``standing`` is the one number used to say a policy "does better" with one
 customer than another: half from the outcome (resolved +50, escalated or left -50, out of
 turns 0) and half from the mood after the follow-up ((trust - anger) / 2), so -100..100.
+``score`` is the default rubric's overall score of the run, as a trainee's session would be
+graded; ``gave_away`` the rate of runs that offered something beyond the company's rules;
+``first_turn_anger`` the anger right after the first agent turn (how an opening lands).
 A customer who walks out calm is still lost, and one who accepts while seething is a
 poor resolution.
 """
@@ -67,6 +70,9 @@ class Cell:
     standing: float
     excuse_penalty: float | None
     overpromised: float
+    score: float | None = None
+    gave_away: float = 0.0
+    first_turn_anger: float | None = None
     responses: list[list[str]] = field(default_factory=list, repr=False)
 
     @property
@@ -96,6 +102,8 @@ class Cell:
 
         resolved_turns = [r.turns for r in runs if r.outcome is Outcome.RESOLVED]
         penalties = [p for r in runs for p in r.excuse_penalties]
+        scores = [r.score for r in runs if r.score is not None]
+        firsts = [r.first_turn_anger for r in runs if r.first_turn_anger is not None]
         return cls(
             policy=policy,
             persona=persona,
@@ -114,6 +122,9 @@ class Cell:
             standing=round(mean(standing(r) for r in runs), 1),
             excuse_penalty=round(mean(penalties), 1) if penalties else None,
             overpromised=round(sum(r.overpromised for r in runs) / n, 3),
+            score=round(mean(scores), 1) if scores else None,
+            gave_away=round(sum(r.gave_away for r in runs) / n, 3),
+            first_turn_anger=round(mean(firsts), 1) if firsts else None,
             responses=[r.reactions for r in runs],
         )
 
@@ -140,6 +151,9 @@ METRICS = (
     "standing",
     "excuse_penalty",
     "overpromised",
+    "score",
+    "gave_away",
+    "first_turn_anger",
 )
 
 

@@ -112,13 +112,16 @@ class Policy:
     label: ClassVar[str]
     domain: ClassVar[str]
     description: ClassVar[str]
+    # A policy that is another's twin but for one difference words everything else as
+    # that one does for the same seed, so calibration compares exactly the difference.
+    words_as: ClassVar[str] = ""
 
     def __init__(self, persona: Persona, seed: int):
         self.persona = persona
         self.seed = seed
         # Seeded by policy and seed only: every persona hears the same first turn for a
         # seed, so the matrix compares customers, not wordings.
-        digest = hashlib.sha256(f"{self.id}:{seed}".encode()).digest()
+        digest = hashlib.sha256(f"{self.words_as or self.id}:{seed}".encode()).digest()
         self.rng = random.Random(int.from_bytes(digest[:8], "big"))
         self._lines = load_agent_lines(persona.language).lines
 
@@ -143,16 +146,19 @@ class Policy:
     def acceptable_remedies(self, exclude: Set[str] = frozenset()) -> list[Remedy]:
         """Remedies within policy that meet at least the bottom line, best first."""
         found = [
-            r for r in self.persona.case.remedies if r.level != "below" and r.id not in exclude
+            r
+            for r in self.persona.case.remedies
+            if r.level != "below" and r.id not in exclude and not r.beyond_rules
         ]
         return sorted(found, key=lambda r: -LEVEL_ORDER[r.level])
 
     def offer(self, convo: Conversation, allow_choice: bool = True) -> str:
         """Offer a remedy (or a choice of two) that the customer has not turned down."""
+        allowed = [r for r in self.persona.case.remedies if not r.beyond_rules]
         choices = (
             self.acceptable_remedies(convo.rejected)
-            or [r for r in self.persona.case.remedies if r.id not in convo.rejected]
-            or list(self.persona.case.remedies)
+            or [r for r in allowed if r.id not in convo.rejected]
+            or allowed
         )
         if allow_choice and len(choices) >= 2 and self.rng.random() < 0.5:
             a, b = choices[0], choices[1]
@@ -380,6 +386,107 @@ class RealisticFixer(OverPromiser):
     promise = "timescale"
 
 
+class GiveAway(Exemplary):
+    """The exemplary script, but generous beyond the company's rules: with the allowed
+    offer it gives away what the case card says is not allowed (DOMAIN §3.9, the
+    "prodigal son" of §3.4). The customer may be pleased; the grader is not."""
+
+    id = "give_away"
+    words_as = "exemplary"
+    label = "Give-away"
+    domain = "§3.9, §3.4"
+    description = (
+        "Handles as the exemplary policy does, but adds to every offer a remedy "
+        "beyond the company's rules for the case (a goodwill payment, free "
+        "months, cash the rules exclude)."
+    )
+
+    def offer(self, convo: Conversation, allow_choice: bool = True) -> str:
+        allowed = super().offer(convo, allow_choice=False)
+        extras = sorted(self.persona.give_aways(), key=lambda r: -LEVEL_ORDER[r.level])
+        return f"{allowed} {_sentence(extras[0].example)}" if extras else allowed
+
+
+class Boundary(Exemplary):
+    """The exemplary script, opened with a calm, respectful boundary (DOMAIN §4.2): do not
+    mirror the aggression, do not indulge it."""
+
+    id = "boundary"
+    words_as = "exemplary"
+    label = "Boundary"
+    domain = "§4.2, §2.4 aggressive"
+    description = (
+        "Opens by asking calmly to keep the conversation respectful while saying "
+        "they want to help, then handles as the exemplary policy does."
+    )
+
+    def next_turn(self, convo: Conversation) -> str:
+        turn = super().next_turn(convo)
+        if convo.turn:
+            return turn
+        # Worded from the seed alone, so every other choice is the exemplary policy's for
+        # the same seed and calibration compares exactly the boundary.
+        variants = self._lines["set_boundary"]
+        return f"{variants[self.seed % len(variants)]} {turn}"
+
+
+class Precedent(Policy):
+    """Brings the expectation down (DOMAIN §3.5): asks, explains the rule from the
+    company's side with a precedent, then offers the least the customer accepts within the
+    rules, with a timescale. Its twin, the bottom-liner, says the same without the
+    explanation."""
+
+    id = "precedent"
+    label = "Precedent"
+    domain = "§3.5, §2.5"
+    description = (
+        "Asks for the facts, then explains the company's rule with a precedent and "
+        "offers the bottom-line remedy (not the expectation) with a timescale."
+    )
+    explains = True
+
+    def __init__(self, persona: Persona, seed: int):
+        super().__init__(persona, seed)
+        self.offered = False
+
+    def bottom_line(self, convo: Conversation) -> str:
+        found = [r for r in self.acceptable_remedies(convo.rejected) if r.level == "bottom_line"]
+        return (
+            self.say("remedy", remedy=_sentence(found[0].example))
+            if found
+            else self.offer(convo, allow_choice=False)
+        )
+
+    def next_turn(self, convo: Conversation) -> str:
+        why = ("precedent",) if self.explains else ()
+        if convo.turn == 0:
+            return self.join("apologise", "empathise", "ask_open")
+        if not self.offered and (convo.answered_last or convo.reacted(Reaction.PREMATURE_OFFER)):
+            return self.join("empathise", "ask_more")
+        if not self.offered or convo.reacted(Reaction.REJECT_OFFER):
+            self.offered = True
+            return " ".join(
+                [*(self.say(k) for k in why), self.bottom_line(convo)]
+                + [self.say("timescale"), self.say("check")]
+            )
+        return self.join(*why, "own", "contact", "timescale", "check")
+
+
+class BottomLiner(Precedent):
+    """The precedent policy's twin: the same turns without the explanation, so calibration
+    compares exactly that difference (DOMAIN §3.5)."""
+
+    id = "bottom_liner"
+    words_as = "precedent"
+    label = "Bottom-liner"
+    domain = "§2.5, §3.5"
+    description = (
+        "The precedent policy's script without the explanation: offers the "
+        "bottom-line remedy with a timescale and no reason why it is fair."
+    )
+    explains = False
+
+
 POLICIES: dict[str, type[Policy]] = {
     p.id: p
     for p in (
@@ -391,5 +498,9 @@ POLICIES: dict[str, type[Policy]] = {
         Transferrer,
         OverPromiser,
         RealisticFixer,
+        GiveAway,
+        Boundary,
+        Precedent,
+        BottomLiner,
     )
 }

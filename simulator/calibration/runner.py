@@ -12,10 +12,16 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..customer.machine import CustomerMachine
 from ..customer.state import Outcome, ReactionPlan
+from ..grading.conditions import Observed
+from ..grading.grader import grade_observed
+from ..grading.rubric import Rubric
+from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
 from ..moves.detector import RuleDetector
+from ..moves.vocabulary import Move
 from ..persona.model import Persona
 from ..reactions import Reaction
 from ..render.base import Renderer, RenderRequest, Turn
@@ -49,11 +55,21 @@ class RunResult:
     followup_anger: float
     followup_trust: float
     overpromised: bool
+    score: float | None = None
+    gave_away: bool = False
+    first_turn_anger: float | None = None
     reactions: list[str] = field(default_factory=list)
     excuse_penalties: list[float] = field(default_factory=list)
     transcript: list[tuple[str, str]] = field(default_factory=list)
     # One per customer reply a model worded: what its in-character checks did.
     guards: list[GuardRecord] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _rubric() -> Rubric | None:
+    """The default rubric, which scores every run as a trainee's session would be."""
+    library = RubricLibrary()
+    return library.get(DEFAULT_RUBRIC) if DEFAULT_RUBRIC in library.ids() else None
 
 
 def _render(renderer: Renderer, request: RenderRequest, guards: list[GuardRecord]) -> str:
@@ -106,6 +122,12 @@ def run_one(
         )
         convo.history.append(Turn("customer", reply))
     after = follow_up(state)
+    # Graded on the readings the customer reacted to, as a practice session is: a
+    # give-away the persona recognised is penalised here too (DOMAIN §3.9).
+    readings = [(2 * i + 1, tuple(s.reading.moves)) for i, s in enumerate(convo.steps) if s.reading]
+    rubric = _rubric()
+    score = grade_observed(Observed(readings), None, rubric).overall if rubric else None
+    gave_away = any(d.beyond for _, moves in readings for d in moves if d.move is Move.REMEDY)
     return RunResult(
         policy=policy_id,
         persona=persona.id,
@@ -120,6 +142,9 @@ def run_one(
         followup_anger=after.anger,
         followup_trust=after.trust,
         overpromised=state.overpromised,
+        score=score,
+        gave_away=gave_away,
+        first_turn_anger=convo.steps[0].state.anger if convo.steps else None,
         reactions=[s.plan.reaction.value for s in convo.steps],
         excuse_penalties=penalties,
         transcript=[(t.role, t.text) for t in convo.history] if keep_transcript else [],

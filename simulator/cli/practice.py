@@ -271,7 +271,7 @@ def mood_line(step: Step, previous: CustomerState | None) -> str:
             if delta:
                 part += f" {'↑' if delta > 0 else '↓'}{abs(delta):g}"
         parts.append(part)
-    reasons = list(dict.fromkeys(c.reason for c in step.changes))
+    reasons = step.reasons()
     why = f" ({'; '.join(reasons)})" if reasons else ""
     return "mood: " + " · ".join(parts) + why
 

@@ -56,6 +56,7 @@ PACK_FILES = (
     "character.yaml",
     "agent_phrases.yaml",
     "agent_lines.yaml",
+    "questions.yaml",
 )
 
 
@@ -72,6 +73,7 @@ def load_pack_file(path: Path) -> Any:
     # Imported here: the loaders belong to concepts that a persona check does not need.
     from ..calibration.lint import load_agent_phrases
     from ..calibration.policies import load_agent_lines_file
+    from ..customer.questions import load_questions_file
     from ..grading.judge.injection import load_injection_file
     from ..moves.detector import load_pack_patterns
     from ..render.character import load_character_rules
@@ -83,6 +85,7 @@ def load_pack_file(path: Path) -> Any:
         "character.yaml": load_character_rules,
         "agent_phrases.yaml": load_agent_phrases,
         "agent_lines.yaml": load_agent_lines_file,
+        "questions.yaml": load_questions_file,
     }
     if path.name not in loaders:
         known = ", ".join(PACK_FILES)

@@ -15,6 +15,7 @@ from ..persona.model import Archetype, Persona, Temperament
 from ..reactions import Reaction
 from .decisions import DecisionRules, load_decisions
 from .effects import Effect, EffectsTable, load_effects
+from .questions import is_open_question
 from .recognise import PersonaRecogniser
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 
@@ -28,6 +29,7 @@ SUBSTANCE = {
     Move.TIMESCALE,
     Move.RESTATE,
     Move.OWN,
+    Move.INFORM,
 }
 PROGRESS = SUBSTANCE | COMFORT | {Move.CONTACT, Move.EXPLAIN_TRANSFER}
 LEVELS = {"expectation": 2, "bottom_line": 1, "below": 0}
@@ -92,13 +94,19 @@ class CustomerMachine:
         offers = [o.id for o in rec.remedies]
         revealed: list[str] = []
         hidden = [f.id for f in self.persona.case.hidden_facts]
-        for aims in rec.asks:
+        questions = [f.quote for f in reading.moves if f.move is Move.ASK]
+        for question, aims in zip(questions, rec.asks, strict=False):
             pending = [f for f in hidden if f not in state.revealed and f not in revealed]
             if not pending:
                 break
-            # A question aimed at a fact uncovers it; any other question gets the next one.
+            # A question aimed at a fact uncovers it; an open one ("what happened?") gets
+            # the next one; a specific question about something else gets no unrelated
+            # fact (issue 14 item 8).
             aimed = [f for f in pending if f in aims]
-            revealed.append(aimed[0] if aimed else pending[0])
+            if aimed:
+                revealed.append(aimed[0])
+            elif is_open_question(question, self.persona.language):
+                revealed.append(pending[0])
         acceptable = [r for r in offers if self._remedies[r].level != "below"]
         rejected = None
         if offers and not acceptable:
@@ -159,7 +167,7 @@ class CustomerMachine:
         for move in sorted(turn.moves):
             if turn.rejected and move in OFFERING and self.effects.offer_below:
                 continue  # an offer below the line is no progress for this customer (§2.5)
-            effect = self.effects.moves[move]
+            effect = self.effects.effect_for(move, p.archetype.value)
             factor = p.sensitivity_for(move)
             if rules:
                 factor *= rules.multipliers.get(move, 1.0)
@@ -221,8 +229,9 @@ class CustomerMachine:
             unheard_remedy = True
             if rules and rules.remedy_before_heard:
                 apply(rules.remedy_before_heard)
-        if turn.moves & {Move.EXPLAIN, Move.TIMESCALE, Move.RESTATE} or turn.offers:
+        if turn.moves & {Move.EXPLAIN, Move.TIMESCALE, Move.RESTATE, Move.INFORM} or turn.offers:
             new.informed = True
+        self._expectation(state, new, turn, apply)
         # A guarantee is not a timescale, nor is a time given inside one ("I guarantee it
         # within the hour"): it names no date the customer can hold you to (§4.4).
         guaranteed = {d.quote_start for d in turn.reading.moves if d.move is Move.OVER_PROMISE}
@@ -244,6 +253,27 @@ class CustomerMachine:
             changes=changes,
             reading=reading,
         )
+
+    def _expectation(
+        self, old: CustomerState, new: CustomerState, turn: TurnMeaning, apply
+    ) -> None:
+        """DOMAIN §3.5: a precedent or the rule explained brings the expectation of a customer
+        who wants results down towards the bottom line; the least they accept, offered with
+        no reason and while the expectation still stands, falls short of it (§2.5)."""
+        rule = self.effects.expectation
+        if rule is None or self.persona.temperament.value not in rule.temperaments:
+            return
+        if (
+            not new.expectation_lowered
+            and turn.moves & set(rule.lowered_by)
+            and not turn.moves & set(rule.not_with)
+        ):
+            new.expectation_lowered = True
+            apply(rule.lowered)
+        levels = [self._remedies[r].level for r in turn.acceptable]
+        held = old.offer is not None and self._remedies[old.offer].level == "expectation"
+        if levels and "expectation" not in levels and not held and not new.expectation_lowered:
+            apply(rule.short_of_expectation)
 
     # -- deciding the reaction --------------------------------------------------------
     def _exit(self) -> Reaction:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +33,9 @@ class CustomerState(BaseModel):
     offer: str | None = Field(None, description="Best acceptable remedy on the table.")
     rejected: list[str] = Field(default_factory=list, description="Offers turned down.")
     overpromised: bool = False
+    expectation_lowered: bool = Field(
+        False, description="A precedent or the rule explained brought it down (§3.5)."
+    )
     outcome: Outcome = Outcome.ONGOING
 
 
@@ -43,6 +47,24 @@ class Change(BaseModel):
     delta: float = Field(ge=-100, le=100, allow_inf_nan=False, strict=True)
     reason: str
     domain: str = ""
+
+
+def reasons_once(reasons: Iterable[str]) -> list[str]:
+    """The reasons the mood moved, each once, in order.
+
+    The machine records one change per scale, so one move can give "Apologised" (anger)
+    and "Apologised (not yet heard…)" (trust): such reasons are given once, as the reason
+    with its qualifiers ("Apologised (not yet heard…)"), never twice (issue 14 item 8).
+    """
+    unique = list(dict.fromkeys(r for r in reasons if r))
+    out: list[str] = []
+    for reason in unique:
+        # A reason with a qualifier ("Took ownership ('I will…') (not yet heard…)") says
+        # all its bare form does: it stands in the bare one's place.
+        fuller = next((o for o in unique if o.startswith(reason + " (")), reason)
+        if fuller not in out:
+            out.append(fuller)
+    return out
 
 
 class ReactionPlan(BaseModel):
@@ -70,6 +92,10 @@ class Step(BaseModel):
         description="How the agent turn was read (none for "
         "the opening, or for steps saved before readings were).",
     )
+
+    def reasons(self) -> list[str]:
+        """Why the mood moved this turn, each reason once (:func:`reasons_once`)."""
+        return reasons_once(c.reason for c in self.changes)
 
     def record(self) -> StateRecord:
         """The step as a transcript records it (the trajectory's JSON shape)."""

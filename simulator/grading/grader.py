@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..customer.state import Outcome
 from ..moves.detector import Detection, Detector, default_detector
+from ..moves.vocabulary import Move
 from ..transcript import Transcript, Turn
 from .conditions import Hit, Observed, Verdict, evaluate, names
 from .rubric import Condition, Rubric
@@ -114,6 +115,30 @@ def _customer(transcript: Transcript) -> dict | None:
     }
 
 
+def _give_aways(obs: Observed, rubric: Rubric) -> list[dict]:
+    """Each offer the persona recognised as beyond its company's rules (DOMAIN §3.9), as a
+    violation of the rubric's ``give_away`` rule, with what was given away."""
+    rule = rubric.give_away
+    if rule is None:
+        return []
+    found = [h for h in obs.hits([Move.REMEDY]) if h.detection.beyond]
+    return [
+        {
+            "move": "give_away",
+            "title": rule.title,
+            "domain": rule.domain,
+            "turn": obs.positions[h.k],
+            "agent_turn": h.k + 1,
+            "quote": h.detection.quote,
+            "start": h.detection.quote_start,
+            "penalty": rule.penalty if n < rule.max_count else 0,
+            "tip": rule.tip,
+            "why": h.detection.beyond,
+        }
+        for n, h in enumerate(found)
+    ]
+
+
 def _score(met: int, applicable: int) -> float | None:
     return None if applicable == 0 else round(100 * met / applicable, 1)
 
@@ -207,6 +232,7 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
                     "tip": rule.tip,
                 }
             )
+    violations += _give_aways(obs, rubric)
     violations.sort(key=lambda v: (v["turn"], v["start"], v["move"]))
     penalty = round(sum(v["penalty"] for v in violations), 1)
 

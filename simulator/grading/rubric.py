@@ -249,6 +249,22 @@ class PhrasingRule(Strict):
         return move
 
 
+class GiveAwayRule(Strict):
+    """Generosity beyond the company's rules (DOMAIN §3.9, the "prodigal son" of source
+    000): each offer the persona recognised as beyond its case's ``company_rules`` costs
+    points, whatever the customer made of it."""
+
+    title: str = Field(min_length=1, max_length=120)
+    domain: DomainRef
+    penalty: Annotated[float, Field(gt=0, le=100, strict=True)] = Field(
+        description="Points off the overall score per give-away."
+    )
+    max_count: Annotated[int, Field(ge=1, le=20, strict=True)] = Field(
+        2, description="Give-aways that cost points; later ones are listed but free."
+    )
+    tip: str = Field(min_length=1, description="What to do instead.")
+
+
 class Level(Strict):
     id: Slug
     label: str = Field(min_length=1, max_length=40)
@@ -278,6 +294,11 @@ class Rubric(Strict):
     )
     stages: list[Stage] = Field(min_length=1)
     phrasing: list[PhrasingRule] = Field(default_factory=list)
+    give_away: GiveAwayRule | None = Field(
+        None,
+        description="The penalty for offering what the case's company rules do not allow "
+        "(recognised by the persona, so only in sessions practised here).",
+    )
     _hash: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")

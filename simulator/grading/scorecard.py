@@ -84,6 +84,11 @@ class Violation(Model):
     start: int
     penalty: float = Field(description="Points taken off; 0 beyond the rule's max_count.")
     tip: str
+    why: str = Field(
+        "",
+        description="What broke the rule, when the quote alone does not say "
+        "(a give-away: what was offered beyond the company's rules).",
+    )
 
 
 class CustomerResult(Model):
@@ -317,5 +322,7 @@ def render_text(card: Scorecard, source: str | None = None) -> str:
         lines.append(
             f"  {cost:>4} {v.title} [{v.domain}], agent turn {v.agent_turn}: {_quote(v.quote)}"
         )
+        if v.why:
+            lines.append(f"       Why: {v.why}")
         lines.append(f"       Instead: {v.tip}")
     return "\n".join(lines) + "\n"

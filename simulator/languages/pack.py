@@ -5,8 +5,9 @@ manifest, ``pack.yaml`` (:class:`LanguagePack`: the language's name in itself an
 text splits into sentences and clauses), and the files each concept reads in that
 language: ``moves.yaml`` (the rule detector's patterns), ``injection.yaml`` (words aimed
 at the grader), ``character.yaml`` (the LLM customer's in-character checks),
-``agent_phrases.yaml`` (the persona linter) and ``agent_lines.yaml`` (the calibration
-policies' lines). See docs/languages.md.
+``agent_phrases.yaml`` (the persona linter), ``agent_lines.yaml`` (the calibration
+policies' lines) and ``questions.yaml`` (the open questions the customer answers with
+more of the story). See docs/languages.md.
 
 The packs Frontline ships sit beside this module. A trainer adds folders laid out the
 same way and names them in ``FRONTLINE_LANGUAGES`` (several separated by ``os.pathsep``):

@@ -42,7 +42,9 @@ class Detection:
     whole sentence (or clause) around them, starting at ``quote_start``. All are verbatim
     pieces of the turn text. ``source`` says which detector found it (``rules``,
     ``encoder``, ``llm``); ``remedy`` is the persona's remedy id when the move was
-    recognised by that persona's own remedy triggers. A plain dataclass, not a model:
+    recognised by that persona's own remedy triggers; ``beyond`` says what the offer gives
+    away beyond the company's rules for the case, when the persona recognised it as a
+    give-away (DOMAIN §3.9). A plain dataclass, not a model:
     detectors make many per turn; pydantic still validates it inside a stored reading.
     """
 
@@ -54,6 +56,7 @@ class Detection:
     quote_start: int
     source: Literal["rules", "encoder", "llm"] = "rules"
     remedy: str | None = None
+    beyond: str | None = None
 
 
 class Detector(Protocol):

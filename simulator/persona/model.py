@@ -178,6 +178,11 @@ class Remedy(Strict):
     )
     triggers: list[str] = Field(min_length=1, description="Regexes that recognise the offer.")
     example: str = Field(min_length=1, description="An agent sentence that offers it.")
+    beyond_rules: bool = Field(
+        False,
+        description="Beyond what the company allows for the case (company_rules.limit): a "
+        "give-away the customer may welcome but the grader penalises (DOMAIN §3.9).",
+    )
 
     @field_validator("triggers")
     @classmethod
@@ -199,6 +204,20 @@ class CompanyRules(Strict):
         min_length=1,
         max_length=400,
         description="Where flexibility ends: what is never given, or needs someone who can decide.",
+    )
+    max_amount: float | None = Field(
+        None,
+        ge=0,
+        strict=True,
+        description="The most money, in `currency`, the agent may offer in this case; a sum "
+        "above it offered is a give-away (DOMAIN §3.9). None: no sum is checked.",
+    )
+    currency: str = Field(
+        "£",
+        min_length=1,
+        max_length=3,
+        pattern=r"\S",
+        description="The symbol written before sums of money in this case.",
     )
 
 
@@ -325,6 +344,10 @@ class Persona(Strict):
                 "would be sure the company allows."
             ]
         return lines + [f"You may offer: {rules.standard}", f"Flexibility ends: {rules.limit}"]
+
+    def give_aways(self) -> list[Remedy]:
+        """The remedies this customer would recognise that the company does not allow."""
+        return [r for r in self.case.remedies if r.beyond_rules]
 
     def sensitivity_for(self, move: Move) -> float:
         return self.sensitivity.get(move, 1.0)

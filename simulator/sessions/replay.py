@@ -196,7 +196,7 @@ def _mood(step: Step) -> Mood:
 
 
 def _branch(reply: str, customer: str, step: Step, card, turn: int) -> Branch:
-    reasons = list(dict.fromkeys(c.reason for c in step.changes))
+    reasons = step.reasons()
     broken = [
         f"{v.title} (-{v.penalty:g})" if v.penalty else v.title
         for v in card.violations

@@ -43,6 +43,21 @@ def persona_card(p: Persona | None) -> str:
     )
 
 
+def brief_panel(p: Persona) -> str:
+    """The trainee's brief beside the chat: who they work for and the company's rules for
+    the case, what may be offered and where flexibility ends (DOMAIN §3.9). Collapsible
+    (a ``<details>`` element, open at first); never the customer's own lines."""
+    lines = p.trainee_brief()
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return (
+        f'<details class="fl-brief" open data-persona="{escape(p.id)}">'
+        "<summary>Your brief: the case card</summary>"
+        f'<ul class="fl-brief-lines">{items}</ul>'
+        '<p class="fl-brief-note">Offering more than this is a give-away: the customer may '
+        "be pleased, but it costs you points (DOMAIN §3.9).</p></details>"
+    )
+
+
 def chat_messages(turns: list[Turn]) -> list[dict]:
     """The conversation in the chatbot's messages format (the trainee is the 'user')."""
     return [

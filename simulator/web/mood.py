@@ -6,29 +6,17 @@ in the self-contained scorecard file, with nothing fetched from elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from html import escape
 
+from ..customer.state import reasons_once
 from .svg import Line, line_chart_svg
 
 SCALES = (("anger", "#d64545"), ("trust", "#2f80c2"), ("patience", "#3c9d5d"))
 
 
-def mood_reasons(reasons: Iterable[str]) -> list[str]:
-    """The reasons the mood moved, each once, in order.
-
-    The machine records one change per scale, so one move can give "Apologised" (anger)
-    and "Apologised (not yet heard…)" (trust): such reasons are shown once, as the reason
-    with its qualifiers ("Apologised (not yet heard…)").
-    """
-    heads: dict[str, list[str]] = {}
-    for reason in reasons:
-        head, sep, rest = reason.partition(" (")
-        qualifiers = heads.setdefault(head.strip(), [])
-        qualifier = rest[:-1] if sep and rest.endswith(")") else (rest if sep else "")
-        if qualifier and qualifier not in qualifiers:
-            qualifiers.append(qualifier)
-    return [f"{head} ({'; '.join(q)})" if q else head for head, q in heads.items() if head]
+# The reasons the mood moved, each once: shared with the terminal and the replays.
+mood_reasons = reasons_once
 
 
 def meter_html(

@@ -18,7 +18,7 @@ from ..render.offline import OfflineRenderer
 from ..sessions import Conversation
 from . import grading
 from .auth import viewer
-from .chat_view import chat_messages, persona_card, persona_label, session_meter
+from .chat_view import brief_panel, chat_messages, persona_card, persona_label, session_meter
 from .context import WebContext
 from .scorecard_view import ScorecardView
 
@@ -95,12 +95,15 @@ class PracticeView:
                         feedback_options=None,
                         placeholder="The customer is about to speak…",
                     )
-                # Shown or hidden as columns: toggling a layout block is cheap for gradio,
-                # toggling a component makes it rebuild that component's whole config.
-                with gr.Column(scale=1, min_width=220) as self.coach:
-                    self.meter = gr.HTML(elem_id="fl-meter")
-                    with gr.Column() as self.hint_box:
-                        self.hint = gr.Markdown(NO_HINT, elem_id="fl-hint")
+                with gr.Column(scale=1, min_width=220):
+                    # The trainee's brief, in every mode: what the company allows (§3.9).
+                    self.brief = gr.HTML(elem_id="fl-brief")
+                    # Shown or hidden as columns: toggling a layout block is cheap for
+                    # gradio; toggling a component rebuilds that component's whole config.
+                    with gr.Column() as self.coach:
+                        self.meter = gr.HTML(elem_id="fl-meter")
+                        with gr.Column() as self.hint_box:
+                            self.hint = gr.Markdown(NO_HINT, elem_id="fl-hint")
             with gr.Row(elem_id="fl-reply-row"):
                 # One line that grows: gradio sends on Enter only for lines=1; Shift+Enter
                 # then breaks the line, as chat tools do.
@@ -141,8 +144,8 @@ class PracticeView:
         ]
 
     def start_outputs(self) -> list:
-        """A turn's outputs plus the session panel's layout and title (start)."""
-        return [*self.turn_outputs(), self.coach, self.hint_box, self.title]
+        """A turn's outputs plus the session panel's layout, title and brief (start)."""
+        return [*self.turn_outputs(), self.coach, self.hint_box, self.title, self.brief]
 
     def outputs(self) -> list:
         """Everything, choices of customer and rubric included (page load, practise again)."""
@@ -213,6 +216,7 @@ class PracticeView:
             self.coach: gr.Column(),
             self.hint_box: gr.Column(),
             self.title: "",
+            self.brief: "",
             **self.choices(),
         }
 
@@ -230,6 +234,7 @@ class PracticeView:
             self.coach: gr.Column(visible=training),
             self.hint_box: gr.Column(visible=training and hints),
             self.title: title,
+            self.brief: brief_panel(p),
         }
 
     def _turn_view(

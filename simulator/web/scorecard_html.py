@@ -151,8 +151,9 @@ def _violations(card: dict) -> str:
     items = [
         f'<div class="sc-viol"><b>−{v["penalty"]:g}</b> {escape(v["title"])} '
         f'<span class="sc-dom">{escape(v["domain"])}</span>, agent turn {v["agent_turn"]}: '
-        f'“{escape(v["quote"])}”<div class="sc-tip"><b>Instead:</b> {escape(v["tip"])}'
-        f"</div></div>"
+        f"“{escape(v['quote'])}”"
+        + (f'<div class="sc-why"><b>Why:</b> {escape(v["why"])}</div>' if v.get("why") else "")
+        + f'<div class="sc-tip"><b>Instead:</b> {escape(v["tip"])}</div></div>'
         for v in card["violations"]
     ]
     return "<h3>Phrasing</h3>" + "".join(items)

@@ -42,6 +42,11 @@ CSS = """
 .fl-tags { margin: 6px 0; }
 .fl-tag { display: inline-block; font-size: .8em; padding: 1px 8px; margin: 0 4px 4px 0;
   border-radius: 999px; background: var(--color-accent-soft); }
+.fl-brief { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 8px 10px;
+  margin-bottom: 8px; font-size: .9em; }
+.fl-brief summary { font-weight: 600; cursor: pointer; }
+.fl-brief-lines { margin: 6px 0 4px 1em; padding: 0; }
+.fl-brief-note { margin: 4px 0 0; color: var(--body-text-color-subdued); font-size: .9em; }
 .fl-meter { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px; }
 .fl-meter-title { font-weight: 600; margin-bottom: 6px; }
 .fl-meter-row { display: grid; grid-template-columns: 64px 1fr 30px 34px; align-items: center;
