@@ -238,11 +238,23 @@ def pattern_env(language: str, tmp_path: Path) -> dict[str, str] | None:
     return {}
 
 
-SCRIPTED = {"meek": MEEK_ID, "billing": "aggressive-rational-billing"}
+SCRIPTED = {
+    "meek": MEEK_ID,
+    "billing": "aggressive-rational-billing",
+    "subscription": "meek-rational-subscription",
+}
+SESSIONS = sorted(
+    (name, path.stem.split("-")[-1]) for name in SCRIPTED for path in SCRIPTS.glob(f"{name}-*.txt")
+)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("script_name", sorted(SCRIPTED))
+def test_the_scripted_personas_have_a_script_per_language_they_offer():
+    for name, persona_id in SCRIPTED.items():
+        offered = LIBRARY.get(persona_id).offered_languages()[1:]
+        assert sorted(lang for n, lang in SESSIONS if n == name) == sorted(offered)
+
+
+@pytest.mark.parametrize(("script_name", "language"), SESSIONS)
 def test_practice_a_whole_session_in_each_language(cli, tmp_path, language, script_name):
     """A trainee's lines written in the language (tests/fixtures/i18n/<persona>-<lang>.txt)
     resolve the case; every customer line is in that language's script and has none of the
