@@ -19,6 +19,7 @@ from .customer.effects import EffectsTable
 from .customer.questions import OpenQuestions
 from .grading.rubric import Rubric
 from .languages import LanguagePack
+from .languages.detect import DetectProfile
 from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
 from .persona.overlay import PersonaFile
@@ -37,6 +38,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("rubric.schema.json", Rubric),
     ("corpus-turn.schema.json", CorpusTurn),
     ("language-pack.schema.json", LanguagePack),
+    ("language-detect.schema.json", DetectProfile),
 ]
 
 

@@ -20,7 +20,7 @@ def config_for(server: FakeOpenAIServer, **overrides: object) -> BackendConfig:
         "retry_initial_wait": 0.001,
         "retry_max_wait": 0.005,
         # The judge's tests answer one question per request; the one-call path for all
-        # questions is tested on its own (tests/test_judge_batched.py).
+        # questions is tested on its own (tests/grading/test_judge_batched.py).
         "capabilities": {"batch_questions": False},
     }
     values.update(overrides)

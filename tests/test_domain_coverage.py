@@ -149,7 +149,7 @@ def test_the_resolver_refuses_what_does_not_exist(resolver):
         ("field", "Case.colour"),
         ("policy", "saint"),
         ("expectation", "unicorns"),
-        ("test", "tests/test_cli.py::test_x"),
+        ("test", "tests/cli/test_cli.py::test_x"),
         ("stage", "carp/nope"),
         ("phrasing", "carp/thank"),
         ("weird", "x"),

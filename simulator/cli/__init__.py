@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "serve",
     "users",
     "schemas",
+    "moves",
     "moves_quality",
 ]
 

@@ -57,6 +57,7 @@ PACK_FILES = (
     "agent_phrases.yaml",
     "agent_lines.yaml",
     "questions.yaml",
+    "detect.yaml",
 )
 
 
@@ -75,6 +76,7 @@ def load_pack_file(path: Path) -> Any:
     from ..calibration.policies import load_agent_lines_file
     from ..customer.questions import load_questions_file
     from ..grading.judge.injection import load_injection_file
+    from ..languages.detect import load_profile
     from ..moves.detector import load_pack_patterns
     from ..render.character import load_character_rules
 
@@ -86,6 +88,7 @@ def load_pack_file(path: Path) -> Any:
         "agent_phrases.yaml": load_agent_phrases,
         "agent_lines.yaml": load_agent_lines_file,
         "questions.yaml": load_questions_file,
+        "detect.yaml": load_profile,
     }
     if path.name not in loaders:
         known = ", ".join(PACK_FILES)

@@ -47,7 +47,7 @@ def normalise(text: str) -> str:
     """``text`` lowercased, one character for one (offsets stay valid), so that any literal
     ``re`` would match case-insensitively in ``text`` is a plain substring of the result and
     every changed character is one ``re.IGNORECASE`` holds equal to its replacement
-    (tests/test_move_prefilter.py checks both over all of Unicode)."""
+    (tests/moves/test_move_prefilter.py checks both over all of Unicode)."""
     return (text if text.isascii() else text.translate(_CASE_EXTRAS)).lower()
 
 
