@@ -27,7 +27,7 @@ from simulator.render.offline import OfflineRenderer
 from simulator.render.prompts import customer_system_prompt
 from simulator.sessions import Conversation, SessionStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MEEK = ROOT / "personas" / "meek-emotional-late-delivery.yaml"
 MEEK_ID = "meek-emotional-late-delivery"
 SCRIPTS = ROOT / "tests" / "fixtures" / "i18n"
