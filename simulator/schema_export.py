@@ -24,6 +24,7 @@ from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
 from .persona.overlay import PersonaFile
 from .transcript import Transcript
+from .web.catalogue import UiCatalogue
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
@@ -39,6 +40,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("corpus-turn.schema.json", CorpusTurn),
     ("language-pack.schema.json", LanguagePack),
     ("language-detect.schema.json", DetectProfile),
+    ("ui-catalogue.schema.json", UiCatalogue),
 ]
 
 
