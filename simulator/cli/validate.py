@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import config
 from ..certification.exam import load_exam
-from ..errors import FileProblems, Problem
+from ..errors import FileProblems, FrontlineError, Problem
 from ..grading.rubric_loader import load_rubric
 from ..languages import CODE, MANIFEST, SHIPPED_DIR, load_pack, trainer_folders
 from ..persona.loader import load_persona
@@ -197,7 +197,31 @@ def lint_warnings(paths: list[Path]) -> list[Problem]:
         checked = check_file(path)
         if checked.kind is not None and checked.kind.name == "persona" and checked.loaded:
             found += lint_persona(checked.loaded, path)
+            found += unread_languages(checked.loaded, path, checked.lines)
     return found
+
+
+def unread_languages(persona: Any, path: Path, lines: Lines) -> list[Problem]:
+    """A warning for each language the persona offers that no move rules read yet: a
+    session in it would stop at the first reply."""
+    from ..moves.detector import default_detector
+
+    out = []
+    for language in getattr(persona, "languages", {}):
+        try:
+            default_detector(language)
+        except FrontlineError as exc:
+            why = str(exc).split(": ", 1)[-1]
+            out.append(
+                Problem(
+                    str(path),
+                    f"warning: no move rules read this language yet, so it cannot be "
+                    f"practised ({why})",
+                    lines.get(("languages", language)),
+                    f"languages.{language}",
+                )
+            )
+    return out
 
 
 def language_folders() -> tuple[list[Path], list[Problem]]:
