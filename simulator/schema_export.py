@@ -22,13 +22,14 @@ from .languages import LanguagePack
 from .languages.detect import DetectProfile
 from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
-from .persona.model import Persona
+from .persona.overlay import PersonaFile
 from .transcript import Transcript
+from .web.catalogue import UiCatalogue
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
 SCHEMAS: list[tuple[str, type[BaseModel]]] = [
-    ("persona.schema.json", Persona),
+    ("persona.schema.json", PersonaFile),
     ("transcript.schema.json", Transcript),
     ("effects.schema.json", EffectsTable),
     ("decisions.schema.json", DecisionRules),
@@ -39,6 +40,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("corpus-turn.schema.json", CorpusTurn),
     ("language-pack.schema.json", LanguagePack),
     ("language-detect.schema.json", DetectProfile),
+    ("ui-catalogue.schema.json", UiCatalogue),
 ]
 
 

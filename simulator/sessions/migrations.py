@@ -89,6 +89,19 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "ALTER TABLE turns ADD COLUMN guard TEXT",
         ],
     ),
+    (
+        5,
+        "each user's web UI language, remembered across logins and devices",
+        [
+            # Keyed by login name, like sessions.user; a user with no row has not chosen
+            # and the page follows their browser's language.
+            """CREATE TABLE IF NOT EXISTS ui_preferences (
+            user       TEXT PRIMARY KEY,
+            language   TEXT NOT NULL,
+            updated    TEXT NOT NULL
+        )""",
+        ],
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -404,9 +404,24 @@ class SessionStore:
         )
         return [json.loads(r["replay"]) for r in rows]
 
+    # Replays (simulator/sessions/replay.py) are practice kept beside their session, never a
+    # session themselves. An added table: databases made before it get it on opening.
 
-# Replays (simulator/sessions/replay.py) are practice kept beside their session, never a
-# session themselves. An added table: databases made before it get it on opening.
+    # -- the user's UI language -------------------------------------------------------
+    def ui_language(self, user: str) -> str | None:
+        """The web UI language ``user`` chose, or None if they never chose one."""
+        rows = self._query("SELECT language FROM ui_preferences WHERE user = ?", (user,))
+        return rows[0]["language"] if rows else None
+
+    def set_ui_language(self, user: str, language: str) -> None:
+        """Remember ``user``'s web UI language (the page and new sessions follow it)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO ui_preferences (user, language, updated) VALUES (?,?,?) "
+                "ON CONFLICT (user) DO UPDATE SET language = excluded.language, "
+                "updated = excluded.updated",
+                (user, language, now()),
+            )
 
 
 def _reading(text: str | None) -> Reading | None:

@@ -14,6 +14,7 @@ from html import escape
 import gradio as gr
 
 from ..users import Role, UserStore
+from .catalogue import Texts
 from .context import WebContext
 
 LOCAL_USER = "local"
@@ -68,16 +69,13 @@ def require_designer(
     return who
 
 
-def banner(ctx: WebContext, who: Viewer) -> str:
-    """The line at the top of the page saying who is logged in (or that the app is local)."""
+def banner(ctx: WebContext, who: Viewer, t: Texts) -> str:
+    """The line at the top of the page saying who is logged in (or that the app is local),
+    in the page's language."""
     if who.local:
-        return (
-            '<div class="fl-banner"><b>Local single-user mode</b> — no users file, so '
-            "there is no login and all sessions belong to <code>local</code>. Add users "
-            "with <code>frontline users add NAME --role trainee</code> to turn on logins."
-            "</div>"
-        )
+        return f'<div class="fl-banner">{t("banner.local")}</div>'
+    logged_in = t("banner.logged_in", name=escape(who.name), role=t(f"role.{who.role.value}"))
     return (
-        f'<div class="fl-banner">Logged in as <b>{escape(who.name)}</b> '
-        f'({who.role.value}) · <a href="logout" target="_self">Log out</a></div>'
+        f'<div class="fl-banner" data-user="{escape(who.name)}">{logged_in} · '
+        f'<a href="logout" target="_self">{escape(t("banner.log_out"))}</a></div>'
     )

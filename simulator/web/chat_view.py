@@ -8,35 +8,42 @@ from html import escape
 from ..persona.model import Persona
 from ..render.base import Turn
 from ..sessions import Conversation
+from .catalogue import Texts
 from .mood import meter_html
 
+ENGLISH = Texts("en")  # the words before a page's language is known (and in the CLI's tests)
 
-def persona_label(p: Persona) -> str:
+
+def _kind(p: Persona, t: Texts) -> tuple[str, str]:
+    return t(f"archetype.{p.archetype.value}"), t(f"temperament.{p.temperament.value}")
+
+
+def persona_label(p: Persona, t: Texts = ENGLISH) -> str:
     """One radio 'card': who, what kind, how hard, and the case in one line."""
+    archetype, temperament = _kind(p, t)
     return (
-        f"{p.identity.name} · {p.archetype.value.replace('_', ' ')} · "
-        f"{p.temperament.value} · {'★' * p.difficulty}{'☆' * (5 - p.difficulty)} — "
-        f"{p.case.title}"
+        f"{p.identity.name} · {archetype} · {temperament} · "
+        f"{'★' * p.difficulty}{'☆' * (5 - p.difficulty)} — {p.case.title}"
     )
 
 
-def persona_card(p: Persona | None) -> str:
+def persona_card(p: Persona | None, t: Texts = ENGLISH) -> str:
     """The selected persona as a card: summary and case, never the hidden facts."""
     if p is None:
-        return '<div class="fl-card fl-empty">Choose a customer to see their case.</div>'
+        return f'<div class="fl-card fl-empty">{escape(t("card.empty"))}</div>'
     tags = "".join(
-        f'<span class="fl-tag">{escape(t)}</span>'
-        for t in (
-            p.archetype.value.replace("_", " "),
-            p.temperament.value,
-            f"{p.case.type.value} complaint",
-            f"difficulty {p.difficulty}/5",
-            p.identity.channel,
+        f'<span class="fl-tag">{escape(tag)}</span>'
+        for tag in (
+            *_kind(p, t),
+            t("card.complaint", type=t(f"complaint_type.{p.case.type.value}")),
+            t("card.difficulty", level=p.difficulty),
+            t(f"channel.{p.identity.channel}"),
         )
     )
+    versus = escape(t("card.versus", company=p.identity.company))
     return (
         f'<div class="fl-card" data-persona="{escape(p.id)}"><div class="fl-card-name">'
-        f"{escape(p.identity.name)} <small>vs {escape(p.identity.company)}</small></div>"
+        f"{escape(p.identity.name)} <small>{versus}</small></div>"
         f'<div class="fl-tags">{tags}</div><div class="fl-card-case">'
         f'<b>{escape(p.case.title)}</b></div><div class="fl-card-summary">'
         f"{escape(p.summary)}</div></div>"

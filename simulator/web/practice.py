@@ -18,29 +18,41 @@ from ..render.offline import OfflineRenderer
 from ..sessions import Conversation
 from . import grading
 from .auth import viewer
+from .catalogue import Texts
 from .chat_view import brief_panel, chat_messages, persona_card, persona_label, session_meter
 from .context import WebContext
+from .language_view import in_language, language_note, texts_for
+from .locale import format_date, ui_languages
 from .scorecard_view import ScorecardView
 
-MODES = [("Training — mood meter and hints", "training"), ("Exam — no help", "exam")]
+ENGLISH = Texts("en")  # what the components say before the page's language is known
+
+
+def modes(t: Texts) -> list[tuple[str, str]]:
+    """The mode choices in the page's language."""
+    return [(t("practice.mode_training"), "training"), (t("practice.mode_exam"), "exam")]
+
+
 NO_HINT = ""
-REPLY_PLACEHOLDER = "Type what you would say. Enter sends; Shift+Enter starts a new line."
 STREAM_INTERVAL = 0.08  # seconds between streamed updates of the customer's reply
-ANSWERING = (
-    '<span class="fl-status" data-turns="pending" role="status">The customer is answering…</span>'
-)
 
 
-def _your_turn(conv: Conversation) -> str:
+def _answering(t: Texts) -> str:
+    text = escape(t("practice.answering"))
+    return f'<span class="fl-status" data-turns="pending" role="status">{text}</span>'
+
+
+def _your_turn(conv: Conversation, t: Texts) -> str:
     """The status line after a turn; once the customer accepted, it asks for the closing."""
     if conv.closing_open:
+        # The catalogue's text may hold <b>; only the customer's name is the persona's.
+        text = t("practice.accepted", name=escape(conv.persona.identity.name))
         return (
             f'<span class="fl-status" data-turns="{len(conv.turns)}" data-closing="true" '
-            f'role="status">{escape(conv.persona.identity.name)} accepted. Close the call '
-            "— check they are happy, offer more help, say goodbye — and your scorecard "
-            "follows; or press <b>End session</b> now.</span>"
+            f'role="status">{text}</span>'
         )
-    return f'<span class="fl-status" data-turns="{len(conv.turns)}" role="status">Your turn.</span>'
+    text = escape(t("practice.your_turn"))
+    return f'<span class="fl-status" data-turns="{len(conv.turns)}" role="status">{text}</span>'
 
 
 @dataclass
@@ -52,35 +64,41 @@ class PracticeView:
     def build(self) -> None:
         """Create the components inside the current Blocks context."""
         self.live = gr.State(None)
+        t = ENGLISH
         with gr.Column(visible=True, elem_id="fl-setup") as self.setup:
-            gr.Markdown(
-                "### Choose a customer\nEach card is a complaint to handle: who the "
-                "customer is, their temperament, how hard they are, and the case."
+            self.language = gr.Dropdown(
+                label=t("practice.language"),
+                choices=ui_languages(),
+                value="en",
+                elem_id="fl-language",
+                interactive=True,
             )
-            cards, rubrics = self._choice_lists()
+            self.intro = gr.Markdown(t("practice.choose"), elem_id="fl-intro")
+            cards, rubrics = self._choice_lists(t)
             self.persona = gr.Radio(
-                label="Customer",
+                label=t("practice.customer"),
                 choices=cards,
                 elem_id="fl-persona-cards",
                 elem_classes=["fl-cards"],
             )
-            self.card = gr.HTML(persona_card(None))
+            self.card = gr.HTML(persona_card(None, t))
+            self.language_note = gr.HTML(elem_id="fl-language-note")
             with gr.Row():
                 self.rubric = gr.Dropdown(
-                    label="Rubric",
+                    label=t("practice.rubric"),
                     choices=rubrics,
                     elem_id="fl-rubric",
                     value=rubrics[0][1] if rubrics else None,
                 )
                 self.mode = gr.Radio(
-                    label="Mode", choices=MODES, value="training", elem_id="fl-mode"
+                    label=t("practice.mode"), choices=modes(t), value="training", elem_id="fl-mode"
                 )
                 self.hints = gr.Checkbox(
-                    label="Show a hint of the stage the rubric expects next (training only)",
+                    label=t("practice.hints"),
                     value=True,
                     elem_id="fl-hints",
                 )
-            self.start = gr.Button("Start the conversation", variant="primary", elem_id="fl-start")
+            self.start = gr.Button(t("practice.start"), variant="primary", elem_id="fl-start")
         with gr.Column(visible=False, elem_id="fl-session") as self.session:
             self.title = gr.Markdown(elem_id="fl-session-title")
             # Says when a turn is complete (for people using screen readers, and for tests).
@@ -88,12 +106,12 @@ class PracticeView:
             with gr.Row():
                 with gr.Column(scale=3):
                     self.chat = gr.Chatbot(
-                        label="Conversation",
+                        label=t("practice.conversation"),
                         height=430,
                         elem_id="fl-chat",
                         buttons=[],
                         feedback_options=None,
-                        placeholder="The customer is about to speak…",
+                        placeholder=t("practice.about_to_speak"),
                     )
                 with gr.Column(scale=1, min_width=220):
                     # The trainee's brief, in every mode: what the company allows (§3.9).
@@ -108,20 +126,20 @@ class PracticeView:
                 # One line that grows: gradio sends on Enter only for lines=1; Shift+Enter
                 # then breaks the line, as chat tools do.
                 self.text = gr.Textbox(
-                    label="Your reply",
+                    label=t("practice.reply"),
                     lines=1,
                     max_lines=8,
                     scale=4,
                     elem_id="fl-reply",
-                    placeholder=REPLY_PLACEHOLDER,
+                    placeholder=t("practice.reply_placeholder"),
                 )
                 with gr.Column(scale=1, min_width=140, elem_id="fl-reply-buttons"):
-                    self.send = gr.Button("Send", variant="primary", elem_id="fl-send")
-                    self.end = gr.Button("End session", variant="stop", elem_id="fl-end")
+                    self.send = gr.Button(t("practice.send"), variant="primary", elem_id="fl-send")
+                    self.end = gr.Button(t("practice.end"), variant="stop", elem_id="fl-end")
         with gr.Column(visible=False, elem_id="fl-result") as self.result:
             self.scorecard = ScorecardView(self.ctx)
             self.scorecard.build()
-            self.again = gr.Button("Practise again", variant="primary", elem_id="fl-again")
+            self.again = gr.Button(t("practice.again"), variant="primary", elem_id="fl-again")
 
     # -- wiring -----------------------------------------------------------------------
     # Every handler returns a value for each of its outputs. Gradio treats a missing one
@@ -153,7 +171,9 @@ class PracticeView:
 
     def wire(self) -> None:
         """Attach the event handlers (call inside the Blocks context, after build)."""
-        self.persona.change(self.show_card, [self.persona], [self.card], api_name=False)
+        self.persona.change(
+            self.show_card, [self.persona], [self.card, self.language_note], api_name=False
+        )
         self.start.click(
             self.start_session,
             [self.persona, self.rubric, self.mode, self.hints],
@@ -175,25 +195,78 @@ class PracticeView:
             raise RuntimeError(f"view lacks outputs {[type(m).__name__ for m in missing]}")
         return [view[o] for o in outputs]
 
-    def _choice_lists(self) -> tuple[list, list]:
+    def _choice_lists(self, t: Texts) -> tuple[list, list]:
         lib = self.ctx.library()
-        return [(persona_label(lib.get(i)), i) for i in lib.ids()], grading.rubric_choices()
+        return [(persona_label(lib.get(i), t), i) for i in lib.ids()], grading.rubric_choices()
 
-    def choices(self) -> dict:
+    def choices(self, t: Texts) -> dict:
         """Fresh persona cards and rubrics (the persona folder may have changed)."""
-        cards, rubrics = self._choice_lists()
+        cards, rubrics = self._choice_lists(t)
         return {
-            self.persona: gr.Radio(choices=cards),
-            self.rubric: gr.Dropdown(choices=rubrics, value=rubrics[0][1] if rubrics else None),
+            self.persona: gr.Radio(choices=cards, label=t("practice.customer")),
+            self.rubric: gr.Dropdown(
+                choices=rubrics,
+                value=rubrics[0][1] if rubrics else None,
+                label=t("practice.rubric"),
+            ),
         }
 
-    def show_card(self, persona_id: str | None) -> str:
+    def label_outputs(self) -> list:
+        """The components whose words change with the page's language (not the choices
+        of customer and rubric, which :meth:`choices` relabels with their lists)."""
+        return [
+            self.language,
+            self.intro,
+            self.card,
+            self.mode,
+            self.hints,
+            self.start,
+            self.chat,
+            self.text,
+            self.send,
+            self.end,
+            self.again,
+        ]
+
+    def labels(self, t: Texts, view: dict | None = None) -> dict:
+        """Every fixed word of the page in ``t``'s language (see :meth:`label_outputs`);
+        where ``view`` gives a component's value too (a page load), the update keeps it."""
+        view = view or {}
+        values = {c: {"value": view[c]} for c in (self.chat, self.text) if c in view}
+        return {
+            self.language: gr.Dropdown(label=t("practice.language"), value=t.language),
+            self.intro: t("practice.choose"),
+            self.card: persona_card(None, t),
+            self.mode: gr.Radio(label=t("practice.mode"), choices=modes(t)),
+            self.hints: gr.Checkbox(label=t("practice.hints")),
+            self.start: gr.Button(t("practice.start")),
+            self.chat: gr.Chatbot(
+                label=t("practice.conversation"),
+                placeholder=t("practice.about_to_speak"),
+                **values.get(self.chat, {}),
+            ),
+            self.text: gr.Textbox(
+                label=t("practice.reply"),
+                placeholder=t("practice.reply_placeholder"),
+                **values.get(self.text, {}),
+            ),
+            self.send: gr.Button(t("practice.send")),
+            self.end: gr.Button(t("practice.end")),
+            self.again: gr.Button(t("practice.again")),
+        }
+
+    def _persona(self, persona_id: str | None):
         if not persona_id:
-            return persona_card(None)
+            return None
         try:
-            return persona_card(self.ctx.library().get(persona_id))
+            return self.ctx.library().get(persona_id)
         except FrontlineError:
-            return persona_card(None)
+            return None
+
+    def show_card(self, persona_id: str | None, request: gr.Request) -> tuple[str, str]:
+        """The chosen customer's card, and what the picker says about their language."""
+        persona, t = self._persona(persona_id), texts_for(self.ctx, request)
+        return persona_card(persona, t), language_note(persona, t)
 
     # -- the views --------------------------------------------------------------------
     def _panels(self, showing: str) -> dict:
@@ -203,7 +276,7 @@ class PracticeView:
             self.result: gr.Column(visible=showing == "result"),
         }
 
-    def _setup_view(self) -> dict:
+    def _setup_view(self, t: Texts) -> dict:
         return {
             self.live: None,
             **self._panels("setup"),
@@ -217,20 +290,23 @@ class PracticeView:
             self.hint_box: gr.Column(),
             self.title: "",
             self.brief: "",
-            **self.choices(),
+            **self.choices(t),
         }
 
-    def _session_view(self, conv: Conversation, hints: bool) -> dict:
+    def _session_view(self, conv: Conversation, hints: bool, t: Texts) -> dict:
         """Everything the session panel shows, including which parts are visible."""
         p = conv.persona
         training = conv.info.mode == "training"
-        title = (
-            f"### {escape(p.identity.name)} — {escape(p.case.title)}\n"
-            f"{conv.info.mode.capitalize()} mode · rubric `{conv.info.rubric}` · "
-            f"session `{conv.session_id}`"
+        line = t(
+            "practice.session_line",
+            mode=t(f"practice.mode_name_{'training' if training else 'exam'}"),
+            rubric=conv.info.rubric,
+            session=conv.session_id,
+            started=format_date(conv.info.created, t.language),
         )
+        title = f"### {escape(p.identity.name)} — {escape(p.case.title)}\n{line}"
         return {
-            **self._turn_view(conv, hints),
+            **self._turn_view(conv, hints, t),
             self.coach: gr.Column(visible=training),
             self.hint_box: gr.Column(visible=training and hints),
             self.title: title,
@@ -238,24 +314,29 @@ class PracticeView:
         }
 
     def _turn_view(
-        self, conv: Conversation, hints: bool, chat: list | None = None, status: str | None = None
+        self,
+        conv: Conversation,
+        hints: bool,
+        t: Texts,
+        chat: list | None = None,
+        status: str | None = None,
     ) -> dict:
         """The session panel after a turn (or, with ``chat``/``status``, while answering)."""
         training = conv.info.mode == "training"
         return {
             self.live: conv,
             **self._panels("session"),
-            self.status: status or _your_turn(conv),
+            self.status: status or _your_turn(conv, t),
             self.chat: chat if chat is not None else chat_messages(conv.turns),
             self.meter: session_meter(conv) if training else "",
-            self.hint: self._hint(conv) if training and hints else NO_HINT,
+            self.hint: self._hint(conv, t) if training and hints else NO_HINT,
             self.text: "",
             **self.scorecard.clear(),
         }
 
-    def _hint(self, conv: Conversation) -> str:
+    def _hint(self, conv: Conversation, t: Texts) -> str:
         stage = grading.next_stage(conv)
-        return f"**Hint** — the rubric expects next: {stage}" if stage else NO_HINT
+        return t("practice.hint", stage=stage) if stage else NO_HINT
 
     def _result_view(self, conv: Conversation, user: str) -> dict:
         return {
@@ -280,10 +361,12 @@ class PracticeView:
     ) -> Iterator[list]:
         """Start a session and stream the customer's opening complaint."""
         who = viewer(self.ctx, request)
+        t = texts_for(self.ctx, request)
         if not persona_id:
-            raise gr.Error("Choose a customer first.")
+            raise gr.Error(t("error.choose_customer"))
         try:
-            persona = self.ctx.library().get(persona_id)
+            # The session speaks the page's language when the customer is written in it.
+            persona = in_language(self.ctx.library().get(persona_id), t.language)
             rubric_id = grading.check_rubric(rubric)
             # One session in progress per trainee: one left open (a closed tab) is ended,
             # so it shows in the history as ended early and its scorecard can be opened.
@@ -303,8 +386,8 @@ class PracticeView:
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
         out = self.start_outputs()
-        layout = self._session_view(conv, hints)
-        for view in self._stream(conv, conv.opening(), [], hints, who.name):
+        layout = self._session_view(conv, hints, t)
+        for view in self._stream(conv, conv.opening(), [], hints, who.name, t):
             yield self._emit({**layout, **view}, out)
 
     def send_turn(
@@ -312,9 +395,10 @@ class PracticeView:
     ) -> Iterator[list]:
         """Send the trainee's reply and stream the customer's answer."""
         who = viewer(self.ctx, request)
+        t = texts_for(self.ctx, request)
         conv = conv or self._resume(who.name)
         if conv is None:
-            raise gr.Error("There is no session in progress; start one first.")
+            raise gr.Error(t("error.no_session"))
         keep = ""
         try:
             if conv.owes_reply:
@@ -322,25 +406,31 @@ class PracticeView:
                 # try it again first, and leave what was typed in the box for the next turn.
                 stream, keep = conv.pending_reply(), text or ""
             elif not (text or "").strip():
-                raise gr.Error("Type a reply first.")
+                raise gr.Error(t("error.type_reply"))
             else:
                 stream = conv.reply(text)
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
         history = chat_messages(conv.turns)
-        for view in self._stream(conv, stream, history, hints, who.name):
+        for view in self._stream(conv, stream, history, hints, who.name, t):
             if keep and self.text in view and view.get(self.live) is conv:
                 view[self.text] = keep
             yield self._emit(view, self.turn_outputs())
 
     def _stream(
-        self, conv: Conversation, stream: Iterator[str], history: list[dict], hints: bool, user: str
+        self,
+        conv: Conversation,
+        stream: Iterator[str],
+        history: list[dict],
+        hints: bool,
+        user: str,
+        t: Texts,
     ) -> Iterator[dict]:
         """Views while the customer answers, then the turn view (or the scorecard)."""
         if not isinstance(self.ctx.renderer, OfflineRenderer):
             # A model takes a moment: show the trainee's words and a waiting customer now.
             yield self._turn_view(
-                conv, hints, history + [{"role": "assistant", "content": "…"}], ANSWERING
+                conv, hints, t, history + [{"role": "assistant", "content": "…"}], _answering(t)
             )
         words, shown_at = "", time.monotonic()
         try:
@@ -351,7 +441,11 @@ class PracticeView:
                 if time.monotonic() - shown_at >= STREAM_INTERVAL:
                     shown_at = time.monotonic()
                     yield self._turn_view(
-                        conv, hints, history + [{"role": "assistant", "content": words}], ANSWERING
+                        conv,
+                        hints,
+                        t,
+                        history + [{"role": "assistant", "content": words}],
+                        _answering(t),
                     )
         except FrontlineError as exc:
             raise gr.Error(
@@ -363,14 +457,14 @@ class PracticeView:
             # the session ends by itself.
             yield self._result_view(conv, user)
             return
-        yield self._turn_view(conv, hints)
+        yield self._turn_view(conv, hints, t)
 
     def end_session(self, conv: Conversation | None, request: gr.Request) -> list:
         """The trainee ends the session: grade it and show the scorecard."""
         who = viewer(self.ctx, request)
         conv = conv or self._resume(who.name)
         if conv is None:
-            raise gr.Error("There is no session in progress.")
+            raise gr.Error(texts_for(self.ctx, request)("error.no_session"))
         if conv.owes_reply:
             # The customer's reply was cut off (reload mid-stream): finish it for the record.
             for _ in conv.pending_reply():
@@ -378,8 +472,8 @@ class PracticeView:
         conv.end()
         return self._emit(self._result_view(conv, who.name), self.turn_outputs())
 
-    def practise_again(self) -> list:
-        return self._emit(self._setup_view(), self.outputs())
+    def practise_again(self, request: gr.Request) -> list:
+        return self._emit(self._setup_view(texts_for(self.ctx, request)), self.outputs())
 
     # -- resuming after a reload ------------------------------------------------------
     def _resume(self, user: str) -> Conversation | None:
@@ -407,7 +501,8 @@ class PracticeView:
         """Page (re)load: resume the session in progress, else show the choice of customer.
         Returns a view over :meth:`outputs` (the caller adds its own outputs)."""
         who = viewer(self.ctx, request)
+        t = texts_for(self.ctx, request)
         conv = self._resume(who.name)
         if conv is None:
-            return self._setup_view()
-        return {**self._session_view(conv, hints), **self.choices()}
+            return self._setup_view(t)
+        return {**self._session_view(conv, hints, t), **self.choices(t)}

@@ -1,10 +1,18 @@
-"""The look: a gradio theme with system fonts only (nothing fetched from the internet) and
-the CSS for persona cards, the mood meter and the scorecard."""
+"""The look: a gradio theme whose fonts the app serves itself (nothing fetched from the
+internet) and the CSS for persona cards, the mood meter and the scorecard.
+
+Noto Sans (Latin and Cyrillic) and Noto Sans SC (Chinese) ship in ``fonts/`` as woff2
+slices with ``unicode-range``: a page downloads only the slices its text uses, from this
+server, so Chinese and Cyrillic render the same on a machine with no such fonts."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+SHIPPED_SANS = ["Noto Sans", "Noto Sans SC"]
 SYSTEM_SANS = [
     "ui-sans-serif",
     "system-ui",
@@ -23,9 +31,16 @@ def theme() -> gr.themes.Base:
         primary_hue="teal",
         secondary_hue="amber",
         neutral_hue="slate",
-        font=SYSTEM_SANS,
+        font=[*SHIPPED_SANS, *SYSTEM_SANS],
         font_mono=SYSTEM_MONO,
     )
+
+
+def font_css() -> str:
+    """The @font-face rules of the shipped fonts, pointing at this server's copy of them
+    (gradio serves a folder passed to ``gr.set_static_paths`` at ``/gradio_api/file=``)."""
+    rules = (FONTS_DIR / "fonts.css").read_text(encoding="utf-8")
+    return rules.replace("{root}", f"/gradio_api/file={FONTS_DIR.as_posix()}")
 
 
 CSS = """
@@ -104,5 +119,9 @@ CSS = """
 .fl-replay-mood, .fl-replay-why, .fl-replay-score { font-size: .9em; margin: 4px 0; }
 .fl-replay-why { color: var(--body-text-color-subdued); }
 .fl-replay-broke { font-size: .9em; margin: 4px 0; color: #b42318; }
+/* What the language picker says about the chosen customer (language_view.py). */
+.fl-lang-note { margin: 4px 0; font-size: .92em; }
+.fl-lang-note[data-ok=false] { padding: 6px 10px; border-radius: 8px; background: #fff4d6;
+  color: #7a5200; border: 1px solid #e0b84d; }
 .fl-replay-changed { margin: 8px 0 0 0; padding-left: 18px; font-size: .9em; }
 """

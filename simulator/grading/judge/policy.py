@@ -46,7 +46,7 @@ from ..grader import grade
 from ..rubric import Criterion, Rubric
 from ..scorecard import Scorecard
 from .evidence import addresses_grader
-from .injection import REASON, agent_injections
+from .injection import REASON, agent_injections, default_matcher
 from .prompts import prompt_hash, questions_hash
 from .relevance import evidence_problem
 from .run import run_judge
@@ -136,7 +136,9 @@ def apply_judge(
     review += [
         f"agent turn {_agent_turn(transcript, i)} addresses the grader, not the "
         f'customer: "{" ".join(hit.quote.split())}"'
-        for i, hit in _first_per_sentence(agent_injections(transcript))
+        for i, hit in _first_per_sentence(
+            agent_injections(transcript, default_matcher(transcript.language or rubric.language))
+        )
     ]
     _rescore(data, rubric)
     run = report.run
@@ -167,7 +169,7 @@ def _no_grader_evidence(answer, transcript: Transcript):
         and answer.quote
         and turn is not None
         and 0 <= turn < len(transcript.turns)
-        and addresses_grader(answer.quote, transcript.turns[turn].text)
+        and addresses_grader(answer.quote, transcript.turns[turn].text, transcript.language or "en")
     ):
         return answer
     return answer.model_copy(

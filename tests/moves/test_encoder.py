@@ -28,7 +28,7 @@ from simulator.moves.encoder import Embedder, EncoderDetector, encoder_installed
 from simulator.moves.heads import NEVER, Heads, load_heads
 from simulator.moves.vocabulary import Move
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- a stand-in encoder ---------------------------------------------------------------------
