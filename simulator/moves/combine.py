@@ -228,8 +228,8 @@ def _encoder_reads(language: str) -> bool:
 
 def default_reader(language: str = "en") -> RuleDetector | CombinedReader:
     """The reader Frontline uses for ``language``: the rules, plus the encoder when
-    ``FRONTLINE_ENCODER=on`` (see the module docstring), built once per process and configuration. The encoder's
-    model itself loads on the first turn read, not here."""
+    ``FRONTLINE_ENCODER=on`` (see the module docstring), built once per process and
+    configuration. The encoder's model itself loads on the first turn read, not here."""
     return _cached_reader(
         language,
         os.environ.get("FRONTLINE_MOVE_PATTERNS", ""),
