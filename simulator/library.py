@@ -34,7 +34,7 @@ class FileLibrary(Generic[M]):
         self.problems: list[Problem] = []
         for path in sorted(folder.glob("*.yaml")):
             try:
-                item = load_model(model, confined(path, folder, f"{noun} folder"))
+                item = self._load(confined(path, folder, f"{noun} folder"))
             except FileProblems as exc:
                 self.problems += exc.problems
                 continue
@@ -51,6 +51,10 @@ class FileLibrary(Generic[M]):
                 continue
             self.items[item_id] = item
             self.paths[item_id] = path
+
+    def _load(self, path: Path) -> M:
+        """One file as a model; a subclass may load more (and add to ``problems``)."""
+        return load_model(self.model, path)
 
     def ids(self) -> list[str]:
         """The ids of every file that loaded, sorted."""

@@ -23,14 +23,14 @@ from .languages import LanguagePack
 from .languages.detect import DetectProfile
 from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
-from .persona.model import Persona
+from .persona.overlay import PersonaFile
 from .transcript import Transcript
 from .web.catalogue import UiCatalogue
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 
 SCHEMAS: list[tuple[str, type[BaseModel]]] = [
-    ("persona.schema.json", Persona),
+    ("persona.schema.json", PersonaFile),
     ("transcript.schema.json", Transcript),
     ("effects.schema.json", EffectsTable),
     ("decisions.schema.json", DecisionRules),

@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "personas",
         help="list the simulated customers",
         description="List the personas in the personas folder "
-        "(FRONTLINE_PERSONAS); broken files are shown as warnings.",
+        "(FRONTLINE_PERSONAS) and the languages each can be played in "
+        "(practice --language L); broken files and language overlays are shown as warnings.",
     )
     p.set_defaults(func=run)
 
@@ -31,10 +32,19 @@ def table(rows: list[tuple[str, ...]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     library = PersonaLibrary()
-    rows = [("ID", "ARCHETYPE", "TEMPERAMENT", "DIFFICULTY", "CASE")]
+    rows = [("ID", "ARCHETYPE", "TEMPERAMENT", "DIFFICULTY", "LANGUAGES", "CASE")]
     for pid in library.ids():
         p = library.personas[pid]
-        rows.append((p.id, p.archetype.value, p.temperament.value, str(p.difficulty), p.case.title))
+        rows.append(
+            (
+                p.id,
+                p.archetype.value,
+                p.temperament.value,
+                str(p.difficulty),
+                ",".join(p.offered_languages()),
+                p.case.title,
+            )
+        )
     if len(rows) > 1:
         print(table(rows))
     else:

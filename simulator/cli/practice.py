@@ -16,7 +16,8 @@ from .. import config
 from ..customer.state import CustomerState, Outcome, Step
 from ..errors import FrontlineError
 from ..persona.loader import PersonaLibrary
-from ..persona.model import PROMISE_OUTCOMES, Persona
+from ..persona.model import PROMISE_OUTCOMES
+from ..persona.overlay import PersonaFile
 from ..render.base import Renderer
 from ..render.offline import OfflineRenderer
 from ..sessions import Conversation, SessionStore
@@ -45,6 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--persona", metavar="ID", help="the customer to talk to (see `frontline personas`)"
+    )
+    p.add_argument(
+        "--language",
+        metavar="L",
+        help="the language to practise in, e.g. es, ru, zh (default: the persona's own; "
+        "`frontline personas` lists each persona's languages)",
     )
     p.add_argument(
         "--seed",
@@ -150,6 +157,10 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
             raise FrontlineError(
                 f"session {args.resume} is with {conv.persona.id!r}, not {args.persona!r}"
             )
+        if args.language and args.language != conv.persona.language:
+            raise FrontlineError(
+                f"session {args.resume} is in {conv.persona.language!r}, not {args.language!r}"
+            )
         _header(conv, f"Resuming session {conv.session_id}")
         for turn in conv.turns:
             print(f"{'Customer' if turn.role == 'customer' else 'You'}: {turn.text}")
@@ -158,6 +169,10 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
         if args.persona:
             raise FrontlineError(
                 "--follow-up calls back the session's own customer; drop --persona"
+            )
+        if args.language:
+            raise FrontlineError(
+                "--follow-up speaks the language of the session it follows; drop --language"
             )
         conv = start_follow_up(
             store,
@@ -182,6 +197,8 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
     if args.promise:
         raise FrontlineError("--promise goes with --follow-up")
     persona = library.get(args.persona) if args.persona else _choose(library)
+    if args.language:
+        persona = persona.in_language(args.language)
     conv = Conversation.start(
         persona,
         store=store,
@@ -195,7 +212,7 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
     return conv
 
 
-def _choose(library: PersonaLibrary) -> Persona:
+def _choose(library: PersonaLibrary) -> PersonaFile:
     ids = library.ids()
     if not ids:
         raise FrontlineError(

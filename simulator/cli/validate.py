@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import config
 from ..certification.exam import load_exam
-from ..errors import FileProblems, Problem
+from ..errors import FileProblems, FrontlineError, Problem
 from ..grading.rubric_loader import load_rubric
 from ..languages import CODE, MANIFEST, SHIPPED_DIR, load_pack, trainer_folders
 from ..persona.loader import load_persona
@@ -58,6 +58,7 @@ PACK_FILES = (
     "agent_lines.yaml",
     "questions.yaml",
     "detect.yaml",
+    "ui.yaml",
 )
 
 
@@ -79,6 +80,7 @@ def load_pack_file(path: Path) -> Any:
     from ..languages.detect import load_profile
     from ..moves.detector import load_pack_patterns
     from ..render.character import load_character_rules
+    from ..web.catalogue import load_catalogue_file
 
     loaders: dict[str, Callable[[Path], Any]] = {
         MANIFEST: load_pack,
@@ -89,6 +91,7 @@ def load_pack_file(path: Path) -> Any:
         "agent_lines.yaml": load_agent_lines_file,
         "questions.yaml": load_questions_file,
         "detect.yaml": load_profile,
+        "ui.yaml": load_catalogue_file,
     }
     if path.name not in loaders:
         known = ", ".join(PACK_FILES)
@@ -194,7 +197,31 @@ def lint_warnings(paths: list[Path]) -> list[Problem]:
         checked = check_file(path)
         if checked.kind is not None and checked.kind.name == "persona" and checked.loaded:
             found += lint_persona(checked.loaded, path)
+            found += unread_languages(checked.loaded, path, checked.lines)
     return found
+
+
+def unread_languages(persona: Any, path: Path, lines: Lines) -> list[Problem]:
+    """A warning for each language the persona offers that no move rules read yet: a
+    session in it would stop at the first reply."""
+    from ..moves.detector import default_detector
+
+    out = []
+    for language in getattr(persona, "languages", {}):
+        try:
+            default_detector(language)
+        except FrontlineError as exc:
+            why = str(exc).split(": ", 1)[-1]
+            out.append(
+                Problem(
+                    str(path),
+                    f"warning: no move rules read this language yet, so it cannot be "
+                    f"practised ({why})",
+                    lines.get(("languages", language)),
+                    f"languages.{language}",
+                )
+            )
+    return out
 
 
 def language_folders() -> tuple[list[Path], list[Problem]]:

@@ -18,7 +18,8 @@ from .. import saferegex
 from ..moves.vocabulary import Move
 from ..reactions import Reaction
 
-PERSONA_SCHEMA_VERSION = 1
+# 2 adds per-language overlays (``languages``, simulator/persona/overlay.py); 1 still loads.
+PERSONA_SCHEMA_VERSION = 2
 
 Score = Annotated[float, Field(ge=0, le=100, strict=True)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
@@ -331,7 +332,9 @@ class BandedPhrases(Strict):
 class Persona(Strict):
     """A simulated complaining customer."""
 
-    schema_version: Literal[1] = Field(description="Version of this file format.")
+    schema_version: Literal[1, 2] = Field(
+        description="Version of this file format: 2 adds 'languages'; 1 files still load."
+    )
     id: Slug
     summary: str = Field(min_length=1, max_length=160, description="One line for persona cards.")
     archetype: Archetype

@@ -13,6 +13,7 @@ import re
 import string
 from collections.abc import Iterator
 
+from ..languages import splitter_for
 from ..persona.model import BandedPhrases, Persona
 from ..reactions import Reaction
 from .base import RenderRequest
@@ -121,7 +122,10 @@ class OfflineRenderer:
         ):
             # The answer to the question reads better first: "It was the 3rd. But..."
             parts.insert(0, parts.pop())
-        return " ".join(parts)
+        # Sentences follow each other with a space, except in a language written without
+        # spaces (Chinese: "…背面了。不好意思…"), as its pack's manifest says.
+        joint = " " if splitter_for(request.persona.language).spaces_between_words else ""
+        return joint.join(parts)
 
     def render(self, request: RenderRequest) -> Iterator[str]:
         """Yield the reply word by word, so interfaces can stream it like an LLM's."""

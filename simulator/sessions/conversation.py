@@ -68,6 +68,17 @@ class PersonaSource(Protocol):
     def get(self, persona_id: str) -> Persona: ...
 
 
+def session_persona(persona: Persona, language: str | None) -> Persona:
+    """The persona as a session in ``language`` plays it (sessions saved before languages
+    were recorded, ``None``, played the base language)."""
+    if language is None or language == persona.language:
+        return persona
+    in_language = getattr(persona, "in_language", None)  # a whole file (PersonaFile)
+    if in_language is None:
+        raise FrontlineError(f"persona {persona.id!r} is not offered in {language!r}")
+    return in_language(language)
+
+
 class Conversation:
     """One session between a trainee and a simulated customer. Create it with
     :meth:`start` or :meth:`resume`, not directly."""
@@ -159,6 +170,7 @@ class Conversation:
             persona = personas[info.persona_id]
         else:
             persona = personas.get(info.persona_id)
+        persona = session_persona(persona, info.language)
         if info.follow_up_of and info.promise:
             # A follow-up call speaks with the scenario's lines for its promise (§3.11).
             from ..customer.follow_up import follow_up_persona

@@ -37,7 +37,7 @@ from ..grading.rubric import Rubric
 from ..render.base import Renderer, RenderRequest, Turn
 from ..render.offline import OfflineRenderer
 from ..transcript import Transcript, turn_problem
-from .conversation import PersonaSource
+from .conversation import PersonaSource, session_persona
 from .store import SessionStore
 
 REPLAY_SCHEMA_VERSION = 1
@@ -115,7 +115,7 @@ def replay_turn(
     if (why := turn_problem(text)) is not None:  # the one limit on a turn, everywhere
         raise FrontlineError(f"the new reply is not accepted: {why}")
     info = store.get(session_id, user)
-    persona = personas.get(info.persona_id)
+    persona = session_persona(personas.get(info.persona_id), info.language)
     if persona.content_hash() != info.persona_hash:
         raise FrontlineError(
             f"persona {info.persona_id!r} has changed since this session, so "

@@ -39,7 +39,7 @@ EXPECTED = {
     "bad_indent.yaml": ":13: invalid YAML: mapping values are not allowed here",
     "bad_regex.yaml": ":34: case.remedies[0].triggers: invalid regular expression "
     "'refund(': missing ), unterminated subpattern at position 6",
-    "bad_version.yaml": ":2: schema_version: unsupported version 7; this Frontline reads 1",
+    "bad_version.yaml": ":2: schema_version: unsupported version 7; this Frontline reads 1, 2",
     "empty.yaml": ":1: expected a mapping of fields, got empty",
     "missing_reaction.yaml": ":43: phrases: phrase bank lacks reactions: leave",
     "missing_summary.yaml": ":2: summary: required field is missing",
@@ -253,8 +253,8 @@ def test_personas_table_and_broken_file_warnings(cli, tmp_path):
     result = cli("personas", env={"FRONTLINE_PERSONAS": str(folder)})
     assert result.returncode == 0
     header, rule, row = result.stdout.splitlines()
-    assert header.split() == ["ID", "ARCHETYPE", "TEMPERAMENT", "DIFFICULTY", "CASE"]
-    assert row.split()[:4] == [FIXTURE_PERSONA_ID, "aggressive", "rational", "2"]
+    assert header.split() == ["ID", "ARCHETYPE", "TEMPERAMENT", "DIFFICULTY", "LANGUAGES", "CASE"]
+    assert row.split()[:5] == [FIXTURE_PERSONA_ID, "aggressive", "rational", "2", "en"]
     assert row.endswith("Charged twice for the same order")
     assert f"warning: {folder / 'broken.yaml'}:" in result.stderr
     no_traceback(result)

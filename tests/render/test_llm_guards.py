@@ -24,7 +24,7 @@ from simulator.render.prompts import instruction_texts
 from simulator.sessions import Conversation, SessionStore
 from simulator.transcript import Transcript
 
-BILLING = Path(__file__).parent.parent / "personas" / "aggressive-rational-billing.yaml"
+BILLING = Path(__file__).parents[2] / "personas" / "aggressive-rational-billing.yaml"
 OPENING = "You charged me twice this month and my account went overdrawn because of it."
 OFFER = "I can refund the duplicate charge of £49.90 to your account today."
 GOOD = "I still want to know why this happened at all."
@@ -252,8 +252,10 @@ def test_an_old_database_gets_the_guard_column(billing, tmp_path):
         conv = Conversation.start(billing, store=store)
         "".join(conv.opening())
     with sqlite3.connect(path) as db:  # as a database at schema version 3 was
+        # ...which had neither the guard column nor anything a later version added.
         db.execute("ALTER TABLE turns DROP COLUMN guard")
-        db.execute("DELETE FROM schema_migrations WHERE version = 4")
+        db.execute("DROP TABLE IF EXISTS ui_preferences")
+        db.execute("DELETE FROM schema_migrations WHERE version >= 4")
     with SessionStore(path) as store:
         assert store.transcript(conv.session_id, conv.info.user).turns[0].guard is None
 

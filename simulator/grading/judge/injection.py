@@ -158,8 +158,9 @@ class InjectionMatcher:
 def agent_injections(
     transcript: Transcript, matcher: InjectionMatcher | None = None
 ) -> list[tuple[int, Injection]]:
-    """(turn index, injection) for every agent sentence that addresses the grader."""
-    matcher = matcher or default_matcher()
+    """(turn index, injection) for every agent sentence that addresses the grader, by the
+    patterns of the transcript's language (and English's: see :func:`default_matcher`)."""
+    matcher = matcher or default_matcher(transcript.language or "en")
     return [
         (i, hit)
         for i, t in enumerate(transcript.turns)
@@ -173,6 +174,15 @@ def pattern_files(language: str = "en") -> list[Path]:
     return pack_file(language, PACK_FILE)
 
 
+def matcher_files(language: str) -> list[Path]:
+    """The files a transcript in ``language`` is matched with: its own pack's (``pt-BR``
+    falls back to ``pt``), then English's. English stays in every matcher because the
+    injection words a trainee pastes are most often English, whatever they practise in."""
+    code = language.split("-")[0]
+    own = pattern_files(language) or pattern_files(code)
+    return own + [p for p in pattern_files("en") if p not in own]
+
+
 def load_injection_file(path: Path) -> InjectionPatternFile:
     """Load and validate one injection pattern file (FileProblems name file:line: field)."""
     return load_model(InjectionPatternFile, path)
@@ -184,14 +194,15 @@ def parse_injection_file(text: str, name: str) -> InjectionPatternFile:
 
 
 def default_matcher(language: str = "en") -> InjectionMatcher:
-    """The matcher for ``language`` (its packs' files merged), built once per process and
-    configuration of trainers' language folders."""
+    """The matcher for a transcript in ``language``: its packs' files and English's merged,
+    cutting sentences as ``language`` does; built once per process and configuration of
+    trainers' language folders."""
     return _cached_matcher(language, os.environ.get(LANGUAGES_ENV, ""))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _cached_matcher(language: str, folders: str) -> InjectionMatcher:
-    paths = pattern_files(language)
+    paths = matcher_files(language)
     if not paths:
         where = SHIPPED_DIR / language / PACK_FILE
         raise FileProblems(

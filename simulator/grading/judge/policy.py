@@ -39,13 +39,14 @@ from __future__ import annotations
 import re
 
 from ...errors import FrontlineError
-from ...moves.detector import Detector, default_detector
+from ...moves.combine import default_reader
+from ...moves.detector import Detector
 from ...transcript import Transcript
 from ..grader import grade
 from ..rubric import Criterion, Rubric
 from ..scorecard import Scorecard
 from .evidence import addresses_grader
-from .injection import REASON, agent_injections
+from .injection import REASON, agent_injections, default_matcher
 from .prompts import prompt_hash, questions_hash
 from .relevance import evidence_problem
 from .run import run_judge
@@ -117,7 +118,7 @@ def apply_judge(
     """The scorecard with the judge's verdicts (a ``JudgeReport``) applied and recorded;
     scores, pass and level recomputed. ``card`` itself is not changed. ``detector`` (the
     rubric language's rule detector by default) confirms a "yes" quote shows the move."""
-    detector = detector or default_detector(rubric.language)
+    detector = detector or default_reader(rubric.language)
     data = card.model_dump(mode="json")
     verdicts = {v.id: _no_grader_evidence(v, transcript) for v in report.verdicts}
     criteria = {c.id: c for _, c in rubric.criteria()}
@@ -137,7 +138,9 @@ def apply_judge(
     review += [
         f"agent turn {_agent_turn(transcript, i)} addresses the grader, not the "
         f'customer: "{" ".join(hit.quote.split())}"'
-        for i, hit in _first_per_sentence(agent_injections(transcript))
+        for i, hit in _first_per_sentence(
+            agent_injections(transcript, default_matcher(transcript.language or rubric.language))
+        )
     ]
     _rescore(data, rubric)
     run = report.run
@@ -168,7 +171,7 @@ def _no_grader_evidence(answer, transcript: Transcript):
         and answer.quote
         and turn is not None
         and 0 <= turn < len(transcript.turns)
-        and addresses_grader(answer.quote, transcript.turns[turn].text)
+        and addresses_grader(answer.quote, transcript.turns[turn].text, transcript.language or "en")
     ):
         return answer
     return answer.model_copy(

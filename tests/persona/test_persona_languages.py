@@ -1,0 +1,424 @@
+"""Per-language persona overlays: resolving a persona in a language, the problems a broken
+or incomplete overlay gives (file, line, field), `frontline practice --language L` as a new
+user runs it (the customer speaks only that language), `frontline personas` and
+`frontline validate`, and hostile overlays (hypothesis).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator.customer.machine import CustomerMachine
+from simulator.customer.state import ReactionPlan
+from simulator.errors import FileProblems, FrontlineError
+from simulator.moves.detector import default_detector
+from simulator.persona.loader import PersonaLibrary, parse_persona, read_persona
+from simulator.persona.model import BandedPhrases
+from simulator.reactions import Reaction
+from simulator.render.base import RenderRequest
+from simulator.render.offline import OfflineRenderer
+from simulator.render.prompts import customer_system_prompt
+from simulator.sessions import Conversation, SessionStore
+
+ROOT = Path(__file__).resolve().parents[2]
+MEEK = ROOT / "personas" / "meek-emotional-late-delivery.yaml"
+MEEK_ID = "meek-emotional-late-delivery"
+SCRIPTS = ROOT / "tests" / "fixtures" / "i18n"
+LANGUAGES = ["es", "ru", "zh", "bg", "pt"]
+# The letters a customer line in each language must contain (beyond digits and Latin
+# order numbers): a Cyrillic or CJK script check, and Spanish/Portuguese accents or words.
+SCRIPT = {
+    "ru": re.compile(r"[а-яё]", re.I),
+    "bg": re.compile(r"[а-ъьюя]", re.I),
+    "zh": re.compile(r"[\u4e00-\u9fff]"),
+    "es": re.compile(r"[a-záéíóúñ]", re.I),
+    "pt": re.compile(r"[a-záéíóúãõç]", re.I),
+}
+LIBRARY = PersonaLibrary(ROOT / "personas")
+
+
+def meek_text() -> str:
+    return MEEK.read_text(encoding="utf-8")
+
+
+def meek_data() -> dict:
+    return yaml.safe_load(meek_text())
+
+
+def english_lines(persona) -> list[str]:
+    """Every line of the base (English) bank with its placeholders' literal parts only."""
+    out = []
+    for entry in persona.phrases.values():
+        lines = entry.hot + entry.cool if isinstance(entry, BandedPhrases) else entry
+        for line in lines:
+            for literal, *_ in string.Formatter().parse(line):
+                words = literal.strip(" .,!?…'—-")
+                if len(words) >= 8:  # long enough to be English wording, not punctuation
+                    out.append(words)
+    return out
+
+
+# -- resolving -------------------------------------------------------------------------
+def test_a_persona_resolves_in_each_language_it_offers():
+    persona = LIBRARY.get(MEEK_ID)
+    assert persona.offered_languages() == ["en", *persona.languages]
+    for lang in LANGUAGES:
+        played = persona.in_language(lang)
+        assert played.language == lang
+        assert played.id == persona.id
+        # behaviour stays the base's: mood, thresholds, sensitivity, remedy levels
+        assert played.start == persona.start and played.thresholds == persona.thresholds
+        assert played.sensitivity == persona.sensitivity
+        assert [(r.id, r.level) for r in played.case.remedies] == [
+            (r.id, r.level) for r in persona.case.remedies
+        ]
+        assert played.case.facts != persona.case.facts
+        assert played.phrases != persona.phrases
+        assert played.content_hash() != persona.content_hash()
+    assert persona.in_language("en") is persona
+
+
+def test_the_base_hash_ignores_the_overlays():
+    data = meek_data()
+    data["languages"]["es"]["phrases"]["accept"] = ["Gracias, hija."]
+    edited = parse_persona(yaml.safe_dump(data, allow_unicode=True))
+    shipped = parse_persona(meek_text())
+    assert edited.content_hash() == shipped.content_hash()  # English sessions unaffected
+    assert edited.in_language("es").content_hash() != shipped.in_language("es").content_hash()
+    bare = {k: v for k, v in data.items() if k != "languages"}
+    assert parse_persona(yaml.safe_dump(bare, allow_unicode=True)).content_hash() == (
+        shipped.content_hash()
+    )
+
+
+def test_version_1_files_still_load_and_languages_need_version_2():
+    data = meek_data()
+    data["schema_version"] = 1
+    with pytest.raises(FileProblems) as err:
+        parse_persona(yaml.safe_dump(data, allow_unicode=True), "p.yaml")
+    assert "'languages' needs schema_version: 2" in str(err.value)
+    del data["languages"]
+    assert parse_persona(yaml.safe_dump(data, allow_unicode=True)).language == "en"
+
+
+def test_a_language_not_offered_is_a_clear_error_listing_those_offered():
+    with pytest.raises(FrontlineError) as err:
+        LIBRARY.get(MEEK_ID).in_language("de")
+    assert "not offered in 'de'" in str(err.value)
+    assert "en, ru, es, pt, bg, zh" in str(err.value)
+
+
+def line_of(text: str, after: str, needle: str) -> int:
+    """The line number of the first ``needle`` after ``after`` in ``text``."""
+    return text[: text.index(needle, text.index(after))].count("\n") + 1
+
+
+def test_a_missing_bank_is_reported_at_the_overlay_with_its_line():
+    text = meek_text()
+    ru_start = text.index("\n  ru:\n")
+    leave = text.index("      leave:\n", ru_start)
+    end = text.index("      turn_limit:\n", leave)
+    broken = text[:leave] + text[end:]
+    persona, problems = read_persona(broken, "p.yaml")
+    assert [p.field for p in problems] == ["languages.ru.phrases"]
+    assert "lacks reactions: leave" in problems[0].message
+    assert problems[0].line == line_of(broken, "\n  ru:\n", "    phrases:\n")
+    # the base and the other languages stay playable; the broken one is not offered
+    assert "ru" not in persona.offered_languages() and "es" in persona.offered_languages()
+    with pytest.raises(FileProblems):
+        persona.in_language("ru")
+    with pytest.raises(FileProblems):
+        parse_persona(broken, "p.yaml")
+
+
+def test_a_remedy_without_triggers_in_the_language_is_reported():
+    data = meek_data()
+    remedy = data["languages"]["bg"]["case"]["remedies"][2]
+    del remedy["triggers"]
+    _, problems = read_persona(yaml.safe_dump(data, allow_unicode=True), "p.yaml")
+    assert [str(p).split(": ", 1)[1] for p in problems] == [
+        "languages.bg.case.remedies[2]: missing in this language: triggers"
+    ]
+
+
+def test_whole_missing_pieces_and_unknown_ids_are_reported():
+    data = meek_data()
+    zh = data["languages"]["zh"]
+    del zh["triggers"]
+    zh["case"]["hidden_facts"] = zh["case"]["hidden_facts"][1:]
+    zh["case"]["remedies"][0]["id"] = "no-such-remedy"
+    _, problems = read_persona(yaml.safe_dump(data, allow_unicode=True), "p.yaml")
+    messages = {(p.field, p.message.split(" (")[0]) for p in problems}
+    assert ("languages.zh", "missing in this language: triggers") in messages
+    assert (
+        "languages.zh.case.hidden_facts",
+        "hidden fact 'order-number' is missing in this language",
+    ) in messages
+    assert (
+        "languages.zh.case.remedies",
+        "remedy 'resend-and-refund-fee' is missing in this language",
+    ) in messages
+    assert (
+        "languages.zh.case.remedies[0].id",
+        "no remedy 'no-such-remedy' in the base persona",
+    ) in messages
+
+
+def test_an_error_in_the_merged_persona_points_into_the_overlay():
+    data = meek_data()
+    data["languages"]["pt"]["phrases"]["accept"] = ["Obrigada, {nome}."]
+    text = yaml.safe_dump(data, allow_unicode=True)
+    _, problems = read_persona(text, "p.yaml")
+    assert len(problems) == 1 and problems[0].field == "languages.pt.phrases"
+    assert "unknown placeholder {nome}" in problems[0].message
+    assert problems[0].line == line_of(text, "\n  pt:\n", "    phrases:\n")
+
+
+def test_the_library_keeps_a_persona_whose_overlay_is_broken(tmp_path):
+    data = meek_data()
+    del data["languages"]["es"]["phrases"]["vent"]
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    lib = PersonaLibrary(tmp_path)
+    assert lib.ids() == [MEEK_ID]
+    assert "es" not in lib.get(MEEK_ID).offered_languages()
+    assert [p.field for p in lib.problems] == ["languages.es.phrases"]
+
+
+def test_the_base_language_cannot_also_be_an_overlay():
+    data = meek_data()
+    data["languages"]["en"] = {"summary": "x"}
+    with pytest.raises(FileProblems) as err:
+        parse_persona(yaml.safe_dump(data, allow_unicode=True), "p.yaml")
+    assert "'en' is the base language" in str(err.value)
+
+
+# -- sessions ----------------------------------------------------------------------------
+def test_the_llm_prompt_says_which_language_to_speak(tmp_path):
+    ru = LIBRARY.get_in(MEEK_ID, "ru")
+    state = CustomerMachine(ru, detector=default_detector("en")).start()
+    request = RenderRequest(
+        persona=ru, state=state, plan=ReactionPlan(reaction=Reaction.OPENING), history=[], seed=0
+    )
+    prompt = customer_system_prompt(request)
+    assert "Write only in Russian" in prompt
+    assert ru.case.facts[0] in prompt and LIBRARY.get(MEEK_ID).case.facts[0] not in prompt
+
+
+def test_a_session_resumes_in_its_own_language(tmp_path, monkeypatch):
+    env = pattern_env("bg", tmp_path)
+    assert env is not None, "the Bulgarian move rules are on main"
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    store = SessionStore(tmp_path / "s.sqlite3")
+    conv = Conversation.start(LIBRARY.get_in(MEEK_ID, "bg"), store=store)
+    assert conv.info.language == "bg"
+    opening = "".join(conv.opening())
+    again = Conversation.resume(store, conv.session_id, LIBRARY)
+    assert again.persona.language == "bg" and again.turns[0].text == opening
+    assert again.transcript().language == "bg"
+    store.close()
+
+
+# -- the CLI ------------------------------------------------------------------------------
+def pattern_env(language: str, tmp_path: Path) -> dict[str, str] | None:
+    """The extra environment the rule reader needs for ``language`` (none: the language
+    packs find simulator/languages/<lang>/moves.yaml), or None when the language's rules
+    have not been written yet."""
+    try:
+        default_detector(language)
+    except FrontlineError:
+        return None
+    return {}
+
+
+SCRIPTED = {
+    "meek": MEEK_ID,
+    "billing": "aggressive-rational-billing",
+    "subscription": "meek-rational-subscription",
+}
+SESSIONS = sorted(
+    (name, path.stem.split("-")[-1]) for name in SCRIPTED for path in SCRIPTS.glob(f"{name}-*.txt")
+)
+
+
+def test_the_scripted_personas_have_a_script_per_language_they_offer():
+    for name, persona_id in SCRIPTED.items():
+        offered = LIBRARY.get(persona_id).offered_languages()[1:]
+        assert sorted(lang for n, lang in SESSIONS if n == name) == sorted(offered)
+
+
+@pytest.mark.parametrize(("script_name", "language"), SESSIONS)
+def test_practice_a_whole_session_in_each_language(cli, tmp_path, language, script_name):
+    """A trainee's lines written in the language (tests/fixtures/i18n/<persona>-<lang>.txt)
+    resolve the case; every customer line is in that language's script and has none of the
+    English bank's wording; the transcript states the language and grades."""
+    persona_id = SCRIPTED[script_name]
+    env = pattern_env(language, tmp_path)
+    script = (SCRIPTS / f"{script_name}-{language}.txt").read_text(encoding="utf-8")
+    args = ("practice", "--persona", persona_id, "--language", language, "--export", "t.json")
+    personas = {"FRONTLINE_PERSONAS": str(ROOT / "personas")}
+    if env is None:  # this language's move rules have not landed: a clear error, no traceback
+        done = cli(*args, stdin=script, env=personas)
+        assert done.returncode != 0 and "Traceback" not in done.stderr
+        assert f"no move patterns for language {language!r}" in done.stderr
+        return
+    done = cli(*args, stdin=script, env=personas | env)
+    assert done.returncode == 0, done.stderr
+    assert "Outcome: resolved" in done.stdout
+    said = [
+        line.removeprefix("Customer: ")
+        for line in done.stdout.splitlines()
+        if line.startswith("Customer: ")
+    ]
+    assert len(said) >= 5
+    english = english_lines(LIBRARY.get(persona_id))
+    for line in said:
+        assert SCRIPT[language].search(line), line
+        assert not [e for e in english if e in line], line
+        assert not re.search(r"\b(the|and|you|I'm|sorry|thank|mate|dear)\b", line, re.I), line
+    graded = cli("grade", "t.json", env=personas | env)
+    assert graded.returncode == 0, graded.stderr
+    assert "Customer: resolved" in graded.stdout
+    exported = (tmp_path / "t.json").read_text(encoding="utf-8")
+    assert f'"language": "{language}"' in exported
+
+
+def test_practice_in_a_language_not_offered_lists_those_offered(cli):
+    done = cli(
+        "practice",
+        "--persona",
+        MEEK_ID,
+        "--language",
+        "fr",
+        stdin="/end\n",
+        env={"FRONTLINE_PERSONAS": str(ROOT / "personas")},
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "not offered in 'fr'; it offers: en, ru, es, pt, bg, zh" in done.stderr
+
+
+def test_personas_lists_the_languages(cli):
+    done = cli("personas", env={"FRONTLINE_PERSONAS": str(ROOT / "personas")})
+    assert done.returncode == 0
+    row = next(line for line in done.stdout.splitlines() if line.startswith(MEEK_ID))
+    assert "en,ru,es,pt,bg,zh" in row.split()
+
+
+def test_validate_reports_a_bank_and_a_trigger_a_language_lacks(cli, tmp_path):
+    data = meek_data()
+    del data["languages"]["ru"]["phrases"]["escalate"]
+    del data["languages"]["ru"]["case"]["remedies"][1]["triggers"]
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    done = cli("validate", str(path))
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    text = path.read_text(encoding="utf-8")
+    remedy_line = line_of(text, "\n  ru:\n", "id: resend-with-date")
+    assert (
+        f"{path}:{remedy_line}: languages.ru.case.remedies[1]: missing in this language: triggers"
+        in lines
+    ), lines
+    assert not any("phrases" in line for line in lines)  # reported once the rest resolves
+    data["languages"]["ru"]["case"]["remedies"][1]["triggers"] = ["\\bзамен\\w*"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    done = cli("validate", str(path))
+    assert done.returncode == 1
+    assert any(
+        ": languages.ru.phrases: " in line and "lacks reactions: escalate" in line
+        for line in done.stdout.splitlines()
+    ), done.stdout
+
+
+# -- hostile overlays ----------------------------------------------------------------------
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda kids: (
+        st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=12), kids, max_size=4)
+    ),
+    max_leaves=20,
+)
+OVERLAY_KEYS = ["summary", "identity", "triggers", "case", "style", "phrases"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lang=st.sampled_from(["ru", "es", "xx", "zh-TW", "EN", "", "e"]),
+    key=st.sampled_from(OVERLAY_KEYS),
+    value=JSONISH,
+)
+def test_fuzz_a_generated_overlay_part_loads_or_gives_problems(lang, key, value):
+    data = meek_data()
+    overlay = data["languages"].setdefault(lang, {})
+    overlay[key] = value
+    try:
+        text = yaml.safe_dump(data, allow_unicode=True)
+    except yaml.YAMLError:
+        return
+    try:
+        persona, problems = read_persona(text, "fuzz.yaml")
+    except FrontlineError:
+        return
+    for p in problems:
+        assert p.file == "fuzz.yaml" and p.field.startswith(f"languages.{lang}")
+    for offered in persona.offered_languages():
+        assert persona.in_language(offered).language == offered
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lang=st.sampled_from(LANGUAGES),
+    path=st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=5),
+    value=JSONISH,
+)
+def test_fuzz_a_mutated_real_overlay_loads_or_gives_problems(lang, path, value):
+    """Replace one value somewhere inside a real overlay (chosen by walking ``path``)."""
+    data = meek_data()
+    node = data["languages"][lang]
+    for step in path:
+        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+        if not keys:
+            break
+        key = keys[step % len(keys)]
+        if isinstance(node[key], dict | list) and step % 3:
+            node = node[key]
+            continue
+        node[key] = value
+        break
+    try:
+        persona, problems = read_persona(yaml.safe_dump(data, allow_unicode=True), "fuzz.yaml")
+    except FrontlineError:
+        return
+    for p in problems:
+        assert p.field.startswith(f"languages.{lang}"), p
+    assert (lang in persona.offered_languages()) == (not problems)
+
+
+def test_every_reaction_has_a_bank_in_every_shipped_overlay():
+    for pid in LIBRARY.ids():
+        persona = LIBRARY.get(pid)
+        for lang in persona.languages:
+            played = persona.in_language(lang)
+            assert set(played.phrases) == set(Reaction), (pid, lang)
+
+
+def test_chinese_sentences_are_joined_without_spaces():
+    """Two reactions in one reply (an answer, then warming) join as the language writes."""
+    plan = ReactionPlan(
+        reaction=Reaction.WARMING, extras=[Reaction.ANSWER_QUESTION], fact="birthday"
+    )
+    replies = {}
+    for lang in ("zh", "ru"):
+        persona = LIBRARY.get_in(MEEK_ID, lang)
+        state = CustomerMachine(persona, detector=default_detector("en")).start()
+        request = RenderRequest(persona=persona, state=state, plan=plan, history=[], seed=0)
+        replies[lang] = OfflineRenderer().reply(request)
+    assert replies["zh"].startswith("是给朵朵的。") and " " not in replies["zh"]
+    assert replies["ru"].startswith("Это для Полечки.") and "? " in replies["ru"]
