@@ -1,7 +1,8 @@
 """The one place that turns configuration into the parts that use a model.
 
 With no model configured (see :mod:`simulator.llm.config`) these return the offline
-renderer and the rule detector, so every caller works the same with or without a model.
+renderer and the default move reader (rules plus the bundled encoder), so every caller
+works the same with or without a model.
 Nothing else in Frontline builds a backend, an LLM renderer, an LLM detector or a judge's
 backend: callers ask here.
 """
@@ -17,7 +18,8 @@ from .grading.judge.prompts import JudgePrompts
 from .llm.backend import ChatBackend
 from .llm.config import BackendConfig, load_backend_config
 from .llm.prompt_file import PROMPTS_FILE, load_section, overlay_sections, validate_sections
-from .moves.detector import Detector, default_detector
+from .moves.combine import default_reader
+from .moves.detector import Detector
 from .moves.llm_prompts import DetectorPrompts
 from .render.base import Renderer
 from .render.offline import OfflineRenderer
@@ -87,16 +89,25 @@ def renderer_from_config(config: BackendConfig | None = None) -> Renderer:
 
 
 def detector_from_config(language: str = "en", config: BackendConfig | None = None) -> Detector:
-    """The rule detector, combined with the LLM detector when ``detect_moves`` is on."""
-    from .moves.llm_detector import CombinedDetector, LLMDetector
+    """The default reader (the rules plus the bundled encoder, or the rules alone when the
+    encoder is off or missing, with a notice), plus the LLM detector when ``detect_moves``
+    is on; the policy that combines them is simulator/moves/combine.py."""
+    from .moves.combine import CombinedReader
+    from .moves.llm_detector import LLMDetector
 
     config = config or load_backend_config()
-    rules = default_detector(language)
+    reader = default_reader(language)
     if config is None or not config.detect_moves:
-        return rules
+        return reader
     backend = backend_from_config(config)
     assert backend is not None
-    return CombinedDetector(rules, LLMDetector(backend, splitter=rules.splitter, language=language))
+    if isinstance(reader, CombinedReader):
+        rules, encoder = reader.rules, reader.encoder
+    else:
+        rules, encoder = reader, None
+    return CombinedReader(
+        rules, encoder, LLMDetector(backend, splitter=rules.splitter, language=language)
+    )
 
 
 def judge_backend(

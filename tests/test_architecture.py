@@ -210,7 +210,7 @@ def test_no_private_name_is_imported_from_another_part():
 def test_only_the_wiring_builds_backends_renderers_and_detectors():
     """Turning configuration into a backend, a renderer or a combined detector is done in
     one place (simulator/wiring.py); everything else asks it."""
-    builders = {"OpenAIBackend", "LLMRenderer", "CombinedDetector", "LLMDetector"}
+    builders = {"OpenAIBackend", "LLMRenderer", "CombinedReader", "LLMDetector", "EncoderDetector"}
     allowed = {
         "simulator.wiring",
         "simulator.llm",
@@ -219,6 +219,7 @@ def test_only_the_wiring_builds_backends_renderers_and_detectors():
         "simulator.render.llm",
         "simulator.moves",
         "simulator.moves.llm_detector",
+        "simulator.moves.combine",
     }
     bad = [
         f"{i.where}: imports {', '.join(builders & set(i.names))}"

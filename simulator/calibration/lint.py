@@ -22,7 +22,8 @@ from .. import saferegex
 from ..customer.machine import CustomerMachine
 from ..errors import FileProblems, Problem
 from ..languages import pack_file
-from ..moves.detector import RuleDetector, default_detector
+from ..moves.combine import default_reader
+from ..moves.reading import TurnDetector
 from ..moves.vocabulary import VIOLATIONS, Move
 from ..persona.model import Archetype, BandedPhrases, Persona, Temperament
 from ..persona.name_check import stale_name_mentions
@@ -93,7 +94,7 @@ def _agent_phrases(path: Path) -> list[re.Pattern[str]]:
 
 
 class _Linter:
-    def __init__(self, persona: Persona, name: str, lines: Lines, detector: RuleDetector):
+    def __init__(self, persona: Persona, name: str, lines: Lines, detector: TurnDetector):
         self.p = persona
         self.name = name
         self.lines = lines
@@ -346,7 +347,7 @@ def lint_persona(
     persona: Persona,
     path: Path | str | None = None,
     text: str | None = None,
-    detector: RuleDetector | None = None,
+    detector: TurnDetector | None = None,
 ) -> list[LintWarning]:
     """Warnings about ``persona``, naming file, line and field where the file is known.
 
@@ -362,7 +363,7 @@ def lint_persona(
             _, lines = parse_yaml(text, name)
     except FileProblems:
         lines = {}
-    linter = _Linter(persona, name, lines, detector or default_detector(persona.language))
+    linter = _Linter(persona, name, lines, detector or default_reader(persona.language))
     linter.bottom_line()
     linter.contradictions()
     linter.phrases()

@@ -20,7 +20,7 @@ from ..grading.conditions import Observed
 from ..grading.grader import grade_observed
 from ..grading.rubric import Rubric
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
-from ..moves.detector import RuleDetector
+from ..moves.reading import TurnDetector
 from ..moves.vocabulary import Move
 from ..persona.model import Persona
 from ..reactions import Reaction
@@ -84,7 +84,7 @@ def run_one(
     policy_id: str,
     seed: int,
     renderer: Renderer | None = None,
-    detector: RuleDetector | None = None,
+    detector: TurnDetector | None = None,
     keep_transcript: bool = False,
 ) -> RunResult:
     """One conversation between ``policy_id`` and ``persona`` for ``seed``."""
@@ -157,7 +157,7 @@ def _run_cell(
     policy_id: str,
     seeds: Sequence[int],
     renderer: Renderer | None,
-    detector: RuleDetector | None,
+    detector: TurnDetector | None,
 ) -> list[RunResult]:
     return [run_one(persona, policy_id, s, renderer, detector) for s in seeds]
 
@@ -171,7 +171,7 @@ def run_calibration(
     policies: Sequence[str] | None = None,
     runs: int = 3,
     renderer: Renderer | None = None,
-    detector: RuleDetector | None = None,
+    detector: TurnDetector | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> list[RunResult]:

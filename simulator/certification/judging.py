@@ -107,7 +107,7 @@ def make_judge_setup(
     replicas without a load balancer in front): each transcript goes to one of them,
     chosen by its content hash, so its samples can share the server's prefix cache."""
     from ..grading.judge import grade_with_judge
-    from ..moves.detector import default_detector
+    from ..moves.combine import default_reader
 
     questions = judge_questions(rubric)
     if not questions:
@@ -127,7 +127,7 @@ def make_judge_setup(
     samples = exam.judge.samples
     # Built here, once: rule grading ran in worker processes, and judge threads that all
     # missed the detector cache at once would each compile the patterns (seconds of CPU).
-    detector = default_detector(rubric.language)
+    detector = default_reader(rubric.language)
 
     def judge(name: str, text: str, record: dict) -> tuple[str, dict]:
         transcript = parse_transcript(text, name)

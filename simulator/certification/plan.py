@@ -15,6 +15,7 @@ from ..errors import FrontlineError, NotFound
 from ..grading.grader import GRADER_VERSION
 from ..grading.rubric import Rubric
 from ..grading.rubric_loader import RubricLibrary
+from ..moves.combine import reader_fingerprint
 from ..moves.detector import pattern_files
 from ..persona.loader import PersonaLibrary
 from ..persona.model import Persona
@@ -28,13 +29,14 @@ from .stamps import JudgeStamp, Ref, Stamp
 
 
 def grader_version(rubric: Rubric) -> str:
-    """The rule grader's version plus a hash of the move patterns it reads."""
+    """The rule grader's version plus a hash of the move patterns and encoder heads it reads."""
     digest = hashlib.sha256()
     for path in pattern_files(rubric.language):
         if path.exists():
             where = f"{path.parent.name}/{path.name}"  # a pack's files are all moves.yaml
             digest.update(where.encode() + b"\0" + path.read_bytes())
-    return f"{GRADER_VERSION}+patterns:{digest.hexdigest()[:16]}"
+    reader = reader_fingerprint(rubric.language)
+    return f"{GRADER_VERSION}+patterns:{digest.hexdigest()[:16]}+{reader}"
 
 
 def exam_inputs(

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "schemas",
     "moves",
     "moves_quality",
+    "train_heads",
 ]
 
 

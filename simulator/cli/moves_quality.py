@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from ..moves.corpus import CORPUS_DIR, LANGUAGES, SPLITS, load_corpus, not_in_vocabulary
-from ..moves.quality import LanguageQuality, evaluate
+from ..moves.quality import LanguageQuality, combined_reading, evaluate, rule_reading
 from ..moves.vocabulary import VIOLATIONS
 
 
@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "moves-quality",
         help="precision, recall and F1 of the move reader on the corpus",
-        description="Score the current move reader (the rule detector) on the labelled corpus: "
+        description="Score the move reader (by default the rules plus the encoder, as in "
+        "practice and grading; --reader rules for the rules alone) on the labelled corpus: "
         "per move and per language precision/recall/F1, micro and macro, violation precision, "
         "and how often near misses are wrongly read as the move they resemble. Tune patterns "
         "on --split train or dev; the test split is for reporting only.",
@@ -32,6 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=Path,
         default=CORPUS_DIR,
         help=f"folder of <lang>.jsonl files (default: {CORPUS_DIR})",
+    )
+    p.add_argument(
+        "--reader",
+        choices=("default", "rules"),
+        default="default",
+        help="default: the reader in use (the rules; with FRONTLINE_ENCODER=on, the rules "
+        "plus the encoder); "
+        "rules: the rule detector alone",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object per language")
     p.set_defaults(func=run)
@@ -78,7 +87,8 @@ def _print_language(q: LanguageQuality) -> None:
 
 def run(args: argparse.Namespace) -> int:
     turns = load_corpus(args.corpus, args.language)
-    results = evaluate(turns, args.split, args.language)
+    reader = rule_reading if args.reader == "rules" else combined_reading
+    results = evaluate(turns, args.split, args.language, reader)
     if not results:
         print(f"no corpus files in {args.corpus}")
         return 1

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..moves.detector import RuleDetector, default_detector
-from ..moves.reading import Reading, read_turn
+from ..moves.combine import default_reader
+from ..moves.reading import Reading, TurnDetector, read_turn
 from ..moves.vocabulary import Move
 from ..persona.model import Archetype, Persona, Temperament
 from ..reactions import Reaction
@@ -59,12 +59,12 @@ class CustomerMachine:
     def __init__(
         self,
         persona: Persona,
-        detector: RuleDetector | None = None,
+        detector: TurnDetector | None = None,
         effects: EffectsTable | None = None,
         decisions: DecisionRules | None = None,
     ):
         self.persona = persona
-        self.detector = detector or default_detector(persona.language)
+        self.detector = detector or default_reader(persona.language)
         self.effects = effects or load_effects()
         self.decisions = decisions or load_decisions()
         self.recogniser = PersonaRecogniser(persona)

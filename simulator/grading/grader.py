@@ -12,7 +12,8 @@ floored at 0.
 from __future__ import annotations
 
 from ..customer.state import Outcome
-from ..moves.detector import Detection, Detector, default_detector
+from ..moves.combine import default_reader
+from ..moves.detector import Detection, Detector
 from ..moves.vocabulary import Move
 from ..transcript import Transcript, Turn
 from .conditions import Hit, Observed, Verdict, evaluate, names
@@ -50,21 +51,25 @@ def agent_turns(
     turns: list[Turn], language: str | None, detector: Detector | None = None, start: int = 0
 ) -> list[tuple[int, tuple[Detection, ...]]]:
     """(position, moves) of each agent turn of ``turns[start:]``. A turn without a fitting
-    reading is read with ``detector``, by default the rule detector of ``language``
-    (English when unknown), built only if needed."""
-    out = []
-    for i in range(start, len(turns)):
-        turn = turns[i]
-        if turn.role != "agent":
-            continue
-        if turn.reading is not None and turn.reading.fits(turn.text):
-            found = tuple(turn.reading.moves)
-        else:
-            if detector is None:
-                detector = default_detector(language or "en")
-            found = tuple(detector.detect(turn.text))
-        out.append((i, found))
-    return out
+    reading is read with ``detector``, by default the default reader of ``language`` (the
+    rules plus the encoder; English when unknown), built only if needed. The turns to read
+    are read together, so the encoder embeds their sentences in one batch."""
+    positions = [i for i in range(start, len(turns)) if turns[i].role == "agent"]
+    unread = [
+        i for i in positions if turns[i].reading is None or not turns[i].reading.fits(turns[i].text)
+    ]
+    fresh: dict[int, tuple[Detection, ...]] = {}
+    if unread:
+        if detector is None:
+            detector = default_reader(language or "en")
+        texts = [turns[i].text for i in unread]
+        detect_many = getattr(detector, "detect_many", None)
+        found = detect_many(texts) if detect_many else [detector.detect(t) for t in texts]
+        fresh = {i: tuple(f) for i, f in zip(unread, found, strict=True)}
+    return [
+        (i, fresh[i] if i in fresh else tuple(turns[i].reading.moves))  # type: ignore[union-attr]
+        for i in positions
+    ]
 
 
 def language_of(transcript: Transcript, rubric: Rubric) -> str:

@@ -4,11 +4,11 @@
 violations, each with the exact words that show it. Code checks every quote (:func:`quote_problem`):
 it must be in the turn, and be a whole clause or at least three whole words (in a script
 written without spaces, at least three characters), so "I" or "sorry" alone proves
-nothing. :class:`CombinedDetector` is what the customer machine and the grader use when
-``detect_moves`` is on: the rule detector's findings stand as they are; the model adds
-good moves the rules missed (never in a sentence where the rules found a violation), and
-violations the rules missed only when its quote is a whole clause (a violation changes a
-score and the customer's mood, so it needs the whole evidence, not three words of it).
+nothing. When ``detect_moves`` is on, the wiring adds it to the default reader
+(:class:`~.combine.CombinedReader`): the rules' and the encoder's findings stand; the model
+adds good moves they missed (never in a sentence where a violation was found), and
+violations they missed only when its quote is a whole clause (a violation changes a score
+and the customer's mood, so it needs the whole evidence, not three words of it).
 
 Detection is optional: when the model fails or answers nonsense, the turn simply gets
 the rule detector's moves, and a warning is logged on ``frontline.llm``.
@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..languages import Splitter, splitter_for
 from ..llm.backend import ChatBackend
 from ..llm.retry import BackendError
-from .detector import Detection, RuleDetector
+from .detector import Detection
 from .llm_prompts import DetectorPrompts, detector_messages
 from .vocabulary import GOOD_MOVES, VIOLATIONS, Move
 
@@ -216,37 +216,3 @@ class LLMDetector:
             )
         out.sort(key=lambda d: (d.start, d.move))
         return out
-
-
-class CombinedDetector:
-    """Rule detections as they are, plus what the model found that the rules missed: good
-    moves outside sentences with a violation, and violations quoted as a whole clause."""
-
-    def __init__(self, rules: RuleDetector, llm: LLMDetector):
-        self.rules = rules
-        self.llm = llm
-        self.patterns = rules.patterns
-        self.splitter = rules.splitter
-
-    def is_negated(self, sentence: str) -> bool:
-        return self.rules.is_negated(sentence)
-
-    def detect(self, text: str) -> list[Detection]:
-        found = self.rules.detect(text)
-        have = {(d.move, d.quote_start) for d in found}
-        spoiled = {d.quote_start for d in found if d.move in VIOLATIONS}
-        for d in self.llm.detect(text):
-            if (d.move, d.quote_start) in have:
-                continue
-            if d.move in GOOD_MOVES:
-                keep = d.quote_start not in spoiled
-            else:  # a violation the rules did not see: only on a whole clause's evidence
-                sentence = (d.quote_start, d.quote_start + len(d.quote))
-                keep = d.move in VIOLATIONS and is_whole_clause(
-                    text, (d.start, d.end), sentence, self.splitter
-                )
-            if keep:
-                found.append(d)
-                have.add((d.move, d.quote_start))
-        found.sort(key=lambda d: (d.start, d.move))
-        return found

@@ -4,11 +4,13 @@ Evaluation is per turn: a predicted move is correct when the turn's labels conta
 a labelled move is missed when the reader does not predict it. Labels the reader's
 vocabulary does not have yet (:func:`corpus.not_in_vocabulary`) are reported apart and
 left out of the micro and macro figures, so the figures measure what the reader can do.
-``frontline moves-quality`` prints these figures; a test guards English's micro F1.
+``frontline moves-quality`` prints these figures for the default reader (rules plus encoder,
+:func:`combined_reading`); a test guards each language's micro F1.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -37,6 +39,33 @@ def rule_reading(text: str, language: str) -> Found:
     except FileProblems as exc:
         raise NoReader(f"no rule patterns for language {language!r}") from exc
     return [(d.move.value, d.start, d.end) for d in detector.detect(text)]
+
+
+def combined_reading(text: str, language: str) -> Found:
+    """The reader Frontline uses by default — the rules plus the encoder
+    (:func:`~.combine.default_reader`) — on one turn."""
+    from .combine import default_reader  # deferred: loading patterns and heads is not free
+
+    try:
+        detector = default_reader(language)
+    except FileProblems as exc:
+        raise NoReader(f"no rule patterns for language {language!r}, nor encoder") from exc
+    return [(d.move.value, d.start, d.end) for d in detector.detect(text)]
+
+
+def _prefetch_combined(texts: list[str], language: str) -> None:
+    from .combine import default_reader
+
+    try:
+        reader = default_reader(language)
+    except FileProblems as exc:
+        raise NoReader(str(exc)) from exc
+    detect_many = getattr(reader, "detect_many", None)
+    if detect_many is not None:
+        detect_many(texts)
+
+
+combined_reading.prefetch = _prefetch_combined  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -170,6 +199,13 @@ def evaluate_language(
 ) -> LanguageQuality:
     """Score ``reader`` on the turns of ``language`` in ``split``."""
     quality = LanguageQuality(language, split)
+    turns = list(turns)
+    prefetch = getattr(reader, "prefetch", None)
+    if prefetch is not None:  # e.g. the encoder embeds all the turns' sentences in one batch
+        with contextlib.suppress(NoReader):  # the loop below reports it, turn by turn
+            prefetch(
+                [t.text for t in turns if t.language == language and t.split == split], language
+            )
     for turn in turns:
         if turn.language != language or turn.split != split:
             continue

