@@ -17,7 +17,7 @@ from .errors import FrontlineError
 from .grading.judge.prompts import JudgePrompts
 from .llm.backend import ChatBackend
 from .llm.config import BackendConfig, load_backend_config
-from .llm.prompt_file import PROMPTS_FILE, validate_sections
+from .llm.prompt_file import PROMPTS_FILE, load_section, overlay_sections, validate_sections
 from .moves.combine import default_reader
 from .moves.detector import Detector
 from .moves.llm_prompts import DetectorPrompts
@@ -30,6 +30,7 @@ __all__ = [
     "backend_from_config",
     "detector_from_config",
     "judge_backend",
+    "load_pack_prompts",
     "load_prompts",
     "renderer_from_config",
 ]
@@ -48,6 +49,14 @@ def load_prompts(path: Path | None = None) -> BaseModel:
     file, line and ``section.field``. Each owner reads only its own section at run time;
     this is the check that the file as a whole is right."""
     return validate_sections(PROMPT_SECTIONS, strict=True, path=path)
+
+
+def load_pack_prompts(path: Path) -> dict[str, BaseModel]:
+    """A language pack's ``prompts.yaml`` checked as it will be used: each section it holds
+    merged over the base prompt file and validated by its owner's model; a section nobody
+    owns is refused. Raises FileProblems naming file, line and ``section.field``."""
+    sections = overlay_sections(path, PROMPT_SECTIONS, strict=True)
+    return {name: load_section(name, PROMPT_SECTIONS[name], overlays=(path,)) for name in sections}
 
 
 def backend_from_config(config: BackendConfig | None = None) -> ChatBackend | None:
@@ -96,7 +105,9 @@ def detector_from_config(language: str = "en", config: BackendConfig | None = No
         rules, encoder = reader.rules, reader.encoder
     else:
         rules, encoder = reader, None
-    return CombinedReader(rules, encoder, LLMDetector(backend, splitter=rules.splitter))
+    return CombinedReader(
+        rules, encoder, LLMDetector(backend, splitter=rules.splitter, language=language)
+    )
 
 
 def judge_backend(

@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FrontlineError
-from ..grading.judge import prompt_hash
 from ..grading.judge.batch import batch_run, judged_scorecard, read_result_line, request_lines
 from ..grading.rubric import Rubric
 from .exam import Exam
-from .judging import judge_questions, judgement_record
+from .judging import current_prompt_hash, judge_questions, judgement_record
 from .report import write_atomic
 from .results_store import NEEDS_REVIEW, ResultsStore
 from .rule_grading import parse_transcript
@@ -90,6 +89,7 @@ class BatchJudge:
                 self.exam.judge.samples,
                 model=self.model,
                 capabilities=self.capabilities,
+                language=self.rubric.language,
             )
         return lines
 
@@ -235,11 +235,19 @@ class BatchJudge:
 
     def judge_run(self):
         """What produced the verdicts, as the live judge records it (``JudgeRun``)."""
-        return batch_run(self.model, self.questions, self.exam.judge.samples, self.capabilities)
+        return batch_run(
+            self.model,
+            self.questions,
+            self.exam.judge.samples,
+            self.capabilities,
+            self.rubric.language,
+        )
 
     def stamp(self) -> JudgeStamp:
         return JudgeStamp(
-            model=self.model, prompt_hash=prompt_hash(), samples=self.exam.judge.samples
+            model=self.model,
+            prompt_hash=current_prompt_hash(self.rubric.language),
+            samples=self.exam.judge.samples,
         )
 
 

@@ -43,11 +43,13 @@ def judge_questions(rubric: Rubric):
     return questions(rubric)
 
 
-def current_prompt_hash() -> str:
-    """The hash of the judge prompt (templates and answer schema) this Frontline sends."""
+def current_prompt_hash(language: str | None = None) -> str:
+    """The hash of the judge prompt (templates and answer schema) this Frontline sends for
+    conversations in ``language`` (its language pack's wording, if it has any)."""
     from ..grading.judge import prompt_hash
+    from ..grading.judge.prompts import judge_prompts
 
-    return prompt_hash()
+    return prompt_hash(judge_prompts(language))
 
 
 def judgement_record(card) -> tuple[str, dict]:
@@ -104,7 +106,7 @@ def make_judge_setup(
     ``farm`` lists base URLs of OpenAI-compatible servers serving the same model (vLLM
     replicas without a load balancer in front): each transcript goes to one of them,
     chosen by its content hash, so its samples can share the server's prefix cache."""
-    from ..grading.judge import grade_with_judge, prompt_hash
+    from ..grading.judge import grade_with_judge
     from ..moves.combine import default_reader
 
     questions = judge_questions(rubric)
@@ -134,5 +136,7 @@ def make_judge_setup(
             grade_with_judge(transcript, rubric, chosen, samples=samples, detector=detector)
         )
 
-    stamp = JudgeStamp(model=backends[0].model, prompt_hash=prompt_hash(), samples=samples)
+    stamp = JudgeStamp(
+        model=backends[0].model, prompt_hash=current_prompt_hash(rubric.language), samples=samples
+    )
     return JudgeSetup(judge, stamp)

@@ -142,7 +142,7 @@ def verify(
             from .judging import current_prompt_hash
 
             judge = judge.model_copy(
-                update={"prompt_hash": judge_prompt_hash or current_prompt_hash()}
+                update={"prompt_hash": judge_prompt_hash or current_prompt_hash(rubric.language)}
             )
         current = make_stamp(exam, rubric, personas, judge)
         result.problems += [f"stamp: {d}" for d in current.differences(recorded)]

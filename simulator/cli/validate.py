@@ -59,6 +59,7 @@ PACK_FILES = (
     "questions.yaml",
     "detect.yaml",
     "ui.yaml",
+    "prompts.yaml",
 )
 
 
@@ -81,6 +82,7 @@ def load_pack_file(path: Path) -> Any:
     from ..moves.detector import load_pack_patterns
     from ..render.character import load_character_rules
     from ..web.catalogue import load_catalogue_file
+    from ..wiring import load_pack_prompts
 
     loaders: dict[str, Callable[[Path], Any]] = {
         MANIFEST: load_pack,
@@ -92,6 +94,7 @@ def load_pack_file(path: Path) -> Any:
         "questions.yaml": load_questions_file,
         "detect.yaml": load_profile,
         "ui.yaml": load_catalogue_file,
+        "prompts.yaml": load_pack_prompts,
     }
     if path.name not in loaders:
         known = ", ".join(PACK_FILES)

@@ -1,5 +1,6 @@
 """Language packs: everything language-specific, one folder per language (pack.py).
 
+``prompt_overlays(language)`` finds its optional ``prompts.yaml`` files;
 ``splitter_for(language)`` cuts a turn into sentences and clauses as the language writes
 them; ``pack_file(language, name)`` finds a pack's files, shipped first, then trainers'
 (``FRONTLINE_LANGUAGES``); ``available_languages()`` lists the packs. Foundations layer:
@@ -11,6 +12,7 @@ from .pack import (
     DEFAULT_SPLITTER,
     ENV,
     MANIFEST,
+    PROMPTS,
     SHIPPED_DIR,
     LanguagePack,
     available_languages,
@@ -18,6 +20,7 @@ from .pack import (
     load_pack,
     pack_file,
     pack_folders,
+    prompt_overlays,
     shipped,
     splitter_for,
     trainer_folders,
@@ -29,6 +32,7 @@ __all__ = [
     "DEFAULT_SPLITTER",
     "ENV",
     "MANIFEST",
+    "PROMPTS",
     "SHIPPED_DIR",
     "LanguagePack",
     "Splitter",
@@ -37,6 +41,7 @@ __all__ = [
     "load_pack",
     "pack_file",
     "pack_folders",
+    "prompt_overlays",
     "shipped",
     "splitter_for",
     "trainer_folders",

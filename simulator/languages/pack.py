@@ -6,8 +6,9 @@ text splits into sentences and clauses), and the files each concept reads in tha
 language: ``moves.yaml`` (the rule detector's patterns), ``injection.yaml`` (words aimed
 at the grader), ``character.yaml`` (the LLM customer's in-character checks),
 ``agent_phrases.yaml`` (the persona linter), ``agent_lines.yaml`` (the calibration
-policies' lines) and ``questions.yaml`` (the open questions the customer answers with
-more of the story). See docs/languages.md.
+policies' lines), ``questions.yaml`` (the open questions the customer answers with
+more of the story) and, optionally, ``prompts.yaml`` (the wording sent to a model in that
+language, over the base prompt file). See docs/languages.md.
 
 The packs Frontline ships sit beside this module. A trainer adds folders laid out the
 same way and names them in ``FRONTLINE_LANGUAGES`` (several separated by ``os.pathsep``):
@@ -34,6 +35,7 @@ from .splitter import Splitter
 
 SHIPPED_DIR = Path(__file__).parent
 MANIFEST = "pack.yaml"
+PROMPTS = "prompts.yaml"
 ENV = "FRONTLINE_LANGUAGES"
 # A language code as Frontline uses them (the persona's): "en", "zh", "pt-BR". A code
 # names a folder, so nothing else (no "..", no separators) can ever reach the file system.
@@ -142,6 +144,15 @@ def pack_file(language: str, name: str) -> list[Path]:
         if path.is_file() or path.is_symlink():
             found.append(confined(path, root, "languages folder"))
     return found
+
+
+def prompt_overlays(language: str | None) -> tuple[Path, ...]:
+    """The ``prompts.yaml`` files of ``language`` (shipped first, then trainers'), which the
+    owners of the prompt file's sections merge over it; none for no language or a
+    free-form one that names no pack."""
+    if not language or not CODE.match(language):
+        return ()
+    return tuple(pack_file(language, PROMPTS))
 
 
 def shipped(path: Path) -> bool:

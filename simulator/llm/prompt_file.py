@@ -8,6 +8,12 @@ that validates it: the customer (``customer``, :mod:`simulator.render.prompts`),
 file, validates the section it is asked for with the owner's model, and reports problems
 as ``file:line: section.field: message``.
 
+Over the base file may lie *overlays*: a language pack's ``prompts.yaml`` holding any
+subset of the sections and of their fields, in that language's wording. The owners find
+them (``simulator.languages.pack_file``) and pass them in; here they are merged field by
+field over the base (a mapping such as ``reactions`` key by key), and a problem in a value
+an overlay set is reported at the overlay's file and line.
+
 Rule for every prompt: the trainee's words go only into user-role messages, inside a
 wrapper such as ``<agent_message>``, never into a system prompt. A trainee cannot close
 the wrapper early: tag look-alikes in their text are defused (:func:`defuse`).
@@ -18,15 +24,24 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from string import Template
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from ..yamlfile import Lines, parse_yaml, read_text, validate_data
+from ..errors import FileProblems, Problem
+from ..validation_messages import human_message
+from ..yamlfile import (
+    Lines,
+    field_path,
+    line_for,
+    parse_yaml,
+    read_text,
+    validate_data,
+)
 
 PROMPTS_FILE = Path(__file__).parent / "prompts.yaml"
 SCHEMA_VERSION = 1
@@ -97,16 +112,93 @@ def validate_sections(
     return validate_data(_wrapper(tuple(sections.items()), strict), data, name, lines)
 
 
-def load_section(section: str, model: type[S], path: Path | None = None) -> S:
-    """One owner's section of the prompt file, validated with ``model``.
+def load_section(
+    section: str, model: type[S], path: Path | None = None, overlays: Sequence[Path] = ()
+) -> S:
+    """One owner's section of the prompt file, validated with ``model``, with the same
+    section of each overlay (a language pack's ``prompts.yaml``) merged over it in order.
 
-    Cached per file: edit the file, restart (or set ``FRONTLINE_LLM_PROMPTS`` anew)."""
-    return _section(str(path or prompts_path()), section, model)
+    Cached per file and overlays: edit a file, restart (or set ``FRONTLINE_LLM_PROMPTS``
+    anew)."""
+    key = tuple(str(o) for o in overlays)
+    return _section(str(path or prompts_path()), section, model, key)
 
 
-@lru_cache(maxsize=16)
-def _section(path: str, section: str, model: type[S]) -> S:
-    return getattr(validate_sections({section: model}, path=Path(path)), section)
+@lru_cache(maxsize=64)
+def _section(path: str, section: str, model: type[S], overlays: tuple[str, ...]) -> S:
+    base = getattr(validate_sections({section: model}, path=Path(path)), section)
+    if not overlays:
+        return base
+    return merged_section(section, model, base, [Path(o) for o in overlays], Path(path))
+
+
+def overlay_sections(path: Path, known: Iterable[str], *, strict: bool = False) -> dict[str, Any]:
+    """An overlay file's ``known`` sections (each a mapping) after checking its
+    ``schema_version``; ``strict`` also refuses sections not known (an owner loading its
+    own section leaves the others to theirs). Raises FileProblems."""
+    name = str(path)
+    data, lines = _parsed(name)
+    fields: dict[str, Any] = {s: (dict[str, Any] | None, None) for s in known}
+    shape = create_model(
+        "PromptOverlay",
+        __config__=ConfigDict(extra="forbid" if strict else "ignore"),
+        schema_version=(Literal[1], ...),
+        **fields,
+    )
+    validate_data(shape, data, name, lines)
+    return {s: data[s] for s in known if data.get(s) is not None}
+
+
+def merged_section(
+    section: str, model: type[S], base: S, overlays: Sequence[Path], base_path: Path
+) -> S:
+    """``base`` with each overlay's ``section`` merged over it, validated with ``model``.
+
+    A problem is reported in the file that set the value at fault (the last overlay that
+    wrote the field, else the base file), at that file's line for it."""
+    merged: Any = base.model_dump(mode="json")
+    layers: list[tuple[str, Any, Lines]] = []
+    for path in overlays:
+        got = overlay_sections(path, [section])
+        if section in got:
+            merged = _merge(merged, got[section])
+            layers.append((str(path), got[section], _parsed(str(path))[1]))
+    try:
+        return model.model_validate(merged)
+    except ValidationError as exc:
+        raise FileProblems(_located(exc, section, str(base_path), layers)) from None
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: _merge(base.get(k), v) for k, v in over.items()}}
+    return over
+
+
+def _has(data: Any, loc: tuple[Any, ...]) -> bool:
+    for key in loc:
+        if not isinstance(data, dict) or key not in data:
+            return False
+        data = data[key]
+    return True
+
+
+def _located(
+    exc: ValidationError, section: str, base: str, layers: list[tuple[str, Any, Lines]]
+) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
+        where, lines = base, _parsed(base)[1]
+        # The deepest part of the path an overlay wrote, the latest overlay first.
+        for n in range(len(loc), 0, -1):
+            found = next((layer for layer in reversed(layers) if _has(layer[1], loc[:n])), None)
+            if found:
+                where, lines = found[0], found[2]
+                break
+        full = (section, *loc)
+        problems.append(Problem(where, human_message(err), line_for(full, lines), field_path(full)))
+    return problems
 
 
 def sha256(text: str) -> str:

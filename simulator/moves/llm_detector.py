@@ -141,8 +141,12 @@ class LLMDetector:
         prompts: DetectorPrompts | None = None,
         cache_size: int = 256,
         splitter: Splitter | None = None,
+        language: str | None = None,
     ):
         self.backend = backend
+        # The wording of the question is the language pack's (``prompts`` overrides it);
+        # one detector serves one language, so its cache is that language's.
+        self.language = language
         # The quote around a found move is its sentence, as the turn's language splits it.
         self.splitter = splitter or splitter_for("en")
         self.prompts = prompts
@@ -168,7 +172,7 @@ class LLMDetector:
         schema = MOVES_SCHEMA if self.backend.capabilities.structured_output != "none" else None
         try:
             done = self.backend.complete(
-                detector_messages(text, self.prompts),
+                detector_messages(text, self.prompts, self.language),
                 temperature=0.0,
                 seed=0,
                 json_schema=schema,

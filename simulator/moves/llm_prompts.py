@@ -1,4 +1,5 @@
-"""The move detector's prompts: the ``detector`` section of the prompt file, and the
+"""The move detector's prompts: the ``detector`` section of the prompt file (with the turn's
+language pack's wording over it), and the
 messages asking a model which moves (good ones and violations) one agent turn makes."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from string import Template
 
 from pydantic import field_validator
 
+from ..languages import prompt_overlays
 from ..llm.backend import Message
 from ..llm.prompt_file import PromptSection, defuse, load_section, placeholders
 from .vocabulary import GOOD_MOVES, MOVES, VIOLATIONS
@@ -22,15 +24,18 @@ class DetectorPrompts(PromptSection):
     _user = field_validator("user")(placeholders({"text"}))
 
 
-def detector_prompts() -> DetectorPrompts:
-    """The ``detector`` section of the prompt file in use."""
-    return load_section("detector", DetectorPrompts)
+def detector_prompts(language: str | None = None) -> DetectorPrompts:
+    """The ``detector`` section of the prompt file in use, with the ``language`` pack's own
+    wording (its ``prompts.yaml``) over it, field by field."""
+    return load_section("detector", DetectorPrompts, overlays=prompt_overlays(language))
 
 
-def detector_messages(text: str, prompts: DetectorPrompts | None = None) -> list[Message]:
+def detector_messages(
+    text: str, prompts: DetectorPrompts | None = None, language: str | None = None
+) -> list[Message]:
     """System prompt listing the good moves and the violations, then the agent turn as
-    wrapped data."""
-    p = prompts or detector_prompts()
+    wrapped data; in ``language``'s wording unless ``prompts`` are given."""
+    p = prompts or detector_prompts(language)
     moves = "\n".join(
         [f"- {m.value}: {MOVES[m].description}" for m in sorted(GOOD_MOVES)]
         + [f"- {m.value} (a mistake): {MOVES[m].description}" for m in sorted(VIOLATIONS)]

@@ -47,7 +47,7 @@ from ..transcript import GuardRecord
 from .base import Renderer, RenderRequest
 from .character import CharacterChecker, checker_for
 from .offline import OfflineRenderer
-from .prompts import CustomerPrompts, customer_messages, instruction_texts
+from .prompts import CustomerPrompts, customer_messages, customer_prompts, instruction_texts
 from .release import SENTENCE_ENDED, CharacterBroken, EarlyGate, SentenceGate
 
 __all__ = ["CharacterBroken", "EarlyGate", "LLMRenderer", "RenderReport", "SentenceGate"]
@@ -133,7 +133,8 @@ class LLMRenderer:
 
     def _render(self, request: RenderRequest, report: RenderReport) -> Iterator[str]:
         checker = self.checker or checker_for(request.persona.language)
-        check = checker.bind(request, instruction_texts(self.prompts))
+        prompts = self.prompts or customer_prompts(request.persona.language)
+        check = checker.bind(request, instruction_texts(prompts))
         report.checks = list(check.checks)
         who = request.persona.identity.name
         labels = [who, who.split()[0]]
@@ -141,7 +142,7 @@ class LLMRenderer:
         reasons: list[str] = []
         for attempt in range(self.regenerations + 1):
             report.attempts += 1
-            messages = customer_messages(request, reasons, self.prompts)
+            messages = customer_messages(request, reasons, prompts)
             seed = (request.seed * 7919 + len(request.history) * 31 + attempt) % 2**31
 
             def one_try(messages=messages, seed=seed) -> Iterator[str]:

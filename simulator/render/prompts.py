@@ -1,5 +1,6 @@
-"""The customer's prompts: the ``customer`` section of the prompt file, and the messages
-for one customer reply built from it and the plan the state machine chose.
+"""The customer's prompts: the ``customer`` section of the prompt file (with the persona's
+language pack's wording over it), and the messages for one customer reply built from it
+and the plan the state machine chose.
 
 The trainee's words go only into user-role messages, inside the ``<agent_message>``
 wrapper, never into the system prompt (:mod:`simulator.llm.prompt_file`).
@@ -12,6 +13,7 @@ from string import Template
 
 from pydantic import field_validator
 
+from ..languages import prompt_overlays
 from ..llm.backend import Message
 from ..llm.prompt_file import PromptSection, defuse, load_section, placeholders, uncite
 from ..persona.model import Archetype, Persona, Temperament
@@ -109,9 +111,10 @@ class CustomerPrompts(PromptSection):
         return value
 
 
-def customer_prompts() -> CustomerPrompts:
-    """The ``customer`` section of the prompt file in use."""
-    return load_section("customer", CustomerPrompts)
+def customer_prompts(language: str | None = None) -> CustomerPrompts:
+    """The ``customer`` section of the prompt file in use, with the ``language`` pack's own
+    wording (its ``prompts.yaml``) over it, field by field."""
+    return load_section("customer", CustomerPrompts, overlays=prompt_overlays(language))
 
 
 def instruction_texts(prompts: CustomerPrompts | None = None) -> list[str]:
@@ -161,7 +164,7 @@ def _progress(request: RenderRequest) -> str:
 
 def instructions(request: RenderRequest, prompts: CustomerPrompts | None = None) -> str:
     """What the customer does in this reply, from the plan the state machine chose."""
-    c = prompts or customer_prompts()
+    c = prompts or customer_prompts(request.persona.language)
     persona, plan = request.persona, request.plan
     hidden = {f.id: f.text for f in persona.case.hidden_facts}
     remedies = {r.id: r.description for r in persona.case.remedies}
@@ -183,7 +186,7 @@ _CITE = re.compile(r"\s*\(DOMAIN[^)]*\)")
 
 def decision(request: RenderRequest, prompts: CustomerPrompts | None = None) -> str:
     """The machine's decision as one short explicit instruction."""
-    c = prompts or customer_prompts()
+    c = prompts or customer_prompts(request.persona.language)
     plan = request.plan
     bits = [_CITE.sub("", c.reactions[plan.reaction]).strip()]
     hidden = {f.id: f.text for f in request.persona.case.hidden_facts}
@@ -199,7 +202,7 @@ def style_examples(request: RenderRequest, prompts: CustomerPrompts | None = Non
     voice, in the persona's language (at most three)."""
     from .offline import bank_for, fill, fill_values  # the phrase banks' own filling
 
-    c = prompts or customer_prompts()
+    c = prompts or customer_prompts(request.persona.language)
     try:
         lines = bank_for(request.persona, request.plan.reaction, request.state.anger)
     except KeyError:
@@ -215,7 +218,7 @@ def customer_system_prompt(
     prompts: CustomerPrompts | None = None,
 ) -> str:
     """The system prompt for one customer reply. Contains no word typed by the trainee."""
-    c = prompts or customer_prompts()
+    c = prompts or customer_prompts(request.persona.language)
     persona: Persona = request.persona
     case, who, state = persona.case, persona.identity, request.state
     given = set(state.revealed)
@@ -268,7 +271,7 @@ def customer_messages(
     """System prompt, then the conversation: customer turns as the assistant, agent turns
     as wrapped user messages. A neutral cue opens it, so roles alternate from a user turn
     (some chat templates insist)."""
-    p = prompts or customer_prompts()
+    p = prompts or customer_prompts(request.persona.language)
     messages: list[Message] = [
         {"role": "system", "content": customer_system_prompt(request, retry_reasons, p)},
         {"role": "user", "content": p.opening_cue},

@@ -18,7 +18,7 @@ from ..rubric import Rubric
 from ..scorecard import Scorecard
 from .evidence import check_answer, parse_answer
 from .policy import apply_judge
-from .prompts import ANSWER_SCHEMA, judge_messages, prompt_hash, questions_hash
+from .prompts import ANSWER_SCHEMA, judge_messages, judge_prompts, prompt_hash, questions_hash
 from .verdicts import JudgeQuestion, JudgeReport, JudgeRun, JudgeSample, majority
 
 # One answer: its text, or None and why there is none.
@@ -58,11 +58,14 @@ def request_lines(
     *,
     model: str,
     capabilities: Any,
+    language: str | None = None,
 ) -> list[str]:
-    """The JSONL request lines for transcript number ``index`` of a batch."""
+    """The JSONL request lines for transcript number ``index`` of a batch, in the judge's
+    wording for ``language`` (the batch's, so one prompt hash names the whole batch)."""
     lines = []
+    prompts = judge_prompts(language)
     for qi, question in enumerate(questions):
-        messages = judge_messages(transcript, question)
+        messages = judge_messages(transcript, question, prompts)
         for si in range(samples):
             lines.append(
                 json.dumps(
@@ -92,13 +95,17 @@ def read_result_line(line: dict) -> tuple[str, Answer, str | None]:
 
 
 def batch_run(
-    model: str, questions: list[JudgeQuestion], samples: int, capabilities: Any
+    model: str,
+    questions: list[JudgeQuestion],
+    samples: int,
+    capabilities: Any,
+    language: str | None = None,
 ) -> JudgeRun:
     """What produced the verdicts, as the live judge records it."""
     return JudgeRun(
         model=model,
         backend=f"batch:{model}",
-        prompt_sha256=prompt_hash(),
+        prompt_sha256=prompt_hash(judge_prompts(language)),
         questions_sha256=questions_hash(questions),
         samples=samples,
         temperature=0.0,

@@ -47,7 +47,7 @@ from ..rubric import Criterion, Rubric
 from ..scorecard import Scorecard
 from .evidence import addresses_grader
 from .injection import REASON, agent_injections, default_matcher
-from .prompts import prompt_hash, questions_hash
+from .prompts import judge_prompts, prompt_hash, questions_hash
 from .relevance import evidence_problem
 from .run import run_judge
 from .verdicts import JudgeQuestion, JudgeReport, JudgeRun, JudgeVerdict
@@ -80,7 +80,10 @@ def grade_with_judge(
     card = grade(transcript, rubric, detector=detector, partial=partial, persona=persona)
     questions = judge_questions(rubric)
     try:
-        report = run_judge(backend, transcript, questions, samples, seed=seed)
+        # The wording of the conversation's language (a transcript without one is the
+        # rubric's); a broken pack prompt file is a FileProblems, caught below.
+        prompts = judge_prompts(transcript.language or rubric.language)
+        report = run_judge(backend, transcript, questions, samples, seed=seed, prompts=prompts)
     except FrontlineError as exc:  # run_judge abstains on BackendError itself; a backstop
         run = JudgeRun(
             model=backend.model,

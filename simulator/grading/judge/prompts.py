@@ -1,4 +1,5 @@
-"""The judge's prompts: the ``judge`` section of the prompt file, the numbered transcript
+"""The judge's prompts: the ``judge`` section of the prompt file (with the transcript's
+language pack's wording over it), the numbered transcript
 the judge reads, the JSON answer it must give, and the hashes that name them in a record.
 
 The transcript is data inside a ``<transcript>`` wrapper in a user message; tag look-alikes
@@ -12,6 +13,7 @@ from string import Template
 
 from pydantic import field_validator
 
+from ...languages import prompt_overlays
 from ...llm.backend import Message
 from ...llm.prompt_file import PromptSection, defuse, load_section, placeholders, sha256
 from ...transcript import Transcript
@@ -60,9 +62,10 @@ class JudgePrompts(PromptSection):
     _user_all = field_validator("user_all")(placeholders({"questions", "transcript"}))
 
 
-def judge_prompts() -> JudgePrompts:
-    """The ``judge`` section of the prompt file in use."""
-    return load_section("judge", JudgePrompts)
+def judge_prompts(language: str | None = None) -> JudgePrompts:
+    """The ``judge`` section of the prompt file in use, with the ``language`` pack's own
+    wording (its ``prompts.yaml``) over it, field by field."""
+    return load_section("judge", JudgePrompts, overlays=prompt_overlays(language))
 
 
 def render_transcript(transcript: Transcript) -> str:
@@ -75,7 +78,7 @@ def render_transcript(transcript: Transcript) -> str:
 def judge_messages(
     transcript: Transcript, question: JudgeQuestion, prompts: JudgePrompts | None = None
 ) -> list[Message]:
-    p = prompts or judge_prompts()
+    p = prompts or judge_prompts(transcript.language)
     user = Template(p.user).substitute(
         question=question.question,
         domain=question.domain or "(none)",
@@ -92,7 +95,7 @@ def judge_all_messages(
 ) -> list[Message]:
     """One request asking every question: the transcript first (the same text as each
     single question's request starts with), then the questions with their ids."""
-    p = prompts or judge_prompts()
+    p = prompts or judge_prompts(transcript.language)
     listed = "\n\n".join(
         f"[{q.id}] Question: {q.question}\nGuidance: {q.domain or '(none)'}" for q in questions
     )

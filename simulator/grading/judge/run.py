@@ -50,6 +50,7 @@ from .prompts import (
     all_answers_schema,
     judge_all_messages,
     judge_messages,
+    judge_prompts,
     prompt_hash,
     questions_hash,
 )
@@ -72,6 +73,8 @@ def run_judge(
     """Ask every question ``samples`` times; return the checked verdicts and run metadata."""
     if samples < 1:
         raise ValueError("samples must be at least 1")
+    # One wording for the whole run (the transcript's language), so the hash names it.
+    prompts = prompts or judge_prompts(transcript.language)
     caps = backend.capabilities
     schema = ANSWER_SCHEMA if caps.structured_output != "none" else None
     used_model = model or backend.model
