@@ -73,7 +73,12 @@ def test_the_form_keeps_every_comment_of_the_file(browser, server):
         "() => document.querySelector('#fl-yaml .cm-content')"
         ".innerText.includes('whose recliner died again')"
     )
-    text = editor_text(page)
+    # What the form wrote is what gets saved; read the saved file, not the editor's drawn
+    # lines (CodeMirror draws only its viewport, and the file is longer than it).
+    page.click("#fl-design-save")
+    page.wait_for_selector(f"#fl-design-status:has-text('Saved {RECLINER}')")
+    text = (server.personas / f"{RECLINER}.yaml").read_text(encoding="utf-8")
+    assert "whose recliner died again" in text
     for comment in comments:
         assert comment in text, f"the form dropped {comment!r}"
     tom.close()
