@@ -28,9 +28,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ..errors import FileProblems, FrontlineError, Problem
-from ..yamlfile import load_model, parse_yaml, read_text
-from .pack import CODE, ENV, SHIPPED_DIR, pack_file, trainer_folders
+from ..errors import FrontlineError
+from ..yamlfile import load_model
+from .pack import CODE, ENV, SHIPPED_DIR, check_folder_language, pack_file, trainer_folders
 
 DETECT_FILE = "detect.yaml"
 Script = Literal["latin", "cyrillic", "han"]
@@ -124,19 +124,7 @@ def profile_files() -> dict[str, Path]:
 def load_profile(path: Path) -> DetectProfile:
     """Load and validate one ``detect.yaml``; its ``language`` must name its folder."""
     profile = load_model(DetectProfile, path)
-    if profile.language != path.parent.name:
-        _data, lines = parse_yaml(read_text(path), str(path))
-        raise FileProblems(
-            [
-                Problem(
-                    str(path),
-                    f"the profile in folder {path.parent.name!r} says it is "
-                    f"{profile.language!r}; name the folder after the language",
-                    lines.get(("language",)),
-                    "language",
-                )
-            ]
-        )
+    check_folder_language(path, profile.language, "profile")
     return profile
 
 

@@ -160,22 +160,29 @@ def shipped(path: Path) -> bool:
     return path.resolve().parent.parent == SHIPPED_DIR.resolve()
 
 
+def check_folder_language(path: Path, written: str, what: str) -> None:
+    """Refuse a pack file whose ``language`` is not its folder's: ``what`` names the file's
+    kind ("pack", "profile", ...), and the problem points at the ``language:`` line."""
+    if written == path.parent.name:
+        return
+    _data, lines = parse_yaml(read_text(path), str(path))
+    raise FileProblems(
+        [
+            Problem(
+                str(path),
+                f"the {what} in folder {path.parent.name!r} says it is "
+                f"{written!r}; name the folder after the language",
+                lines.get(("language",)),
+                "language",
+            )
+        ]
+    )
+
+
 def load_pack(path: Path) -> LanguagePack:
     """Load and validate one ``pack.yaml``; its ``language`` must name its folder."""
     pack = load_model(LanguagePack, path)
-    if pack.language != path.parent.name:
-        _data, lines = parse_yaml(read_text(path), str(path))
-        raise FileProblems(
-            [
-                Problem(
-                    str(path),
-                    f"the pack in folder {path.parent.name!r} says it is "
-                    f"{pack.language!r}; name the folder after the language",
-                    lines.get(("language",)),
-                    "language",
-                )
-            ]
-        )
+    check_folder_language(path, pack.language, "pack")
     return pack
 
 

@@ -18,8 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..errors import FileProblems, Problem
-from ..languages import CODE, ENV, pack_file
+from ..languages import CODE, ENV, check_folder_language, pack_file
 from ..yamlfile import load_model
 
 UI_FILE = "ui.yaml"
@@ -76,18 +75,7 @@ def placeholders(text: str) -> set[str]:
 def load_catalogue_file(path: Path) -> UiCatalogue:
     """One ``ui.yaml``, validated; its ``language`` must name its folder."""
     cat = load_model(UiCatalogue, path)
-    if cat.language != path.parent.name:
-        raise FileProblems(
-            [
-                Problem(
-                    str(path),
-                    f"the catalogue in folder {path.parent.name!r} says it is "
-                    f"{cat.language!r}; name the folder after the language",
-                    None,
-                    "language",
-                )
-            ]
-        )
+    check_folder_language(path, cat.language, "catalogue")
     return cat
 
 
