@@ -130,6 +130,10 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return row[0] or 0
 
 
+def _applied(conn: sqlite3.Connection) -> set[int]:
+    return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
 def migrate(conn: sqlite3.Connection, now: str) -> int:
     """Bring the database up to :data:`LATEST`; return the version it was at.
 
@@ -145,13 +149,15 @@ def migrate(conn: sqlite3.Connection, now: str) -> int:
             f"the session database is at schema version {found}, newer "
             f"than this Frontline knows ({LATEST}); upgrade Frontline"
         )
-    if found == LATEST:
-        return LATEST
+    # Every version the database lacks is applied, in order, not just those above its
+    # highest: a database made on a branch may have a later version and miss an earlier one.
+    if _applied(conn) >= {version for version, _, _ in MIGRATIONS}:
+        return found
     conn.execute("BEGIN IMMEDIATE")
     try:
-        before = schema_version(conn)  # again, now that we hold the write lock
+        applied = _applied(conn)  # again, now that we hold the write lock
         for version, description, statements in MIGRATIONS:
-            if version <= before:
+            if version in applied:
                 continue
             for sql in statements:
                 conn.execute(sql)
@@ -162,4 +168,4 @@ def migrate(conn: sqlite3.Connection, now: str) -> int:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-    return before
+    return found
