@@ -20,12 +20,12 @@ from .customer.follow_up import FollowUpEffects
 from .customer.questions import OpenQuestions
 from .grading.rubric import Rubric
 from .languages import LanguagePack
+from .languages.catalogue import UiCatalogue
 from .languages.detect import DetectProfile
 from .moves.corpus import CorpusTurn
 from .moves.detector import MovePatternFile
 from .persona.overlay import PersonaFile
 from .transcript import Transcript
-from .web.catalogue import UiCatalogue
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 

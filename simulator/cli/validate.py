@@ -78,10 +78,10 @@ def load_pack_file(path: Path) -> Any:
     from ..calibration.policies import load_agent_lines_file
     from ..customer.questions import load_questions_file
     from ..grading.judge.injection import load_injection_file
+    from ..languages.catalogue import load_catalogue_file
     from ..languages.detect import load_profile
     from ..moves.detector import load_pack_patterns
     from ..render.character import load_character_rules
-    from ..web.catalogue import load_catalogue_file
     from ..wiring import load_pack_prompts
 
     loaders: dict[str, Callable[[Path], Any]] = {

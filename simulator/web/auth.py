@@ -13,8 +13,8 @@ from html import escape
 
 import gradio as gr
 
+from ..languages.catalogue import Texts
 from ..users import Role, UserStore
-from .catalogue import Texts
 from .context import WebContext
 
 LOCAL_USER = "local"

@@ -8,8 +8,8 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
+from ..languages.catalogue import Texts
 from .auth import banner, login_checker, viewer
-from .catalogue import Texts
 from .certification import CertificationView
 from .cohort_view import CohortView
 from .context import WebContext

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from html import escape
 
+from ..languages.catalogue import Texts
 from ..persona.model import Persona
 from ..render.base import Turn
 from ..sessions import Conversation
-from .catalogue import Texts
 from .mood import meter_html
 
 ENGLISH = Texts("en")  # the words before a page's language is known (and in the CLI's tests)

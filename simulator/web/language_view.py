@@ -13,9 +13,9 @@ from html import escape
 import gradio as gr
 
 from ..errors import FrontlineError
+from ..languages.catalogue import BASE, Texts
 from ..persona import Persona
 from .auth import viewer
-from .catalogue import BASE, Texts
 from .context import WebContext
 from .locale import from_accept_language, ui_languages
 

@@ -15,7 +15,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from ..languages import available_languages, pack_file
-from .catalogue import BASE, UI_FILE
+from ..languages.catalogue import BASE, UI_FILE
 
 MAX_HEADER = 512  # characters of Accept-Language read; a longer header is cut, not parsed
 

@@ -15,12 +15,12 @@ import gradio as gr
 
 from ..customer.state import Outcome
 from ..errors import FrontlineError
+from ..languages.catalogue import Texts
 from ..render.offline import OfflineRenderer
 from ..sessions import Conversation
 from ..sessions.follow_up import start_follow_up
 from . import grading
 from .auth import viewer
-from .catalogue import Texts
 from .chat_view import brief_panel, chat_messages, persona_card, persona_label, session_meter
 from .context import WebContext
 from .language_view import in_language, language_note, texts_for

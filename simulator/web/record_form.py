@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ..complaint_record import RECORD_FIELDS, ComplaintRecord
 from ..errors import FrontlineError
-from .catalogue import Texts
+from ..languages.catalogue import Texts
 from .context import WebContext
 
 

@@ -14,8 +14,8 @@ import re
 import pytest
 from web_server import ARTIFACTS, ROOT, start_server
 
+from simulator.languages.catalogue import messages, whitelist
 from simulator.persona.loader import PersonaLibrary
-from simulator.web.catalogue import messages, whitelist
 from simulator.web.language_view import offered_languages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

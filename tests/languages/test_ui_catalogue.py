@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from simulator.errors import FileProblems, FrontlineError
 from simulator.languages import SHIPPED_DIR
-from simulator.sessions import SessionStore
-from simulator.web.catalogue import (
+from simulator.languages.catalogue import (
     Texts,
     UiCatalogue,
     catalogue_problems,
@@ -25,6 +24,7 @@ from simulator.web.catalogue import (
     messages,
     placeholders,
 )
+from simulator.sessions import SessionStore
 from simulator.web.locale import format_date, format_number, from_accept_language, ui_languages
 from simulator.yamlfile import parse_model
 

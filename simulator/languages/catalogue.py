@@ -1,7 +1,10 @@
-"""The web UI's message catalogues: ``ui.yaml`` in each language pack, one key per string.
+"""The product's message catalogues: ``ui.yaml`` in each language pack, one key per string.
 
-A catalogue maps keys (``practice.send``) to the text a trainee reads, with ``{name}``
-placeholders filled in by the page. English is complete by definition; every other
+Every string a person reads outside the customer's words comes from here: the web UI,
+and (keys by prefix) the scorecard, certificates and reports and the CLI's own frame, so
+that grading and certification, which must not import the web layer, use the same
+catalogues. A catalogue maps keys (``practice.send``) to the text a trainee reads, with
+``{name}`` placeholders filled in by the caller. English is complete by definition; every other
 language must have every English key, and a value equal to the English one is taken for
 a leak unless ``same_as_english`` names the key with a reason ("OK" reads the same in
 Spanish). A trainer's ``ui.yaml`` for a language adds keys or replaces values (last one
@@ -18,8 +21,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..languages import CODE, ENV, check_folder_language, pack_file
 from ..yamlfile import load_model
+from . import CODE, ENV, check_folder_language, pack_file
 
 UI_FILE = "ui.yaml"
 BASE = "en"
