@@ -201,6 +201,7 @@ def lint_warnings(paths: list[Path]) -> list[Problem]:
         if checked.kind is not None and checked.kind.name == "persona" and checked.loaded:
             found += lint_persona(checked.loaded, path)
             found += unread_languages(checked.loaded, path, checked.lines)
+            found += unwritten_follow_ups(checked.loaded, path, checked.lines)
     return found
 
 
@@ -222,6 +223,27 @@ def unread_languages(persona: Any, path: Path, lines: Lines) -> list[Problem]:
                     f"practised ({why})",
                     lines.get(("languages", language)),
                     f"languages.{language}",
+                )
+            )
+    return out
+
+
+def unwritten_follow_ups(persona: Any, path: Path, lines: Lines) -> list[Problem]:
+    """A warning for each language whose overlay lacks the follow-up call's lines that the
+    base has: the follow-up call is not offered in that language."""
+    if persona.case.follow_up is None:
+        return []
+    out = []
+    for language, overlay in getattr(persona, "languages", {}).items():
+        if overlay.case is None or overlay.case.follow_up is None:
+            out.append(
+                Problem(
+                    str(path),
+                    "warning: the follow-up call is not written in this language "
+                    "(case.follow_up.phrases), so it is not offered in it",
+                    lines.get(("languages", language, "case"))
+                    or lines.get(("languages", language)),
+                    f"languages.{language}.case.follow_up",
                 )
             )
     return out
