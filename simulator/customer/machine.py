@@ -48,7 +48,7 @@ class TurnMeaning:
     moves: set[Move]
     offers: list[str]  # persona remedy ids offered in non-negated clauses
     revealed: list[str]  # hidden fact ids uncovered by this turn's questions
-    triggers: list[int]  # indexes of the persona triggers the turn set off
+    triggers: list[int]  # indexes into the recogniser's triggers (persona, then shared)
     acceptable: list[str] = field(default_factory=list)  # offers at or above the bottom line
     rejected: str | None = None  # the best offer, when every offer is below the bottom line
 
@@ -220,8 +220,13 @@ class CustomerMachine:
                 )
             )
         for i in turn.triggers:
-            trig = p.triggers[i]
-            apply(_as_effect(trig.effect, trig.reason), 1.0, " (persona trigger)")
+            trig = self.recogniser.triggers[i]
+            shared = i >= len(p.triggers)
+            apply(
+                _as_effect(trig.effect, trig.reason, shared),
+                1.0,
+                " (shared trigger)" if shared else " (persona trigger)",
+            )
 
         # Temperament (DOMAIN §2.1, §3.2).
         comfort_only = (
@@ -375,11 +380,11 @@ _OUTCOME_OF = {
 }
 
 
-def _as_effect(delta, reason: str) -> Effect:
+def _as_effect(delta, reason: str, shared: bool = False) -> Effect:
     return Effect(
         anger=delta.anger,
         trust=delta.trust,
         patience=delta.patience,
         reason=reason,
-        domain="persona trigger",
+        domain="shared trigger" if shared else "persona trigger",
     )
