@@ -19,7 +19,6 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .. import saferegex
-
 from ..errors import FrontlineError
 from ..languages import check_folder_language
 from ..languages.pack import ENV, pack_file
