@@ -201,6 +201,10 @@ def _where(trigger: Trigger, text: str, reading: Reading) -> list[str]:
     """Where a trigger is looked for: the whole turn, or, for a shared trigger that needs
     a move, only the words that showed that move ("I can't today; it will be next week"
     gives a timescale, "will be with you next week", but not a prompt one)."""
-    if not isinstance(trigger, SharedTrigger) or trigger.requires is None:
+    if not isinstance(trigger, SharedTrigger):
+        return [text]
+    if set(trigger.unless) & reading.move_set():
+        return []
+    if trigger.requires is None:
         return [text]
     return [f.text for f in reading.moves if f.move is trigger.requires]

@@ -41,6 +41,11 @@ class SharedTrigger(Trigger):
         description="Only inside the words that showed this move: 'today' is a prompt "
         "time limit only where the turn gives a timescale ('I can't do it today' is not).",
     )
+    unless: list[Move] = Field(
+        default_factory=list,
+        description="Not in a turn that makes one of these moves: a guarantee "
+        "(over_promise) is no time limit, however soon it promises.",
+    )
     examples: list[str] = Field(
         min_length=1,
         description="Agent turns the pattern must match (checked on load, like a move's).",

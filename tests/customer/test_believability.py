@@ -162,3 +162,23 @@ def test_open_questions_are_pack_data_checked_by_validate(cli, tmp_path):
     assert run.returncode == 1
     assert "questions.yaml:3: open[0]: nested repeat" in run.stdout + run.stderr
     assert "Traceback" not in run.stderr
+
+
+# Every language's open questions (its pack's questions.yaml): an open question gets the
+# next thing the customer has not said; a specific one about something else gets nothing.
+OPEN_AND_SPECIFIC = {
+    "es": ("¿Podría contarme qué pasó?", "¿De qué color es su furgoneta?"),
+    "ru": ("Что именно случилось?", "Какого цвета ваш фургон?"),
+    "zh": ("可以說說發生了什麼事嗎？", "您的車是什麼顏色？"),
+    "bg": ("Бихте ли ми разказали какво се случи?", "Какъв цвят е вашият бус?"),
+    "pt": ("Pode contar-me o que aconteceu?", "De que cor é a sua carrinha?"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(OPEN_AND_SPECIFIC))
+def test_open_questions_are_told_apart_in_every_language(language):
+    machine = CustomerMachine(PERSONAS.get("aggressive-rational-billing").in_language(language))
+    start = machine.start()
+    open_question, specific = OPEN_AND_SPECIFIC[language]
+    assert machine.step(start, specific).plan.fact is None, specific
+    assert machine.step(start, open_question).plan.fact == "account-number", open_question

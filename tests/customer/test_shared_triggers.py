@@ -72,6 +72,13 @@ def test_a_prompt_time_limit_earns_more_trust_than_a_distant_one(language):
     assert shared_fired(machine, later) == [], later
     start = machine.start()
     assert machine.step(start, soon).state.trust > machine.step(start, later).state.trust
+    # Only the rational feel it (they want the result; §2.1), and never from a guarantee.
+    assert shared_fired(CustomerMachine(MEEK.in_language(language)), soon) == []
+
+
+def test_a_guarantee_is_no_prompt_time_limit():
+    machine = CustomerMachine(BILLING)
+    assert shared_fired(machine, "I guarantee it will be sorted today, 100%.") == []
 
 
 @pytest.mark.parametrize("language", sorted(LINES))
