@@ -14,6 +14,7 @@ from .. import saferegex
 from ..moves.reading import Found, Reading, Recognitions, RemedyOffer
 from ..moves.vocabulary import Move
 from ..persona.model import Persona, Trigger
+from .questions import asks_what_they_want
 from .shared_triggers import SharedTrigger, shared_triggers
 
 
@@ -108,7 +109,11 @@ class PersonaRecogniser:
             moves.sort(key=lambda f: (f.start, f.move))
         moves = self._mark_give_aways(text, reading, moves, offers)
         recognitions = Recognitions(
-            persona=self.persona.id, remedies=offers, triggers=triggers, asks=asks
+            persona=self.persona.id,
+            remedies=offers,
+            triggers=triggers,
+            asks=asks,
+            wish=asks_what_they_want(text, self.persona.language),
         )
         return reading.with_recognitions(moves, recognitions)
 
