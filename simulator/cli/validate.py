@@ -57,6 +57,7 @@ PACK_FILES = (
     "agent_phrases.yaml",
     "agent_lines.yaml",
     "questions.yaml",
+    "triggers.yaml",
     "detect.yaml",
     "ui.yaml",
     "prompts.yaml",
@@ -77,6 +78,7 @@ def load_pack_file(path: Path) -> Any:
     from ..calibration.lint import load_agent_phrases
     from ..calibration.policies import load_agent_lines_file
     from ..customer.questions import load_questions_file
+    from ..customer.shared_triggers import load_shared_triggers_file
     from ..grading.judge.injection import load_injection_file
     from ..languages.catalogue import load_catalogue_file
     from ..languages.detect import load_profile
@@ -92,6 +94,7 @@ def load_pack_file(path: Path) -> Any:
         "agent_phrases.yaml": load_agent_phrases,
         "agent_lines.yaml": load_agent_lines_file,
         "questions.yaml": load_questions_file,
+        "triggers.yaml": load_shared_triggers_file,
         "detect.yaml": load_profile,
         "ui.yaml": load_catalogue_file,
         "prompts.yaml": load_pack_prompts,
