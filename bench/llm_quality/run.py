@@ -45,6 +45,8 @@ GOLD = ROOT / "tests" / "gold"
 @dataclass
 class Limits:
     personas: int | None = None  # first N personas (by id)
+    persona_ids: tuple[str, ...] = ()  # these personas instead (in this order)
+    languages: tuple[str, ...] = ()  # only these languages of each persona; all if empty
     policies: tuple[str, ...] = ("exemplary", "defensive", "over_promiser")
     max_turns: int = 10  # agent turns per conversation
     gold: int | None = None  # first N gold transcripts
@@ -94,7 +96,7 @@ def customer_section(backend, limits: Limits, log: logging.Logger) -> dict:
         max_tokens=getattr(getattr(backend, "config", None), "max_tokens", 200),
     )
     library = PersonaLibrary(ROOT / "personas")
-    ids = sorted(library.personas)[: limits.personas]
+    ids = list(limits.persona_ids) or sorted(library.personas)[: limits.personas]
     prompt_texts = list(customer_prompts().model_dump().values())
     turns: list[dict] = []
     conversations = []
@@ -102,6 +104,8 @@ def customer_section(backend, limits: Limits, log: logging.Logger) -> dict:
     out_of_time = False
     for pid in ids:
         for language in persona_languages(library.personas[pid]):
+            if limits.languages and language not in limits.languages:
+                continue
             persona = _in_language(library.personas[pid], language)
             case = persona.case
             exclude = [
