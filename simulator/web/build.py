@@ -70,7 +70,8 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
         tabs = {p_tab: "practice", h_tab: "history", d_tab: "designer"}
         tabs |= {c_tab: "certification", k_tab: "cohort"}
         # Every other page's fixed words, relabelled with the practice page's.
-        pages = [history, certification, cohort, practice.scorecard.replay, history.card.replay]
+        pages = [history, designer, certification, cohort]
+        pages += [practice.scorecard.replay, history.card.replay]
         words = [heading, who_line, *tabs, *practice.label_outputs()]
         words += [c for page in pages for c in page.label_outputs()]
 
