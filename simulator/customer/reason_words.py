@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from ..languages.catalogue import Texts, messages
+from ..languages.catalogue import BASE, Texts, messages
 from .effects import load_effects
 from .follow_up import load_follow_up
 
@@ -50,7 +50,9 @@ def reason_keys() -> dict[str, str]:
 
 def _part(text: str, t: Texts) -> str:
     key = reason_keys().get(text)
-    if key is None or key not in messages("en"):
+    # English is the tables' own wording (a tuned table shows its new words at once); the
+    # English catalogue's reason.* entries are the translators' reference for them.
+    if key is None or key not in messages(BASE) or t.language == BASE:
         return text
     return t(key)
 
