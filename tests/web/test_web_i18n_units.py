@@ -85,10 +85,11 @@ def test_qualifiers_are_worded_and_bracketed_as_the_language_writes_them():
     unheard = effects.temperament["emotional"].trust_until_heard.reason
     recorded = f"Apologised ({kind}) ({unheard})"
     zh = reason_in(recorded, Texts("zh"))
-    assert (
-        zh
-        == "道了歉（态度投诉：最看重客户受到怎样的对待）（客户还没觉得被倾听，所以信任几乎没有增加）"
+    kind_zh, unheard_zh = (
+        "态度投诉：最看重客户受到怎样的对待",
+        "客户还没觉得被倾听，所以信任几乎没有增加",
     )
+    assert zh == f"道了歉（{kind_zh}）（{unheard_zh}）"
     ru = reason_in(recorded, Texts("ru"))
     assert ru.startswith("Извинились (жалоба на отношение") and ru.count("(") == 2
     # A base reason with brackets of its own is one reason, not a reason and a qualifier.
@@ -157,10 +158,10 @@ def test_every_key_the_code_builds_at_run_time_exists_in_every_language():
         + [f"designer.field_{name}" for name, _ in FORM_FIELDS]
         + [
             f"cohort.col_{c}"
-            for c in (
-                "criterion stage met trainee sessions first latest change mean weakest "
-                "earlier later"
-            ).split()
+            for c in [
+                *("criterion", "stage", "met", "trainee", "sessions", "first", "latest"),
+                *("change", "mean", "weakest", "earlier", "later"),
+            ]
         ]
         + list(reason_keys().values())
     )
