@@ -138,14 +138,15 @@ class ReplayView:
 
     def label_outputs(self) -> list:
         """The components whose words :meth:`labels` gives."""
-        return [self.intro, self.turn, self.go]
+        return [self.intro, self.turn, self.text, self.go]
 
     def labels(self, t: Texts) -> dict:
-        """The panel's fixed words in ``t``'s language (the reply box's are set with its
-        value, in :meth:`show`, so a relabelling never clears what is being typed)."""
+        """The panel's fixed words in ``t``'s language (at page load and on the picker;
+        the reply box keeps what is typed in it: only its label and placeholder change)."""
         return {
             self.intro: t("replay.intro"),
             self.turn: gr.Dropdown(label=t("replay.turn")),
+            self.text: gr.Textbox(label=t("replay.text"), placeholder=t("replay.placeholder")),
             self.go: gr.Button(t("replay.go")),
         }
 
@@ -162,12 +163,20 @@ class ReplayView:
         shown = replays[:-1] if skip_newest else replays
         return saved_html(shown, f"{self.prefix}-replays", t)
 
-    def show(self, session_id: str, user: str, t: Texts = ENGLISH) -> dict:
-        """The panel for one of the user's sessions: its turns and earlier replays."""
+    def show(self, session_id: str, user: str, t: Texts | None = None) -> dict:
+        """The panel for one of the user's sessions: its turns and earlier replays, in
+        ``t``'s language (given, the reply box is relabelled too; else English words and
+        the box's labels as the page last set them)."""
+        words = t or ENGLISH
         turns = [turn for turn in self.ctx.store.turns(session_id) if turn.role == "agent"]
         steps = self.ctx.store.steps(session_id)
         picks = [
-            (t("replay.pick", number=n, text=f"{a.text[:70]}{'…' if len(a.text) > 70 else ''}"), n)
+            (
+                words(
+                    "replay.pick", number=n, text=f"{a.text[:70]}{'…' if len(a.text) > 70 else ''}"
+                ),
+                n,
+            )
             for n, a in enumerate(turns, 1)
             if n < len(steps) and steps[n - 1].state.outcome.value == "ongoing"
         ]
@@ -175,11 +184,11 @@ class ReplayView:
             self.session: session_id,
             self.box: gr.Column(visible=bool(picks)),
             self.turn: gr.Dropdown(choices=picks, value=picks[0][1] if picks else None),
-            self.text: gr.Textbox(
-                value="", label=t("replay.text"), placeholder=t("replay.placeholder")
-            ),
+            self.text: ""
+            if t is None
+            else gr.Textbox(value="", label=t("replay.text"), placeholder=t("replay.placeholder")),
             self.result: "",
-            self.saved: self._saved(session_id, user, t),
+            self.saved: self._saved(session_id, user, words),
         }
 
     def clear(self) -> dict:
