@@ -55,23 +55,30 @@ NOT_SCANNED_YET = [
 
 # Every text node a person can see under ``root`` (hidden elements skipped), with the
 # placeholders, tooltips, ARIA labels and input values a person or screen reader meets.
-VISIBLE_TEXT = """([root, skip]) => {
+VISIBLE_TEXT = r"""([root, skip]) => {
   const out = [];
   const attributes = ["placeholder", "title", "aria-label", "aria-valuetext", "alt"];
+  // Gradio's own status words are its untranslated i18n keys ("common.complete"): its own.
+  const gradio = /^\s*common\.[a-z_]+\s*$/;
   const walk = (el) => {
     if (skip.some((s) => el.matches(s))) return;
     const style = getComputedStyle(el);
     if (style.display === "none" || style.visibility === "hidden") return;
-    for (const name of attributes) if (el.getAttribute(name)) out.push(el.getAttribute(name));
+    for (const name of attributes) {
+      const value = el.getAttribute(name);
+      if (value && !gradio.test(value)) out.push(value);
+    }
     const typed = el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type === "text");
     if (typed && el.value) out.push(el.value);  // not a radio's or checkbox's value id
     for (const node of el.childNodes) {
-      if (node.nodeType === Node.TEXT_NODE) out.push(node.textContent);
+      if (node.nodeType === Node.TEXT_NODE && !gradio.test(node.textContent)) {
+        out.push(node.textContent);
+      }
       else if (node.nodeType === Node.ELEMENT_NODE) walk(node);
     }
   };
   document.querySelectorAll(root).forEach(walk);
-  return out.join("\\n");
+  return out.join("\n");
 }"""
 
 
@@ -111,8 +118,13 @@ class Tab:
         """Choose ``language`` in the picker, as a trainee does; its catalogue."""
         own = messages(language)
         page = self.page
-        page.wait_for_selector(f"#fl-start:has-text('{messages('en')['practice.start']}')")
-        if language != "en":
+        # The page has loaded in the user's last choice (English for a new user).
+        starts = [messages(code)["practice.start"] for code in LANGUAGES]
+        page.wait_for_function(
+            "(starts) => starts.includes(document.querySelector('#fl-start')?.innerText.trim())",
+            arg=starts,
+        )
+        if page.input_value("#fl-language input") != LANGUAGES[language]:
             page.click("#fl-language input")
             page.click(f"ul[role=listbox] li:has-text('{LANGUAGES[language]}')")
         page.wait_for_selector(f"#fl-start:has-text('{own['practice.start']}')")
