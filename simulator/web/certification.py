@@ -191,8 +191,9 @@ def run_headers(t: Texts) -> list[str]:
     return [t(f"cert.col_{column}") for column in RUN_COLUMNS]
 
 
-def runs_table(runs: list[RunView], t: Texts = ENGLISH) -> gr.Dataframe:
-    """Every run as a row, under column names in ``t``'s language."""
+def runs_table(runs: list[RunView], t: Texts = ENGLISH) -> dict:
+    """Every run as a row, under column names in ``t``'s language (a plain value: the API
+    returns it as it is)."""
     rows = [
         [
             r.id,
@@ -207,7 +208,7 @@ def runs_table(runs: list[RunView], t: Texts = ENGLISH) -> gr.Dataframe:
         ]
         for r in runs
     ]
-    return gr.Dataframe(value=rows, headers=run_headers(t))
+    return {"headers": run_headers(t), "data": rows}
 
 
 @dataclass

@@ -160,7 +160,8 @@ class HistoryView:
         # Oldest first, numbered in the order they were practised.
         points = [(f"#{i}", scores) for i, scores in enumerate(reversed(progress), 1)]
         return {
-            self.table: gr.Dataframe(value=rows or [[""] * len(COLUMNS)], headers=headers(t)),
+            # A plain value (the API returns it as it is) that names its columns.
+            self.table: {"headers": headers(t), "data": rows or [[""] * len(COLUMNS)]},
             self.pick: gr.Dropdown(choices=picks, value=None),
             self.progress: progress_svg(points, t=t),
         }
