@@ -199,7 +199,10 @@ def grade(
 
 def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric) -> Scorecard:
     """Grade moves already observed (``obs``) for ``transcript``: the incremental hint keeps
-    one :class:`Observed` per session and extends it turn by turn."""
+    one :class:`Observed` per session and extends it turn by turn. The scorecard's texts
+    (titles, tips, labels) are in the transcript's language where the rubric has them."""
+    language = language_of(transcript, rubric) if transcript else rubric.language
+    rubric = rubric.in_language(language)
     criteria: list[dict] = []
     stages: list[dict] = []
     met_total = applicable_total = 0
@@ -282,6 +285,7 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
     return Scorecard.model_validate(
         {
             "grader": GRADER_VERSION,
+            "language": language,
             "rubric": {"id": rubric.id, "title": rubric.title, "hash": rubric.content_hash()},
             "transcript_id": transcript.id if transcript else None,
             "candidate": transcript.candidate if transcript else None,
