@@ -89,6 +89,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="judge calls in flight (default: the exam's judge.concurrency)",
     )
+    p.add_argument(
+        "--language",
+        metavar="L",
+        help="language of the report and the certificates (default: the transcripts' "
+        "common language, else English); for a run that mixes languages",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--verify",
@@ -148,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         farm=args.judge_url,
         workers=args.workers,
         judge_concurrency=args.concurrency,
+        language=args.language,
     )
     plan.chunk_size = max(1, args.chunk_size)
     sources = file_sources(args.transcripts) if args.transcripts else session_sources(args.sessions)
