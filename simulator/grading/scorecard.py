@@ -329,7 +329,7 @@ def render_text(card: Scorecard, source: str | None = None, language: str | None
             for k, v in (("anger", card.customer.anger), ("trust", card.customer.trust))
             if v is not None
         )
-        outcome = t(f"outcome.{card.customer.outcome.value}")
+        outcome = t(f"scorecard.outcome_{card.customer.outcome.value}")
         lines.append(t("scorecard.customer", outcome=outcome) + (f" ({mood})" if mood else ""))
     if card.judge:
         j = card.judge
