@@ -168,6 +168,7 @@ def pack_result(seq: int, status: str, record: dict) -> PackedResult:
     kept = {
         "transcript_id": record.get("transcript_id"),
         "level": record.get("level"),
+        "language": record.get("language"),  # which language the run's reports are in
         # Stages and judgements are printed as stored, with their keys sorted.
         "stages": [dict(sorted(st.items())) for st in record.get("stages", [])],
         "criteria": [_criterion(c) for c in record.get("criteria", [])],
