@@ -37,7 +37,8 @@ def texts(conv: Conversation) -> Texts:
 
 def outcome_text(outcome: Outcome, t: Texts) -> str:
     """``resolved: the customer accepted the remedy``, in the reader's language."""
-    word = "cli.outcome_unresolved" if outcome is Outcome.ONGOING else f"scorecard.outcome_{outcome.value}"
+    ongoing = outcome is Outcome.ONGOING
+    word = "cli.outcome_unresolved" if ongoing else f"scorecard.outcome_{outcome.value}"
     return f"{t(word)}: {t(f'cli.outcome_why_{outcome.value}')}"
 
 
