@@ -171,6 +171,8 @@ def test_a_certification_report_and_certificate_in_the_transcripts_language(
     done = cli("certify", str(exam), "--transcripts", "in", "--out", str(out), "--quiet", env=env)
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
+    # The terminal's summary is in the run's language too.
+    assert Texts(language)("cli.certify_reports", path=out / "report.html") in done.stdout
     page = (out / "report.html").read_text(encoding="utf-8")
     assert f'<html lang="{language}">' in page
     for word in words:
