@@ -137,6 +137,8 @@ def cmd_run(args) -> int:
     model_pin = pins.models[args.model]
     limits = sections.Limits(
         personas=args.limit_personas,
+        persona_ids=tuple(x for x in args.personas.split(",") if x),
+        languages=tuple(x for x in args.languages.split(",") if x),
         policies=tuple(args.policies.split(",")),
         max_turns=args.max_turns,
         gold=args.gold,
@@ -228,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--title", default="")
     r.add_argument("--sections", default="customer,judge,detector")
     r.add_argument("--limit-personas", type=int, default=None)
+    r.add_argument("--personas", default="", help="comma-separated persona ids (instead)")
+    r.add_argument("--languages", default="", help="comma-separated: only these languages")
     r.add_argument("--policies", default="exemplary,defensive,over_promiser")
     r.add_argument("--max-turns", type=int, default=10)
     r.add_argument("--gold", type=int, default=None, help="first N gold transcripts")

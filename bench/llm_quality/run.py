@@ -22,12 +22,14 @@ from simulator.customer.machine import CustomerMachine
 from simulator.customer.state import Outcome, ReactionPlan
 from simulator.grading import RubricLibrary, grade, parse_transcripts
 from simulator.grading.judge.policy import grade_with_judge
+from simulator.moves.combine import CombinedReader
 from simulator.moves.corpus import load_corpus
 from simulator.moves.detector import default_detector
-from simulator.moves.llm_detector import CombinedDetector, LLMDetector
+from simulator.moves.llm_detector import LLMDetector
 from simulator.moves.quality import NoReader, evaluate_language, rule_reading
 from simulator.persona.loader import PersonaLibrary
 from simulator.persona.model import Persona
+from simulator.persona.overlay import PersonaFile
 from simulator.reactions import Reaction
 from simulator.render.base import RenderRequest, Turn
 from simulator.render.llm import LLMRenderer
@@ -43,6 +45,8 @@ GOLD = ROOT / "tests" / "gold"
 @dataclass
 class Limits:
     personas: int | None = None  # first N personas (by id)
+    persona_ids: tuple[str, ...] = ()  # these personas instead (in this order)
+    languages: tuple[str, ...] = ()  # only these languages of each persona; all if empty
     policies: tuple[str, ...] = ("exemplary", "defensive", "over_promiser")
     max_turns: int = 10  # agent turns per conversation
     gold: int | None = None  # first N gold transcripts
@@ -52,20 +56,15 @@ class Limits:
 
 
 def persona_languages(persona: Persona) -> list[str]:
-    """The languages a persona can be played in: its own, plus any the persona loader
-    offers as translations (``languages`` on newer persona files)."""
-    langs = [persona.language]
-    for extra in getattr(persona, "languages", None) or []:
-        if extra not in langs:
-            langs.append(str(extra))
-    return langs
+    """The languages a persona can be played in: its own, then every overlay that
+    resolves (a broken overlay is ``frontline validate``'s business, not a run's)."""
+    return persona.offered_languages() if isinstance(persona, PersonaFile) else [persona.language]
 
 
 def _in_language(persona: Persona, language: str) -> Persona:
-    if language == persona.language:
+    if language == persona.language or not isinstance(persona, PersonaFile):
         return persona
-    localise = getattr(persona, "in_language", None)
-    return localise(language) if callable(localise) else persona
+    return persona.in_language(language)
 
 
 def _guard(renderer: LLMRenderer) -> dict:
@@ -97,7 +96,7 @@ def customer_section(backend, limits: Limits, log: logging.Logger) -> dict:
         max_tokens=getattr(getattr(backend, "config", None), "max_tokens", 200),
     )
     library = PersonaLibrary(ROOT / "personas")
-    ids = sorted(library.personas)[: limits.personas]
+    ids = list(limits.persona_ids) or sorted(library.personas)[: limits.personas]
     prompt_texts = list(customer_prompts().model_dump().values())
     turns: list[dict] = []
     conversations = []
@@ -105,6 +104,8 @@ def customer_section(backend, limits: Limits, log: logging.Logger) -> dict:
     out_of_time = False
     for pid in ids:
         for language in persona_languages(library.personas[pid]):
+            if limits.languages and language not in limits.languages:
+                continue
             persona = _in_language(library.personas[pid], language)
             case = persona.case
             exclude = [
@@ -283,7 +284,6 @@ def detector_section(backend, limits: Limits, log: logging.Logger) -> dict:
     """The rules alone and rules + LLM on the corpus' test split, per language."""
     meter = Meter()
     metered = MeteredBackend(backend, meter)
-    llm = LLMDetector(metered)
     corpus = load_corpus()
     languages = limits.corpus_languages or tuple(sorted({t.language for t in corpus}))
     started = time.monotonic()
@@ -300,14 +300,16 @@ def detector_section(backend, limits: Limits, log: logging.Logger) -> dict:
         except Exception as exc:  # no rule patterns yet for this language
             rules = None
             note = str(exc).splitlines()[0]
-        combined = CombinedDetector(rules, llm) if rules is not None else None
+        # the model reads the language's own clauses, as the product's wiring does
+        llm = LLMDetector(metered, splitter=rules.splitter if rules else None, language=language)
+        combined = CombinedReader(rules, None, llm) if rules is not None else None
 
         def both(text: str, lang: str, combined=combined) -> list:
             if combined is None:
                 raise NoReader(f"no rule patterns for {lang}")
             return [(d.move.value, d.start, d.end) for d in combined.detect(text)]
 
-        def llm_only(text: str, lang: str) -> list:
+        def llm_only(text: str, lang: str, llm=llm) -> list:
             return [(d.move.value, d.start, d.end) for d in llm.detect(text)]
 
         mark = len(meter.calls)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from ..languages import splitter_for
 from ..persona.model import BandedPhrases, Persona
 from ..reactions import Reaction
-from .base import RenderRequest
+from .base import RenderRequest, wish_text
 
 HOT = 60
 
@@ -39,7 +39,7 @@ def fill_values(request: RenderRequest) -> dict[str, str]:
         "company": p.identity.company,
         "title": case.title,
         "fact": case.facts[n_said % len(case.facts)],
-        "hidden_fact": hidden.get(request.plan.fact or "", ""),
+        "hidden_fact": hidden.get(request.plan.fact or "", "") or wish_text(request),
         "expectation": case.expectation,
         "bottom_line": case.bottom_line,
         "if_crossed": case.if_crossed,

@@ -420,3 +420,37 @@ def test_a_blocked_run_says_why_and_nothing_else_is_claimed():
     text = render_report([blocked])
     assert "**Not measured:** pip download of q-part1 failed" in text
     assert "### The customer" not in text and "tokens/s" not in text
+
+
+# -- the run's sections against a fake server ---------------------------------------------
+
+
+def test_the_detector_section_reads_a_language_with_the_real_client():
+    """The harness's detector section runs the product's combined reader (rules + model)
+    over the corpus' test turns; a harness that cannot import the reader it measures
+    broke once unnoticed (the combined reader had moved), so this drives it for real."""
+    import logging
+
+    from fake_openai_server import FakeOpenAIServer, Reply
+    from llm_quality.run import Limits, detector_section
+    from llm_support import backend_for
+
+    with FakeOpenAIServer(Reply(content='{"moves": []}')) as server:
+        limits = Limits(corpus_turns=2, corpus_languages=("es",), budget=60)
+        result = detector_section(backend_for(server), limits, logging.getLogger("t"))
+        asked = server.chat_requests()
+    rows = [row for row in result["languages"] if row.get("language") == "es"]
+    assert rows and rows[0]["turns"] == 2, result
+    assert {"rules", "rules+llm", "llm"} <= set(rows[0]), rows[0]
+    assert asked, "the model was never asked"
+
+
+def test_the_customer_section_plays_every_language_a_persona_offers():
+    from llm_quality.run import _in_language, persona_languages
+
+    from simulator.persona.loader import PersonaLibrary
+
+    library = PersonaLibrary(ROOT / "personas")
+    meek = library.personas["meek-emotional-late-delivery"]
+    assert set(persona_languages(meek)) == {"en", "es", "ru", "pt", "bg", "zh"}
+    assert _in_language(meek, "ru").language == "ru"
