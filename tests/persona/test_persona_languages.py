@@ -15,9 +15,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simulator.cli.practice import outcome_text
 from simulator.customer.machine import CustomerMachine
-from simulator.customer.state import ReactionPlan
+from simulator.customer.state import Outcome, ReactionPlan
 from simulator.errors import FileProblems, FrontlineError
+from simulator.languages.catalogue import Texts
 from simulator.moves.detector import default_detector
 from simulator.persona.loader import PersonaLibrary, parse_persona, read_persona
 from simulator.persona.model import Archetype, BandedPhrases
@@ -267,17 +269,23 @@ def test_practice_a_whole_session_in_each_language(cli, tmp_path, language, pers
         return
     done = cli(*args, stdin=script, env=personas | env)
     assert done.returncode == 0, done.stderr
+    # The CLI's own words are the language's, read from its catalogue (not written twice).
+    t = Texts(language)
+    assert "Outcome:" not in done.stdout and t("cli.instructions") in done.stdout
     never_satisfied = LIBRARY.get(persona_id).archetype is Archetype.NEVER_SATISFIED
     if never_satisfied:  # they are never satisfied (§2.4): good handling de-escalates
-        assert "Outcome: escalated" not in done.stdout and "Outcome: abandoned" not in done.stdout
-        angers = [float(a) for a in re.findall(r"mood: anger (\d+(?:\.\d+)?)", done.stdout)]
+        assert outcome_text(Outcome.ESCALATED, t) not in done.stdout
+        assert outcome_text(Outcome.ABANDONED, t) not in done.stdout
+        anger = re.escape(t("cli.mood", values=t("cli.mood_anger", value="")))
+        found = re.findall(anger + r"(\d+(?:[.,]\d+)?)", done.stdout)
+        angers = [float(a.replace(",", ".")) for a in found]
         assert angers and angers[-1] < angers[0], angers
     else:
-        assert "Outcome: resolved" in done.stdout
+        assert outcome_text(Outcome.RESOLVED, t) in done.stdout
     said = [
-        line.removeprefix("Customer: ")
+        line.removeprefix(t("cli.customer"))
         for line in done.stdout.splitlines()
-        if line.startswith("Customer: ")
+        if line.startswith(t("cli.customer"))
     ]
     assert len(said) >= 5
     english = english_lines(LIBRARY.get(persona_id))
@@ -287,7 +295,8 @@ def test_practice_a_whole_session_in_each_language(cli, tmp_path, language, pers
         assert not re.search(r"\b(the|and|you|I'm|sorry|thank|mate|dear)\b", line, re.I), line
     graded = cli("grade", "t.json", env=personas | env)
     assert graded.returncode == 0, graded.stderr
-    assert never_satisfied or "Customer: resolved" in graded.stdout
+    resolved = t("scorecard.customer", outcome=t("scorecard.outcome_resolved"))
+    assert never_satisfied or resolved in graded.stdout
     exported = (tmp_path / "t.json").read_text(encoding="utf-8")
     assert f'"language": "{language}"' in exported
 
