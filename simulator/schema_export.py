@@ -18,6 +18,7 @@ from .customer.decisions import DecisionRules
 from .customer.effects import EffectsTable
 from .customer.follow_up import FollowUpEffects
 from .customer.questions import OpenQuestions
+from .customer.shared_triggers import SharedTriggers
 from .grading.rubric import Rubric
 from .languages import LanguagePack
 from .languages.catalogue import UiCatalogue
@@ -36,6 +37,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("decisions.schema.json", DecisionRules),
     ("follow_up.schema.json", FollowUpEffects),
     ("questions.schema.json", OpenQuestions),
+    ("shared-triggers.schema.json", SharedTriggers),
     ("move-patterns.schema.json", MovePatternFile),
     ("exam.schema.json", Exam),
     ("rubric.schema.json", Rubric),

@@ -57,6 +57,7 @@ PACK_FILES = (
     "agent_phrases.yaml",
     "agent_lines.yaml",
     "questions.yaml",
+    "triggers.yaml",
     "detect.yaml",
     "ui.yaml",
     "prompts.yaml",
@@ -77,6 +78,7 @@ def load_pack_file(path: Path) -> Any:
     from ..calibration.lint import load_agent_phrases
     from ..calibration.policies import load_agent_lines_file
     from ..customer.questions import load_questions_file
+    from ..customer.shared_triggers import load_shared_triggers_file
     from ..grading.judge.injection import load_injection_file
     from ..languages.catalogue import load_catalogue_file
     from ..languages.detect import load_profile
@@ -92,6 +94,7 @@ def load_pack_file(path: Path) -> Any:
         "agent_phrases.yaml": load_agent_phrases,
         "agent_lines.yaml": load_agent_lines_file,
         "questions.yaml": load_questions_file,
+        "triggers.yaml": load_shared_triggers_file,
         "detect.yaml": load_profile,
         "ui.yaml": load_catalogue_file,
         "prompts.yaml": load_pack_prompts,
@@ -201,6 +204,7 @@ def lint_warnings(paths: list[Path]) -> list[Problem]:
         if checked.kind is not None and checked.kind.name == "persona" and checked.loaded:
             found += lint_persona(checked.loaded, path)
             found += unread_languages(checked.loaded, path, checked.lines)
+            found += unwritten_follow_ups(checked.loaded, path, checked.lines)
     return found
 
 
@@ -222,6 +226,27 @@ def unread_languages(persona: Any, path: Path, lines: Lines) -> list[Problem]:
                     f"practised ({why})",
                     lines.get(("languages", language)),
                     f"languages.{language}",
+                )
+            )
+    return out
+
+
+def unwritten_follow_ups(persona: Any, path: Path, lines: Lines) -> list[Problem]:
+    """A warning for each language whose overlay lacks the follow-up call's lines that the
+    base has: the follow-up call is not offered in that language."""
+    if persona.case.follow_up is None:
+        return []
+    out = []
+    for language, overlay in getattr(persona, "languages", {}).items():
+        if overlay.case is None or overlay.case.follow_up is None:
+            out.append(
+                Problem(
+                    str(path),
+                    "warning: the follow-up call is not written in this language "
+                    "(case.follow_up.phrases), so it is not offered in it",
+                    lines.get(("languages", language, "case"))
+                    or lines.get(("languages", language)),
+                    f"languages.{language}.case.follow_up",
                 )
             )
     return out

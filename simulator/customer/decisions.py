@@ -41,6 +41,7 @@ CONDITIONS: dict[str, str] = {
     "offering_move": "the turn proposes a remedy or options",
     "persona_offer": "the turn offers one of the persona's own remedies",
     "fact_revealed": "a question this turn uncovered a hidden fact",
+    "wish_asked": "a question asked what the customer would like done (and no fact)",
     "stalled": "nothing moved forward (no progress move, or only thanks and offers of help)",
     "anger_fell": "anger is lower than before the turn",
     "hot": "anger is 60 or more (the customer's 'hot' voice)",

@@ -51,8 +51,9 @@ def choose_promise(
     scenario = persona.case.follow_up
     if scenario is None:
         raise FrontlineError(
-            f"persona {persona.id!r} has no follow-up scenario (case.follow_up); "
-            "choose a customer that has one"
+            f"persona {persona.id!r} has no follow-up scenario in {persona.language!r} "
+            "(case.follow_up: none, or not written in this language); choose a customer "
+            "that has one"
         )
     if final.overpromised:
         return "broken"  # an implausible guarantee cannot be kept (§4.4)

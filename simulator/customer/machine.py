@@ -15,7 +15,7 @@ from ..persona.model import Archetype, Persona, Temperament
 from ..reactions import Reaction
 from .decisions import DecisionRules, load_decisions
 from .effects import Effect, EffectsTable, load_effects
-from .questions import is_open_question
+from .questions import asks_what_they_want, is_open_question
 from .recognise import PersonaRecogniser
 from .state import Change, CustomerState, Outcome, ReactionPlan, Step
 
@@ -48,9 +48,10 @@ class TurnMeaning:
     moves: set[Move]
     offers: list[str]  # persona remedy ids offered in non-negated clauses
     revealed: list[str]  # hidden fact ids uncovered by this turn's questions
-    triggers: list[int]  # indexes of the persona triggers the turn set off
+    triggers: list[int]  # indexes into the recogniser's triggers (persona, then shared)
     acceptable: list[str] = field(default_factory=list)  # offers at or above the bottom line
     rejected: str | None = None  # the best offer, when every offer is below the bottom line
+    wish: bool = False  # a question asked what they would like done (source 001)
 
 
 class CustomerMachine:
@@ -95,6 +96,7 @@ class CustomerMachine:
         revealed: list[str] = []
         hidden = [f.id for f in self.persona.case.hidden_facts]
         questions = [f.quote for f in reading.moves if f.move is Move.ASK]
+        language = self.persona.language
         for question, aims in zip(questions, rec.asks, strict=False):
             pending = [f for f in hidden if f not in state.revealed and f not in revealed]
             if not pending:
@@ -105,13 +107,17 @@ class CustomerMachine:
             aimed = [f for f in pending if f in aims]
             if aimed:
                 revealed.append(aimed[0])
-            elif is_open_question(question, self.persona.language):
+            elif asks_what_they_want(question, language):
+                continue  # answered with what they want, not with the next fact
+            elif is_open_question(question, language):
                 revealed.append(pending[0])
         acceptable = [r for r in offers if self._remedies[r].level != "below"]
         rejected = None
         if offers and not acceptable:
             rejected = max(offers, key=lambda r: LEVELS[self._remedies[r].level])
-        return TurnMeaning(reading, moves, offers, revealed, rec.triggers, acceptable, rejected)
+        return TurnMeaning(
+            reading, moves, offers, revealed, rec.triggers, acceptable, rejected, wish=rec.wish
+        )
 
     # -- the step ------------------------------------------------------------------------
     def step(self, state: CustomerState, text: str) -> Step:
@@ -220,8 +226,13 @@ class CustomerMachine:
                 )
             )
         for i in turn.triggers:
-            trig = p.triggers[i]
-            apply(_as_effect(trig.effect, trig.reason), 1.0, " (persona trigger)")
+            trig = self.recogniser.triggers[i]
+            shared = i >= len(p.triggers)
+            apply(
+                _as_effect(trig.effect, trig.reason, shared),
+                1.0,
+                " (shared trigger)" if shared else " (persona trigger)",
+            )
 
         # Temperament (DOMAIN §2.1, §3.2).
         comfort_only = (
@@ -309,12 +320,14 @@ class CustomerMachine:
         p, m = self.persona, turn.moves
         t = p.thresholds
         fact = turn.revealed[0] if turn.revealed else None
-        extras = [Reaction.ANSWER_QUESTION] if fact else []
+        # Asked what they would like, they say it, unless a fact was asked for too.
+        wish = turn.wish and fact is None
+        extras = [Reaction.ANSWER_QUESTION] if fact or wish else []
 
         def plan(reaction: Reaction, **kw) -> ReactionPlan:
             # A fact uncovered is voiced after the main reaction, unless it is the reaction.
             keep = [] if reaction in (Reaction.ANSWER_QUESTION,) else extras
-            return ReactionPlan(reaction=reaction, extras=keep, fact=fact, **kw)
+            return ReactionPlan(reaction=reaction, extras=keep, fact=fact, wish=wish, **kw)
 
         # Offers: the best acceptable one stays on the table; one below the line is refused.
         if turn.acceptable:
@@ -349,6 +362,7 @@ class CustomerMachine:
             "offering_move": bool(m & OFFERING),
             "persona_offer": bool(turn.offers),
             "fact_revealed": fact is not None,
+            "wish_asked": wish,
             "stalled": stalled,
             "anger_fell": new.anger < old.anger,
             "hot": new.anger >= HOT,
@@ -375,11 +389,11 @@ _OUTCOME_OF = {
 }
 
 
-def _as_effect(delta, reason: str) -> Effect:
+def _as_effect(delta, reason: str, shared: bool = False) -> Effect:
     return Effect(
         anger=delta.anger,
         trust=delta.trust,
         patience=delta.patience,
         reason=reason,
-        domain="persona trigger",
+        domain="shared trigger" if shared else "persona trigger",
     )

@@ -13,7 +13,9 @@ from dataclasses import replace
 from .. import saferegex
 from ..moves.reading import Found, Reading, Recognitions, RemedyOffer
 from ..moves.vocabulary import Move
-from ..persona.model import Persona
+from ..persona.model import Persona, Trigger
+from .questions import asks_what_they_want
+from .shared_triggers import SharedTrigger, shared_triggers
 
 
 class PersonaRecogniser:
@@ -27,7 +29,12 @@ class PersonaRecogniser:
         self._fact_res = [
             (f.id, [saferegex.compile(t) for t in f.asked_by]) for f in persona.case.hidden_facts
         ]
-        self._trigger_res = [saferegex.compile(t.pattern) for t in persona.triggers]
+        # The persona's own triggers, then those every customer of its language and
+        # temperament reacts to; a reading stores indexes into this list.
+        self.triggers: list[Trigger] = list(persona.triggers) + shared_triggers(
+            persona.language, persona.temperament
+        )
+        self._trigger_res = [saferegex.compile(t.pattern) for t in self.triggers]
         rules = persona.case.company_rules
         self._rules = rules
         # A sum of money as written in the case: the currency symbol, then digits with
@@ -76,7 +83,11 @@ class PersonaRecogniser:
             for f in reading.moves
             if f.move is Move.ASK
         ]
-        triggers = [i for i, p in enumerate(self._trigger_res) if p.search(text)]
+        triggers = [
+            i
+            for i, p in enumerate(self._trigger_res)
+            if any(p.search(part) for part in _where(self.triggers[i], text, reading))
+        ]
         moves = list(reading.moves)
         if offers and Move.REMEDY not in reading.move_set():
             # An offer the customer recognises is a remedy proposed, whatever the wording;
@@ -98,7 +109,11 @@ class PersonaRecogniser:
             moves.sort(key=lambda f: (f.start, f.move))
         moves = self._mark_give_aways(text, reading, moves, offers)
         recognitions = Recognitions(
-            persona=self.persona.id, remedies=offers, triggers=triggers, asks=asks
+            persona=self.persona.id,
+            remedies=offers,
+            triggers=triggers,
+            asks=asks,
+            wish=asks_what_they_want(text, self.persona.language),
         )
         return reading.with_recognitions(moves, recognitions)
 
@@ -185,3 +200,16 @@ def _offers_something(start: int, end: int, moves: list[Found]) -> bool:
 def _says_back(start: int, end: int, moves: list[Found]) -> bool:
     """Whether the clause ``start:end`` restates or asks (and so offers nothing of itself)."""
     return any(start <= f.start < end and f.move in (Move.RESTATE, Move.ASK) for f in moves)
+
+
+def _where(trigger: Trigger, text: str, reading: Reading) -> list[str]:
+    """Where a trigger is looked for: the whole turn, or, for a shared trigger that needs
+    a move, only the words that showed that move ("I can't today; it will be next week"
+    gives a timescale, "will be with you next week", but not a prompt one)."""
+    if not isinstance(trigger, SharedTrigger):
+        return [text]
+    if set(trigger.unless) & reading.move_set():
+        return []
+    if trigger.requires is None:
+        return [text]
+    return [f.text for f in reading.moves if f.move is trigger.requires]

@@ -80,6 +80,10 @@ class ReactionPlan(BaseModel):
         default_factory=list, description="Secondary reactions voiced after the main one."
     )
     fact: str | None = Field(None, description="Hidden fact id to give (answer_question).")
+    wish: bool = Field(
+        False,
+        description="Say what they would like done (the case's expectation), as asked.",
+    )
     offer: str | None = Field(None, description="Remedy id the reply is about.")
     rejected: str | None = Field(None, description="Remedy id being turned down.")
 

@@ -60,13 +60,15 @@ class RemedyOffer:
 @dataclass(frozen=True)
 class Recognitions:
     """What one persona recognises in a turn beyond the shared moves: ``remedies`` (its
-    own, offered), ``triggers`` (indexes into the persona's triggers whose pattern matched)
-    and ``asks`` (for each question, in order, the hidden facts it aims at)."""
+    own, offered), ``triggers`` (indexes into the persona's triggers, then its language's
+    shared ones, whose pattern matched), ``asks`` (for each question, in order, the hidden
+    facts it aims at) and ``wish`` (the turn asks what the customer would like done)."""
 
     persona: str
     remedies: list[RemedyOffer] = field(default_factory=list)
     triggers: list[int] = field(default_factory=list)
     asks: list[list[str]] = field(default_factory=list)
+    wish: bool = False
 
 
 @with_config(_STRICT)

@@ -21,7 +21,16 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from ..errors import FileProblems, FrontlineError
 from ..reactions import Reaction
-from .model import BandedPhrases, Persona, PhraseList, Slug, Strict, Trigger, _regex
+from .model import (
+    BandedPhrases,
+    Persona,
+    PhraseList,
+    PromiseOutcome,
+    Slug,
+    Strict,
+    Trigger,
+    _regex,
+)
 
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 Text = Annotated[str, Field(min_length=1)]
@@ -74,6 +83,17 @@ class CompanyRulesOverlay(Strict):
     limit: str | None = Field(None, min_length=1, max_length=400)
 
 
+class FollowUpOverlay(Strict):
+    """The follow-up call in this language: its lines, per outcome (the scenario itself,
+    days later and the outcomes it allows, stays the base's)."""
+
+    phrases: dict[PromiseOutcome, dict[Reaction, PhraseList | BandedPhrases]] = Field(
+        description="Per outcome, the follow-up call's lines in this language (replaces "
+        "the base's whole: every outcome the scenario allows, each with its 'opening' and "
+        "'accept' at least)."
+    )
+
+
 class CaseOverlay(Strict):
     """The case's texts in this language; amounts, currency and places may be localised."""
 
@@ -86,6 +106,11 @@ class CaseOverlay(Strict):
     rejects: list[Text] | None = None
     remedies: list[RemedyOverlay] = Field(default_factory=list)
     company_rules: CompanyRulesOverlay | None = None
+    follow_up: FollowUpOverlay | None = Field(
+        None,
+        description="The follow-up call's lines in this language; without them the "
+        "follow-up call is not offered in this language (never played in the base's).",
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CaseOverlay:

@@ -24,7 +24,13 @@ from .model import Persona
 Loc = tuple[Any, ...]
 ID_LISTS = {("case", "hidden_facts"), ("case", "remedies")}
 SINGULAR = {"hidden_facts": "hidden fact", "remedies": "remedy"}
-MERGED_MAPPINGS = {("identity",), ("case",), ("style",), ("case", "company_rules")}
+MERGED_MAPPINGS = {
+    ("identity",),
+    ("case",),
+    ("style",),
+    ("case", "company_rules"),
+    ("case", "follow_up"),
+}
 
 
 def _merge(
@@ -131,6 +137,11 @@ def resolve(file: Any, language: str, name: str, lines: Lines) -> Persona | list
         for loc, msg in _missing(file, over)
     ]
     data = file.base_data()
+    if not (over.get("case") or {}).get("follow_up"):
+        # The base's follow-up lines are in the base language: a language that has not
+        # written its own offers no follow-up call rather than one in another language
+        # (`frontline validate` warns about it).
+        data["case"]["follow_up"] = None
     origin: dict[Loc, Loc] = {}
     for loc, msg in _merge(data, over, (), (), origin):
         problems.append(Problem(name, msg, line_for(prefix + loc, lines), field_path(prefix + loc)))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..customer.questions import what_they_want
 from ..customer.state import CustomerState, ReactionPlan
 from ..persona.model import Persona
 from ..transcript import GuardRecord, Turn
@@ -41,3 +42,9 @@ class Renderer(Protocol):
     def render(self, request: RenderRequest) -> Iterator[str]:
         """Yield the reply in pieces; joined, they are the whole reply."""
         ...
+
+
+def wish_text(request: RenderRequest) -> str:
+    """What the customer says they would like, when the plan says they were asked."""
+    p = request.persona
+    return what_they_want(p.language, p.case.expectation) if request.plan.wish else ""

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from ..languages import splitter_for
 from ..persona.model import BandedPhrases, Persona
 from ..reactions import Reaction
-from .base import RenderRequest
+from .base import RenderRequest, wish_text
 
 HOT = 60
 
@@ -39,12 +39,17 @@ def fill_values(request: RenderRequest) -> dict[str, str]:
         "company": p.identity.company,
         "title": case.title,
         "fact": case.facts[n_said % len(case.facts)],
-        "hidden_fact": hidden.get(request.plan.fact or "", ""),
+        "hidden_fact": hidden.get(request.plan.fact or "", "") or wish_text(request),
         "expectation": case.expectation,
         "bottom_line": case.bottom_line,
         "if_crossed": case.if_crossed,
-        "offer": remedies.get(request.plan.offer or "", "that"),
-        "rejected": remedies.get(request.plan.rejected or "", "that"),
+        # Without a remedy named in the plan, the one on the table (or, failing that, what
+        # they hoped for): always in the persona's language, never a word of English.
+        "offer": remedies.get(request.plan.offer or request.state.offer or "", case.expectation),
+        "rejected": remedies.get(
+            request.plan.rejected or (request.state.rejected or [""])[-1],
+            case.rejects[0] if case.rejects else case.expectation,
+        ),
     }
 
 

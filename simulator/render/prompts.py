@@ -18,7 +18,7 @@ from ..llm.backend import Message
 from ..llm.prompt_file import PromptSection, defuse, load_section, placeholders, uncite
 from ..persona.model import Archetype, Persona, Temperament
 from ..reactions import Reaction
-from .base import RenderRequest
+from .base import RenderRequest, wish_text
 
 LANGUAGES = {
     "en": "English",
@@ -174,6 +174,8 @@ def instructions(request: RenderRequest, prompts: CustomerPrompts | None = None)
             lines.append(Template(c.also_line).substitute(extra=c.reactions[extra]))
     if plan.fact and plan.fact in hidden:
         lines.append(Template(c.fact_line).substitute(fact=hidden[plan.fact]))
+    elif plan.wish:
+        lines.append(Template(c.fact_line).substitute(fact=wish_text(request)))
     if plan.offer and plan.offer in remedies:
         lines.append(Template(c.offer_line).substitute(offer=remedies[plan.offer]))
     if plan.rejected and plan.rejected in remedies:
@@ -192,6 +194,8 @@ def decision(request: RenderRequest, prompts: CustomerPrompts | None = None) -> 
     hidden = {f.id: f.text for f in request.persona.case.hidden_facts}
     if plan.fact and plan.fact in hidden:
         bits.append(Template(c.give_line).substitute(fact=hidden[plan.fact]))
+    elif plan.wish:
+        bits.append(Template(c.give_line).substitute(fact=wish_text(request)))
     if plan.reaction is not Reaction.ACCEPT:
         bits.append(c.no_accept_line)
     return Template(c.decision_line).substitute(decision=" ".join(bits))

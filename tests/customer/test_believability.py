@@ -162,3 +162,56 @@ def test_open_questions_are_pack_data_checked_by_validate(cli, tmp_path):
     assert run.returncode == 1
     assert "questions.yaml:3: open[0]: nested repeat" in run.stdout + run.stderr
     assert "Traceback" not in run.stderr
+
+
+# Every language's open questions (its pack's questions.yaml): an open question gets the
+# next thing the customer has not said; a specific one about something else gets nothing.
+OPEN_AND_SPECIFIC = {
+    "es": ("¿Podría contarme qué pasó?", "¿De qué color es su furgoneta?"),
+    "ru": ("Что именно случилось?", "Какого цвета ваш фургон?"),
+    "zh": ("可以說說發生了什麼事嗎？", "您的車是什麼顏色？"),
+    "bg": ("Бихте ли ми разказали какво се случи?", "Какъв цвят е вашият бус?"),
+    "pt": ("Pode contar-me o que aconteceu?", "De que cor é a sua carrinha?"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(OPEN_AND_SPECIFIC))
+def test_open_questions_are_told_apart_in_every_language(language):
+    machine = CustomerMachine(PERSONAS.get("aggressive-rational-billing").in_language(language))
+    start = machine.start()
+    open_question, specific = OPEN_AND_SPECIFIC[language]
+    assert machine.step(start, specific).plan.fact is None, specific
+    assert machine.step(start, open_question).plan.fact == "account-number", open_question
+
+
+# Source 001 (§3.6): questions give the customer the chance to say what they would like
+# as a resolution. Before, "What would you like us to do?" got the next hidden fact, or
+# nothing; now the customer names the case's expectation, in the session's language.
+WISH = {
+    "en": "I'm so sorry. What would you like us to do?",
+    "es": "Lo siento mucho. ¿Qué le gustaría que hiciéramos?",
+    "ru": "Мне очень жаль. Что бы вы хотели, чтобы мы сделали?",
+    "zh": "非常抱歉。您希望我们怎么处理？",
+    "bg": "Много съжалявам. Какво бихте искали да направим?",
+    "pt": "Sinto muito. O que a senhora gostaria que fizéssemos?",
+}
+
+
+@pytest.mark.parametrize("language", sorted(WISH))
+def test_asked_what_they_want_the_customer_says_it(language):
+    from simulator.render.base import RenderRequest
+    from simulator.render.offline import OfflineRenderer
+    from simulator.render.prompts import decision
+
+    persona = PERSONAS.get("meek-emotional-late-delivery").in_language(language)
+    machine = CustomerMachine(persona)
+    step = machine.step(machine.start(), WISH[language])
+    assert step.reading.recognitions.wish
+    assert step.plan.wish and step.plan.fact is None
+    request = RenderRequest(persona, step.state, step.plan)
+    reply = "".join(OfflineRenderer().render(request))
+    assert persona.case.expectation in reply, reply
+    assert persona.case.expectation in decision(request)  # the LLM customer is told too
+    # A question about a fact is still answered with the fact.
+    fact_q = persona.case.hidden_facts[0].example
+    assert not machine.step(machine.start(), fact_q).plan.wish
