@@ -170,6 +170,8 @@ class Matrix:
     renderer: str = "offline"
     # The in-character checks over every reply a model worded (None offline).
     guards: GuardSummary | None = None
+    # The language every persona was played in (None: each in its base language).
+    language: str | None = None
 
     @classmethod
     def from_results(
@@ -222,6 +224,7 @@ class Matrix:
         return {
             "runs": self.runs,
             "renderer": self.renderer,
+            "language": self.language,
             "guards": self.guards.model_dump() if self.guards else None,
             "policies": [
                 {

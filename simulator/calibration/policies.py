@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..customer.state import ReactionPlan, Step
 from ..languages import pack_file
+from ..moves.vocabulary import Move
 from ..persona.model import Persona, Remedy
 from ..reactions import Reaction
 from ..render.base import Turn
@@ -34,24 +35,63 @@ AGENT_NAME = "Sam Carter"
 LEVEL_ORDER = {"below": 0, "bottom_line": 1, "expectation": 2}
 
 
+class LineMeaning(BaseModel):
+    """The move a key's lines are meant to show, whatever the language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    move: Move = Field(description="Found in every variant of the key, in every language.")
+    may_also: list[Move] = Field(
+        default_factory=list,
+        description="Moves a variant may show besides (a guarantee 'within the hour' is a "
+        "timescale too); any other move found is a misreading.",
+    )
+
+
 class AgentLines(BaseModel):
     """The lines the policies speak, by key (mostly a move name)."""
 
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1]
+    agent_name: str = Field(
+        AGENT_NAME, min_length=1, description="The name the reference trainee gives ({name})."
+    )
+    either_or: str = Field(
+        "{first} Or {second}",
+        description="How two offers are put as a choice ({remedies} in 'options'): "
+        "{first} and {second} are the two remedies' sentences.",
+    )
     lines: dict[str, list[str]] = Field(description="Key -> variants; one is said per turn.")
+    means: dict[str, LineMeaning] = Field(
+        default_factory=dict,
+        description="Key -> the move its lines are meant to show (English's file holds the "
+        "shipped keys'; the same in every language). A key without one is a template "
+        "filled with the persona's own words ({remedy}).",
+    )
 
 
 def load_agent_lines(language: str = "en") -> AgentLines:
     """The policies' lines in ``language`` (English when its packs have none): the shipped
-    pack's, with a trainer's variants added to each key."""
+    pack's, with a trainer's variants added to each key. What each key means comes from
+    English's files and then the language's (a trainer's new key may bring its own)."""
     paths = pack_file(language, AGENT_LINES) or pack_file("en", AGENT_LINES)
+    meaning_paths = list(dict.fromkeys([*pack_file("en", AGENT_LINES), *paths]))
     merged: dict[str, list[str]] = {}
+    means: dict[str, LineMeaning] = {}
+    scalars: dict[str, str] = {}
     for path in paths:
-        for key, variants in _agent_lines(path).lines.items():
+        loaded = _agent_lines(path)
+        for key, variants in loaded.lines.items():
             merged[key] = merged.get(key, []) + variants
-    return AgentLines(schema_version=1, lines=merged)
+        # A later file (a trainer's) that names the agent or the choice wins.
+        scalars.update({k: getattr(loaded, k) for k in SCALARS if k in loaded.model_fields_set})
+    for path in meaning_paths:
+        means.update(_agent_lines(path).means)
+    return AgentLines(schema_version=1, lines=merged, means=means, **scalars)
+
+
+SCALARS = ("agent_name", "either_or")
 
 
 def load_agent_lines_file(path: Path) -> AgentLines:
@@ -123,7 +163,10 @@ class Policy:
         # seed, so the matrix compares customers, not wordings.
         digest = hashlib.sha256(f"{self.words_as or self.id}:{seed}".encode()).digest()
         self.rng = random.Random(int.from_bytes(digest[:8], "big"))
-        self._lines = load_agent_lines(persona.language).lines
+        words = load_agent_lines(persona.language)
+        self._lines = words.lines
+        self._agent_name = words.agent_name
+        self._either_or = words.either_or
 
     # -- words -------------------------------------------------------------------------
     def say(self, key: str, **values: str) -> str:
@@ -131,7 +174,7 @@ class Policy:
         variants = self._lines[key]
         line = variants[self.rng.randrange(len(variants))]
         fill = {
-            "name": AGENT_NAME,
+            "name": self._agent_name,
             "title": _lower_first(self.persona.case.title),
             "remedy": "",
             "remedies": "",
@@ -164,7 +207,9 @@ class Policy:
             a, b = choices[0], choices[1]
             return self.say(
                 "options",
-                remedies=f"{_sentence(a.example)} Or {_lower_first(_sentence(b.example))}",
+                remedies=self._either_or.format(
+                    first=_sentence(a.example), second=_lower_first(_sentence(b.example))
+                ),
             )
         return self.say("remedy", remedy=_sentence(choices[0].example))
 
@@ -173,14 +218,18 @@ class Policy:
         raise NotImplementedError
 
 
+# Marks that end a sentence: Chinese writes its own, with no space after them.
+SENTENCE_ENDS = ".!?。！？"
+
+
 def _lower_first(text: str) -> str:
-    text = text.strip().rstrip(".!")
+    text = text.strip().rstrip(".!。！")
     return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) == 1 else text
 
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    return text if text[-1:] in ".!?" else text + "."
+    return text if text[-1:] in SENTENCE_ENDS else text + "."
 
 
 class Exemplary(Policy):

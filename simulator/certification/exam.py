@@ -21,7 +21,8 @@ from .. import config
 from ..library import FileLibrary
 from ..yamlfile import load_model, parse_model
 
-EXAM_SCHEMA_VERSION = 1
+# 2: per-language titles (``languages``); files of version 1 still load.
+EXAM_SCHEMA_VERSION = 2
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Score = Annotated[float, Field(ge=0, le=100)]
@@ -55,10 +56,19 @@ class JudgeSettings(Strict):
     )
 
 
+class ExamTexts(Strict):
+    """The exam's title and description in one language (certificates and reports)."""
+
+    title: str = Field(min_length=1, max_length=120)
+    description: str = ""
+
+
 class Exam(Strict):
     """A certification exam."""
 
-    schema_version: Literal[1] = Field(description="Version of this file format.")
+    schema_version: Literal[1, 2] = Field(
+        description="Version of this file format: 2 when it has titles in other languages."
+    )
     id: Slug
     title: str = Field(min_length=1, max_length=120)
     description: str = ""
@@ -90,6 +100,10 @@ class Exam(Strict):
         "transcript without a recorded mode (an imported conversation) is accepted.",
     )
     judge: JudgeSettings = JudgeSettings()
+    languages: dict[Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")], ExamTexts] = Field(
+        default_factory=dict,
+        description="The title and description in other languages, by language code.",
+    )
 
     @field_validator("domain")
     @classmethod
@@ -104,7 +118,17 @@ class Exam(Strict):
         dup = {p for p in self.personas if self.personas.count(p) > 1}
         if dup:
             raise ValueError(f"persona listed twice: {', '.join(sorted(dup))}")
+        if self.languages and self.schema_version < 2:
+            raise ValueError("'languages' needs schema_version: 2")
         return self
+
+    def texts(self, language: str | None) -> ExamTexts:
+        """The title and description a reader of ``language`` sees (the base's when the
+        exam has none in it; ``pt-BR`` reads ``pt``'s)."""
+        for code in (language, (language or "").split("-")[0]):
+            if code and code in self.languages:
+                return self.languages[code]
+        return ExamTexts(title=self.title, description=self.description)
 
     def uses_judge(self, asked: bool) -> bool:
         """Whether a run uses the judge, given whether the user asked (``--judge``)."""
@@ -114,7 +138,9 @@ class Exam(Strict):
 
     def content_hash(self) -> str:
         """A stable hash of everything in the exam, for result stamps."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        # The titles in other languages change no result.
+        data = self.model_dump(mode="json", exclude={"languages"})
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -63,6 +63,19 @@ def exam_inputs(
     return rubric, found
 
 
+REPORT_LANGUAGE = "report_language"  # the results store's meta key: what verify rewrites in
+
+
+def report_language(store: ResultsStore, asked: str | None = None) -> str:
+    """The language of a run's reports: the one asked for (``certify --language``), else
+    the transcripts' common language, else English; recorded in the store so that
+    ``certify --verify`` writes the same reports."""
+    chosen = asked or store.common_language()
+    if not store.readonly:
+        store.set_meta(REPORT_LANGUAGE, chosen)
+    return chosen
+
+
 def make_stamp(
     exam: Exam, rubric: Rubric, personas: list[Persona], judge: JudgeStamp | None
 ) -> Stamp:
@@ -88,9 +101,12 @@ def plan_run(
     judge_concurrency: int | None = None,
     rubrics: RubricLibrary | None = None,
     personas: PersonaLibrary | None = None,
+    language: str | None = None,
 ) -> RunPlan:
     """A ready-to-run plan. ``use_judge`` is the user's ``--judge``; the exam may refuse or
-    require it. ``judge_setup`` replaces the configured model (tests, the Batch API path)."""
+    require it. ``judge_setup`` replaces the configured model (tests, the Batch API path).
+    ``language`` is the reports' and certificates' (default: the transcripts' common
+    language, else English)."""
     if use_judge and exam.judge.participation == "none":
         raise FrontlineError(
             f"exam {exam.id} is graded by the rules only "
@@ -112,7 +128,16 @@ def plan_run(
     workers = workers or os.cpu_count() or 1
 
     def reports(store: ResultsStore, exam: Exam, stamp: Stamp) -> list[Path]:
-        return write_reports(store, exam, stamp, RubricLevels(rubric), workers=workers)
+        chosen = report_language(store, language)
+        return write_reports(
+            store,
+            exam,
+            stamp,
+            RubricLevels(rubric.in_language(chosen)),
+            workers=workers,
+            language=chosen,
+            rubric=rubric,
+        )
 
     return RunPlan(
         exam=exam,

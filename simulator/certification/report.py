@@ -149,6 +149,23 @@ def _atomic(path: Path) -> Iterator[TextIO]:
     os.replace(tmp, path)
 
 
+def localised_index(index: dict[str, dict], rubric: Rubric | None, language: str) -> dict:
+    """The criteria index with each criterion's title and tip in ``language`` where the
+    rubric has them (a run's transcripts may each have been graded in their own)."""
+    if rubric is None:
+        return index
+    texts = {c.id: c for _, c in rubric.in_language(language).criteria()}
+    out = {}
+    for cid, entry in index.items():
+        entry = dict(entry)
+        if cid in texts:
+            entry["title"] = texts[cid].title
+            if "tip" in entry:
+                entry["tip"] = texts[cid].tip
+        out[cid] = entry
+    return out
+
+
 @dataclass(frozen=True)
 class RubricLevels:
     """The rubric's level name for a score; picklable, so report workers can use it."""
@@ -176,6 +193,7 @@ class _PartJob:
     hi: str | None
     folder: Path
     cert_dir: Path
+    language: str = "en"
 
 
 @dataclass
@@ -212,7 +230,7 @@ def _write_part(job: _PartJob, store: ResultsStore | None = None) -> _PartResult
                 name = f"{candidate_slug(c['candidate'])}.html"
                 c["certificate"] = f"{CERT_DIR}/{name}"
                 c["certificate_id"] = certificate_id(c, stamp)
-                write_atomic(job.cert_dir / name, certificate_html(c, exam, stamp))
+                write_atomic(job.cert_dir / name, certificate_html(c, exam, stamp, job.language))
             else:
                 c["certificate"] = c["certificate_id"] = None
             tally.add(c)
@@ -232,9 +250,9 @@ def _write_part(job: _PartJob, store: ResultsStore | None = None) -> _PartResult
                 + json.dumps(c, ensure_ascii=False, separators=(",", ":"))
             )
             crit_csv.writerows(_criteria_rows(c, job.index))
-            html_rows.write(candidate_summary_html(c))
+            html_rows.write(candidate_summary_html(c, job.language))
             if tally.count <= DETAIL_LIMIT:
-                html_details.write(candidate_html(c, job.index))
+                html_details.write(candidate_html(c, job.index, job.language))
                 detail_ends.append(html_details.tell())
     finally:
         for fh in files:
@@ -294,9 +312,13 @@ def write_reports(
     level_for: Callable[[float], str],
     out_dir: Path | None = None,
     workers: int = 1,
+    language: str = "en",
+    rubric: Rubric | None = None,
 ) -> list[Path]:
     """Write every report file (into the store's folder, or ``out_dir``); return the
-    paths of the report files and of the certificates folder.
+    paths of the report files and of the certificates folder. The pages people read (the
+    HTML report and the certificates) are in ``language``, and so are the criteria's
+    titles and tips when ``rubric`` (the run's) has them in it.
 
     The candidates are streamed from the store in name order, in slices (one per worker
     process, or one): each slice's JSON lines, CSV rows and HTML go to files of its own,
@@ -307,7 +329,7 @@ def write_reports(
     out = Path(out_dir or store.dir)
     for stale in out.glob(".report-*"):  # left by a run killed while writing reports
         shutil.rmtree(stale, ignore_errors=True)
-    index = store.criteria_index()
+    index = localised_index(store.criteria_index(), rubric, language)
     cert_new = out / (CERT_DIR + ".new")
     if cert_new.exists():
         shutil.rmtree(cert_new)
@@ -320,10 +342,12 @@ def write_reports(
             folder = Path(tmp) / f"part-{i:03d}"
             folder.mkdir()
             jobs.append(
-                _PartJob(store.dir, exam, stamp, level_for, index, lo, hi, folder, cert_new)
+                _PartJob(
+                    store.dir, exam, stamp, level_for, index, lo, hi, folder, cert_new, language
+                )
             )
         parts = _write_parts(store, jobs, workers)
-        _assemble(store, exam, stamp, index, parts, out)
+        _assemble(store, exam, stamp, index, parts, out, language)
     # The certificates of this report replace the last one's, whose candidates may no
     # longer pass; a run killed in between rewrites them when it is resumed.
     cert_dir = out / CERT_DIR
@@ -346,6 +370,7 @@ def _assemble(
     index: dict[str, dict],
     parts: list[_PartResult],
     out: Path,
+    language: str = "en",
 ) -> None:
     tally = cohort.CohortTally(index)
     stage_ids: list[str] = []
@@ -446,6 +471,8 @@ def _assemble(
             rows,
             details if tally.count <= DETAIL_LIMIT else None,
             chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam)),
+            language,
+            exam.texts(language).title,
         )
 
 

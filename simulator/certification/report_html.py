@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from html import escape
 from typing import TextIO
+
+from ..languages.catalogue import Texts
+from ..languages.formatting import number
 
 _CSS = """
 .none-eligible{border:1px solid #a11;background:#fdecea;padding:.5rem .75rem;border-radius:6px}
@@ -34,7 +38,12 @@ def _tick(x: float, axis_y: float, height: int, label: object) -> str:
 
 
 def distribution_svg(
-    bins: list[dict], pass_mark: float, width: int = 560, height: int = 220
+    bins: list[dict],
+    pass_mark: float,
+    width: int = 560,
+    height: int = 220,
+    label: str | None = None,
+    title: str = "Score distribution",
 ) -> str:
     """A bar chart of the score distribution, with the pass mark as a dashed line."""
     pad_l, pad_b, pad_t = 36, 28, 12
@@ -43,7 +52,7 @@ def distribution_svg(
     bar_w = plot_w / len(bins)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img" aria-label="Score distribution">',
+        f'role="img" aria-label="{_e(title)}">',
         f'<line x1="{pad_l}" y1="{pad_t + plot_h}" x2="{pad_l + plot_w}" '
         f'y2="{pad_t + plot_h}" stroke="#444"/>',
         f'<text x="4" y="{pad_t + 10}" font-size="11">{top}</text>',
@@ -66,16 +75,18 @@ def distribution_svg(
         f'<line x1="{mark_x:.1f}" y1="{pad_t}" x2="{mark_x:.1f}" y2="{pad_t + plot_h}"'
         f' stroke="#a11" stroke-dasharray="4 3"/>'
         f'<text x="{mark_x + 3:.1f}" y="{pad_t + 10}" font-size="11" fill="#a11">'
-        f"pass {pass_mark:g}</text></svg>"
+        f"{_e(label or f'pass {pass_mark:g}')}</text></svg>"
     )
     return "".join(parts)
 
 
-def _evidence(crit: dict) -> str:
+def _evidence(crit: dict, t: Texts) -> str:
     items = []
     for ev in crit.get("evidence", []):
         if isinstance(ev, dict):
-            turn = f"agent turn {ev['agent_turn']}: " if ev.get("agent_turn") else ""
+            turn = (
+                t("report.agent_turn", turn=ev["agent_turn"]) + " " if ev.get("agent_turn") else ""
+            )
             items.append(f"{_e(turn)}&ldquo;{_e(ev.get('quote') or '')}&rdquo;")
         else:
             items.append(_e(ev))
@@ -84,17 +95,28 @@ def _evidence(crit: dict) -> str:
     return "<br>".join(items)
 
 
-def candidate_html(c: dict, index: dict[str, dict]) -> str:
+def _result(t: Texts, result: str) -> str:
+    """A candidate's or persona's result (pass, fail, needs_review) in the reader's words."""
+    return t(f"report.result_{result}")
+
+
+def _verdict(t: Texts, verdict: str | None) -> str:
+    return t(f"scorecard.word_{verdict}") if verdict in ("met", "missed", "not_applicable") else ""
+
+
+def candidate_html(c: dict, index: dict[str, dict], language: str = "en") -> str:
     """One candidate's details: each persona's deciding attempt with its evidence."""
+    t = Texts(language)
+    n = partial(number, language=language)
     rows = []
     for p in c["personas"]:
         best = p["best"]
         head = (
-            f"<b>{_e(p['persona'])}</b>: <span class={p['result']}>{_e(p['result'])}"
-            f"</span>, {p['score']}"
+            f"<b>{_e(p['persona'])}</b>: <span class={p['result']}>{_e(_result(t, p['result']))}"
+            f"</span>, {_e(n(p['score']))}"
         )
         if best is None:
-            rows.append(f"<p>{head} &mdash; no attempt</p>")
+            rows.append(f"<p>{head} &mdash; {_e(t('report.no_attempt'))}</p>")
             continue
         verdicts = {
             v.get("criterion"): v for v in ((best.get("judge") or {}).get("verdicts") or [])
@@ -102,41 +124,46 @@ def candidate_html(c: dict, index: dict[str, dict]) -> str:
         crit_rows = "".join(
             f"<tr><td>{_e(index.get(cr['id'], {}).get('stage'))}</td>"
             f"<td>{_e(index.get(cr['id'], {}).get('title') or cr['id'])}</td>"
-            f"<td>{_e(cr.get('verdict'))}</td><td>{_evidence(cr)}</td>"
+            f"<td>{_e(_verdict(t, cr.get('verdict')))}</td><td>{_evidence(cr, t)}</td>"
             f"<td>{_e((verdicts.get(cr['id']) or {}).get('verdict', ''))}</td></tr>"
             for cr in best["criteria"]
         )
         review = "".join(f"<li>{_e(r)}</li>" for r in best.get("review") or [])
         attempts = ", ".join(
-            f"{_e(a['source'])} ({a['score']}{'' if a['counted'] else ', not counted'})"
+            f"{_e(a['source'])} ({_e(n(a['score']))}"
+            f"{'' if a['counted'] else ', ' + _e(t('report.not_counted'))})"
             for a in p["attempts"]
         )
         rows.append(
-            f"<p>{head} &mdash; deciding attempt {_e(best['source'])}</p>"
+            f"<p>{head} &mdash; {_e(t('report.deciding_attempt', source=best['source']))}</p>"
             + (f"<ul class=needs_review>{review}</ul>" if review else "")
-            + f"<p class=small>attempts: {attempts}</p>"
-            + "<table><tr><th>stage</th><th>criterion</th><th>result</th>"
-            + f"<th>evidence</th><th>judge</th></tr>{crit_rows}</table>"
+            + f"<p class=small>{_e(t('report.attempts'))}: {attempts}</p>"
+            + f"<table><tr><th>{_e(t('report.col_stage'))}</th>"
+            + f"<th>{_e(t('report.col_criterion'))}</th><th>{_e(t('report.col_result'))}</th>"
+            + f"<th>{_e(t('report.col_evidence'))}</th><th>{_e(t('report.col_judge'))}</th></tr>"
+            + f"{crit_rows}</table>"
         )
-    stages = ", ".join(f"{_e(s['title'])} {s['score']}" for s in c["stages"])
+    stages = ", ".join(f"{_e(s['title'])} {_e(n(s['score']))}" for s in c["stages"])
     cert = (
-        f' &middot; <a href="{_e(c["certificate"])}">certificate</a>'
+        f' &middot; <a href="{_e(c["certificate"])}">{_e(t("report.certificate"))}</a>'
         if c.get("certificate")
         else ""
     )
     return (
         f"<details><summary><b>{_e(c['candidate'])}</b> &mdash; "
-        f"<span class={c['result']}>{_e(c['result'])}</span>, {c['score']} "
+        f"<span class={c['result']}>{_e(_result(t, c['result']))}</span>, {_e(n(c['score']))} "
         f"({_e(c['level'])}){cert}</summary><p class=small>{stages}</p>"
         f"{''.join(rows)}</details>"
     )
 
 
-def candidate_summary_html(c: dict) -> str:
+def candidate_summary_html(c: dict, language: str = "en") -> str:
     """One candidate's line in the results table."""
+    t = Texts(language)
     return (
-        f"<tr><td>{_e(c['candidate'])}</td><td class={c['result']}>{_e(c['result'])}</td>"
-        f"<td>{_e(c['level'])}</td><td>{c['score']}</td></tr>"
+        f"<tr><td>{_e(c['candidate'])}</td><td class={c['result']}>"
+        f"{_e(_result(t, c['result']))}</td>"
+        f"<td>{_e(c['level'])}</td><td>{_e(number(c['score'], language))}</td></tr>"
     )
 
 
@@ -145,18 +172,13 @@ def candidate_summary_html(c: dict) -> str:
 DETAIL_LIMIT = 500
 
 
-def _none_eligible(head: dict) -> str:
+def _none_eligible(head: dict, t: Texts) -> str:
     """A plain warning when graded transcripts exist but none counted for the exam."""
     co = head["cohort"]
-    t = co["transcripts"]
-    if co["candidates"] or not t["ineligible"]:
+    n = co["transcripts"]
+    if co["candidates"] or not n["ineligible"]:
         return ""
-    return (
-        f'<p class="none-eligible"><b>No transcript was eligible for exam '
-        f"{_e(head['exam']['id'])}</b>, so there are no candidates: every graded "
-        "transcript is listed under <i>Skipped and ineligible transcripts</i> with the "
-        "reason.</p>"
-    )
+    return f'<p class="none-eligible">{t("report.none_eligible", exam=_e(head["exam"]["id"]))}</p>'
 
 
 def write_report_html(
@@ -165,6 +187,8 @@ def write_report_html(
     summary_rows: Callable[[TextIO], None],
     details: Callable[[TextIO], None] | None,
     skipped: Iterable[dict],
+    language: str = "en",
+    title: str | None = None,
 ) -> None:
     """Write the report page. Self-contained: it opens from a zip or an e-mail attachment.
 
@@ -172,76 +196,114 @@ def write_report_html(
     criteria); ``summary_rows`` and ``details`` write each candidate's line
     (:func:`candidate_summary_html`) and details (:func:`candidate_html`) to the file
     they are given, the latter None past :data:`DETAIL_LIMIT` candidates; ``skipped``
-    are the skipped and ineligible transcripts."""
+    are the skipped and ineligible transcripts. Its words are in ``language``, and
+    ``title`` is the exam's title in it (default: the exam's own)."""
+    t = Texts(language)
+    n = partial(number, language=language)
     exam, co, stamp = head["exam"], head["cohort"], head["stamp"]
+    title = title or exam["title"]
     weakest = "".join(
         f"<tr><td>{_e(w['title'] or w['id'])}</td><td>{_e(w['stage'])}</td>"
         f"<td>{w['met']}/{w['applicable']}</td>"
-        f"<td>{w['met_rate'] * 100:.0f}%</td></tr>"
+        f"<td>{_e(n(round(w['met_rate'] * 100)))}%</td></tr>"
         for w in co["weakest_criteria"]
     )
+    what = {k: _e(t(f"report.stamp_{k}")) for k in ("exam", "rubric", "persona", "judge", "grader")}
     stamps = "".join(
-        f"<tr><td>{_e(k)}</td><td>{_e(v['id'])}</td><td><code>{_e(v['hash'])}</code></td></tr>"
+        f"<tr><td>{what[k]}</td><td>{_e(v['id'])}</td><td><code>{_e(v['hash'])}</code></td></tr>"
         for k, v in (("exam", stamp["exam"]), ("rubric", stamp["rubric"]))
     )
     stamps += "".join(
-        f"<tr><td>persona</td><td>{_e(p['id'])}</td><td><code>{_e(p['hash'])}</code></td></tr>"
+        f"<tr><td>{what['persona']}</td><td>{_e(p['id'])}</td>"
+        f"<td><code>{_e(p['hash'])}</code></td></tr>"
         for p in stamp["personas"]
     )
     if stamp.get("judge"):
         j = stamp["judge"]
         stamps += (
-            f"<tr><td>judge</td><td>{_e(j['model'])} &times;{j.get('samples', 1)}</td>"
+            f"<tr><td>{what['judge']}</td><td>{_e(j['model'])} &times;{j.get('samples', 1)}</td>"
             f"<td><code>{_e(j['prompt_hash'])}</code></td></tr>"
         )
-    stamps += f"<tr><td>grader</td><td colspan=2><code>{_e(stamp['grader'])}</code></td></tr>"
-    rate = f"{co['pass_rate'] * 100:.1f}%"
-    judge = "yes" if head["judge_used"] else "no"
+    stamps += (
+        f"<tr><td>{what['grader']}</td><td colspan=2><code>{_e(stamp['grader'])}</code></td></tr>"
+    )
+    rate = f"{n(round(co['pass_rate'] * 100, 1))}%"
+    judge = t("report.judge_yes") if head["judge_used"] else t("report.judge_no")
     if head["judge_used"]:
         flips = co.get("judge_flips") or {"criteria": 0, "transcripts": 0}
-        judge += (
-            f"; it changed {flips['criteria']} criterion verdict(s) in "
-            f"{flips['transcripts']} transcript(s)"
+        judge += t(
+            "report.judge_flips", criteria=flips["criteria"], transcripts=flips["transcripts"]
         )
+    about = t(
+        "report.about",
+        exam=f"<b>{_e(exam['id'])}</b>",
+        rubric=f"<b>{_e(exam['rubric'])}</b>",
+        pass_mark=_e(n(exam["pass_mark"])),
+        attempts=exam["attempts"],
+        mode=_e(t(f"report.mode_{exam['mode']}")),
+        personas=_e(", ".join(exam["personas"])),
+        judge=_e(judge),
+    )
+    tr = co["transcripts"]
+    counts = t(
+        "report.transcripts",
+        total=tr["total"],
+        malformed=tr["malformed"],
+        eligible=tr["eligible"],
+        ineligible=tr["ineligible"],
+    )
+    mean = "" if co["mean_score"] is None else n(co["mean_score"])
+
+    def kpi(value: object, key: str) -> str:
+        return f"<span class=kpi><b>{_e(value)}</b>{_e(t(key))}</span>"
+
+    def th(*keys: str) -> str:
+        return "<tr>" + "".join(f"<th>{_e(t(k))}</th>" for k in keys) + "</tr>"
+
+    chart = distribution_svg(
+        co["distribution"],
+        exam["pass_mark"],
+        label=t("report.chart_pass", mark=n(exam["pass_mark"])),
+        title=t("report.chart_title"),
+    )
+    weakest_head = th(
+        "report.col_criterion", "report.col_stage", "report.col_met", "report.col_rate"
+    )
+    candidates_head = th(
+        "report.col_candidate", "report.col_result", "report.col_level", "report.col_score"
+    )
     fh.write(f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{_e(exam["title"])}: certification report</title>
+<html lang="{_e(language)}"><head><meta charset="utf-8">
+<title>{_e(t("report.page_title", title=title))}</title>
 <style>{_CSS}</style></head><body>
-<h1>{_e(exam["title"])}</h1>
-<p class=small>Exam <b>{_e(exam["id"])}</b>, rubric <b>{_e(exam["rubric"])}</b>, pass mark
-{exam["pass_mark"]:g}, {exam["attempts"]} attempt(s) per persona, {_e(exam["mode"])} mode;
-personas: {_e(", ".join(exam["personas"]))}. LLM judge: {judge}.</p>
-<h2>Cohort</h2>
-<div><span class=kpi><b>{co["candidates"]}</b>candidates</span>
-<span class=kpi><b>{rate}</b>pass rate</span>
-<span class=kpi><b>{co["passed"]}</b>passed</span><span class=kpi><b>{co["failed"]}</b>failed</span>
-<span class=kpi><b>{co["needs_review"]}</b>need human review</span>
-<span class=kpi><b>{_e(co["mean_score"])}</b>mean score</span></div>
-<p class=small>{co["transcripts"]["total"]} transcripts; {co["transcripts"]["malformed"]} malformed,
-{co["transcripts"]["eligible"]} eligible, {co["transcripts"]["ineligible"]} not eligible
-(listed at the end, with the reason).</p>{_none_eligible(head)}
-{distribution_svg(co["distribution"], exam["pass_mark"])}
-<h2>Weakest criteria</h2>
-<table><tr><th>criterion</th><th>stage</th><th>met</th><th>rate</th></tr>{weakest}</table>
-<h2>Candidates</h2>
-<table><tr><th>candidate</th><th>result</th><th>level</th><th>score</th></tr>""")
+<h1>{_e(title)}</h1>
+<p class=small>{about}</p>
+<h2>{_e(t("report.cohort"))}</h2>
+<div>{kpi(co["candidates"], "report.kpi_candidates")}
+{kpi(rate, "report.kpi_pass_rate")}
+{kpi(co["passed"], "report.kpi_passed")}{kpi(co["failed"], "report.kpi_failed")}
+{kpi(co["needs_review"], "report.kpi_needs_review")}
+{kpi(mean, "report.kpi_mean")}</div>
+<p class=small>{_e(counts)}</p>{_none_eligible(head, t)}
+{chart}
+<h2>{_e(t("report.weakest"))}</h2>
+<table>{weakest_head}{weakest}</table>
+<h2>{_e(t("report.candidates"))}</h2>
+<table>{candidates_head}""")
     summary_rows(fh)
     fh.write("</table>\n")
     if details is not None:
         details(fh)
     else:
-        fh.write(
-            f"<p class=small>{co['candidates']} candidates: the evidence for "
-            "each criterion is in report.json and criteria.csv.</p>"
-        )
-    fh.write("""
-<h2>Skipped and ineligible transcripts</h2>
-<table><tr><th>source</th><th>reason</th></tr>""")
+        fh.write(f"<p class=small>{_e(t('report.no_details', n=co['candidates']))}</p>")
+    fh.write(f"""
+<h2>{_e(t("report.skipped"))}</h2>
+<table>{th("report.col_source", "report.col_reason")}""")
     for s in skipped:
         fh.write(f"<tr><td>{_e(s['source'])}</td><td>{_e(s['reason'])}</td></tr>")
     fh.write(f"""</table>
-<h2>Stamps</h2>
-<p class=small>Check with <code>frontline certify --verify DIR</code>: it re-grades every
-transcript and confirms these hashes still match the files.</p>
-<table><tr><th>what</th><th>id</th><th>hash</th></tr>{stamps}</table>
+<h2>{_e(t("report.stamps"))}</h2>
+<p class=small>{t("report.verify_hint")}</p>
+<table>{th("report.col_what", "report.col_id", "report.col_hash")}{stamps}</table>
 </body></html>
 """)

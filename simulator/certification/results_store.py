@@ -168,6 +168,7 @@ def pack_result(seq: int, status: str, record: dict) -> PackedResult:
     kept = {
         "transcript_id": record.get("transcript_id"),
         "level": record.get("level"),
+        "language": record.get("language"),  # which language the run's reports are in
         # Stages and judgements are printed as stored, with their keys sorted.
         "stages": [dict(sorted(st.items())) for st in record.get("stages", [])],
         "criteria": [_criterion(c) for c in record.get("criteria", [])],
@@ -275,6 +276,7 @@ class ResultsStore:
     def __init__(self, out_dir: Path, readonly: bool = False):
         self.dir = Path(out_dir)
         self.path = self.dir / DB_NAME
+        self.readonly = readonly
         try:
             if readonly:
                 # A reader (progress polling, a grading worker) must not race the run that
@@ -352,6 +354,16 @@ class ResultsStore:
     def get_meta(self, key: str) -> object | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
+
+    def common_language(self) -> str:
+        """The one language every graded transcript's scorecard is in, else English (a
+        run mixing languages reports in English unless ``certify --language`` says)."""
+        found: set[str] = set()
+        for (record,) in self._db.execute("SELECT record FROM results WHERE status = ?", (GRADED,)):
+            found.add((_unpack(record) or {}).get("language") or "en")
+            if len(found) > 1:
+                return "en"
+        return found.pop() if found else "en"
 
     def set_meta(self, key: str, value: object) -> None:
         self._tx(

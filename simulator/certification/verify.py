@@ -117,7 +117,7 @@ def verify(
     judge_prompt_hash: str | None = None,
 ) -> Verification:
     """Run the three checks on a run folder."""
-    from .plan import exam_inputs, make_stamp
+    from .plan import REPORT_LANGUAGE, exam_inputs, make_stamp
     from .report import RubricLevels, write_reports
 
     out_dir = Path(out_dir)
@@ -163,13 +163,16 @@ def verify(
 
         # The reports the stored results give, written aside and compared file by file.
         with tempfile.TemporaryDirectory(prefix=".verify-", dir=out_dir) as tmp:
+            language = str(store.get_meta(REPORT_LANGUAGE) or "en")
             write_reports(
                 store,
                 Exam.model_validate(exam_data),
                 recorded,
-                RubricLevels(rubric),
+                RubricLevels(rubric.in_language(language)),
                 Path(tmp),
                 workers=n_workers,
+                language=language,
+                rubric=rubric,
             )
             for path in sorted(p for p in Path(tmp).rglob("*") if p.is_file()):
                 rel = path.relative_to(tmp).as_posix()

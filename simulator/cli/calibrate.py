@@ -3,6 +3,9 @@
 Prints the matrix (outcome rates, final anger and trust, turns to resolution), the
 distinctness check and the DOMAIN expectations; ``--markdown FILE`` writes the same as a
 document (``docs/calibration.md`` is made this way) and ``--json`` prints the figures.
+``--language L`` (repeatable, or ``all``) plays every persona that offers L in L, with the
+policies' lines from L's pack, and checks the expectations per language
+(``docs/calibration-languages.md``); a persona that does not offer L is listed as skipped.
 Exits 1 when an expectation fails or two personas are indistinguishable, so it can gate
 a change to a persona or to ``effects.yaml``. Progress goes to stderr.
 """
@@ -17,8 +20,9 @@ from pathlib import Path
 
 from ..calibration import calibrate
 from ..calibration.expectations import check_expectations
+from ..calibration.per_language import ALL, calibrate_languages
 from ..calibration.policies import POLICIES
-from ..calibration.report import to_markdown, to_text
+from ..calibration.report import languages_markdown, languages_text, to_markdown, to_text
 from ..calibration.verdict import calibration_verdict
 from ..errors import FrontlineError
 from ..persona.loader import PersonaLibrary
@@ -55,6 +59,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="N",
         help="processes to use (default: one per core)",
+    )
+    p.add_argument(
+        "--language",
+        metavar="L",
+        action="append",
+        help="play every persona that offers L in L, with the reference lines in L, and "
+        f"check the expectations per language (repeatable, or '{ALL}'); personas that "
+        "do not offer L are listed as skipped",
     )
     p.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report here")
     p.add_argument("--json", action="store_true", help="print the figures as JSON instead")
@@ -101,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
     personas = [library.get(pid) for pid in ids]
     if not personas:
         raise FrontlineError(f"no personas in {library.folder}")
+    if args.language:
+        return _run_languages(args, personas)
     started = time.perf_counter()
     matrix = calibrate(
         personas,
@@ -120,19 +134,47 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.markdown}", file=sys.stderr)
     if args.json:
         data = matrix.to_dict()
-        data["expectations"] = [
-            {
-                "id": r.expectation.id,
-                "domain": r.expectation.domain,
-                "says": r.expectation.says,
-                "status": r.status,
-                "lines": r.lines,
-            }
-            for r in results
-        ]
+        data["expectations"] = [r.to_dict() for r in results]
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(to_text(matrix, results), end="")
     verdict = calibration_verdict(results, matrix)
     print(verdict.summary(), file=sys.stderr)
     return 0 if verdict.ok else 1
+
+
+def _language_progress(language: str, done: int, total: int) -> None:
+    end = "\n" if done == total else ""
+    print(
+        f"\rcalibrating {language}: {done}/{total} policy x persona cells",
+        end=end,
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _run_languages(args: argparse.Namespace, personas: list) -> int:
+    """``--language``: one matrix and one verdict per language."""
+    started = time.perf_counter()
+    done = calibrate_languages(
+        personas,
+        args.language,
+        args.runs,
+        policies=args.policy,
+        renderer=_renderer(args.llm),
+        workers=args.workers,
+        progress=_language_progress,
+    )
+    elapsed = time.perf_counter() - started
+    print(f"{len(done)} language(s) in {elapsed:.1f} s", file=sys.stderr)
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(languages_markdown(done, args.runs), encoding="utf-8")
+        print(f"wrote {args.markdown}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"languages": [c.to_dict() for c in done]}, indent=2, ensure_ascii=False))
+    else:
+        print(languages_text(done), end="")
+    for c in done:
+        print(c.summary(), file=sys.stderr)
+    return 0 if all(c.ok for c in done) else 1

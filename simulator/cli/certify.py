@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FrontlineError
+from ..languages.catalogue import Texts
+from ..languages.formatting import number
 
 if TYPE_CHECKING:
     from ..certification.exam import Exam
@@ -89,6 +91,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="judge calls in flight (default: the exam's judge.concurrency)",
     )
+    p.add_argument(
+        "--language",
+        metavar="L",
+        help="language of the report and the certificates (default: the transcripts' "
+        "common language, else English); for a run that mixes languages",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--verify",
@@ -148,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         farm=args.judge_url,
         workers=args.workers,
         judge_concurrency=args.concurrency,
+        language=args.language,
     )
     plan.chunk_size = max(1, args.chunk_size)
     sources = file_sources(args.transcripts) if args.transcripts else session_sources(args.sessions)
@@ -169,11 +178,17 @@ def run(args: argparse.Namespace) -> int:
             "and the reports are up to date"
         )
         return 0
+    t = Texts(_run_language(args.out))
     print(
-        f"{c['total']} transcripts ({summary.newly_graded} read in this run): "
-        f"{c['graded']} graded, {c['malformed']} malformed and skipped"
+        t(
+            "cli.certify_counts",
+            total=c["total"],
+            new=summary.newly_graded,
+            graded=c["graded"],
+            malformed=c["malformed"],
+        )
         + (
-            f", {c['judged']} judged, {c['needs_review']} need human review"
+            t("cli.certify_judged", judged=c["judged"], review=c["needs_review"])
             if plan.stamp.judge
             else ""
         )
@@ -191,8 +206,17 @@ def run(args: argparse.Namespace) -> int:
             f"  … and {c['malformed'] - SHOW_SKIPPED} more (all listed in report.json)",
             file=sys.stderr,
         )
-    _print_cohort(args.out, exam)
+    _print_cohort(args.out, exam, t)
     return 0
+
+
+def _run_language(out_dir: Path) -> str:
+    """The language the run's reports were written in (recorded in its results store)."""
+    from ..certification.plan import REPORT_LANGUAGE
+    from ..certification.results_store import ResultsStore
+
+    with ResultsStore(out_dir, readonly=True) as store:
+        return str(store.get_meta(REPORT_LANGUAGE) or "en")
 
 
 def _malformed(out_dir: Path, limit: int) -> list[str]:
@@ -229,7 +253,7 @@ def eligibility_lines(
     return lines
 
 
-def _print_cohort(out_dir: Path, exam: Exam) -> None:
+def _print_cohort(out_dir: Path, exam: Exam, t: Texts) -> None:
     from ..certification.cohort import iter_ineligible
     from ..certification.report import read_cohort
     from ..certification.results_store import ResultsStore
@@ -240,11 +264,15 @@ def _print_cohort(out_dir: Path, exam: Exam) -> None:
     with ResultsStore(out_dir, readonly=True) as store:
         for line in eligibility_lines(exam.id, co["transcripts"], iter_ineligible(store, exam)):
             print(line)
+    rate = number(round(co["pass_rate"] * 100, 1), t.language)
     print(
-        f"{co['candidates']} candidates: {co['passed']} passed, {co['failed']} failed, "
-        f"{co['needs_review']} need review (pass rate {co['pass_rate'] * 100:.1f}%)"
+        t(
+            "cli.certify_cohort",
+            candidates=co["candidates"],
+            passed=co["passed"],
+            failed=co["failed"],
+            review=co["needs_review"],
+            rate=rate,
+        )
     )
-    print(
-        f"reports: {out_dir / 'report.html'}, report.json, candidates.csv, criteria.csv, "
-        "certificates/"
-    )
+    print(t("cli.certify_reports", path=out_dir / "report.html"))

@@ -21,6 +21,7 @@ from ..grading.judge import grade_with_judge, judge_questions
 from ..grading.rubric_loader import DEFAULT_RUBRIC, RubricLibrary
 from ..grading.scorecard import render_text
 from ..grading.transcript_input import parse_transcripts
+from ..languages.catalogue import Texts
 from ..moves.detector import Detector
 from ..persona.loader import PersonaLibrary
 from ..persona.model import Persona
@@ -142,6 +143,12 @@ class _Detectors:
         return self._built[language]
 
 
+def common_language(languages: list[str | None]) -> str:
+    """The one language all these are in, else English (a summary of mixed languages)."""
+    found = {lang or "en" for lang in languages}
+    return found.pop() if len(found) == 1 else "en"
+
+
 def run_grade(args: argparse.Namespace) -> int:
     library = RubricLibrary()
     if args.rubric:
@@ -200,10 +207,11 @@ def run_grade(args: argparse.Namespace) -> int:
         if len(cards) > 1:
             passed = sum(card.passed for _, card in cards)
             review = sum(card.needs_review for _, card in cards)
+            t = Texts(common_language([card.language for _, card in cards]))
             print(
-                f"\n{len(cards)} transcripts graded: {passed} passed, "
-                f"{len(cards) - passed} failed"
-                + (f"; {review} need human review" if review else "")
+                "\n"
+                + t("cli.graded_many", n=len(cards), passed=passed, failed=len(cards) - passed)
+                + (t("cli.need_review", n=review) if review else "")
             )
     for failure in failures:
         print(failure, file=sys.stderr)

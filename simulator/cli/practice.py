@@ -15,6 +15,8 @@ from pathlib import Path
 from .. import config
 from ..customer.state import CustomerState, Outcome, Step
 from ..errors import FrontlineError
+from ..languages.catalogue import Texts
+from ..languages.formatting import number
 from ..persona.loader import PersonaLibrary
 from ..persona.model import PROMISE_OUTCOMES
 from ..persona.overlay import PersonaFile
@@ -27,13 +29,17 @@ from .record_prompt import record_after_call
 
 END_COMMANDS = {"/end", "/quit", "/exit"}
 
-OUTCOME_TEXT = {
-    Outcome.RESOLVED: "resolved: the customer accepted the remedy",
-    Outcome.ESCALATED: "escalated: the customer demanded a supervisor or went public",
-    Outcome.ABANDONED: "abandoned: the customer gave up and left",
-    Outcome.TURN_LIMIT: "turn limit: the conversation went on too long",
-    Outcome.ONGOING: "unresolved: the session ended before an outcome",
-}
+
+def texts(conv: Conversation) -> Texts:
+    """The CLI's own words in the session's language (the language the customer speaks)."""
+    return Texts(conv.persona.language)
+
+
+def outcome_text(outcome: Outcome, t: Texts) -> str:
+    """``resolved: the customer accepted the remedy``, in the reader's language."""
+    ongoing = outcome is Outcome.ONGOING
+    word = "cli.outcome_unresolved" if ongoing else f"scorecard.outcome_{outcome.value}"
+    return f"{t(word)}: {t(f'cli.outcome_why_{outcome.value}')}"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -161,9 +167,10 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
             raise FrontlineError(
                 f"session {args.resume} is in {conv.persona.language!r}, not {args.language!r}"
             )
-        _header(conv, f"Resuming session {conv.session_id}")
+        t = texts(conv)
+        _header(conv, t("cli.resuming", id=conv.session_id))
         for turn in conv.turns:
-            print(f"{'Customer' if turn.role == 'customer' else 'You'}: {turn.text}")
+            print(f"{t('cli.customer' if turn.role == 'customer' else 'cli.you')}{turn.text}")
         return conv
     if args.follow_up:
         if args.persona:
@@ -208,7 +215,9 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
         mode="exam" if args.exam else "training",
     )
     _read_as_configured(conv, args.offline)
-    _header(conv, f"{'Exam session' if args.exam else 'Session'} {conv.session_id}")
+    _header(
+        conv, texts(conv)("cli.exam_session" if args.exam else "cli.session", id=conv.session_id)
+    )
     return conv
 
 
@@ -232,37 +241,43 @@ def _choose(library: PersonaLibrary) -> PersonaFile:
 
 
 def _header(conv: Conversation, title: str) -> None:
-    p = conv.persona
-    print(f"{title} with {p.identity.name} ({p.id}): {p.case.title} [{conv.renderer.name}]")
+    p, t = conv.persona, texts(conv)
+    print(
+        t(
+            "cli.header",
+            title=title,
+            name=p.identity.name,
+            id=p.id,
+            case=p.case.title,
+            renderer=conv.renderer.name,
+        )
+    )
     # The trainee's brief: the company's rules for this case (DOMAIN §3.9).
     for line in p.trainee_brief():
         print(f"  {line}")
     if conv.info.mode == "exam":
-        print("Exam mode: the customer's mood is not shown.")
-    print("Type your replies, one per line; /end finishes the session.\n", flush=True)
+        print(t("cli.exam_mode"))
+    print(t("cli.instructions") + "\n", flush=True)
 
 
 def _talk(conv: Conversation) -> None:
     if conv.owes_reply:
         _say(conv.pending_reply(), conv)
     interactive = sys.stdin.isatty()
+    t = texts(conv)
     while conv.accepts_input:
         if conv.closing_open:
             # The follow-up criteria need this turn: the customer accepted, the call is
             # not over until the trainee closes it.
-            print(
-                "The customer accepted. Close the call with one more reply (check they "
-                "are satisfied, offer more help), or /end.",
-                flush=True,
-            )
-        line = _read_line("You: " if interactive else "")
+            print(t("cli.close_call"), flush=True)
+        line = _read_line(t("cli.you") if interactive else "")
         if line is None or line.strip().lower() in END_COMMANDS:
             conv.end()
             break
         if not line.strip():
             continue
         if (why := turn_problem(line.strip())) is not None:  # the limit grading applies too
-            print(f"Not sent: {why}. Type a shorter reply.", file=sys.stderr)
+            print(t("cli.not_sent", why=why), file=sys.stderr)
             continue
         _say(conv.reply(line), conv)
 
@@ -282,21 +297,22 @@ def _say(chunks: Iterable[str], conv: Conversation) -> None:
     """Print the customer's words as they stream in. If the renderer fails (the language
     model is down), say what is saved and how to carry on, instead of a bare error."""
     started = False
+    t = texts(conv)
     try:
         for chunk in chunks:
             if not started:  # no "Customer: " left dangling if the first words never come
-                print("Customer: ", end="", flush=True)
+                print(t("cli.customer"), end="", flush=True)
                 started = True
             print(chunk, end="", flush=True)
     except FrontlineError as exc:  # the renderer's (the LLM backend's) errors
         if started:
-            print(" [cut off; not saved]", flush=True)
+            print(t("cli.cut_off"), flush=True)
         raise FrontlineError(_saved_note(conv, exc)) from None
     print()
     if conv.info.mode == "exam":  # an exam shows what a real call shows: the words only
         return
     previous = conv.steps[-2].state if len(conv.steps) > 1 else None
-    print("  " + mood_line(conv.last_step, previous), flush=True)
+    print("  " + mood_line(conv.last_step, previous, t), flush=True)
 
 
 def _saved_note(conv: Conversation, exc: Exception) -> str:
@@ -313,45 +329,42 @@ def _saved_note(conv: Conversation, exc: Exception) -> str:
     )
 
 
-def mood_line(step: Step, previous: CustomerState | None) -> str:
-    """``mood: anger 62 ↓8 · trust 36 ↑6 · patience 76 ↓4 (Apologised; ...)``."""
+def mood_line(step: Step, previous: CustomerState | None, t: Texts | None = None) -> str:
+    """``mood: anger 62 ↓8 · trust 36 ↑6 · patience 76 ↓4 (Apologised; ...)``, labels and
+    numbers in ``t``'s language."""
+    t = t or Texts("en")
     parts = []
     for field in ("anger", "trust", "patience"):
         value = getattr(step.state, field)
-        part = f"{field} {value:g}"
+        part = t(f"cli.mood_{field}", value=number(value, t.language))
         if previous is not None:
             delta = round(value - getattr(previous, field), 1)
             if delta:
-                part += f" {'↑' if delta > 0 else '↓'}{abs(delta):g}"
+                part += f" {'↑' if delta > 0 else '↓'}{number(abs(delta), t.language)}"
         parts.append(part)
     reasons = step.reasons()
     why = f" ({'; '.join(reasons)})" if reasons else ""
-    return "mood: " + " · ".join(parts) + why
+    return t("cli.mood", values=" · ".join(parts)) + why
 
 
 def _finish(conv: Conversation, store: SessionStore, export: Path | None, db: Path | None) -> None:
-    replies = sum(t.role == "agent" for t in conv.turns)
-    print(
-        f"\nOutcome: {OUTCOME_TEXT[conv.outcome]} after {replies} "
-        f"repl{'y' if replies == 1 else 'ies'}."
-    )
+    replies = sum(turn.role == "agent" for turn in conv.turns)
+    t = texts(conv)
+    said = t("cli.replies_one" if replies == 1 else "cli.replies_other", n=replies)
+    print("\n" + t("cli.outcome", outcome=outcome_text(conv.outcome, t), replies=said))
     # DOMAIN §3.10: the call is over; now the record (skippable). A follow-up call adds
     # to the original's record rather than making its own.
     if not conv.info.follow_up_of:
-        record_after_call(conv, store, _read_line, sys.stdin.isatty())
+        record_after_call(conv, store, _read_line, sys.stdin.isatty(), t)
     if conv.outcome is Outcome.RESOLVED and not conv.info.follow_up_of:
-        print(f"Follow it up days later (§3.11): frontline practice --follow-up {conv.session_id}")
-    print(f"Session {conv.session_id} is saved in {store.path}.")
+        print(t("cli.follow_up_hint", id=conv.session_id))
+    print(t("cli.saved", id=conv.session_id, path=store.path))
     if export is not None and conv.turns:
         _write(export, store.export_json(conv.session_id, conv.info.user))
-        print(f"Transcript written to {export}.")
-        print(f"Grade it: frontline grade {export}")
+        print(t("cli.written", path=export))
+        print(t("cli.grade_it", path=export))
     elif conv.turns:
-        where = f" --db {db}" if db else ""
-        print(
-            f"Export it: frontline export {conv.session_id} -o transcript.json{where}"
-            "  (then: frontline grade transcript.json)"
-        )
+        print(t("cli.export_it", id=conv.session_id, db=f" --db {db}" if db else ""))
 
 
 def _write(path: Path, text: str) -> None:

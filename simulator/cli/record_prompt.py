@@ -7,20 +7,20 @@ from collections.abc import Callable
 
 from ..complaint_record import RECORD_FIELDS, ComplaintRecord
 from ..grading.grader import record_of
+from ..languages.catalogue import Texts
 from ..sessions import Conversation, SessionStore
 from ..transcript import turn_problem
 
 LIMIT = 2000  # characters per field, as the record's model allows
 
 
-def ask_record(read_line: Callable[[str], str | None], interactive: bool) -> ComplaintRecord | None:
+def ask_record(
+    read_line: Callable[[str], str | None], interactive: bool, t: Texts | None = None
+) -> ComplaintRecord | None:
     """Ask for each field of the record in turn; None when the trainee skips it (an empty
     topic, or the end of input)."""
-    print(
-        "\nRecord the complaint (§3.10): topic, customer details, date, details, resolution, "
-        "next step and deadline. Press Enter at the topic to skip.",
-        flush=True,
-    )
+    t = t or Texts("en")
+    print("\n" + t("cli.record_intro"), flush=True)
     values: dict[str, str] = {}
     for name, label, what in RECORD_FIELDS:
         if not interactive:
@@ -33,10 +33,10 @@ def ask_record(read_line: Callable[[str], str | None], interactive: bool) -> Com
             break
         if turn_problem(text) is not None or len(text) > LIMIT:
             text = text[:LIMIT].replace("\x00", "")
-            print(f"  (cut to {LIMIT} characters)", flush=True)
+            print(t("cli.record_cut", limit=LIMIT), flush=True)
         values[name] = text
     if not values.get("topic"):
-        print("No record made.", flush=True)
+        print(t("cli.record_none"), flush=True)
         return None
     return ComplaintRecord(**values)
 
@@ -46,18 +46,20 @@ def record_after_call(
     store: SessionStore,
     read_line: Callable[[str], str | None],
     interactive: bool,
+    t: Texts | None = None,
 ) -> None:
     """Ask for the record, save it with the session and show how it was graded."""
     if not conv.turns:
         return
-    record = ask_record(read_line, interactive)
+    t = t or Texts("en")
+    record = ask_record(read_line, interactive, t)
     if record is None:
         return
     store.save_record(conv.session_id, conv.info.user, record)
     assessment = record_of(store.transcript(conv.session_id, conv.info.user), conv.persona)
     if assessment is None:
         return
-    print(f"Complaint record: {assessment.met}/{len(assessment.fields)} fields right.")
+    print(t("cli.record_result", met=assessment.met, of=len(assessment.fields)))
     for f in assessment.fields:
-        mark = "ok  " if f.verdict == "met" else "MISS"
+        mark = t("cli.record_ok") if f.verdict == "met" else t("cli.record_miss")
         print(f"  {mark} {f.label}: {f.reason}")

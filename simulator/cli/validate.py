@@ -21,7 +21,7 @@ from typing import Any
 from .. import config
 from ..certification.exam import load_exam
 from ..errors import FileProblems, FrontlineError, Problem
-from ..grading.rubric_loader import load_rubric
+from ..grading.rubric_loader import load_rubric, rubric_gaps
 from ..languages import CODE, MANIFEST, SHIPPED_DIR, load_pack, trainer_folders
 from ..persona.loader import load_persona
 from ..yamlfile import Lines, parse_yaml, read_text
@@ -105,10 +105,20 @@ def load_pack_file(path: Path) -> Any:
     return loaders[path.name](path)
 
 
+def check_rubric(path: Path) -> Any:
+    """Load a rubric and report, as problems, any text a language it offers lacks (the
+    trainee would read it in the base language)."""
+    rubric = load_rubric(path)
+    gaps = rubric_gaps(path)
+    if gaps:
+        raise FileProblems(gaps)
+    return rubric
+
+
 FILE_KINDS: list[FileKind] = [
     FileKind("language pack file", looks_like_pack_file, load_pack_file),
     FileKind("exam", looks_like_exam, load_exam),
-    FileKind("rubric", looks_like_rubric, load_rubric),
+    FileKind("rubric", looks_like_rubric, check_rubric),
     FileKind("persona", lambda path, data: True, load_persona),
 ]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from ..languages.catalogue import Texts
 from ..moves.detector import Detection
 from ..moves.vocabulary import MOVES, Move
 from .record_check import RecordAssessment
@@ -68,6 +69,8 @@ class Observed:
         # The complaint record made after the call, graded (None: no record was made).
         self.record = record
         self.by_move: dict[Move, list[Hit]] = {}
+        # The words notes are written in (the scorecard's language; English by default).
+        self.texts = ENGLISH
         self.extend(turns)
 
     def extend(self, turns: Iterable[tuple[int, Sequence[Detection]]]) -> None:
@@ -119,53 +122,76 @@ NOUNS: dict[Move, str] = {
 }
 
 
-def names(moves: list[Move]) -> str:
+ENGLISH = Texts("en")
+
+
+def noun(move: Move, t: Texts = ENGLISH) -> str:
+    """How a note names one move in ``t``'s language ('apology', 'disculpa')."""
+    try:
+        return t(f"scorecard.noun_{move.value}")
+    except KeyError:  # a move no catalogue names (a violation): its heading
+        return NOUNS.get(move) or MOVES[move].label.lower()
+
+
+def names(moves: list[Move], t: Texts = ENGLISH) -> str:
     """'remedy or choice of options' style wording for notes."""
-    labels = [NOUNS.get(m) or MOVES[m].label.lower() for m in moves]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+    labels = [noun(m, t) for m in moves]
+    if len(labels) == 1:
+        return labels[0]
+    return t("scorecard.note_or", first=", ".join(labels[:-1]), last=labels[-1])
 
 
-def _turn(h: Hit) -> str:
-    return f"agent turn {h.k + 1}"
+def _turn(h: Hit, t: Texts = ENGLISH) -> str:
+    return t("scorecard.note_turn", n=h.k + 1)
+
+
+def _many(t: Texts, key: str, n: int) -> str:
+    return t(f"{key}_one" if n == 1 else f"{key}_other", n=n)
 
 
 def _requires(c: Requires, obs: Observed) -> Result:
     hits = obs.hits(c.move)
     if hits:
         return Result(Verdict.MET, hits[:1])
-    return Result(Verdict.MISSED, note=f"no {names(c.move)} in any agent turn")
+    t = obs.texts
+    return Result(Verdict.MISSED, note=t("scorecard.note_requires", moves=names(c.move, t)))
 
 
 def _before(c: Before, obs: Observed) -> Result:
+    t = obs.texts
     thens = obs.hits(c.then)
     if not thens:
-        return Result(Verdict.NOT_APPLICABLE, note=f"no {names(c.then)} was given")
+        return Result(
+            Verdict.NOT_APPLICABLE, note=t("scorecard.note_not_given", moves=names(c.then, t))
+        )
     then = thens[0]
     firsts = obs.hits(c.first)
     if firsts and firsts[0].key < then.key:
         return Result(Verdict.MET, [firsts[0], then])
-    if firsts:
-        note = f"the first {names(c.then)} ({_turn(then)}) came before any {names(c.first)}"
-    else:
-        note = f"no {names(c.first)} at all, and a {names(c.then)} in {_turn(then)}"
+    key = "scorecard.note_before_late" if firsts else "scorecard.note_before_none"
+    note = t(key, then=names(c.then, t), turn=_turn(then, t), first=names(c.first, t))
     return Result(Verdict.MISSED, [then], note)
 
 
-def _window(before: int, after: int) -> str:
+def _window(before: int, after: int, t: Texts = ENGLISH) -> str:
     if not before and not after:
-        return "in the same turn"
+        return t("scorecard.note_same_turn")
     parts = [
-        f"{n} agent turn{'s' if n > 1 else ''} {side}"
+        _many(t, f"scorecard.note_turns_{side}", n)
         for n, side in ((before, "before"), (after, "after"))
         if n
     ]
-    return "in the same turn or up to " + " or ".join(parts)
+    joined = parts[0] if len(parts) == 1 else t("scorecard.note_or", first=parts[0], last=parts[1])
+    return t("scorecard.note_window", parts=joined)
 
 
 def _pairing(c: Pairing, obs: Observed) -> Result:
+    t = obs.texts
     anchors = obs.hits(c.move)
     if not anchors:
-        return Result(Verdict.NOT_APPLICABLE, note=f"no {names(c.move)} was given")
+        return Result(
+            Verdict.NOT_APPLICABLE, note=t("scorecard.note_not_given", moves=names(c.move, t))
+        )
     partners = obs.hits(c.partner)
     paired: list[tuple[Hit, Hit]] = []
     unpaired: list[Hit] = []
@@ -188,34 +214,38 @@ def _pairing(c: Pairing, obs: Observed) -> Result:
     if not paired and not unpaired:
         return Result(
             Verdict.NOT_APPLICABLE,
-            note=f"the conversation stops before a {names(c.partner)} could follow",
+            note=t("scorecard.note_stops_before_partner", partner=names(c.partner, t)),
         )
-    window = _window(c.before, c.after)
+    window = _window(c.before, c.after, t)
     miss = unpaired[0]
-    return Result(
-        Verdict.MISSED,
-        [miss],
-        f"the {names(c.move)} in {_turn(miss)} has no {names(c.partner)} {window}",
+    note = t(
+        "scorecard.note_unpaired",
+        move=names(c.move, t),
+        turn=_turn(miss, t),
+        partner=names(c.partner, t),
+        window=window,
     )
+    return Result(Verdict.MISSED, [miss], note)
 
 
 def _position(c: Position, obs: Observed) -> Result:
+    t = obs.texts
     hits = obs.hits(c.move)
     if c.in_first is not None:
         inside = [h for h in hits if h.k < c.in_first]
-        where = f"the first {c.in_first} agent turn{'s' if c.in_first > 1 else ''}"
+        where = _many(t, "scorecard.note_first_turns", c.in_first)
     else:
         inside = [h for h in hits if h.k >= obs.n - c.in_last]
-        where = f"the last {c.in_last} agent turn{'s' if c.in_last > 1 else ''}"
+        where = _many(t, "scorecard.note_last_turns", c.in_last)
     if inside:
         return Result(Verdict.MET, inside[:1])
     if c.in_last is not None and not obs.ended:
-        return Result(Verdict.NOT_APPLICABLE, note="the conversation has not reached its end")
+        return Result(Verdict.NOT_APPLICABLE, note=t("scorecard.note_not_ended"))
+    moves = names(c.move, t)
     if hits:
-        return Result(
-            Verdict.MISSED, hits[:1], f"{names(c.move)} came in {_turn(hits[0])}, not in {where}"
-        )
-    return Result(Verdict.MISSED, note=f"no {names(c.move)} in {where}")
+        note = t("scorecard.note_position_late", moves=moves, turn=_turn(hits[0], t), where=where)
+        return Result(Verdict.MISSED, hits[:1], note)
+    return Result(Verdict.MISSED, note=t("scorecard.note_position_none", moves=moves, where=where))
 
 
 def _count(c: Count, obs: Observed) -> Result:
@@ -226,44 +256,45 @@ def _count(c: Count, obs: Observed) -> Result:
             by_turn.setdefault(h.k, h)
         hits = list(by_turn.values())
     n = len(hits)
-    unit = "sentence" if c.per == "sentence" else "agent turn"
     if n >= c.min and (c.max is None or n <= c.max):
         return Result(Verdict.MET, hits[: max(c.min, 1)])
+    t = obs.texts
+    unit = "scorecard.note_sentences" if c.per == "sentence" else "scorecard.note_agent_turns"
+    count, moves = _many(t, unit, n), names(c.move, t)
     if n < c.min:
-        note = f"{names(c.move)} in {n} {unit}{'s' if n != 1 else ''}; at least {c.min} needed"
+        note = t("scorecard.note_count_min", moves=moves, count=count, min=c.min)
         return Result(Verdict.MISSED, hits[:3], note)
-    note = f"{names(c.move)} in {n} {unit}s; at most {c.max} wanted"
+    note = t("scorecard.note_count_max", moves=moves, count=count, max=c.max)
     return Result(Verdict.MISSED, hits[c.max : c.max + 3], note)
 
 
 def _agent_turns(c: AgentTurns, obs: Observed) -> Result:
     if obs.n >= c.min:
         return Result(Verdict.MET)
-    return Result(
-        Verdict.MISSED, note=f"{obs.n} agent turn{'s' if obs.n != 1 else ''}; {c.min} needed"
-    )
+    t = obs.texts
+    count = _many(t, "scorecard.note_agent_turns", obs.n)
+    return Result(Verdict.MISSED, note=t("scorecard.note_turns_needed", count=count, min=c.min))
 
 
 def _record(c: RecordCheck, obs: Observed) -> Result:
+    t = obs.texts
     if obs.record is None:
         if not obs.ended:
-            return Result(Verdict.NOT_APPLICABLE, note="the record is written after the call")
-        return Result(Verdict.MISSED, note="no complaint record was filled in after the call")
-    if obs.record.met >= c.min:
-        return Result(Verdict.MET, note=f"{obs.record.met} of {len(obs.record.fields)} fields")
-    wrong = [f"{f.label}: {f.reason}" for f in obs.record.fields if f.verdict == "missed"]
-    return Result(
-        Verdict.MISSED,
-        note=f"the record has {obs.record.met} of {len(obs.record.fields)} fields right "
-        f"(needs {c.min}); " + "; ".join(wrong),
-    )
+            return Result(Verdict.NOT_APPLICABLE, note=t("scorecard.note_record_later"))
+        return Result(Verdict.MISSED, note=t("scorecard.note_record_none"))
+    met, of = obs.record.met, len(obs.record.fields)
+    if met >= c.min:
+        return Result(Verdict.MET, note=t("scorecard.note_record_met", met=met, of=of))
+    wrong = "; ".join(f"{f.label}: {f.reason}" for f in obs.record.fields if f.verdict == "missed")
+    note = t("scorecard.note_record_missed", met=met, of=of, min=c.min, wrong=wrong)
+    return Result(Verdict.MISSED, note=note)
 
 
 def _call(c: Call, obs: Observed) -> Result:
     this = "follow_up" if obs.follow_up else "first"
     if this == c.is_:
         return Result(Verdict.MET)
-    return Result(Verdict.MISSED, note=f"applies only in the {c.is_.replace('_', '-')} call")
+    return Result(Verdict.MISSED, note=obs.texts(f"scorecard.note_call_{c.is_}"))
 
 
 def _all(parts: list[Condition], obs: Observed) -> Result:

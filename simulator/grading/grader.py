@@ -12,6 +12,7 @@ floored at 0.
 from __future__ import annotations
 
 from ..customer.state import Outcome
+from ..languages.catalogue import Texts
 from ..moves.combine import default_reader
 from ..moves.detector import Detection, Detector
 from ..moves.vocabulary import Move
@@ -123,17 +124,17 @@ def _evidence(hits: list[Hit], obs: Observed) -> list[dict]:
     return out
 
 
-def _describe(condition: Condition) -> str:
+def _describe(condition: Condition, t: Texts) -> str:
     """A short reason for 'not applicable' when an ``applies_if`` is not met."""
     part = condition.part(condition.kind)
     move = getattr(part, "move", None)
     if move:
-        return f"applies only when there is a {names(move)}"
+        return t("scorecard.note_applies_when", moves=names(move, t))
     if condition.agent_turns is not None:
-        return f"applies only from {condition.agent_turns.min} agent turns"
+        return t("scorecard.note_applies_from", n=condition.agent_turns.min)
     if condition.call is not None:
-        return f"applies only in the {condition.call.is_.replace('_', '-')} call"
-    return "its applies_if condition is not met"
+        return t(f"scorecard.note_call_{condition.call.is_}")
+    return t("scorecard.note_applies_if")
 
 
 def _customer(transcript: Transcript) -> dict | None:
@@ -199,7 +200,11 @@ def grade(
 
 def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric) -> Scorecard:
     """Grade moves already observed (``obs``) for ``transcript``: the incremental hint keeps
-    one :class:`Observed` per session and extends it turn by turn."""
+    one :class:`Observed` per session and extends it turn by turn. The scorecard's texts
+    (titles, tips, labels) are in the transcript's language where the rubric has them."""
+    language = language_of(transcript, rubric) if transcript else rubric.language
+    rubric = rubric.in_language(language)
+    obs.texts = t = Texts(language)
     criteria: list[dict] = []
     stages: list[dict] = []
     met_total = applicable_total = 0
@@ -223,13 +228,13 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
                 "tip": None,
             }
             if obs.follow_up and not stage.in_follow_up:
-                result["note"] = "a follow-up call is graded on the follow-up stage alone"
+                result["note"] = t("scorecard.note_follow_up_only")
             elif not reached:
-                result["note"] = "the conversation stops before this stage"
+                result["note"] = t("scorecard.note_stage_not_reached")
             elif (
                 c.applies_if is not None and evaluate(c.applies_if, obs).verdict is not Verdict.MET
             ):
-                result["note"] = _describe(c.applies_if)
+                result["note"] = _describe(c.applies_if, t)
             else:
                 r = evaluate(c.check, obs)
                 result["verdict"] = r.verdict.value
@@ -282,6 +287,7 @@ def grade_observed(obs: Observed, transcript: Transcript | None, rubric: Rubric)
     return Scorecard.model_validate(
         {
             "grader": GRADER_VERSION,
+            "language": language,
             "rubric": {"id": rubric.id, "title": rubric.title, "hash": rubric.content_hash()},
             "transcript_id": transcript.id if transcript else None,
             "candidate": transcript.candidate if transcript else None,

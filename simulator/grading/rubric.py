@@ -27,8 +27,10 @@ from pydantic import (
 )
 
 from ..moves.vocabulary import VIOLATIONS, Move
+from .rubric_overlay import LanguageCode, RubricOverlay, localise
 
-RUBRIC_SCHEMA_VERSION = 1
+# 2: per-language overlays (``languages``); files of version 1 still load.
+RUBRIC_SCHEMA_VERSION = 2
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 DomainRef = Annotated[
@@ -310,7 +312,9 @@ class Level(Strict):
 class Rubric(Strict):
     """How a transcript is graded: stages of criteria, phrasing rules and a pass mark."""
 
-    schema_version: Literal[1] = Field(description="Version of this file format.")
+    schema_version: Literal[1, 2] = Field(
+        description="Version of this file format: 2 when it has language overlays."
+    )
     id: Slug
     title: str = Field(min_length=1, max_length=80)
     summary: str = Field(min_length=1, max_length=200, description="One line for listings.")
@@ -333,7 +337,24 @@ class Rubric(Strict):
         description="The penalty for offering what the case's company rules do not allow "
         "(recognised by the persona, so only in sessions practised here).",
     )
+    languages: dict[LanguageCode, RubricOverlay] = Field(
+        default_factory=dict,
+        description="Per-language texts, by language code ('es', 'zh'): titles, tips, "
+        "labels; the checks stay the base's (docs/rubrics.md).",
+    )
     _hash: str | None = PrivateAttr(None)
+    _localised: dict[str, Rubric] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _overlays(self) -> Rubric:
+        if self.languages and self.schema_version < 2:
+            raise ValueError("'languages' needs schema_version: 2")
+        if self.language in self.languages:
+            raise ValueError(
+                f"languages: {self.language!r} is the base language of this rubric; "
+                "write it in the base, not as an overlay"
+            )
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Rubric:
@@ -361,12 +382,34 @@ class Rubric(Strict):
         """The highest level whose ``min`` the score reaches."""
         return [lv for lv in self.levels if score >= lv.min][-1]
 
+    def offered_languages(self) -> list[str]:
+        """The languages whose texts this rubric has: its base one, then its overlays."""
+        return [self.language, *self.languages]
+
+    def in_language(self, language: str | None) -> Rubric:
+        """The rubric with ``language``'s texts (titles, tips, labels), for a trainee who
+        reads that language; itself for its base language or one it has no overlay for
+        (a regional variant, ``pt-BR``, uses its language's). The checks are the same, and
+        so is :meth:`content_hash`: the grade does not depend on the language shown."""
+        if not language:
+            return self
+        if language not in self.languages:
+            language = language.split("-")[0]
+            if language not in self.languages:
+                return self
+        if language not in self._localised:
+            localised = Rubric.model_validate(localise(self, language))
+            localised._hash = self.content_hash()
+            self._localised[language] = localised
+        return self._localised[language]
+
     def content_hash(self) -> str:
-        """A stable hash of the rubric's content, recorded on every scorecard."""
+        """A stable hash of the rubric's grading content, recorded on every scorecard.
+        Language overlays are left out: adding a language changes no grade."""
         if self._hash is not None:  # rubrics are not changed after loading; hash once
             return self._hash
         canonical = json.dumps(
-            self.model_dump(mode="json", by_alias=True, exclude_none=True),
+            self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"languages"}),
             sort_keys=True,
             ensure_ascii=False,
         )

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..customer.state import Outcome
+from ..languages.catalogue import BASE, Texts
+from ..languages.formatting import number
 
 SCORECARD_SCHEMA_VERSION = 1
 
@@ -189,6 +191,11 @@ class Scorecard(Model):
 
     schema_version: Literal[1] = 1
     grader: str = Field(description="Grader name and version, e.g. 'rules-1'.")
+    language: str | None = Field(
+        None,
+        description="The language its texts are in (the transcript's, else the rubric's): "
+        "titles and tips come from the rubric's overlay for it, labels from its catalogue.",
+    )
     rubric: RubricRef
     transcript_id: str | None = None
     candidate: str | None = None
@@ -227,8 +234,14 @@ class Scorecard(Model):
     )
 
 
-VERDICT_LABEL = {"met": "MET   ", "missed": "MISSED", "not_applicable": "N/A   "}
 QUOTE_LIMIT = 160
+
+
+def verdict_labels(t: Texts) -> dict[str, str]:
+    """MET / MISSED / N/A in the reader's language, padded to one width for a column."""
+    labels = {v: t(f"scorecard.verdict_{v}") for v in ("met", "missed", "not_applicable")}
+    width = max(len(x) for x in labels.values())
+    return {v: x.ljust(width) for v, x in labels.items()}
 
 
 def _quote(text: str) -> str:
@@ -241,119 +254,140 @@ def _clip(text: str, limit: int = QUOTE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_EFFECT = {
-    "agrees": "agrees with the rules",
-    "recorded": "recorded; the rules' verdict stands",
-    "review": "NEEDS REVIEW; the rules' verdict stands",
-}
-
-
-def _judge_line(j: CriterionJudgement) -> str:
+def _judge_line(j: CriterionJudgement, t: Texts) -> str:
     """One line: what the judge said about a criterion and what came of it."""
-    said = "abstained" if j.verdict == "abstain" else j.verdict
-    effect = (
-        f"changed {j.rule_verdict} to {j.result}" if j.effect == "changed" else _EFFECT[j.effect]
-    )
-    line = f"Judge: {said} ({effect})"
+    said = t("scorecard.judge_abstained") if j.verdict == "abstain" else j.verdict
+    if j.effect == "changed":
+        effect = t(
+            "scorecard.judge_changed",
+            before=t(f"scorecard.word_{j.rule_verdict}"),
+            after=t(f"scorecard.word_{j.result}"),
+        )
+    else:
+        effect = t(f"scorecard.judge_{j.effect}")
+    line = t("scorecard.judge_said", said=said, effect=effect)
     if j.evidence_problem:
         return f"{line}: {_clip(j.evidence_problem)}"
     if j.verdict == "abstain" or j.effect in ("review", "recorded"):
         why = j.reasoning.removeprefix("Abstained: ")
         return f"{line}: {_clip(why)}" if why else line
     if j.quote and j.verified and j.effect != "changed":  # a change shows it as evidence
-        line += f", agent turn {j.agent_turn}: {_quote(j.quote)}"
+        line += ", " + t("scorecard.evidence", turn=j.agent_turn, quote=_quote(j.quote))
     return line
 
 
-def render_text(card: Scorecard, source: str | None = None) -> str:
-    """A readable scorecard for the terminal: what went well, what was missed, and why."""
+def _turns(t: Texts, n: int) -> str:
+    return t("scorecard.turns_one" if n == 1 else "scorecard.turns_other", n=n)
+
+
+def render_text(card: Scorecard, source: str | None = None, language: str | None = None) -> str:
+    """A readable scorecard for the terminal: what went well, what was missed, and why;
+    every label in ``language`` (default: the card's own), numbers written its way."""
+    language = language or card.language or BASE
+    t = Texts(language)
+    labels = verdict_labels(t)
+
+    def n(value: float) -> str:
+        return number(value, language)
+
     lines: list[str] = []
-    head = f"Scorecard: {source or card.transcript_id or 'transcript'}"
+    head = t("scorecard.heading", source=source or card.transcript_id or t("scorecard.transcript"))
     lines += [head, "=" * min(len(head), 78)]
-    lines.append(f"Rubric:  {card.rubric.title} ({card.rubric.id})")
+    lines.append(t("scorecard.rubric", title=card.rubric.title, id=card.rubric.id))
     who = ", ".join(
         x
         for x in (
-            card.candidate and f"agent {card.candidate}",
-            card.persona and f"customer {card.persona}",
+            card.candidate and t("scorecard.who_agent", name=card.candidate),
+            card.persona and t("scorecard.who_customer", name=card.persona),
         )
         if x
     )
     if who:
-        lines.append(f"Who:     {who}")
-    verdict = "PASS" if card.passed else "FAIL"
+        lines.append(t("scorecard.who", who=who))
+    verdict = t("scorecard.pass") if card.passed else t("scorecard.fail")
     lines.append(
-        f"Overall: {card.overall:g}/100  {verdict} (pass mark {card.pass_mark:g}), "
-        f"level: {card.level_label}"
+        t(
+            "scorecard.overall",
+            overall=n(card.overall),
+            verdict=verdict,
+            pass_mark=n(card.pass_mark),
+            level=card.level_label,
+        )
     )
     lines.append(
-        f"         criteria {card.criteria_score:g}, penalties -{card.penalty_total:g}, "
-        f"{card.agent_turns} agent turn{'s' if card.agent_turns != 1 else ''}"
-        + ("" if card.ended else ", graded as a partial conversation")
+        t(
+            "scorecard.totals",
+            criteria=n(card.criteria_score),
+            penalties=n(card.penalty_total),
+            turns=_turns(t, card.agent_turns),
+        )
+        + ("" if card.ended else t("scorecard.partial"))
     )
     if card.customer:
         mood = ", ".join(
-            f"{k} {v:g}"
+            t(f"scorecard.{k}", value=n(v))
             for k, v in (("anger", card.customer.anger), ("trust", card.customer.trust))
             if v is not None
         )
-        lines.append(f"Customer: {card.customer.outcome.value}" + (f" ({mood})" if mood else ""))
+        outcome = t(f"scorecard.outcome_{card.customer.outcome.value}")
+        lines.append(t("scorecard.customer", outcome=outcome) + (f" ({mood})" if mood else ""))
     if card.judge:
         j = card.judge
         lines.append(
-            f"Judge:   {j.model} ({j.backend}), {j.samples} sample"
-            f"{'s' if j.samples != 1 else ''}, temperature {j.temperature:g}, "
-            f"prompt {j.prompt_sha256[:19]}"
+            t(
+                "scorecard.judge",
+                model=j.model,
+                backend=j.backend,
+                samples=j.samples,
+                temperature=n(j.temperature),
+                prompt=j.prompt_sha256[:19],
+            )
         )
     if card.needs_review:
-        lines.append(
-            "NEEDS HUMAN REVIEW: the judge gave no usable answer where it matters, "
-            "or the agent addressed the grader"
-        )
+        lines.append(t("scorecard.needs_review"))
         lines += [f"         - {_clip(r)}" for r in (card.judge.review if card.judge else [])]
     judged = {j.criterion: j for j in card.judge.criteria} if card.judge else {}
     by_stage: dict[str, list[CriterionResult]] = {}
     for c in card.criteria:
         by_stage.setdefault(c.stage, []).append(c)
+    pad = " " * (len(labels["met"]) + 3)
     for stage in card.stages:
-        score = "n/a" if stage.score is None else f"{stage.score:g}%"
+        score = t("scorecard.na") if stage.score is None else f"{n(stage.score)}%"
         lines += ["", f"{stage.title} [{stage.domain}]: {score}"]
         for c in by_stage.get(stage.id, []):
-            lines.append(f"  {VERDICT_LABEL[c.verdict]} {c.title} [{c.domain}]")
+            lines.append(f"  {labels[c.verdict]} {c.title} [{c.domain}]")
             if c.verdict == "met":
                 shown = set()
                 for e in c.evidence:
                     if (e.turn, e.start) not in shown:  # one sentence may show two moves
                         shown.add((e.turn, e.start))
-                        who = " (judge)" if e.by == "judge" else ""
-                        lines.append(
-                            f"           agent turn {e.agent_turn}{who}: {_quote(e.quote)}"
-                        )
+                        lines.append(pad + _evidence_line(t, e))
             else:
                 if c.note:
-                    lines.append(f"           ({c.note})")
+                    lines.append(f"{pad}({c.note})")
                 if c.verdict == "missed":
                     for e in c.evidence[:1]:
-                        who = " (judge)" if e.by == "judge" else ""
-                        lines.append(
-                            f"           agent turn {e.agent_turn}{who}: {_quote(e.quote)}"
-                        )
-                    lines.append(f"           Tip: {c.tip}")
+                        lines.append(pad + _evidence_line(t, e))
+                    lines.append(pad + t("scorecard.tip", tip=c.tip))
             if c.id in judged:
-                lines.append(f"           {_judge_line(judged[c.id])}")
+                lines.append(f"{pad}{_judge_line(judged[c.id], t)}")
     if card.record is not None:
         r = card.record
-        against = "" if r.against_case else ", checked for completeness only"
-        lines += ["", f"Complaint record [§3.10]: {r.met}/{r.of} fields right{against}"]
+        against = "" if r.against_case else t("scorecard.record_completeness")
+        lines += ["", t("scorecard.record", met=r.met, of=r.of) + against]
         for f in r.fields:
-            lines.append(f"  {VERDICT_LABEL[f.verdict]} {f.label}: {_clip(f.reason)}")
-    lines += ["", "Phrasing" if card.violations else "Phrasing: no violations"]
+            lines.append(f"  {labels[f.verdict]} {f.label}: {_clip(f.reason)}")
+    lines += ["", t("scorecard.phrasing") if card.violations else t("scorecard.no_violations")]
     for v in card.violations:
-        cost = f"-{v.penalty:g}" if v.penalty else " 0 (over the limit)"
-        lines.append(
-            f"  {cost:>4} {v.title} [{v.domain}], agent turn {v.agent_turn}: {_quote(v.quote)}"
-        )
+        cost = f"-{n(v.penalty)}" if v.penalty else " 0 " + t("scorecard.over_limit")
+        where = t("scorecard.evidence", turn=v.agent_turn, quote=_quote(v.quote))
+        lines.append(f"  {cost:>4} {v.title} [{v.domain}], {where}")
         if v.why:
-            lines.append(f"       Why: {v.why}")
-        lines.append(f"       Instead: {v.tip}")
+            lines.append("       " + t("scorecard.why", why=v.why))
+        lines.append("       " + t("scorecard.instead", tip=v.tip))
     return "\n".join(lines) + "\n"
+
+
+def _evidence_line(t: Texts, e: Evidence) -> str:
+    who = t("scorecard.by_judge") if e.by == "judge" else ""
+    return t("scorecard.evidence", turn=f"{e.agent_turn}{who}", quote=_quote(e.quote))

@@ -30,13 +30,18 @@ Every failure is a :class:`~simulator.errors.FileProblems` naming file and line.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..errors import FileProblems, Problem
+from ..languages import CODE, ENV, available_languages
+from ..languages.detect import guess_language
+from ..moves.detector import pattern_files
 from ..transcript import MAX_TURN_CHARS, PersonaRef, Transcript, TranscriptTurn, turn_problem
 from ..yamlfile import read_bytes, read_text, validation_problems
 
@@ -70,6 +75,7 @@ HEADERS = {
     "candidate": "candidate",
     "rubric": "rubric",
     "created": "created",
+    "language": "language",
 }
 MODES = ("training", "exam")
 UNKNOWN_HASH = "unknown"
@@ -118,9 +124,32 @@ def check_gradable(transcript: Transcript, name: str, line: int | None = None) -
                 "turns",
             )
         )
+    if not problems and transcript.language and not language_covered(transcript.language):
+        problems.append(Problem(name, uncovered(transcript.language), line, "language"))
     if problems:
         raise FileProblems(problems)
     return transcript
+
+
+def language_covered(language: str) -> bool:
+    """Whether a language pack (or a regional variant's language) reads moves in it."""
+    return _covered(
+        language, os.environ.get(ENV, ""), os.environ.get("FRONTLINE_MOVE_PATTERNS", "")
+    )
+
+
+@lru_cache(maxsize=64)
+def _covered(language: str, _folders: str, _legacy: str) -> bool:
+    return bool(pattern_files(language))
+
+
+def uncovered(language: str) -> str:
+    """Why a transcript in ``language`` cannot be graded, and what would let it be."""
+    packs = ", ".join(p.language for p in available_languages() if language_covered(p.language))
+    return (
+        f"the conversation is in {language!r}, which no language pack covers (packs: "
+        f"{packs}); it cannot be graded: add a pack for it (docs/languages.md)"
+    )
 
 
 def transcript_from_data(data: object, name: str, line: int | None = None) -> Transcript:
@@ -274,7 +303,34 @@ def parse_plain_text(text: str, name: str = "<text>") -> Transcript:
     fields: dict = {HEADERS[k]: v for k, v in headers.items()}
     if "persona" in fields:
         fields["persona"] = PersonaRef(id=fields["persona"], hash=UNKNOWN_HASH)
+    if "language" not in fields:  # the text says nothing: read it from the words
+        fields["language"] = _detected(out, name)
     return check_gradable(Transcript(turns=out, **fields), name)
+
+
+def _detected(turns: list[TranscriptTurn], name: str) -> str:
+    """The language of a plain-text conversation, from its turns (the agent's first: they
+    are what is graded); a clear error when no pack's script is in it."""
+    agent = "\n".join(t.text for t in turns if t.role == "agent")
+    everyone = "\n".join(t.text for t in turns)
+    guess = guess_language(agent)
+    if guess.language is None:
+        guess = guess_language(everyone)
+    if guess.language is None:
+        known = ", ".join(p.language for p in available_languages())
+        raise FileProblems(
+            [
+                Problem(
+                    name,
+                    "cannot tell which language the conversation is in: it has no letters "
+                    f"of a script any language pack reads (packs: {known}); if a pack "
+                    "covers it, say so with a 'Language: xx' header before the first turn",
+                    1,
+                    "language",
+                )
+            ]
+        )
+    return guess.language
 
 
 def _header(headers: dict[str, str], key: str, value: str, name: str, line: int) -> None:
@@ -289,6 +345,14 @@ def _header(headers: dict[str, str], key: str, value: str, name: str, line: int)
             raise FileProblems(
                 [Problem(name, f"must be {' or '.join(MODES)} (got {value!r})", line, key)]
             )
+    if key == "language" and not CODE.match(value):
+        raise FileProblems(
+            [
+                Problem(
+                    name, f"must be a language code such as es or pt-BR (got {value!r})", line, key
+                )
+            ]
+        )
     if len(value) > 200:
         raise FileProblems(
             [Problem(name, f"header is {len(value)} characters; the limit is 200", line, key)]

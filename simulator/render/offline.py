@@ -43,8 +43,13 @@ def fill_values(request: RenderRequest) -> dict[str, str]:
         "expectation": case.expectation,
         "bottom_line": case.bottom_line,
         "if_crossed": case.if_crossed,
-        "offer": remedies.get(request.plan.offer or "", "that"),
-        "rejected": remedies.get(request.plan.rejected or "", "that"),
+        # Without a remedy named in the plan, the one on the table (or, failing that, what
+        # they hoped for): always in the persona's language, never a word of English.
+        "offer": remedies.get(request.plan.offer or request.state.offer or "", case.expectation),
+        "rejected": remedies.get(
+            request.plan.rejected or (request.state.rejected or [""])[-1],
+            case.rejects[0] if case.rejects else case.expectation,
+        ),
     }
 
 

@@ -13,9 +13,10 @@ from html import escape
 
 import gradio as gr
 
-from ..languages.catalogue import Texts
+from ..languages.catalogue import BASE, Texts
 from ..users import Role, UserStore
 from .context import WebContext
+from .locale import from_accept_language, ui_languages
 
 LOCAL_USER = "local"
 
@@ -53,19 +54,25 @@ def viewer(ctx: WebContext, request: gr.Request | None) -> Viewer:
     name = getattr(request, "username", None) if request is not None else None
     role = ctx.users.role_of(name) if name else None
     if role is None:
-        raise AccessDenied(
-            "You are not logged in (or your account was removed). Reload the page to log in."
-        )
+        # Nobody to ask for a chosen language: the browser's.
+        headers = getattr(request, "headers", None) or {}
+        codes = [code for _, code in ui_languages()]
+        language = from_accept_language(headers.get("accept-language"), codes) or BASE
+        raise AccessDenied(Texts(language)("error.not_logged_in"))
     return Viewer(name, role)
 
 
 def require_designer(
-    ctx: WebContext, request: gr.Request | None, page: str = "The persona designer"
+    ctx: WebContext, request: gr.Request | None, page: str = "page.designer"
 ) -> Viewer:
-    """The viewer, if they may use trainer pages; else :class:`AccessDenied`."""
+    """The viewer, if they may use trainer pages; else :class:`AccessDenied` naming the
+    page (``page`` is its catalogue key) in the viewer's language."""
     who = viewer(ctx, request)
     if not who.can_design:
-        raise AccessDenied(f"{page} is for trainers and admins.")
+        from .language_view import texts_for  # it asks this module who the viewer is
+
+        t = texts_for(ctx, request)
+        raise AccessDenied(t("error.trainers_only", page=t(page)))
     return who
 
 

@@ -69,7 +69,11 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
 
         tabs = {p_tab: "practice", h_tab: "history", d_tab: "designer"}
         tabs |= {c_tab: "certification", k_tab: "cohort"}
+        # Every other page's fixed words, relabelled with the practice page's.
+        pages = [history, designer, certification, cohort]
+        pages += [practice.scorecard.replay, history.card.replay]
         words = [heading, who_line, *tabs, *practice.label_outputs()]
+        words += [c for page in pages for c in page.label_outputs()]
 
         def page_words(t: Texts, request: gr.Request, view: dict | None = None) -> dict:
             """The page's fixed words in ``t``'s language: heading, banner, tabs, practice."""
@@ -86,6 +90,7 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
                     for tab, key in tabs.items()
                 },
                 **practice.labels(t, view),
+                **{c: u for page in pages for c, u in page.labels(t).items()},
             }
 
         load_outputs = [*words, *practice.outputs()]

@@ -16,17 +16,21 @@ import gradio as gr
 from .. import config
 from ..certification.sources import session_sources
 from ..errors import FileProblems, FrontlineError
+from ..languages.catalogue import Texts
 from .auth import require_designer
 from .cert_runs import UPLOAD_SUFFIXES, RunRegistry, RunView, upload_sources, uploaded_files
 from .context import WebContext
 from .downloads import write_download
+from .language_view import texts_for
 
-PAGE = "The certification page"
+PAGE = "page.certification"  # the catalogue key of the page's name (for "trainers only")
+ENGLISH = Texts("en")  # the words before a page's language is known
+# The transcripts' source: these values are the API's (stable), the labels the page's.
 UPLOADS, SESSIONS = "Uploaded transcript files", "Stored practice sessions"
 RUN_COLUMNS = [
     "run",
     "exam",
-    "started (UTC)",
+    "started",
     "by",
     "inputs",
     "transcripts",
@@ -34,37 +38,41 @@ RUN_COLUMNS = [
     "malformed",
     "state",
 ]
+PHASES = ("starting", "grading", "judging", "reports", "done", "failed", "stopped")
 POLL_SECONDS = 1.0
 
 
-def judge_note() -> tuple[bool, str]:
+def judge_note(t: Texts = ENGLISH) -> tuple[bool, str]:
     """Whether an LLM judge can take part, and a line saying why not."""
     from ..llm.config import load_backend_config
 
     try:
         configured = load_backend_config() is not None
     except FileProblems as exc:
-        return False, f"The LLM judge is unavailable: the model configuration is wrong ({exc})."
+        return False, t("cert.judge_broken", problem=exc)
     if not configured:
-        return False, (
-            "The LLM judge is unavailable: no model is configured "
-            "(`FRONTLINE_LLM_*`), so runs are graded by the rules only."
-        )
-    return True, "The judge runs only for exams that allow it (`judge.participation`)."
+        return False, t("cert.judge_none")
+    return True, t("cert.judge_ok")
 
 
-def progress_html(run: RunView | None) -> str:
+def phase_words(phase: str, t: Texts) -> str:
+    """A run's phase in ``t``'s language (an unknown one as it is)."""
+    return t(f"cert.phase_{phase}") if phase in PHASES else phase
+
+
+def progress_html(run: RunView | None, t: Texts = ENGLISH) -> str:
     """The run's state as a line with data attributes (the browser tests read them)."""
     if run is None:
-        return '<div id="fl-cert-progress" data-phase="none">No run selected.</div>'
+        return f'<div id="fl-cert-progress" data-phase="none">{escape(t("cert.no_run"))}</div>'
     c = run.counts
     total, graded = c.get("total", 0), c.get("graded", 0)
-    bits = [f"{graded} of {total} graded", f"{c.get('malformed', 0)} malformed"]
+    bits = [t("cert.graded_of", graded=graded, total=total)]
+    bits.append(t("cert.malformed", count=c.get("malformed", 0)))
     if run.judge:
-        bits.append(f"{c.get('judged', 0)} judged, {c.get('needs_review', 0)} for review")
+        bits.append(t("cert.judged", judged=c.get("judged", 0), review=c.get("needs_review", 0)))
     found = _eligibility(run) if run.complete else None
     if found is not None:  # "graded" alone reads as a success when none could count
-        bits.append(f"{found[1]} eligible for the exam")
+        bits.append(t("cert.eligible_count", count=found[1]))
     pct = 100 if run.complete else int(100 * graded / total) if total else 0
     message = f" — {escape(run.message)}" if run.message else ""
     return (
@@ -72,7 +80,8 @@ def progress_html(run: RunView | None) -> str:
         f'data-phase="{escape(run.phase)}" data-complete="{str(run.complete).lower()}" '
         f'data-total="{total}" data-graded="{graded}" '
         f'data-eligible="{found[1] if found else ""}"><b>{escape(run.id)}</b> '
-        f"({escape(run.exam)}): <b>{escape(run.phase)}</b>{message}<br>{', '.join(bits)}"
+        f"({escape(run.exam)}): <b>{escape(phase_words(run.phase, t))}</b>{message}<br>"
+        f"{escape(', '.join(bits))}"
         f'<div class="fl-meter-track"><span class="fl-meter-fill" style="width:{pct}%;'
         'background:var(--color-accent)"></span></div></div>'
     )
@@ -105,7 +114,7 @@ def _first_ineligible(run: RunView, limit: int) -> list[dict]:
         return list(islice(iter_ineligible(store, exam), limit))
 
 
-def eligibility_html(run: RunView, limit: int = 20) -> str:
+def eligibility_html(run: RunView, limit: int = 20, t: Texts = ENGLISH) -> str:
     """How many graded transcripts the exam accepted, and each other one with the reason."""
     found = _eligibility(run)
     if found is None:
@@ -116,37 +125,36 @@ def eligibility_html(run: RunView, limit: int = 20) -> str:
         f"<li><b>{escape(row['source'])}</b>: {escape(row['reason'])}</li>" for row in ineligible
     )
     more = (
-        f"<li>… and {n_ineligible - limit} more (in report.json)</li>"
+        f"<li>{escape(t('cert.more', count=n_ineligible - limit))}</li>"
         if n_ineligible > limit
         else ""
     )
     none = (
-        (
-            f"<p><b>No transcript was eligible for exam {escape(run.exam)}, so "
-            "there are no candidates.</b></p>"
-        )
+        f"<p><b>{escape(t('cert.none_eligible', exam=run.exam))}</b></p>"
         if graded and not eligible
         else ""
     )
+    # The catalogue's text holds <b>; the exam id is the only outside value in it.
+    summary = t("cert.eligible_of", eligible=eligible, graded=graded, exam=escape(run.exam))
+    listed = f"; {escape(t('cert.not_eligible'))}<ul>{items}{more}</ul>" if n_ineligible else "."
     return (
         f'<div id="fl-cert-eligibility" class="fl-card" data-eligible="{eligible}" '
-        f'data-ineligible="{n_ineligible}">{none}<b>{eligible} of {graded}</b> graded '
-        f"transcript{'s' * (graded != 1)} eligible for exam {escape(run.exam)}"
-        f"{f'; not eligible:<ul>{items}{more}</ul>' if n_ineligible else '.'}</div>"
+        f'data-ineligible="{n_ineligible}">{none}{summary}{listed}</div>'
     )
 
 
-def report_frame(run: RunView) -> str:
+def report_frame(run: RunView, t: Texts = ENGLISH) -> str:
     """The run's eligibility summary and its HTML report inline, in a sandboxed frame (no
     scripts, its own styles)."""
     path = run.reports.get("report.html")
     if path is None:
-        return '<div id="fl-cert-report" data-ready="false">No report yet.</div>'
+        return f'<div id="fl-cert-report" data-ready="false">{escape(t("cert.no_report"))}</div>'
     page = path.read_text(encoding="utf-8")
+    title = escape(t("cert.report_title", run=run.id), quote=True)
     return (
-        f"{eligibility_html(run)}"
+        f"{eligibility_html(run, t=t)}"
         f'<div id="fl-cert-report" data-ready="true"><iframe id="fl-cert-report-frame" '
-        f'sandbox="" title="Certification report {escape(run.id)}" '
+        f'sandbox="" title="{title}" '
         f'style="width:100%;height:760px;border:1px solid var(--border-color-primary);'
         f'border-radius:8px;background:white" srcdoc="{escape(page, quote=True)}">'
         "</iframe></div>"
@@ -165,20 +173,28 @@ def download_copies(run: RunView, owner: str) -> list[str]:
     ]
 
 
-def nothing_to_grade(what_to_do: str) -> list:
-    """The start event's outputs when there is nothing to grade: a message, nothing else."""
+def nothing_to_grade(what_to_do: str, t: Texts = ENGLISH) -> list:
+    """The start event's outputs when there is nothing to grade: a message, nothing else
+    (``what_to_do`` is the catalogue's HTML)."""
     return [
         None,
         f'<div id="fl-cert-progress" class="fl-card" data-phase="nothing">'
-        f"<b>Nothing to grade.</b> {what_to_do}</div>",
+        f"<b>{escape(t('cert.nothing'))}</b> {what_to_do}</div>",
         gr.Timer(active=False),
         gr.update(),
         gr.update(),
     ]
 
 
-def runs_table(runs: list[RunView]) -> list[list]:
-    return [
+def run_headers(t: Texts) -> list[str]:
+    """The runs table's column names in ``t``'s language."""
+    return [t(f"cert.col_{column}") for column in RUN_COLUMNS]
+
+
+def runs_table(runs: list[RunView], t: Texts = ENGLISH) -> dict:
+    """Every run as a row, under column names in ``t``'s language (a plain value: the API
+    returns it as it is)."""
+    rows = [
         [
             r.id,
             r.exam,
@@ -188,10 +204,11 @@ def runs_table(runs: list[RunView]) -> list[list]:
             r.counts.get("total", 0),
             r.counts.get("graded", 0),
             r.counts.get("malformed", 0),
-            "complete" if r.complete else r.phase,
+            t("cert.complete") if r.complete else phase_words(r.phase, t),
         ]
         for r in runs
     ]
+    return {"headers": run_headers(t), "data": rows}
 
 
 @dataclass
@@ -200,16 +217,14 @@ class CertificationView:
     registry: RunRegistry = field(default_factory=lambda: RunRegistry(config.data_dir() / "runs"))
 
     def build(self) -> None:
-        self.judge_ok, note = judge_note()
-        gr.Markdown(
-            "### Certification\nGrade a cohort's transcripts against an exam. Runs "
-            "are shared by all trainers; each keeps its own folder on the server."
-        )
+        t = ENGLISH
+        self.judge_ok, note = judge_note(t)
+        self.heading = gr.Markdown(t("cert.heading"))
         with gr.Row():
             # Custom values pass gradio's check; the server looks every exam id up itself.
             exams = self.registry.exams()
             self.exam = gr.Dropdown(
-                label="Exam",
+                label=t("cert.exam"),
                 choices=exams,
                 scale=3,
                 value=exams[0][1] if exams else None,
@@ -218,54 +233,100 @@ class CertificationView:
             )
             with gr.Column(scale=2):
                 self.judge = gr.Checkbox(
-                    label="Ask the LLM judge for a second opinion",
+                    label=t("cert.judge"),
                     value=False,
                     interactive=self.judge_ok,
                     elem_id="fl-cert-judge",
                 )
-                gr.Markdown(note, elem_id="fl-cert-judge-note")
+                self.judge_note = gr.Markdown(note, elem_id="fl-cert-judge-note")
         self.kind = gr.Radio(
-            [UPLOADS, SESSIONS], value=UPLOADS, label="Transcripts", elem_id="fl-cert-kind"
+            self._kinds(t), value=UPLOADS, label=t("cert.kind"), elem_id="fl-cert-kind"
         )
         self.files = gr.File(
-            label="Transcript files (JSON, JSONL or text)",
+            label=t("cert.files"),
             file_count="multiple",
             file_types=list(UPLOAD_SUFFIXES),
             elem_id="fl-cert-upload",
         )
         self.filter = gr.Textbox(
-            label="Sessions filter",
+            label=t("cert.filter"),
             visible=False,
-            placeholder="user=alice|bob,mode=exam,since=2026-01-01 (or: all)",
+            placeholder=t("cert.filter_placeholder"),
             elem_id="fl-cert-filter",
         )
         with gr.Row():
-            self.start = gr.Button("Start the run", variant="primary", elem_id="fl-cert-start")
-            self.stop = gr.Button("Stop", elem_id="fl-cert-stop")
-        self.progress = gr.HTML(progress_html(None), elem_id="fl-cert-progress-box")
+            self.start = gr.Button(t("cert.start"), variant="primary", elem_id="fl-cert-start")
+            self.stop = gr.Button(t("cert.stop"), elem_id="fl-cert-stop")
+        self.progress = gr.HTML(progress_html(None, t), elem_id="fl-cert-progress-box")
         self.timer = gr.Timer(POLL_SECONDS, active=False)
         self.watching = gr.State(None)
-        gr.Markdown("#### Runs")
+        self.runs_heading = gr.Markdown(t("cert.runs"))
         with gr.Row():
             self.open = gr.Dropdown(
-                label="Open a run",
+                label=t("cert.open"),
                 choices=[],
                 scale=3,
                 value=None,
                 allow_custom_value=True,
                 elem_id="fl-cert-open",
             )
-            self.refresh_btn = gr.Button("Refresh", scale=1, elem_id="fl-cert-refresh")
+            self.refresh_btn = gr.Button(t("cert.refresh"), scale=1, elem_id="fl-cert-refresh")
         self.table = gr.Dataframe(
-            headers=RUN_COLUMNS, interactive=False, wrap=True, elem_id="fl-cert-runs"
+            headers=run_headers(t), interactive=False, wrap=True, elem_id="fl-cert-runs"
         )
         self.downloads = gr.File(
-            label="Report files",
+            label=t("cert.reports"),
             file_count="multiple",
             interactive=False,
             elem_id="fl-cert-downloads",
         )
         self.report = gr.HTML(elem_id="fl-cert-report-box")
+
+    @staticmethod
+    def _kinds(t: Texts) -> list[tuple[str, str]]:
+        return [(t("cert.uploads"), UPLOADS), (t("cert.sessions"), SESSIONS)]
+
+    def label_outputs(self) -> list:
+        """The components whose words :meth:`labels` gives."""
+        return [
+            self.heading,
+            self.exam,
+            self.judge,
+            self.judge_note,
+            self.kind,
+            self.files,
+            self.filter,
+            self.start,
+            self.stop,
+            self.progress,
+            self.runs_heading,
+            self.open,
+            self.refresh_btn,
+            self.table,
+            self.downloads,
+        ]
+
+    def labels(self, t: Texts) -> dict:
+        """The page's fixed words in ``t``'s language (at page load and on the picker)."""
+        return {
+            self.heading: t("cert.heading"),
+            self.exam: gr.Dropdown(label=t("cert.exam")),
+            self.judge: gr.Checkbox(label=t("cert.judge")),
+            self.judge_note: judge_note(t)[1],
+            self.kind: gr.Radio(choices=self._kinds(t), label=t("cert.kind")),
+            self.files: gr.File(label=t("cert.files")),
+            self.filter: gr.Textbox(
+                label=t("cert.filter"), placeholder=t("cert.filter_placeholder")
+            ),
+            self.start: gr.Button(t("cert.start")),
+            self.stop: gr.Button(t("cert.stop")),
+            self.progress: progress_html(None, t),
+            self.runs_heading: t("cert.runs"),
+            self.open: gr.Dropdown(label=t("cert.open")),
+            self.refresh_btn: gr.Button(t("cert.refresh")),
+            self.table: gr.Dataframe(headers=run_headers(t)),
+            self.downloads: gr.File(label=t("cert.reports")),
+        }
 
     def wire(self, tab: gr.Tab) -> None:
         listing = [self.exam, self.table, self.open]
@@ -302,11 +363,12 @@ class CertificationView:
     def refresh(self, request: gr.Request) -> list:
         """The exams, and every run on the server, newest first."""
         require_designer(self.ctx, request, PAGE)
+        t = texts_for(self.ctx, request)
         runs = self.registry.runs()
         exams = self.registry.exams()
         return [
             gr.Dropdown(choices=exams, value=exams[0][1] if exams else None),
-            runs_table(runs),
+            runs_table(runs, t),
             gr.Dropdown(choices=[r.id for r in runs]),
         ]
 
@@ -321,22 +383,18 @@ class CertificationView:
     ) -> list:
         """Start grading the uploads (or the stored sessions the filter selects)."""
         who = require_designer(self.ctx, request, PAGE)
+        t = texts_for(self.ctx, request)
         if not exam_id:
-            raise gr.Error("Choose an exam first.")
+            raise gr.Error(t("cert.need_exam"))
         if judge and not self.judge_ok:
-            raise gr.Error(judge_note()[1])
+            raise gr.Error(judge_note(t)[1])
         # Nothing chosen yet is not an error: one message in the progress box says what to
         # do (raising would also put a red "Error" badge on each of the event's outputs).
         if kind != SESSIONS and not files:
-            return nothing_to_grade(
-                "Choose the transcript files to grade first (or pick "
-                f"“{SESSIONS}” and type a filter)."
-            )
+            what = t("cert.need_files", sessions=t("cert.sessions"))
+            return nothing_to_grade(escape(what), t)
         if kind == SESSIONS and not (filter_text or "").strip():
-            return nothing_to_grade(
-                "Type a sessions filter first (for example "
-                "<code>user=alice,mode=exam</code>, or <code>all</code>)."
-            )
+            return nothing_to_grade(t("cert.need_filter"), t)
         try:
             if kind == SESSIONS:
                 filter_text = (filter_text or "").strip()
@@ -351,18 +409,19 @@ class CertificationView:
         runs = self.registry.runs()
         return [
             run_id,
-            progress_html(self._run(run_id)),
+            progress_html(self._run(run_id), t),
             gr.Timer(active=True),
-            runs_table(runs),
+            runs_table(runs, t),
             gr.Dropdown(choices=[r.id for r in runs], value=run_id),
         ]
 
     def poll(self, run_id: str | None, request: gr.Request) -> list:
         """The watched run's progress; once it has finished, its report and files."""
         who = require_designer(self.ctx, request, PAGE)
+        t = texts_for(self.ctx, request)
         if not run_id:
             return [
-                progress_html(None),
+                progress_html(None, t),
                 gr.update(),
                 gr.update(),
                 gr.Timer(active=False),
@@ -370,23 +429,24 @@ class CertificationView:
             ]
         run = self._run(run_id)
         if run.running:
-            return [progress_html(run), gr.update(), gr.update(), gr.update(), gr.update()]
+            return [progress_html(run, t), gr.update(), gr.update(), gr.update(), gr.update()]
         return [
-            progress_html(run),
-            report_frame(run),
+            progress_html(run, t),
+            report_frame(run, t),
             download_copies(run, who.name),
             gr.Timer(active=False),
-            runs_table(self.registry.runs()),
+            runs_table(self.registry.runs(), t),
         ]
 
     def open_run(self, run_id: str | None, request: gr.Request) -> list:
         """Show a run: its progress, and its report and files when there are any."""
         who = require_designer(self.ctx, request, PAGE)
+        t = texts_for(self.ctx, request)
         run = self._run(run_id)
         return [
             run.id,
-            progress_html(run),
-            report_frame(run),
+            progress_html(run, t),
+            report_frame(run, t),
             download_copies(run, who.name),
             gr.Timer(active=run.running),
         ]
@@ -398,4 +458,4 @@ class CertificationView:
             self.registry.stop(run_id or "")
         except FrontlineError as exc:
             raise gr.Error(str(exc)) from None
-        return progress_html(self._run(run_id))
+        return progress_html(self._run(run_id), texts_for(self.ctx, request))

@@ -50,18 +50,25 @@ def persona_card(p: Persona | None, t: Texts = ENGLISH) -> str:
     )
 
 
-def brief_panel(p: Persona) -> str:
+def brief_panel(p: Persona, t: Texts = ENGLISH) -> str:
     """The trainee's brief beside the chat: who they work for and the company's rules for
     the case, what may be offered and where flexibility ends (DOMAIN §3.9). Collapsible
-    (a ``<details>`` element, open at first); never the customer's own lines."""
-    lines = p.trainee_brief()
+    (a ``<details>`` element, open at first); never the customer's own lines. The frame is
+    ``t``'s words; the company and its rules are the persona's (its language overlay's)."""
+    ident, rules = p.identity, p.case.company_rules
+    channel = t(f"channel.{ident.channel}")
+    lines = [t("brief.works_for", company=ident.company, channel=channel)]
+    if rules is None:
+        lines.append(t("brief.no_rules"))
+    else:
+        lines.append(t("brief.may_offer", standard=rules.standard))
+        lines.append(t("brief.limit", limit=rules.limit))
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
     return (
         f'<details class="fl-brief" open data-persona="{escape(p.id)}">'
-        "<summary>Your brief: the case card</summary>"
+        f"<summary>{escape(t('brief.summary'))}</summary>"
         f'<ul class="fl-brief-lines">{items}</ul>'
-        '<p class="fl-brief-note">Offering more than this is a give-away: the customer may '
-        "be pleased, but it costs you points (DOMAIN §3.9).</p></details>"
+        f'<p class="fl-brief-note">{escape(t("brief.note"))}</p></details>'
     )
 
 
@@ -72,9 +79,9 @@ def chat_messages(turns: list[Turn]) -> list[dict]:
     ]
 
 
-def session_meter(conv: Conversation) -> str:
+def session_meter(conv: Conversation, t: Texts = ENGLISH) -> str:
     """The mood meter for the session's current state, with the last turn's change and
-    its reasons (as the terminal shows them)."""
+    its reasons (as the terminal shows them), in ``t``'s language."""
     steps = conv.steps
     prev = steps[-2].state if len(steps) > 1 else None
     s = conv.state
@@ -84,4 +91,5 @@ def session_meter(conv: Conversation) -> str:
         s.patience,
         (prev.anger, prev.trust, prev.patience) if prev else None,
         [c.reason for c in steps[-1].changes],
+        t,
     )

@@ -4,36 +4,50 @@ reopenable, and the per-stage scores over time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 import gradio as gr
 
+from ..languages.catalogue import Texts
 from ..sessions import SessionInfo
 from .auth import viewer
 from .context import WebContext
+from .language_view import texts_for
+from .locale import format_date
 from .scorecard_view import ScorecardView
 from .svg import Line, line_chart_svg
 
 COLUMNS = ["started", "session", "customer", "mode", "rubric", "outcome", "turns", "score", "level"]
+ENGLISH = Texts("en")  # the words before a page's language is known
 COLUMN_WIDTHS = ["165px", "165px", "280px", "85px", "170px", "115px", "70px", "70px", "90px"]
 PALETTE = ["#2f80c2", "#d64545", "#3c9d5d", "#b7791f", "#7b61ff", "#0f9d9a", "#c2185b"]
 
 
-def _row(info: SessionInfo, card: dict | None) -> list:
+def headers(t: Texts) -> list[str]:
+    """The table's column names in ``t``'s language."""
+    return [t(f"history.col_{column}") for column in COLUMNS]
+
+
+def outcome_words(info: SessionInfo, t: Texts) -> str:
+    """How a session ended, in ``t``'s language (one left open reads 'in progress')."""
+    if info.status == "active":
+        return t("history.in_progress")
+    if info.outcome.value == "ongoing":
+        return t("history.ended_early")
+    return t(f"outcome.{info.outcome.value}")
+
+
+def _row(info: SessionInfo, card: dict | None, t: Texts) -> list:
     score = f"{card['overall']:.0f}" if card and card.get("overall") is not None else ""
     level = (card.get("level_label") or card.get("level") or "") if card else ""
-    if info.status == "active":
-        outcome = "in progress"
-    elif info.outcome.value == "ongoing":
-        outcome = "ended early"
-    else:
-        outcome = info.outcome.value
+    mode = t(f"practice.mode_name_{info.mode}") if info.mode in ("training", "exam") else info.mode
     return [
-        info.created.replace("T", " ")[:16],
+        format_date(info.created, t.language),
         info.id,
         info.persona_id,
-        info.mode,
+        mode,
         info.rubric or "",
-        outcome,
+        outcome_words(info, t),
         info.agent_turns,
         score,
         level,
@@ -41,13 +55,16 @@ def _row(info: SessionInfo, card: dict | None) -> list:
 
 
 def progress_svg(
-    points: list[tuple[str, dict[str, float]]], width: int = 640, height: int = 240
+    points: list[tuple[str, dict[str, float]]],
+    width: int = 640,
+    height: int = 240,
+    t: Texts = ENGLISH,
 ) -> str:
     """Per-stage scores (0-100) over graded sessions, oldest first, one line per stage."""
     if not points:
         return (
-            '<div class="fl-card fl-empty" id="fl-progress">No graded sessions yet: '
-            "finish a practice session to see your progress.</div>"
+            f'<div class="fl-card fl-empty" id="fl-progress">'
+            f"{escape(t('history.no_progress'))}</div>"
         )
     stages: list[str] = []
     for _, scores in points:
@@ -59,7 +76,7 @@ def progress_svg(
     chart = line_chart_svg(
         [label for label, _ in points],
         lines,
-        label="Stage scores over time",
+        label=t("history.progress_chart"),
         data_key="stage",
         width=width,
         height=height,
@@ -82,22 +99,20 @@ class HistoryView:
     ctx: WebContext
 
     def build(self) -> None:
-        gr.Markdown(
-            "### Your sessions\nOnly your own sessions are listed. Pick one to reopen "
-            "its scorecard."
-        )
-        self.refresh = gr.Button("Refresh", size="sm", elem_id="fl-history-refresh")
+        t = ENGLISH
+        self.heading = gr.Markdown(t("history.heading"))
+        self.refresh = gr.Button(t("history.refresh"), size="sm", elem_id="fl-history-refresh")
         # Widths from the headers too: measured from the cells alone, "turns" and "score"
         # got columns narrower than their names, which broke mid-word ("tur ns").
         self.table = gr.Dataframe(
-            headers=COLUMNS,
+            headers=headers(t),
             interactive=False,
             wrap=True,
             column_widths=COLUMN_WIDTHS,
             elem_id="fl-history-table",
         )
         self.pick = gr.Dropdown(
-            label="Reopen a scorecard",
+            label=t("history.reopen"),
             choices=[],
             value=None,
             allow_custom_value=True,
@@ -105,8 +120,21 @@ class HistoryView:
         )
         self.card = ScorecardView(self.ctx, prefix="fl-history")
         self.card.build()
-        gr.Markdown("### Progress: score per stage over time")
+        self.progress_heading = gr.Markdown(t("history.progress_heading"))
         self.progress = gr.HTML(elem_id="fl-progress-box")
+
+    def label_outputs(self) -> list:
+        """The components whose words :meth:`labels` gives."""
+        return [self.heading, self.refresh, self.pick, self.progress_heading]
+
+    def labels(self, t: Texts) -> dict:
+        """The page's fixed words in ``t``'s language (at page load and on the picker)."""
+        return {
+            self.heading: t("history.heading"),
+            self.refresh: gr.Button(t("history.refresh")),
+            self.pick: gr.Dropdown(label=t("history.reopen")),
+            self.progress_heading: t("history.progress_heading"),
+        }
 
     def wire(self, tab: gr.Tab) -> None:
         outs = [self.table, self.pick, self.progress]
@@ -118,27 +146,24 @@ class HistoryView:
     def list_sessions(self, request: gr.Request) -> dict:
         """The viewer's sessions, newest first, and their progress chart."""
         who = viewer(self.ctx, request)
+        t = texts_for(self.ctx, request)
         sessions = self.ctx.store.list_sessions(who.name)
         rows, picks, progress = [], [], []
         for info in sessions:
             card = self.ctx.store.load_scorecard(info.id, who.name)
-            rows.append(_row(info, card))
+            rows.append(_row(info, card, t))
             if info.status != "active":
-                picks.append(
-                    (
-                        f"{info.created[:16].replace('T', ' ')} · {info.persona_id} · "
-                        f"{info.outcome.value}",
-                        info.id,
-                    )
-                )
+                when = format_date(info.created, t.language)
+                picks.append((f"{when} · {info.persona_id} · {outcome_words(info, t)}", info.id))
             if card:
                 progress.append(stage_scores(card))
         # Oldest first, numbered in the order they were practised.
         points = [(f"#{i}", scores) for i, scores in enumerate(reversed(progress), 1)]
         return {
-            self.table: rows or [[""] * len(COLUMNS)],
+            # A plain value (the API returns it as it is) that names its columns.
+            self.table: {"headers": headers(t), "data": rows or [[""] * len(COLUMNS)]},
             self.pick: gr.Dropdown(choices=picks, value=None),
-            self.progress: progress_svg(points),
+            self.progress: progress_svg(points, t=t),
         }
 
     def reopen(self, session_id: str | None, request: gr.Request) -> dict:

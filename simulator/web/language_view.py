@@ -15,6 +15,7 @@ import gradio as gr
 from ..errors import FrontlineError
 from ..languages.catalogue import BASE, Texts
 from ..persona import Persona
+from ..persona.overlay import PersonaFile
 from .auth import viewer
 from .context import WebContext
 from .locale import from_accept_language, ui_languages
@@ -43,28 +44,24 @@ def language_name(code: str) -> str:
     return dict((c, n) for n, c in ui_languages()).get(code, code)
 
 
-def offered_languages(persona: Persona) -> list[str]:
-    """The languages a persona can be played in (a persona file with per-language
-    overlays lists them all; a plain persona speaks its own language only)."""
-    offered = getattr(persona, "offered_languages", None)
-    return list(offered()) if callable(offered) else [persona.language]
+def offered_languages(persona: PersonaFile) -> list[str]:
+    """The languages a persona file can be played in: its base language, then every
+    overlay that resolves (:meth:`PersonaFile.offered_languages`)."""
+    return persona.offered_languages()
 
 
-def in_language(persona: Persona, language: str) -> Persona:
-    """The persona as a session in ``language`` plays it, or in its own language when it
+def in_language(persona: PersonaFile, language: str) -> Persona:
+    """The persona as a session in ``language`` plays it, or in its base language when it
     is not written in that one (the practice page says so before the session starts)."""
-    if language == persona.language or language not in offered_languages(persona):
-        return persona
-    resolve = getattr(persona, "in_language", None)
-    if resolve is None:
+    if language not in persona.offered_languages():
         return persona
     try:
-        return resolve(language)
-    except FrontlineError:
+        return persona.in_language(language)
+    except FrontlineError:  # an overlay broken since it was listed: play the base
         return persona
 
 
-def language_note(persona: Persona | None, t: Texts) -> str:
+def language_note(persona: PersonaFile | None, t: Texts) -> str:
     """What the picker says about the chosen customer in the page's language: that they
     speak it, or, clearly, which language the conversation will be in instead."""
     if persona is None:

@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from ..errors import FileProblems, FrontlineError, Problem
+from ..languages.catalogue import Texts
 from ..persona.loader import parse_persona
 from ..persona.model import Persona
 from ..persona.name_check import replace_name
@@ -21,6 +22,7 @@ from ..yamlfile import dump_yaml, parse_yaml
 
 EDITOR_NAME = "editor"
 PERSONA_FILE_MODE = 0o644  # as a checkout's shipped persona files
+ENGLISH = Texts("en")  # the words before a page's language is known
 
 # Form field → path in the persona file. The form edits the common fields; the YAML editor
 # edits everything.
@@ -40,21 +42,26 @@ FORM_FIELDS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
-def problems_html(problems: list[Problem], ok: str = "") -> str:
+def located(line: int | None, field: str, t: Texts) -> str:
+    """'line 4 · <b>field</b>' in ``t``'s language (the field is the file's own name)."""
+    where = escape(t("designer.line", line=line)) if line else ""
+    return f"{where}<b>{escape(field or t('designer.file'))}</b>"
+
+
+def problems_html(problems: list[Problem], ok: str = "", t: Texts = ENGLISH) -> str:
     """Problems as a list naming line and field; or a green line when there are none."""
     if not problems:
         return (
             f'<div id="fl-problems" data-count="0"><span class="fl-ok">✓ {escape(ok)}</span></div>'
         )
     items = "".join(
-        f'<li data-field="{escape(p.field)}">'
-        f"{'line ' + str(p.line) + ' · ' if p.line else ''}<b>{escape(p.field or 'file')}</b>: "
+        f'<li data-field="{escape(p.field)}">{located(p.line, p.field, t)}: '
         f"{escape(p.message)}</li>"
         for p in problems
     )
+    heading = escape(t("designer.problems", count=len(problems)))
     return (
-        f'<div id="fl-problems" data-count="{len(problems)}"><b>{len(problems)} '
-        f"problem{'s' if len(problems) != 1 else ''}</b><ul>{items}</ul></div>"
+        f'<div id="fl-problems" data-count="{len(problems)}"><b>{heading}</b><ul>{items}</ul></div>'
     )
 
 
@@ -105,7 +112,7 @@ def form_name(text: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def rename_offer(text: str, renamed_from: str | None) -> list:
+def rename_offer(text: str, renamed_from: str | None, t: Texts = ENGLISH) -> list:
     """The rename button and its state: shown while the former name is still written in
     the file under the new name; hidden (and forgotten) otherwise."""
     new = form_name(text)
@@ -115,16 +122,12 @@ def rename_offer(text: str, renamed_from: str | None) -> list:
     if count == 0:
         return [gr.Button(visible=False), renamed_from]
     return [
-        gr.Button(
-            f"Replace the former name “{renamed_from}” with “{new}” across the file "
-            f"({count} place{'s' if count != 1 else ''})",
-            visible=True,
-        ),
+        gr.Button(t("designer.rename", old=renamed_from, new=new, count=count), visible=True),
         renamed_from,
     ]
 
 
-def apply_form(text: str, values: list[Any]) -> str:
+def apply_form(text: str, values: list[Any], t: Texts = ENGLISH) -> str:
     """The YAML with the form's values written in; every other line, comments included,
     is kept as it was (a round-trip edit, see :mod:`simulator.yaml_roundtrip`)."""
     changes = []
@@ -138,10 +141,8 @@ def apply_form(text: str, values: list[Any]) -> str:
         return set_fields(text or "", changes, EDITOR_NAME)
     except FileProblems as exc:
         first = exc.problems[0]
-        where = f" (line {first.line})" if first.line else ""
-        raise gr.Error(
-            f"Fix the YAML first: the form cannot be applied to it{where}: {first.message}."
-        ) from None
+        where = t("designer.at_line", line=first.line) if first.line else ""
+        raise gr.Error(t("designer.form_broken", where=where, problem=first.message)) from None
 
 
 def write_persona(folder: Path, persona: Persona, text: str, known: dict[str, Path]) -> Path:

@@ -351,7 +351,7 @@ class PracticeView:
             self.coach: gr.Column(visible=training),
             self.hint_box: gr.Column(visible=training and hints),
             self.title: title,
-            self.brief: brief_panel(p),
+            self.brief: brief_panel(p, t),
         }
 
     def _turn_view(
@@ -369,7 +369,7 @@ class PracticeView:
             **self._panels("session"),
             self.status: status or _your_turn(conv, t),
             self.chat: chat if chat is not None else chat_messages(conv.turns),
-            self.meter: session_meter(conv) if training else "",
+            self.meter: session_meter(conv, t) if training else "",
             self.hint: self._hint(conv, t) if training and hints else NO_HINT,
             self.text: "",
             **self.scorecard.clear(),
@@ -498,10 +498,7 @@ class PracticeView:
                         _answering(t),
                     )
         except FrontlineError as exc:
-            raise gr.Error(
-                f"The customer could not answer: {exc}. Your reply is saved; "
-                "press Send to ask for the customer's answer again."
-            ) from None
+            raise gr.Error(t("error.customer_failed", problem=exc)) from None
         if not conv.accepts_input:
             # The customer escalated or left, or the call was closed after they accepted:
             # the session ends by itself.

@@ -8,8 +8,11 @@ transcript, and the customer's mood over the turns.
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 
+from ..languages.catalogue import Texts
+from ..languages.formatting import number, when
 from ..transcript import Transcript
 from .mood import mood_plot_svg
 
@@ -49,20 +52,28 @@ mark.sc-violation { background: #fde2e1; color: #8a1c17; border-bottom: 2px soli
 """
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:g}"
+def _fmt(value: float | None, language: str = "en") -> str:
+    return "n/a" if value is None else number(value, language)
+
+
+def texts_of(card: dict) -> Texts:
+    """The scorecard's words in the card's own language (the transcript's)."""
+    return Texts(card.get("language") or "en")
 
 
 # Level labels that only repeat the pass/not-yet verdict (rubrics' lowest and pass levels).
 _VERDICT_WORDS = {"pass", "passed", "fail", "failed", "not yet"}
 
 
-def verdict_badge(card: dict) -> str:
+def verdict_badge(card: dict, t: Texts | None = None) -> str:
     """One badge: PASS or NOT YET, with the rubric's level when it adds something
     ("PASS · Excellent"), never beside a second badge saying the same ("PASS" / "Pass")."""
+    t = t or texts_of(card)
     label = (card.get("level_label") or "").strip()
-    text = "PASS" if card["passed"] else "NOT YET"
-    if label and label.lower() not in _VERDICT_WORDS:
+    passed, not_yet = t("scorecard.pass"), t("scorecard.not_yet")
+    text = passed if card["passed"] else not_yet
+    repeats = _VERDICT_WORDS | {passed.lower(), not_yet.lower(), t("scorecard.fail").lower()}
+    if label and label.lower() not in repeats and not _repeats_verdict(card, label):
         text += f" · {label}"
     return (
         f'<span class="sc-badge {"sc-pass" if card["passed"] else "sc-fail"}" '
@@ -70,35 +81,47 @@ def verdict_badge(card: dict) -> str:
     )
 
 
-def _header(card: dict, transcript: Transcript, customer: str | None) -> str:
-    verdict = verdict_badge(card)
+def _repeats_verdict(card: dict, label: str) -> bool:
+    """A translated lowest or pass level ('Suspenso', 'Aprobado') says what the badge says."""
+    return (card.get("language") or "en") != "en" and card.get("level") in ("fail", "pass")
+
+
+def _header(card: dict, transcript: Transcript, customer: str | None, t: Texts) -> str:
+    n = partial(number, language=t.language)
+    verdict = verdict_badge(card, t)
     result = card.get("customer") or {}
     outcome = result.get("outcome") or (transcript.outcome.value if transcript.outcome else "")
     if outcome == "ongoing":
-        outcome = "ended before the customer decided"
-    meta = " · ".join(
-        escape(x)
-        for x in (
-            f"rubric: {card['rubric']['title']}",
-            f"customer: {customer or card.get('persona') or ''}",
-            f"trainee: {card.get('candidate') or ''}",
-            f"outcome: {outcome}",
-            f"{card['agent_turns']} agent turns",
-            (transcript.created or "").replace("T", " "),
-        )
-        if x.split(": ")[-1]
+        outcome = t("scorecard.ended_undecided")
+    elif outcome:
+        outcome = t(f"scorecard.outcome_{outcome}")
+    turns = card["agent_turns"]
+    parts = [
+        (t("scorecard.meta_rubric", title=card["rubric"]["title"]), card["rubric"]["title"]),
+        (t("scorecard.meta_customer", name=customer or ""), customer or card.get("persona")),
+        (t("scorecard.meta_trainee", name=card.get("candidate") or ""), card.get("candidate")),
+        (t("scorecard.meta_outcome", outcome=outcome), outcome),
+        (t("scorecard.turns_one" if turns == 1 else "scorecard.turns_other", n=turns), True),
+        (when(transcript.created, t.language) if transcript.created else "", transcript.created),
+    ]
+    if not customer and card.get("persona"):
+        parts[1] = (t("scorecard.meta_customer", name=card["persona"]), True)
+    meta = " · ".join(escape(text) for text, shown in parts if shown)
+    line = t(
+        "scorecard.head_line",
+        pass_mark=n(card["pass_mark"]),
+        criteria=n(card["criteria_score"]),
+        penalties=n(card["penalty_total"]),
     )
     return (
-        f'<h2>Scorecard</h2><div class="sc-meta">{meta}</div>'
+        f'<h2>{escape(t("scorecard.title"))}</h2><div class="sc-meta">{meta}</div>'
         f'<div class="sc-head"><div class="sc-overall" data-overall="{card["overall"]}">'
-        f"{card['overall']:g}<small>/100</small></div><div>{verdict}"
-        f'<div class="sc-meta">pass mark '
-        f"{card['pass_mark']:g} · criteria {card['criteria_score']:g} · penalties "
-        f"−{card['penalty_total']:g}</div></div></div>"
+        f"{escape(n(card['overall']))}<small>/100</small></div><div>{verdict}"
+        f'<div class="sc-meta">{escape(line)}</div></div></div>'
     )
 
 
-def _stages(card: dict) -> str:
+def _stages(card: dict, t: Texts) -> str:
     rows = []
     for s in card["stages"]:
         width = 0 if s["score"] is None else s["score"]
@@ -106,76 +129,77 @@ def _stages(card: dict) -> str:
             f'<div class="sc-stage" data-stage="{escape(s["id"])}"><div>'
             f'{escape(s["title"])} <span class="sc-dom">{escape(s["domain"])}</span>'
             f'</div><div class="sc-bar"><span style="width:{width:.0f}%"></span></div>'
-            f"<div>{_fmt(s['score'])}</div></div>"
+            f"<div>{escape(_fmt(s['score'], t.language))}</div></div>"
         )
-    return "<h3>Stages</h3>" + "".join(rows)
+    return f"<h3>{escape(t('scorecard.stages'))}</h3>" + "".join(rows)
 
 
-def _criteria(card: dict) -> str:
-    label = {"met": "MET", "missed": "MISSED", "not_applicable": "N/A"}
-    out = ["<h3>Criteria</h3>"]
+def _evidence(t: Texts, e: dict) -> str:
+    said = t("scorecard.evidence", turn=e["agent_turn"], quote=f"“{e['quote']}”")
+    return f'<div class="sc-quote">{escape(said)}</div>'
+
+
+def _criteria(card: dict, t: Texts) -> str:
+    label = {v: t(f"scorecard.verdict_{v}") for v in ("met", "missed", "not_applicable")}
+    out = [f"<h3>{escape(t('scorecard.criteria'))}</h3>"]
     for stage in card["stages"]:
         out.append(f"<h4>{escape(stage['title'])}</h4>")
         for c in (c for c in card["criteria"] if c["stage"] == stage["id"]):
             body = []
             if c["verdict"] == "met":
-                body += [
-                    f'<div class="sc-quote">agent turn {e["agent_turn"]}: '
-                    f"“{escape(e['quote'])}”</div>"
-                    for e in c["evidence"]
-                ]
+                body += [_evidence(t, e) for e in c["evidence"]]
             else:
                 if c.get("note"):
                     body.append(f'<div class="sc-quote">{escape(c["note"])}</div>')
                 if c["verdict"] == "missed":
-                    body += [
-                        f'<div class="sc-quote">agent turn {e["agent_turn"]}: '
-                        f"“{escape(e['quote'])}”</div>"
-                        for e in c["evidence"][:1]
-                    ]
+                    body += [_evidence(t, e) for e in c["evidence"][:1]]
                     body.append(
-                        f'<div class="sc-tip"><b>Tip:</b> {escape(c.get("tip") or "")}</div>'
+                        f'<div class="sc-tip"><b>{escape(t("scorecard.tip_label"))}</b> '
+                        f"{escape(c.get('tip') or '')}</div>"
                     )
             out.append(
                 f'<div class="sc-crit {c["verdict"]}" data-criterion="{escape(c["id"])}">'
-                f'<span class="sc-verdict">{label[c["verdict"]]}</span>'
+                f'<span class="sc-verdict">{escape(label[c["verdict"]])}</span>'
                 f'{escape(c["title"])} <span class="sc-dom">{escape(c["domain"])}</span>'
                 f"{''.join(body)}</div>"
             )
     return "".join(out)
 
 
-def _record(card: dict) -> str:
+def _record(card: dict, t: Texts) -> str:
     """The complaint record made after the call, field by field with the reason (§3.10)."""
     record = card.get("record")
     if not record:
         return ""
-    label = {"met": "MET", "missed": "MISSED"}
-    only = "" if record["against_case"] else " (checked for completeness only)"
+    label = {v: t(f"scorecard.verdict_{v}") for v in ("met", "missed")}
+    only = "" if record["against_case"] else " " + t("scorecard.record_only")
     rows = [
         f'<div class="sc-crit {f["verdict"]}" data-record-field="{escape(f["field"])}">'
-        f'<span class="sc-verdict">{label[f["verdict"]]}</span>{escape(f["label"])}'
+        f'<span class="sc-verdict">{escape(label[f["verdict"]])}</span>{escape(f["label"])}'
         f'<div class="sc-quote">{escape(f["reason"])}</div></div>'
         for f in record["fields"]
     ]
+    fields = t("scorecard.record_fields", met=record["met"], of=record["of"])
     return (
-        f'<h3 id="fl-record-result">Complaint record <span class="sc-dom">§3.10</span>: '
-        f"{record['met']}/{record['of']} fields right{only}</h3>" + "".join(rows)
+        f'<h3 id="fl-record-result">{escape(t("scorecard.record_heading"))} '
+        f'<span class="sc-dom">§3.10</span>: {escape(fields + only)}</h3>' + "".join(rows)
     )
 
 
-def _violations(card: dict) -> str:
+def _violations(card: dict, t: Texts) -> str:
+    heading = f"<h3>{escape(t('scorecard.phrasing'))}</h3>"
     if not card["violations"]:
-        return "<h3>Phrasing</h3><p>No phrasing violations.</p>"
+        return f"{heading}<p>{escape(t('scorecard.no_violations_sentence'))}</p>"
+    why, instead = escape(t("scorecard.why_label")), escape(t("scorecard.instead_label"))
     items = [
-        f'<div class="sc-viol"><b>−{v["penalty"]:g}</b> {escape(v["title"])} '
-        f'<span class="sc-dom">{escape(v["domain"])}</span>, agent turn {v["agent_turn"]}: '
-        f"“{escape(v['quote'])}”"
-        + (f'<div class="sc-why"><b>Why:</b> {escape(v["why"])}</div>' if v.get("why") else "")
-        + f'<div class="sc-tip"><b>Instead:</b> {escape(v["tip"])}</div></div>'
+        f'<div class="sc-viol"><b>−{escape(number(v["penalty"], t.language))}</b> '
+        f'{escape(v["title"])} <span class="sc-dom">{escape(v["domain"])}</span>, '
+        + escape(t("scorecard.evidence", turn=v["agent_turn"], quote=f"“{v['quote']}”"))
+        + (f'<div class="sc-why"><b>{why}</b> {escape(v["why"])}</div>' if v.get("why") else "")
+        + f'<div class="sc-tip"><b>{instead}</b> {escape(v["tip"])}</div></div>'
         for v in card["violations"]
     ]
-    return "<h3>Phrasing</h3>" + "".join(items)
+    return heading + "".join(items)
 
 
 def _highlight(text: str, spans: list[dict]) -> str:
@@ -195,42 +219,50 @@ def _highlight(text: str, spans: list[dict]) -> str:
     return "".join(out)
 
 
-def _transcript(card: dict, transcript: Transcript) -> str:
+def _transcript(card: dict, transcript: Transcript, t: Texts) -> str:
     by_turn: dict[int, list[dict]] = {}
     for v in card["violations"]:
         by_turn.setdefault(v["turn"], []).append(v)
+    names = {"customer": t("scorecard.speaker_customer"), "agent": t("scorecard.speaker_you")}
     rows = []
-    for i, t in enumerate(transcript.turns):
-        who = "Customer" if t.role == "customer" else "You"
+    for i, turn in enumerate(transcript.turns):
         rows.append(
-            f'<div class="sc-turn {t.role}" data-turn="{i}"><div class="sc-who">{who}'
-            f"</div>{_highlight(t.text, by_turn.get(i, []))}</div>"
+            f'<div class="sc-turn {turn.role}" data-turn="{i}"><div class="sc-who">'
+            f"{escape(names[turn.role])}</div>{_highlight(turn.text, by_turn.get(i, []))}</div>"
         )
-    return "<h3>Transcript</h3>" + "".join(rows)
+    return f"<h3>{escape(t('scorecard.transcript_heading'))}</h3>" + "".join(rows)
 
 
-def _mood(transcript: Transcript) -> str:
+def _mood(transcript: Transcript, t: Texts) -> str:
     if not transcript.trajectory:
         return ""
     points = [r.model_dump() for r in transcript.trajectory]
-    return "<h3>Customer mood over the turns</h3>" + mood_plot_svg(points)
+    return f"<h3>{escape(t('scorecard.mood_heading'))}</h3>" + mood_plot_svg(points)
 
 
 def scorecard_fragment(card: dict, transcript: Transcript, customer: str | None = None) -> str:
     """The scorecard as an HTML fragment with its own styles (for the app); ``customer``
-    names the persona in the header (its id otherwise)."""
+    names the persona in the header (its id otherwise). Its words are in the card's
+    language, like the text scorecard's."""
+    t = texts_of(card)
     return (
-        f'<style>{STYLE}</style><div class="sc" id="fl-scorecard-body">'
-        f"{_header(card, transcript, customer)}{_stages(card)}{_mood(transcript)}"
-        f"{_criteria(card)}{_record(card)}{_violations(card)}{_transcript(card, transcript)}</div>"
+        f'<style>{STYLE}</style><div class="sc" id="fl-scorecard-body" lang="{escape(t.language)}">'
+        f"{_header(card, transcript, customer, t)}{_stages(card, t)}{_mood(transcript, t)}"
+        f"{_criteria(card, t)}{_record(card, t)}{_violations(card, t)}"
+        f"{_transcript(card, transcript, t)}</div>"
     )
 
 
 def scorecard_document(card: dict, transcript: Transcript, customer: str | None = None) -> str:
     """The scorecard as a complete, self-contained, printable HTML page."""
-    title = f"Frontline scorecard — {card.get('candidate') or ''} — {card.get('persona') or ''}"
+    t = texts_of(card)
+    title = t(
+        "scorecard.document_title",
+        candidate=card.get("candidate") or "",
+        persona=card.get("persona") or "",
+    )
     return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html>\n<html lang="{escape(t.language)}"><head><meta charset="utf-8">'
         f'<title>{escape(title)}</title><meta name="viewport" '
         'content="width=device-width, initial-scale=1"></head><body>'
         f"{scorecard_fragment(card, transcript, customer)}</body></html>\n"

@@ -15,12 +15,14 @@ LEFT, TOP, BOTTOM = 36, 12, 28
 
 @dataclass(frozen=True)
 class Line:
-    """One line of the chart: its legend name, colour, and one value (0-100) per x label;
-    a None value leaves that point out."""
+    """One line of the chart: its name (its id in ``data-*``), colour, and one value
+    (0-100) per x label, a None value leaving that point out; ``legend`` is the name as
+    the reader's language writes it (the name itself when not given)."""
 
     name: str
     colour: str
     values: Sequence[float | None]
+    legend: str = ""
 
 
 def line_chart_svg(
@@ -86,7 +88,8 @@ def line_chart_svg(
         out.append(
             f'<rect x="{LEFT + plot_w + 12}" y="{TOP + 8 + 18 * k}" width="12" '
             f'height="4" fill="{line.colour}"/><text x="{LEFT + plot_w + 28}" '
-            f'y="{TOP + 13 + 18 * k}" font-size="11" fill="#333">{escape(line.name)}</text>'
+            f'y="{TOP + 13 + 18 * k}" font-size="11" fill="#333">'
+            f"{escape(line.legend or line.name)}</text>"
         )
     out.append("</svg>")
     return "".join(out)

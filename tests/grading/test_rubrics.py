@@ -133,8 +133,8 @@ def test_the_base_example_is_valid():
     [
         (
             "schema_version: 1",
-            "schema_version: 2",
-            "t.yaml:1: schema_version: unsupported version 2; this Frontline reads 1",
+            "schema_version: 3",
+            "t.yaml:1: schema_version: unsupported version 3; this Frontline reads 1, 2",
         ),
         (
             "        tip: Say it.\n",

@@ -75,6 +75,8 @@ def keys(data: dict, name: str) -> set[str]:
         found |= {f"rules.{r}.{k}" for r, rule in data["rules"].items() for k in rule}
     if name == "agent_lines.yaml":
         found |= {f"lines.{k}" for k in data["lines"]}
+        # What each key means is a move, the same in every language: English's file holds it.
+        found.discard("means")
     return found
 
 

@@ -361,3 +361,16 @@ def test_the_rules_hold_their_floor_on_the_test_split(lang: str) -> None:
     assert violations is not None and violations >= floor, (
         f"{lang} violation precision on the test split fell to {violations} (floor {floor:.3f})"
     )
+
+
+def test_the_contract_noun_does_not_cancel_a_spanish_timescale():
+    """The timescale's past-tense exception meant the verb "contrató", but its "contrat[oó]"
+    also matched the noun "contrato": any sentence naming the contract lost its timescale
+    (found by the Spanish overlays' writer)."""
+    from simulator.moves.detector import default_detector
+    from simulator.moves.vocabulary import Move
+
+    read = default_detector("es").detect
+    found = {d.move for d in read("Hoy mismo cierro el contrato y se lo confirmo en cinco días.")}
+    assert Move.TIMESCALE in found
+    assert Move.TIMESCALE not in {d.move for d in read("Lo contrató el lunes pasado.")}

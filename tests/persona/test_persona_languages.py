@@ -15,9 +15,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simulator.cli.practice import outcome_text
 from simulator.customer.machine import CustomerMachine
-from simulator.customer.state import ReactionPlan
+from simulator.customer.state import Outcome, ReactionPlan
 from simulator.errors import FileProblems, FrontlineError
+from simulator.languages.catalogue import Texts
 from simulator.moves.detector import default_detector
 from simulator.persona.loader import PersonaLibrary, parse_persona, read_persona
 from simulator.persona.model import Archetype, BandedPhrases
@@ -267,17 +269,23 @@ def test_practice_a_whole_session_in_each_language(cli, tmp_path, language, pers
         return
     done = cli(*args, stdin=script, env=personas | env)
     assert done.returncode == 0, done.stderr
+    # The CLI's own words are the language's, read from its catalogue (not written twice).
+    t = Texts(language)
+    assert "Outcome:" not in done.stdout and t("cli.instructions") in done.stdout
     never_satisfied = LIBRARY.get(persona_id).archetype is Archetype.NEVER_SATISFIED
     if never_satisfied:  # they are never satisfied (§2.4): good handling de-escalates
-        assert "Outcome: escalated" not in done.stdout and "Outcome: abandoned" not in done.stdout
-        angers = [float(a) for a in re.findall(r"mood: anger (\d+(?:\.\d+)?)", done.stdout)]
+        assert outcome_text(Outcome.ESCALATED, t) not in done.stdout
+        assert outcome_text(Outcome.ABANDONED, t) not in done.stdout
+        anger = re.escape(t("cli.mood", values=t("cli.mood_anger", value="")))
+        found = re.findall(anger + r"(\d+(?:[.,]\d+)?)", done.stdout)
+        angers = [float(a.replace(",", ".")) for a in found]
         assert angers and angers[-1] < angers[0], angers
     else:
-        assert "Outcome: resolved" in done.stdout
+        assert outcome_text(Outcome.RESOLVED, t) in done.stdout
     said = [
-        line.removeprefix("Customer: ")
+        line.removeprefix(t("cli.customer"))
         for line in done.stdout.splitlines()
-        if line.startswith("Customer: ")
+        if line.startswith(t("cli.customer"))
     ]
     assert len(said) >= 5
     english = english_lines(LIBRARY.get(persona_id))
@@ -287,7 +295,8 @@ def test_practice_a_whole_session_in_each_language(cli, tmp_path, language, pers
         assert not re.search(r"\b(the|and|you|I'm|sorry|thank|mate|dear)\b", line, re.I), line
     graded = cli("grade", "t.json", env=personas | env)
     assert graded.returncode == 0, graded.stderr
-    assert never_satisfied or "Customer: resolved" in graded.stdout
+    resolved = t("scorecard.customer", outcome=t("scorecard.outcome_resolved"))
+    assert never_satisfied or resolved in graded.stdout
     exported = (tmp_path / "t.json").read_text(encoding="utf-8")
     assert f'"language": "{language}"' in exported
 
@@ -448,12 +457,60 @@ def test_the_follow_up_call_speaks_the_sessions_language(cli, tmp_path):
     spanish = LIBRARY.get(MEEK_ID).in_language("es").case.follow_up.phrases["kept"]
     openings = [line.split("{")[0].strip() for line in spanish[Reaction.OPENING]]
     assert any(o and o in said[0] for o in openings), said[0]
-    russian = LIBRARY.get(MEEK_ID).in_language("ru")
-    assert russian.case.follow_up is None  # not written in Russian: not offered
+    unwritten = parse_persona(yaml.safe_dump(meek_without_russian_follow_up(), allow_unicode=True))
+    assert unwritten.in_language("ru").case.follow_up is None  # not written: not offered
 
 
-def test_validate_warns_of_a_follow_up_not_written_in_a_language(cli):
-    done = cli("validate", str(MEEK))
+def meek_without_russian_follow_up() -> dict:
+    """The meek persona with its Russian overlay's follow-up lines taken out: a language
+    that has not written the call (every shipped one now has)."""
+    data = meek_data()
+    data["languages"]["ru"]["case"].pop("follow_up", None)
+    return data
+
+
+def test_validate_warns_of_a_follow_up_not_written_in_a_language(cli, tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(meek_without_russian_follow_up(), allow_unicode=True), "utf-8")
+    done = cli("validate", str(path))
     assert done.returncode == 0, done.stderr
     assert "languages.ru.case.follow_up: warning: the follow-up call is not written" in done.stdout
     assert "languages.es.case.follow_up" not in done.stdout
+
+
+def follow_up_lines(entry) -> list[str]:
+    """A follow-up bank's lines, whether plain or split by mood band."""
+    return entry.hot + entry.cool if isinstance(entry, BandedPhrases) else list(entry)
+
+
+def placeholders(line: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(line) if name}
+
+
+@pytest.mark.parametrize(
+    "persona_id",
+    sorted(pid for pid, p in LIBRARY.personas.items() if p.case.follow_up is not None),
+)
+def test_every_shipped_follow_up_call_is_written_in_russian(persona_id):
+    """Issue 13: each persona with a follow-up call offers it in Russian, every outcome and
+    reaction the base has, in Cyrillic, with no placeholder the base's lines lack."""
+    base = LIBRARY.get(persona_id).case.follow_up
+    russian = LIBRARY.get(persona_id).in_language("ru").case.follow_up
+    assert russian is not None, f"{persona_id}: the follow-up call is not written in Russian"
+    assert russian.days_later == base.days_later and russian.outcomes == base.outcomes
+    allowed = {
+        name
+        for bank in base.phrases.values()
+        for entry in bank.values()
+        for line in follow_up_lines(entry)
+        for name in placeholders(line)
+    }
+    assert russian.phrases.keys() == base.phrases.keys()
+    for outcome, bank in base.phrases.items():
+        assert russian.phrases[outcome].keys() == bank.keys(), outcome
+        for reaction, entry in russian.phrases[outcome].items():
+            lines = follow_up_lines(entry)
+            assert lines, (outcome, reaction)
+            for line in lines:
+                assert SCRIPT["ru"].search(line), line
+                assert placeholders(line) <= allowed, (line, placeholders(line) - allowed)

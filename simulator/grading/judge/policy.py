@@ -122,6 +122,7 @@ def apply_judge(
     scores, pass and level recomputed. ``card`` itself is not changed. ``detector`` (the
     rubric language's rule detector by default) confirms a "yes" quote shows the move."""
     detector = detector or default_reader(rubric.language)
+    rubric = rubric.in_language(card.language)  # tips and level labels in the card's language
     data = card.model_dump(mode="json")
     verdicts = {v.id: _no_grader_evidence(v, transcript) for v in report.verdicts}
     criteria = {c.id: c for _, c in rubric.criteria()}
