@@ -452,7 +452,8 @@ def test_the_follow_up_call_speaks_the_sessions_language(cli, tmp_path):
     sid = first.stdout.split("frontline practice --follow-up ")[1].split()[0]
     call = cli("practice", "--follow-up", sid, "--promise", "kept", stdin="/end\n", env=env)
     assert call.returncode == 0, call.stderr
-    said = [ln for ln in call.stdout.splitlines() if ln.startswith("Customer: ")]
+    label = Texts("es")("cli.customer")  # the CLI's frame speaks the session's language
+    said = [ln for ln in call.stdout.splitlines() if ln.startswith(label)]
     assert said and SCRIPT["es"].search(said[0]), said
     spanish = LIBRARY.get(MEEK_ID).in_language("es").case.follow_up.phrases["kept"]
     openings = [line.split("{")[0].strip() for line in spanish[Reaction.OPENING]]
