@@ -156,7 +156,9 @@ def audit_turn(
         # "Thank you, Darren Hollis": the customer addressing themselves by name
         named = re.escape(name)
         if re.search(rf"\b{named}\b[,.!?]", text, re.IGNORECASE) and not re.search(
-            rf"\b(?:my name is|I'm|I am|this is|it's)\s+{named}\b", text, re.IGNORECASE
+            rf"\b(?:my name is|I'm|I am|this is|it's|(?:in|under) my name,?)\s+{named}\b",
+            text,
+            re.IGNORECASE,
         ):
             out.flags.append("self_address")
             break

@@ -261,7 +261,8 @@ def _detector(d: dict) -> list[str]:
         "### The move detector on the corpus' test split",
         "",
         "Micro F1 over the moves the reader's vocabulary has (simulator/moves/quality.py); "
-        "the LLM reader adds good moves only, never violations.",
+        "rules + LLM is the product's combined reader (simulator/moves/combine.py): the model "
+        "adds the good moves the rules missed, and violations only on a whole clause's evidence.",
         "",
         "| language | turns | rules F1 | rules + LLM F1 | LLM alone F1 (P / R) | s per LLM call |",
         "|---|---|---|---|---|---|",

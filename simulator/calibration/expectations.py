@@ -171,6 +171,16 @@ class ExpectationResult:
     def failures(self) -> list[str]:
         return [line for line in self.lines if line.startswith("FAIL")]
 
+    def to_dict(self) -> dict:
+        """The result as ``frontline calibrate --json`` prints it."""
+        return {
+            "id": self.expectation.id,
+            "domain": self.expectation.domain,
+            "says": self.expectation.says,
+            "status": self.status,
+            "lines": self.lines,
+        }
+
     def about(self, persona_id: str) -> list[str]:
         """The lines naming one persona (for the designer to highlight)."""
         return [line for line in self.lines if re.search(rf"\b{re.escape(persona_id)}\b", line)]

@@ -65,16 +65,7 @@ class LanguageCalibration:
         """Everything for ``--json``: the matrix's figures, expectations, skipped personas."""
         data = self.matrix.to_dict() if self.matrix else {"language": self.language}
         data["skipped"] = [{"persona": s.persona, "reason": s.reason} for s in self.skipped]
-        data["expectations"] = [
-            {
-                "id": r.expectation.id,
-                "domain": r.expectation.domain,
-                "says": r.expectation.says,
-                "status": r.status,
-                "lines": r.lines,
-            }
-            for r in self.results
-        ]
+        data["expectations"] = [r.to_dict() for r in self.results]
         data["calibrated"] = self.ok
         return data
 

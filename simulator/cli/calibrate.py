@@ -134,16 +134,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.markdown}", file=sys.stderr)
     if args.json:
         data = matrix.to_dict()
-        data["expectations"] = [
-            {
-                "id": r.expectation.id,
-                "domain": r.expectation.domain,
-                "says": r.expectation.says,
-                "status": r.status,
-                "lines": r.lines,
-            }
-            for r in results
-        ]
+        data["expectations"] = [r.to_dict() for r in results]
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(to_text(matrix, results), end="")

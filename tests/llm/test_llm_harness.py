@@ -232,6 +232,14 @@ def test_the_audit_flags_the_failures_reported_in_issue_17():
     )
 
 
+def test_giving_ones_own_name_with_a_fact_is_not_self_address():
+    """The first Qwen run flagged the billing customer's own hidden fact ("…, in my name,
+    Darren Hollis.") as the customer addressing themselves."""
+    said = "Account number's BM-7731-0492, in my name, Darren Hollis."
+    assert "self_address" not in _audit(said, last_agent="Could I have your account number?")
+    assert "self_address" in _audit("Thank you, Darren Hollis.", last_agent="Anything else?")
+
+
 def test_a_fact_is_given_by_its_reference_or_most_of_its_words():
     fact = "I was charged twice on 3 May, reference INV-4471."
     assert fact_given(fact, "the invoice was INV-4471")
