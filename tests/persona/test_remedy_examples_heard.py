@@ -1,8 +1,9 @@
 """A remedy's `example` is what the reference policies say to offer it, so the persona must
 hear it as that remedy: an overlay whose example misses its own triggers makes exemplary
 handling go unheard (escalation instead of a settlement) and a give-away go unrecognised
-(DOMAIN §3.9). Checked for the base (English) and the overlays calibrated so far; the other
-languages join this list when their overlays hold.
+(DOMAIN §3.9): how exemplary handling escalated and give-aways went unrecognised in the
+first per-language calibration of the new overlays (issue 13). Every shipped persona is
+offered in every shipped language, so each is checked in each.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from simulator.persona.loader import load_persona
 
 ROOT = Path(__file__).resolve().parents[2]
 PERSONA_FILES = sorted((ROOT / "personas").glob("*.yaml"))
-# Languages whose every remedy example is heard as its own remedy (calib-fix-b: ru, zh).
-CHECKED = ["en", "ru", "zh"]
+CHECKED = ["en", "es", "ru", "zh", "bg", "pt"]
 
 # Loaded once per file, not once per language: validating a persona file is the slow part.
 _load = cache(load_persona)
@@ -28,8 +28,7 @@ _load = cache(load_persona)
 @pytest.mark.parametrize("path", PERSONA_FILES, ids=lambda p: p.stem)
 def test_every_remedy_example_is_heard_as_its_remedy(path: Path, language: str):
     persona_file = _load(path)
-    if language != persona_file.language and language not in persona_file.languages:
-        pytest.skip(f"{path.stem} is not offered in {language}")
+    assert language in persona_file.offered_languages(), f"{path.stem} not offered in {language}"
     persona = persona_file.in_language(language)
     machine = CustomerMachine(persona)
     unheard = []
