@@ -118,14 +118,18 @@ def test_a_language_not_offered_is_a_clear_error_listing_those_offered():
 
 
 def line_of(text: str, after: str, needle: str) -> int:
-    """The line number of the first ``needle`` after ``after`` in ``text``."""
-    return text[: text.index(needle, text.index(after))].count("\n") + 1
+    """The line number of the first ``needle`` after ``after`` in ``text``; an indented
+    needle must start its line ("    phrases:" is not the deeper "        phrases:")."""
+    start = text.index(after)
+    if needle.startswith(" "):
+        return text[: text.index("\n" + needle, start) + 1].count("\n") + 1
+    return text[: text.index(needle, start)].count("\n") + 1
 
 
 def test_a_missing_bank_is_reported_at_the_overlay_with_its_line():
     text = meek_text()
     ru_start = text.index("\n  ru:\n")
-    leave = text.index("      leave:\n", ru_start)
+    leave = text.index("\n      leave:\n", ru_start) + 1
     end = text.index("      turn_limit:\n", leave)
     broken = text[:leave] + text[end:]
     persona, problems = read_persona(broken, "p.yaml")
