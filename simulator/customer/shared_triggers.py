@@ -23,7 +23,7 @@ from ..errors import FrontlineError
 from ..languages import check_folder_language
 from ..languages.pack import ENV, pack_file
 from ..moves.vocabulary import Move
-from ..persona.model import Strict, Temperament, Trigger
+from ..persona.model import Slug, Strict, Temperament, Trigger
 from ..yamlfile import load_model
 
 SHARED_TRIGGERS = "triggers.yaml"  # in each language pack
@@ -32,7 +32,7 @@ SHARED_TRIGGERS = "triggers.yaml"  # in each language pack
 class SharedTrigger(Trigger):
     """A trigger every customer of the language reacts to (or every one of a temperament)."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", description="Names it in reports and docs.")
+    id: Slug = Field(description="Names it in reports and docs.")
     temperament: Temperament | None = Field(
         None, description="Only customers of this temperament react; every customer if absent."
     )
