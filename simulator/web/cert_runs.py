@@ -119,10 +119,11 @@ class RunRegistry:
     _handles: dict[str, RunHandle] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def exams(self) -> list[tuple[str, str]]:
-        """(label, id) of every exam that loads."""
+    def exams(self, language: str | None = None) -> list[tuple[str, str]]:
+        """(label, id) of every exam that loads, titled in ``language`` where the exam
+        has a title in it."""
         lib = ExamLibrary()
-        return [(f"{lib.get(i).title} ({i})", i) for i in lib.ids()]
+        return [(f"{lib.get(i).texts(language).title} ({i})", i) for i in lib.ids()]
 
     def path(self, run_id: str) -> Path:
         """The folder of an existing run; only a name the server gave, never a path."""

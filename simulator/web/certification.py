@@ -365,7 +365,7 @@ class CertificationView:
         require_designer(self.ctx, request, PAGE)
         t = texts_for(self.ctx, request)
         runs = self.registry.runs()
-        exams = self.registry.exams()
+        exams = self.registry.exams(t.language)
         return [
             gr.Dropdown(choices=exams, value=exams[0][1] if exams else None),
             runs_table(runs, t),
