@@ -19,11 +19,36 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    PlainScalarString,
+    SingleQuotedScalarString,
+)
 
 from .errors import FileProblems, Problem
 from .yamlfile import MAX_FILE_BYTES, parse_yaml
 
 FieldPath = tuple[str, ...]
+
+
+def _scalar(value: Any) -> Any:
+    """A form's string as a scalar the loaders read back as that same string.
+
+    ruamel keeps the quoting of the value a key had (so once a trainer typed "Not " the id
+    stayed quoted for good), and it writes YAML 1.2, where ``yes``/``no``/``on`` are plain
+    strings that the loaders' YAML 1.1 parser reads as booleans. So: plain when PyYAML
+    resolves the plain form to a string (ruamel still quotes what plain cannot carry),
+    quoted otherwise; double-quoted (escaped) when it holds a control character such as
+    NEL, which YAML 1.1 reads as a line break.
+    """
+    if not isinstance(value, str):
+        return value
+    if not value.replace("\n", "").replace("\t", "").isprintable():
+        return DoubleQuotedScalarString(value)
+    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        return PlainScalarString(value)
+    return SingleQuotedScalarString(value)
 
 
 def _round_trip() -> YAML:
@@ -98,7 +123,7 @@ def set_fields(
             if not isinstance(node.get(key), dict):
                 node[key] = CommentedMap()
             node = node[key]
-        node[path[-1]] = value
+        node[path[-1]] = _scalar(value)
     out = io.StringIO()
     rt.dump(doc, out)
     return out.getvalue()

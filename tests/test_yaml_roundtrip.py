@@ -7,6 +7,7 @@ import difflib
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +101,30 @@ def test_a_key_written_twice_is_a_problem_not_a_traceback():
     with pytest.raises(FileProblems, match="duplicate key") as info:
         set_fields("id: a\nid: b\n", {("summary",): "s"})
     assert info.value.problems[0].line == 2
+
+
+@pytest.mark.parametrize("word", ["yes", "No", "on", "OFF", "1.5", "null", "~", "2026-01-01", "a: b"])
+def test_a_typed_value_is_read_back_as_the_string_typed(word):
+    # ruamel writes YAML 1.2, where "yes" is a string; the loaders read YAML 1.1, where it
+    # is a boolean. What the trainer typed into a text field must stay a string.
+    out = set_fields("schema_version: 2\nid: new-vip\n", {("id",): word})
+    assert yaml.safe_load(out)["id"] == word
+
+
+def test_quotes_a_value_needed_once_do_not_stick_to_the_next_value():
+    # Typing "Not A Slug" passes through "Not " (which needs quotes); the id typed next
+    # is written plain again. The whole-run browser test saw id: 'vera-newman'.
+    text = "schema_version: 2\nid: new-vip\n"
+    for typed in ("Not ", "Not A Slug", "vera-newman"):
+        text = set_fields(text, {("id",): typed})
+    assert "id: vera-newman\n" in text
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_any_typed_string_is_read_back_unchanged(value):
+    try:
+        out = set_fields("id: x\n", {("id",): value})
+    except FileProblems:
+        return
+    assert yaml.safe_load(out)["id"] == value
