@@ -103,7 +103,9 @@ def test_a_key_written_twice_is_a_problem_not_a_traceback():
     assert info.value.problems[0].line == 2
 
 
-@pytest.mark.parametrize("word", ["yes", "No", "on", "OFF", "1.5", "null", "~", "2026-01-01", "a: b"])
+@pytest.mark.parametrize(
+    "word", ["yes", "No", "on", "OFF", "1.5", "null", "~", "2026-01-01", "a: b"]
+)
 def test_a_typed_value_is_read_back_as_the_string_typed(word):
     # ruamel writes YAML 1.2, where "yes" is a string; the loaders read YAML 1.1, where it
     # is a boolean. What the trainer typed into a text field must stay a string.
