@@ -71,7 +71,7 @@ def build_app(ctx: WebContext | None = None) -> gr.Blocks:
         tabs |= {c_tab: "certification", k_tab: "cohort"}
         # Every other page's fixed words, relabelled with the practice page's.
         pages = [history, designer, certification, cohort]
-        pages += [practice.scorecard.replay, history.card.replay]
+        pages += [practice.scorecard, history.card]
         words = [heading, who_line, *tabs, *practice.label_outputs()]
         words += [c for page in pages for c in page.label_outputs()]
 

@@ -8,8 +8,10 @@ from html import escape
 
 import gradio as gr
 
+from ..errors import FrontlineError
 from ..languages.catalogue import Texts
 from ..sessions import SessionInfo
+from . import grading
 from .auth import viewer
 from .context import WebContext
 from .language_view import texts_for
@@ -59,8 +61,11 @@ def progress_svg(
     width: int = 640,
     height: int = 240,
     t: Texts = ENGLISH,
+    titles: dict[str, str] | None = None,
 ) -> str:
-    """Per-stage scores (0-100) over graded sessions, oldest first, one line per stage."""
+    """Per-stage scores (0-100) over graded sessions, oldest first, one line per stage;
+    ``titles`` names each stage in the legend (the stage's key where it has none)."""
+    titles = titles or {}
     if not points:
         return (
             f'<div class="fl-card fl-empty" id="fl-progress">'
@@ -70,7 +75,12 @@ def progress_svg(
     for _, scores in points:
         stages += [s for s in scores if s not in stages]
     lines = [
-        Line(stage, PALETTE[k % len(PALETTE)], [scores.get(stage) for _, scores in points])
+        Line(
+            stage,
+            PALETTE[k % len(PALETTE)],
+            [scores.get(stage) for _, scores in points],
+            titles.get(stage, ""),
+        )
         for k, stage in enumerate(stages)
     ]
     chart = line_chart_svg(
@@ -86,12 +96,30 @@ def progress_svg(
 
 
 def stage_scores(card: dict) -> dict[str, float]:
-    """Stage title → score from a scorecard (stages without applicable criteria left out)."""
+    """Stage id → score from a scorecard (stages without applicable criteria left out)."""
     scores = {}
     for stage in card.get("stages", []):
         if stage.get("score") is not None:
-            scores[stage.get("title") or stage.get("id")] = float(stage["score"])
+            scores[stage.get("id") or stage.get("title")] = float(stage["score"])
     return scores
+
+
+def stage_titles(cards: list[dict], t: Texts) -> dict[str, str]:
+    """Stage id → its title in ``t``'s language, from the rubric's overlay for it (the
+    title the scorecard was graded with when the rubric is gone or lacks the language)."""
+    titles: dict[str, str] = {}
+    library = grading.rubrics()
+    for card in cards:
+        rubric_id = (card.get("rubric") or {}).get("id")
+        try:
+            rubric = library.get(rubric_id).in_language(t.language) if rubric_id else None
+        except FrontlineError:
+            rubric = None
+        own = {s.id: s.title for s in rubric.stages} if rubric is not None else {}
+        for stage in card.get("stages", []):
+            sid = stage.get("id") or stage.get("title")
+            titles.setdefault(sid, own.get(sid) or stage.get("title") or sid)
+    return titles
 
 
 @dataclass
@@ -148,7 +176,7 @@ class HistoryView:
         who = viewer(self.ctx, request)
         t = texts_for(self.ctx, request)
         sessions = self.ctx.store.list_sessions(who.name)
-        rows, picks, progress = [], [], []
+        rows, picks, progress, cards = [], [], [], []
         for info in sessions:
             card = self.ctx.store.load_scorecard(info.id, who.name)
             rows.append(_row(info, card, t))
@@ -157,13 +185,14 @@ class HistoryView:
                 picks.append((f"{when} · {info.persona_id} · {outcome_words(info, t)}", info.id))
             if card:
                 progress.append(stage_scores(card))
+                cards.append(card)
         # Oldest first, numbered in the order they were practised.
         points = [(f"#{i}", scores) for i, scores in enumerate(reversed(progress), 1)]
         return {
             # A plain value (the API returns it as it is) that names its columns.
             self.table: {"headers": headers(t), "data": rows or [[""] * len(COLUMNS)]},
             self.pick: gr.Dropdown(choices=picks, value=None),
-            self.progress: progress_svg(points, t=t),
+            self.progress: progress_svg(points, t=t, titles=stage_titles(cards, t)),
         }
 
     def reopen(self, session_id: str | None, request: gr.Request) -> dict:
@@ -171,4 +200,4 @@ class HistoryView:
         who = viewer(self.ctx, request)
         if not session_id:
             return self.card.clear()
-        return self.card.show(session_id, who.name)
+        return self.card.show(session_id, who.name, texts_for(self.ctx, request))

@@ -381,7 +381,7 @@ class PracticeView:
         stage = grading.next_stage(conv)
         return t("practice.hint", stage=stage) if stage else NO_HINT
 
-    def _result_view(self, conv: Conversation, user: str) -> dict:
+    def _result_view(self, conv: Conversation, user: str, t: Texts) -> dict:
         return {
             self.live: None,
             **self._panels("result"),
@@ -390,7 +390,7 @@ class PracticeView:
             self.meter: "",
             self.hint: NO_HINT,
             self.text: "",
-            **self.scorecard.show(conv.session_id, user),
+            **self.scorecard.show(conv.session_id, user, t),
             self.finished: conv.session_id,
             # §3.11: a resolved first call can be followed up days later.
             self.follow_row: gr.Row(
@@ -502,7 +502,7 @@ class PracticeView:
         if not conv.accepts_input:
             # The customer escalated or left, or the call was closed after they accepted:
             # the session ends by itself.
-            yield self._result_view(conv, user)
+            yield self._result_view(conv, user, t)
             return
         yield self._turn_view(conv, hints, t)
 
@@ -517,7 +517,8 @@ class PracticeView:
             for _ in conv.pending_reply():
                 pass
         conv.end()
-        return self._emit(self._result_view(conv, who.name), self.turn_outputs())
+        t = texts_for(self.ctx, request)
+        return self._emit(self._result_view(conv, who.name, t), self.turn_outputs())
 
     def save_record(
         self,
@@ -535,8 +536,9 @@ class PracticeView:
         fields come in the order of RECORD_FIELDS."""
         who = viewer(self.ctx, request)
         values = [topic, customer, date, details, resolution, next_step, deadline]
-        status = self.record.save_record(session_id, who.name, values, texts_for(self.ctx, request))
-        view = {self.record.status: status, **self.scorecard.show(session_id, who.name)}
+        t = texts_for(self.ctx, request)
+        status = self.record.save_record(session_id, who.name, values, t)
+        view = {self.record.status: status, **self.scorecard.show(session_id, who.name, t)}
         return self._emit(view, [self.record.status, *self.scorecard.outputs()])
 
     def start_follow_up(

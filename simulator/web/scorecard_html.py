@@ -237,7 +237,7 @@ def _mood(transcript: Transcript, t: Texts) -> str:
     if not transcript.trajectory:
         return ""
     points = [r.model_dump() for r in transcript.trajectory]
-    return f"<h3>{escape(t('scorecard.mood_heading'))}</h3>" + mood_plot_svg(points)
+    return f"<h3>{escape(t('scorecard.mood_heading'))}</h3>" + mood_plot_svg(points, t=t)
 
 
 def scorecard_fragment(card: dict, transcript: Transcript, customer: str | None = None) -> str:

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ..errors import FrontlineError
+from ..languages.catalogue import Texts
 from . import grading
 from .context import WebContext
 from .downloads import safe_name, write_download
 from .replay_view import ReplayView
 from .scorecard_html import scorecard_document, scorecard_fragment
+
+ENGLISH = Texts("en")  # the words before a page's language is known
 
 
 @dataclass
@@ -21,16 +24,34 @@ class ScorecardView:
     prefix: str = "fl"
 
     def build(self) -> None:
+        t = ENGLISH
         self.html = gr.HTML(elem_id=f"{self.prefix}-scorecard")
         with gr.Row(visible=False) as self.downloads:
             self.transcript_file = gr.DownloadButton(
-                "Download transcript (JSON)", size="md", elem_id=f"{self.prefix}-dl-transcript"
+                t("scorecard.download_transcript"),
+                size="md",
+                elem_id=f"{self.prefix}-dl-transcript",
             )
             self.scorecard_file = gr.DownloadButton(
-                "Download scorecard (HTML)", size="md", elem_id=f"{self.prefix}-dl-scorecard"
+                t("scorecard.download_scorecard"),
+                size="md",
+                elem_id=f"{self.prefix}-dl-scorecard",
             )
         self.replay = ReplayView(self.ctx, self.prefix)
         self.replay.build()
+
+    def label_outputs(self) -> list:
+        """The components whose words :meth:`labels` gives (the replay panel's too)."""
+        return [self.transcript_file, self.scorecard_file, *self.replay.label_outputs()]
+
+    def labels(self, t: Texts) -> dict:
+        """The download buttons' and the replay panel's words in ``t``'s language (at page
+        load and on the picker; the scorecard itself is in its transcript's language)."""
+        return {
+            self.transcript_file: gr.DownloadButton(label=t("scorecard.download_transcript")),
+            self.scorecard_file: gr.DownloadButton(label=t("scorecard.download_scorecard")),
+            **self.replay.labels(t),
+        }
 
     def outputs(self) -> list:
         return [
@@ -45,8 +66,9 @@ class ScorecardView:
         """Attach the replay panel's events (API name ``replay_api``)."""
         self.replay.wire(replay_api)
 
-    def show(self, session_id: str, user: str) -> dict:
-        """Grade the session if it has no scorecard yet, and show it with its downloads."""
+    def show(self, session_id: str, user: str, t: Texts | None = None) -> dict:
+        """Grade the session if it has no scorecard yet, and show it with its downloads;
+        the replay panel's choices are in ``t``'s language (the page's)."""
         try:
             transcript = self.ctx.store.transcript(session_id, user)
             card = grading.scorecard_for(
@@ -70,7 +92,7 @@ class ScorecardView:
             self.downloads: gr.Row(visible=True),
             self.transcript_file: str(tpath),
             self.scorecard_file: str(spath),
-            **self.replay.show(session_id, user),
+            **self.replay.show(session_id, user, t),
         }
 
     def _customer(self, transcript) -> str | None:

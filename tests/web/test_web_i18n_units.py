@@ -185,3 +185,65 @@ def test_a_broken_overlay_plays_the_base_language():
     persona, problems = read_persona(broken, "p.yaml")
     assert problems and "ru" not in offered_languages(persona)
     assert in_language(persona, "ru") is persona
+
+
+def _graded_in(language: str):
+    """A short transcript in ``language`` with a mood trajectory, graded by the shipped
+    rubric in that language (as the web app grades a session played in it)."""
+    from simulator.grading.grader import grade
+    from simulator.grading.rubric_loader import RubricLibrary
+    from simulator.transcript import Transcript
+
+    folder = SCRIPTS if language != "en" else ROOT / "tests" / "fixtures" / "web"
+    lines = (folder / f"{MEEK}-{language}.txt").read_text(encoding="utf-8").splitlines()
+    transcript = Transcript.model_validate(
+        {
+            "id": f"t-{language}",
+            "language": language,
+            "outcome": "ongoing",
+            "turns": [{"role": "customer", "text": "…"}, {"role": "agent", "text": lines[0]}],
+            "trajectory": [
+                {"turn": 0, "anger": 40, "trust": 30, "patience": 80, "reaction": "opening"},
+                {"turn": 1, "anger": 30, "trust": 45, "patience": 75, "reaction": "soften"},
+            ],
+        }
+    )
+    rubric = RubricLibrary(ROOT / "rubrics").get().in_language(language)
+    return grade(transcript, rubric).model_dump(mode="json"), transcript
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_the_scorecards_mood_plot_is_in_the_transcripts_language(language):
+    """The plot under the scorecard (legend, axis, screen-reader label) was English on every
+    page: its words are the card's language now."""
+    from simulator.web.scorecard_html import scorecard_fragment
+
+    card, transcript = _graded_in(language)
+    t = Texts(language)
+    plot = scorecard_fragment(card, transcript).split('class="fl-mood-plot"')[1]
+    plot = plot.split("</svg>")[0]
+    assert f'aria-label="{t("mood.plot")}"' in plot
+    for scale in ("anger", "trust", "patience"):
+        assert f">{t(f'mood.{scale}')}</text>" in plot
+    words = re.sub(r"<[^>]+>", " ", plot)  # what is read, not the ids in data-*
+    assert not re.search(r"\b(anger|trust|patience|Customer mood)\b", words), words
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_the_progress_legend_names_stages_from_the_rubric_in_the_page_language(language):
+    """Stage lines are keyed by id and named in the page's language from the rubric's
+    overlay, whatever language the sessions were graded in."""
+    from simulator.web.history import stage_scores, stage_titles
+
+    card, _ = _graded_in("en")  # graded in English, shown in ``language``
+    t = Texts(language)
+    titles = stage_titles([card], t)
+    scores = stage_scores(card)
+    assert scores and set(scores) <= set(titles)
+    svg = progress_svg([("#1", scores)], t=t, titles=titles)
+    english = {s["title"] for s in card["stages"]}
+    legends = set(re.findall(r'font-size="11" fill="#333">([^<]+)</text>', svg))
+    assert legends and not legends & english, legends
+    for stage in card["stages"]:
+        if stage["id"] in scores:
+            assert f'data-stage="{stage["id"]}"' in svg
