@@ -33,6 +33,7 @@ from fractions import Fraction
 from itertools import groupby
 from statistics import mean
 
+from ..languages.catalogue import BASE, Texts
 from .exam import Exam
 from .results_store import GRADED, JUDGED, MALFORMED, ResultsStore, Row, unpack_record
 
@@ -87,15 +88,23 @@ def _order(a: Attempt) -> tuple:
     return (a.record.get("created") or "", a.row.source, a.row.key)
 
 
-def eligibility(persona: str | None, mode: str | None, exam: Exam) -> str:
-    """Why a graded transcript is not an attempt at this exam ('' when it is one)."""
+def eligibility(persona: str | None, mode: str | None, exam: Exam, language: str = BASE) -> str:
+    """Why a graded transcript is not an attempt at this exam ('' when it is one), in
+    ``language`` (the report's or the page's; report.json keeps the English)."""
+    t = Texts(language)
     if not persona:
-        return "no persona recorded in the transcript"
+        return t("cert.ineligible_no_persona")
     if persona not in exam.personas:
-        return f"persona {persona} is not part of exam {exam.id}"
+        return t("cert.ineligible_persona", persona=persona, exam=exam.id)
     if exam.mode != "any" and mode and mode != exam.mode:
-        return f"run in {mode} mode; exam {exam.id} accepts {exam.mode} mode only"
+        words = {"mode": _mode(mode, t), "exam_mode": _mode(exam.mode, t)}
+        return t("cert.ineligible_mode", exam=exam.id, **words)
     return ""
+
+
+def _mode(mode: str, t: Texts) -> str:
+    """A session mode's name in ``t``'s language (an unknown one as it is)."""
+    return t(f"cert.mode_{mode}") if mode in ("training", "exam") else mode
 
 
 def judge_flips(judgement: dict | None) -> int:
@@ -257,14 +266,15 @@ def iter_skipped(store: ResultsStore) -> Iterator[dict]:
         }
 
 
-def iter_ineligible(store: ResultsStore, exam: Exam) -> Iterator[dict]:
-    """Graded transcripts that are no attempt at this exam, in arrival order, with why."""
+def iter_ineligible(store: ResultsStore, exam: Exam, language: str = BASE) -> Iterator[dict]:
+    """Graded transcripts that are no attempt at this exam, in arrival order, with why
+    (in ``language``)."""
     for _seq, key, source, candidate, persona, mode in store.query(
         "SELECT t.seq, t.key, t.source, r.candidate, r.persona, r.mode FROM results r "
         "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq",
         (GRADED,),
     ):
-        why = eligibility(persona, mode, exam)
+        why = eligibility(persona, mode, exam, language)
         if why:
             yield {"source": source, "key": key, "candidate": candidate, "reason": why}
 

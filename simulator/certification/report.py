@@ -470,7 +470,7 @@ def _assemble(
             head,
             rows,
             details if tally.count <= DETAIL_LIMIT else None,
-            chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam)),
+            chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam, language)),
             language,
             exam.texts(language).title,
         )

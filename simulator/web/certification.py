@@ -100,7 +100,7 @@ def _eligibility(run: RunView) -> tuple[int, int, int] | None:
     return t["total"] - t["malformed"], t["eligible"], t["ineligible"]
 
 
-def _first_ineligible(run: RunView, limit: int) -> list[dict]:
+def _first_ineligible(run: RunView, limit: int, language: str) -> list[dict]:
     """The first ``limit`` ineligible transcripts with the reason, streamed from the run's
     results store (judged against the exam the run recorded, not today's file)."""
     from itertools import islice
@@ -111,7 +111,7 @@ def _first_ineligible(run: RunView, limit: int) -> list[dict]:
 
     with ResultsStore(run.reports["report.json"].parent, readonly=True) as store:
         exam = Exam.model_validate(store.get_meta("exam"))
-        return list(islice(iter_ineligible(store, exam), limit))
+        return list(islice(iter_ineligible(store, exam, language), limit))
 
 
 def eligibility_html(run: RunView, limit: int = 20, t: Texts = ENGLISH) -> str:
@@ -120,7 +120,7 @@ def eligibility_html(run: RunView, limit: int = 20, t: Texts = ENGLISH) -> str:
     if found is None:
         return ""
     graded, eligible, n_ineligible = found
-    ineligible = _first_ineligible(run, limit) if n_ineligible else []
+    ineligible = _first_ineligible(run, limit, t.language) if n_ineligible else []
     items = "".join(
         f"<li><b>{escape(row['source'])}</b>: {escape(row['reason'])}</li>" for row in ineligible
     )
