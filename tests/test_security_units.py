@@ -200,3 +200,25 @@ def test_every_test_named_in_the_security_page_exists():
         or not re.search(rf"^\s*def {t}\(", where[f].read_text(encoding="utf-8"), re.M)
     ]
     assert not missing, f"docs/security.md names tests that do not exist: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("es", ["Demasiados intentos fallidos para 'ann'", "30 segundos"]),
+        ("ru", ["Слишком много неудачных попыток входа для 'ann'", "30 секунд"]),
+        ("zh", ["'ann' 登录失败次数过多", "30秒"]),
+        ("bg", ["Твърде много неуспешни опити за вход за 'ann'", "30 секунди"]),
+        ("pt", ["Tentativas de entrada falhadas demais para 'ann'", "30 segundos"]),
+    ],
+)
+def test_the_throttles_refusal_is_in_the_login_pages_language(language, words):
+    """The refusal was English whatever the browser asked for; the address's pause too."""
+    throttle = LoginThrottle(clock=Clock(), name_limit=1, address_limit=1)
+    throttle.failed("ann", "10.0.0.1")
+    refusal = throttle.refusal("ann", "10.0.0.1", language)
+    assert all(w in refusal for w in words), refusal
+    assert not re.search(r"\b(Too many|Try again|seconds|trainer)\b", refusal)
+    by_address = throttle.refusal("bob", "10.0.0.1", language)
+    assert by_address != refusal and "'bob'" not in by_address
+    assert not re.search(r"\b(Too many|Try again|seconds|address)\b", by_address)

@@ -21,7 +21,9 @@ from typing import Any
 
 from starlette.requests import Request
 
+from ..languages.catalogue import BASE
 from .downloads import owner_of
+from .locale import from_accept_language, ui_languages
 from .throttle import LoginThrottle
 
 Scope = dict[str, Any]
@@ -84,7 +86,7 @@ class Gate:
         form = await Request(scope, _replay(body, None)).form()
         name = str(form.get("username") or "").strip()
         address = (scope.get("client") or ("?", 0))[0]
-        refusal = self.throttle.refusal(name, address)
+        refusal = self.throttle.refusal(name, address, _page_language(scope))
         if refusal is not None:
             await _respond(send, 429, {"detail": refusal})
             return
@@ -116,6 +118,14 @@ def _replay(body: bytes, then: Receive | None) -> Receive:
         return await then()
 
     return receive
+
+
+def _page_language(scope: Scope) -> str:
+    """The login page's language: the browser's (``Accept-Language``), as gradio's own
+    login page follows it; nobody is logged in yet to have chosen one."""
+    header = Request(scope).headers.get("accept-language")
+    codes = [code for _, code in ui_languages()]
+    return from_accept_language(header, codes) or BASE
 
 
 def _user(scope: Scope, server_app: Any) -> str | None:

@@ -8,10 +8,10 @@ a UI catalogue; English otherwise. Formatting is Babel's (CLDR data), so "7 Dec 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal
 
 from ..languages import available_languages, pack_file
@@ -70,3 +70,9 @@ def format_date(moment: datetime | str, language: str) -> str:
 def format_number(value: float, language: str) -> str:
     """A number with the language's decimal and grouping marks (1,234.5 / 1.234,5)."""
     return format_decimal(value, locale=_locale(language))
+
+
+def format_duration(amount: timedelta, language: str) -> str:
+    """A length of time in its largest whole unit as ``language`` writes it, plural forms
+    and all ("30 seconds", "30 секунд", "30秒钟")."""
+    return format_timedelta(amount, threshold=2, locale=_locale(language))

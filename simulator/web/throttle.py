@@ -15,6 +15,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ..languages.catalogue import BASE, Texts
+from .locale import format_duration
 
 NAME_LIMIT = 5  # failures for one name before the first pause
 ADDRESS_LIMIT = 20  # failures from one client address before the first pause
@@ -41,21 +45,20 @@ class LoginThrottle:
     _records: OrderedDict[tuple[str, str], _Record] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def refusal(self, name: str, address: str) -> str | None:
-        """Why an attempt for ``name`` from ``address`` is refused now; None if it may go on."""
+    def refusal(self, name: str, address: str, language: str = BASE) -> str | None:
+        """Why an attempt for ``name`` from ``address`` is refused now, in ``language`` (the
+        login page's: the browser's); None if it may go on."""
         now = self.clock()
         with self._lock:
-            for key, who in (
-                (("name", name), f"for {name!r}"),
-                (("address", address), "from your address"),
+            for key, message in (
+                (("name", name), "login.too_many_name"),
+                (("address", address), "login.too_many_address"),
             ):
                 record = self._records.get(key)
                 if record is not None and now < record.until:
                     wait = int(record.until - now + 0.999)
-                    return (
-                        f"Too many failed logins {who}. Try again in {_duration(wait)}, "
-                        "or ask your trainer to reset the password."
-                    )
+                    t = Texts(language)
+                    return t(message, name=repr(name), wait=_duration(wait, t.language))
         return None
 
     def failed(self, name: str, address: str) -> None:
@@ -89,7 +92,8 @@ class LoginThrottle:
         return record
 
 
-def _duration(seconds: int) -> str:
-    if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{(seconds + 59) // 60} minutes"
+def _duration(seconds: int, language: str) -> str:
+    """'30 seconds', '2 minutes' as ``language`` writes them (Babel: plural forms and all,
+    "30 секунд", "2 分钟"); under 90 seconds in seconds, else in whole minutes rounded up."""
+    minutes = timedelta(minutes=(seconds + 59) // 60)
+    return format_duration(timedelta(seconds=seconds) if seconds < 90 else minutes, language)

@@ -44,9 +44,13 @@ def raw_client(server, name: str) -> Client:
     return Client(server.url, auth=(name, server.users[name]), verbose=False, download_files=False)
 
 
-def login(server, name: str, password: str) -> httpx.Response:
-    """One attempt at gradio's real login form, as the browser posts it."""
-    return httpx.post(server.url + "login", data={"username": name, "password": password})
+def login(server, name: str, password: str, language: str | None = None) -> httpx.Response:
+    """One attempt at gradio's real login form, as the browser posts it (from a browser
+    asking for ``language`` when given)."""
+    headers = {"Accept-Language": language} if language else {}
+    return httpx.post(
+        server.url + "login", data={"username": name, "password": password}, headers=headers
+    )
 
 
 def session_for(server, name: str) -> httpx.Client:
@@ -149,6 +153,12 @@ def test_wrong_passwords_pause_logins_for_that_name(server):
     assert paused.status_code == 429
     assert "Too many failed logins for 'eve'" in paused.json()["detail"]
     assert "Try again in 30 seconds" in paused.json()["detail"]
+    # The login page is in the browser's language, and so is the refusal.
+    russian = login(server, "eve", "not-her-password", "ru-RU,ru;q=0.9,en;q=0.5").json()
+    assert russian["detail"].startswith("Слишком много неудачных попыток входа для 'eve'")
+    assert "секунд" in russian["detail"], russian
+    chinese = login(server, "eve", "not-her-password", "zh-CN").json()["detail"]
+    assert "登录失败次数过多" in chinese and "秒" in chinese, chinese
     # Even the right password waits (a guess cannot be confirmed during the pause) ...
     assert login(server, "eve", server.users["eve"]).status_code == 429
     # ... gradio_client gets no session, and other names are not affected.
