@@ -155,3 +155,18 @@ def api_client(server: Server, name: str):
     from gradio_client import Client
 
     return Client(server.url, auth=(name, server.users[name]), verbose=False)
+
+
+def off_the_machine(url: str) -> bool:
+    """A request a page should never make: anywhere but this server (or inline data)."""
+    return not url.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))
+
+
+def log_in(page, server: Server, name: str) -> None:
+    """Open the app in ``page`` and log ``name`` in on gradio's login form, whatever its
+    language (no button text is used); return once the page's banner names them."""
+    page.goto(server.url)
+    page.fill("input[data-testid=textbox]", name)
+    page.fill("input[type=password]", server.users[name])
+    page.press("input[type=password]", "Enter")
+    page.wait_for_selector(f"#fl-banner [data-user='{name}']")

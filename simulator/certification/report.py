@@ -149,15 +149,24 @@ def _atomic(path: Path) -> Iterator[TextIO]:
     os.replace(tmp, path)
 
 
+def stage_titles(rubric: Rubric | None, language: str) -> dict[str, str]:
+    """Stage id -> the stage's title in ``language`` (the rubric's overlay for it)."""
+    return {s.id: s.title for s in rubric.in_language(language).stages} if rubric else {}
+
+
 def localised_index(index: dict[str, dict], rubric: Rubric | None, language: str) -> dict:
     """The criteria index with each criterion's title and tip in ``language`` where the
-    rubric has them (a run's transcripts may each have been graded in their own)."""
+    rubric has them (a run's transcripts may each have been graded in their own), and its
+    stage's title as ``stage_title`` (``stage`` stays the id the CSV files carry)."""
     if rubric is None:
         return index
     texts = {c.id: c for _, c in rubric.in_language(language).criteria()}
+    stages = stage_titles(rubric, language)
     out = {}
     for cid, entry in index.items():
         entry = dict(entry)
+        if entry.get("stage") in stages:
+            entry["stage_title"] = stages[entry["stage"]]
         if cid in texts:
             entry["title"] = texts[cid].title
             if "tip" in entry:
@@ -473,6 +482,7 @@ def _assemble(
             chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam, language)),
             language,
             exam.texts(language).title,
+            {e["stage"]: e["stage_title"] for e in index.values() if e.get("stage_title")},
         )
 
 

@@ -104,6 +104,11 @@ def _verdict(t: Texts, verdict: str | None) -> str:
     return t(f"scorecard.word_{verdict}") if verdict in ("met", "missed", "not_applicable") else ""
 
 
+def _stage(entry: dict) -> str | None:
+    """A criterion's stage as the reader's language names it (its id if nothing does)."""
+    return entry.get("stage_title") or entry.get("stage")
+
+
 def candidate_html(c: dict, index: dict[str, dict], language: str = "en") -> str:
     """One candidate's details: each persona's deciding attempt with its evidence."""
     t = Texts(language)
@@ -122,7 +127,7 @@ def candidate_html(c: dict, index: dict[str, dict], language: str = "en") -> str
             v.get("criterion"): v for v in ((best.get("judge") or {}).get("verdicts") or [])
         }
         crit_rows = "".join(
-            f"<tr><td>{_e(index.get(cr['id'], {}).get('stage'))}</td>"
+            f"<tr><td>{_e(_stage(index.get(cr['id'], {})))}</td>"
             f"<td>{_e(index.get(cr['id'], {}).get('title') or cr['id'])}</td>"
             f"<td>{_e(_verdict(t, cr.get('verdict')))}</td><td>{_evidence(cr, t)}</td>"
             f"<td>{_e((verdicts.get(cr['id']) or {}).get('verdict', ''))}</td></tr>"
@@ -189,6 +194,7 @@ def write_report_html(
     skipped: Iterable[dict],
     language: str = "en",
     title: str | None = None,
+    stage_titles: dict[str, str] | None = None,
 ) -> None:
     """Write the report page. Self-contained: it opens from a zip or an e-mail attachment.
 
@@ -197,13 +203,16 @@ def write_report_html(
     (:func:`candidate_summary_html`) and details (:func:`candidate_html`) to the file
     they are given, the latter None past :data:`DETAIL_LIMIT` candidates; ``skipped``
     are the skipped and ineligible transcripts. Its words are in ``language``, and
-    ``title`` is the exam's title in it (default: the exam's own)."""
+    ``title`` is the exam's title in it (default: the exam's own), ``stage_titles`` the
+    stages' titles in it by id (default: the ids)."""
+    stage_titles = stage_titles or {}
     t = Texts(language)
     n = partial(number, language=language)
     exam, co, stamp = head["exam"], head["cohort"], head["stamp"]
     title = title or exam["title"]
     weakest = "".join(
-        f"<tr><td>{_e(w['title'] or w['id'])}</td><td>{_e(w['stage'])}</td>"
+        f"<tr><td>{_e(w['title'] or w['id'])}</td>"
+        f"<td>{_e(stage_titles.get(w['stage'], w['stage']))}</td>"
         f"<td>{w['met']}/{w['applicable']}</td>"
         f"<td>{_e(n(round(w['met_rate'] * 100)))}%</td></tr>"
         for w in co["weakest_criteria"]

@@ -12,7 +12,15 @@ import re
 from pathlib import Path
 
 import pytest
-from web_server import ARTIFACTS, CALM_DOWN, ROOT, patient_persona, start_server
+from web_server import (
+    ARTIFACTS,
+    CALM_DOWN,
+    ROOT,
+    log_in,
+    off_the_machine,
+    patient_persona,
+    start_server,
+)
 
 from simulator.persona.loader import PersonaLibrary
 
@@ -51,15 +59,11 @@ class Tab:
         self.page.set_default_timeout(WAIT)
         self.outside: list[str] = []
         self.page.on("request", self._watch)
-        self.page.goto(server.url)
-        self.page.fill("input[data-testid=textbox]", name)
-        self.page.fill("input[type=password]", server.users[name])
-        self.page.click("button:has-text('Login')")
+        log_in(self.page, server, name)
         self.page.wait_for_selector("#fl-tabs")
-        self.page.wait_for_selector(f"#fl-banner:has-text('{name}')")
 
     def _watch(self, request) -> None:
-        if not request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+        if off_the_machine(request.url):
             self.outside.append(request.url)
 
     def shot(self, name: str) -> Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from web_server import ARTIFACTS, ROOT, start_server
+from web_server import ARTIFACTS, ROOT, log_in, off_the_machine, start_server
 
 from simulator.languages.catalogue import messages, whitelist
 from simulator.persona.loader import PersonaLibrary
@@ -52,15 +52,11 @@ class Page:
         self.outside: list[str] = []
         self.fonts: list[str] = []
         self.page.on("request", self._watch)
-        self.page.goto(server.url)
-        # The login form is gradio's own, in the browser's language: no button text used.
-        self.page.fill("input[data-testid=textbox]", name)
-        self.page.fill("input[type=password]", server.users[name])
-        self.page.press("input[type=password]", "Enter")
-        self.page.wait_for_selector(f"#fl-banner [data-user='{name}'], .fl-banner[data-user]")
+        # The login form is gradio's own, in the browser's language.
+        log_in(self.page, server, name)
 
     def _watch(self, request) -> None:
-        if not request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+        if off_the_machine(request.url):
             self.outside.append(request.url)
         elif request.url.endswith(".woff2"):
             self.fonts.append(request.url.rsplit("/", 1)[-1])
