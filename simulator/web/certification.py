@@ -8,6 +8,7 @@ tab is watching lives in its ``gr.State``. Every handler checks the role on the 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from html import escape
 
@@ -191,6 +192,28 @@ def run_headers(t: Texts) -> list[str]:
     return [t(f"cert.col_{column}") for column in RUN_COLUMNS]
 
 
+# How a run's inputs are recorded in its meta.json (language-neutral, as every run was).
+UPLOADS_RECORD = re.compile(r"^(\d+) uploaded file\(s\)$")
+SESSIONS_RECORD = "sessions: "
+
+
+def inputs_record(kind: str, files: list | None, filter_text: str) -> str:
+    """What a run was started on, as its meta.json records it."""
+    if kind == SESSIONS:
+        return f"{SESSIONS_RECORD}{filter_text}"
+    return f"{len(files or [])} uploaded file(s)"
+
+
+def inputs_words(record: str, t: Texts) -> str:
+    """A run's recorded inputs in ``t``'s language (a record of another form as it is)."""
+    uploads = UPLOADS_RECORD.match(record)
+    if uploads:
+        return t("cert.inputs_uploads", count=uploads[1])
+    if record.startswith(SESSIONS_RECORD):
+        return t("cert.inputs_sessions", filter=record.removeprefix(SESSIONS_RECORD))
+    return record
+
+
 def runs_table(runs: list[RunView], t: Texts = ENGLISH) -> dict:
     """Every run as a row, under column names in ``t``'s language (a plain value: the API
     returns it as it is)."""
@@ -200,7 +223,7 @@ def runs_table(runs: list[RunView], t: Texts = ENGLISH) -> dict:
             r.exam,
             r.started,
             r.started_by,
-            r.inputs,
+            inputs_words(r.inputs, t),
             r.counts.get("total", 0),
             r.counts.get("graded", 0),
             r.counts.get("malformed", 0),
@@ -399,10 +422,10 @@ class CertificationView:
             if kind == SESSIONS:
                 filter_text = (filter_text or "").strip()
                 sources = session_sources(filter_text, db_path=self.ctx.store.path)
-                inputs = f"sessions: {filter_text}"
+                inputs = inputs_record(kind, None, filter_text)
             else:
                 sources = upload_sources(uploaded_files(files or []))
-                inputs = f"{len(files or [])} uploaded file(s)"
+                inputs = inputs_record(kind, files, "")
             run_id = self.registry.start(exam_id, sources, bool(judge), who.name, inputs)
         except (FrontlineError, OSError) as exc:
             raise gr.Error(str(exc)) from None

@@ -247,3 +247,20 @@ def test_the_progress_legend_names_stages_from_the_rubric_in_the_page_language(l
     for stage in card["stages"]:
         if stage["id"] in scores:
             assert f'data-stage="{stage["id"]}"' in svg
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_the_runs_table_says_what_a_run_graded_in_the_page_language(language):
+    """A run records its inputs once ('3 uploaded file(s)'); every trainer reads them in
+    their own language (the English record showed on every page)."""
+    from simulator.web.certification import SESSIONS, UPLOADS, inputs_record, inputs_words
+
+    t = Texts(language)
+    uploads = inputs_words(inputs_record(UPLOADS, ["a", "b", "c"], ""), t)
+    assert uploads == t("cert.inputs_uploads", count=3)
+    assert "uploaded" not in uploads and "3" in uploads
+    sessions = inputs_words(inputs_record(SESSIONS, None, "user=ana"), t)
+    assert sessions == t("cert.inputs_sessions", filter="user=ana") and "user=ana" in sessions
+    assert inputs_words("something else", t) == "something else"
+    english = Texts("en")
+    assert inputs_words(inputs_record(UPLOADS, ["a"], ""), english) == "1 uploaded file(s)"
