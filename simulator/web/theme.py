@@ -22,7 +22,9 @@ SYSTEM_SANS = [
     "Arial",
     "sans-serif",
 ]
-SYSTEM_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+# Tables (gradio's Dataframe) use the mono stack: the shipped fonts come before the generic
+# family so that a Chinese or Cyrillic cell finds its glyphs there, not as empty boxes.
+SYSTEM_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas"]
 
 
 def theme() -> gr.themes.Base:
@@ -32,7 +34,7 @@ def theme() -> gr.themes.Base:
         secondary_hue="amber",
         neutral_hue="slate",
         font=[*SHIPPED_SANS, *SYSTEM_SANS],
-        font_mono=SYSTEM_MONO,
+        font_mono=[*SYSTEM_MONO, *SHIPPED_SANS, "monospace"],
     )
 
 
