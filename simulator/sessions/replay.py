@@ -156,6 +156,9 @@ def replay_turn(
         seed=info.seed,
         renderer=info.renderer,
         created=info.created,
+        # Graded in the session's language, like its scorecard: the rules' and criteria's
+        # titles a replay lists were the rubric's base language (English) in every session.
+        **({"language": info.language} if info.language else {}),
     )
     actual_card = grade(_transcript(base, actual_turns, steps[: turn + 1]), rubric)
     replay_card = grade(_transcript(base, replay_turns, steps[:turn] + [new_step]), rubric)

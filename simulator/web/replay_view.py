@@ -15,6 +15,7 @@ import gradio as gr
 from ..customer.reason_words import reasons_in
 from ..errors import FrontlineError
 from ..languages.catalogue import Texts
+from ..languages.formatting import number
 from ..sessions.replay import Branch, ReplayResult, replay_turn
 from . import grading
 from .auth import viewer
@@ -40,7 +41,7 @@ def _side(title: str, key: str, side: Branch, before, t: Texts) -> str:
     verdict = t("replay.pass") if side.passed else t("replay.not_yet")
     score = t(
         "replay.score_ended" if side.ended else "replay.score_so_far",
-        score=f"{side.score:g}",
+        score=number(side.score, t.language),
         verdict=escape(verdict),
         outcome=escape(t(f"outcome.{side.outcome.value}")),
     )
@@ -67,7 +68,8 @@ def _side(title: str, key: str, side: Branch, before, t: Texts) -> str:
 def replay_html(r: ReplayResult, t: Texts = ENGLISH) -> str:
     """One replay beside what happened, marked as practice, in ``t``'s language."""
     delta = r.replay.score - r.actual.score
-    change = t("replay.no_change") if not round(delta, 1) else f"{delta:+g}"
+    sign = "+" if delta > 0 else "-"
+    change = t("replay.no_change") if not round(delta, 1) else sign + number(abs(delta), t.language)
     changed = "".join(
         f'<li data-criterion="{escape(c.id)}">{escape(c.title)}: {escape(c.actual)} → '
         f"<b>{escape(c.replay)}</b></li>"
@@ -76,8 +78,8 @@ def replay_html(r: ReplayResult, t: Texts = ENGLISH) -> str:
     summary = t(
         "replay.summary",
         turn=r.turn,
-        before=f"{r.actual.score:g}",
-        after=f"{r.replay.score:g}",
+        before=number(r.actual.score, t.language),
+        after=number(r.replay.score, t.language),
         change=escape(change),
     )
     actual = _side(t("replay.actual"), "actual", r.actual, r.before, t)

@@ -264,3 +264,32 @@ def test_the_runs_table_says_what_a_run_graded_in_the_page_language(language):
     assert inputs_words("something else", t) == "something else"
     english = Texts("en")
     assert inputs_words(inputs_record(UPLOADS, ["a"], ""), english) == "1 uploaded file(s)"
+
+
+def test_a_replay_is_in_the_sessions_language_decimal_marks_included():
+    """The replay panel wrote '51.6' on every page (Spanish writes '51,6', Babel) and named
+    the phrasing rules broken in English in a Spanish session."""
+    from simulator.grading import RubricLibrary
+    from simulator.sessions.replay import replay_turn
+    from simulator.web.replay_view import replay_html
+
+    persona = LIBRARY.get(MEEK).in_language("es")
+    store = SessionStore(":memory:")
+    conv = Conversation.start(persona, store=store, renderer=OfflineRenderer(), user="u")
+    "".join(conv.opening())
+    lines = (SCRIPTS / f"{MEEK}-es.txt").read_text(encoding="utf-8").splitlines()
+    for line in lines[:2]:
+        "".join(conv.reply(line))
+    conv.end()
+    rubric = RubricLibrary(ROOT / "rubrics").get()
+    result = replay_turn(
+        store, conv.session_id, "u", turn=2, reply="Cálmese.", personas=LIBRARY, rubric=rubric
+    )
+    scores = {result.actual.score, result.replay.score}
+    fractional = [s for s in scores if s != int(s)]
+    assert fractional, scores  # the check needs a score with decimals
+    words = re.sub(r"<[^>]+>", " ", replay_html(result, Texts("es")))  # not data-score
+    for score in fractional:
+        assert f"{score:g}".replace(".", ",") in words and f"{score:g}" not in words, words
+    # The rules broken and criteria changed are the session's language, like its scorecard.
+    assert result.replay.violations and not re.search(r"\bcalm down\b", words), words
