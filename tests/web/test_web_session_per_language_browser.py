@@ -35,6 +35,15 @@ LANGUAGES = {
     "bg": "Български",
     "pt": "Português",
 }
+# "Calm down", as each language says it (each read as the calm_down move by its pack).
+CALM_DOWN = {
+    "en": "Please calm down.",
+    "es": "Cálmese, por favor.",
+    "ru": "Успокойтесь, пожалуйста.",
+    "zh": "请您冷静一点。",
+    "bg": "Успокойте се, моля.",
+    "pt": "Acalme-se, por favor.",
+}
 TRAINER = "coach"
 USERS = [(f"{code}trainee", "trainee", f"{code}-password-1") for code in LANGUAGES]
 USERS.append((TRAINER, "trainer", "coach-password-1"))
@@ -197,6 +206,11 @@ def test_a_whole_session_in_the_language(browser, server, language):
     # The scorecard follows the closing line.
     page.wait_for_selector("#fl-scorecard-body")
     assert page.locator("#fl-scorecard-body .sc-badge").count() == 1
+    # A replay of the first turn telling the customer to calm down: the rule broken, the
+    # criteria that change and the scores are written in the language too.
+    page.fill("#fl-replay-text textarea", CALM_DOWN[language])
+    page.press("#fl-replay-text textarea", "Enter")
+    page.wait_for_selector("#fl-replay-result .fl-replay[data-turn='1'] .fl-replay-broke")
     if foreign:
         assert tab.leaks(language) == []
 
