@@ -129,8 +129,8 @@ def shared_embedder() -> Embedder:
 def encoder_switched_off() -> bool:
     """Whether the encoder stays out of the reading: it reads only when
     ``FRONTLINE_ENCODER=on``. Opt-in for now: on this 2-core machine it misses the turn
-    latency target (p95 242 ms under load against 60 ms) and makes grading imported
-    transcripts about 200x slower, for +0.01 to +0.12 micro F1 (docs/moves.md)."""
+    latency target (p95 152-440 ms under load against 60 ms) and makes grading imported
+    transcripts about 100x slower, for +0.01 to +0.12 micro F1 (docs/moves.md)."""
     return os.environ.get(ENV_SWITCH, "").strip().lower() not in {"on", "1", "true", "yes"}
 
 

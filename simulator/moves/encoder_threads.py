@@ -7,10 +7,10 @@ one thread per core, and a thread that reaches one of the many barriers of a for
 first *spins* until the others arrive. On a 2-core machine that is also doing other work,
 the other thread is often not running, so the spinning one burns its core waiting for it:
 measured here (bench/bench_encoder.py, docs/benchmarks.md "The bundled encoder"), a turn
-took p50 0.7-1.5 s and p95 2.8-4.0 s at 7-15 times the CPU, against 37-97 ms and 152-349 ms with
-threads that sleep while they wait (``OMP_WAIT_POLICY=PASSIVE``). Two sleeping threads beat
-one in every paired run on 2 cores (same CPU per turn; a busy scheduler gives two threads
-more turns than one).
+took p50 0.7-1.5 s and p95 2.8-4.0 s at 7-15 times the CPU, against p50 37-116 ms and
+p95 152-440 ms with threads that sleep while they wait (``OMP_WAIT_POLICY=PASSIVE``).
+Two sleeping threads beat one in every paired run on 2 cores (same CPU per turn; a busy
+scheduler gives two threads more turns than one).
 
 So Frontline loads the engine with sleeping threads (unless the user chose a wait policy),
 as many as ``FRONTLINE_ENCODER_THREADS`` says, by default the cores this process may use,
