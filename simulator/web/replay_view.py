@@ -65,14 +65,20 @@ def _side(title: str, key: str, side: Branch, before, t: Texts) -> str:
     )
 
 
+def _verdict(verdict: str, t: Texts) -> str:
+    """A criterion's verdict ('met', 'missed') as ``t``'s language writes it."""
+    known = verdict in ("met", "missed", "not_applicable")
+    return t(f"scorecard.word_{verdict}") if known else verdict
+
+
 def replay_html(r: ReplayResult, t: Texts = ENGLISH) -> str:
     """One replay beside what happened, marked as practice, in ``t``'s language."""
     delta = r.replay.score - r.actual.score
     sign = "+" if delta > 0 else "-"
     change = t("replay.no_change") if not round(delta, 1) else sign + number(abs(delta), t.language)
     changed = "".join(
-        f'<li data-criterion="{escape(c.id)}">{escape(c.title)}: {escape(c.actual)} → '
-        f"<b>{escape(c.replay)}</b></li>"
+        f'<li data-criterion="{escape(c.id)}">{escape(c.title)}: '
+        f"{escape(_verdict(c.actual, t))} → <b>{escape(_verdict(c.replay, t))}</b></li>"
         for c in r.changed
     )
     summary = t(

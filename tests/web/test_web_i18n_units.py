@@ -283,7 +283,7 @@ def test_a_replay_is_in_the_sessions_language_decimal_marks_included():
     conv.end()
     rubric = RubricLibrary(ROOT / "rubrics").get()
     result = replay_turn(
-        store, conv.session_id, "u", turn=2, reply="Cálmese.", personas=LIBRARY, rubric=rubric
+        store, conv.session_id, "u", turn=1, reply="Cálmese.", personas=LIBRARY, rubric=rubric
     )
     scores = {result.actual.score, result.replay.score}
     fractional = [s for s in scores if s != int(s)]
@@ -293,3 +293,6 @@ def test_a_replay_is_in_the_sessions_language_decimal_marks_included():
         assert f"{score:g}".replace(".", ",") in words and f"{score:g}" not in words, words
     # The rules broken and criteria changed are the session's language, like its scorecard.
     assert result.replay.violations and not re.search(r"\bcalm down\b", words), words
+    # ... and so are the verdicts of the criteria that change ('met → missed' was English).
+    assert result.changed, "the check needs a criterion whose verdict changes"
+    assert not re.search(r"\b(met|missed|not applicable)\b", words), words
