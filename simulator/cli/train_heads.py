@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train-heads",
         help="retrain the encoder's per-move heads on the corpus (train split; dev thresholds)",
-        description="Fit one logistic regression per move on the encoder's embeddings of the "
+        description="Fit the per-move heads (a hidden layer shared by the moves, or with "
+        "--hidden 0 one logistic regression per move) on the encoder's embeddings of the "
         "corpus' train split, choose a threshold per move and language on the dev split, "
         "print the dev figures and write simulator/moves/heads.npz. The test split is not read.",
     )
