@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..grading.rubric import Rubric
+from ..languages.catalogue import Texts
 from . import cohort
 from .certificate import certificate_html, certificate_id
 from .exam import Exam
@@ -396,7 +397,7 @@ def _assemble(
         fh.write("{\n" + ",\n".join(_json_entry(k, v) for k, v in head.items()) + ",\n")
         _write_json_list(fh, "skipped", cohort.iter_skipped(store))
         fh.write(",\n")
-        _write_json_list(fh, "ineligible", cohort.iter_ineligible(store, exam))
+        _write_json_list(fh, "ineligible", cohort.iter_ineligible(store, exam, Texts(language)))
         fh.write(',\n  "candidates": [')
         for i, part in enumerate(filled):
             fh.write("\n" if i == 0 else ",\n")
@@ -470,7 +471,7 @@ def _assemble(
             head,
             rows,
             details if tally.count <= DETAIL_LIMIT else None,
-            chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam)),
+            chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam, Texts(language))),
             language,
             exam.texts(language).title,
         )

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import config
+from ..customer.reason_words import reasons_in
 from ..customer.state import CustomerState, Outcome, Step
 from ..errors import FrontlineError
 from ..languages.catalogue import Texts
@@ -342,7 +343,8 @@ def mood_line(step: Step, previous: CustomerState | None, t: Texts | None = None
             if delta:
                 part += f" {'↑' if delta > 0 else '↓'}{number(abs(delta), t.language)}"
         parts.append(part)
-    reasons = step.reasons()
+    # Recorded in the effects tables' words; shown in the reader's language.
+    reasons = reasons_in(step.reasons(), t)
     why = f" ({'; '.join(reasons)})" if reasons else ""
     return t("cli.mood", values=" · ".join(parts)) + why
 
