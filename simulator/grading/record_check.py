@@ -189,14 +189,14 @@ class _Say:
     def __init__(self, t: Texts):
         self.t = t
 
-    def met(self, name: str, key: str, **values: object) -> FieldVerdict:
-        return FieldVerdict(name, field_label(name, self.t), "met", self.t(key, **values))
+    def met(self, field: str, key: str, **values: object) -> FieldVerdict:
+        return FieldVerdict(field, field_label(field, self.t), "met", self.t(key, **values))
 
-    def missed(self, name: str, key: str, **values: object) -> FieldVerdict:
-        return FieldVerdict(name, field_label(name, self.t), "missed", self.t(key, **values))
+    def missed(self, field: str, key: str, **values: object) -> FieldVerdict:
+        return FieldVerdict(field, field_label(field, self.t), "missed", self.t(key, **values))
 
-    def empty(self, name: str) -> FieldVerdict:
-        return self.missed(name, "record.check_empty", what=field_hint(name, self.t))
+    def empty(self, field: str) -> FieldVerdict:
+        return self.missed(field, "record.check_empty", what=field_hint(field, self.t))
 
     def listed(self, items: list[str]) -> str:
         return listing(items, self.t.language)
