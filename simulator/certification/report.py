@@ -151,14 +151,19 @@ def _atomic(path: Path) -> Iterator[TextIO]:
 
 
 def localised_index(index: dict[str, dict], rubric: Rubric | None, language: str) -> dict:
-    """The criteria index with each criterion's title and tip in ``language`` where the
-    rubric has them (a run's transcripts may each have been graded in their own)."""
+    """The criteria index with each criterion's title and tip, and its stage's title
+    (``stage_title``), in ``language`` where the rubric has them (a run's transcripts may
+    each have been graded in their own)."""
     if rubric is None:
         return index
-    texts = {c.id: c for _, c in rubric.in_language(language).criteria()}
+    localised = rubric.in_language(language)
+    texts = {c.id: c for _, c in localised.criteria()}
+    stages = {s.id: s.title for s in localised.stages}
     out = {}
     for cid, entry in index.items():
         entry = dict(entry)
+        if entry.get("stage") in stages:  # the id stays for the CSV; people read the title
+            entry["stage_title"] = stages[entry["stage"]]
         if cid in texts:
             entry["title"] = texts[cid].title
             if "tip" in entry:
