@@ -30,7 +30,6 @@ from .. import saferegex
 from ..complaint_record import RECORD_FIELDS, ComplaintRecord, field_hint, field_label
 from ..customer.state import Outcome
 from ..languages.catalogue import Texts
-from ..languages.formatting import listing
 from ..moves.detector import default_detector
 from ..moves.vocabulary import Move
 from ..persona.model import Persona
@@ -199,7 +198,7 @@ class _Say:
         return self.missed(field, "record.check_empty", what=field_hint(field, self.t))
 
     def listed(self, items: list[str]) -> str:
-        return listing(items, self.t.language)
+        return self.t("record.list_joint").join(items)
 
 
 def _completeness(record: ComplaintRecord, say: _Say) -> RecordAssessment:

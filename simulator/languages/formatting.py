@@ -39,10 +39,3 @@ def when(moment: datetime | date | str, language: str | None, length: str = "med
     if isinstance(moment, datetime):
         return format_datetime(moment, length, locale=locale_for(language))
     return _babel_date(moment, length, locale=locale_for(language))
-
-
-def listing(items: list[str], language: str | None) -> str:
-    """``a, b and c`` as the language lists things (Chinese ``a、b和c``), by Babel's rules."""
-    from babel.lists import format_list
-
-    return format_list(items, locale=locale_for(language)) if items else ""
