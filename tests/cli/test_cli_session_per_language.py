@@ -4,19 +4,20 @@ trainee does it (issue 13: "no English leaks into a non-English session").
 Per language: ``frontline practice --language L`` with the meek customer and the native
 script (tests/fixtures/i18n/meek-emotional-late-delivery-<L>.txt) through to the outcome,
 the complaint record written in the language and graded field by field; then ``frontline
-grade`` on the exported transcript and ``frontline certify --language L`` on it, with the
-certification report and the certificate it writes. Everything printed (standard output
-and error) and the report's and certificate's text are scanned for the English catalogue's
-values (the language's same_as_english ones excepted) with the same scan as the browser
-tests (tests/english_scan.py). The frame of the trainee's brief, the mood reasons, the
-record's labels and verdicts and certify's eligibility lines were English on every
-non-English session before this test.
+grade`` on the exported transcript, ``frontline replay`` of one turn, and ``frontline
+certify --language L`` on it, with the certification report and the certificate it
+writes. Everything printed (standard output and error) and the report's and certificate's
+text are scanned for the English catalogue's values (the language's same_as_english ones
+excepted) with the same scan as the browser tests (tests/english_scan.py). The frame of the
+trainee's brief, the mood reasons, the record's labels and verdicts, the replay and
+certify's eligibility lines were English on every non-English session before this test.
 """
 
 from __future__ import annotations
 
 import ast
 import html
+import json
 import re
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def _shown(text: str) -> str:
 
 def session_text(cli, tmp_path: Path, language: str) -> str:
     """Everything a trainee and their trainer read in ``language``, by command: practice,
-    grade, certify, and the report's and certificates' text ("files")."""
+    grade, replay, certify, and the report's and certificates' text ("files")."""
     env = {"FRONTLINE_PERSONAS": str(ROOT / "personas")}
     script = (SCRIPTS / f"{PERSONA}-{language}.txt").read_text(encoding="utf-8")
     lines = [line for line in script.splitlines() if line.strip()]
@@ -132,6 +133,10 @@ def session_text(cli, tmp_path: Path, language: str) -> str:
     assert practice.returncode == 0, practice.stderr
     grade = cli("grade", str(transcript), env=env)
     assert grade.returncode == 0, grade.stderr
+    # The trainee replays their second turn another way: the question, asked again.
+    session = json.loads(transcript.read_text(encoding="utf-8"))["id"]
+    replay = cli("replay", session, "--turn", "2", "--reply", lines[2], env=env)
+    assert replay.returncode == 0, replay.stderr
 
     exam = tmp_path / "meek-desk.yaml"
     exam.write_text(EXAM, encoding="utf-8")
@@ -156,6 +161,7 @@ def session_text(cli, tmp_path: Path, language: str) -> str:
     return {
         "practice": practice.stdout + practice.stderr,
         "grade": grade.stdout + grade.stderr,
+        "replay": replay.stdout + replay.stderr,
         "certify": certify.stdout + certify.stderr,
         "files": "\n".join(files),
     }
@@ -170,6 +176,7 @@ def ran_to_the_end(shown: dict[str, str], language: str, replies: int) -> None:
     assert t("record.field_deadline") in out and t("cli.record_ok") in out, out
     assert out.count(t("cli.customer")) >= replies, out
     assert t("scorecard.record", met=7, of=7).split("[")[0] in shown["grade"], shown["grade"]
+    assert t("cli.replay_heading", turn=2) in shown["replay"], shown["replay"]
     eligible = t("cli.certify_eligible", eligible=1, graded=1, exam="meek-desk")
     assert eligible in shown["certify"], shown["certify"]
 
