@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..grading.rubric import Rubric
+from ..languages.catalogue import Texts
 from . import cohort
 from .certificate import certificate_html, certificate_id
 from .exam import Exam
@@ -149,23 +150,19 @@ def _atomic(path: Path) -> Iterator[TextIO]:
     os.replace(tmp, path)
 
 
-def stage_titles(rubric: Rubric | None, language: str) -> dict[str, str]:
-    """Stage id -> the stage's title in ``language`` (the rubric's overlay for it)."""
-    return {s.id: s.title for s in rubric.in_language(language).stages} if rubric else {}
-
-
 def localised_index(index: dict[str, dict], rubric: Rubric | None, language: str) -> dict:
-    """The criteria index with each criterion's title and tip in ``language`` where the
-    rubric has them (a run's transcripts may each have been graded in their own), and its
-    stage's title as ``stage_title`` (``stage`` stays the id the CSV files carry)."""
+    """The criteria index with each criterion's title and tip, and its stage's title
+    (``stage_title``), in ``language`` where the rubric has them (a run's transcripts may
+    each have been graded in their own)."""
     if rubric is None:
         return index
-    texts = {c.id: c for _, c in rubric.in_language(language).criteria()}
-    stages = stage_titles(rubric, language)
+    localised = rubric.in_language(language)
+    texts = {c.id: c for _, c in localised.criteria()}
+    stages = {s.id: s.title for s in localised.stages}
     out = {}
     for cid, entry in index.items():
         entry = dict(entry)
-        if entry.get("stage") in stages:
+        if entry.get("stage") in stages:  # the id stays for the CSV; people read the title
             entry["stage_title"] = stages[entry["stage"]]
         if cid in texts:
             entry["title"] = texts[cid].title
@@ -405,7 +402,7 @@ def _assemble(
         fh.write("{\n" + ",\n".join(_json_entry(k, v) for k, v in head.items()) + ",\n")
         _write_json_list(fh, "skipped", cohort.iter_skipped(store))
         fh.write(",\n")
-        _write_json_list(fh, "ineligible", cohort.iter_ineligible(store, exam))
+        _write_json_list(fh, "ineligible", cohort.iter_ineligible(store, exam, Texts(language)))
         fh.write(',\n  "candidates": [')
         for i, part in enumerate(filled):
             fh.write("\n" if i == 0 else ",\n")
@@ -479,10 +476,9 @@ def _assemble(
             head,
             rows,
             details if tally.count <= DETAIL_LIMIT else None,
-            chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam, language)),
+            chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam, Texts(language))),
             language,
             exam.texts(language).title,
-            {e["stage"]: e["stage_title"] for e in index.values() if e.get("stage_title")},
         )
 
 

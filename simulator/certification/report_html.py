@@ -104,11 +104,6 @@ def _verdict(t: Texts, verdict: str | None) -> str:
     return t(f"scorecard.word_{verdict}") if verdict in ("met", "missed", "not_applicable") else ""
 
 
-def _stage(entry: dict) -> str | None:
-    """A criterion's stage as the reader's language names it (its id if nothing does)."""
-    return entry.get("stage_title") or entry.get("stage")
-
-
 def candidate_html(c: dict, index: dict[str, dict], language: str = "en") -> str:
     """One candidate's details: each persona's deciding attempt with its evidence."""
     t = Texts(language)
@@ -194,7 +189,6 @@ def write_report_html(
     skipped: Iterable[dict],
     language: str = "en",
     title: str | None = None,
-    stage_titles: dict[str, str] | None = None,
 ) -> None:
     """Write the report page. Self-contained: it opens from a zip or an e-mail attachment.
 
@@ -203,16 +197,14 @@ def write_report_html(
     (:func:`candidate_summary_html`) and details (:func:`candidate_html`) to the file
     they are given, the latter None past :data:`DETAIL_LIMIT` candidates; ``skipped``
     are the skipped and ineligible transcripts. Its words are in ``language``, and
-    ``title`` is the exam's title in it (default: the exam's own), ``stage_titles`` the
-    stages' titles in it by id (default: the ids)."""
-    stage_titles = stage_titles or {}
+    ``title`` is the exam's title in it (default: the exam's own)."""
     t = Texts(language)
     n = partial(number, language=language)
     exam, co, stamp = head["exam"], head["cohort"], head["stamp"]
     title = title or exam["title"]
     weakest = "".join(
         f"<tr><td>{_e(w['title'] or w['id'])}</td>"
-        f"<td>{_e(stage_titles.get(w['stage'], w['stage']))}</td>"
+        f"<td>{_e(_stage(head.get('criteria', {}).get(w['id']) or w))}</td>"
         f"<td>{w['met']}/{w['applicable']}</td>"
         f"<td>{_e(n(round(w['met_rate'] * 100)))}%</td></tr>"
         for w in co["weakest_criteria"]
@@ -316,3 +308,9 @@ def write_report_html(
 <table>{th("report.col_what", "report.col_id", "report.col_hash")}{stamps}</table>
 </body></html>
 """)
+
+
+def _stage(entry: dict) -> str:
+    """A criterion's stage as the reader names it: its title in the report's language,
+    else its id."""
+    return entry.get("stage_title") or entry.get("stage") or ""

@@ -130,7 +130,7 @@ def encoder_switched_off() -> bool:
     """Whether the encoder stays out of the reading: it reads only when
     ``FRONTLINE_ENCODER=on``. Opt-in for now: on this 2-core machine it misses the turn
     latency target (p95 152-440 ms under load against 60 ms) and makes grading imported
-    transcripts about 100x slower, for +0.01 to +0.12 micro F1 (docs/moves.md)."""
+    transcripts about 100x slower, for +0.02 to +0.13 micro F1 on test (docs/moves.md)."""
     return os.environ.get(ENV_SWITCH, "").strip().lower() not in {"on", "1", "true", "yes"}
 
 

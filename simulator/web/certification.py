@@ -112,7 +112,7 @@ def _first_ineligible(run: RunView, limit: int, language: str) -> list[dict]:
 
     with ResultsStore(run.reports["report.json"].parent, readonly=True) as store:
         exam = Exam.model_validate(store.get_meta("exam"))
-        return list(islice(iter_ineligible(store, exam, language), limit))
+        return list(islice(iter_ineligible(store, exam, Texts(language)), limit))
 
 
 def eligibility_html(run: RunView, limit: int = 20, t: Texts = ENGLISH) -> str:

@@ -18,7 +18,7 @@ import ast
 import re
 
 import pytest
-from test_web_languages_browser import english_left
+from english_scan import english_left
 from web_server import ARTIFACTS, ROOT, log_in, off_the_machine, start_server
 from web_uploads import write_language_uploads, write_uploads
 
