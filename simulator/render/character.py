@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import saferegex
 from ..languages import ENV as LANGUAGES_ENV
-from ..languages import pack_file, splitter_for
+from ..languages import check_folder_language, pack_file, splitter_for
 from ..reactions import Reaction
 from ..yamlfile import load_model
 from .base import RenderRequest
@@ -570,8 +570,12 @@ def _alnum(text: str) -> str:
 
 
 def load_character_rules(path: Path) -> CharacterRules:
-    """Load and validate one ``character.yaml`` (FileProblems name file:line: field)."""
-    return load_model(CharacterRules, path)
+    """Load and validate one ``character.yaml`` (FileProblems name file:line: field); it
+    must be written for its pack folder's language."""
+    rules = load_model(CharacterRules, path)
+    if path.name == PACK_FILE:  # a pack's file; a loose one (a test's) has no folder language
+        check_folder_language(path, rules.language, "character rules")
+    return rules
 
 
 def rules_files(language: str = "en") -> list[Path]:
@@ -603,6 +607,4 @@ def checker_for(language: str = "en") -> CharacterChecker:
 
 @lru_cache(maxsize=16)
 def _cached_checker(language: str, folders: str) -> CharacterChecker:
-    return CharacterChecker(
-        merged_rules([load_model(CharacterRules, p) for p in rules_files(language)])
-    )
+    return CharacterChecker(merged_rules([load_character_rules(p) for p in rules_files(language)]))
