@@ -1,8 +1,9 @@
 """The offline engine: the customer's words from the persona's phrase banks.
 
 Deterministic for a seed, and varied: a line already said in this session is not said
-again while the bank has others. Placeholders are filled from the case, so the customer
-talks about their own complaint.
+again while the bank has others, and once all are said, the one said longest ago comes
+next (never the same line twice running while the bank has another). Placeholders are
+filled from the case, so the customer talks about their own complaint.
 """
 
 from __future__ import annotations
@@ -94,6 +95,20 @@ def _said_before(template: str, said: str) -> bool:
     return re.search(pattern, said, re.S) is not None
 
 
+def _said_longest_ago(options: list[str], turns: list[str]) -> list[str]:
+    """Every line of the bank has been said: the ones last said longest ago, so the
+    customer never says the same line twice running while the bank has another ("Is there
+    anything that can be done?" two turns in a row, however short, sounds like a machine)."""
+
+    def last(o: str) -> tuple[int, int]:
+        # A whole reply said again is the glaring repeat; a line inside a longer reply less so.
+        whole = max((i for i, t in enumerate(turns) if o == t), default=-1)
+        return whole, max((i for i, t in enumerate(turns) if o in t), default=-1)
+
+    oldest = min(map(last, options))
+    return [o for o in options if last(o) == oldest]
+
+
 class OfflineRenderer:
     """Renders replies from phrase banks; needs no network and no model."""
 
@@ -102,7 +117,8 @@ class OfflineRenderer:
     def reply(self, request: RenderRequest) -> str:
         """The whole reply as one string."""
         values = fill_values(request)
-        said = " ".join(t.text for t in request.history if t.role == "customer")
+        turns = [t.text for t in request.history if t.role == "customer"]
+        said = " ".join(turns)
         turn = len(request.history)
         parts = []
         reactions = [request.plan.reaction] + [
@@ -118,7 +134,11 @@ class OfflineRenderer:
                 for t, o in zip(templates, options, strict=True)
                 if not _said_before(t, said) and o not in said and o not in parts
             ]
-            fresh = unheard or [o for o in options if o not in said and o not in parts] or options
+            fresh = (
+                unheard
+                or [o for o in options if o not in said and o not in parts]
+                or _said_longest_ago([o for o in options if o not in parts] or options, turns)
+            )
             rng = _rng(request.persona.id, request.seed, turn, reaction.value)
             parts.append(rng.choice(fresh))
         if (
