@@ -14,7 +14,7 @@ import re
 import string
 from collections.abc import Iterator
 
-from ..languages import splitter_for
+from ..languages import Splitter, splitter_for
 from ..persona.model import BandedPhrases, Persona
 from ..reactions import Reaction
 from .base import RenderRequest, wish_text
@@ -62,12 +62,16 @@ def bank_for(persona: Persona, reaction: Reaction, anger: float) -> list[str]:
     return entry
 
 
-_SENTENCE_END = re.compile(r"[.!?]\W*\s+$")
+# Marks that open a sentence before its first word ("¿Un reembolso?", "«Ладно»").
+_OPENERS = "¿¡«\"'“‘„(["
 
 
-def fill(template: str, values: dict[str, str]) -> str:
+def fill(template: str, values: dict[str, str], language: str = "en") -> str:
     """Fill a phrase's placeholders; a value that starts a sentence gets a capital letter,
-    so "{offer} — fine." reads "The refund — fine." whatever case the persona file used."""
+    so "{offer} — fine." reads "The refund — fine." whatever case the persona file used.
+    Where sentences start is the language's splitter's say: not after an abbreviation
+    ("25 лв. {offer}"), a title, a stop inside "etc.," nor a pause ("So… {offer}")."""
+    splitter = splitter_for(language)
     out: list[str] = []
     for literal, name, spec, _conversion in string.Formatter().parse(template):
         out.append(literal)
@@ -75,10 +79,23 @@ def fill(template: str, values: dict[str, str]) -> str:
             continue
         value = format(values[name], spec or "")
         so_far = "".join(out)
-        if value and (not so_far.strip() or _SENTENCE_END.search(so_far)):
+        if value and _starts_sentence(so_far, value, splitter):
             value = value[0].upper() + value[1:]
         out.append(value)
     return "".join(out)
+
+
+def _starts_sentence(so_far: str, value: str, splitter: Splitter) -> bool:
+    """Whether ``value``, put after ``so_far``, is the first word of a sentence."""
+    head = so_far.rstrip().rstrip(_OPENERS).rstrip()
+    if not head:
+        return True
+    if head.endswith(("…", "...")):
+        return False  # a pause, not an end: "So… a refund"
+    text, at = so_far + value, len(so_far)
+    return any(
+        s <= at and not text[s:at].strip().strip(_OPENERS) for s, _ in splitter.sentences(text)
+    )
 
 
 def _said_before(template: str, said: str) -> bool:
@@ -126,7 +143,7 @@ class OfflineRenderer:
         ]
         for reaction in reactions:
             templates = bank_for(request.persona, reaction, request.state.anger)
-            options = [fill(line, values) for line in templates]
+            options = [fill(line, values, request.persona.language) for line in templates]
             # Prefer a line whose own wording has not been heard yet ("Oh, yes. {fact}" twice
             # sounds like a machine), then any line not said verbatim, then anything.
             unheard = [
