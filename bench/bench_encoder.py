@@ -1,18 +1,24 @@
 """Turn latency and grading throughput with the bundled encoder (rules + encoder, offline).
 
     python bench/bench_encoder.py [--sessions 12] [--transcripts 60] [--threads N]
+                                  [--load N] [--load-nice 19]
 
 1. **Per-turn latency**: 10-turn practice sessions (``Conversation.reply`` plus reading the
    offline reply, SQLite store), cycling through the shipped personas. Every agent turn is a
    different sentence drawn from the corpus' English turns with a fixed seed, so the
    encoder's cache never helps (the worst case: a trainee never repeats a sentence). Prints
-   p50/p95/max per turn, and the encoder's share (the time inside the embedder).
+   p50/p95/max per turn (wall clock), the CPU the process spent per turn (all its threads:
+   spinning threads show here), and the encoder's share (the time inside the embedder).
 2. **Grading throughput**: transcripts of ten agent turns without stored readings (an
    imported chat), graded against the default rubric by the rules alone and by the rules
    plus the encoder (the batch path: a transcript's sentences embedded together), each with
-   a cold cache.
+   a cold cache; and how many texts the model embedded.
 
-The encoder's model is loaded before timing (its load time is printed apart). Prints the
+``--threads N`` sets ``FRONTLINE_ENCODER_THREADS`` (the engine's thread count; builds before
+it existed ignore it and run OpenMP's default, one spinning thread per core). ``--load N``
+runs N busy loops at ``--load-nice`` (19: background work; 0: work as urgent as the turn,
+e.g. other requests) during the timed parts, stopped at the end. The encoder is switched on
+for the run. The model is loaded before timing (its load time is printed apart). Prints the
 machine and the load average; record the figures in docs/benchmarks.md.
 """
 
@@ -23,9 +29,11 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +62,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+@contextmanager
+def busy_loops(n: int, niceness: int):
+    """``n`` processes spinning at ``niceness`` while the block runs."""
+    loops = [
+        subprocess.Popen(["nice", "-n", str(niceness), sys.executable, "-c", "while 1: pass"])
+        for _ in range(n)
+    ]
+    try:
+        yield
+    finally:
+        for p in loops:
+            p.kill()
+            p.wait()
+
+
 class Timed:
     """Wraps the shared embedder's ``embed`` to add up the time spent in it."""
 
@@ -74,10 +97,10 @@ class Timed:
         self.embedder._cache.clear()
 
 
-def session_latency(lines: list[str], sessions: int, timer: Timed) -> tuple[list, list]:
+def session_latency(lines: list[str], sessions: int, timer: Timed) -> tuple[list, list, list]:
     library = PersonaLibrary()
     personas = [library.personas[i] for i in library.ids() if library.personas[i].language == "en"]
-    times, shares = [], []
+    times, shares, cpu = [], [], []
     pool = iter(lines)
     with tempfile.TemporaryDirectory() as tmp, SessionStore(Path(tmp) / "b.sqlite3") as store:
         for s in range(sessions):
@@ -89,11 +112,12 @@ def session_latency(lines: list[str], sessions: int, timer: Timed) -> tuple[list
                     break
                 text = next(pool)
                 before = timer.seconds
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 "".join(conv.reply(text))
                 times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
                 shares.append(timer.seconds - before)
-    return times, shares
+    return times, shares, cpu
 
 
 def transcripts(lines: list[str], n: int, seed: int) -> list[Transcript]:
@@ -114,15 +138,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=12)
     parser.add_argument("--transcripts", type=int, default=60)
+    parser.add_argument("--threads", type=int, help="FRONTLINE_ENCODER_THREADS for the run")
+    parser.add_argument("--load", type=int, default=0, help="busy loops meanwhile")
+    parser.add_argument("--load-nice", type=int, default=19, help="the busy loops' niceness")
     args = parser.parse_args()
+    os.environ["FRONTLINE_ENCODER"] = "on"
+    if args.threads:
+        os.environ["FRONTLINE_ENCODER_THREADS"] = str(args.threads)
+    omp = {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "GOMP_"))}
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; load average at start "
         + " ".join(f"{x:.2f}" for x in os.getloadavg())
     )
+    print(
+        f"settings: FRONTLINE_ENCODER_THREADS={os.environ.get('FRONTLINE_ENCODER_THREADS')} "
+        f"{' '.join(f'{k}={v}' for k, v in sorted(omp.items()))}; "
+        f"synthetic load: {args.load} busy loop(s) at nice {args.load_nice}"
+    )
     reader = default_reader("en")
     if not isinstance(reader, CombinedReader) or reader.encoder is None:
-        sys.exit("the encoder is off or missing: nothing to measure (see the notice above)")
+        sys.exit("the encoder is missing: nothing to measure (see the notice above)")
     t0 = time.perf_counter()
     reader.detect("Warm up the model, please.")
     print(f"encoder model load + first sentence: {(time.perf_counter() - t0) * 1000:.0f} ms")
@@ -130,38 +166,48 @@ def main() -> None:
 
     english = [t.text for t in load_corpus(languages=["en"])]
     random.Random(7).shuffle(english)
-    times, shares = session_latency(english, args.sessions, timer)
-    ms = [t * 1000 for t in times]
-    enc = [t * 1000 for t in shares]
-    print(
-        f"turn, rules + encoder ({len(ms)} turns in {args.sessions} ten-turn sessions): "
-        f"p50 {percentile(ms, 0.5):.1f} ms  p95 {percentile(ms, 0.95):.1f} ms  "
-        f"max {max(ms):.1f} ms  mean {statistics.fmean(ms):.1f} ms"
-    )
-    print(
-        f"  of which the encoder (embedding): p50 {percentile(enc, 0.5):.1f} ms  "
-        f"p95 {percentile(enc, 0.95):.1f} ms  share of total time "
-        f"{sum(enc) / sum(ms):.0%}"
-    )
-
     rubric = RubricLibrary(ROOT / "rubrics").get()
     batch = transcripts(english[200:], args.transcripts, seed=3)
     rules = default_detector("en")
     grade(batch[0], rubric, detector=rules)
-    t0 = time.perf_counter()
-    for t in batch:
-        grade(t, rubric, detector=rules)
-    rules_rate = len(batch) / (time.perf_counter() - t0)
-    timer.clear_cache()
-    spent = timer.seconds
-    t0 = time.perf_counter()
-    for t in batch:
-        grade(t, rubric, detector=reader)
-    both = time.perf_counter() - t0
+    with busy_loops(args.load, args.load_nice):
+        times, shares, cpu = session_latency(english, args.sessions, timer)
+        ms = [t * 1000 for t in times]
+        enc = [t * 1000 for t in shares]
+        cpu_ms = [t * 1000 for t in cpu]
+        print(
+            f"turn, rules + encoder ({len(ms)} turns in {args.sessions} ten-turn sessions): "
+            f"p50 {percentile(ms, 0.5):.1f} ms  p95 {percentile(ms, 0.95):.1f} ms  "
+            f"max {max(ms):.1f} ms  mean {statistics.fmean(ms):.1f} ms"
+        )
+        print(
+            f"  CPU of the process per turn: p50 {percentile(cpu_ms, 0.5):.1f} ms  "
+            f"p95 {percentile(cpu_ms, 0.95):.1f} ms  mean {statistics.fmean(cpu_ms):.1f} ms"
+        )
+        print(
+            f"  of which the encoder (embedding): p50 {percentile(enc, 0.5):.1f} ms  "
+            f"p95 {percentile(enc, 0.95):.1f} ms  share of total time "
+            f"{sum(enc) / sum(ms):.0%}"
+        )
+
+        t0 = time.perf_counter()
+        for t in batch:
+            grade(t, rubric, detector=rules)
+        rules_rate = len(batch) / (time.perf_counter() - t0)
+        timer.clear_cache()
+        spent, embedded = timer.seconds, timer.embedder.embedded
+        c0, t0 = time.process_time(), time.perf_counter()
+        for t in batch:
+            grade(t, rubric, detector=reader)
+        both = time.perf_counter() - t0
+        both_cpu = time.process_time() - c0
     print(
         f"grading ten-agent-turn transcripts without readings: rules {rules_rate:.0f}/s; "
         f"rules + encoder {len(batch) / both:.2f}/s "
-        f"(encoder {(timer.seconds - spent) / both:.0%} of the time; cold cache)"
+        f"(encoder {(timer.seconds - spent) / both:.0%} of the time; cold cache; "
+        f"CPU {both_cpu / len(batch) * 1000:.0f} ms per transcript; "
+        f"{timer.embedder.embedded - embedded} texts embedded for "
+        f"{sum(1 for t in batch for turn in t.turns if turn.role == 'agent')} agent turns)"
     )
     print("load average at end " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 

@@ -13,10 +13,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from .languages.catalogue import Texts
+
 # One field of the record: a line or a short paragraph, never a document.
 RecordText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
-# (field, label shown to the trainee, what to write), in the order source 001 lists them.
+# (field, label shown to the trainee, what to write), in the order source 001 lists them;
+# the English words. A reader sees them in their language: field_label(), field_hint().
 RECORD_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("topic", "Topic", "the kind of complaint: service, price, product, billing, delivery…"),
     ("customer", "Customer details", "name, contact, account or booking number"),
@@ -26,6 +29,16 @@ RECORD_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("next_step", "Next step", "what happens next, and who does it"),
     ("deadline", "Deadline", "by when the next step happens"),
 )
+
+
+def field_label(name: str, t: Texts) -> str:
+    """A record field's label in ``t``'s language (``record.field_<name>``)."""
+    return t(f"record.field_{name}")
+
+
+def field_hint(name: str, t: Texts) -> str:
+    """What to write in a record field, in ``t``'s language (``record.hint_<name>``)."""
+    return t(f"record.hint_{name}")
 
 
 class ComplaintRecord(BaseModel):

@@ -33,6 +33,7 @@ from fractions import Fraction
 from itertools import groupby
 from statistics import mean
 
+from ..languages.catalogue import Texts
 from .exam import Exam
 from .results_store import GRADED, JUDGED, MALFORMED, ResultsStore, Row, unpack_record
 
@@ -87,15 +88,31 @@ def _order(a: Attempt) -> tuple:
     return (a.record.get("created") or "", a.row.source, a.row.key)
 
 
-def eligibility(persona: str | None, mode: str | None, exam: Exam) -> str:
-    """Why a graded transcript is not an attempt at this exam ('' when it is one)."""
+def eligibility(persona: str | None, mode: str | None, exam: Exam, t: Texts | None = None) -> str:
+    """Why a graded transcript is not an attempt at this exam ('' when it is one), in
+    ``t``'s language (English by default)."""
+    t = t or Texts("en")
     if not persona:
-        return "no persona recorded in the transcript"
+        return t("report.ineligible_no_persona")
     if persona not in exam.personas:
-        return f"persona {persona} is not part of exam {exam.id}"
+        return t("report.ineligible_not_in_exam", persona=persona, exam=exam.id)
     if exam.mode != "any" and mode and mode != exam.mode:
-        return f"run in {mode} mode; exam {exam.id} accepts {exam.mode} mode only"
+        return t(
+            "report.ineligible_wrong_mode",
+            mode=_mode_name(mode, t),
+            exam=exam.id,
+            accepted=_mode_name(exam.mode, t),
+        )
     return ""
+
+
+def _mode_name(mode: str, t: Texts) -> str:
+    """A session mode (``training``, ``exam``) as the language names it; as recorded when
+    the catalogue has no word for it."""
+    try:
+        return t(f"practice.mode_name_{mode}").lower()
+    except KeyError:
+        return mode
 
 
 def judge_flips(judgement: dict | None) -> int:
@@ -257,14 +274,15 @@ def iter_skipped(store: ResultsStore) -> Iterator[dict]:
         }
 
 
-def iter_ineligible(store: ResultsStore, exam: Exam) -> Iterator[dict]:
-    """Graded transcripts that are no attempt at this exam, in arrival order, with why."""
+def iter_ineligible(store: ResultsStore, exam: Exam, t: Texts | None = None) -> Iterator[dict]:
+    """Graded transcripts that are no attempt at this exam, in arrival order, with why (in
+    ``t``'s language)."""
     for _seq, key, source, candidate, persona, mode in store.query(
         "SELECT t.seq, t.key, t.source, r.candidate, r.persona, r.mode FROM results r "
         "JOIN transcripts t ON t.seq = r.seq WHERE r.status = ? ORDER BY r.seq",
         (GRADED,),
     ):
-        why = eligibility(persona, mode, exam)
+        why = eligibility(persona, mode, exam, t)
         if why:
             yield {"source": source, "key": key, "candidate": candidate, "reason": why}
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..grading.rubric import Rubric
+from ..languages.catalogue import Texts
 from . import cohort
 from .certificate import certificate_html, certificate_id
 from .exam import Exam
@@ -150,14 +151,19 @@ def _atomic(path: Path) -> Iterator[TextIO]:
 
 
 def localised_index(index: dict[str, dict], rubric: Rubric | None, language: str) -> dict:
-    """The criteria index with each criterion's title and tip in ``language`` where the
-    rubric has them (a run's transcripts may each have been graded in their own)."""
+    """The criteria index with each criterion's title and tip, and its stage's title
+    (``stage_title``), in ``language`` where the rubric has them (a run's transcripts may
+    each have been graded in their own)."""
     if rubric is None:
         return index
-    texts = {c.id: c for _, c in rubric.in_language(language).criteria()}
+    localised = rubric.in_language(language)
+    texts = {c.id: c for _, c in localised.criteria()}
+    stages = {s.id: s.title for s in localised.stages}
     out = {}
     for cid, entry in index.items():
         entry = dict(entry)
+        if entry.get("stage") in stages:  # the id stays for the CSV; people read the title
+            entry["stage_title"] = stages[entry["stage"]]
         if cid in texts:
             entry["title"] = texts[cid].title
             if "tip" in entry:
@@ -396,7 +402,7 @@ def _assemble(
         fh.write("{\n" + ",\n".join(_json_entry(k, v) for k, v in head.items()) + ",\n")
         _write_json_list(fh, "skipped", cohort.iter_skipped(store))
         fh.write(",\n")
-        _write_json_list(fh, "ineligible", cohort.iter_ineligible(store, exam))
+        _write_json_list(fh, "ineligible", cohort.iter_ineligible(store, exam, Texts(language)))
         fh.write(',\n  "candidates": [')
         for i, part in enumerate(filled):
             fh.write("\n" if i == 0 else ",\n")
@@ -470,7 +476,7 @@ def _assemble(
             head,
             rows,
             details if tally.count <= DETAIL_LIMIT else None,
-            chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam)),
+            chain(cohort.iter_skipped(store), cohort.iter_ineligible(store, exam, Texts(language))),
             language,
             exam.texts(language).title,
         )

@@ -122,7 +122,7 @@ def candidate_html(c: dict, index: dict[str, dict], language: str = "en") -> str
             v.get("criterion"): v for v in ((best.get("judge") or {}).get("verdicts") or [])
         }
         crit_rows = "".join(
-            f"<tr><td>{_e(index.get(cr['id'], {}).get('stage'))}</td>"
+            f"<tr><td>{_e(_stage(index.get(cr['id'], {})))}</td>"
             f"<td>{_e(index.get(cr['id'], {}).get('title') or cr['id'])}</td>"
             f"<td>{_e(_verdict(t, cr.get('verdict')))}</td><td>{_evidence(cr, t)}</td>"
             f"<td>{_e((verdicts.get(cr['id']) or {}).get('verdict', ''))}</td></tr>"
@@ -203,7 +203,8 @@ def write_report_html(
     exam, co, stamp = head["exam"], head["cohort"], head["stamp"]
     title = title or exam["title"]
     weakest = "".join(
-        f"<tr><td>{_e(w['title'] or w['id'])}</td><td>{_e(w['stage'])}</td>"
+        f"<tr><td>{_e(w['title'] or w['id'])}</td>"
+        f"<td>{_e(_stage(head.get('criteria', {}).get(w['id']) or w))}</td>"
         f"<td>{w['met']}/{w['applicable']}</td>"
         f"<td>{_e(n(round(w['met_rate'] * 100)))}%</td></tr>"
         for w in co["weakest_criteria"]
@@ -307,3 +308,9 @@ def write_report_html(
 <table>{th("report.col_what", "report.col_id", "report.col_hash")}{stamps}</table>
 </body></html>
 """)
+
+
+def _stage(entry: dict) -> str:
+    """A criterion's stage as the reader names it: its title in the report's language,
+    else its id."""
+    return entry.get("stage_title") or entry.get("stage") or ""

@@ -173,10 +173,8 @@ def run(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     c = summary.counts
     if summary.did_nothing:
-        print(
-            f"{args.out}: nothing to do; all {c['total']} transcripts were already graded "
-            "and the reports are up to date"
-        )
+        t = Texts(_run_language(args.out))
+        print(t("cli.certify_nothing", out=args.out, total=c["total"]))
         return 0
     t = Texts(_run_language(args.out))
     print(
@@ -195,17 +193,11 @@ def run(args: argparse.Namespace) -> int:
     )
     waiting = c["graded"] - c["judged"] - c["needs_review"] if plan.stamp.judge else 0
     if waiting > 0:
-        print(
-            f"{waiting} transcripts still wait for the judge; run the same command again to "
-            "collect (the report marks them as not yet judged)"
-        )
+        print(t("cli.certify_waiting", n=waiting))
     for row in _malformed(args.out, SHOW_SKIPPED):
-        print(f"  skipped {row}", file=sys.stderr)
+        print(t("cli.certify_skipped", row=row), file=sys.stderr)
     if c["malformed"] > SHOW_SKIPPED:
-        print(
-            f"  … and {c['malformed'] - SHOW_SKIPPED} more (all listed in report.json)",
-            file=sys.stderr,
-        )
+        print(t("cli.certify_more", n=c["malformed"] - SHOW_SKIPPED), file=sys.stderr)
     _print_cohort(args.out, exam, t)
     return 0
 
@@ -228,28 +220,32 @@ def _malformed(out_dir: Path, limit: int) -> list[str]:
 
 
 def eligibility_lines(
-    exam_id: str, transcripts: dict, ineligible: Iterable[dict], limit: int = SHOW_SKIPPED
+    exam_id: str,
+    transcripts: dict,
+    ineligible: Iterable[dict],
+    limit: int = SHOW_SKIPPED,
+    t: Texts | None = None,
 ) -> list[str]:
-    """How many graded transcripts the exam accepted, and why each other one was not.
+    """How many graded transcripts the exam accepted, and why each other one was not, in
+    ``t``'s language.
 
     ``transcripts`` is the report's ``cohort.transcripts`` counts; ``ineligible`` the
     ineligible transcripts with their reasons (streamed: only the first ``limit`` are read)."""
+    t = t or Texts("en")
     graded = transcripts["total"] - transcripts["malformed"]
     n_ineligible = transcripts["ineligible"]
     lines = [
-        f"{transcripts['eligible']} of {graded} graded transcripts eligible for exam "
-        f"{exam_id}" + (f"; {n_ineligible} not eligible:" if n_ineligible else "")
+        t("cli.certify_eligible", eligible=transcripts["eligible"], graded=graded, exam=exam_id)
+        + (t("cli.certify_ineligible_count", n=n_ineligible) if n_ineligible else "")
     ]
     lines += [
-        f"  not eligible: {row['source']}: {row['reason']}" for row in islice(ineligible, limit)
+        t("cli.certify_not_eligible", source=row["source"], reason=row["reason"])
+        for row in islice(ineligible, limit)
     ]
     if n_ineligible > limit:
-        lines.append(f"  … and {n_ineligible - limit} more (all listed in report.json)")
+        lines.append(t("cli.certify_more", n=n_ineligible - limit))
     if graded and n_ineligible == graded:
-        lines.append(
-            f"No transcript was eligible, so exam {exam_id} has no candidates: see "
-            "the reasons above (docs/certification.md, 'Eligibility')."
-        )
+        lines.append(t("cli.certify_no_candidates", exam=exam_id))
     return lines
 
 
@@ -262,7 +258,8 @@ def _print_cohort(out_dir: Path, exam: Exam, t: Texts) -> None:
     if co is None:
         return
     with ResultsStore(out_dir, readonly=True) as store:
-        for line in eligibility_lines(exam.id, co["transcripts"], iter_ineligible(store, exam)):
+        ineligible = iter_ineligible(store, exam, t)
+        for line in eligibility_lines(exam.id, co["transcripts"], ineligible, t=t):
             print(line)
     rate = number(round(co["pass_rate"] * 100, 1), t.language)
     print(

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import config
+from ..customer.reason_words import reasons_in
 from ..customer.state import CustomerState, Outcome, Step
 from ..errors import FrontlineError
 from ..languages.catalogue import Texts
@@ -39,7 +40,7 @@ def outcome_text(outcome: Outcome, t: Texts) -> str:
     """``resolved: the customer accepted the remedy``, in the reader's language."""
     ongoing = outcome is Outcome.ONGOING
     word = "cli.outcome_unresolved" if ongoing else f"scorecard.outcome_{outcome.value}"
-    return f"{t(word)}: {t(f'cli.outcome_why_{outcome.value}')}"
+    return t("cli.outcome_what", outcome=t(word), why=t(f"cli.outcome_why_{outcome.value}"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -191,15 +192,9 @@ def _open(args: argparse.Namespace, store: SessionStore, library: PersonaLibrary
             promise=args.promise,
         )
         days = conv.persona.case.follow_up.days_later if conv.persona.case.follow_up else 0
-        _header(
-            conv,
-            f"Follow-up call {conv.session_id}, {days} days after session {args.follow_up}",
-        )
-        print(
-            "You call the customer back to report the result and check they are satisfied "
-            "(§3.11). They know whether the promise was kept.\n",
-            flush=True,
-        )
+        t = texts(conv)
+        _header(conv, t("cli.follow_up_session", id=conv.session_id, days=days, of=args.follow_up))
+        print(t("cli.follow_up_intro") + "\n", flush=True)
         return conv
     if args.promise:
         raise FrontlineError("--promise goes with --follow-up")
@@ -316,17 +311,10 @@ def _say(chunks: Iterable[str], conv: Conversation) -> None:
 
 
 def _saved_note(conv: Conversation, exc: Exception) -> str:
-    done = (
-        "your last reply is saved"
-        if conv.turns and conv.turns[-1].role == "agent"
-        else "the session is saved"
-    )
-    return (
-        f"{exc}\nThe customer could not answer, but {done} (session {conv.session_id}). "
-        f"Carry on when the model is back: frontline practice --resume {conv.session_id}"
-        f"\nor now with the phrase banks: frontline practice --resume {conv.session_id} "
-        "--offline"
-    )
+    t = texts(conv)
+    last_is_yours = conv.turns and conv.turns[-1].role == "agent"
+    key = "cli.no_answer_reply_saved" if last_is_yours else "cli.no_answer_session_saved"
+    return f"{exc}\n" + t(key, id=conv.session_id)
 
 
 def mood_line(step: Step, previous: CustomerState | None, t: Texts | None = None) -> str:
@@ -342,9 +330,12 @@ def mood_line(step: Step, previous: CustomerState | None, t: Texts | None = None
             if delta:
                 part += f" {'↑' if delta > 0 else '↓'}{number(abs(delta), t.language)}"
         parts.append(part)
-    reasons = step.reasons()
-    why = f" ({'; '.join(reasons)})" if reasons else ""
-    return t("cli.mood", values=" · ".join(parts)) + why
+    # Recorded in the effects tables' words; shown in the reader's language.
+    reasons = reasons_in(step.reasons(), t)
+    mood = t("cli.mood", values=" · ".join(parts))
+    if not reasons:
+        return mood
+    return t("cli.mood_why", mood=mood, reasons=t("cli.reasons_joint").join(reasons))
 
 
 def _finish(conv: Conversation, store: SessionStore, export: Path | None, db: Path | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..complaint_record import RECORD_FIELDS, ComplaintRecord
+from ..complaint_record import RECORD_FIELDS, ComplaintRecord, field_hint, field_label
 from ..grading.grader import record_of
 from ..languages.catalogue import Texts
 from ..sessions import Conversation, SessionStore
@@ -22,10 +22,11 @@ def ask_record(
     t = t or Texts("en")
     print("\n" + t("cli.record_intro"), flush=True)
     values: dict[str, str] = {}
-    for name, label, what in RECORD_FIELDS:
+    for name, _, _ in RECORD_FIELDS:
+        ask = t("cli.record_field", label=field_label(name, t), hint=field_hint(name, t))
         if not interactive:
-            print(f"{label} ({what}):", flush=True)
-        line = read_line(f"{label} ({what}): " if interactive else "")
+            print(ask, flush=True)
+        line = read_line(ask + " " if interactive else "")
         if line is None:
             break
         text = line.strip()
@@ -56,7 +57,8 @@ def record_after_call(
     if record is None:
         return
     store.save_record(conv.session_id, conv.info.user, record)
-    assessment = record_of(store.transcript(conv.session_id, conv.info.user), conv.persona)
+    transcript = store.transcript(conv.session_id, conv.info.user)
+    assessment = record_of(transcript, conv.persona, t.language)
     if assessment is None:
         return
     print(t("cli.record_result", met=assessment.met, of=len(assessment.fields)))

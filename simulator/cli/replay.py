@@ -11,8 +11,11 @@ import argparse
 from pathlib import Path
 
 from .. import config
+from ..customer.reason_words import reasons_in
 from ..errors import FrontlineError
 from ..grading.rubric_loader import RubricLibrary
+from ..languages.catalogue import Texts
+from ..languages.formatting import number
 from ..persona.loader import PersonaLibrary
 from ..sessions import SessionStore
 from ..sessions.replay import Branch, ReplayResult, replay_turn
@@ -57,30 +60,59 @@ def run(args: argparse.Namespace) -> int:
             rubric=rubric,
         )
         store.save_replay(args.session, args.user, result.model_dump(mode="json"))
-    print(describe(result))
+    print(describe(result, Texts(info.language or "en")))
     return 0
 
 
-def _side(title: str, side: Branch, result: ReplayResult) -> list[str]:
-    mood = " · ".join(
-        f"{k} {getattr(side.mood, k):g} ({getattr(side.mood, k) - v:+g})"
-        for k, v in result.before.model_dump().items()
-    )
-    lines = [f"{title}:", f"  You: {side.reply}", f"  Customer: {side.customer}", f"  mood: {mood}"]
+def _side(title: str, side: Branch, result: ReplayResult, t: Texts) -> list[str]:
+    parts = []
+    for k, v in result.before.model_dump().items():
+        now = getattr(side.mood, k)
+        change = f"{number(now, t.language)} ({'+' if now >= v else '-'}"
+        change += f"{number(abs(now - v), t.language)})"
+        parts.append(t(f"cli.mood_{k}", value=change))
+    lines = [
+        t("cli.replay_side", title=title),
+        f"  {t('replay.you')} {side.reply}",
+        f"  {t('replay.customer')} {side.customer}",
+        "  " + t("cli.mood", values=" · ".join(parts)),
+    ]
     if side.reasons:
-        lines.append(f"  why: {'; '.join(side.reasons)}")
+        reasons = t("cli.reasons_joint").join(reasons_in(side.reasons, t))
+        lines.append("  " + t("replay.why", reasons=reasons))
     if side.violations:
-        lines.append(f"  phrasing: {'; '.join(side.violations)}")
-    lines.append(f"  score so far: {side.score:g}/100 · outcome: {side.outcome.value}")
+        rules = t("cli.reasons_joint").join(side.violations)
+        lines.append("  " + t("replay.phrasing", rules=rules))
+    outcome = t(
+        "cli.outcome_unresolved"
+        if side.outcome.value == "ongoing"
+        else f"scorecard.outcome_{side.outcome.value}"
+    )
+    score = number(side.score, t.language)
+    lines.append("  " + t("cli.replay_score", score=score, outcome=outcome))
     return lines
 
 
-def describe(result: ReplayResult) -> str:
-    """The replay as text: what happened, the replay, and the criteria that changed."""
-    lines = [f"Replay of turn {result.turn} (practice; not a result)", ""]
-    lines += _side("What happened", result.actual, result) + [""]
-    lines += _side("Your replay", result.replay, result)
+def _verdict(verdict: str, t: Texts) -> str:
+    """A criterion's verdict (met, missed, not_applicable) as the scorecard words it."""
+    try:
+        return t(f"scorecard.verdict_{verdict}")
+    except KeyError:  # a verdict this version does not know: as recorded
+        return verdict
+
+
+def describe(result: ReplayResult, t: Texts | None = None) -> str:
+    """The replay as text in ``t``'s language (English by default): what happened, the
+    replay, and the criteria that changed."""
+    t = t or Texts("en")
+    lines = [t("cli.replay_heading", turn=result.turn), ""]
+    lines += _side(t("replay.actual"), result.actual, result, t) + [""]
+    lines += _side(t("replay.yours"), result.replay, result, t)
     delta = result.replay.score - result.actual.score
-    lines += ["", f"Score {result.actual.score:g} -> {result.replay.score:g} ({delta:+g})"]
-    lines += [f"  {c.title}: {c.actual} -> {c.replay}" for c in result.changed]
+    change = ("+" if delta >= 0 else "-") + number(abs(delta), t.language)
+    before, after = number(result.actual.score, t.language), number(result.replay.score, t.language)
+    lines += ["", t("cli.replay_change", before=before, after=after, change=change)]
+    lines += [
+        f"  {c.title}: {_verdict(c.actual, t)} -> {_verdict(c.replay, t)}" for c in result.changed
+    ]
     return "\n".join(lines)

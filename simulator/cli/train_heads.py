@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..moves.corpus import CORPUS_DIR
+from ..moves.head_recipe import Recipe
 
 HEADS_FILE = Path(__file__).resolve().parents[1] / "moves" / "heads.npz"
 
@@ -14,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train-heads",
         help="retrain the encoder's per-move heads on the corpus (train split; dev thresholds)",
-        description="Fit one logistic regression per move on the encoder's embeddings of the "
+        description="Fit the per-move heads (a hidden layer shared by the moves, or with "
+        "--hidden 0 one logistic regression per move) on the encoder's embeddings of the "
         "corpus' train split, choose a threshold per move and language on the dev split, "
         "print the dev figures and write simulator/moves/heads.npz. The test split is not read.",
     )
@@ -23,8 +25,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--embeddings", type=Path, help="keep the embeddings in this .npz file between runs"
     )
-    p.add_argument("--l2", type=float, default=1e-5, help="L2 penalty (default 1e-5)")
-    p.add_argument("--iterations", type=int, default=1500, help="Adam steps (default 1500)")
+    default = Recipe()
+    p.add_argument(
+        "--hidden",
+        type=int,
+        default=default.hidden,
+        help=f"hidden units shared by the moves (default {default.hidden}; 0: linear heads)",
+    )
+    p.add_argument("--l2", type=float, default=default.l2, help=f"L2 (default {default.l2})")
+    p.add_argument(
+        "--iterations",
+        type=int,
+        default=default.iterations,
+        help=f"full-batch Adam steps (default {default.iterations})",
+    )
+    p.add_argument("--lr", type=float, default=default.lr, help=f"default {default.lr}")
+    p.add_argument(
+        "--dropout",
+        type=float,
+        default=default.dropout,
+        help=f"dropout on the hidden layer (default {default.dropout})",
+    )
     p.add_argument(
         "--folds",
         type=int,

@@ -52,15 +52,18 @@ def observe(
     return Observed(
         agent_turns(transcript.turns, language or transcript.language, detector),
         ended,
-        record_of(transcript, persona),
+        record_of(transcript, persona, language or transcript.language),
         follow_up=transcript.follow_up_of is not None,
     )
 
 
-def record_of(transcript: Transcript, persona: Persona | None = None) -> RecordAssessment | None:
+def record_of(
+    transcript: Transcript, persona: Persona | None = None, language: str | None = None
+) -> RecordAssessment | None:
     """The transcript's complaint record graded (DOMAIN §3.10): against ``persona``'s case
     when ``persona`` is the one the conversation was with (same id, and same content when
-    the transcript names a hash), else for completeness only; None without a record."""
+    the transcript names a hash), else for completeness only; None without a record. Its
+    labels and reasons are in ``language`` (default: the conversation's)."""
     record = transcript.record
     if record is None or record.is_empty():
         return None
@@ -71,7 +74,7 @@ def record_of(transcript: Transcript, persona: Persona | None = None) -> RecordA
         and (ref.id != persona.id or (ref.hash and ref.hash != persona.content_hash()))
     ):
         persona = None
-    return assess_record(record, persona, transcript)
+    return assess_record(record, persona, transcript, Texts(language) if language else None)
 
 
 def agent_turns(

@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .. import saferegex
-from ..complaint_record import RECORD_FIELDS, ComplaintRecord
+from ..complaint_record import RECORD_FIELDS, ComplaintRecord, field_hint, field_label
 from ..customer.state import Outcome
+from ..languages.catalogue import Texts
 from ..moves.detector import default_detector
 from ..moves.vocabulary import Move
 from ..persona.model import Persona
 from ..transcript import Transcript
 
-LABELS = {name: label for name, label, _ in RECORD_FIELDS}
 LEVELS = {"expectation": 2, "bottom_line": 1, "below": 0}
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -181,36 +181,49 @@ def agreed_remedy(persona: Persona, transcript: Transcript):
     return max(offered, key=lambda r: LEVELS[r.level]) if offered else None
 
 
-def _met(name: str, reason: str) -> FieldVerdict:
-    return FieldVerdict(name, LABELS[name], "met", reason)
+class _Say:
+    """A field's verdicts worded in the reader's language: its label and each reason from
+    the catalogue (``record.field_*``, ``record.check_*``)."""
+
+    def __init__(self, t: Texts):
+        self.t = t
+
+    def met(self, field: str, key: str, **values: object) -> FieldVerdict:
+        return FieldVerdict(field, field_label(field, self.t), "met", self.t(key, **values))
+
+    def missed(self, field: str, key: str, **values: object) -> FieldVerdict:
+        return FieldVerdict(field, field_label(field, self.t), "missed", self.t(key, **values))
+
+    def empty(self, field: str) -> FieldVerdict:
+        return self.missed(field, "record.check_empty", what=field_hint(field, self.t))
+
+    def listed(self, items: list[str]) -> str:
+        return self.t("record.list_joint").join(items)
 
 
-def _missed(name: str, reason: str) -> FieldVerdict:
-    return FieldVerdict(name, LABELS[name], "missed", reason)
-
-
-def _completeness(record: ComplaintRecord) -> RecordAssessment:
+def _completeness(record: ComplaintRecord, say: _Say) -> RecordAssessment:
     out = []
-    for name, _label, what in RECORD_FIELDS:
+    for name, _label, _what in RECORD_FIELDS:
         if getattr(record, name):
-            out.append(
-                _met(
-                    name,
-                    "filled in (not checked against the case: its persona is not available here)",
-                )
-            )
+            out.append(say.met(name, "record.check_filled"))
         else:
-            out.append(_missed(name, f"left empty; write {what}"))
+            out.append(say.empty(name))
     return RecordAssessment(tuple(out), against_case=False)
 
 
 def assess_record(
-    record: ComplaintRecord, persona: Persona | None, transcript: Transcript
+    record: ComplaintRecord,
+    persona: Persona | None,
+    transcript: Transcript,
+    t: Texts | None = None,
 ) -> RecordAssessment:
     """Grade ``record`` field by field against ``persona``'s case and what was said in
-    ``transcript``; completeness only when ``persona`` is None."""
+    ``transcript``; completeness only when ``persona`` is None. Labels and reasons are in
+    ``t``'s language, by default the conversation's."""
+    language = transcript.language or (persona.language if persona else None) or "en"
+    say = _Say(t or Texts(language))
     if persona is None:
-        return _completeness(record)
+        return _completeness(record, say)
     case = persona.case
     case_text = " ".join([*case.facts, *(f.text for f in case.hidden_facts)])
     said = _customer_text(transcript)
@@ -218,108 +231,98 @@ def assess_record(
     resolved = transcript.outcome is Outcome.RESOLVED
     remedy = agreed_remedy(persona, transcript) if resolved else None
     out = []
-    for name, _, what in RECORD_FIELDS:
+    for name, _, _what in RECORD_FIELDS:
         text = getattr(record, name)
         if not text:
-            out.append(_missed(name, f"left empty; write {what}"))
+            out.append(say.empty(name))
             continue
         check = _FIELD_CHECKS[name]
-        out.append(check(text, persona, case_text, said, promised, remedy, resolved))
+        out.append(check(say, text, persona, case_text, said, promised, remedy, resolved))
     return RecordAssessment(tuple(out), against_case=True)
 
 
-def _topic(text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+def _topic(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
     case = persona.case
     keys = _stems(case.title) | {w[:5] for w in _TYPE_WORDS[case.type.value]}
     shared = _stems(text) & keys
     if shared:
-        return _met("topic", f"names the kind of complaint ({case.type.value}: {case.title})")
-    return _missed("topic", f"does not name the kind of complaint; this one is about: {case.title}")
+        kind = say.t(f"complaint_type.{case.type.value}")
+        return say.met("topic", "record.check_topic_met", kind=kind, title=case.title)
+    return say.missed("topic", "record.check_topic_missed", title=case.title)
 
 
-def _customer(text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
-    names = [n for n in _words(persona.identity.name) if len(n) >= 3]
+def _customer(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+    name = persona.identity.name
+    names = [n for n in _words(name) if len(n) >= 3]
     low = set(_words(text))
     if not any(n in low for n in names):
-        return _missed("customer", f"lacks the customer's name ({persona.identity.name})")
+        return say.missed("customer", "record.check_customer_no_name", name=name)
     given = sorted({m.group(0) for m in _REFERENCE.finditer(said)})
     lacking = [g for g in given if g.lower() not in text.lower()]
     if lacking:
-        return _missed(
-            "customer",
-            f"has the name but not the reference the customer gave: {', '.join(lacking)}",
+        return say.missed(
+            "customer", "record.check_customer_no_reference", references=say.listed(lacking)
         )
-    extra = f" and {', '.join(given)}" if given else ""
-    return _met("customer", f"identifies the customer: {persona.identity.name}{extra}")
+    if given:
+        return say.met(
+            "customer",
+            "record.check_customer_met_references",
+            name=name,
+            references=say.listed(given),
+        )
+    return say.met("customer", "record.check_customer_met", name=name)
 
 
-def _date(text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+def _date(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
     mine = _time_tokens(text)
     case_dates = _specific(_time_tokens(" ".join(persona.case.facts)))
     if not mine:
-        return _missed("date", "holds no date or time; say when it happened")
+        return say.missed("date", "record.check_date_none")
     if case_dates and not (_specific(mine) & case_dates):
-        return _missed(
-            "date",
-            "is not the date of the case; the customer said it happened on or around: "
-            + ", ".join(sorted(case_dates)),
-        )
-    return _met("date", "places the complaint in time")
+        return say.missed("date", "record.check_date_wrong", dates=say.listed(sorted(case_dates)))
+    return say.met("date", "record.check_date_met")
 
 
-def _details(text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+def _details(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
     shared = _stems(text) & _stems(case_text)
     if len(shared) >= 3:
-        return _met("details", "carries the substance of the customer's account")
-    return _missed(
-        "details",
-        "says too little of what the customer told you; write what happened, with the "
-        "figures and facts they gave",
-    )
+        return say.met("details", "record.check_details_met")
+    return say.missed("details", "record.check_details_missed")
 
 
-def _resolution(text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+def _resolution(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
     if not resolved:
         if _UNRESOLVED.search(text):
-            return _met("resolution", "records that the complaint was not resolved in the call")
-        return _missed(
-            "resolution",
-            "the customer accepted nothing in the call; record that it is unresolved and why",
-        )
+            return say.met("resolution", "record.check_unresolved_met")
+        return say.missed("resolution", "record.check_unresolved_missed")
     if remedy is None:
-        return _met("resolution", "records the agreement")
+        return say.met("resolution", "record.check_agreement")
     if _matches(remedy.triggers, text) or len(_stems(text) & _stems(remedy.description)) >= 2:
-        return _met("resolution", f"records what was agreed: {remedy.description}")
-    return _missed("resolution", f"does not say what was agreed: {remedy.description}")
+        return say.met("resolution", "record.check_resolution_met", remedy=remedy.description)
+    return say.missed("resolution", "record.check_resolution_missed", remedy=remedy.description)
 
 
-def _next_step(text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+def _next_step(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
     if len(_words(text)) < 2:
-        return _missed("next_step", "too short to act on; say what happens next and who does it")
+        return say.missed("next_step", "record.check_next_step_short")
     if remedy is not None and not (
         _FOLLOW_UP.search(text) or _stems(text) & _stems(remedy.description)
     ):
-        return _missed(
-            "next_step", f"does not say what is done next to deliver: {remedy.description}"
-        )
-    return _met("next_step", "says what happens next")
+        return say.missed("next_step", "record.check_next_step_missed", remedy=remedy.description)
+    return say.met("next_step", "record.check_next_step_met")
 
 
-def _deadline(text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+def _deadline(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
     mine = _time_tokens(text, numbers=True)
     if not mine:
-        return _missed("deadline", "holds no time; give the date or timescale of the next step")
+        return say.missed("deadline", "record.check_deadline_none")
     promised = _specific(_time_tokens(promised, numbers=True))
     if promised and not (_specific(mine) & promised):
-        return _missed(
-            "deadline",
-            "is not the time you gave the customer ("
-            + ", ".join(sorted(promised))
-            + "): the record must hold the promise they will hold you to",
+        return say.missed(
+            "deadline", "record.check_deadline_wrong", promised=say.listed(sorted(promised))
         )
-    return _met(
-        "deadline", "gives the time the customer was promised" if promised else "gives a time"
-    )
+    key = "record.check_deadline_promised" if promised else "record.check_deadline_met"
+    return say.met("deadline", key)
 
 
 def _promises(transcript: Transcript, language: str) -> str:

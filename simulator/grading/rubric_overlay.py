@@ -124,6 +124,8 @@ def missing_texts(rubric: Rubric, name: str, lines: Lines) -> list[Problem]:
         for _, c in rubric.criteria():
             texts = o.criteria.get(c.id) or CriterionTexts()
             lacking += [f"{c.id}.{f}" for f in ("title", "tip") if getattr(texts, f) is None]
+            if c.judge and texts.judge is None:  # the judge would be asked in the base language
+                lacking.append(f"{c.id}.judge")
         report(here + ("criteria",), lacking)
         lacking = []
         for r in rubric.phrasing:

@@ -80,18 +80,51 @@ class CombinedReader:
         return self.detect_many([text])[0]
 
     def detect_many(self, texts: Sequence[str]) -> list[list[Detection]]:
-        """:meth:`detect` for many turns; the encoder embeds all their sentences at once."""
-        encoded = self._encoder_finds(texts, 0.0)
-        sure = self._encoder_finds(texts, READ_SENTENCE_MARGIN)  # embeddings cached: cheap
+        """:meth:`detect` for many turns; the encoder embeds all their sentences at once,
+        except the sentences where nothing it could find would be kept (:meth:`_needless`)."""
+        by_rules = [self.rules.detect(t) for t in texts]
+        skip = [self._needless(found) for found in by_rules] if self.encoder else []
+        encoded = self._encoder_finds(texts, 0.0, skip)
+        sure = self._encoder_finds(texts, READ_SENTENCE_MARGIN, skip)  # embeddings cached
         return [
-            self._combine(t, found, {(d.move, d.quote_start) for d in certain})
-            for t, found, certain in zip(texts, encoded, sure, strict=True)
+            self._combine(t, rules, found, {(d.move, d.quote_start) for d in certain})
+            for t, rules, found, certain in zip(texts, by_rules, encoded, sure, strict=True)
         ]
 
-    def _encoder_finds(self, texts: Sequence[str], margin: float) -> list[list[Detection]]:
+    def _needless(self, by_rules: list[Detection]) -> set[int]:
+        """The starts of the sentences of a turn whose embedding cannot change its reading.
+
+        In a sentence where the rules found something, the policy keeps a find of the
+        encoder only if the rules did not find that move there, it clears the threshold
+        plus :data:`READ_SENTENCE_MARGIN`, and it is not a good move in a sentence with a
+        violation. When no move is left that could pass (e.g. a sentence with a violation,
+        since every shipped violation threshold is above 0.8), the sentence is not
+        embedded. The check reads the heads' thresholds, so it stays exact when they are
+        retrained."""
+        reach = getattr(self.encoder, "moves_within_reach", None)
+        if reach is None or not by_rules:
+            return set()
+        within = reach(READ_SENTENCE_MARGIN)
+        found: dict[int, set[Move]] = {}
+        for d in by_rules:
+            found.setdefault(d.quote_start, set()).add(d.move)
+        needless = set()
+        for start, moves in found.items():
+            could_add = within - moves
+            if moves & VIOLATIONS:
+                could_add -= GOOD_MOVES
+            if not could_add:
+                needless.add(start)
+        return needless
+
+    def _encoder_finds(
+        self, texts: Sequence[str], margin: float, skip: list[set[int]]
+    ) -> list[list[Detection]]:
         if self.encoder is None:
             return [[] for _ in texts]
         try:
+            if any(skip):
+                return self.encoder.detect_many(texts, margin, skip=skip)
             return self.encoder.detect_many(texts, margin)
         except EncoderUnavailable as exc:  # e.g. the engine failed to load on this machine
             _notice(f"{exc}; reading with the rules only")
@@ -99,9 +132,13 @@ class CombinedReader:
             return [[] for _ in texts]
 
     def _combine(
-        self, text: str, encoded: list[Detection], sure: set[tuple[Move, int]]
+        self,
+        text: str,
+        by_rules: list[Detection],
+        encoded: list[Detection],
+        sure: set[tuple[Move, int]],
     ) -> list[Detection]:
-        found = self.rules.detect(text)
+        found = list(by_rules)
         # Every detector quotes the whole sentence (same splitter): its start names it.
         have = {(d.move, d.quote_start) for d in found}
         spoiled = {d.quote_start for d in found if d.move in VIOLATIONS}

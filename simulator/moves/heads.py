@@ -1,4 +1,4 @@
-"""The encoder's per-move classification heads: one small logistic regression per move.
+"""The encoder's per-move classification heads: a small network (or logistic regressions).
 
 The heads turn a sentence embedding (from the bundled multilingual encoder, see
 :mod:`simulator.moves.encoder`) into one probability per move, and say, per language,
@@ -13,7 +13,12 @@ pickles:
 array           shape        meaning
 ==============  ===========  ============================================================
 ``moves``       (M,)         the move ids, in column order (text)
-``weights``     (D, M)       float32; D is the width of the features (below)
+``hidden_w``    (D, H)       float16, optional: the hidden layer (ReLU), shared by every
+                             move; absent in linear heads (one logistic regression per
+                             move over the features)
+``hidden_b``    (H,)         float32, optional: its bias
+``weights``     (H, M)       float32; per-move output weights (D, M when linear; D is the
+                             width of the features, below)
 ``bias``        (M,)         float32
 ``languages``   (L,)         the languages with thresholds (text)
 ``thresholds``  (L, M)       float32; a move is found where its probability reaches the
@@ -24,6 +29,8 @@ array           shape        meaning
 
 The features are a unit's embedding (a sentence) followed by the whole turn's embedding
 (``meta["features"] == "unit+turn"``), so a head sees the sentence and its context.
+The hidden layer is stored as float16 to keep the file small (384 KB for 256 units); it
+is fitted in float32 and the rounding moves a probability by less than 0.001.
 """
 
 from __future__ import annotations
@@ -39,19 +46,21 @@ from ..errors import FileProblems, Problem
 from .vocabulary import Move
 
 HEADS_FILE = Path(__file__).parent / "heads.npz"
-HEADS_SCHEMA_VERSION = 1
+HEADS_SCHEMA_VERSION = 2  # 2: the optional hidden layer
 NEVER = 2.0  # a threshold no probability reaches
 
 
 @dataclass
 class Heads:
-    """Per-move logistic regressions over sentence embeddings, with per-language thresholds."""
+    """Per-move probabilities over sentence embeddings (through an optional shared hidden
+    layer), with per-language thresholds."""
 
     moves: list[Move]
-    weights: np.ndarray  # (D, M)
+    weights: np.ndarray  # (H, M), or (D, M) without a hidden layer
     bias: np.ndarray  # (M,)
     thresholds: dict[str, np.ndarray]  # language -> (M,)
     meta: dict = field(default_factory=dict)
+    hidden: tuple[np.ndarray, np.ndarray] | None = None  # (D, H) weights and (H,) bias
 
     @property
     def features(self) -> str:
@@ -60,7 +69,11 @@ class Heads:
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """(N, M) probabilities of each move for N feature rows."""
-        z = features.astype(np.float32) @ self.weights + self.bias
+        x = features.astype(np.float32)
+        if self.hidden is not None:
+            w1, b1 = self.hidden
+            x = np.maximum(x @ w1.astype(np.float32) + b1, 0.0)
+        z = x @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
 
     def threshold(self, language: str) -> np.ndarray | None:
@@ -70,8 +83,15 @@ class Heads:
     def save(self, path: Path = HEADS_FILE) -> None:
         """Write the heads as the ``.npz`` archive described in the module docstring."""
         langs = sorted(self.thresholds)
+        hidden = {}
+        if self.hidden is not None:
+            hidden = {
+                "hidden_w": self.hidden[0].astype(np.float16),
+                "hidden_b": self.hidden[1].astype(np.float32),
+            }
         np.savez_compressed(
             path,
+            **hidden,
             moves=np.array([m.value for m in self.moves]),
             weights=self.weights.astype(np.float32),
             bias=self.bias.astype(np.float32),
@@ -91,6 +111,7 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
             langs = [str(x) for x in z["languages"]]
             thresholds = {lang: z["thresholds"][i] for i, lang in enumerate(langs)}
             meta = json.loads(str(z["meta"]))
+            hidden = (z["hidden_w"], z["hidden_b"]) if "hidden_w" in z.files else None
     except (OSError, EOFError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
         raise FileProblems([Problem(str(path), f"unreadable encoder heads: {exc}")]) from exc
     if meta.get("schema_version") != HEADS_SCHEMA_VERSION:
@@ -100,6 +121,12 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
     m = len(moves)
     if weights.ndim != 2 or weights.shape[1] != m or bias.shape != (m,):
         raise FileProblems([Problem(str(path), "encoder heads: arrays of the wrong shape")])
+    if hidden is not None and (
+        hidden[0].ndim != 2
+        or hidden[0].shape[1] != weights.shape[0]
+        or hidden[1].shape != (weights.shape[0],)
+    ):
+        raise FileProblems([Problem(str(path), "encoder heads: a hidden layer of the wrong shape")])
     if any(t.shape != (m,) for t in thresholds.values()):
         raise FileProblems([Problem(str(path), "encoder heads: thresholds of the wrong shape")])
-    return Heads(moves, weights, bias, thresholds, meta)
+    return Heads(moves, weights, bias, thresholds, meta, hidden)

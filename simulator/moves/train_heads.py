@@ -7,8 +7,10 @@ Reproducible by this one command (``frontline train-heads``, i.e.
    same splitter as at run time); a unit is labelled with each move whose labelled quote
    overlaps it;
 2. each unit is embedded with the bundled encoder, beside the whole turn's embedding;
-3. one logistic regression per move is fitted on the **train** split (numpy, full-batch
-   Adam, L2, fixed seed and order: the same corpus gives the same heads);
+3. the heads are fitted on the **train** split by the :class:`~.head_recipe.Recipe`: by
+   default one hidden ReLU layer shared by the moves and a sigmoid per move (``--hidden
+   0``: one logistic regression per move); numpy, full-batch Adam, L2, dropout, start and
+   dropout masks from a fixed seed: the same corpus gives the same heads;
 4. a threshold per move and per language is chosen on the **dev** split together with the
    train turns scored out of fold (five heads each fitted without a fifth of the train
    turns score that fifth): a language has only ~80 dev turns, a few per move, too few to
@@ -36,6 +38,7 @@ import numpy as np
 from ..languages import splitter_for
 from .corpus import CorpusTurn, load_corpus
 from .encoder import ENCODER_NAME, Embedder, EncoderUnavailable, _clip, units
+from .head_recipe import DEFAULT, Recipe
 from .heads import NEVER, Heads
 from .vocabulary import VIOLATIONS, Move
 
@@ -110,6 +113,67 @@ def fit(
             vhat = state[vk] / (1 - 0.999**step)
             param -= lr * mhat / (np.sqrt(vhat) + 1e-8)
     return w.astype(np.float32), b.astype(np.float32)
+
+
+def _adam(params: list[np.ndarray]) -> callable:
+    """A full-batch Adam step over ``params`` (updated in place)."""
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    step = [0]
+
+    def update(grads: list[np.ndarray], lr: float) -> None:
+        step[0] += 1
+        t = step[0]
+        for param, grad, (m, v) in zip(params, grads, moments, strict=True):
+            m *= 0.9
+            m += 0.1 * grad
+            v *= 0.999
+            v += 0.001 * grad * grad
+            param -= lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+
+    return update
+
+
+def _positive_weights(y: np.ndarray) -> np.ndarray:
+    """sqrt(negatives/positives) on each positive, 1 on each negative: a rare move counts."""
+    share = y.mean(axis=0).clip(1.0 / len(y))
+    return np.where(y > 0, np.sqrt((1 - share) / share), 1.0).astype(np.float32)
+
+
+def fit_mlp(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    hidden: int = 128,
+    l2: float = 1e-4,
+    iterations: int = 600,
+    lr: float = 0.003,
+    dropout: float = 0.2,
+    seed: int = SEED,
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+    """One hidden ReLU layer shared by every move, then a sigmoid per move; full-batch Adam
+    on the weighted cross-entropy of :func:`fit`, L2 on the weights and dropout on the
+    hidden layer. Deterministic: the start and the dropout masks come from ``seed``.
+    Returns ((W1, b1), W2, b2)."""
+    rng = np.random.default_rng(seed)
+    n, d = x.shape
+    m = y.shape[1]
+    w1 = (rng.standard_normal((d, hidden)) * np.sqrt(2.0 / d)).astype(np.float32)
+    b1 = np.zeros(hidden, dtype=np.float32)
+    w2 = (rng.standard_normal((hidden, m)) * np.sqrt(1.0 / hidden)).astype(np.float32)
+    b2 = np.zeros(m, dtype=np.float32)
+    weight = _positive_weights(y)
+    update = _adam([w1, b1, w2, b2])
+    keep = 1.0 - dropout
+    for _ in range(iterations):
+        pre = x @ w1 + b1
+        h = np.maximum(pre, 0.0)
+        mask = (rng.random(h.shape) < keep).astype(np.float32) / keep if dropout else 1.0
+        hd = h * mask
+        p = 1.0 / (1.0 + np.exp(-np.clip(hd @ w2 + b2, -30, 30)))
+        g = (p - y) * weight / n
+        gh = (g @ w2.T) * mask * (pre > 0)
+        update([x.T @ gh + l2 * w1, gh.sum(axis=0), hd.T @ g + l2 * w2, g.sum(axis=0)], lr)
+    return (w1, b1), w2, b2
 
 
 def turn_scores(rows: list[Unit], probs: np.ndarray) -> dict[str, np.ndarray]:
@@ -202,36 +266,47 @@ def dev_figures(
     return figures
 
 
+def fit_recipe(recipe: Recipe, x: np.ndarray, y: np.ndarray) -> Heads:
+    """Heads (without thresholds) fitted on ``x`` and ``y`` by ``recipe``."""
+    if recipe.hidden <= 0:
+        w, b = fit(x, y, l2=recipe.l2, iterations=recipe.iterations, lr=recipe.lr)
+        return Heads(MOVES, w, b, {}, {})
+    hidden, w, b = fit_mlp(
+        x,
+        y,
+        hidden=recipe.hidden,
+        l2=recipe.l2,
+        iterations=recipe.iterations,
+        lr=recipe.lr,
+        dropout=recipe.dropout,
+    )
+    return Heads(MOVES, w, b, {}, {}, hidden)
+
+
 def train(
     turns: list[CorpusTurn],
     embedder: Embedder,
+    recipe: Recipe = DEFAULT,
     *,
-    l2: float = 1e-5,
-    iterations: int = 1500,
     folds: int = FOLDS,
 ) -> Heads:
-    """Heads fitted on the train split of ``turns``, thresholds chosen on dev and on the
-    train turns' out-of-fold scores (``folds`` < 2: on dev alone)."""
-    np.random.seed(SEED)  # nothing is random today; a future change stays reproducible
+    """Heads fitted on the train split of ``turns`` by ``recipe``, thresholds chosen on dev
+    and on the train turns' out-of-fold scores (``folds`` < 2: on dev alone)."""
     train_rows = corpus_units([t for t in turns if t.split == "train"])
     dev_turns = [t for t in turns if t.split == "dev"]
     dev_rows = corpus_units(dev_turns)
-    x = features(train_rows, embedder)
-    x = x.astype(np.float32)
+    x = features(train_rows, embedder).astype(np.float32)
     y = np.array([[m.value in r.labels for m in MOVES] for r in train_rows], dtype=np.float32)
-    w, b = fit(x, y, l2=l2, iterations=iterations)
-    heads = Heads(MOVES, w, b, {}, {})
+    heads = fit_recipe(recipe, x, y)
     scores = turn_scores(dev_rows, heads.probabilities(features(dev_rows, embedder)))
     languages = sorted({t.language for t in dev_turns})
     tuning = list(dev_turns)
     if folds > 1:  # each train turn scored by heads fitted without it (out of fold)
         fold = np.array([_fold(r.turn.id, folds) for r in train_rows])
         for k in range(folds):
-            wk, bk = fit(x[fold != k], y[fold != k], l2=l2, iterations=iterations)
+            held_out = fit_recipe(recipe, x[fold != k], y[fold != k])
             held = [r for r, f in zip(train_rows, fold, strict=True) if f == k]
-            scores.update(
-                turn_scores(held, Heads(MOVES, wk, bk, {}, {}).probabilities(x[fold == k]))
-            )
+            scores.update(turn_scores(held, held_out.probabilities(x[fold == k])))
         tuning += [t for t in turns if t.split == "train"]
     heads.thresholds = choose_thresholds(tuning, scores, languages)
     heads.meta = {
@@ -239,8 +314,11 @@ def train(
         "encoder": ENCODER_NAME,
         "features": "unit+turn",
         "seed": SEED,
-        "l2": l2,
-        "iterations": iterations,
+        "hidden": recipe.hidden,
+        "l2": recipe.l2,
+        "iterations": recipe.iterations,
+        "lr": recipe.lr,
+        "dropout": recipe.dropout,
         "train_units": len(train_rows),
         "train_turns": sum(1 for t in turns if t.split == "train"),
         "dev_turns": len(dev_turns),
@@ -274,7 +352,14 @@ def run(args: argparse.Namespace) -> int:
     if args.embeddings:
         _load_embeddings(args.embeddings, embedder)
     try:
-        heads = train(turns, embedder, l2=args.l2, iterations=args.iterations, folds=args.folds)
+        recipe = Recipe(
+            hidden=args.hidden,
+            l2=args.l2,
+            iterations=args.iterations,
+            lr=args.lr,
+            dropout=args.dropout,
+        )
+        heads = train(turns, embedder, recipe, folds=args.folds)
         if args.embeddings:
             _save_embeddings(args.embeddings, embedder, turns)
     except EncoderUnavailable as exc:

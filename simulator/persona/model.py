@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import saferegex
+from ..languages.catalogue import Texts
 from ..moves.vocabulary import Move
 from ..reactions import Reaction
 
@@ -381,19 +382,22 @@ class Persona(Strict):
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
-    def trainee_brief(self) -> list[str]:
+    def trainee_brief(self, t: Texts | None = None) -> list[str]:
         """What the trainee is told before the conversation, one line each: who they work
         for and the channel, then the company's rules for the case, what they may offer and
         where flexibility ends (DOMAIN §3.9). Never the customer's expectation or bottom
-        line: finding those is the trainee's job."""
+        line: finding those is the trainee's job. The frame is ``t``'s words (by default the
+        persona's own language's); the company and its rules are the persona's."""
+        t = t or Texts(self.language)
         ident, rules = self.identity, self.case.company_rules
-        lines = [f"You work for {ident.company}, answering by {ident.channel}."]
+        channel = t(f"channel.{ident.channel}")
+        lines = [t("brief.works_for", company=ident.company, channel=channel)]
         if rules is None:
-            return lines + [
-                "This case states no company rules: offer only what you "
-                "would be sure the company allows."
-            ]
-        return lines + [f"You may offer: {rules.standard}", f"Flexibility ends: {rules.limit}"]
+            return lines + [t("brief.no_rules")]
+        return lines + [
+            t("brief.may_offer", standard=rules.standard),
+            t("brief.limit", limit=rules.limit),
+        ]
 
     def give_aways(self) -> list[Remedy]:
         """The remedies this customer would recognise that the company does not allow."""

@@ -122,6 +122,11 @@ def _map(loc: Loc, origin: dict[Loc, Loc], prefix: Loc) -> Loc:
     for n in range(len(loc), 0, -1):
         if loc[:n] in origin:
             return prefix + origin[loc[:n]] + loc[n:]
+    # A mapping merged from both (the overlay's follow-up lines over the base's days): a
+    # problem with the whole of it is the overlay's to fix, so it is shown there.
+    inside = [there for here, there in origin.items() if loc and here[: len(loc)] == loc]
+    if inside:
+        return prefix + inside[0][: len(loc)]
     return loc or prefix
 
 

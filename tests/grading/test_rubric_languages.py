@@ -274,3 +274,52 @@ def test_fuzz_a_mutated_shipped_overlay_loads_or_gives_problems(data):
         return
     for code in rubric.languages:
         rubric.in_language(code)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_judge_question_is_asked_in_each_language(language):
+    """Each criterion the LLM judge is asked about has its question written in each shipped
+    language: no question left in English, and each ends as a question does there."""
+    english_questions = set()
+    for rubric in RubricLibrary(RUBRICS).rubrics.values():
+        local = rubric.in_language(language)
+        for (_, base), (_, mine) in zip(rubric.criteria(), local.criteria(), strict=True):
+            english_questions.add(base.judge)
+            if base.judge:
+                assert mine.judge and mine.judge != base.judge, (rubric.id, base.id)
+                assert mine.judge.rstrip().endswith(("?", "？")), (rubric.id, base.id)
+                assert not re.search(r"\b(the agent|Does|customer)\b", mine.judge), mine.judge
+    assert len(english_questions) > 10
+
+
+def test_validate_reports_a_judge_question_a_language_lacks(cli, tmp_path):
+    text = BASE.replace("        tip: Say it.\n", "        tip: Say it.\n        judge: Do they?\n")
+    path = tmp_path / "rubrics" / "tiny.yaml"
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    done = cli("validate", str(path))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{path}:33: languages.es.criteria: missing in this language: feel.judge" in (
+        done.stdout
+    )
+    fixed = text.replace("tip: Dígalo.}", "tip: Dígalo., judge: '¿Lo reconoce?'}")
+    path.write_text(fixed, encoding="utf-8")
+    assert cli("validate", str(path)).returncode == 0
+
+
+def test_the_judge_is_asked_in_the_transcripts_language():
+    """``grade --judge`` on a Spanish transcript sends the Spanish questions (issue 13: the
+    judge was asked in English whatever the conversation's language)."""
+    from simulator.grading.judge import grade_with_judge
+    from simulator.llm.mock import MockBackend
+
+    rubric = RubricLibrary(RUBRICS).get("complaint-handling")
+    loaded, problems = parse_transcripts(ROOT / "tests" / "fixtures" / "i18n-grading" / "es.txt")
+    assert problems == []
+    backend = MockBackend(default="not json")  # the judge abstains; the question is what counts
+    grade_with_judge(loaded[0].transcript, rubric, backend)
+    asked = "\n".join(m["content"] for call in backend.calls for m in call.messages)
+    spanish = {c.id: c.judge for _, c in rubric.in_language("es").criteria() if c.judge}
+    english = [c.judge for _, c in rubric.criteria() if c.judge]
+    assert backend.calls and all(q in asked for q in spanish.values()), asked[:500]
+    assert not any(q in asked for q in english)

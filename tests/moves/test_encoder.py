@@ -25,7 +25,7 @@ from simulator.moves import combine
 from simulator.moves.combine import CombinedReader, default_reader, reader_fingerprint
 from simulator.moves.detector import Detection, RuleDetector, default_detector
 from simulator.moves.encoder import Embedder, EncoderDetector, encoder_installed, shared_heads
-from simulator.moves.heads import NEVER, Heads, load_heads
+from simulator.moves.heads import HEADS_SCHEMA_VERSION, NEVER, Heads, load_heads
 from simulator.moves.vocabulary import Move
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,7 +162,7 @@ def test_heads_survive_a_save_and_a_load(tmp_path):
     assert np.array_equal(loaded.weights, small_heads().weights)
     assert loaded.threshold("en").tolist() == [0.5, pytest.approx(0.9)]
     assert loaded.threshold("xx") is None
-    assert loaded.meta["schema_version"] == 1
+    assert loaded.meta["schema_version"] == HEADS_SCHEMA_VERSION
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip", b"PK\x03\x04broken"])

@@ -18,14 +18,16 @@ from simulator.moves.quality import combined_reading, evaluate_language
 EN_TEST_MICRO_F1 = 0.537
 TOLERANCE = 0.02
 # Micro F1 of rules + encoder (FRONTLINE_ENCODER=on) on each language's test split,
-# measured 2026-12-07 with simulator/moves/heads.npz as shipped (docs/moves.md).
+# measured 2026-12-07 with simulator/moves/heads.npz as shipped (the hidden-layer heads;
+# docs/moves.md). The linear heads before them: en 0.640, es 0.738, ru 0.709, zh 0.661,
+# bg 0.730, pt 0.738.
 COMBINED_TEST_MICRO_F1 = {
-    "en": 0.640,
-    "es": 0.734,
-    "ru": 0.710,
-    "zh": 0.659,
-    "bg": 0.726,
-    "pt": 0.735,
+    "en": 0.667,
+    "es": 0.773,
+    "ru": 0.734,
+    "zh": 0.686,
+    "bg": 0.729,
+    "pt": 0.748,
 }
 
 

@@ -187,6 +187,26 @@ def test_an_error_in_the_merged_persona_points_into_the_overlay():
     assert problems[0].line == line_of(text, "\n  pt:\n", "    phrases:\n")
 
 
+@pytest.mark.parametrize(
+    "breaks",
+    [
+        lambda kept: kept.pop("accept"),  # the follow-up's own check: each outcome speaks
+        lambda kept: kept["opening"].append("Sí, llegó: {ofrecido}."),  # a placeholder
+    ],
+    ids=["lacking-accept", "unknown-placeholder"],
+)
+def test_an_error_in_the_overlays_follow_up_points_at_the_overlays_follow_up(breaks):
+    """The follow-up call is merged from the base (its days, its outcomes) and the
+    overlay (its lines): a problem with the lines is the overlay's, at the overlay's line,
+    not at the base's follow_up (where it was reported before)."""
+    data = meek_data()
+    breaks(data["languages"]["es"]["case"]["follow_up"]["phrases"]["kept"])
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    _, problems = read_persona(text, "p.yaml")
+    assert [p.field for p in problems] == ["languages.es.case.follow_up"], problems
+    assert problems[0].line == line_of(text, "\n  es:\n", "      follow_up:\n")
+
+
 def test_the_library_keeps_a_persona_whose_overlay_is_broken(tmp_path):
     data = meek_data()
     del data["languages"]["es"]["phrases"]["vent"]

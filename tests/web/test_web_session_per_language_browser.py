@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 
 import pytest
-from test_web_languages_browser import english_left
+from english_scan import english_left
 from web_server import ARTIFACTS, ROOT, start_server
 
 from simulator.languages.catalogue import messages

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 
 from ...errors import FrontlineError
+from ...languages.catalogue import Texts
 from ...moves.combine import default_reader
 from ...moves.detector import Detector
 from ...transcript import Transcript
@@ -78,7 +79,8 @@ def grade_with_judge(
     the rubric's ``judge:`` questions, ``samples`` times each (majority vote), under the
     policy in the module docstring. A failed backend gives abstentions, not an error."""
     card = grade(transcript, rubric, detector=detector, partial=partial, persona=persona)
-    questions = judge_questions(rubric)
+    # Asked in the conversation's language where the rubric has the question in it.
+    questions = judge_questions(rubric.in_language(card.language))
     try:
         # The wording of the conversation's language (a transcript without one is the
         # rubric's); a broken pack prompt file is a FileProblems, caught below.
@@ -123,6 +125,7 @@ def apply_judge(
     rubric language's rule detector by default) confirms a "yes" quote shows the move."""
     detector = detector or default_reader(rubric.language)
     rubric = rubric.in_language(card.language)  # tips and level labels in the card's language
+    t = Texts(card.language)
     data = card.model_dump(mode="json")
     verdicts = {v.id: _no_grader_evidence(v, transcript) for v in report.verdicts}
     criteria = {c.id: c for _, c in rubric.criteria()}
@@ -132,7 +135,7 @@ def apply_judge(
         criterion, answer = criteria.get(result["id"]), verdicts.get(result["id"])
         if criterion is None or answer is None:
             continue
-        judgement = _judgement(result, criterion, answer, transcript, detector)
+        judgement = _judgement(result, criterion, answer, transcript, detector, t)
         judgements.append(judgement)
         if judgement["effect"] == "review":
             result["needs_review"] = True
@@ -206,9 +209,15 @@ def _agent_turn(transcript: Transcript, turn: int) -> int:
 
 # -- one criterion ------------------------------------------------------------------------
 def _judgement(
-    result: dict, criterion: Criterion, answer, transcript: Transcript, detector: Detector
+    result: dict,
+    criterion: Criterion,
+    answer,
+    transcript: Transcript,
+    detector: Detector,
+    t: Texts,
 ) -> dict:
-    """Decide the criterion (changing ``result`` in place) and return the judge's record."""
+    """Decide the criterion (changing ``result`` in place) and return the judge's record;
+    a note it writes is in ``t``'s language."""
     rule, said, decider = result["verdict"], answer.verdict, criterion.decider
     final, effect = _decide(rule, said, decider, answer.verified)
     problem = None
@@ -226,7 +235,7 @@ def _judgement(
         if final == "met":
             result["note"], result["tip"] = "", None
         else:
-            result["note"] = f"the LLM judge: {answer.reasoning}".strip()
+            result["note"] = t("scorecard.note_judge", reasoning=answer.reasoning).strip()
             result["tip"] = criterion.tip if final == "missed" else None
     return {
         "criterion": criterion.id,

@@ -1,0 +1,28 @@
+"""How ``frontline train-heads`` fits the encoder's heads: the recipe and its defaults.
+
+Apart from :mod:`.train_heads` so the command line can show the defaults without
+importing numpy. The defaults were chosen on the corpus' dev split (docs/moves.md,
+"The heads").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A hidden ReLU layer of ``hidden`` units shared by every move, then a sigmoid per
+    move (``hidden`` 0: one logistic regression per move, the first heads), fitted by
+    full-batch Adam with L2 and, on the hidden layer, dropout."""
+
+    hidden: int = 256
+    l2: float = 1e-4
+    iterations: int = 400
+    lr: float = 0.01
+    dropout: float = 0.2
+
+
+DEFAULT = Recipe()
+# The first heads (issue 12, first round): one logistic regression per move.
+LINEAR = Recipe(hidden=0, l2=1e-5, iterations=1500, lr=0.01, dropout=0.0)
