@@ -27,7 +27,11 @@ from .follow_up import load_follow_up
 
 PREFIX = "reason."
 # The machine's own words, beside the tables' (machine.py).
-MACHINE = {"Another turn gone": "turn_gone", "persona trigger": "persona_trigger"}
+MACHINE = {
+    "Another turn gone": "turn_gone",
+    "persona trigger": "persona_trigger",
+    "shared trigger": "shared_trigger",
+}
 
 
 def _walk(data: object, path: tuple[str, ...]) -> Iterator[tuple[str, str]]:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from english_scan import english_left as catalogue_english_left
 
 from simulator.customer.effects import load_effects
 from simulator.customer.reason_words import reason_in, reason_keys, reasons_in
@@ -58,16 +59,19 @@ def test_every_reason_the_tables_record_has_its_english_in_the_catalogue():
 
 
 @pytest.mark.parametrize("language", OTHERS)
-def test_a_scripted_session_explains_every_mood_change_in_its_language(language):
-    """The meek customer played in ``language`` with the native script: every reason the
-    machine recorded reads in that language, qualifiers included; English is unchanged."""
-    persona = LIBRARY.get(MEEK).in_language(language)
+@pytest.mark.parametrize("persona_id", [MEEK, "aggressive-rational-billing"])
+def test_a_scripted_session_explains_every_mood_change_in_its_language(language, persona_id):
+    """A customer played in ``language`` with the native script: every reason the machine
+    recorded reads in that language, qualifiers included; English is unchanged. The billing
+    customer is rational: a prompt deadline meets a shared trigger ("(shared trigger)")."""
+    persona = LIBRARY.get(persona_id).in_language(language)
     conv = Conversation.start(
         persona, store=SessionStore(":memory:"), renderer=OfflineRenderer(), user="u"
     )
     "".join(conv.opening())
     recorded: list[str] = []
-    for line in (SCRIPTS / f"{MEEK}-{language}.txt").read_text(encoding="utf-8").splitlines():
+    script = SCRIPTS / f"{persona_id}-{language}.txt"
+    for line in script.read_text(encoding="utf-8").splitlines():
         if not conv.accepts_input:
             break
         "".join(conv.reply(line))
@@ -76,6 +80,7 @@ def test_a_scripted_session_explains_every_mood_change_in_its_language(language)
     assert any(" (" in r for r in recorded)  # qualified reasons were met, not only bare ones
     shown = reasons_in(recorded, Texts(language))
     assert [english_left(r) for r in shown] == [[] for _ in shown], shown
+    assert catalogue_english_left(" | ".join(shown), language) == [], shown
     assert reasons_in(recorded, Texts("en")) == recorded
 
 
