@@ -116,7 +116,7 @@ def _stems(text: str, read: RecordReader) -> set[str]:
 
 def _day(digits: str) -> str | None:
     """A day of the month as its number, or None when it is no day (0, 32…)."""
-    n = int(re.sub(r"[^0-9]", "", digits) or 0)
+    n = int(re.sub(r"[^0-9]", "", digits)[:3] or 0)
     return str(n) if 1 <= n <= 31 else None
 
 
@@ -128,7 +128,8 @@ def _dates(text: str, read: RecordReader) -> tuple[set[str], str]:
         for m in pattern.finditer(text):
             found = m.groupdict()
             month = found.get("month")
-            day = _day(found.get("day") or "")
+            said = (found.get("day") or "").lower()
+            day = read.day_words.get(said) or _day(said)
             if day and (month is None or 1 <= int(month) <= 12):
                 out.add(day)
         text = _blank(pattern, text)
@@ -158,8 +159,6 @@ def _time_tokens(text: str, read: RecordReader, numbers: bool = False) -> set[st
         # ASCII digits only: '¹' or '٣' are digits to str.isdigit but not dates here.
         if read.ordinal.fullmatch(w) or (numbers and _COUNT.fullmatch(w)):
             out.add(str(int(re.sub(r"[^0-9]", "", w))))
-        elif w in read.day_words:
-            out.add(read.day_words[w])
         elif numbers and w in read.number_words:
             out.add(read.number_words[w])
         elif w in read.month_of:
@@ -178,7 +177,6 @@ def _unspaced_time_tokens(text: str, read: RecordReader, numbers: bool) -> set[s
     if numbers:
         out |= {str(int(n)) for n in re.findall(r"(?<![0-9])[0-9]{1,3}(?![0-9])", text)}
         out |= {n for w, n in read.number_words.items() if w in text}
-    out |= {n for w, n in read.day_words.items() if w in text}
     out |= {shown for w, shown in read.month_of.items() if w in text}
     out |= {shown for w, shown in read.day_of.items() if w in text}
     return out | {w for w in read.time_words if w in text}

@@ -65,7 +65,8 @@ class RecordWords(BaseModel):
     day_words: dict[str, int] = Field(
         default_factory=dict,
         description="Days of the month written as words ('первого': 1, 'четвърти': 4), "
-        "read in a date and a deadline alike.",
+        "read only as the 'day' group of a day_month match ('первого марта'): alone, "
+        "'второго' is as often 'second' as 'the 2nd'.",
     )
     number_words: dict[str, int] = Field(
         default_factory=dict,
@@ -79,8 +80,9 @@ class RecordWords(BaseModel):
     )
     day_month: list[Regex] = Field(
         default_factory=list,
-        description="Regexes for a date with a numeric day ('01/03', '3月1日', '1 de "
-        "marzo'); the group named 'day' is the day, and a group named 'month', when there "
+        description="Regexes for a date with its day ('01/03', '3月1日', '1 de marzo', "
+        "'первого марта'); the group named 'day' is the day, in digits or one of "
+        "day_words, and a group named 'month', when there "
         "is one, must be 1-12. The match is read out of the text before the words are "
         "(a month word kept in a lookahead is still read).",
     )
@@ -123,6 +125,8 @@ class RecordWords(BaseModel):
         for forms in value:
             if not forms or not all(f.strip() for f in forms):
                 raise ValueError("each entry needs at least one non-empty word")
+            if any(len(f.split()) > 1 for f in forms):
+                raise ValueError("each form is one word ('mañana', not 'pasado mañana')")
         return [_lower(forms) for forms in value]
 
     @field_validator("time_words", "stop_words")
