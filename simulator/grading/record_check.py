@@ -255,7 +255,8 @@ def assess_record(
     case = persona.case
     case_text = " ".join([*case.facts, *(f.text for f in case.hidden_facts)])
     said = _customer_text(transcript)
-    read = record_reader(persona.language)
+    # The record is written in the session's language, whatever language the verdicts are in.
+    read = record_reader(transcript.language or persona.language)
     promised = _promises(transcript, persona.language)
     resolved = transcript.outcome is Outcome.RESOLVED
     remedy = agreed_remedy(persona, transcript) if resolved else None

@@ -6,7 +6,8 @@ language's, so they live in its pack as data a trainer extends: months and weekd
 with their forms ("marzo", "марта", "三月"), relative days ("mañana", "明天"), number
 words, how an ordinal ("3rd", "1º", "1号") and an amount ("£4.99", "64,50 лв", "R$ 45",
 "129元") are written, the stop words, and regexes for a follow-up action and for an
-unresolved call. A language whose packs have no ``record.yaml`` is read with English's.
+unresolved call. A regional variant (``pt-BR``) without its own is read with its
+language's, and a language whose packs have no ``record.yaml`` with English's.
 """
 
 from __future__ import annotations
@@ -204,12 +205,19 @@ def _reader(files: list[RecordWords], spaced: bool) -> RecordReader:
     )
 
 
+def _files(language: str) -> list[Path]:
+    try:
+        return pack_file(language, RECORD_WORDS)
+    except FrontlineError:  # a free-form language code that names no pack
+        return []
+
+
 @lru_cache(maxsize=32)
 def _cached(language: str, folders: str) -> RecordReader:
-    try:
-        paths = pack_file(language, RECORD_WORDS)
-    except FrontlineError:  # a free-form language code that names no pack
-        paths = []
+    paths = _files(language)
+    if not paths and "-" in language:  # a regional variant (pt-BR) reads as its language
+        language = language.split("-")[0]
+        paths = _files(language)
     if not paths:
         language, paths = FALLBACK, pack_file(FALLBACK, RECORD_WORDS)
     pack = language_pack(language)

@@ -331,6 +331,10 @@ def test_a_language_without_record_words_is_read_with_englishs():
     assert [p.pattern for p in other.follow_up] == [p.pattern for p in english.follow_up]
 
 
+def test_a_regional_variant_is_read_with_its_languages():
+    assert record_reader("pt-BR").month_of == record_reader("pt").month_of
+
+
 def test_every_shipped_pack_has_record_words():
     for pack in sorted(PACKS.iterdir()):
         if (pack / "pack.yaml").is_file():
