@@ -16,12 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .. import saferegex
 from ..customer.machine import CustomerMachine
 from ..errors import FileProblems, Problem
-from ..languages import pack_file
+from ..languages import pack_file, splitter_for
 from ..moves.combine import default_reader
 from ..moves.reading import TurnDetector
 from ..moves.vocabulary import VIOLATIONS, Move
@@ -30,12 +30,14 @@ from ..persona.name_check import stale_name_mentions
 from ..persona.regex_samples import samples
 from ..yamlfile import Lines, field_path, line_for, load_model, parse_yaml, read_text
 
-# The agent phrases are language data (agent_phrases.yaml in each language pack); the
+# The agent phrases are language data (agent_phrases.yaml in each language pack), and so
+# is the rest of what the linter says or reads in a language (the questions and offers it
+# tries the triggers in, what marks a reject's lacking part, words for "nothing yet"); the
 # linter lives here, above the persona and the customer machine, because it runs the
 # machine over the persona's own examples.
 AGENT_PHRASES = "agent_phrases.yaml"
-PLACEHOLDER_TEXT = re.compile(r"^\W*(todo|tbd|tba|n/?a|none|nothing|\?+|-+|\.+|x+)\W*$", re.I)
-NEGATED_REJECT = re.compile(r"\b(without|no|not|never|unless|instead of)\b|n't\b", re.I)
+# Placeholders in any language ("TODO", "n/a", "???"); a pack adds its words ("none").
+PLACEHOLDERS = ("todo", "tbd", "tba", "n/?a", r"\?+", "-+", r"\.+", "x+")
 # Moves only an agent makes; a customer line showing one is probably a copy-paste slip.
 AGENT_ONLY_MOVES = {Move.OFFER_HELP, Move.EXPLAIN_TRANSFER}
 # DOMAIN wording for each archetype and temperament, to spot a `domain` list citing another.
@@ -48,14 +50,12 @@ ARCHETYPE_WORDS = {
     Archetype.NEVER_SATISFIED: ("never satisfied", "never_satisfied", "grumbler"),
 }
 TEMPERAMENT_WORDS = {Temperament.RATIONAL: ("rational",), Temperament.EMOTIONAL: ("emotional",)}
-QUESTION_FRAMES = (
-    "{}?",
-    "Can you tell me {}?",
-    "Could you tell me about the {}?",
-    "What was the {}?",
-    "When did {} happen?",
-)
-OFFER_FRAMES = ("{}", "We can offer {}.", "I will arrange {} for you.")
+# The words alone, asked and offered, in any language; a pack adds its own frames.
+QUESTION_FRAMES = ("{}?",)
+OFFER_FRAMES = ("{}",)
+# A line shorter than this says nothing (words; characters where words are not spaced).
+MIN_WORDS = 3
+MIN_CHARACTERS = 4
 
 
 @dataclass(frozen=True)
@@ -69,18 +69,74 @@ class LintWarning(Problem):
         return f"{self.where}: warning: {what}{self.message} [{self.code}]"
 
 
+def _frame(value: str) -> str:
+    rest = value.replace("{}", "", 1)
+    if "{}" not in value or "{" in rest or "}" in rest:
+        raise ValueError(
+            f"must hold '{{}}' once, where the words go, and no other braces: {value!r}"
+        )
+    return value
+
+
+Frame = Annotated[str, AfterValidator(_frame)]
+Pattern = Annotated[str, AfterValidator(saferegex.check)]
+
+
 class AgentPhrases(BaseModel):
-    """The file format of a language pack's ``agent_phrases.yaml``."""
+    """The file format of a language pack's ``agent_phrases.yaml``: the persona linter's
+    data for the language."""
 
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1]
-    phrases: list[Annotated[str, AfterValidator(saferegex.check)]]
+    phrases: list[Pattern] = Field(
+        description="Regexes (case-insensitive) for what only an agent says; a customer "
+        "line matching one is warned about."
+    )
+    question_frames: list[Frame] = Field(
+        default_factory=list,
+        description="How an agent asks about something, '{}' for the words ('Can you tell "
+        "me {}?'): a hidden fact's asked_by is tried in them, and warned about when no "
+        "such question is read as one.",
+    )
+    offer_frames: list[Frame] = Field(
+        default_factory=list,
+        description="How an agent offers something ('We can offer {}.'): a remedy's "
+        "trigger is tried in them, and warned about when every such offer reads as a "
+        "refusal.",
+    )
+    reject_negations: list[Pattern] = Field(
+        default_factory=list,
+        description="Regexes (case-insensitive) for what marks the part a rejected offer "
+        "lacks or replaces ('without', 'instead of'): a remedy trigger matching such a "
+        "reject is no contradiction.",
+    )
+    placeholders: list[str] = Field(
+        default_factory=list,
+        description="Words a trainer writes for a line not written yet ('none', "
+        "'nothing'), besides 'TODO', 'TBD', 'n/a', '?' and '-' in any language.",
+    )
+
+
+@dataclass(frozen=True)
+class LintLanguage:
+    """The linter's data for one language, from every pack's ``agent_phrases.yaml``."""
+
+    phrases: tuple[re.Pattern[str], ...] = ()
+    question_frames: tuple[str, ...] = QUESTION_FRAMES
+    offer_frames: tuple[str, ...] = OFFER_FRAMES
+    reject_negations: tuple[re.Pattern[str], ...] = ()
+    placeholder: re.Pattern[str] = re.compile(rf"^\W*({'|'.join(PLACEHOLDERS)})\W*$", re.I)
 
 
 def agent_phrases(language: str) -> list[re.Pattern[str]]:
     """What only an agent says in ``language`` (every pack's file of it; none: nothing)."""
-    return [p for path in pack_file(language, AGENT_PHRASES) for p in _agent_phrases(path)]
+    return list(lint_language(language).phrases)
+
+
+def lint_language(language: str) -> LintLanguage:
+    """The linter's data for ``language``: the shipped pack's file and trainers' merged."""
+    return _lint_language(tuple(pack_file(language, AGENT_PHRASES)))
 
 
 def load_agent_phrases(path: Path) -> AgentPhrases:
@@ -89,9 +145,21 @@ def load_agent_phrases(path: Path) -> AgentPhrases:
 
 
 @lru_cache(maxsize=16)
-def _agent_phrases(path: Path) -> list[re.Pattern[str]]:
-    # Compiled with the time limit unless shipped: a trainer's pack may supply them.
-    return [saferegex.compile(p) for p in load_agent_phrases(path).phrases]
+def _lint_language(paths: tuple[Path, ...]) -> LintLanguage:
+    files = [load_agent_phrases(p) for p in paths]
+
+    def every(field: str) -> list[str]:
+        return list(dict.fromkeys(v for f in files for v in getattr(f, field)))
+
+    # Compiled with the time limit: a trainer's pack may supply them.
+    words = [re.escape(w) for w in every("placeholders")]
+    return LintLanguage(
+        phrases=tuple(saferegex.compile(p) for p in every("phrases")),
+        question_frames=(*QUESTION_FRAMES, *every("question_frames")),
+        offer_frames=(*OFFER_FRAMES, *every("offer_frames")),
+        reject_negations=tuple(saferegex.compile(p) for p in every("reject_negations")),
+        placeholder=re.compile(rf"^\W*({'|'.join([*PLACEHOLDERS, *words])})\W*$", re.I),
+    )
 
 
 class _Linter:
@@ -101,6 +169,8 @@ class _Linter:
         self.lines = lines
         self.detector = detector
         self.machine = CustomerMachine(persona, detector)
+        self.language = lint_language(persona.language)
+        self.spaced = splitter_for(persona.language).spaces_between_words
         self.found: list[LintWarning] = []
 
     def warn(self, code: str, path: tuple[Any, ...], message: str) -> None:
@@ -108,12 +178,19 @@ class _Linter:
             LintWarning(self.name, message, line_for(path, self.lines), field_path(path), code)
         )
 
+    def _too_short(self, text: str) -> bool:
+        """Too short to say what the customer will accept or do: under three words, or
+        four characters in a language written without spaces (Chinese)."""
+        if self.spaced:
+            return len(text.split()) < MIN_WORDS
+        return len(re.findall(r"\w", text)) < MIN_CHARACTERS
+
     # -- the bottom line (DOMAIN §2.5) ------------------------------------------------
     def bottom_line(self) -> None:
         case = self.p.case
         for key in ("bottom_line", "if_crossed", "expectation"):
             text = getattr(case, key)
-            if PLACEHOLDER_TEXT.match(text) or len(text.split()) < 3:
+            if self.language.placeholder.match(text) or self._too_short(text):
                 self.warn(
                     "missing-bottom-line" if key == "bottom_line" else "vague-line",
                     ("case", key),
@@ -163,7 +240,7 @@ class _Linter:
             for j, reject in enumerate(case.rejects):
                 # "a new appointment without the part confirmed" names what is missing;
                 # a trigger matching the part it lacks is no contradiction.
-                if NEGATED_REJECT.search(reject):
+                if any(n.search(reject) for n in self.language.reject_negations):
                     continue
                 if any(re.search(t, reject, re.I) for t in r.triggers) and r.level != "below":
                     self.warn(
@@ -249,10 +326,11 @@ class _Linter:
             "expectation": self.p.case.expectation,
             "bottom_line": self.p.case.bottom_line,
             "if_crossed": self.p.case.if_crossed,
-            "offer": "that",
-            "rejected": "that",
+            # In the persona's own words, as the phrase-bank renderer fills them.
+            "offer": self.p.case.expectation,
+            "rejected": (self.p.case.rejects or [self.p.case.expectation])[0],
         }
-        phrases = agent_phrases(self.p.language)
+        phrases = self.language.phrases
         for reaction, entry in self.p.phrases.items():
             banks = (
                 [((reaction.value, band), getattr(entry, band)) for band in ("hot", "cool")]
@@ -326,7 +404,7 @@ class _Linter:
             for j, pat in enumerate(r.triggers):
                 self._check_fires(
                     pat,
-                    OFFER_FRAMES,
+                    self.language.offer_frames,
                     self._offered,
                     ("case", "remedies", i, "triggers", j),
                     "every sentence it matches reads as a refusal (a negation), "
@@ -336,7 +414,7 @@ class _Linter:
             for j, pat in enumerate(fact.asked_by):
                 self._check_fires(
                     pat,
-                    QUESTION_FRAMES,
+                    self.language.question_frames,
                     self._asked,
                     ("case", "hidden_facts", i, "asked_by", j),
                     "no question containing it was recognised as a question, "

@@ -12,62 +12,17 @@ language, or whose overlay for it is broken, is listed as skipped with the reaso
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from ..errors import FileProblems, FrontlineError
 from ..languages import available_languages
 from ..persona.model import Persona
 from ..render.base import Renderer
-from .expectations import ExpectationResult, check_expectations
+from .expectations import check_expectations
 from .matrix import Matrix
+from .outcome import Calibration, Skipped
 from .runner import Progress, run_calibration
-from .verdict import Verdict, calibration_verdict
 
 ALL = "all"
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A persona left out of a language's calibration, and why."""
-
-    persona: str
-    reason: str
-
-
-@dataclass
-class LanguageCalibration:
-    """One language's calibration: its matrix (None when no persona offers the language),
-    the expectations checked on it and the personas skipped."""
-
-    language: str
-    matrix: Matrix | None
-    results: list[ExpectationResult] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-
-    @property
-    def verdict(self) -> Verdict | None:
-        """The verdict ``frontline calibrate`` gives this language (None: nothing ran)."""
-        return None if self.matrix is None else calibration_verdict(self.results, self.matrix)
-
-    @property
-    def ok(self) -> bool:
-        """Calibrated: something ran, every expectation holds, no two personas alike."""
-        verdict = self.verdict
-        return verdict is not None and verdict.ok
-
-    def summary(self) -> str:
-        """One line for the end of the run: the language and its verdict."""
-        if self.matrix is None:
-            return f"{self.language}: NOT calibrated: no persona offers {self.language}"
-        return f"{self.language}: {self.verdict.summary()}"  # type: ignore[union-attr]
-
-    def to_dict(self) -> dict:
-        """Everything for ``--json``: the matrix's figures, expectations, skipped personas."""
-        data = self.matrix.to_dict() if self.matrix else {"language": self.language}
-        data["skipped"] = [{"persona": s.persona, "reason": s.reason} for s in self.skipped]
-        data["expectations"] = [r.to_dict() for r in self.results]
-        data["calibrated"] = self.ok
-        return data
 
 
 def language_codes(asked: Sequence[str]) -> list[str]:
@@ -123,17 +78,17 @@ def calibrate_language(
     renderer: Renderer | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> LanguageCalibration:
+) -> Calibration:
     """Every persona that offers ``language`` played in it, every policy, ``runs`` seeds;
     the expectations checked on this language's matrix."""
     played, skipped = played_in(personas, language)
     if not played:
-        return LanguageCalibration(language, None, [], skipped)
+        return Calibration(language, None, [], skipped)
     results = run_calibration(played, policies, runs, renderer, workers=workers, progress=progress)
     name = getattr(renderer, "name", "offline") if renderer else "offline"
     matrix = Matrix.from_results(results, played, policies, renderer=name)
     matrix.language = language
-    return LanguageCalibration(language, matrix, check_expectations(matrix), skipped)
+    return Calibration(language, matrix, check_expectations(matrix), skipped)
 
 
 def calibrate_languages(
@@ -144,7 +99,7 @@ def calibrate_languages(
     renderer: Renderer | None = None,
     workers: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-) -> list[LanguageCalibration]:
+) -> list[Calibration]:
     """:func:`calibrate_language` for each of ``languages`` (codes or ``all``), in order;
     ``progress(language, done, total)`` as each cell finishes."""
     out = []

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from .expectations import ExpectationResult
 from .matrix import Cell, Matrix
+from .outcome import Calibration
 from .policies import POLICIES
-
-if TYPE_CHECKING:  # per_language imports the runner; the report only reads its results
-    from .per_language import LanguageCalibration
 
 SHORT = {
     "resolved": "resolved",
@@ -124,6 +121,18 @@ def _distinctness(m: Matrix) -> list[str]:
     return out
 
 
+def expectation_lines(results: Sequence[ExpectationResult], says: bool = True) -> list[str]:
+    """The expectations as a Markdown list: status, id, DOMAIN sections, (``says``) what
+    each expects, and under a failed one what failed."""
+    out = []
+    for r in results:
+        e = r.expectation
+        said = f": {e.says}" if says else ""
+        out.append(f"- **{r.status.upper()}** `{e.id}` (DOMAIN {e.domain}){said}")
+        out += [f"  - {line}" for line in (r.failures if r.status == "fail" else [])]
+    return out
+
+
 def to_text(m: Matrix, results: list[ExpectationResult] | None = None) -> str:
     """The matrix as aligned plain-text tables, for the terminal."""
     where = f" in {m.language}" if m.language else ""
@@ -189,11 +198,7 @@ def to_markdown(
             "one fails on a shipped persona.",
             "",
         ]
-        for r in results:
-            e = r.expectation
-            out += [f"- **{r.status.upper()}** `{e.id}` (DOMAIN {e.domain}): {e.says}"]
-            shown = r.failures if r.status == "fail" else []
-            out += [f"  - {line}" for line in shown]
+        out += expectation_lines(results)
     return "\n".join(out) + "\n"
 
 
@@ -236,7 +241,7 @@ def persona_markdown(
 
 
 def languages_markdown(
-    calibrations: Sequence[LanguageCalibration],
+    calibrations: Sequence[Calibration],
     runs: int,
     command: str = "frontline calibrate --language all --markdown docs/calibration-languages.md",
 ) -> str:
@@ -284,20 +289,19 @@ def languages_markdown(
             m = c.matrix
             out += _tables(m, _md_table)[: len(m.personas) + 2]
             out += [""] + _distinctness(m) + [""]
-            for r in c.results:
-                e = r.expectation
-                out.append(f"- **{r.status.upper()}** `{e.id}` (DOMAIN {e.domain})")
-                out += [f"  - {line}" for line in (r.failures if r.status == "fail" else [])]
+            out += expectation_lines(c.results, says=False)  # said once, in calibration.md
         if c.skipped:
             out += ["", "Skipped:", ""] + [f"- `{s.persona}`: {s.reason}" for s in c.skipped]
     return "\n".join(out) + "\n"
 
 
-def languages_text(calibrations: Sequence[LanguageCalibration]) -> str:
-    """Each language's matrix and expectations for the terminal, with the skipped personas."""
+def calibrations_text(calibrations: Sequence[Calibration]) -> str:
+    """Each calibration's matrix and expectations for the terminal, with the skipped
+    personas; a language's is headed by its code (the plain run has no heading)."""
     out: list[str] = []
     for c in calibrations:
-        out += [f"=== {c.language} ===", ""]
+        if c.language:
+            out += [f"=== {c.language} ===", ""]
         if c.matrix is None:
             out += [f"No persona offers {c.language}.", ""]
         else:

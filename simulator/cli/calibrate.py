@@ -16,14 +16,15 @@ import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from ..calibration import calibrate
 from ..calibration.expectations import check_expectations
+from ..calibration.outcome import Calibration
 from ..calibration.per_language import ALL, calibrate_languages
 from ..calibration.policies import POLICIES
-from ..calibration.report import languages_markdown, languages_text, to_markdown, to_text
-from ..calibration.verdict import calibration_verdict
+from ..calibration.report import calibrations_text, languages_markdown, to_markdown
 from ..errors import FrontlineError
 from ..persona.loader import PersonaLibrary
 from ..render.base import Renderer
@@ -93,10 +94,11 @@ def _renderer(use_llm: bool) -> Renderer | None:
     return renderer
 
 
-def _progress(done: int, total: int) -> None:
+def _progress(language: str | None, done: int, total: int) -> None:
     end = "\n" if done == total else ""
+    where = f" {language}" if language else ""
     print(
-        f"\rcalibrating: {done}/{total} policy x persona cells",
+        f"\rcalibrating{where}: {done}/{total} policy x persona cells",
         end=end,
         file=sys.stderr,
         flush=True,
@@ -113,68 +115,55 @@ def run(args: argparse.Namespace) -> int:
     personas = [library.get(pid) for pid in ids]
     if not personas:
         raise FrontlineError(f"no personas in {library.folder}")
-    if args.language:
-        return _run_languages(args, personas)
     started = time.perf_counter()
+    done = _calibrate(args, personas)
+    elapsed = time.perf_counter() - started
+    runs = sum(len(c.matrix.personas) * len(c.matrix.policies) for c in done if c.matrix)
+    print(f"{runs * args.runs} conversations in {elapsed:.1f} s", file=sys.stderr)
+    _report(args, done)
+    return 0 if all(c.ok for c in done) else 1
+
+
+def _calibrate(args: argparse.Namespace, personas: list) -> list[Calibration]:
+    """The plain run (each persona in its own language), or one run per ``--language``."""
+    renderer = _renderer(args.llm)
+    if args.language:
+        return calibrate_languages(
+            personas,
+            args.language,
+            args.runs,
+            policies=args.policy,
+            renderer=renderer,
+            workers=args.workers,
+            progress=_progress,
+        )
     matrix = calibrate(
         personas,
         args.runs,
         policies=args.policy,
-        renderer=_renderer(args.llm),
+        renderer=renderer,
         workers=args.workers,
-        progress=_progress,
+        progress=partial(_progress, None),
     )
-    elapsed = time.perf_counter() - started
-    runs = len(personas) * len(matrix.policies) * args.runs
-    print(f"{runs} conversations in {elapsed:.1f} s", file=sys.stderr)
-    results = check_expectations(matrix)
+    return [Calibration(None, matrix, check_expectations(matrix))]
+
+
+def _report(args: argparse.Namespace, done: list[Calibration]) -> None:
+    """The one way every run is reported: the Markdown document, the JSON or the text on
+    stdout, and each run's verdict as the last line(s) on stderr."""
     if args.markdown:
+        if args.language:
+            document = languages_markdown(done, args.runs)
+        else:
+            (plain,) = done
+            document = to_markdown(plain.matrix, plain.results)
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(to_markdown(matrix, results), encoding="utf-8")
+        args.markdown.write_text(document, encoding="utf-8")
         print(f"wrote {args.markdown}", file=sys.stderr)
     if args.json:
-        data = matrix.to_dict()
-        data["expectations"] = [r.to_dict() for r in results]
+        data = {"languages": [c.to_dict() for c in done]} if args.language else done[0].to_dict()
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(to_text(matrix, results), end="")
-    verdict = calibration_verdict(results, matrix)
-    print(verdict.summary(), file=sys.stderr)
-    return 0 if verdict.ok else 1
-
-
-def _language_progress(language: str, done: int, total: int) -> None:
-    end = "\n" if done == total else ""
-    print(
-        f"\rcalibrating {language}: {done}/{total} policy x persona cells",
-        end=end,
-        file=sys.stderr,
-        flush=True,
-    )
-
-
-def _run_languages(args: argparse.Namespace, personas: list) -> int:
-    """``--language``: one matrix and one verdict per language."""
-    started = time.perf_counter()
-    done = calibrate_languages(
-        personas,
-        args.language,
-        args.runs,
-        policies=args.policy,
-        renderer=_renderer(args.llm),
-        workers=args.workers,
-        progress=_language_progress,
-    )
-    elapsed = time.perf_counter() - started
-    print(f"{len(done)} language(s) in {elapsed:.1f} s", file=sys.stderr)
-    if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(languages_markdown(done, args.runs), encoding="utf-8")
-        print(f"wrote {args.markdown}", file=sys.stderr)
-    if args.json:
-        print(json.dumps({"languages": [c.to_dict() for c in done]}, indent=2, ensure_ascii=False))
-    else:
-        print(languages_text(done), end="")
+        print(calibrations_text(done), end="")
     for c in done:
         print(c.summary(), file=sys.stderr)
-    return 0 if all(c.ok for c in done) else 1

@@ -52,7 +52,20 @@ def _joint(value: str) -> str:
     return saferegex.check(value)  # refuses invalid and catastrophic patterns, with a reason
 
 
+def _abbreviation(value: str) -> str:
+    if (
+        not value.endswith(".")
+        or value != value.strip()
+        or len(value) > 20
+        or not value.strip(". ")
+        or "\n" in value
+    ):
+        raise ValueError(f"must be a short word ending in a full stop ('лв.'), not {value!r}")
+    return value
+
+
 Mark = Annotated[str, AfterValidator(_one_mark)]
+Abbreviation = Annotated[str, AfterValidator(_abbreviation)]
 Joint = Annotated[str, AfterValidator(_joint)]
 
 
@@ -90,6 +103,17 @@ class LanguagePack(BaseModel):
         description="Regexes (case-insensitive) where a contrast starts a new clause; the "
         "matched text is dropped between the clauses (',\\\\s*(?=but\\\\b)').",
     )
+    abbreviations: list[Abbreviation] = Field(
+        default_factory=list,
+        description="Words written with a full stop that need not end the sentence "
+        "('лв.', 'e.g.'): the stop after one ends a sentence only when the next word "
+        "starts with a capital letter.",
+    )
+    titles: list[Abbreviation] = Field(
+        default_factory=list,
+        description="Titles written with a full stop before a name ('Mr.', 'Sra.'): the "
+        "stop after one never ends a sentence.",
+    )
     spaces_between_words: bool = Field(
         True,
         description="Whether words are separated by spaces (false for Chinese): a run-on "
@@ -105,6 +129,8 @@ class LanguagePack(BaseModel):
             self.clause_joints,
             self.spaces_between_words,
             trusted=trusted,
+            abbreviations=self.abbreviations,
+            titles=self.titles,
         )
 
 

@@ -9,6 +9,10 @@ between languages is data in the pack's manifest (:class:`~.pack.LanguagePack`):
   without the whitespace they do not ("£4.99", "a.b@example.com");
 * ``sentence_ends_unspaced`` end a sentence where they stand: Chinese writes no space
   after 。！？, and no ``\\b`` works between its characters;
+* ``abbreviations`` are words written with a full stop ("лв.", "e.g."): the stop after
+  one ends a sentence only when the next word starts with a capital letter ("25 лв. до
+  петък" is one sentence, "Струва 25 лв. Ще ви върна…" two); ``titles`` ("Mr.", "Sra.")
+  never end one, as a name follows them;
 * ``clause_separators`` always end a clause ("；"), ``clause_joints`` are regexes where a
   contrast starts a new one (", but", "however").
 
@@ -55,6 +59,8 @@ class Splitter:
         clause_joints: Sequence[str] = (),
         spaces_between_words: bool = True,
         trusted: bool = False,
+        abbreviations: Sequence[str] = (),
+        titles: Sequence[str] = (),
     ):
         # The boundary is the whitespace after a stop (group 1), a run of line breaks
         # (group 2), or whatever whitespace follows an unspaced stop (group 3, maybe
@@ -76,12 +82,38 @@ class Splitter:
         joined = "|".join(parts) or never
         self._joint = re.compile(joined, re.IGNORECASE) if trusted else saferegex.compile(joined)
         self.spaces_between_words = spaces_between_words
+        # Longest first, so "т.е." is tried before "е."; only at the end of the text before
+        # the stop's whitespace, and never inside a longer word ("Млв." is not "лв.").
+        words = sorted({*abbreviations, *titles}, key=len, reverse=True)
+        self._abbreviation = (
+            re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})\Z", re.IGNORECASE)
+            if words
+            else None
+        )
+        self._longest = max(map(len, words), default=0)
+        self._titles = {t.casefold() for t in titles}
+
+    def _ends_sentence(self, text: str, m: re.Match[str]) -> bool | None:
+        """Whether the boundary ``m`` ends a sentence: not after a title, nor after an
+        abbreviation unless a capital letter follows; None while the next word is not
+        there yet (a stream that has not gone on)."""
+        if self._abbreviation is None or m.start(1) < 0:
+            return True
+        stop_end = m.start(1)
+        word = self._abbreviation.search(text, max(0, stop_end - self._longest - 1), stop_end)
+        if word is None:
+            return True
+        if word.group().casefold() in self._titles:
+            return False
+        return text[m.end(1)].isupper() if m.end(1) < len(text) else None
 
     def sentences(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each non-blank sentence of ``text``, trimmed of whitespace."""
         spans = []
         start = 0
         for m in self.boundary.finditer(text):
+            if self._ends_sentence(text, m) is False:
+                continue
             gap = 1 if m.start(1) >= 0 else 2 if m.start(2) >= 0 else 3
             spans.append((start, m.start(gap)))
             start = m.end(gap)
@@ -106,8 +138,13 @@ class Splitter:
     def next_start(self, text: str) -> int:
         """Where the sentence after the first one starts in ``text`` (the end of the first
         boundary), or 0 when no sentence has ended yet: what a streaming release waits for."""
-        m = self.boundary.search(text)
-        return m.end() if m else 0
+        for m in self.boundary.finditer(text):
+            ends = self._ends_sentence(text, m)
+            if ends is None:
+                return 0  # "25 лв. " and no more yet: the next word decides
+            if ends:
+                return m.end()
+        return 0
 
     def run_on_cut(self, text: str, after: int = 0) -> int:
         """Where to cut a run-on "sentence" too long to hold: after its last space (not

@@ -23,9 +23,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 from .. import saferegex
 from ..errors import FileProblems, Problem
 from ..languages import ENV as LANGUAGES_ENV
-from ..languages import SHIPPED_DIR, Splitter, pack_file, shipped, splitter_for
+from ..languages import (
+    SHIPPED_DIR,
+    Splitter,
+    check_folder_language,
+    pack_file,
+    shipped,
+    splitter_for,
+)
 from ..textspan import fold_apostrophes as _fold
-from ..yamlfile import load_model, parse_yaml, read_text
+from ..yamlfile import load_model
 from .prefilter import PatternIndex, lowered, normalise
 from .vocabulary import Move
 
@@ -287,25 +294,15 @@ def load_pattern_file(path: Path) -> MovePatternFile:
 
 def load_pack_patterns(path: Path) -> MovePatternFile:
     """Load a pack's ``<language>/moves.yaml``; it must be written for its folder's language."""
-    return _in_language(load_pattern_file(path), path, path.parent.name)
+    return _in_language(load_pattern_file(path), path)
 
 
-def _in_language(f: MovePatternFile, path: Path, language: str) -> MovePatternFile:
-    """``f`` if it is written for ``language``; a pack's file for another is refused."""
-    if f.language == language or path.name != PACK_FILE:
-        return f  # the older folders' files are picked by name ("en-retail.yaml")
-    _data, lines = parse_yaml(read_text(path), str(path))
-    raise FileProblems(
-        [
-            Problem(
-                str(path),
-                f"the {language!r} pack holds patterns for {f.language!r}; "
-                f"write language: {language}",
-                lines.get(("language",)),
-                "language",
-            )
-        ]
-    )
+def _in_language(f: MovePatternFile, path: Path) -> MovePatternFile:
+    """``f`` if it is written for its pack folder's language; the older folders' files are
+    picked by name ("en-retail.yaml") and carry no folder language."""
+    if path.name == PACK_FILE:
+        check_folder_language(path, f.language, "moves file")
+    return f
 
 
 @lru_cache(maxsize=8)
@@ -325,7 +322,7 @@ def _cached_detector(language: str, packs: str, extra: str) -> RuleDetector:
                 )
             ]
         )
-    files = [_in_language(load_pattern_file(p), p, language) for p in paths]
+    files = [_in_language(load_pattern_file(p), p) for p in paths]
     return RuleDetector(files, splitter_for(language))
 
 

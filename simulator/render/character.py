@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import saferegex
 from ..languages import ENV as LANGUAGES_ENV
-from ..languages import pack_file, splitter_for
+from ..languages import check_folder_language, pack_file, splitter_for
 from ..reactions import Reaction
 from ..yamlfile import load_model
 from .base import RenderRequest
@@ -379,6 +379,11 @@ class TurnCheck:
             )
             if len(u := units(s, self._stop)) >= rules.echo_min_words
         ]
+        # Whole earlier replies, for a reply that says one again word for word, however
+        # short ("No idea." three turns running): too short for the sentence check above.
+        self._replies = {
+            r for t in request.history if t.role == "customer" and (r := _alnum(t.text))
+        }
         self._prompt = prompt_ngrams(tuple(prompt_templates), rules.prompt_words)
         self.checks = [
             *ALWAYS,
@@ -456,14 +461,24 @@ class TurnCheck:
 
     def needs_whole(self, text: str) -> bool:
         """Whether the reply so far (``text``) must be held back: a whole-reply check could
-        still fail on it (the planned reveal, or a reply that only goes along)."""
-        return self.reveal is not None or self.all_acquiescent(text)
+        still fail on it (the planned reveal, a reply that only goes along, or one that may
+        yet be an earlier reply again)."""
+        return (
+            self.reveal is not None or self.all_acquiescent(text) or self._may_repeat_a_reply(text)
+        )
+
+    def _may_repeat_a_reply(self, text: str) -> bool:
+        """Whether ``text`` (the reply so far) could still end as an earlier reply."""
+        so_far = _alnum(text)
+        return any(reply.startswith(so_far) for reply in self._replies)
 
     def reply(self, text: str) -> CharacterBreak | None:
-        """The whole reply's checks: under a reaction that pushes back, not every sentence
-        goes along with the agent ("I understand. I'll write that down."); the fact the
-        machine chose to reveal is in it (its key values; for a fact without digits,
-        enough of its distinctive words)."""
+        """The whole reply's checks: it is not an earlier reply again, word for word; under
+        a reaction that pushes back, not every sentence goes along with the agent ("I
+        understand. I'll write that down."); the fact the machine chose to reveal is in it
+        (its key values; for a fact without digits, enough of its distinctive words)."""
+        if _alnum(text) in self._replies:
+            return self._brk("repeat", text)
         if text.strip() and self.all_acquiescent(text):
             return self._brk("not_rejecting", text)
         if not self.reveal:
@@ -570,8 +585,12 @@ def _alnum(text: str) -> str:
 
 
 def load_character_rules(path: Path) -> CharacterRules:
-    """Load and validate one ``character.yaml`` (FileProblems name file:line: field)."""
-    return load_model(CharacterRules, path)
+    """Load and validate one ``character.yaml`` (FileProblems name file:line: field); it
+    must be written for its pack folder's language."""
+    rules = load_model(CharacterRules, path)
+    if path.name == PACK_FILE:  # a pack's file; a loose one (a test's) has no folder language
+        check_folder_language(path, rules.language, "character rules")
+    return rules
 
 
 def rules_files(language: str = "en") -> list[Path]:
@@ -603,6 +622,4 @@ def checker_for(language: str = "en") -> CharacterChecker:
 
 @lru_cache(maxsize=16)
 def _cached_checker(language: str, folders: str) -> CharacterChecker:
-    return CharacterChecker(
-        merged_rules([load_model(CharacterRules, p) for p in rules_files(language)])
-    )
+    return CharacterChecker(merged_rules([load_character_rules(p) for p in rules_files(language)]))

@@ -183,9 +183,14 @@ class LLMRenderer:
                         pieces = held + pieces
                     yield from pieces
                 except CharacterBroken as exc:
-                    if holding:  # nothing of it was shown
-                        exc.released, exc.unsent = "", []
-                        raise
+                    if holding:
+                        passed_whole = held + exc.unsent
+                        if not passed_whole or check.needs_whole("".join(passed_whole)):
+                            exc.released, exc.unsent = "", []  # nothing of it was shown
+                            raise
+                        # Held only while a whole-reply check could still fail on it (it
+                        # might have been an earlier reply again): shown as if never held.
+                        exc.unsent = passed_whole
                     yield from exc.unsent  # passed in the same piece as the failure
                     raise
 

@@ -1,8 +1,9 @@
 """The offline engine: the customer's words from the persona's phrase banks.
 
 Deterministic for a seed, and varied: a line already said in this session is not said
-again while the bank has others. Placeholders are filled from the case, so the customer
-talks about their own complaint.
+again while the bank has others, and once all are said, the one said longest ago comes
+next (never the same line twice running while the bank has another). Placeholders are
+filled from the case, so the customer talks about their own complaint.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 import string
 from collections.abc import Iterator
 
-from ..languages import splitter_for
+from ..languages import Splitter, splitter_for
 from ..persona.model import BandedPhrases, Persona
 from ..reactions import Reaction
 from .base import RenderRequest, wish_text
@@ -61,12 +62,16 @@ def bank_for(persona: Persona, reaction: Reaction, anger: float) -> list[str]:
     return entry
 
 
-_SENTENCE_END = re.compile(r"[.!?]\W*\s+$")
+# Marks that open a sentence before its first word ("¿Un reembolso?", "«Ладно»").
+_OPENERS = "¿¡«\"'“‘„(["
 
 
-def fill(template: str, values: dict[str, str]) -> str:
+def fill(template: str, values: dict[str, str], language: str = "en") -> str:
     """Fill a phrase's placeholders; a value that starts a sentence gets a capital letter,
-    so "{offer} — fine." reads "The refund — fine." whatever case the persona file used."""
+    so "{offer} — fine." reads "The refund — fine." whatever case the persona file used.
+    Where sentences start is the language's splitter's say: not after an abbreviation
+    ("25 лв. {offer}"), a title, a stop inside "etc.," nor a pause ("So… {offer}")."""
+    splitter = splitter_for(language)
     out: list[str] = []
     for literal, name, spec, _conversion in string.Formatter().parse(template):
         out.append(literal)
@@ -74,10 +79,23 @@ def fill(template: str, values: dict[str, str]) -> str:
             continue
         value = format(values[name], spec or "")
         so_far = "".join(out)
-        if value and (not so_far.strip() or _SENTENCE_END.search(so_far)):
+        if value and _starts_sentence(so_far, value, splitter):
             value = value[0].upper() + value[1:]
         out.append(value)
     return "".join(out)
+
+
+def _starts_sentence(so_far: str, value: str, splitter: Splitter) -> bool:
+    """Whether ``value``, put after ``so_far``, is the first word of a sentence."""
+    head = so_far.rstrip().rstrip(_OPENERS).rstrip()
+    if not head:
+        return True
+    if head.endswith(("…", "...")):
+        return False  # a pause, not an end: "So… a refund"
+    text, at = so_far + value, len(so_far)
+    return any(
+        s <= at and not text[s:at].strip().strip(_OPENERS) for s, _ in splitter.sentences(text)
+    )
 
 
 def _said_before(template: str, said: str) -> bool:
@@ -94,6 +112,20 @@ def _said_before(template: str, said: str) -> bool:
     return re.search(pattern, said, re.S) is not None
 
 
+def _said_longest_ago(options: list[str], turns: list[str]) -> list[str]:
+    """Every line of the bank has been said: the ones last said longest ago, so the
+    customer never says the same line twice running while the bank has another ("Is there
+    anything that can be done?" two turns in a row, however short, sounds like a machine)."""
+
+    def last(o: str) -> tuple[int, int]:
+        # A whole reply said again is the glaring repeat; a line inside a longer reply less so.
+        whole = max((i for i, t in enumerate(turns) if o == t), default=-1)
+        return whole, max((i for i, t in enumerate(turns) if o in t), default=-1)
+
+    oldest = min(map(last, options))
+    return [o for o in options if last(o) == oldest]
+
+
 class OfflineRenderer:
     """Renders replies from phrase banks; needs no network and no model."""
 
@@ -102,7 +134,8 @@ class OfflineRenderer:
     def reply(self, request: RenderRequest) -> str:
         """The whole reply as one string."""
         values = fill_values(request)
-        said = " ".join(t.text for t in request.history if t.role == "customer")
+        turns = [t.text for t in request.history if t.role == "customer"]
+        said = " ".join(turns)
         turn = len(request.history)
         parts = []
         reactions = [request.plan.reaction] + [
@@ -110,7 +143,7 @@ class OfflineRenderer:
         ]
         for reaction in reactions:
             templates = bank_for(request.persona, reaction, request.state.anger)
-            options = [fill(line, values) for line in templates]
+            options = [fill(line, values, request.persona.language) for line in templates]
             # Prefer a line whose own wording has not been heard yet ("Oh, yes. {fact}" twice
             # sounds like a machine), then any line not said verbatim, then anything.
             unheard = [
@@ -118,7 +151,11 @@ class OfflineRenderer:
                 for t, o in zip(templates, options, strict=True)
                 if not _said_before(t, said) and o not in said and o not in parts
             ]
-            fresh = unheard or [o for o in options if o not in said and o not in parts] or options
+            fresh = (
+                unheard
+                or [o for o in options if o not in said and o not in parts]
+                or _said_longest_ago([o for o in options if o not in parts] or options, turns)
+            )
             rng = _rng(request.persona.id, request.seed, turn, reaction.value)
             parts.append(rng.choice(fresh))
         if (

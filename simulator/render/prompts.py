@@ -212,7 +212,8 @@ def style_examples(request: RenderRequest, prompts: CustomerPrompts | None = Non
     except KeyError:
         return c.no_examples
     values = fill_values(request)
-    filled = list(dict.fromkeys(fill(line, values) for line in lines))[:3]
+    language = request.persona.language
+    filled = list(dict.fromkeys(fill(line, values, language) for line in lines))[:3]
     return "\n".join(f"- {line}" for line in filled) or c.no_examples
 
 

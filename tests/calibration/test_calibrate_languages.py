@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from simulator.calibration.outcome import Calibration
 from simulator.calibration.per_language import (
-    LanguageCalibration,
     calibrate_language,
     language_codes,
     played_in,
 )
 from simulator.calibration.policies import load_agent_lines
-from simulator.calibration.report import languages_markdown, languages_text
+from simulator.calibration.report import calibrations_text, languages_markdown
 from simulator.calibration.runner import run_one
 from simulator.errors import FrontlineError
 from simulator.persona.loader import PersonaLibrary, load_persona, read_persona
@@ -88,7 +88,7 @@ def test_a_language_matrix_holds_the_expectations_and_says_its_language(shipped)
     data = done.to_dict()
     assert data["language"] == "zh" and data["calibrated"] is True
     assert {e["status"] for e in data["expectations"]} <= {"pass", "n/a"}
-    assert "Calibration in zh: 1 personas" in languages_text([done])
+    assert "Calibration in zh: 1 personas" in calibrations_text([done])
 
 
 def test_a_language_no_persona_offers_is_not_calibrated():
@@ -104,8 +104,8 @@ def test_a_language_no_persona_offers_is_not_calibrated():
 
 def test_markdown_has_a_results_row_per_language():
     done = [
-        LanguageCalibration("es", None, [], []),
-        LanguageCalibration("pt", None, [], []),
+        Calibration("es", None, [], []),
+        Calibration("pt", None, [], []),
     ]
     text = languages_markdown(done, runs=2)
     assert text.startswith("# Persona calibration by language")
@@ -149,3 +149,19 @@ def test_the_command_lists_skipped_personas_and_refuses_unknown_languages(cli, t
     done = cli("calibrate", "--language", "xx", "--runs", "1")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "--language 'xx': no language pack has it" in done.stderr
+
+
+def test_the_plain_run_is_reported_as_a_language_run_is(cli):
+    # One reporting path: the plain run's JSON carries the same fields as each language's
+    # entry (the verdict, the skipped personas), and its verdict line is the same sentence.
+    fixtures = {"FRONTLINE_PERSONAS": str(FIXTURES)}
+    one = ["--persona", "cal-meek", "--runs", "1", "--workers", "1", "--policy", "exemplary"]
+    plain = cli("calibrate", *one, "--json", env=fixtures)
+    english = cli("calibrate", *one, "--language", "en", "--json", env=fixtures)
+    assert "Traceback" not in plain.stderr + english.stderr
+    data = json.loads(plain.stdout)
+    (en,) = json.loads(english.stdout)["languages"]
+    assert set(data) == set(en)
+    assert data["calibrated"] is (plain.returncode == 0) and data["skipped"] == []
+    verdict = plain.stderr.strip().splitlines()[-1]
+    assert english.stderr.strip().splitlines()[-1] == f"en: {verdict}"

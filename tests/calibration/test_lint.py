@@ -225,3 +225,52 @@ def test_lint_never_raises_on_valid_personas(start, archetype, phrase):
     data["phrases"]["vent"]["cool"] = [phrase.replace("{", "").replace("}", "") or "x"]
     persona = parse_persona(yaml.safe_dump(data))
     assert all(isinstance(w, LintWarning) for w in lint_persona(persona, text=BASE))
+
+
+# -- every language, from its pack's data --------------------------------------------------
+@pytest.mark.parametrize("language", ["es", "ru", "zh", "bg", "pt"])
+def test_a_persona_in_another_language_lints_from_its_pack(language):
+    # The questions the asked_by are tried in, the negations of a reject, the length of a
+    # bottom line: English-only frames and word counts warned on every Russian, Bulgarian
+    # and Chinese hidden fact and on every Chinese bottom line (unspaced: one "word").
+    persona = PersonaLibrary(ROOT / "personas").get("meek-emotional-late-delivery")
+    found = [w for w in lint_persona(persona.in_language(language)) if w.code != "agent-phrase"]
+    assert found == [], "\n".join(map(str, found))
+
+
+def test_a_short_or_placeholder_bottom_line_is_still_found_in_chinese():
+    persona = PersonaLibrary(ROOT / "personas").get("meek-emotional-late-delivery")
+    zh = persona.in_language("zh")
+    for line, code in (("退款", "missing-bottom-line"), ("待定", "missing-bottom-line")):
+        case = zh.case.model_copy(update={"bottom_line": line})
+        found = lint_persona(zh.model_copy(update={"case": case}))
+        assert code in codes(found), (line, found)
+
+
+def test_a_trainers_pack_supplies_the_linters_words(tmp_path, monkeypatch):
+    # A language's frames and negations are data: a trainer's agent_phrases.yaml adds them.
+    from simulator.calibration.lint import lint_language
+
+    (tmp_path / "es").mkdir()
+    (tmp_path / "es" / "agent_phrases.yaml").write_text(
+        "schema_version: 1\nphrases: []\nquestion_frames: ['¿Y lo de {}, me lo explica?']\n"
+        "reject_negations: ['\\bjamás\\b']\nplaceholders: ['pendiente de escribir']\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FRONTLINE_LANGUAGES", str(tmp_path))
+    es = lint_language("es")
+    assert "¿Y lo de {}, me lo explica?" in es.question_frames
+    assert "¿Me puede decir {}?" in es.question_frames  # the shipped ones stay
+    assert any(n.search("un vale, jamás el reembolso") for n in es.reject_negations)
+    assert es.placeholder.match("Pendiente de escribir.")
+
+
+@pytest.mark.parametrize("frame", ["Can you tell me?", "{} and {}?", "What was {0}?"])
+def test_a_frame_must_hold_one_place_for_the_words(frame, tmp_path):
+    from simulator.calibration.lint import load_agent_phrases
+    from simulator.errors import FileProblems
+
+    path = tmp_path / "agent_phrases.yaml"
+    path.write_text(f"schema_version: 1\nphrases: []\nquestion_frames: [{frame!r}]\n")
+    with pytest.raises(FileProblems, match="question_frames"):
+        load_agent_phrases(path)

@@ -615,7 +615,30 @@ def test_answers_do_not_reuse_a_wording_while_others_remain(persona):
         ("I want {offer}.", "I want a refund today."),
         ("No. {offer}? Really!", "No. A refund today? Really!"),
         ("So… {offer}", "So… a refund today"),
+        # Mid-sentence, though a full stop and a space come before: capitalised on main.
+        ("So... {offer}?", "So... a refund today?"),
+        (
+            "A voucher, a credit etc., {offer}: nothing works.",
+            "A voucher, a credit etc., a refund today: nothing works.",
+        ),
+        ("It would take approx. {offer}", "It would take approx. a refund today"),
+        ('He said "no." {offer}, then.', 'He said "no." A refund today, then.'),
     ],
 )
 def test_a_value_that_starts_a_sentence_is_capitalised(template, filled):
     assert fill(template, {"offer": "a refund today"}) == filled
+
+
+@pytest.mark.parametrize(
+    ("language", "template", "value", "filled"),
+    [
+        ("bg", "Върнете ми 25 лв. {offer}", "до петък", "Върнете ми 25 лв. до петък"),
+        ("bg", "Добре. {offer}", "до петък", "Добре. До петък"),
+        ("ru", "Верните 500 руб. {offer}", "до пятницы", "Верните 500 руб. до пятницы"),
+        ("es", "¿{offer}? Ya veremos.", "un vale", "¿Un vale? Ya veremos."),
+        ("es", "Vale. ¿{offer}?", "un vale", "Vale. ¿Un vale?"),
+        ("es", "Me ofrecen p. ej. {offer}", "un vale", "Me ofrecen p. ej. un vale"),
+    ],
+)
+def test_a_sentence_starts_where_the_languages_splitter_says(language, template, value, filled):
+    assert fill(template, {"offer": value}, language) == filled

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from simulator.cli.validate import PACK_FILES, load_pack_file
 from simulator.errors import FileProblems
 from simulator.languages import (
     SHIPPED_DIR,
@@ -264,8 +266,34 @@ def test_a_broken_manifest_names_file_line_and_field(trainer, text, line, field,
 def test_a_pack_file_for_another_language_is_refused_at_its_line(trainer):
     (trainer / "en").mkdir()
     (trainer / "en" / "moves.yaml").write_text(EXTRA_EN.replace("language: en", "language: es"))
-    with pytest.raises(FileProblems, match=r"en/moves.yaml:2: language: the 'en' pack holds"):
+    with pytest.raises(
+        FileProblems,
+        match=r"en/moves.yaml:2: language: the moves file in folder 'en' says it is 'es'",
+    ):
         default_detector("en")
+
+
+# Every pack file that says its language: one check, one message, whichever concept reads it.
+LANGUAGE_FILES = tuple(
+    name
+    for name in PACK_FILES
+    if (SHIPPED_DIR / "en" / name).is_file()
+    and re.search(r"^language: en$", (SHIPPED_DIR / "en" / name).read_text("utf-8"), re.M)
+)
+
+
+@pytest.mark.parametrize("name", LANGUAGE_FILES)
+def test_every_pack_file_in_the_wrong_folder_is_refused_alike(name, trainer):
+    text = (SHIPPED_DIR / "en" / name).read_text(encoding="utf-8")
+    line = text.splitlines().index("language: en") + 1
+    path = trainer / "bg" / name
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")  # English, in the Bulgarian folder
+    with pytest.raises(FileProblems) as err:
+        load_pack_file(path)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.line, problem.field) == (str(path), line, "language")
+    assert "in folder 'bg' says it is 'en'" in problem.message
 
 
 def test_a_link_out_of_the_folder_is_not_read(trainer, tmp_path):

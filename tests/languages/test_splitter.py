@@ -353,3 +353,49 @@ def test_a_language_without_a_manifest_splits_like_most(monkeypatch, tmp_path):
     monkeypatch.setenv("FRONTLINE_LANGUAGES", str(tmp_path))
     splitter = splitter_for("qq")
     assert splitter.sentences("Ja. Nein") == [(0, 3), (4, 8)]
+
+
+# -- abbreviations and titles: pack data, not code ---------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("bg", "Ще ви върна 25 лв. до петък.", ["Ще ви върна 25 лв. до петък."]),
+        ("bg", "Ще ви се обадя до 16 ч. днес.", ["Ще ви се обадя до 16 ч. днес."]),
+        ("bg", "Таксата е 30 лв. Ще я възстановя.", ["Таксата е 30 лв.", "Ще я възстановя."]),
+        ("ru", "Верну 500 руб. до пятницы. Хорошо?", ["Верну 500 руб. до пятницы.", "Хорошо?"]),
+        ("ru", "Решим т.е. сегодня.", ["Решим т.е. сегодня."]),
+        ("es", "Le devuelvo aprox. diez euros.", ["Le devuelvo aprox. diez euros."]),
+        ("es", "El Sr. García llamó. Vale.", ["El Sr. García llamó.", "Vale."]),
+        ("es", "Algo, p. ej. el lunes.", ["Algo, p. ej. el lunes."]),
+        ("pt", "A Sra. Ana ligou, p. ex. na segunda.", ["A Sra. Ana ligou, p. ex. na segunda."]),
+        (
+            "en",
+            "Mr. Hollis, it takes approx. two days.",
+            ["Mr. Hollis, it takes approx. two days."],
+        ),
+        ("en", "It costs £4 etc. Sorry.", ["It costs £4 etc.", "Sorry."]),
+        # Only the word itself: a longer word ending the same way is an ordinary sentence end.
+        ("bg", "Платих в Млв. до", ["Платих в Млв.", "до"]),
+    ],
+)
+def test_an_abbreviation_ends_a_sentence_only_before_a_capital(language, text, expected):
+    splitter = splitter_for(language)
+    assert [text[s:e] for s, e in splitter.sentences(text)] == expected
+
+
+def test_the_streaming_release_waits_for_the_word_after_an_abbreviation():
+    from simulator.render.release import SentenceGate
+
+    bg = splitter_for("bg")
+    assert bg.next_start("Ще ви върна 25 лв. ") == 0  # "до" or "Ще"? not known yet
+    assert bg.next_start("Ще ви върна 25 лв. до") == 0
+    assert bg.next_start("Струва 25 лв. Ще") == len("Струва 25 лв. ")
+    gate = SentenceGate(lambda s: None, [], splitter=bg, hold_chars=10_000)
+    pieces = gate.feed("Ще ви върна 25 лв. ") + gate.feed("до петък. Добре?") + gate.finish()
+    assert [p.strip() for p in pieces] == ["Ще ви върна 25 лв. до петък.", "Добре?"]
+
+
+@pytest.mark.parametrize("bad", ["лв", " лв.", "..", "a very long abbreviation."])
+def test_a_manifest_abbreviation_must_be_a_short_word_with_its_stop(bad):
+    with pytest.raises(ValueError, match="ending in a full stop"):
+        LanguagePack(language="xx", name="Test", sentence_ends=["."], abbreviations=[bad])

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ... import saferegex
 from ...errors import FileProblems, Problem
 from ...languages import ENV as LANGUAGES_ENV
-from ...languages import SHIPPED_DIR, Splitter, pack_file, splitter_for
+from ...languages import SHIPPED_DIR, Splitter, check_folder_language, pack_file, splitter_for
 from ...moves.detector import MovePatterns
 from ...textspan import fold_apostrophes
 from ...transcript import Transcript
@@ -184,8 +184,12 @@ def matcher_files(language: str) -> list[Path]:
 
 
 def load_injection_file(path: Path) -> InjectionPatternFile:
-    """Load and validate one injection pattern file (FileProblems name file:line: field)."""
-    return load_model(InjectionPatternFile, path)
+    """Load and validate one injection pattern file (FileProblems name file:line: field);
+    a pack's must be written for its folder's language."""
+    patterns = load_model(InjectionPatternFile, path)
+    if path.name == PACK_FILE:  # a pack's file; a loose one (a test's) has no folder language
+        check_folder_language(path, patterns.language, "injection patterns")
+    return patterns
 
 
 def parse_injection_file(text: str, name: str) -> InjectionPatternFile:
