@@ -19,6 +19,7 @@ from .customer.effects import EffectsTable
 from .customer.follow_up import FollowUpEffects
 from .customer.questions import OpenQuestions
 from .customer.shared_triggers import SharedTriggers
+from .grading.record_words import RecordWords
 from .grading.rubric import Rubric
 from .languages import LanguagePack
 from .languages.catalogue import UiCatalogue
@@ -38,6 +39,7 @@ SCHEMAS: list[tuple[str, type[BaseModel]]] = [
     ("follow_up.schema.json", FollowUpEffects),
     ("questions.schema.json", OpenQuestions),
     ("shared-triggers.schema.json", SharedTriggers),
+    ("record-words.schema.json", RecordWords),
     ("move-patterns.schema.json", MovePatternFile),
     ("exam.schema.json", Exam),
     ("rubric.schema.json", Rubric),

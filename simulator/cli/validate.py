@@ -58,6 +58,7 @@ PACK_FILES = (
     "agent_lines.yaml",
     "questions.yaml",
     "triggers.yaml",
+    "record.yaml",
     "detect.yaml",
     "ui.yaml",
     "prompts.yaml",
@@ -80,6 +81,7 @@ def load_pack_file(path: Path) -> Any:
     from ..customer.questions import load_questions_file
     from ..customer.shared_triggers import load_shared_triggers_file
     from ..grading.judge.injection import load_injection_file
+    from ..grading.record_words import load_record_words_file
     from ..languages.catalogue import load_catalogue_file
     from ..languages.detect import load_profile
     from ..moves.detector import load_pack_patterns
@@ -95,6 +97,7 @@ def load_pack_file(path: Path) -> Any:
         "agent_lines.yaml": load_agent_lines_file,
         "questions.yaml": load_questions_file,
         "triggers.yaml": load_shared_triggers_file,
+        "record.yaml": load_record_words_file,
         "detect.yaml": load_profile,
         "ui.yaml": load_catalogue_file,
         "prompts.yaml": load_pack_prompts,

@@ -15,9 +15,11 @@ missed, with the reason in a sentence:
   (§4.4: the promise the customer will hold them to).
 
 Without the persona (a transcript graded on its own) the record can only be checked for
-completeness, and each reason says so. The check is English-centred where it reads words
-(the stop list, the date and follow-up words); names, numbers and codes work in any
-language.
+completeness, and each reason says so. The words it reads by (months, weekdays, 'today',
+number words, ordinals, amounts, the stop list, follow-up and 'unresolved' words) are the
+session language's, from its pack's ``record.yaml`` (:mod:`.record_words`); a language
+written without spaces is compared by pairs of characters. Names, numbers and codes work
+in any language.
 """
 
 from __future__ import annotations
@@ -34,44 +36,20 @@ from ..moves.detector import default_detector
 from ..moves.vocabulary import Move
 from ..persona.model import Persona
 from ..transcript import Transcript
+from .record_words import RecordReader, record_reader
 
 LEVELS = {"expectation": 2, "bottom_line": 1, "below": 0}
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-# Words too common to say anything about the case (English: see the module docstring).
-_STOP = frozenset(
-    """about above after again against also because been before being below between both
-    could didn't does doing done down during each every from further have having here
-    into itself just more most much must never nobody nothing once only other over same
-    should some such than that their them then there these they this those through told
-    under until very want wanted wants were what when where which while will with would
-    your yours you're i've i'll i'm it's that's don't can't won't still even back
-    said says today customer""".split()  # noqa: SIM905
-)
-_MONTHS = "january february march april may june july august september october november december"
-_MONTHS = _MONTHS.split()
-_DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()  # noqa: SIM905
-_RELATIVE = {"today", "tomorrow", "yesterday", "tonight", "week", "weekend", "month", "ago"}
-_TIME_WORDS = set(_MONTHS) | set(_DAYS) | _RELATIVE | {"hour", "hours", "day", "days", "weeks"}
-_ORDINAL = re.compile(r"^[0-9]{1,2}(?:st|nd|rd|th)$")
+# A run of a script written without spaces: compared by pairs of characters.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # A reference the customer gives: a code of capitals and digits (BM-7731-0492, CR-558120), or
-# a long number.
-_REFERENCE = re.compile(r"\b[A-Z]{1,4}-?\d{3,}(?:[-/][\dA-Z]+)*\b|\b\d{6,}\b")
-_FOLLOW_UP = re.compile(
-    r"\b(call|ring|phone|email|e-mail|text|write|send|confirm|check|follow|contact|post|"
-    r"collect|refund|replace|repair|credit|pay|arrange|book|visit|escalat)\w*",
-    re.IGNORECASE,
+# a long number; bounded by what is not a Latin letter or digit, so '工单号CR-558120' has one.
+_REFERENCE = re.compile(
+    r"(?<![A-Za-z0-9_])[A-Z]{1,4}-?\d{3,}(?:[-/][\dA-Z]+)*(?![A-Za-z0-9_])"
+    r"|(?<![A-Za-z0-9_])\d{6,}(?![A-Za-z0-9_])"
 )
-_UNRESOLVED = re.compile(
-    r"\b(not|un|no)\s*-?\s*(resolved|accepted|agreed|settled)|\bunresolved\b|\bescalat\w*|"
-    r"\b(left|hung up|declined|refused|rejected|pending|open|ombudsman|supervisor|manager)\b",
-    re.IGNORECASE,
-)
-_TYPE_WORDS = {
-    "matter": set(),
-    "attitude": {"attitude", "behaviour", "behavior", "staff", "rude", "rudeness", "service"},
-    "opinion": {"opinion", "quality", "service", "product", "standard"},
-}
+_COUNT = re.compile(r"[0-9]{1,3}")
 
 
 @dataclass(frozen=True)
@@ -118,45 +96,95 @@ def _words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
-def _stems(text: str) -> set[str]:
-    """Content words, cut to five letters so 'charged' meets 'charge' and 'charges'."""
-    return {w[:5] for w in _words(text) if len(w) >= 4 and w not in _STOP and not w.isdigit()}
+def _stems(text: str, read: RecordReader) -> set[str]:
+    """Content words, cut to the language's stem length (five letters in English, so
+    'charged' meets 'charge' and 'charges'); in a script written without spaces, the
+    pairs of characters of its runs (as the in-character checks compare them)."""
+    out: set[str] = set()
+    if not read.spaced:
+        for run in _UNSPACED.findall(text):
+            out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+        out -= read.stop_words
+        text = _UNSPACED.sub(" ", text)
+    cut = read.stem_length
+    return out | {
+        w[:cut]
+        for w in _words(text)
+        if len(w) >= 4 and w not in read.stop_words and not w.isdigit()
+    }
 
 
-def _time_tokens(text: str, numbers: bool = False) -> set[str]:
+def _day(digits: str) -> str | None:
+    """A day of the month as its number, or None when it is no day (0, 32…)."""
+    n = int(re.sub(r"[^0-9]", "", digits)[:3] or 0)
+    return str(n) if 1 <= n <= 31 else None
+
+
+def _dates(text: str, read: RecordReader) -> tuple[set[str], str]:
+    """The days of the numeric dates in ``text`` ('01/03', '3月1日'), and the text without
+    them and without amounts (money is no time: '£64.50' is not the 64th)."""
+    out = set()
+    for pattern in read.day_month:
+        for m in pattern.finditer(text):
+            found = m.groupdict()
+            month = found.get("month")
+            said = (found.get("day") or "").lower()
+            day = read.day_words.get(said) or _day(said)
+            if day and (month is None or 1 <= int(month) <= 12):
+                out.add(day)
+        text = _blank(pattern, text)
+    for pattern in read.amounts:
+        text = _blank(pattern, text)
+    return out, text
+
+
+def _blank(pattern: saferegex.SafePattern, text: str) -> str:
+    """``text`` with each match of ``pattern`` replaced by a space."""
+    parts, at = [], 0
+    for m in pattern.finditer(text):
+        parts += [text[at : m.start()], " "]
+        at = m.end()
+    return "".join(parts) + text[at:]
+
+
+def _time_tokens(text: str, read: RecordReader, numbers: bool = False) -> set[str]:
     """The words and numbers in ``text`` that place something in time: ordinals ('the
     4th', '01/03'), days, months, 'today'…; with ``numbers``, counts too ('3 days', 'three
-    working days'), as a timescale gives them. 'May' is left out: as a word it is far more
-    often the verb."""
-    out = {
-        str(int(d)) for d, m in _DAY_MONTH.findall(text) if 1 <= int(d) <= 31 and 1 <= int(m) <= 12
-    }
-    for w in _words(_AMOUNT.sub(" ", _DAY_MONTH.sub(" ", text))):
+    working days'), as a timescale gives them. The words are the language's (its
+    ``record.yaml``)."""
+    out, text = _dates(text, read)
+    if not read.spaced:
+        return out | _unspaced_time_tokens(text.lower(), read, numbers)
+    for w in _words(text):
         # ASCII digits only: '¹' or '٣' are digits to str.isdigit but not dates here.
-        if _ORDINAL.match(w) or (numbers and _COUNT.fullmatch(w)):
+        if read.ordinal.fullmatch(w) or (numbers and _COUNT.fullmatch(w)):
             out.add(str(int(re.sub(r"[^0-9]", "", w))))
-        elif numbers and w in _NUMBER_WORDS:
-            out.add(_NUMBER_WORDS[w])
-        elif w[:3] in _MONTH_OF and w != "may" and (w == w[:3] or w == _MONTH_OF[w[:3]]):
-            out.add(_MONTH_OF[w[:3]])
-        elif w in _TIME_WORDS:
+        elif numbers and w in read.number_words:
+            out.add(read.number_words[w])
+        elif w in read.month_of:
+            out.add(read.month_of[w])
+        elif w in read.day_of:
+            out.add(read.day_of[w])
+        elif w in read.time_words:
             out.add(w)
     return out
 
 
-_COUNTS = "zero one two three four five six seven eight nine ten eleven twelve"
-_NUMBER_WORDS = {w: str(n) for n, w in enumerate(_COUNTS.split())}
-_DAY_MONTH = re.compile(r"(?<![0-9£$€.,])([0-9]{1,2})/([0-9]{1,2})(?![0-9])")
-_COUNT = re.compile(r"[0-9]{1,3}")
-# Money is no time: '£64.50' must not read as the 64th or a count of 50.
-_AMOUNT = re.compile(r"[£$€]\s?\d[\d,.]*|\d+[.,]\d+")
-_MONTH_OF = {m[:3]: m for m in _MONTHS}
-_SPECIFIC = set(_MONTHS) | set(_DAYS) | {"today", "tomorrow", "yesterday", "tonight"}
+def _unspaced_time_tokens(text: str, read: RecordReader, numbers: bool) -> set[str]:
+    """As :func:`_time_tokens`, for a language written without spaces: its ordinals by
+    search ('1号'), its words wherever they occur ('明天', '星期三')."""
+    out = {d for m in read.ordinal.finditer(text) if (d := _day(m.group(0)))}
+    if numbers:
+        out |= {str(int(n)) for n in re.findall(r"(?<![0-9])[0-9]{1,3}(?![0-9])", text)}
+        out |= {n for w, n in read.number_words.items() if w in text}
+    out |= {shown for w, shown in read.month_of.items() if w in text}
+    out |= {shown for w, shown in read.day_of.items() if w in text}
+    return out | {w for w in read.time_words if w in text}
 
 
-def _specific(tokens: set[str]) -> set[str]:
+def _specific(tokens: set[str], read: RecordReader) -> set[str]:
     """Time tokens that pin a moment (numbers, days, months), not 'days' or 'week'."""
-    return {t for t in tokens if t.isdigit() or t in _SPECIFIC}
+    return {t for t in tokens if t.isdigit() or t in read.specific}
 
 
 def _matches(patterns: list[str], text: str) -> bool:
@@ -227,6 +255,8 @@ def assess_record(
     case = persona.case
     case_text = " ".join([*case.facts, *(f.text for f in case.hidden_facts)])
     said = _customer_text(transcript)
+    # The record is written in the session's language, whatever language the verdicts are in.
+    read = record_reader(transcript.language or persona.language)
     promised = _promises(transcript, persona.language)
     resolved = transcript.outcome is Outcome.RESOLVED
     remedy = agreed_remedy(persona, transcript) if resolved else None
@@ -237,25 +267,26 @@ def assess_record(
             out.append(say.empty(name))
             continue
         check = _FIELD_CHECKS[name]
-        out.append(check(say, text, persona, case_text, said, promised, remedy, resolved))
+        out.append(check(say, read, text, persona, case_text, said, promised, remedy, resolved))
     return RecordAssessment(tuple(out), against_case=True)
 
 
-def _topic(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+def _topic(say, read, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
     case = persona.case
-    keys = _stems(case.title) | {w[:5] for w in _TYPE_WORDS[case.type.value]}
-    shared = _stems(text) & keys
+    kind_words = read.type_words.get(case.type.value, frozenset())
+    keys = _stems(case.title, read) | {s for w in kind_words for s in _stems(w, read)}
+    shared = _stems(text, read) & keys
     if shared:
         kind = say.t(f"complaint_type.{case.type.value}")
         return say.met("topic", "record.check_topic_met", kind=kind, title=case.title)
     return say.missed("topic", "record.check_topic_missed", title=case.title)
 
 
-def _customer(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+def _customer(
+    say, read, text, persona, case_text, said, promised, remedy, resolved
+) -> FieldVerdict:
     name = persona.identity.name
-    names = [n for n in _words(name) if len(n) >= 3]
-    low = set(_words(text))
-    if not any(n in low for n in names):
+    if not _names(name, text, read):
         return say.missed("customer", "record.check_customer_no_name", name=name)
     given = sorted({m.group(0) for m in _REFERENCE.finditer(said)})
     lacking = [g for g in given if g.lower() not in text.lower()]
@@ -273,51 +304,70 @@ def _customer(say, text, persona, case_text, said, promised, remedy, resolved) -
     return say.met("customer", "record.check_customer_met", name=name)
 
 
-def _date(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
-    mine = _time_tokens(text)
-    case_dates = _specific(_time_tokens(" ".join(persona.case.facts)))
+def _names(name: str, text: str, read: RecordReader) -> bool:
+    """Whether ``text`` names the customer: a word of their name of three letters or more;
+    in a language written without spaces, the whole name anywhere ('客户王建军')."""
+    if not read.spaced:
+        return "".join(name.split()).lower() in text.lower()
+    low = set(_words(text))
+    return any(n in low for n in _words(name) if len(n) >= 3)
+
+
+def _date(say, read, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+    mine = _time_tokens(text, read)
+    case_dates = _specific(_time_tokens(" ".join(persona.case.facts), read), read)
     if not mine:
         return say.missed("date", "record.check_date_none")
-    if case_dates and not (_specific(mine) & case_dates):
+    if case_dates and not (_specific(mine, read) & case_dates):
         return say.missed("date", "record.check_date_wrong", dates=say.listed(sorted(case_dates)))
     return say.met("date", "record.check_date_met")
 
 
-def _details(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
-    shared = _stems(text) & _stems(case_text)
+def _details(say, read, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+    shared = _stems(text, read) & _stems(case_text, read)
     if len(shared) >= 3:
         return say.met("details", "record.check_details_met")
     return say.missed("details", "record.check_details_missed")
 
 
-def _resolution(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
+def _resolution(
+    say, read, text, persona, case_text, said, promised, remedy, resolved
+) -> FieldVerdict:
     if not resolved:
-        if _UNRESOLVED.search(text):
+        if any(p.search(text) for p in read.unresolved):
             return say.met("resolution", "record.check_unresolved_met")
         return say.missed("resolution", "record.check_unresolved_missed")
     if remedy is None:
         return say.met("resolution", "record.check_agreement")
-    if _matches(remedy.triggers, text) or len(_stems(text) & _stems(remedy.description)) >= 2:
+    if (
+        _matches(remedy.triggers, text)
+        or len(_stems(text, read) & _stems(remedy.description, read)) >= 2
+    ):
         return say.met("resolution", "record.check_resolution_met", remedy=remedy.description)
     return say.missed("resolution", "record.check_resolution_missed", remedy=remedy.description)
 
 
-def _next_step(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
-    if len(_words(text)) < 2:
+def _next_step(
+    say, read, text, persona, case_text, said, promised, remedy, resolved
+) -> FieldVerdict:
+    if len(_words(text)) < 2 and (read.spaced or len(_stems(text, read)) < 2):
         return say.missed("next_step", "record.check_next_step_short")
     if remedy is not None and not (
-        _FOLLOW_UP.search(text) or _stems(text) & _stems(remedy.description)
+        any(p.search(text) for p in read.follow_up)
+        or _stems(text, read) & _stems(remedy.description, read)
     ):
         return say.missed("next_step", "record.check_next_step_missed", remedy=remedy.description)
     return say.met("next_step", "record.check_next_step_met")
 
 
-def _deadline(say, text, persona, case_text, said, promised, remedy, resolved) -> FieldVerdict:
-    mine = _time_tokens(text, numbers=True)
+def _deadline(
+    say, read, text, persona, case_text, said, promised, remedy, resolved
+) -> FieldVerdict:
+    mine = _time_tokens(text, read, numbers=True)
     if not mine:
         return say.missed("deadline", "record.check_deadline_none")
-    promised = _specific(_time_tokens(promised, numbers=True))
-    if promised and not (_specific(mine) & promised):
+    promised = _specific(_time_tokens(promised, read, numbers=True), read)
+    if promised and not (_specific(mine, read) & promised):
         return say.missed(
             "deadline", "record.check_deadline_wrong", promised=say.listed(sorted(promised))
         )
