@@ -23,6 +23,7 @@ from .cert_runs import UPLOAD_SUFFIXES, RunRegistry, RunView, upload_sources, up
 from .context import WebContext
 from .downloads import write_download
 from .language_view import texts_for
+from .theme import REPORT_FONTS, font_css
 
 PAGE = "page.certification"  # the catalogue key of the page's name (for "trainers only")
 ENGLISH = Texts("en")  # the words before a page's language is known
@@ -150,12 +151,19 @@ def report_frame(run: RunView, t: Texts = ENGLISH) -> str:
     path = run.reports.get("report.html")
     if path is None:
         return f'<div id="fl-cert-report" data-ready="false">{escape(t("cert.no_report"))}</div>'
+    # The report is a file people download and open anywhere, so it names only system
+    # fonts; shown here, it gets the fonts this page ships (a machine without Chinese fonts
+    # showed boxes). "allow-same-origin" lets the frame load them from this server; scripts
+    # stay forbidden, so the report can still run nothing.
+    fonts = f"<style>{font_css()}body{{font-family:{REPORT_FONTS}}}</style>"
     page = path.read_text(encoding="utf-8")
+    # After the report's own styles, so that its system-font stack gives way to these.
+    page = page.replace("</head>", fonts + "</head>", 1) if "</head>" in page else fonts + page
     title = escape(t("cert.report_title", run=run.id), quote=True)
     return (
         f"{eligibility_html(run, t=t)}"
         f'<div id="fl-cert-report" data-ready="true"><iframe id="fl-cert-report-frame" '
-        f'sandbox="" title="{title}" '
+        f'sandbox="allow-same-origin" title="{title}" '
         f'style="width:100%;height:760px;border:1px solid var(--border-color-primary);'
         f'border-radius:8px;background:white" srcdoc="{escape(page, quote=True)}">'
         "</iframe></div>"

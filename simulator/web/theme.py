@@ -22,6 +22,8 @@ SYSTEM_SANS = [
     "Arial",
     "sans-serif",
 ]
+# The same stack as a CSS value, for HTML the app shows but did not style (the report frame).
+REPORT_FONTS = ", ".join(f'"{f}"' if " " in f else f for f in [*SHIPPED_SANS, *SYSTEM_SANS])
 # Tables (gradio's Dataframe) use the mono stack: the shipped fonts come before the generic
 # family so that a Chinese or Cyrillic cell finds its glyphs there, not as empty boxes.
 SYSTEM_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas"]

@@ -75,7 +75,12 @@ def test_a_run_from_start_to_report(tmp_path):
     assert run.counts["total"] == 3 and "report.html" in run.reports
     assert 'data-complete="true"' in progress_html(run)
     frame = report_frame(run)
-    assert 'sandbox=""' in frame and "<script" not in frame and "&lt;" in frame
+    assert (
+        'sandbox="allow-same-origin"' in frame
+        and "allow-scripts" not in frame
+        and "<script" not in frame
+        and "&lt;" in frame
+    )
     assert [r.id for r in registry.runs()] == [run_id]
 
     # A new server process knows the run from its folder alone.

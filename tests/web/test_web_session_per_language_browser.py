@@ -271,6 +271,13 @@ def test_certification_in_the_language(browser, server, language, tmp_path):
     frame = page.query_selector("#fl-cert-report-frame").content_frame()
     frame.wait_for_selector(f"text={candidate}")
     assert frame.evaluate("document.documentElement.lang") == language
+    # The report's words are drawn with the fonts the page ships (Chinese had boxes here).
+    assert frame.evaluate(
+        """async (text) => { await document.fonts.load('16px "Noto Sans SC"', text);
+           return [...document.fonts].some(f => f.family.replace(/['"]/g, '') ===
+             'Noto Sans SC' && f.status === 'loaded'); }""",
+        frame.inner_text("body")[:200],
+    )
     if foreign:
         assert coach.leaks(language) == []
         assert coach.leaks(language, frame=frame) == []
