@@ -38,6 +38,17 @@ class AccessDenied(gr.Error):
     """Shown to the user; the request does nothing."""
 
 
+def login_note(limit: int, pause: int) -> str:
+    """The note under the login form, one line per UI language, each marked with its
+    ``lang``. Gradio shows one note to every visitor, before it knows who they are or
+    which language they read (its own labels follow the browser), so every language's
+    line is there: a trainee finds theirs instead of an English-only page."""
+    return "<br>".join(
+        f'<span lang="{code}">{escape(Texts(code)("login.note", limit=limit, pause=pause))}</span>'
+        for _, code in ui_languages()
+    )
+
+
 def login_checker(users: UserStore) -> Callable[[str, str], bool]:
     """The callable gradio's login page uses: True when name and password match."""
 

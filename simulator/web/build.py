@@ -9,7 +9,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from ..languages.catalogue import Texts
-from .auth import banner, login_checker, viewer
+from .auth import banner, login_checker, login_note, viewer
 from .certification import CertificationView
 from .cohort_view import CohortView
 from .context import WebContext
@@ -144,9 +144,7 @@ def launch(
         server_port=port,
         auth=None if ctx.local_mode else checker,
         app_kwargs={"middleware": gate},
-        auth_message="Frontline: log in with the name and password your trainer "
-        f"gave you. After {NAME_LIMIT} wrong passwords, logins for that name pause "
-        f"({int(FIRST_PAUSE)} seconds, doubling with each further failure).",
+        auth_message=login_note(NAME_LIMIT, int(FIRST_PAUSE)),
         theme=theme(),
         css=font_css() + CSS,
         footer_links=[],

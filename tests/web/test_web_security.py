@@ -145,6 +145,17 @@ def test_one_trainee_cannot_fetch_another_trainees_downloads(server):
 
 
 # -- defect 7: login throttling ------------------------------------------------------------
+def test_the_login_page_note_is_written_in_every_language(server):
+    """What the login page shows under its form (gradio reads it from the refused config):
+    one line per language, each marked with its lang, the throttle's numbers filled in."""
+    refused = httpx.get(server.url + "config")
+    note = refused.json()["detail"]["auth_message"]
+    assert f"After {NAME_LIMIT} wrong passwords" in note
+    assert '<span lang="zh">' in note and "请使用培训师给您的用户名和密码登录" in note
+    assert '<span lang="ru">' in note and f"После {NAME_LIMIT} неверных паролей" in note
+    assert note.count("<span lang=") == 6, note
+
+
 def test_wrong_passwords_pause_logins_for_that_name(server):
     for _ in range(NAME_LIMIT):
         refused = login(server, "eve", "not-her-password")
