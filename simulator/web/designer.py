@@ -34,6 +34,7 @@ from .persona_edit import (
     ENGLISH,
     FORM_FIELDS,
     apply_form,
+    file_text,
     form_name,
     form_values,
     problems_html,
@@ -330,7 +331,9 @@ class DesignerView:
         if persona is not None:
             # Named by content: the same draft reuses its file instead of piling up copies.
             digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-            path = write_download(owner, f"designer-{digest}", f"{persona.id}.yaml", text)
+            path = write_download(
+                owner, f"designer-{digest}", f"{persona.id}.yaml", file_text(text)
+            )
             download = gr.DownloadButton(value=str(path), visible=True)
         return persona, [html, download]
 

@@ -145,6 +145,12 @@ def apply_form(text: str, values: list[Any], t: Texts = ENGLISH) -> str:
         raise gr.Error(t("designer.form_broken", where=where, problem=first.message)) from None
 
 
+def file_text(text: str) -> str:
+    """The persona file's text as saved and downloaded: ending in one newline (the editor
+    may hand over its text without it), so the two copies are the same bytes."""
+    return text if text.endswith("\n") else text + "\n"
+
+
 def write_persona(folder: Path, persona: Persona, text: str, known: dict[str, Path]) -> Path:
     """Save into the personas folder as ``<id>.yaml``, atomically, never over another id."""
     target = folder / f"{persona.id}.yaml"
@@ -154,7 +160,7 @@ def write_persona(folder: Path, persona: Persona, text: str, known: dict[str, Pa
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".persona-", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text if text.endswith("\n") else text + "\n")
+        fh.write(file_text(text))
     # mkstemp makes 0600; a persona is shared content like the shipped files (0644), and the
     # server, the CLI and other trainers' tools must all read it.
     os.chmod(tmp, PERSONA_FILE_MODE)

@@ -189,3 +189,16 @@ def test_roles_decide_who_may_design(tmp_path):
 def test_local_mode_is_one_user_who_may_do_everything(tmp_path):
     who = viewer(_ctx(tmp_path, None), None)
     assert who.local and who.name == "local" and who.can_design
+
+
+def test_the_designers_download_is_the_file_saving_writes(tmp_path, personas, monkeypatch):
+    """A draft the editor hands over without a final newline: the download offered for it
+    and the saved file are the same bytes (a whole CI run saw them differ by that newline)."""
+    from simulator.web.designer import DesignerView
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    text = template_for("meek", personas).rstrip("\n")
+    persona, (_, download) = DesignerView._checked(SimpleNamespace(), text, "tom")
+    saved = write_persona(tmp_path / "personas", persona, text, {})
+    offered = download.value["path"] if isinstance(download.value, dict) else download.value
+    assert Path(offered).read_bytes() == saved.read_bytes()
