@@ -42,6 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "plus the encoder); "
         "rules: the rule detector alone",
     )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="only the turns written after the rules were tuned (corpus/README.md, "
+        '"Fresh turns"): how the rules and the encoder do on what neither was fitted to',
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object per language")
     p.set_defaults(func=run)
 
@@ -87,6 +93,8 @@ def _print_language(q: LanguageQuality) -> None:
 
 def run(args: argparse.Namespace) -> int:
     turns = load_corpus(args.corpus, args.language)
+    if args.fresh:
+        turns = [t for t in turns if t.unseen_by_rules]
     reader = rule_reading if args.reader == "rules" else combined_reading
     results = evaluate(turns, args.split, args.language, reader)
     if not results:

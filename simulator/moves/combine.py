@@ -1,8 +1,10 @@
 """One reading from three detectors: the rules, the bundled encoder and (when configured) the
 language model. The policy, in order (docs/moves.md, "Combining the detectors"):
 
-1. **The rules are authoritative for what they find**: every rule detection stands, with its
-   exact trigger words as evidence.
+1. **The rules stand for what they find**, with their exact trigger words as evidence,
+   unless the encoder vetoes the find: for the moves where the rules proved unreliable on
+   turns they were not written against, a find stands only where the encoder's probability
+   of the move in its sentence reaches the move's veto (:mod:`.rule_trust`).
 2. **The encoder adds what the rules missed**: a move the encoder finds in a sentence where
    the rules did not find that move is added, with the sentence as evidence, when its
    probability reaches the language's threshold; in a sentence where the rules found
@@ -83,6 +85,8 @@ class CombinedReader:
         """:meth:`detect` for many turns; the encoder embeds all their sentences at once,
         except the sentences where nothing it could find would be kept (:meth:`_needless`)."""
         by_rules = [self.rules.detect(t) for t in texts]
+        if self.encoder is not None:
+            by_rules = self._vetted(texts, by_rules)
         skip = [self._needless(found) for found in by_rules] if self.encoder else []
         encoded = self._encoder_finds(texts, 0.0, skip)
         sure = self._encoder_finds(texts, READ_SENTENCE_MARGIN, skip)  # embeddings cached
@@ -90,6 +94,47 @@ class CombinedReader:
             self._combine(t, rules, found, {(d.move, d.quote_start) for d in certain})
             for t, rules, found, certain in zip(texts, by_rules, encoded, sure, strict=True)
         ]
+
+    def _vetted(
+        self, texts: Sequence[str], by_rules: list[list[Detection]]
+    ) -> list[list[Detection]]:
+        """The rules' finds without those the encoder vetoes: a find of a move with a veto
+        (:mod:`.rule_trust`) stands only where the encoder's probability of that move in
+        its sentence reaches the veto."""
+        veto = getattr(getattr(self.encoder, "heads", None), "veto", None)
+        if veto is None or not veto.any():
+            return by_rules
+        column = {m: j for j, m in enumerate(self.encoder.heads.moves)}
+        spans = [
+            sorted(
+                {
+                    (d.quote_start, d.quote_start + len(d.quote))
+                    for d in found
+                    if veto[column[d.move]] > 0
+                }
+            )
+            for found in by_rules
+        ]
+        if not any(spans):
+            return by_rules
+        try:
+            scored = self.encoder.probabilities(texts, spans)
+        except EncoderUnavailable as exc:
+            _notice(f"{exc}; reading with the rules only")
+            self.encoder = None
+            return by_rules
+        out = []
+        for found, units in zip(by_rules, scored, strict=True):
+            at = {s: p for s, _, p in units}
+            out.append(
+                [
+                    d
+                    for d in found
+                    if d.quote_start not in at
+                    or at[d.quote_start][column[d.move]] >= veto[column[d.move]]
+                ]
+            )
+        return out
 
     def _needless(self, by_rules: list[Detection]) -> set[int]:
         """The starts of the sentences of a turn whose embedding cannot change its reading.

@@ -23,6 +23,10 @@ array           shape        meaning
 ``languages``   (L,)         the languages with thresholds (text)
 ``thresholds``  (L, M)       float32; a move is found where its probability reaches the
                              threshold; above 1 means never in that language
+``veto``        (M,)         float32, optional: a rule's find of a move is dropped where
+                             the encoder's probability of that move in its sentence is
+                             below this (0: the rule's find always stands); see
+                             :mod:`.rule_trust`
 ``meta``        ()           JSON text: ``schema_version``, the encoder, the features,
                              the seed and the training and dev figures
 ==============  ===========  ============================================================
@@ -61,6 +65,7 @@ class Heads:
     thresholds: dict[str, np.ndarray]  # language -> (M,)
     meta: dict = field(default_factory=dict)
     hidden: tuple[np.ndarray, np.ndarray] | None = None  # (D, H) weights and (H,) bias
+    veto: np.ndarray | None = None  # (M,): see rule_trust; None or 0 keeps every rule find
 
     @property
     def features(self) -> str:
@@ -89,9 +94,11 @@ class Heads:
                 "hidden_w": self.hidden[0].astype(np.float16),
                 "hidden_b": self.hidden[1].astype(np.float32),
             }
+        extra = {"veto": self.veto.astype(np.float32)} if self.veto is not None else {}
         np.savez_compressed(
             path,
             **hidden,
+            **extra,
             moves=np.array([m.value for m in self.moves]),
             weights=self.weights.astype(np.float32),
             bias=self.bias.astype(np.float32),
@@ -112,6 +119,7 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
             thresholds = {lang: z["thresholds"][i] for i, lang in enumerate(langs)}
             meta = json.loads(str(z["meta"]))
             hidden = (z["hidden_w"], z["hidden_b"]) if "hidden_w" in z.files else None
+            veto = z["veto"] if "veto" in z.files else None
     except (OSError, EOFError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
         raise FileProblems([Problem(str(path), f"unreadable encoder heads: {exc}")]) from exc
     if meta.get("schema_version") != HEADS_SCHEMA_VERSION:
@@ -129,4 +137,6 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
         raise FileProblems([Problem(str(path), "encoder heads: a hidden layer of the wrong shape")])
     if any(t.shape != (m,) for t in thresholds.values()):
         raise FileProblems([Problem(str(path), "encoder heads: thresholds of the wrong shape")])
-    return Heads(moves, weights, bias, thresholds, meta, hidden)
+    if veto is not None and veto.shape != (m,):
+        raise FileProblems([Problem(str(path), "encoder heads: vetoes of the wrong shape")])
+    return Heads(moves, weights, bias, thresholds, meta, hidden, veto)

@@ -17,7 +17,9 @@ Reproducible by this one command (``frontline train-heads``, i.e.
    place a threshold alone. For a good move the threshold with the best F1 (pooled over
    the languages half as much); for a violation the lowest whose precision is at least
    :data:`VIOLATION_PRECISION`, in that language and pooled, or never;
-5. the dev figures are printed and the heads written to ``simulator/moves/heads.npz``.
+5. a veto per move over the rules' finds is chosen on the turns written after the rules
+   (train and dev; :mod:`.rule_trust`);
+6. the dev figures are printed and the heads written to ``simulator/moves/heads.npz``.
 
 The test split is never read here. ``--embeddings FILE`` keeps the embeddings between runs
 (they take minutes on two cores); the figures are the same with or without it.
@@ -40,6 +42,7 @@ from .corpus import CorpusTurn, load_corpus
 from .encoder import ENCODER_NAME, Embedder, EncoderUnavailable, _clip, units
 from .head_recipe import DEFAULT, Recipe
 from .heads import NEVER, Heads
+from .rule_trust import choose_vetoes
 from .vocabulary import VIOLATIONS, Move
 
 SEED = 12
@@ -176,6 +179,11 @@ def fit_mlp(
     return (w1, b1), w2, b2
 
 
+def _unit_probabilities(rows: list[Unit], probs: np.ndarray) -> dict[tuple[str, int], np.ndarray]:
+    """Each unit's probabilities, keyed by (turn id, sentence start), for :mod:`.rule_trust`."""
+    return {(r.turn.id, r.start): p for r, p in zip(rows, probs, strict=True)}
+
+
 def turn_scores(rows: list[Unit], probs: np.ndarray) -> dict[str, np.ndarray]:
     """Each turn's highest probability of each move over its units."""
     best: dict[str, np.ndarray] = {}
@@ -298,7 +306,9 @@ def train(
     x = features(train_rows, embedder).astype(np.float32)
     y = np.array([[m.value in r.labels for m in MOVES] for r in train_rows], dtype=np.float32)
     heads = fit_recipe(recipe, x, y)
-    scores = turn_scores(dev_rows, heads.probabilities(features(dev_rows, embedder)))
+    dev_probs = heads.probabilities(features(dev_rows, embedder))
+    scores = turn_scores(dev_rows, dev_probs)
+    units = _unit_probabilities(dev_rows, dev_probs)
     languages = sorted({t.language for t in dev_turns})
     tuning = list(dev_turns)
     if folds > 1:  # each train turn scored by heads fitted without it (out of fold)
@@ -306,9 +316,13 @@ def train(
         for k in range(folds):
             held_out = fit_recipe(recipe, x[fold != k], y[fold != k])
             held = [r for r, f in zip(train_rows, fold, strict=True) if f == k]
-            scores.update(turn_scores(held, held_out.probabilities(x[fold == k])))
+            held_probs = held_out.probabilities(x[fold == k])
+            scores.update(turn_scores(held, held_probs))
+            units.update(_unit_probabilities(held, held_probs))
         tuning += [t for t in turns if t.split == "train"]
     heads.thresholds = choose_thresholds(tuning, scores, languages)
+    fresh = [t for t in tuning if t.unseen_by_rules]
+    heads.veto, trust = choose_vetoes(fresh, units, heads.thresholds)
     heads.meta = {
         "generated_by": "frontline train-heads",
         "encoder": ENCODER_NAME,
@@ -325,6 +339,8 @@ def train(
         "threshold_folds": folds,
         "violation_precision_when_tuned": VIOLATION_PRECISION,
         "dev": dev_figures(dev_turns, scores, heads.thresholds),
+        "veto_turns": len(fresh),
+        "veto": {m: f for m, f in trust.items() if f["veto"]},
     }
     return heads
 
@@ -375,6 +391,17 @@ def run(args: argparse.Namespace) -> int:
             f"  {language}  micro P {f['precision']:.2f}  R {f['recall']:.2f}  "
             f"F1 {f['micro_f1']:.2f}  violations P "
             f"{'—' if vp is None else f'{vp:.2f}'} of {f['violations_found']} found"
+        )
+    vetoed = heads.meta["veto"]
+    print(
+        f"vetoes over the rules' finds, chosen on {heads.meta['veto_turns']} turns written "
+        f"after the rules: {len(vetoed) or 'none'}"
+    )
+    for move, f in vetoed.items():
+        before, after = f["without_veto"], f["with_veto"]
+        print(
+            f"  {move:<20} veto {f['veto']:.2f}  tp/fp/fn {before['tp']}/{before['fp']}/"
+            f"{before['fn']} -> {after['tp']}/{after['fp']}/{after['fn']}"
         )
     print(json.dumps({"seconds": round(time.perf_counter() - started, 1)}))
     return 0
