@@ -72,7 +72,7 @@ def choose_vetoes(
     vetoes = np.zeros(len(MOVES), dtype=np.float32)
     figures: dict[str, dict] = {}
     for j, move in enumerate(MOVES):
-        gold = np.array([move.value in t.moves for t in turns])
+        gold = np.array([move.value in t.moves for t in turns], dtype=bool)
         # Per turn: the encoder's probability at each rule find of the move (None: the
         # encoder did not read that sentence, the find stands), and whether the encoder
         # adds the move elsewhere in the turn on its own.
@@ -87,7 +87,9 @@ def choose_vetoes(
                 added[i] = any(p[j] >= threshold[j] for s, p in units.items() if s not in starts)
         rows = []
         for veto in VETO_GRID:
-            kept = np.array([any(p is None or p >= veto for p in ps) for ps in at_finds])
+            kept = np.array(
+                [any(p is None or p >= veto for p in ps) for ps in at_finds], dtype=bool
+            )
             rows.append(_counts(kept | added, gold))
         f1s = [_f1(*c) for c in rows]
         allowed = list(range(len(VETO_GRID)))

@@ -144,3 +144,8 @@ def test_vetoes_survive_a_save_and_a_load_and_a_wrong_shape_is_named(tmp_path):
     heads.save(path)
     with pytest.raises(FileProblems, match="vetoes of the wrong shape"):
         load_heads(path)
+
+
+def test_no_fresh_turns_means_no_veto():
+    vetoes, figures = choose_vetoes([], {}, {}, {})
+    assert not vetoes.any() and figures["thank"]["rule_finds"] == 0
