@@ -17,8 +17,9 @@ Reproducible by this one command (``frontline train-heads``, i.e.
    place a threshold alone. For a good move the threshold with the best F1 (pooled over
    the languages half as much); for a violation the lowest whose precision is at least
    :data:`VIOLATION_PRECISION`, in that language and pooled, or never;
-5. a veto per move over the rules' finds is chosen on the turns written after the rules
-   (train and dev; :mod:`.rule_trust`);
+5. a veto per move over the rules' finds, and a shift of its thresholds for what the encoder
+   adds to them, are chosen on the turns written after the rules (train and dev;
+   :mod:`.rule_trust`);
 6. the dev figures are printed and the heads written to ``simulator/moves/heads.npz``.
 
 The test split is never read here. ``--embeddings FILE`` keeps the embeddings between runs
@@ -42,7 +43,7 @@ from .corpus import CorpusTurn, load_corpus
 from .encoder import ENCODER_NAME, Embedder, EncoderUnavailable, _clip, units
 from .head_recipe import DEFAULT, Recipe
 from .heads import NEVER, Heads
-from .rule_trust import choose_vetoes
+from .rule_trust import choose_vetoes, shifted
 from .vocabulary import VIOLATIONS, Move
 
 SEED = 12
@@ -322,7 +323,8 @@ def train(
         tuning += [t for t in turns if t.split == "train"]
     heads.thresholds = choose_thresholds(tuning, scores, languages)
     fresh = [t for t in tuning if t.unseen_by_rules]
-    heads.veto, trust = choose_vetoes(fresh, units, heads.thresholds)
+    heads.veto, shifts, trust = choose_vetoes(fresh, units, heads.thresholds)
+    heads.thresholds = shifted(heads.thresholds, shifts)
     heads.meta = {
         "generated_by": "frontline train-heads",
         "encoder": ENCODER_NAME,
@@ -340,7 +342,7 @@ def train(
         "violation_precision_when_tuned": VIOLATION_PRECISION,
         "dev": dev_figures(dev_turns, scores, heads.thresholds),
         "veto_turns": len(fresh),
-        "veto": {m: f for m, f in trust.items() if f["veto"]},
+        "trust": {m: f for m, f in trust.items() if f["veto"] or f["shift"]},
     }
     return heads
 
@@ -384,7 +386,7 @@ def run(args: argparse.Namespace) -> int:
     heads.save(args.out)
     print(f"heads written to {args.out} ({args.out.stat().st_size} bytes)")
     print(f"trained on {heads.meta['train_units']} units of {heads.meta['train_turns']} turns")
-    print("dev split, the encoder alone (thresholds chosen on dev and out-of-fold train):")
+    print("dev split, the encoder alone with the shipped thresholds:")
     for language, f in heads.meta["dev"].items():
         vp = f["violation_precision"]
         print(
@@ -392,16 +394,17 @@ def run(args: argparse.Namespace) -> int:
             f"F1 {f['micro_f1']:.2f}  violations P "
             f"{'—' if vp is None else f'{vp:.2f}'} of {f['violations_found']} found"
         )
-    vetoed = heads.meta["veto"]
+    trust = heads.meta["trust"]
     print(
-        f"vetoes over the rules' finds, chosen on {heads.meta['veto_turns']} turns written "
-        f"after the rules: {len(vetoed) or 'none'}"
+        f"trust in the rules, chosen on {heads.meta['veto_turns']} turns written after them: "
+        f"{len(trust) or 'no'} moves changed"
     )
-    for move, f in vetoed.items():
-        before, after = f["without_veto"], f["with_veto"]
+    for move, f in trust.items():
+        before, after = f["before"], f["after"]
         print(
-            f"  {move:<20} veto {f['veto']:.2f}  tp/fp/fn {before['tp']}/{before['fp']}/"
-            f"{before['fn']} -> {after['tp']}/{after['fp']}/{after['fn']}"
+            f"  {move:<20} veto {f['veto']:.2f}  shift {f['shift']:+.1f}  tp/fp/fn "
+            f"{before['tp']}/{before['fp']}/{before['fn']} -> "
+            f"{after['tp']}/{after['fp']}/{after['fn']}"
         )
     print(json.dumps({"seconds": round(time.perf_counter() - started, 1)}))
     return 0

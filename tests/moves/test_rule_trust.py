@@ -11,7 +11,7 @@ from simulator.moves.combine import CombinedReader
 from simulator.moves.corpus import RULES_WRITTEN_AGAINST, CorpusTurn
 from simulator.moves.detector import Detection, default_detector
 from simulator.moves.heads import Heads, load_heads
-from simulator.moves.rule_trust import MOVES, choose_vetoes
+from simulator.moves.rule_trust import MOVES, choose_vetoes, shifted
 from simulator.moves.vocabulary import Move
 
 THANK, CALM = MOVES.index(Move.THANK), MOVES.index(Move.CALM_DOWN)
@@ -41,10 +41,10 @@ def test_a_veto_is_chosen_where_the_encoder_tells_the_rules_wrong_finds_apart():
         turns.append(t)
         probs[(t.id, 0)] = probabilities(thank=0.9 if right else 0.01)
         finds[t.id] = [find(Move.THANK, t.text)]
-    vetoes, figures = choose_vetoes(turns, probs, {"en": np.full(len(MOVES), 2.0)}, finds)
+    vetoes, _, figures = choose_vetoes(turns, probs, {"en": np.full(len(MOVES), 2.0)}, finds)
     assert vetoes[THANK] > 0
-    assert figures["thank"]["without_veto"] == {"tp": 10, "fp": 10, "fn": 0}
-    assert figures["thank"]["with_veto"] == {"tp": 10, "fp": 0, "fn": 0}
+    assert figures["thank"]["before"] == {"tp": 10, "fp": 10, "fn": 0}
+    assert figures["thank"]["after"] == {"tp": 10, "fp": 0, "fn": 0}
 
 
 def test_a_rule_that_is_right_keeps_every_find_whatever_the_encoder_says():
@@ -54,7 +54,7 @@ def test_a_rule_that_is_right_keeps_every_find_whatever_the_encoder_says():
         turns.append(t)
         probs[(t.id, 0)] = probabilities(thank=0.01 * i)  # the encoder is unsure: no matter
         finds[t.id] = [find(Move.THANK, t.text)]
-    vetoes, _ = choose_vetoes(turns, probs, {"en": np.full(len(MOVES), 2.0)}, finds)
+    vetoes, _, _ = choose_vetoes(turns, probs, {"en": np.full(len(MOVES), 2.0)}, finds)
     assert vetoes[THANK] == 0
 
 
@@ -69,15 +69,15 @@ def test_a_small_gain_is_no_reason_for_a_good_move_but_the_violation_bar_is():
         )
         finds[t.id] = [find(Move.THANK, t.text), find(Move.CALM_DOWN, t.text)]
     thresholds = {"en": np.full(len(MOVES), 2.0)}
-    vetoes, _ = choose_vetoes(turns, probs, thresholds, finds)
+    vetoes, _, _ = choose_vetoes(turns, probs, thresholds, finds)
     assert vetoes[THANK] == 0  # F1 0.994 -> 1.0 is less than MIN_GAIN
     assert vetoes[CALM] == 0  # already above the violations' precision
     # Now 5 wrong of 80: calm_down's precision 0.9375 is below 0.95, so its veto is taken.
     for t in turns[1:5]:
         probs[(t.id, 0)] = probabilities(thank=0.0, calm_down=0.0)
         turns[turns.index(t)] = turn(int(t.id[3:]), t.text, [])
-    vetoes, figures = choose_vetoes(turns, probs, thresholds, finds)
-    assert vetoes[CALM] > 0 and figures["calm_down"]["with_veto"]["fp"] == 0
+    vetoes, _, figures = choose_vetoes(turns, probs, thresholds, finds)
+    assert vetoes[CALM] > 0 and figures["calm_down"]["after"]["fp"] == 0
 
 
 def test_turns_written_after_the_rules_are_told_apart_by_their_id():
@@ -147,5 +147,44 @@ def test_vetoes_survive_a_save_and_a_load_and_a_wrong_shape_is_named(tmp_path):
 
 
 def test_no_fresh_turns_means_no_veto():
-    vetoes, figures = choose_vetoes([], {}, {}, {})
-    assert not vetoes.any() and figures["thank"]["rule_finds"] == 0
+    vetoes, shifts, figures = choose_vetoes([], {}, {}, {})
+    assert not vetoes.any() and not shifts.any() and figures["thank"]["rule_finds"] == 0
+
+
+def test_a_shift_is_chosen_where_the_encoder_is_right_below_its_threshold():
+    turns, probs = [], {}
+    for i in range(30):
+        right = i % 3 != 0  # the encoder says 0.45 where right, 0.05 where not
+        t = turn(2000 + i, f"Cheers {i}.", [Move.THANK] if right else [])
+        turns.append(t)
+        probs[(t.id, 0)] = probabilities(thank=0.45 if right else 0.05)
+    thresholds = {"en": np.full(len(MOVES), 0.6, np.float32)}  # chosen for the encoder alone
+    _, shifts, figures = choose_vetoes(turns, probs, thresholds, {})
+    assert shifts[THANK] < 0 and figures["thank"]["after"] == {"tp": 20, "fp": 0, "fn": 0}
+    moved = shifted(thresholds, shifts)["en"]
+    assert moved[THANK] <= 0.45 and moved[CALM] == pytest.approx(0.6)
+
+
+def test_a_shift_keeps_never_as_never_and_stays_in_bounds():
+    never = np.array([2.0] + [0.06] * (len(MOVES) - 1), np.float32)
+    moved = shifted({"en": never}, np.full(len(MOVES), -0.3, np.float32))["en"]
+    assert moved[0] == 2.0 and (moved[1:] >= 0.05).all()
+
+
+def test_a_violation_out_of_reach_of_the_bar_gets_the_surest_setting_not_more_finds():
+    # The rule's calm_down finds are right 8 times in 10 whatever the encoder says, and the
+    # encoder alone would add many more at a lower threshold, mostly wrong: the setting
+    # chosen must not lower the precision to win recall.
+    turns, probs, finds = [], {}, {}
+    for i in range(40):
+        ruled = i < 10
+        right = (ruled and i < 8) or (not ruled and i % 2 == 0)
+        t = turn(2000 + i, f"Calm down {i}.", [Move.CALM_DOWN] if right else [])
+        turns.append(t)
+        probs[(t.id, 0)] = probabilities(calm_down=0.5)
+        if ruled:
+            finds[t.id] = [find(Move.CALM_DOWN, t.text)]
+    thresholds = {"en": np.full(len(MOVES), 0.7, np.float32)}
+    _, shifts, figures = choose_vetoes(turns, probs, thresholds, finds)
+    after = figures["calm_down"]["after"]
+    assert shifts[CALM] >= 0 and after["tp"] / (after["tp"] + after["fp"]) >= 0.8
