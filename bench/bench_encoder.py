@@ -1,13 +1,13 @@
 """Turn latency and grading throughput with the bundled encoder (rules + encoder, offline).
 
-    python bench/bench_encoder.py [--sessions 25] [--transcripts 60] [--threads N]
+    python bench/bench_encoder.py [--sessions 40] [--transcripts 60] [--threads N]
                                   [--load N] [--load-nice 19]
 
 1. **Per-turn latency**: 10-turn practice sessions (``Conversation.reply`` plus reading the
    offline reply, SQLite store), cycling through the shipped personas. Every agent turn is a
    different sentence drawn from the corpus' English turns with a fixed seed, so the
    encoder's cache never helps (the worst case: a trainee never repeats a sentence). Prints
-   n (the turns measured: 25 sessions give about 250, enough for a p95 that does not hinge
+   n (the turns measured: 40 sessions give about 290, enough for a p95 that does not hinge
    on two or three turns), p50/p95/max per turn (wall clock), the CPU the process spent per
    turn (all its threads: spinning threads show here), the encoder's share (the time inside
    the embedder) and what the slowest 5% of turns are made of (sentences, characters).
@@ -139,7 +139,7 @@ def transcripts(lines: list[str], n: int, seed: int) -> list[Transcript]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=25)
+    parser.add_argument("--sessions", type=int, default=40)
     parser.add_argument("--transcripts", type=int, default=60)
     parser.add_argument("--threads", type=int, help="FRONTLINE_ENCODER_THREADS for the run")
     parser.add_argument("--load", type=int, default=0, help="busy loops meanwhile")
