@@ -6,8 +6,8 @@ Reproducible by this one command (``frontline train-heads``, i.e.
 1. every turn of the corpus is split into the units the encoder reads (its sentences, the
    same splitter as at run time); a unit is labelled with each move whose labelled quote
    overlaps it;
-2. each unit is embedded with the bundled encoder (with ``--features unit+turn``, beside
-   the whole turn's embedding);
+2. each unit is embedded with the bundled encoder (the heads read that alone; with
+   ``--features unit+turn`` also the whole turn's embedding);
 3. the heads are fitted on the **train** split by the :class:`~.head_recipe.Recipe`: by
    default one hidden ReLU layer shared by the moves and a sigmoid per move (``--hidden
    0``: one logistic regression per move); numpy, full-batch Adam, L2, dropout, start and
