@@ -19,10 +19,10 @@ language model. The policy, in order (docs/moves.md, "Combining the detectors"):
    moves none of the above found, and violations they missed only when its quote is a
    whole clause, with quotes checked against the turn (see llm_detector).
 
-:func:`default_reader` is the reader every part of Frontline uses: the rules alone by
-default, or the rules plus the encoder with ``FRONTLINE_ENCODER=on`` (the rules alone, with
-one notice, when it is not installed or has no thresholds for the language). The encoder
-is opt-in until it meets its latency and quality targets (docs/moves.md).
+:func:`default_reader` is the reader every part of Frontline uses: the rules plus the
+encoder by default (the rules alone, with one notice, when the encoder is not installed,
+does not load, or has no thresholds for the language), or the rules alone with
+``FRONTLINE_ENCODER=off`` (docs/moves.md).
 """
 
 from __future__ import annotations
@@ -226,10 +226,7 @@ def _cached_reader(language: str, patterns: str, switch: str) -> RuleDetector | 
     if missing is not None and not _encoder_reads(language):
         raise missing
     if encoder_switched_off():
-        if switch:  # asked for by name: say so; the default (unset) is the rules, silently
-            _notice(
-                f"the encoder is switched off ({ENV_SWITCH}={switch}): reading with the rules only"
-            )
+        _notice(f"the encoder is switched off ({ENV_SWITCH}={switch}): reading with the rules only")
         return rules
     if not encoder_installed():
         _notice(
@@ -264,8 +261,8 @@ def _encoder_reads(language: str) -> bool:
 
 
 def default_reader(language: str = "en") -> RuleDetector | CombinedReader:
-    """The reader Frontline uses for ``language``: the rules, plus the encoder when
-    ``FRONTLINE_ENCODER=on`` (see the module docstring), built once per process and
+    """The reader Frontline uses for ``language``: the rules, plus the encoder unless
+    ``FRONTLINE_ENCODER=off`` (see the module docstring), built once per process and
     configuration. The encoder's model itself loads on the first turn read, not here."""
     return _cached_reader(
         language,
