@@ -9,6 +9,10 @@ language model. The policy, in order (docs/moves.md, "Combining the detectors"):
    other moves, only when it clears the threshold by :data:`READ_SENTENCE_MARGIN`. A
    violation needs the violation threshold, chosen for a precision of at least 0.95
    (higher than a good move's), so the encoder rarely escalates a customer wrongly.
+   A violation is not added where the rules' own exception for it (an ``unless`` of the
+   move in the language's patterns) matches the sentence: the rule's author decided that
+   wording is not the violation ("Are there any other problems with the washing machine?"
+   asks about the product; it is not a negatively loaded closing).
 3. **Negation**: a sentence the rules' negations mark as refusing ("we won't be refunding
    anything") gets no good move from the encoder, except in its clauses that refuse
    nothing, which the encoder reads again one by one ("We can't refund it, but I can
@@ -148,6 +152,8 @@ class CombinedReader:
             key = (d.move, d.quote_start)
             if key in have or (d.quote_start in read and key not in sure):
                 continue
+            if d.move in VIOLATIONS and self._excepted(d):
+                continue
             if d.move in GOOD_MOVES:
                 if d.quote_start in spoiled:
                     continue
@@ -175,6 +181,11 @@ class CombinedReader:
                     have.add(key)
         found.sort(key=lambda d: (d.start, d.move))
         return found
+
+    def _excepted(self, d: Detection) -> bool:
+        """Whether the rules' own exceptions for the move cover the encoder's sentence."""
+        excepts = getattr(self.rules, "excepts", None)
+        return excepts is not None and excepts(d.quote, d.move)
 
     def _offering_clauses(
         self, text: str, d: Detection, cache: dict[int, list[tuple[int, int]] | None]

@@ -103,6 +103,21 @@ def test_a_sentence_the_rules_read_needs_a_surer_encoder():
     )
 
 
+def test_the_rules_exception_for_a_violation_binds_the_encoder():
+    # en moves.yaml: negative_closing `unless` "problems with the ...": a question about
+    # the product, not a negatively loaded closing (a counterexample of the rule).
+    product = "Are there any other problems with the washing machine?"
+    closing = "Anything more you want to moan about?"  # the rules miss it; no exception
+    encoder = CannedEncoder(
+        {"other problems": [Move.NEGATIVE_CLOSING], "moan": [Move.NEGATIVE_CLOSING]}
+    )
+    reader = CombinedReader(RULES, encoder)
+    assert Move.NEGATIVE_CLOSING not in {d.move for d in reader.detect(product)}
+    assert [(d.move, d.source) for d in reader.detect(closing)] == [
+        (Move.NEGATIVE_CLOSING, "encoder")
+    ]
+
+
 def test_a_refusing_sentence_gets_no_good_move_from_the_encoder():
     text = "We can't refund the kettle."
     assert RULES.is_negated(text)
