@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..errors import FrontlineError
-from ..moves.encoder_threads import share_cores
 from .exam import Exam
 from .results_store import (
     JUDGED,
@@ -148,9 +147,7 @@ def in_flight(
 _worker: dict = {}
 
 
-def _init_worker(grader: TextGrader, out_dir: Path | None, workers: int = 1) -> None:
-    if workers > 1:  # a worker process: its encoder gets its share of the cores
-        share_cores(workers)
+def _init_worker(grader: TextGrader, out_dir: Path | None) -> None:
     _worker.clear()
     _worker["grader"] = grader
     _worker["dir"] = out_dir
@@ -201,7 +198,7 @@ def _grade_all(
         plan.workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(plan.grader, plan.out_dir, plan.workers),
+        initargs=(plan.grader, plan.out_dir),
     ) as pool:
         for fut in in_flight(
             chunks, lambda chunk: pool.submit(_grade_chunk, chunk), plan.workers * 3, cancel

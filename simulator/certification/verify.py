@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FrontlineError, NotFound
-from ..moves.encoder_threads import share_cores
 from .exam import Exam, ExamLibrary
 from .results_store import DB_NAME, GRADED, ResultsStore
 from .rule_grading import TranscriptGrader
@@ -87,8 +86,7 @@ def _regrade_all(
         return
     waiting: dict = {}
     cancel = threading.Event()
-    # Each worker's encoder gets its share of the cores (runner._init_worker says why).
-    with ProcessPoolExecutor(workers, initializer=share_cores, initargs=(workers,)) as pool:
+    with ProcessPoolExecutor(workers) as pool:
 
         def submit(part: tuple[list[tuple], dict[str, dict]]):
             fut = pool.submit(_regrade, (grader, part[0]))

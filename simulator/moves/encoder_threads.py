@@ -16,8 +16,7 @@ So Frontline loads the engine with sleeping threads (unless the user chose a wai
 as many as ``FRONTLINE_ENCODER_THREADS`` says, by default the cores this process may use,
 at most :data:`DEFAULT_MAX_THREADS` (the most measured). The variables are set only while
 the engine loads and restored afterwards, so they do not leak into other libraries or
-child processes. Certification's worker processes share the cores instead
-(:func:`share_cores`: one thread each when there are as many workers as cores).
+child processes.
 """
 
 from __future__ import annotations
@@ -36,7 +35,11 @@ MAX_THREADS = 64
 
 def default_threads() -> int:
     """The cores this process may run on, at most :data:`DEFAULT_MAX_THREADS`."""
-    return max(1, min(DEFAULT_MAX_THREADS, cores()))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(DEFAULT_MAX_THREADS, cores))
 
 
 def encoder_threads() -> int:
@@ -57,25 +60,6 @@ def encoder_threads() -> int:
         fallback,
     )
     return fallback
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
-
-
-def share_cores(workers: int) -> None:
-    """In one of ``workers`` worker processes (certification's grading and verifying): its
-    engine runs ``cores // workers`` threads, at least one, so the workers' engines do not
-    ask for more threads than there are cores (two workers of two threads each on two cores
-    made every thread wait for a core). A ``FRONTLINE_ENCODER_THREADS`` the user set is
-    kept. Call it before the worker loads the engine (it reads the count on loading)."""
-    if os.environ.get(THREADS_SWITCH, "").strip():
-        return
-    os.environ[THREADS_SWITCH] = str(max(1, cores() // max(1, workers)))
 
 
 def engine_settings() -> dict[str, str]:

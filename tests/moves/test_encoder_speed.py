@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from simulator.moves.combine import READ_SENTENCE_MARGIN, CombinedReader
 from simulator.moves.detector import default_detector
 from simulator.moves.encoder import Embedder, EncoderDetector, encoder_installed
-from simulator.moves.encoder_threads import encoder_threads, engine_settings, share_cores
+from simulator.moves.encoder_threads import encoder_threads, engine_settings
 from simulator.moves.heads import NEVER, Heads
 from simulator.moves.vocabulary import VIOLATIONS, Move
 
@@ -193,32 +193,6 @@ def test_a_bad_thread_count_is_named_and_the_default_used(monkeypatch, caplog, v
     with caplog.at_level(logging.WARNING, logger="frontline.moves"):
         assert encoder_threads() == 2
     assert "FRONTLINE_ENCODER_THREADS" in caplog.text
-
-
-@pytest.mark.parametrize(
-    ("cores", "workers", "threads"), [(2, 2, 1), (2, 3, 1), (4, 2, 2), (1, 1, 1)]
-)
-def test_certification_workers_share_the_cores(monkeypatch, cores, workers, threads):
-    monkeypatch.setenv("FRONTLINE_ENCODER_THREADS", "")  # unset, restored after
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
-    share_cores(workers)
-    assert encoder_threads() == threads
-
-
-def test_a_thread_count_the_user_chose_is_kept_in_certification_workers(monkeypatch):
-    monkeypatch.setenv("FRONTLINE_ENCODER_THREADS", "2")
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    share_cores(2)
-    assert encoder_threads() == 2
-
-
-def test_a_certification_worker_shares_the_cores_before_it_grades(monkeypatch):
-    from simulator.certification import runner
-
-    monkeypatch.setenv("FRONTLINE_ENCODER_THREADS", "")  # unset, restored after
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    runner._init_worker(lambda name, text: None, None, 2)
-    assert encoder_threads() == 1
 
 
 THREADS_PROBE = """
