@@ -237,7 +237,8 @@ def _cached_reader(language: str, patterns: str, switch: str) -> RuleDetector | 
     if missing is not None and not _encoder_reads(language):
         raise missing
     if encoder_switched_off():
-        _notice(f"the encoder is switched off ({ENV_SWITCH}={switch}): reading with the rules only")
+        # Asked for by name: nothing to tell (an English notice would also leak into every
+        # session in another language). The notices below are for what was not chosen.
         return rules
     if not encoder_installed():
         _notice(

@@ -736,13 +736,8 @@ def test_cli_grade_bad_input_exits_1_and_still_grades_the_rest(cli, tmp_path):
     result = cli("grade", str(bad), str(GOLD / "meek-poor.txt"), env=env)
     assert result.returncode == 1
     assert "Scorecard:" in result.stdout
-    # The one line about the bad file, and nothing else (but the reader's own notice when
-    # the run switches the encoder off: FRONTLINE_ENCODER=off says it reads with the rules).
-    stderr = "".join(
-        line for line in result.stderr.splitlines(keepends=True) if "FRONTLINE_ENCODER" not in line
-    )
     assert (
-        stderr == f"{bad}:2: unknown speaker label 'Supervisor'; use Customer: or "
+        result.stderr == f"{bad}:2: unknown speaker label 'Supervisor'; use Customer: or "
         "Agent: (or a known alias, see docs/rubrics.md); indent the line if it continues the "
         "turn above\n"
     )

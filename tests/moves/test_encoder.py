@@ -278,12 +278,16 @@ def fresh_readers():
     combine._cached_reader.cache_clear()
 
 
-def test_switched_off_the_reader_is_the_rules_with_a_notice(fresh_readers, monkeypatch, caplog):
-    monkeypatch.setenv("FRONTLINE_ENCODER", "off")
+@pytest.mark.parametrize("switch", ["off", "OFF", "0", "false", "no"])
+def test_switched_off_the_reader_is_the_rules_and_says_nothing(
+    fresh_readers, monkeypatch, caplog, switch
+):
+    # Chosen by name: no notice (it would be English in every other language's session).
+    monkeypatch.setenv("FRONTLINE_ENCODER", switch)
     with caplog.at_level(logging.WARNING, logger="frontline.moves"):
         reader = default_reader("en")
     assert reader is default_detector("en")
-    assert "switched off" in caplog.text and "rules only" in caplog.text
+    assert caplog.text == ""
     assert reader_fingerprint("en") == "rules-only"
 
 
@@ -366,12 +370,12 @@ def test_a_plain_move_is_read_in_each_language(fresh_readers, monkeypatch, langu
     assert move in {d.move for d in found}, found
 
 
-def test_the_cli_says_when_the_encoder_is_off_and_reads_with_the_rules(cli, tmp_path):
+def test_the_cli_with_the_encoder_off_reads_with_the_rules_quietly(cli, tmp_path):
     chat = tmp_path / "chat.txt"
     chat.write_text("Customer: My parcel never came.\nAgent: I'm so sorry, let me check that.\n")
     result = cli("grade", str(chat), env={"FRONTLINE_ENCODER": "off"})
-    assert "Traceback" not in result.stderr
-    assert "switched off" in result.stderr and "rules only" in result.stderr
+    assert result.returncode == 0 and "Scorecard:" in result.stdout
+    assert result.stderr == ""
 
 
 @needs_encoder
