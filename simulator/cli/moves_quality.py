@@ -38,9 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--reader",
         choices=("default", "rules"),
         default="default",
-        help="default: the reader in use (the rules; with FRONTLINE_ENCODER=on, the rules "
-        "plus the encoder); "
-        "rules: the rule detector alone",
+        help="default: the reader in use (the rules plus the bundled encoder; the rules "
+        "alone with FRONTLINE_ENCODER=off); rules: the rule detector alone",
     )
     p.add_argument(
         "--fresh",

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..moves.corpus import CORPUS_DIR
-from ..moves.head_recipe import Recipe
+from ..moves.head_recipe import FEATURES, Recipe
 
 HEADS_FILE = Path(__file__).resolve().parents[1] / "moves" / "heads.npz"
 
@@ -45,6 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=default.dropout,
         help=f"dropout on the hidden layer (default {default.dropout})",
+    )
+    p.add_argument(
+        "--features",
+        choices=FEATURES,
+        default=default.features,
+        help="what a head reads: a sentence's embedding (unit) or also the whole turn's "
+        f"(unit+turn, a second embedding per turn at run time; default {default.features})",
     )
     p.add_argument(
         "--folds",

@@ -11,6 +11,10 @@ language model. The policy, in order (docs/moves.md, "Combining the detectors"):
    other moves, only when it clears the threshold by :data:`READ_SENTENCE_MARGIN`. A
    violation needs the violation threshold, chosen for a precision of at least 0.95
    (higher than a good move's), so the encoder rarely escalates a customer wrongly.
+   A violation is not added where the rules' own exception for it (an ``unless`` of the
+   move in the language's patterns) matches the sentence: the rule's author decided that
+   wording is not the violation ("Are there any other problems with the washing machine?"
+   asks about the product; it is not a negatively loaded closing).
 3. **Negation**: a sentence the rules' negations mark as refusing ("we won't be refunding
    anything") gets no good move from the encoder, except in its clauses that refuse
    nothing, which the encoder reads again one by one ("We can't refund it, but I can
@@ -21,10 +25,10 @@ language model. The policy, in order (docs/moves.md, "Combining the detectors"):
    moves none of the above found, and violations they missed only when its quote is a
    whole clause, with quotes checked against the turn (see llm_detector).
 
-:func:`default_reader` is the reader every part of Frontline uses: the rules alone by
-default, or the rules plus the encoder with ``FRONTLINE_ENCODER=on`` (the rules alone, with
-one notice, when it is not installed or has no thresholds for the language). The encoder
-is opt-in until it meets its latency and quality targets (docs/moves.md).
+:func:`default_reader` is the reader every part of Frontline uses: the rules plus the
+encoder by default (the rules alone, with one notice, when the encoder is not installed,
+does not load, or has no thresholds for the language), or the rules alone with
+``FRONTLINE_ENCODER=off`` (docs/moves.md).
 """
 
 from __future__ import annotations
@@ -193,6 +197,8 @@ class CombinedReader:
             key = (d.move, d.quote_start)
             if key in have or (d.quote_start in read and key not in sure):
                 continue
+            if d.move in VIOLATIONS and self._excepted(d):
+                continue
             if d.move in GOOD_MOVES:
                 if d.quote_start in spoiled:
                     continue
@@ -220,6 +226,11 @@ class CombinedReader:
                     have.add(key)
         found.sort(key=lambda d: (d.start, d.move))
         return found
+
+    def _excepted(self, d: Detection) -> bool:
+        """Whether the rules' own exceptions for the move cover the encoder's sentence."""
+        excepts = getattr(self.rules, "excepts", None)
+        return excepts is not None and excepts(d.quote, d.move)
 
     def _offering_clauses(
         self, text: str, d: Detection, cache: dict[int, list[tuple[int, int]] | None]
@@ -271,10 +282,8 @@ def _cached_reader(language: str, patterns: str, switch: str) -> RuleDetector | 
     if missing is not None and not _encoder_reads(language):
         raise missing
     if encoder_switched_off():
-        if switch:  # asked for by name: say so; the default (unset) is the rules, silently
-            _notice(
-                f"the encoder is switched off ({ENV_SWITCH}={switch}): reading with the rules only"
-            )
+        # Asked for by name: nothing to tell (an English notice would also leak into every
+        # session in another language). The notices below are for what was not chosen.
         return rules
     if not encoder_installed():
         _notice(
@@ -309,8 +318,8 @@ def _encoder_reads(language: str) -> bool:
 
 
 def default_reader(language: str = "en") -> RuleDetector | CombinedReader:
-    """The reader Frontline uses for ``language``: the rules, plus the encoder when
-    ``FRONTLINE_ENCODER=on`` (see the module docstring), built once per process and
+    """The reader Frontline uses for ``language``: the rules, plus the encoder unless
+    ``FRONTLINE_ENCODER=off`` (see the module docstring), built once per process and
     configuration. The encoder's model itself loads on the first turn read, not here."""
     return _cached_reader(
         language,

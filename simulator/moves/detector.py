@@ -195,6 +195,13 @@ class RuleDetector:
             self._vetoes[r.move] = list(range(first, first + len(r.unless)))
             first += len(r.unless)
 
+    def excepts(self, sentence: str, move: Move) -> bool:
+        """Whether one of ``move``'s sentence-level ``unless`` exceptions matches
+        ``sentence`` (e.g. "other problems *with the* washing machine" is a question about
+        the product, not a negatively loaded closing), whether or not a pattern matched."""
+        folded = _fold(sentence)
+        return any(u.search(folded) for r in self._rules if r.move is move for u in r.unless)
+
     def is_negated(self, sentence: str) -> bool:
         """Whether ``sentence`` says something is *not* so ("we can't refund that")."""
         folded = _fold(sentence)

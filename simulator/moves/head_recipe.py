@@ -2,7 +2,9 @@
 
 Apart from :mod:`.train_heads` so the command line can show the defaults without
 importing numpy. The defaults were chosen on the corpus' dev split (docs/moves.md,
-"The heads").
+"The heads"); the features are the sentence's alone because reading the whole turn too
+kept the turn latency p95 above its 60 ms target (docs/moves.md, "Sentence-only
+features").
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ from dataclasses import dataclass
 class Recipe:
     """A hidden ReLU layer of ``hidden`` units shared by every move, then a sigmoid per
     move (``hidden`` 0: one logistic regression per move, the first heads), fitted by
-    full-batch Adam with L2 and, on the hidden layer, dropout."""
+    full-batch Adam with L2 and, on the hidden layer, dropout. ``features``: what a head
+    reads, a sentence's embedding alone (``unit``) or beside the whole turn's
+    (``unit+turn``, which costs a second embedding of every multi-sentence turn)."""
 
     hidden: int = 256
     l2: float = 1e-4
     iterations: int = 400
     lr: float = 0.01
     dropout: float = 0.2
+    features: str = "unit"
 
 
+FEATURES = ("unit", "unit+turn")
 DEFAULT = Recipe()
 # The first heads (issue 12, first round): one logistic regression per move.
 LINEAR = Recipe(hidden=0, l2=1e-5, iterations=1500, lr=0.01, dropout=0.0)

@@ -31,8 +31,9 @@ array           shape        meaning
                              the seed and the training and dev figures
 ==============  ===========  ============================================================
 
-The features are a unit's embedding (a sentence) followed by the whole turn's embedding
-(``meta["features"] == "unit+turn"``), so a head sees the sentence and its context.
+The features are a unit's embedding (a sentence; ``meta["features"] == "unit"``, the
+default), or that followed by the whole turn's embedding (``"unit+turn"``: a head sees the
+sentence and its context, at the cost of embedding every multi-sentence turn twice).
 The hidden layer is stored as float16 to keep the file small (384 KB for 256 units); it
 is fitted in float32 and the rounding moves a probability by less than 0.001.
 """

@@ -6,7 +6,8 @@ Reproducible by this one command (``frontline train-heads``, i.e.
 1. every turn of the corpus is split into the units the encoder reads (its sentences, the
    same splitter as at run time); a unit is labelled with each move whose labelled quote
    overlaps it;
-2. each unit is embedded with the bundled encoder, beside the whole turn's embedding;
+2. each unit is embedded with the bundled encoder (the heads read that alone; with
+   ``--features unit+turn`` also the whole turn's embedding);
 3. the heads are fitted on the **train** split by the :class:`~.head_recipe.Recipe`: by
    default one hidden ReLU layer shared by the moves and a sigmoid per move (``--hidden
    0``: one logistic regression per move); numpy, full-batch Adam, L2, dropout, start and
@@ -41,7 +42,7 @@ import numpy as np
 from ..languages import splitter_for
 from .corpus import CorpusTurn, load_corpus
 from .encoder import ENCODER_NAME, Embedder, EncoderUnavailable, _clip, units
-from .head_recipe import DEFAULT, Recipe
+from .head_recipe import DEFAULT, FEATURES, Recipe
 from .heads import NEVER, Heads
 from .rule_trust import choose_vetoes, shifted
 from .vocabulary import VIOLATIONS, Move
@@ -84,9 +85,14 @@ def corpus_units(turns: list[CorpusTurn]) -> list[Unit]:
     return out
 
 
-def features(rows: list[Unit], embedder: Embedder) -> np.ndarray:
-    """(N, 2D): each unit's embedding beside its turn's (the heads' ``unit+turn``)."""
+def features(rows: list[Unit], embedder: Embedder, kind: str = DEFAULT.features) -> np.ndarray:
+    """(N, D): each unit's embedding (``unit``), or (N, 2D): beside its turn's
+    (``unit+turn``), as :class:`~.encoder.EncoderDetector` builds them at run time."""
+    if kind not in FEATURES:
+        raise ValueError(f"unknown features {kind!r} (known: {', '.join(FEATURES)})")
     pieces = [_clip(r.turn.text[r.start : r.end]) for r in rows]
+    if kind == "unit":
+        return embedder.embed(pieces)
     whole = [_clip(r.turn.text) for r in rows]
     vectors = embedder.embed(pieces + whole)
     return np.hstack([vectors[: len(rows)], vectors[len(rows) :]])
@@ -304,10 +310,10 @@ def train(
     train_rows = corpus_units([t for t in turns if t.split == "train"])
     dev_turns = [t for t in turns if t.split == "dev"]
     dev_rows = corpus_units(dev_turns)
-    x = features(train_rows, embedder).astype(np.float32)
+    x = features(train_rows, embedder, recipe.features).astype(np.float32)
     y = np.array([[m.value in r.labels for m in MOVES] for r in train_rows], dtype=np.float32)
     heads = fit_recipe(recipe, x, y)
-    dev_probs = heads.probabilities(features(dev_rows, embedder))
+    dev_probs = heads.probabilities(features(dev_rows, embedder, recipe.features))
     scores = turn_scores(dev_rows, dev_probs)
     units = _unit_probabilities(dev_rows, dev_probs)
     languages = sorted({t.language for t in dev_turns})
@@ -328,7 +334,7 @@ def train(
     heads.meta = {
         "generated_by": "frontline train-heads",
         "encoder": ENCODER_NAME,
-        "features": "unit+turn",
+        "features": recipe.features,
         "seed": SEED,
         "hidden": recipe.hidden,
         "l2": recipe.l2,
@@ -353,11 +359,18 @@ def _load_embeddings(path: Path, embedder: Embedder) -> None:
             embedder.preload([str(t) for t in z["texts"]], z["vectors"])
 
 
-def _save_embeddings(path: Path, embedder: Embedder, turns: list[CorpusTurn]) -> None:
-    texts = sorted(
-        {_clip(t.text[s:e]) for t in turns for s, e in units(t.text, splitter_for(t.language))}
-        | {_clip(t.text) for t in turns}
-    )
+def _save_embeddings(
+    path: Path, embedder: Embedder, turns: list[CorpusTurn], kind: str = DEFAULT.features
+) -> None:
+    """The embeddings these features need (and those the file already had: a run with
+    other features can reuse it)."""
+    texts = {_clip(t.text[s:e]) for t in turns for s, e in units(t.text, splitter_for(t.language))}
+    if kind == "unit+turn":
+        texts |= {_clip(t.text) for t in turns}
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            texts |= {str(t) for t in z["texts"]}
+    texts = sorted(texts)
     np.savez_compressed(path, texts=np.array(texts), vectors=embedder.embed(texts))
 
 
@@ -376,10 +389,11 @@ def run(args: argparse.Namespace) -> int:
             iterations=args.iterations,
             lr=args.lr,
             dropout=args.dropout,
+            features=args.features,
         )
         heads = train(turns, embedder, recipe, folds=args.folds)
         if args.embeddings:
-            _save_embeddings(args.embeddings, embedder, turns)
+            _save_embeddings(args.embeddings, embedder, turns, recipe.features)
     except EncoderUnavailable as exc:
         print(f"frontline train-heads: {exc}", file=sys.stderr)
         return 1

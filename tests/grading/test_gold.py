@@ -47,9 +47,10 @@ def test_the_gold_set_is_big_enough_and_covers_every_archetype_and_quality():
 # (strict: it fails as soon as the reading is right). docs/moves.md, "Known errors".
 KNOWN_ENCODER_ERRORS = {
     "meek-poor.txt": "the encoder reads 'It says delivered on Tuesday.' as a timescale",
-    "vip-emotional-partial.json": "the encoder reads the restatement 'Just to confirm, your "
-    "... flight tonight was cancelled ...' as a remedy",
 }
+# Fixed: "vip-emotional-partial.json", the restatement "Just to confirm, your ... flight
+# tonight was cancelled ..." read as a remedy; the remedy came from the whole turn's
+# embedding (the turn's features), which the heads no longer read (docs/moves.md).
 
 
 def _cases():
@@ -156,6 +157,10 @@ def weights_table() -> str:
     return "\n".join([head, *rows])
 
 
+@pytest.mark.skipif(
+    not encoder_installed() or encoder_switched_off(),
+    reason="the table shows the default reader's scores (the rules plus the encoder)",
+)
 def test_the_rubrics_doc_shows_how_the_weights_order_the_gold_set():
     doc = (ROOT / "docs" / "rubrics.md").read_text(encoding="utf-8")
     assert weights_table() in doc, "update the table in docs/rubrics.md:\n" + weights_table()

@@ -17,17 +17,20 @@ from simulator.moves.quality import combined_reading, evaluate_language
 # seed-contradiction fixes of issue 12; 0.526 before).
 EN_TEST_MICRO_F1 = 0.537
 TOLERANCE = 0.02
-# Micro F1 of rules + encoder (FRONTLINE_ENCODER=on) on each language's test split,
-# measured 2026-12-07 with simulator/moves/heads.npz as shipped (the hidden-layer heads;
-# docs/moves.md). The linear heads before them: en 0.640, es 0.738, ru 0.709, zh 0.661,
+# Micro F1 of rules + encoder (the default reader) on each language's test split, measured
+# 2026-12-07 with simulator/moves/heads.npz as shipped: the sentence-only heads (`unit`
+# features), chosen on dev for the turn latency target (docs/moves.md, "Sentence-only
+# features"); the test split was read after the choice. They read test a little worse than
+# the heads that also read the whole turn (en 0.667, es 0.773, ru 0.734, zh 0.686, bg 0.729,
+# pt 0.748); the linear heads before those: en 0.640, es 0.738, ru 0.709, zh 0.661,
 # bg 0.730, pt 0.738.
 COMBINED_TEST_MICRO_F1 = {
-    "en": 0.667,
-    "es": 0.773,
-    "ru": 0.734,
-    "zh": 0.686,
-    "bg": 0.729,
-    "pt": 0.748,
+    "en": 0.646,
+    "es": 0.757,
+    "ru": 0.72,
+    "zh": 0.672,
+    "bg": 0.72,
+    "pt": 0.746,
 }
 
 

