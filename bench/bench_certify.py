@@ -51,7 +51,8 @@ def bench_rules(n: int) -> None:
     from simulator.certification.exam import ExamLibrary
 
     exam = ExamLibrary().get("foundation")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # Cold: no vectors kept on disk by an earlier run.
+    env = dict(os.environ, PYTHONPATH=str(ROOT), FRONTLINE_EMBEDDINGS="off")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         start = time.perf_counter()
@@ -177,7 +178,8 @@ def bench_scale(n: int, workers: list[int], inputs: Path | None) -> None:
     from simulator.certification.exam import ExamLibrary
 
     exam = ExamLibrary().get("foundation")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # Cold: no vectors kept on disk by an earlier run.
+    env = dict(os.environ, PYTHONPATH=str(ROOT), FRONTLINE_EMBEDDINGS="off")
     print(
         f"machine: {os.cpu_count()} cores ({_cpu_model()}), Python "
         f"{sys.version.split()[0]}, load average {_load()}"

