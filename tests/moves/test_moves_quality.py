@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from simulator.moves.corpus import CorpusTurn, split_of
+from simulator.moves.corpus import RULES_WRITTEN_AGAINST, CorpusTurn, split_of
 from simulator.moves.quality import Counts, NoReader, evaluate_language, rule_reading
 
 
@@ -167,3 +167,34 @@ def test_cli_help_and_bad_corpus(cli, tmp_path):
     r = cli("moves-quality", "--corpus", str(tmp_path))
     assert r.returncode == 1 and "es.jsonl:1: not valid JSON" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_cli_fresh_scores_only_the_turns_written_after_the_rules(cli, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    [old] = ids_in("test", "en", 1)
+    fresh = next(
+        f"en-{i:04d}"
+        for i in range(RULES_WRITTEN_AGAINST["en"] + 1, 9999)
+        if split_of(f"en-{i:04d}") == "test"
+    )
+    rows = [
+        {"id": old, "text": "I'm so sorry about that.", "labels": [], "style": "formal"},
+        {
+            "id": fresh,
+            "text": "Thank you for telling us.",
+            "labels": [{"move": "thank", "quote": "Thank you for telling us"}],
+            "style": "formal",
+        },
+    ]
+    (folder / "en.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    args = ("moves-quality", "--corpus", str(folder), "--reader", "rules", "--json")
+    everything = json.loads(cli(*args).stdout)
+    only_fresh = json.loads(cli(*args, "--fresh").stdout)
+    assert everything["turns"] == 2 and everything["micro"]["fp"] == 1  # the old turn's apology
+    assert only_fresh["turns"] == 1 and only_fresh["micro"] == {
+        **only_fresh["micro"],
+        "tp": 1,
+        "fp": 0,
+        "fn": 0,
+    }

