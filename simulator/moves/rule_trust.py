@@ -6,8 +6,10 @@ to :data:`~.corpus.RULES_WRITTEN_AGAINST`. They fit those turns at 0.91-0.97 mic
 held-out turns far worse, and on held-out turns most wrong finds of the combined reader are
 the rules' (docs/moves.md, "Trusting the rules"). Two settings per move follow from that:
 
-- a **veto**: a rule's find of the move is dropped where the encoder's probability of that
-  move in the find's sentence is below it (0: every find stands);
+- for a violation, a **veto**: a rule's find of the violation is dropped where the encoder's
+  probability of it in the find's sentence is below the veto (0: every find stands). Good
+  moves get none: the customer must hear the good moves the rules find (with vetoes the
+  behaviour tests' scripts of good handling went unheard);
 - a **shift** of the move's encoder thresholds (every language's alike): the thresholds are
   first chosen for the encoder reading alone (:mod:`.train_heads`), but what matters is what
   the encoder adds to the rules' finds. A violation's thresholds, chosen for a precision of
@@ -100,7 +102,12 @@ def choose_vetoes(
                     margin[i] = max(elsewhere) - threshold[j]
         # A violation's thresholds were chosen for precision already: they may rise, not fall.
         shifts_here = [sh for sh in SHIFT_GRID if sh >= 0 or move not in VIOLATIONS]
-        grid = [(v, sh) for v in VETO_GRID for sh in shifts_here]
+        # Only a violation's rule finds may be vetoed: the customer hears the good moves the
+        # rules find (persona scripts of good handling, far from the corpus' short turns,
+        # went unheard when the encoder could veto them), and a wrong violation is what
+        # escalates a customer.
+        vetoes_here = VETO_GRID if move in VIOLATIONS else (0.0,)
+        grid = [(v, sh) for v in vetoes_here for sh in shifts_here]
         rows = []
         for veto, shift in grid:
             kept = np.array(

@@ -37,14 +37,27 @@ def test_a_veto_is_chosen_where_the_encoder_tells_the_rules_wrong_finds_apart():
     turns, probs, finds = [], {}, {}
     for i in range(20):
         right = i % 2 == 0  # half the rule's finds are right, and the encoder knows which
+        t = turn(2000 + i, f"Calm down number {i}.", [Move.CALM_DOWN] if right else [])
+        turns.append(t)
+        probs[(t.id, 0)] = probabilities(calm_down=0.9 if right else 0.01)
+        finds[t.id] = [find(Move.CALM_DOWN, t.text)]
+    vetoes, _, figures = choose_vetoes(turns, probs, {"en": np.full(len(MOVES), 2.0)}, finds)
+    assert vetoes[CALM] > 0
+    assert figures["calm_down"]["before"] == {"tp": 10, "fp": 10, "fn": 0}
+    assert figures["calm_down"]["after"] == {"tp": 10, "fp": 0, "fn": 0}
+
+
+def test_a_good_move_is_never_vetoed_however_wrong_the_rules_are():
+    # The customer must hear what the rules find; only a violation's find can be vetoed.
+    turns, probs, finds = [], {}, {}
+    for i in range(20):
+        right = i % 2 == 0
         t = turn(2000 + i, f"Thanks number {i}.", [Move.THANK] if right else [])
         turns.append(t)
         probs[(t.id, 0)] = probabilities(thank=0.9 if right else 0.01)
         finds[t.id] = [find(Move.THANK, t.text)]
     vetoes, _, figures = choose_vetoes(turns, probs, {"en": np.full(len(MOVES), 2.0)}, finds)
-    assert vetoes[THANK] > 0
-    assert figures["thank"]["before"] == {"tp": 10, "fp": 10, "fn": 0}
-    assert figures["thank"]["after"] == {"tp": 10, "fp": 0, "fn": 0}
+    assert vetoes[THANK] == 0 and figures["thank"]["after"]["fp"] == 10
 
 
 def test_a_rule_that_is_right_keeps_every_find_whatever_the_encoder_says():
