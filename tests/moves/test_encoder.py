@@ -291,15 +291,20 @@ def test_switched_off_the_reader_is_the_rules_and_says_nothing(
     assert reader_fingerprint("en") == "rules-only"
 
 
+def set_switch(monkeypatch, switch: str | None) -> None:
+    """FRONTLINE_ENCODER unset (None) or set to ``switch``."""
+    if switch is None:
+        monkeypatch.delenv("FRONTLINE_ENCODER", raising=False)
+    else:
+        monkeypatch.setenv("FRONTLINE_ENCODER", switch)
+
+
 @pytest.mark.parametrize("switch", [None, "on"])
 def test_without_the_package_the_reader_is_the_rules_with_one_notice(
     fresh_readers, monkeypatch, caplog, switch
 ):
     # The default (unset) and an explicit "on" behave alike: the encoder is the default.
-    if switch is None:
-        monkeypatch.delenv("FRONTLINE_ENCODER", raising=False)
-    else:
-        monkeypatch.setenv("FRONTLINE_ENCODER", switch)
+    set_switch(monkeypatch, switch)
     monkeypatch.setattr(combine, "encoder_installed", lambda: False)
     with caplog.at_level(logging.WARNING, logger="frontline.moves"):
         reader = default_reader("en")
@@ -339,10 +344,7 @@ needs_encoder = pytest.mark.skipif(
 def test_by_default_the_reader_is_the_rules_plus_the_encoder(
     fresh_readers, monkeypatch, caplog, switch
 ):
-    if switch is None:
-        monkeypatch.delenv("FRONTLINE_ENCODER", raising=False)
-    else:
-        monkeypatch.setenv("FRONTLINE_ENCODER", switch)
+    set_switch(monkeypatch, switch)
     with caplog.at_level(logging.WARNING, logger="frontline.moves"):
         reader = default_reader("en")
     assert caplog.text == ""
