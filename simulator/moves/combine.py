@@ -2,9 +2,10 @@
 language model. The policy, in order (docs/moves.md, "Combining the detectors"):
 
 1. **The rules stand for what they find**, with their exact trigger words as evidence,
-   unless the encoder vetoes the find: for the moves where the rules proved unreliable on
+   unless the encoder vetoes the find: for the violations whose rules proved unreliable on
    turns they were not written against, a find stands only where the encoder's probability
-   of the move in its sentence reaches the move's veto (:mod:`.rule_trust`).
+   of the violation in its sentence reaches its veto (:mod:`.rule_trust`; good moves have
+   no veto: the customer hears every good move the rules find).
 2. **The encoder adds what the rules missed**: a move the encoder finds in a sentence where
    the rules did not find that move is added, with the sentence as evidence, when its
    probability reaches the language's threshold; in a sentence where the rules found
