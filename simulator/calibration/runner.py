@@ -27,6 +27,7 @@ from ..reactions import Reaction
 from ..render.base import Renderer, RenderRequest, Turn
 from ..render.offline import OfflineRenderer
 from ..transcript import GuardRecord
+from ..worker_start import worker_context
 from .followup import follow_up
 from .policies import POLICIES, Conversation
 
@@ -198,7 +199,7 @@ def run_calibration(
                 progress(i, len(cells))
         return _ordered(results, personas, policy_ids)
     pool: Executor = (
-        ProcessPoolExecutor(workers)
+        ProcessPoolExecutor(workers, mp_context=worker_context())
         if offline and detector is None
         else ThreadPoolExecutor(workers)
     )

@@ -32,6 +32,7 @@ from typing import TextIO
 
 from ..grading.rubric import Rubric
 from ..languages.catalogue import Texts
+from ..worker_start import worker_context
 from . import cohort
 from .certificate import certificate_html, certificate_id
 from .exam import Exam
@@ -286,16 +287,9 @@ def _boundaries(store: ResultsStore, parts: int) -> list[str]:
 def _write_parts(store: ResultsStore, jobs: list[_PartJob], workers: int) -> list[_PartResult]:
     if workers <= 1 or len(jobs) == 1:
         return [_write_part(job, store) for job in jobs]
-    import multiprocessing
-    import threading
     from concurrent.futures import ProcessPoolExecutor
 
-    # As for grading: never fork a process whose other threads may hold locks.
-    context = (
-        None
-        if threading.current_thread() is threading.main_thread()
-        else multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    )
+    context = worker_context()  # as for grading: never forked (simulator/worker_start.py)
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         return list(pool.map(_write_part, jobs))
 

@@ -16,7 +16,6 @@ through a callback; :func:`run_status` reads how far any run in a folder has got
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sqlite3
 import threading
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..errors import FrontlineError
+from ..worker_start import worker_context
 from .exam import Exam
 from .results_store import (
     JUDGED,
@@ -185,13 +185,7 @@ def _grade_all(
             done += len(packed.rows)
             progress(Progress("grading", done, total))
         return done
-    # Forking a process whose other threads may hold locks (a web server) can deadlock the
-    # child; there, start workers from a clean server process instead.
-    context = (
-        None
-        if threading.current_thread() is threading.main_thread()
-        else multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    )
+    context = worker_context()  # never forked: see simulator/worker_start.py
     # The workers read the texts and send back packed results; this process only hands
     # out chunk numbers and writes. A few chunks per worker in flight keep them busy.
     with ProcessPoolExecutor(

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FrontlineError, NotFound
+from ..worker_start import worker_context
 from .exam import Exam, ExamLibrary
 from .results_store import DB_NAME, GRADED, ResultsStore
 from .rule_grading import TranscriptGrader
@@ -86,7 +87,7 @@ def _regrade_all(
         return
     waiting: dict = {}
     cancel = threading.Event()
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, mp_context=worker_context()) as pool:
 
         def submit(part: tuple[list[tuple], dict[str, dict]]):
             fut = pool.submit(_regrade, (grader, part[0]))
