@@ -21,7 +21,9 @@ language model. The policy, in order (docs/moves.md, "Combining the detectors"):
    nothing, which the encoder reads again one by one ("We can't refund it, but I can
    replace it today": the replacement is a remedy, the refund is not).
 4. **Contradiction**: no good move is added (by the encoder or the model) in a sentence
-   where a violation was found ("Well, thanks a lot for shouting at me").
+   where a violation was found ("Well, thanks a lot for shouting at me"), and no offer
+   (remedy, options) by the encoder in a sentence the rules read as a restatement ("Just to
+   check I have this right: ... now wants £1,800 cash" repeats a demand; it offers nothing).
 5. **The language model**, when one is configured and ``detect_moves`` is on, adds the good
    moves none of the above found, and violations they missed only when its quote is a
    whole clause, with quotes checked against the turn (see llm_detector).
@@ -56,6 +58,7 @@ from .llm_detector import is_whole_clause
 from .vocabulary import GOOD_MOVES, VIOLATIONS, Move
 
 log = logging.getLogger("frontline.moves")
+OFFERS = frozenset({Move.REMEDY, Move.OPTIONS})  # what a summary of the customer's words is not
 READ_SENTENCE_MARGIN = 0.2  # chosen on dev (pooled micro F1 0.778 at 0, 0.784 at 0.2)
 
 
@@ -192,6 +195,9 @@ class CombinedReader:
         # Every detector quotes the whole sentence (same splitter): its start names it.
         have = {(d.move, d.quote_start) for d in found}
         spoiled = {d.quote_start for d in found if d.move in VIOLATIONS}
+        # A sentence the rules read as a summary of the customer's account offers nothing:
+        # "Just to check: ... now wants £1,800 cash" restates a demand, it is no remedy.
+        summaries = {d.quote_start for d in found if d.move is Move.RESTATE}
         read = {d.quote_start for d in found}
         refused: dict[int, list[tuple[int, int]] | None] = {}
         for d in encoded:
@@ -199,6 +205,8 @@ class CombinedReader:
             if key in have or (d.quote_start in read and key not in sure):
                 continue
             if d.move in VIOLATIONS and self._excepted(d):
+                continue
+            if d.move in OFFERS and d.quote_start in summaries:
                 continue
             if d.move in GOOD_MOVES:
                 if d.quote_start in spoiled:

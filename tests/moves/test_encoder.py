@@ -146,6 +146,16 @@ def test_no_good_move_is_added_where_a_violation_was_found():
     assert Move.THANK not in {d.move for d in found if d.source == "encoder"}
 
 
+def test_no_offer_is_added_where_the_rules_read_a_restatement():
+    # Calibration's exemplary trainee restated a demand ("... now wants £1,800 cash") and was
+    # counted as giving it away: the encoder had read the summary as a remedy.
+    text = "Just to check I have this right: suitcase three days late, now wants £1,800 cash."
+    assert {d.move for d in RULES.detect(text)} == {Move.RESTATE}
+    encoder = CannedEncoder({"now wants": [Move.REMEDY, Move.EXPLAIN]})
+    found = {d.move for d in CombinedReader(RULES, encoder).detect(text)}
+    assert Move.REMEDY not in found and Move.EXPLAIN in found  # only offers are dropped
+
+
 def test_the_encoder_reads_many_turns_in_one_batch():
     encoder = CannedEncoder({"nightmare": [Move.EMPATHISE]})
     reader = CombinedReader(RULES, encoder)
