@@ -342,12 +342,11 @@ class _Linter:
                     text = line.format(**values)
                     hit = next((m.group(0) for pat in phrases if (m := pat.search(text))), None)
                     if hit is None:
+                        # The rules alone: the encoder learnt from agent turns only, and on a
+                        # customer's line ("I want your supervisor.") it guesses agent moves.
+                        rules = getattr(self.detector, "rules", self.detector)
                         hit = next(
-                            (
-                                d.text
-                                for d in self.detector.detect(text)
-                                if d.move in AGENT_ONLY_MOVES
-                            ),
+                            (d.text for d in rules.detect(text) if d.move in AGENT_ONLY_MOVES),
                             None,
                         )
                     if hit:
