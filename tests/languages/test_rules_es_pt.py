@@ -332,11 +332,13 @@ def test_a_long_pasted_turn_is_read_without_trouble() -> None:
 
 # ------------------------------------------------------------------ the quality floor (CI)
 
-# Measured once on the corpus' held-out test split when the files were finished (commit
-# 1a43ef2, docs/moves.md "Spanish and Portuguese rules"); the patterns were never tuned on
-# test. Re-measure and update both places when the patterns or corpus/{es,pt}.jsonl change.
-TEST_MICRO_F1 = {"es": 0.721, "pt": 0.678}
-TEST_VIOLATION_PRECISION = {"es": 0.840, "pt": 0.917}
+# Measured on the corpus' held-out test split (the patterns were never tuned on test): first
+# when the files were finished (commit 1a43ef2: es 0.721, pt 0.678; violations 0.840, 0.917),
+# again on 2026-12-07 once the corpus grew by fresh turns the rules were not written from
+# (docs/moves.md, "Trusting the rules"): rules alone read those worse. Re-measure and update
+# both places when the patterns or corpus/{es,pt}.jsonl change.
+TEST_MICRO_F1 = {"es": 0.716, "pt": 0.643}
+TEST_VIOLATION_PRECISION = {"es": 0.891, "pt": 0.931}
 TOLERANCE = 0.02
 VIOLATION_TOLERANCE = 0.05  # a handful of turns: one more wrong find moves it by ~0.03
 

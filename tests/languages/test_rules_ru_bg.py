@@ -186,9 +186,11 @@ def test_evidence_is_the_exact_words_of_the_turn():
     assert passive.quote == "Приносим извинения за доставленные неудобства."
 
 
-# Micro F1 of these rules on each language's test split, measured once after tuning on train
-# and dev only (docs/moves.md, "Russian" and "Bulgarian"). The floor is that minus 0.02.
-TEST_MICRO_F1 = {"ru": 0.667, "bg": 0.699}
+# Micro F1 of these rules on each language's test split, measured after tuning on train and
+# dev only (docs/moves.md, "Russian" and "Bulgarian": ru 0.667, bg 0.699), and again on
+# 2026-12-07 once the corpus grew by fresh turns the rules were not written from. The floor is
+# that minus 0.02.
+TEST_MICRO_F1 = {"ru": 0.659, "bg": 0.690}
 TOLERANCE = 0.02
 
 
