@@ -100,7 +100,9 @@ def test_renaming_offers_to_replace_the_old_name_and_validate_warns(browser, ser
     assert "Bernadette Okafor" in button.inner_text() and "Zora Quinn" in button.inner_text()
     button.click()
     page.wait_for_selector("#fl-design-status:has-text('Replaced the former name')")
-    page.wait_for_selector("#fl-lint[data-count]", state="attached")
+    # The list is redrawn when the new lint arrives (the old one still carries data-count):
+    # wait for the stale-name warnings to go, rather than for any list.
+    page.wait_for_selector("#fl-lint li[data-code='stale-name']", state="detached")
     assert page.locator("#fl-lint li[data-code='stale-name']").count() == 0
     assert not page.is_visible("#fl-design-rename")
     text = editor_text(page)
