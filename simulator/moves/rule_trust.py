@@ -34,13 +34,13 @@ from collections.abc import Iterable
 import numpy as np
 
 from .corpus import CorpusTurn
+from .counting import VIOLATION_PRECISION, counts, f1, precision
 from .detector import Detection, default_detector
 from .vocabulary import VIOLATIONS, Move
 
 VETO_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 SHIFT_GRID = (-0.3, -0.2, -0.1, 0.0, 0.1, 0.2)
 LOWEST_THRESHOLD = 0.05
-VIOLATION_PRECISION = 0.95
 MIN_GAIN = 0.01  # F1 a veto must add over keeping every find of the move
 MOVES = list(Move)
 
@@ -53,18 +53,6 @@ def rule_finds(turns: Iterable[CorpusTurn]) -> dict[str, list[Detection]]:
     for turn in turns:
         out[turn.id] = default_detector(turn.language).detect(turn.text)
     return out
-
-
-def _counts(predicted: np.ndarray, gold: np.ndarray) -> tuple[int, int, int]:
-    return (
-        int((predicted & gold).sum()),
-        int((predicted & ~gold).sum()),
-        int((~predicted & gold).sum()),
-    )
-
-
-def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def choose_vetoes(
@@ -113,8 +101,8 @@ def choose_vetoes(
             kept = np.array(
                 [any(p is None or p >= veto for p in ps) for ps in at_finds], dtype=bool
             )
-            rows.append(_counts(kept | (margin >= shift), gold))
-        f1s = [_f1(*c) for c in rows]
+            rows.append(tuple(int(v) for v in counts(kept | (margin >= shift), gold)))
+        f1s = [float(v) for v in f1(np.array(rows))]
         plain = grid.index((0.0, 0.0))
         allowed = list(range(len(grid)))
         if move in VIOLATIONS:
@@ -127,12 +115,12 @@ def choose_vetoes(
         # The best F1; on a tie the smaller change (a lower veto, a smaller shift). A
         # violation no pair brings to the bar gets the surest pair instead: a wrongly found
         # violation escalates the customer, so precision is never traded for recall.
-        precision = [tp / (tp + fp) if tp + fp else 0.0 for tp, fp, _ in rows]
+        sureness = [float(v) for v in precision(np.array(rows), when_none_found=0.0)]
         sure_first = move in VIOLATIONS and not sure
         best = max(
             allowed,
             key=lambda k: (
-                precision[k] if sure_first else 0.0,
+                sureness[k] if sure_first else 0.0,
                 f1s[k],
                 -grid[k][0],
                 -abs(grid[k][1]),

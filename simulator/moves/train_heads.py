@@ -41,6 +41,7 @@ import numpy as np
 
 from ..languages import splitter_for
 from .corpus import CorpusTurn, load_corpus
+from .counting import VIOLATION_PRECISION, counts, f1, precision
 from .encoder import ENCODER_NAME, Embedder, EncoderUnavailable, _clip, units
 from .head_recipe import DEFAULT, FEATURES, Recipe
 from .heads import NEVER, Heads
@@ -56,7 +57,6 @@ def _fold(turn_id: str, folds: int) -> int:
     return int(hashlib.sha256(f"fold/{turn_id}".encode()).hexdigest(), 16) % folds
 
 
-VIOLATION_PRECISION = 0.95
 GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 MOVES = list(Move)
 
@@ -202,21 +202,7 @@ def turn_scores(rows: list[Unit], probs: np.ndarray) -> dict[str, np.ndarray]:
 
 def _counts(scores: np.ndarray, gold: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """(tp, fp, fn) per threshold for one move: scores and gold are per turn."""
-    predicted = scores[None, :] >= thresholds[:, None]
-    tp = (predicted & gold).sum(axis=1)
-    fp = (predicted & ~gold).sum(axis=1)
-    fn = (~predicted & gold).sum(axis=1)
-    return np.stack([tp, fp, fn], axis=1)
-
-
-def _f1(c: np.ndarray) -> np.ndarray:
-    denominator = 2 * c[:, 0] + c[:, 1] + c[:, 2]
-    return np.where(denominator > 0, 2 * c[:, 0] / np.maximum(denominator, 1), 0.0)
-
-
-def _precision(c: np.ndarray) -> np.ndarray:
-    found = c[:, 0] + c[:, 1]
-    return np.where(found > 0, c[:, 0] / np.maximum(found, 1), 1.0)
+    return counts(scores[None, :] >= thresholds[:, None], gold)
 
 
 def choose_thresholds(
@@ -237,15 +223,15 @@ def choose_thresholds(
             if local[0].sum() == 0 or gold[mine, j].sum() == 0:
                 continue  # never labelled in this language's dev turns: no evidence
             if move.value in violations:
-                ok = (_precision(local) >= VIOLATION_PRECISION) & (
-                    _precision(pooled) >= VIOLATION_PRECISION
+                ok = (precision(local) >= VIOLATION_PRECISION) & (
+                    precision(pooled) >= VIOLATION_PRECISION
                 )
                 ok &= local[:, 0] > 0
                 if not ok.any():
                     continue
-                objective = np.where(ok, _f1(local) + 0.5 * _f1(pooled), -1.0)
+                objective = np.where(ok, f1(local) + 0.5 * f1(pooled), -1.0)
             else:
-                objective = _f1(local) + 0.5 * _f1(pooled)
+                objective = f1(local) + 0.5 * f1(pooled)
             # Ties go to the higher threshold: fewer, surer finds.
             best = len(GRID) - 1 - int(np.argmax(objective[::-1]))
             chosen[j] = GRID[best]
