@@ -47,6 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="only the turns written after the rules were tuned (corpus/README.md, "
         '"Fresh turns"): how the rules and the encoder do on what neither was fitted to',
     )
+    p.add_argument(
+        "--newest",
+        action="store_true",
+        help='only the newest batch of turns (corpus/README.md, "The newest batch"): on '
+        "--split test, the figure no variant of the reader was chosen on",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object per language")
     p.set_defaults(func=run)
 
@@ -94,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     turns = load_corpus(args.corpus, args.language)
     if args.fresh:
         turns = [t for t in turns if t.unseen_by_rules]
+    if args.newest:
+        turns = [t for t in turns if t.in_newest_batch]
     reader = rule_reading if args.reader == "rules" else combined_reading
     results = evaluate(turns, args.split, args.language, reader)
     if not results:
