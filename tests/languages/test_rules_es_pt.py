@@ -335,10 +335,12 @@ def test_a_long_pasted_turn_is_read_without_trouble() -> None:
 # Measured on the corpus' held-out test split (the patterns were never tuned on test): first
 # when the files were finished (commit 1a43ef2: es 0.721, pt 0.678; violations 0.840, 0.917),
 # again on 2026-12-07 once the corpus grew by fresh turns the rules were not written from
-# (docs/moves.md, "Trusting the rules"): rules alone read those worse. Re-measure and update
-# both places when the patterns or corpus/{es,pt}.jsonl change.
-TEST_MICRO_F1 = {"es": 0.716, "pt": 0.643}
-TEST_VIOLATION_PRECISION = {"es": 0.891, "pt": 0.931}
+# (docs/moves.md, "Trusting the rules"): rules alone read those worse; and again on 2026-12-07
+# with the newest batch (corpus/README.md; es 0.716 -> 0.695, pt 0.643 -> 0.635; violations
+# 0.891 -> 0.883, 0.931 -> 0.947). Re-measure and update both places when the patterns or
+# corpus/{es,pt}.jsonl change.
+TEST_MICRO_F1 = {"es": 0.695, "pt": 0.635}
+TEST_VIOLATION_PRECISION = {"es": 0.883, "pt": 0.947}
 TOLERANCE = 0.02
 VIOLATION_TOLERANCE = 0.05  # a handful of turns: one more wrong find moves it by ~0.03
 
