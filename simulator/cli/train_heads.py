@@ -54,6 +54,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"(unit+turn, a second embedding per turn at run time; default {default.features})",
     )
     p.add_argument(
+        "--lexical",
+        action=argparse.BooleanOptionalAction,
+        default=default.lexical,
+        help='also read each sentence\'s character n-grams (docs/moves.md, "Lexical cues"; '
+        f"default {'on' if default.lexical else 'off'})",
+    )
+    p.add_argument(
         "--folds",
         type=int,
         default=5,

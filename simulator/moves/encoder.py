@@ -221,7 +221,7 @@ class EncoderDetector:
             features = np.hstack([unit_vectors, turn_vectors[owner]])
         else:
             features = unit_vectors
-        probs = self.heads.probabilities(features)
+        probs = self.heads.probabilities(features, pieces)
         out: list[list[tuple[int, int, np.ndarray]]] = []
         row = 0
         for sp in spans:

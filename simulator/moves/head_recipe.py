@@ -18,7 +18,8 @@ class Recipe:
     move (``hidden`` 0: one logistic regression per move, the first heads), fitted by
     full-batch Adam with L2 and, on the hidden layer, dropout. ``features``: what a head
     reads, a sentence's embedding alone (``unit``) or beside the whole turn's
-    (``unit+turn``, which costs a second embedding of every multi-sentence turn)."""
+    (``unit+turn``, which costs a second embedding of every multi-sentence turn).
+    ``lexical``: whether the heads also read the sentence's character n-grams."""
 
     hidden: int = 256
     l2: float = 1e-4
@@ -26,9 +27,15 @@ class Recipe:
     lr: float = 0.01
     dropout: float = 0.2
     features: str = "unit"
+    # The n-gram view (:mod:`.lexical`): a logistic regression per move over the sentence's
+    # character n-grams, averaged with the network in log-odds; full-batch Adam, L2.
+    lexical: bool = True
+    lexical_iterations: int = 120
+    lexical_lr: float = 0.08
+    lexical_l2: float = 1e-5
 
 
 FEATURES = ("unit", "unit+turn")
 DEFAULT = Recipe()
 # The first heads (issue 12, first round): one logistic regression per move.
-LINEAR = Recipe(hidden=0, l2=1e-5, iterations=1500, lr=0.01, dropout=0.0)
+LINEAR = Recipe(hidden=0, l2=1e-5, iterations=1500, lr=0.01, dropout=0.0, lexical=False)

@@ -27,6 +27,10 @@ array           shape        meaning
                              the encoder's probability of that move in its sentence is
                              below this (0: the rule's find always stands); see
                              :mod:`.rule_trust`
+``lexicon_``    (V,) (V,)    optional, the n-gram view (:mod:`.lexical`): ``ngrams`` (text),
+``ngrams/idf/`` (V, M) (M,)  ``idf`` (float32), ``weights`` (float16), ``bias`` (float32);
+``weights/bias``             where present a move's log-odds are the mean of the network's
+                             and the n-grams'
 ``meta``        ()           JSON text: ``schema_version``, the encoder, the features,
                              the seed and the training and dev figures
 ==============  ===========  ============================================================
@@ -48,10 +52,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileProblems, Problem
+from .lexical import Lexicon
 from .vocabulary import Move
 
 HEADS_FILE = Path(__file__).parent / "heads.npz"
-HEADS_SCHEMA_VERSION = 2  # 2: the optional hidden layer
+HEADS_SCHEMA_VERSION = 3  # 2: the optional hidden layer; 3: the optional n-gram view
 NEVER = 2.0  # a threshold no probability reaches
 
 
@@ -67,19 +72,25 @@ class Heads:
     meta: dict = field(default_factory=dict)
     hidden: tuple[np.ndarray, np.ndarray] | None = None  # (D, H) weights and (H,) bias
     veto: np.ndarray | None = None  # (M,): see rule_trust; None or 0 keeps every rule find
+    lexicon: Lexicon | None = None  # the n-gram view of the sentence (lexical)
 
     @property
     def features(self) -> str:
         """``unit`` (a sentence's embedding) or ``unit+turn`` (and the whole turn's)."""
         return self.meta.get("features", "unit")
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """(N, M) probabilities of each move for N feature rows."""
+    def probabilities(self, features: np.ndarray, pieces: list[str] | None = None) -> np.ndarray:
+        """(N, M) probabilities of each move for N feature rows; heads with an n-gram view
+        also need the rows' texts (``pieces``)."""
         x = features.astype(np.float32)
         if self.hidden is not None:
             w1, b1 = self.hidden
             x = np.maximum(x @ w1.astype(np.float32) + b1, 0.0)
         z = x @ self.weights + self.bias
+        if self.lexicon is not None:
+            if pieces is None or len(pieces) != len(features):
+                raise ValueError("these heads read the sentences' n-grams: pass their texts")
+            z = 0.5 * z + 0.5 * self.lexicon.logits(list(pieces))
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
 
     def threshold(self, language: str) -> np.ndarray | None:
@@ -96,6 +107,13 @@ class Heads:
                 "hidden_b": self.hidden[1].astype(np.float32),
             }
         extra = {"veto": self.veto.astype(np.float32)} if self.veto is not None else {}
+        if self.lexicon is not None:
+            extra |= {
+                "lexicon_ngrams": np.array(self.lexicon.vocabulary),
+                "lexicon_idf": self.lexicon.idf.astype(np.float32),
+                "lexicon_weights": self.lexicon.weights.astype(np.float16),
+                "lexicon_bias": self.lexicon.bias.astype(np.float32),
+            }
         np.savez_compressed(
             path,
             **hidden,
@@ -121,6 +139,14 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
             meta = json.loads(str(z["meta"]))
             hidden = (z["hidden_w"], z["hidden_b"]) if "hidden_w" in z.files else None
             veto = z["veto"] if "veto" in z.files else None
+            lexicon = None
+            if "lexicon_ngrams" in z.files:
+                lexicon = Lexicon(
+                    [str(g) for g in z["lexicon_ngrams"]],
+                    z["lexicon_idf"].astype(np.float32),
+                    z["lexicon_weights"].astype(np.float32),
+                    z["lexicon_bias"].astype(np.float32),
+                )
     except (OSError, EOFError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
         raise FileProblems([Problem(str(path), f"unreadable encoder heads: {exc}")]) from exc
     if meta.get("schema_version") != HEADS_SCHEMA_VERSION:
@@ -140,4 +166,10 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
         raise FileProblems([Problem(str(path), "encoder heads: thresholds of the wrong shape")])
     if veto is not None and veto.shape != (m,):
         raise FileProblems([Problem(str(path), "encoder heads: vetoes of the wrong shape")])
-    return Heads(moves, weights, bias, thresholds, meta, hidden, veto)
+    if lexicon is not None and (
+        lexicon.idf.shape != (len(lexicon.vocabulary),)
+        or lexicon.weights.shape != (len(lexicon.vocabulary), m)
+        or lexicon.bias.shape != (m,)
+    ):
+        raise FileProblems([Problem(str(path), "encoder heads: an n-gram view of the wrong shape")])
+    return Heads(moves, weights, bias, thresholds, meta, hidden, veto, lexicon)

@@ -45,6 +45,8 @@ from .counting import VIOLATION_PRECISION, counts, f1, precision
 from .encoder import ENCODER_NAME, Embedder, EncoderUnavailable, _clip, units
 from .head_recipe import DEFAULT, FEATURES, Recipe
 from .heads import NEVER, Heads
+from .lexical import fit_lexicon
+from .optimiser import adam
 from .rule_trust import choose_vetoes, shifted
 from .vocabulary import VIOLATIONS, Move
 
@@ -85,16 +87,21 @@ def corpus_units(turns: list[CorpusTurn]) -> list[Unit]:
     return out
 
 
+def pieces(rows: list[Unit]) -> list[str]:
+    """Each unit's text as the encoder reads it at run time (cut to a bounded length)."""
+    return [_clip(r.turn.text[r.start : r.end]) for r in rows]
+
+
 def features(rows: list[Unit], embedder: Embedder, kind: str = DEFAULT.features) -> np.ndarray:
     """(N, D): each unit's embedding (``unit``), or (N, 2D): beside its turn's
     (``unit+turn``), as :class:`~.encoder.EncoderDetector` builds them at run time."""
     if kind not in FEATURES:
         raise ValueError(f"unknown features {kind!r} (known: {', '.join(FEATURES)})")
-    pieces = [_clip(r.turn.text[r.start : r.end]) for r in rows]
+    texts = pieces(rows)
     if kind == "unit":
-        return embedder.embed(pieces)
+        return embedder.embed(texts)
     whole = [_clip(r.turn.text) for r in rows]
-    vectors = embedder.embed(pieces + whole)
+    vectors = embedder.embed(texts + whole)
     return np.hstack([vectors[: len(rows)], vectors[len(rows) :]])
 
 
@@ -109,38 +116,13 @@ def fit(
     m = y.shape[1]
     w = np.zeros((d, m), dtype=np.float32)
     b = np.zeros(m, dtype=np.float32)
-    share = y.mean(axis=0).clip(1.0 / n)
-    weight = np.where(y > 0, np.sqrt((1 - share) / share), 1.0).astype(np.float32)
-    state = {k: np.zeros_like(v) for k, v in (("mw", w), ("vw", w), ("mb", b), ("vb", b))}
-    for step in range(1, iterations + 1):
+    weight = _positive_weights(y)
+    update = adam([w, b])
+    for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
         g = (p - y) * weight
-        grads = ((w, x.T @ g / n + l2 * w, "mw", "vw"), (b, g.mean(axis=0), "mb", "vb"))
-        for param, grad, mk, vk in grads:
-            state[mk] = 0.9 * state[mk] + 0.1 * grad
-            state[vk] = 0.999 * state[vk] + 0.001 * grad * grad
-            mhat = state[mk] / (1 - 0.9**step)
-            vhat = state[vk] / (1 - 0.999**step)
-            param -= lr * mhat / (np.sqrt(vhat) + 1e-8)
+        update([x.T @ g / n + l2 * w, g.mean(axis=0)], lr)
     return w.astype(np.float32), b.astype(np.float32)
-
-
-def _adam(params: list[np.ndarray]) -> callable:
-    """A full-batch Adam step over ``params`` (updated in place)."""
-    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
-    step = [0]
-
-    def update(grads: list[np.ndarray], lr: float) -> None:
-        step[0] += 1
-        t = step[0]
-        for param, grad, (m, v) in zip(params, grads, moments, strict=True):
-            m *= 0.9
-            m += 0.1 * grad
-            v *= 0.999
-            v += 0.001 * grad * grad
-            param -= lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
-
-    return update
 
 
 def _positive_weights(y: np.ndarray) -> np.ndarray:
@@ -172,7 +154,7 @@ def fit_mlp(
     w2 = (rng.standard_normal((hidden, m)) * np.sqrt(1.0 / hidden)).astype(np.float32)
     b2 = np.zeros(m, dtype=np.float32)
     weight = _positive_weights(y)
-    update = _adam([w1, b1, w2, b2])
+    update = adam([w1, b1, w2, b2])
     keep = 1.0 - dropout
     for _ in range(iterations):
         pre = x @ w1 + b1
@@ -267,11 +249,23 @@ def dev_figures(
     return figures
 
 
-def fit_recipe(recipe: Recipe, x: np.ndarray, y: np.ndarray) -> Heads:
-    """Heads (without thresholds) fitted on ``x`` and ``y`` by ``recipe``."""
+def fit_recipe(
+    recipe: Recipe, x: np.ndarray, y: np.ndarray, texts: list[str] | None = None
+) -> Heads:
+    """Heads (without thresholds) fitted on ``x`` and ``y`` by ``recipe``; with the n-gram
+    view (:mod:`.lexical`) when the recipe asks for it and the units' ``texts`` are given."""
+    lexicon = None
+    if recipe.lexical and texts is not None:
+        lexicon = fit_lexicon(
+            texts,
+            y,
+            l2=recipe.lexical_l2,
+            iterations=recipe.lexical_iterations,
+            lr=recipe.lexical_lr,
+        )
     if recipe.hidden <= 0:
         w, b = fit(x, y, l2=recipe.l2, iterations=recipe.iterations, lr=recipe.lr)
-        return Heads(MOVES, w, b, {}, {})
+        return Heads(MOVES, w, b, {}, {}, lexicon=lexicon)
     hidden, w, b = fit_mlp(
         x,
         y,
@@ -281,7 +275,7 @@ def fit_recipe(recipe: Recipe, x: np.ndarray, y: np.ndarray) -> Heads:
         lr=recipe.lr,
         dropout=recipe.dropout,
     )
-    return Heads(MOVES, w, b, {}, {}, hidden)
+    return Heads(MOVES, w, b, {}, {}, hidden, lexicon=lexicon)
 
 
 def train(
@@ -298,8 +292,9 @@ def train(
     dev_rows = corpus_units(dev_turns)
     x = features(train_rows, embedder, recipe.features).astype(np.float32)
     y = np.array([[m.value in r.labels for m in MOVES] for r in train_rows], dtype=np.float32)
-    heads = fit_recipe(recipe, x, y)
-    dev_probs = heads.probabilities(features(dev_rows, embedder, recipe.features))
+    train_texts = pieces(train_rows)
+    heads = fit_recipe(recipe, x, y, train_texts)
+    dev_probs = heads.probabilities(features(dev_rows, embedder, recipe.features), pieces(dev_rows))
     scores = turn_scores(dev_rows, dev_probs)
     units = _unit_probabilities(dev_rows, dev_probs)
     languages = sorted({t.language for t in dev_turns})
@@ -307,9 +302,10 @@ def train(
     if folds > 1:  # each train turn scored by heads fitted without it (out of fold)
         fold = np.array([_fold(r.turn.id, folds) for r in train_rows])
         for k in range(folds):
-            held_out = fit_recipe(recipe, x[fold != k], y[fold != k])
+            kept = [t for t, f in zip(train_texts, fold, strict=True) if f != k]
+            held_out = fit_recipe(recipe, x[fold != k], y[fold != k], kept)
             held = [r for r, f in zip(train_rows, fold, strict=True) if f == k]
-            held_probs = held_out.probabilities(x[fold == k])
+            held_probs = held_out.probabilities(x[fold == k], pieces(held))
             scores.update(turn_scores(held, held_probs))
             units.update(_unit_probabilities(held, held_probs))
         tuning += [t for t in turns if t.split == "train"]
@@ -327,6 +323,11 @@ def train(
         "iterations": recipe.iterations,
         "lr": recipe.lr,
         "dropout": recipe.dropout,
+        "lexical": recipe.lexical,
+        "lexical_iterations": recipe.lexical_iterations,
+        "lexical_lr": recipe.lexical_lr,
+        "lexical_l2": recipe.lexical_l2,
+        "lexical_ngrams": len(heads.lexicon.vocabulary) if heads.lexicon else 0,
         "train_units": len(train_rows),
         "train_turns": sum(1 for t in turns if t.split == "train"),
         "dev_turns": len(dev_turns),
@@ -376,6 +377,7 @@ def run(args: argparse.Namespace) -> int:
             lr=args.lr,
             dropout=args.dropout,
             features=args.features,
+            lexical=args.lexical,
         )
         heads = train(turns, embedder, recipe, folds=args.folds)
         if args.embeddings:

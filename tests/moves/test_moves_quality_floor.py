@@ -19,31 +19,32 @@ from simulator.moves.quality import combined_reading, evaluate_language
 EN_TEST_MICRO_F1 = 0.545
 TOLERANCE = 0.02
 # Micro F1 of rules + encoder (the default reader) on each language's test split, measured
-# 2026-12-07 with simulator/moves/heads.npz as shipped: sentence-only heads fitted on the grown
-# corpus, with the violations' vetoes and the shifts chosen on the fresh turns of train and dev
-# (docs/moves.md, "Trusting the rules"). Before: en 0.646, es 0.757, ru 0.720, zh 0.672,
-# bg 0.720, pt 0.746 on the older, smaller test split.
+# 2026-12-07 with simulator/moves/heads.npz as shipped: sentence-only heads that also read the
+# sentence's character n-grams (docs/moves.md, "Lexical cues"), fitted on the corpus with the
+# newest batch (10,732 turns), with the violations' vetoes and the shifts chosen on the fresh
+# turns of train and dev. Before (heads without n-grams, 8,548 turns, a smaller test split):
+# en 0.652, es 0.770, ru 0.719, zh 0.671, bg 0.718, pt 0.719.
 COMBINED_TEST_MICRO_F1 = {
-    "en": 0.652,
-    "es": 0.770,
-    "ru": 0.719,
-    "zh": 0.671,
-    "bg": 0.718,
-    "pt": 0.719,
+    "en": 0.729,
+    "es": 0.785,
+    "ru": 0.741,
+    "zh": 0.710,
+    "bg": 0.735,
+    "pt": 0.750,
 }
-# The same on the fresh test turns alone (written after the rules; nothing was fitted to them).
+# The same on the fresh test turns alone (written after the rules; no rule was fitted to them).
 COMBINED_FRESH_TEST_MICRO_F1 = {
-    "en": 0.665,
-    "es": 0.743,
-    "ru": 0.690,
-    "zh": 0.648,
-    "bg": 0.697,
-    "pt": 0.665,
+    "en": 0.739,
+    "es": 0.762,
+    "ru": 0.729,
+    "zh": 0.710,
+    "bg": 0.703,
+    "pt": 0.720,
 }
 # Violations found by the default reader on the whole test split that were right, pooled over
-# the languages (317 of 331, measured as above): a wrongly found violation escalates the
+# the languages (477 of 493, measured as above): a wrongly found violation escalates the
 # customer, so this may not slip below the issue's 0.95 by more than the tolerance.
-VIOLATION_PRECISION = 0.958
+VIOLATION_PRECISION = 0.967
 
 
 def test_english_micro_f1_on_the_test_split_holds_its_floor():
