@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from simulator.moves.corpus import RULES_WRITTEN_AGAINST, CorpusTurn, split_of
+from simulator.moves.corpus import NEWEST_BATCH_FROM, RULES_WRITTEN_AGAINST, CorpusTurn, split_of
 from simulator.moves.quality import Counts, NoReader, evaluate_language, rule_reading
 
 
@@ -198,3 +198,33 @@ def test_cli_fresh_scores_only_the_turns_written_after_the_rules(cli, tmp_path):
         "fp": 0,
         "fn": 0,
     }
+
+
+def test_cli_newest_scores_only_the_newest_batch(cli, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    fresh_but_older, newest = (
+        next(f"en-{i:04d}" for i in range(start, 9999) if split_of(f"en-{i:04d}") == "test")
+        for start in (RULES_WRITTEN_AGAINST["en"] + 1, NEWEST_BATCH_FROM["en"])
+    )
+    assert int(fresh_but_older[3:]) < NEWEST_BATCH_FROM["en"]
+    rows = [
+        {
+            "id": fresh_but_older,
+            "text": "I'm so sorry about that.",
+            "labels": [],
+            "style": "formal",
+        },
+        {
+            "id": newest,
+            "text": "Thank you for telling us.",
+            "labels": [{"move": "thank", "quote": "Thank you for telling us"}],
+            "style": "formal",
+        },
+    ]
+    (folder / "en.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    args = ("moves-quality", "--corpus", str(folder), "--reader", "rules", "--json")
+    assert json.loads(cli(*args, "--fresh").stdout)["turns"] == 2
+    only_newest = json.loads(cli(*args, "--newest").stdout)
+    assert only_newest["turns"] == 1 and only_newest["micro"]["tp"] == 1
+    assert only_newest["micro"]["fp"] == 0  # the older turn's apology is not counted
