@@ -336,11 +336,11 @@ def test_a_long_pasted_turn_is_read_without_trouble() -> None:
 # when the files were finished (commit 1a43ef2: es 0.721, pt 0.678; violations 0.840, 0.917),
 # again on 2026-12-07 once the corpus grew by fresh turns the rules were not written from
 # (docs/moves.md, "Trusting the rules"): rules alone read those worse; and again on 2026-12-07
-# with the newest batch (corpus/README.md; es 0.716 -> 0.695, pt 0.643 -> 0.635; violations
-# 0.891 -> 0.883, 0.931 -> 0.947). Re-measure and update both places when the patterns or
-# corpus/{es,pt}.jsonl change.
-TEST_MICRO_F1 = {"es": 0.695, "pt": 0.635}
-TEST_VIOLATION_PRECISION = {"es": 0.883, "pt": 0.947}
+# with the two December batches (corpus/README.md; es 0.716 -> 0.682, pt 0.643 -> 0.619;
+# violations 0.891 -> 0.885, 0.931 -> 0.957). Re-measure and update both places when the
+# patterns or corpus/{es,pt}.jsonl change.
+TEST_MICRO_F1 = {"es": 0.682, "pt": 0.619}
+TEST_VIOLATION_PRECISION = {"es": 0.885, "pt": 0.957}
 TOLERANCE = 0.02
 VIOLATION_TOLERANCE = 0.05  # a handful of turns: one more wrong find moves it by ~0.03
 
