@@ -169,26 +169,33 @@ def test_cli_help_and_bad_corpus(cli, tmp_path):
     assert "Traceback" not in r.stderr
 
 
-def test_cli_fresh_scores_only_the_turns_written_after_the_rules(cli, tmp_path):
+def _first_test_id(start: int) -> str:
+    """The first English id from ``start`` on that falls in the test split."""
+    return next(f"en-{i:04d}" for i in range(start, 9999) if split_of(f"en-{i:04d}") == "test")
+
+
+def _apology_then_thanks(tmp_path, older: str, newer: str) -> tuple[str, ...]:
+    """A corpus of two test turns: ``older`` (an apology labelled with nothing, so the
+    rules' apologise is a wrong find) and ``newer`` (a labelled thanks); the CLI's
+    arguments to score it with the rules."""
     folder = tmp_path / "corpus"
     folder.mkdir()
-    [old] = ids_in("test", "en", 1)
-    fresh = next(
-        f"en-{i:04d}"
-        for i in range(RULES_WRITTEN_AGAINST["en"] + 1, 9999)
-        if split_of(f"en-{i:04d}") == "test"
-    )
     rows = [
-        {"id": old, "text": "I'm so sorry about that.", "labels": [], "style": "formal"},
+        {"id": older, "text": "I'm so sorry about that.", "labels": [], "style": "formal"},
         {
-            "id": fresh,
+            "id": newer,
             "text": "Thank you for telling us.",
             "labels": [{"move": "thank", "quote": "Thank you for telling us"}],
             "style": "formal",
         },
     ]
     (folder / "en.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    args = ("moves-quality", "--corpus", str(folder), "--reader", "rules", "--json")
+    return ("moves-quality", "--corpus", str(folder), "--reader", "rules", "--json")
+
+
+def test_cli_fresh_scores_only_the_turns_written_after_the_rules(cli, tmp_path):
+    [old] = ids_in("test", "en", 1)
+    args = _apology_then_thanks(tmp_path, old, _first_test_id(RULES_WRITTEN_AGAINST["en"] + 1))
     everything = json.loads(cli(*args).stdout)
     only_fresh = json.loads(cli(*args, "--fresh").stdout)
     assert everything["turns"] == 2 and everything["micro"]["fp"] == 1  # the old turn's apology
@@ -201,29 +208,9 @@ def test_cli_fresh_scores_only_the_turns_written_after_the_rules(cli, tmp_path):
 
 
 def test_cli_newest_scores_only_the_newest_batch(cli, tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    fresh_but_older, newest = (
-        next(f"en-{i:04d}" for i in range(start, 9999) if split_of(f"en-{i:04d}") == "test")
-        for start in (RULES_WRITTEN_AGAINST["en"] + 1, NEWEST_BATCH_FROM["en"])
-    )
+    fresh_but_older = _first_test_id(RULES_WRITTEN_AGAINST["en"] + 1)
     assert int(fresh_but_older[3:]) < NEWEST_BATCH_FROM["en"]
-    rows = [
-        {
-            "id": fresh_but_older,
-            "text": "I'm so sorry about that.",
-            "labels": [],
-            "style": "formal",
-        },
-        {
-            "id": newest,
-            "text": "Thank you for telling us.",
-            "labels": [{"move": "thank", "quote": "Thank you for telling us"}],
-            "style": "formal",
-        },
-    ]
-    (folder / "en.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    args = ("moves-quality", "--corpus", str(folder), "--reader", "rules", "--json")
+    args = _apology_then_thanks(tmp_path, fresh_but_older, _first_test_id(NEWEST_BATCH_FROM["en"]))
     assert json.loads(cli(*args, "--fresh").stdout)["turns"] == 2
     only_newest = json.loads(cli(*args, "--newest").stdout)
     assert only_newest["turns"] == 1 and only_newest["micro"]["tp"] == 1
