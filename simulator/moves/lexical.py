@@ -29,8 +29,8 @@ MAX_VOCABULARY = 200_000  # a bound on the file; the corpus gives far fewer
 
 def ngrams(text: str) -> list[str]:
     """The character n-grams of ``text``: within each whitespace-separated word padded by a
-    space on each side, every length of :data:`NGRAM_SIZES` (a word shorter than a length
-    gives itself once)."""
+    space on each side, every length of :data:`NGRAM_SIZES` (a padded word no longer than a
+    length gives itself instead, once for each such length)."""
     out: list[str] = []
     for word in text.lower().split():
         padded = f" {word} "
@@ -78,15 +78,6 @@ class SparseRows:
         out[columns] = np.add.reduceat(data * g[rows], starts, axis=0)
         return out
 
-    def take(self, rows: np.ndarray) -> SparseRows:
-        """The chosen rows (a boolean mask), in order."""
-        chosen = np.flatnonzero(rows)
-        lengths = np.diff(self.indptr)[chosen]
-        pieces = [np.arange(self.indptr[r], self.indptr[r + 1]) for r in chosen]
-        at = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-        indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
-        return SparseRows(indptr, self.indices[at], self.data[at], self.width)
-
 
 @dataclass
 class Lexicon:
@@ -110,6 +101,7 @@ class Lexicon:
 
 
 def _rows(texts: list[str], index: dict[str, int], idf: np.ndarray) -> SparseRows:
+    """The texts' tf-idf rows: sublinear counts of the known n-grams, times idf, unit length."""
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
@@ -158,14 +150,12 @@ def fit_lexicon(
     l2: float = 1e-5,
     iterations: int = 200,
     lr: float = 0.05,
-    vocabulary: tuple[list[str], np.ndarray] | None = None,
 ) -> Lexicon:
     """A logistic regression per column of ``y`` over the texts' n-grams, fitted together by
     full-batch Adam from zero (deterministic). Positives and negatives of each move weigh
-    half the loss each (a rare move is not ignored). ``vocabulary``: (n-grams, idf) to
-    use instead of the texts' own (the folds of ``train-heads`` share the whole train
-    split's)."""
-    grams, idf = vocabulary if vocabulary is not None else vocabulary_of(texts)
+    half the loss each (a rare move is not ignored). The vocabulary is the texts' own
+    (:func:`vocabulary_of`): each out-of-fold fit of ``train-heads`` has its own."""
+    grams, idf = vocabulary_of(texts)
     index = {g: i for i, g in enumerate(grams)}
     x = _rows(texts, index, idf)
     n, m = y.shape
