@@ -21,9 +21,11 @@ language model. The policy, in order (docs/moves.md, "Combining the detectors"):
    nothing, which the encoder reads again one by one ("We can't refund it, but I can
    replace it today": the replacement is a remedy, the refund is not).
 4. **Contradiction**: no good move is added (by the encoder or the model) in a sentence
-   where a violation was found ("Well, thanks a lot for shouting at me"), and no offer
-   (remedy, options) by the encoder in a sentence the rules read as a restatement ("Just to
-   check I have this right: ... now wants £1,800 cash" repeats a demand; it offers nothing).
+   where a violation was found ("Well, thanks a lot for shouting at me"); no offer (remedy,
+   options) by the encoder in a sentence the rules read as a restatement ("Just to check I
+   have this right: ... now wants £1,800 cash" repeats a demand; it offers nothing), and no
+   check of satisfaction in a sentence the rules read as a question gathering facts ("Is
+   that the right address?").
 5. **The language model**, when one is configured and ``detect_moves`` is on, adds the good
    moves none of the above found, and violations they missed only when its quote is a
    whole clause, with quotes checked against the turn (see llm_detector).
@@ -58,7 +60,13 @@ from .llm_detector import is_whole_clause
 from .vocabulary import GOOD_MOVES, VIOLATIONS, Move
 
 log = logging.getLogger("frontline.moves")
-OFFERS = frozenset({Move.REMEDY, Move.OPTIONS})  # what a summary of the customer's words is not
+# What a sentence the rules read as one move is not, whatever the encoder says: a summary of
+# the customer's words offers nothing, and a question gathering facts ("Is that the right
+# address?") does not check that the customer is satisfied.
+NOT_IN_A_SENTENCE_READ_AS: dict[Move, frozenset[Move]] = {
+    Move.RESTATE: frozenset({Move.REMEDY, Move.OPTIONS}),
+    Move.ASK: frozenset({Move.CHECK_SATISFACTION}),
+}
 READ_SENTENCE_MARGIN = 0.2  # chosen on dev (pooled micro F1 0.778 at 0, 0.784 at 0.2)
 
 
@@ -195,9 +203,12 @@ class CombinedReader:
         # Every detector quotes the whole sentence (same splitter): its start names it.
         have = {(d.move, d.quote_start) for d in found}
         spoiled = {d.quote_start for d in found if d.move in VIOLATIONS}
-        # A sentence the rules read as a summary of the customer's account offers nothing:
         # "Just to check: ... now wants £1,800 cash" restates a demand, it is no remedy.
-        summaries = {d.quote_start for d in found if d.move is Move.RESTATE}
+        excluded = {
+            (move, d.quote_start)
+            for d in found
+            for move in NOT_IN_A_SENTENCE_READ_AS.get(d.move, ())
+        }
         read = {d.quote_start for d in found}
         refused: dict[int, list[tuple[int, int]] | None] = {}
         for d in encoded:
@@ -206,7 +217,7 @@ class CombinedReader:
                 continue
             if d.move in VIOLATIONS and self._excepted(d):
                 continue
-            if d.move in OFFERS and d.quote_start in summaries:
+            if key in excluded:
                 continue
             if d.move in GOOD_MOVES:
                 if d.quote_start in spoiled:

@@ -46,9 +46,10 @@ def test_the_gold_set_is_big_enough_and_covers_every_archetype_and_quality():
 # expectation stays the careful rater's, and the test says so until the reader is fixed
 # (strict: it fails as soon as the reading is right). docs/moves.md, "Known errors".
 KNOWN_ENCODER_ERRORS = {
-    "meek-poor.txt": "the encoder reads 'It says delivered on Tuesday.' as a timescale",
+    "chronic-poor.txt": "the encoder reads 'I'll book an engineer to repair it.' as a timescale",
 }
-# Fixed: "vip-emotional-partial.json", the restatement "Just to confirm, your ... flight
+# Fixed: "meek-poor.txt", "It says delivered on Tuesday." read as a timescale (gone since the
+# heads read the sentence's n-grams); "vip-emotional-partial.json", the restatement "Just to confirm, your ... flight
 # tonight was cancelled ..." read as a remedy; the remedy came from the whole turn's
 # embedding (the turn's features), which the heads no longer read (docs/moves.md).
 
