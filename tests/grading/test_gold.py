@@ -49,9 +49,10 @@ KNOWN_ENCODER_ERRORS = {
     "chronic-poor.txt": "the encoder reads 'I'll book an engineer to repair it.' as a timescale",
 }
 # Fixed: "meek-poor.txt", "It says delivered on Tuesday." read as a timescale (gone since the
-# heads read the sentence's n-grams); "vip-emotional-partial.json", the restatement "Just to confirm, your ... flight
-# tonight was cancelled ..." read as a remedy; the remedy came from the whole turn's
-# embedding (the turn's features), which the heads no longer read (docs/moves.md).
+# heads read the sentence's n-grams); "vip-emotional-partial.json", the restatement "Just to
+# confirm, your ... flight tonight was cancelled ..." read as a remedy; the remedy came from
+# the whole turn's embedding (the turn's features), which the heads no longer read
+# (docs/moves.md).
 
 
 def _cases():
