@@ -228,23 +228,21 @@ def dev_figures(
     violations = np.array([m in VIOLATIONS for m in MOVES])
     figures = {}
     for language, threshold in thresholds.items():
-        tp = fp = fn = vtp = vfp = 0
-        for turn in dev:
-            if turn.language != language:
-                continue
-            predicted = scores[turn.id] >= threshold
-            gold = np.array([m.value in turn.moves for m in MOVES])
-            tp += int((predicted & gold).sum())
-            fp += int((predicted & ~gold).sum())
-            fn += int((~predicted & gold).sum())
-            vtp += int((predicted & gold & violations).sum())
-            vfp += int((predicted & ~gold & violations).sum())
+        turns = [t for t in dev if t.language == language]
+        if turns:
+            predicted = np.stack([scores[t.id] >= threshold for t in turns])
+            gold = np.array([[m.value in t.moves for m in MOVES] for t in turns])
+        else:
+            predicted = gold = np.zeros((0, len(MOVES)), dtype=bool)
+        every = counts(predicted.ravel(), gold.ravel())
+        bad = counts(predicted[:, violations].ravel(), gold[:, violations].ravel())
+        found = int(bad[0] + bad[1])
         figures[language] = {
-            "micro_f1": round(2 * tp / max(2 * tp + fp + fn, 1), 4),
-            "precision": round(tp / max(tp + fp, 1), 4),
-            "recall": round(tp / max(tp + fn, 1), 4),
-            "violation_precision": round(vtp / max(vtp + vfp, 1), 4) if vtp + vfp else None,
-            "violations_found": vtp + vfp,
+            "micro_f1": round(float(f1(every)), 4),
+            "precision": round(float(precision(every, when_none_found=0.0)), 4),
+            "recall": round(float(every[0] / max(every[0] + every[2], 1)), 4),
+            "violation_precision": round(float(precision(bad)), 4) if found else None,
+            "violations_found": found,
         }
     return figures
 
