@@ -50,8 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--features",
         choices=FEATURES,
         default=default.features,
-        help="what a head reads: a sentence's embedding (unit) or also the whole turn's "
-        f"(unit+turn, a second embedding per turn at run time; default {default.features})",
+        help="what a head reads: a sentence's embedding (unit), also where the sentence "
+        "stands in its turn (unit+position: first, last, only, how many) or also the whole "
+        f"turn's embedding (unit+turn, a second embedding per turn at run time; default "
+        f"{default.features})",
     )
     p.add_argument(
         "--lexical",

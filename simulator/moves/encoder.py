@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from functools import lru_cache
@@ -174,6 +175,25 @@ def units(text: str, splitter: Splitter) -> list[tuple[int, int]]:
     return splitter.sentences(text)[:MAX_UNITS]
 
 
+POSITION_CAP = 6  # a turn of more sentences reads like one of six
+
+
+def position_features(sentences: list[tuple[int, int]], starts: Sequence[int]) -> np.ndarray:
+    """(len(starts), 4): where the sentence holding each piece (by its start) stands in its
+    turn, whose ``sentences`` are given: the first, the last, the only one, and how many
+    sentences the turn has (``min(n, 6) / 6``). What a sentence does depends on it: a
+    question closing a turn checks satisfaction more often than one opening it, a
+    greeting opens. Training and reading both take the turn's sentences before any is
+    skipped, so a piece's features never depend on what else is read."""
+    n = max(len(sentences), 1)
+    firsts = [s for s, _ in sentences]
+    out = np.zeros((len(starts), 4), dtype=np.float32)
+    for row, start in enumerate(starts):
+        k = max(bisect_right(firsts, start) - 1, 0)
+        out[row] = (k == 0, k == n - 1, n == 1, min(n, POSITION_CAP) / POSITION_CAP)
+    return out
+
+
 def _clip(piece: str) -> str:
     return piece[:MAX_UNIT_CHARS]
 
@@ -208,7 +228,8 @@ class EncoderDetector:
         pieces = [_clip(t[s:e]) for t, sp in zip(texts, spans, strict=True) for s, e in sp]
         if not pieces:
             return [[] for _ in texts]
-        with_turn = self.heads.features == "unit+turn"
+        kind = self.heads.features
+        with_turn = kind == "unit+turn"
         # A turn none of whose pieces is read needs no embedding of its own either.
         owners = [i for i, sp in enumerate(spans) if sp] if with_turn else []
         wanted = pieces + [_clip(texts[i]) for i in owners]
@@ -219,6 +240,13 @@ class EncoderDetector:
             row_of = {i: r for r, i in enumerate(owners)}
             owner = [row_of[i] for i, sp in enumerate(spans) for _ in sp]
             features = np.hstack([unit_vectors, turn_vectors[owner]])
+        elif kind == "unit+position":
+            where = [
+                position_features(units(t, self.splitter), [s for s, _ in sp])
+                for t, sp in zip(texts, spans, strict=True)
+                if sp
+            ]
+            features = np.hstack([unit_vectors, np.vstack(where)])
         else:
             features = unit_vectors
         probs = self.heads.probabilities(features, pieces)

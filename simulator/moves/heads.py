@@ -35,9 +35,11 @@ array           shape        meaning
                              the seed and the training and dev figures
 ==============  ===========  ============================================================
 
-The features are a unit's embedding (a sentence; ``meta["features"] == "unit"``, the
-default), or that followed by the whole turn's embedding (``"unit+turn"``: a head sees the
-sentence and its context, at the cost of embedding every multi-sentence turn twice).
+The features are a unit's embedding (a sentence; ``meta["features"] == "unit"``), that
+followed by where the sentence stands in its turn (``"unit+position"``, the default: four
+numbers, see :func:`.encoder.position_features`), or followed by the whole turn's
+embedding (``"unit+turn"``: a head sees the sentence and its context, at the cost of
+embedding every multi-sentence turn twice).
 The hidden layer is stored as float16 to keep the file small (384 KB for 256 units); it
 is fitted in float32 and the rounding moves a probability by less than 0.001.
 """
@@ -52,6 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileProblems, Problem
+from .head_recipe import FEATURES
 from .lexical import Lexicon
 from .vocabulary import Move
 
@@ -76,7 +79,9 @@ class Heads:
 
     @property
     def features(self) -> str:
-        """``unit`` (a sentence's embedding) or ``unit+turn`` (and the whole turn's)."""
+        """What the heads read (:data:`.head_recipe.FEATURES`): ``unit`` (a sentence's
+        embedding), ``unit+position`` (and where it stands in its turn) or ``unit+turn``
+        (and the whole turn's embedding)."""
         return self.meta.get("features", "unit")
 
     def probabilities(self, features: np.ndarray, pieces: list[str] | None = None) -> np.ndarray:
@@ -154,6 +159,9 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
             [Problem(str(path), f"encoder heads of schema {meta.get('schema_version')!r}")]
         )
     m = len(moves)
+    kind = meta.get("features", "unit")
+    if kind not in FEATURES:
+        raise FileProblems([Problem(str(path), f"encoder heads reading unknown features {kind!r}")])
     if weights.ndim != 2 or weights.shape[1] != m or bias.shape != (m,):
         raise FileProblems([Problem(str(path), "encoder heads: arrays of the wrong shape")])
     if hidden is not None and (

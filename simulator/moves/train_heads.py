@@ -42,8 +42,15 @@ import numpy as np
 from ..languages import splitter_for
 from .corpus import CorpusTurn, load_corpus
 from .counting import VIOLATION_PRECISION, counts, f1, precision
-from .encoder import ENCODER_NAME, Embedder, EncoderUnavailable, _clip, units
-from .head_recipe import DEFAULT, FEATURES, Recipe
+from .encoder import (
+    ENCODER_NAME,
+    Embedder,
+    EncoderUnavailable,
+    _clip,
+    position_features,
+    units,
+)
+from .head_recipe import DEFAULT, FEATURES, POSITION_WIDTH, Recipe
 from .heads import NEVER, Heads
 from .lexical import fit_lexicon
 from .optimiser import adam
@@ -92,14 +99,29 @@ def pieces(rows: list[Unit]) -> list[str]:
     return [_clip(r.turn.text[r.start : r.end]) for r in rows]
 
 
+def positions(rows: list[Unit]) -> np.ndarray:
+    """(N, 4): where each unit stands in its turn (:func:`~.encoder.position_features`)."""
+    out = np.zeros((len(rows), POSITION_WIDTH), dtype=np.float32)
+    sentences: dict[str, list[tuple[int, int]]] = {}
+    for i, r in enumerate(rows):
+        turn = r.turn
+        if turn.id not in sentences:
+            sentences[turn.id] = units(turn.text, splitter_for(turn.language))
+        out[i] = position_features(sentences[turn.id], [r.start])[0]
+    return out
+
+
 def features(rows: list[Unit], embedder: Embedder, kind: str = DEFAULT.features) -> np.ndarray:
-    """(N, D): each unit's embedding (``unit``), or (N, 2D): beside its turn's
-    (``unit+turn``), as :class:`~.encoder.EncoderDetector` builds them at run time."""
+    """(N, D): each unit's embedding (``unit``); (N, D + 4): beside where it stands in its
+    turn (``unit+position``); or (N, 2D): beside its turn's embedding (``unit+turn``); as
+    :class:`~.encoder.EncoderDetector` builds them at run time."""
     if kind not in FEATURES:
         raise ValueError(f"unknown features {kind!r} (known: {', '.join(FEATURES)})")
     texts = pieces(rows)
     if kind == "unit":
         return embedder.embed(texts)
+    if kind == "unit+position":
+        return np.hstack([embedder.embed(texts), positions(rows)])
     whole = [_clip(r.turn.text) for r in rows]
     vectors = embedder.embed(texts + whole)
     return np.hstack([vectors[: len(rows)], vectors[len(rows) :]])

@@ -24,7 +24,13 @@ from simulator.languages import splitter_for
 from simulator.moves import combine
 from simulator.moves.combine import CombinedReader, default_reader, reader_fingerprint
 from simulator.moves.detector import Detection, RuleDetector, default_detector
-from simulator.moves.encoder import Embedder, EncoderDetector, encoder_installed, shared_heads
+from simulator.moves.encoder import (
+    Embedder,
+    EncoderDetector,
+    encoder_installed,
+    position_features,
+    shared_heads,
+)
 from simulator.moves.head_recipe import DEFAULT
 from simulator.moves.heads import HEADS_SCHEMA_VERSION, NEVER, Heads, load_heads
 from simulator.moves.vocabulary import Move
@@ -200,6 +206,16 @@ def test_a_broken_heads_file_is_named_not_a_traceback(tmp_path, content):
     assert str(path) in str(caught.value)
 
 
+def test_heads_reading_unknown_features_are_named(tmp_path):
+    path = tmp_path / "heads.npz"
+    heads = small_heads()
+    heads.meta = {"features": "unit+weather"}
+    heads.save(path)
+    with pytest.raises(FileProblems) as caught:
+        load_heads(path)
+    assert str(path) in str(caught.value) and "unit+weather" in str(caught.value)
+
+
 def test_the_shipped_heads_cover_every_move_and_the_six_languages():
     heads = shared_heads()
     assert heads.moves == list(Move)
@@ -277,6 +293,44 @@ def test_a_pasted_page_costs_the_encoder_a_bounded_number_of_sentences():
     found = detector.detect(text)
     assert len(model.seen) <= 32 and len(found) <= 32
     assert all(len(t) <= 600 for t in model.seen)
+
+
+def test_position_features_say_where_a_sentence_stands_in_its_turn():
+    sentences = [(0, 10), (11, 20), (21, 30)]
+    # first, last, only, how many (3 of at most 6); a clause is placed by its sentence.
+    assert position_features(sentences, [0, 11, 25]).tolist() == [
+        [1, 0, 0, 0.5],
+        [0, 0, 0, 0.5],
+        [0, 1, 0, 0.5],
+    ]
+    assert position_features([(0, 5)], [0]).tolist() == [[1, 1, 1, pytest.approx(1 / 6)]]
+    many = [(i * 3, i * 3 + 2) for i in range(40)]
+    assert position_features(many, [0])[0, 3] == 1.0  # capped at six sentences
+    assert position_features([], [0]).tolist() == [[1, 1, 1, pytest.approx(1 / 6)]]
+
+
+def position_heads() -> Heads:
+    """Heads over ``unit+position`` features: "thank" found only in a turn's last sentence."""
+    moves = [Move.THANK]
+    weights = np.zeros((4 + 4, 1), dtype=np.float32)
+    weights[0, 0], weights[5, 0] = 5.0, 5.0  # has "thank" and is the last sentence
+    bias = np.array([-7.5], dtype=np.float32)
+    return Heads(
+        moves, weights, bias, {"en": np.array([0.5], np.float32)}, {"features": "unit+position"}
+    )
+
+
+def test_heads_reading_positions_see_where_each_sentence_stands():
+    embedder, model = fake_embedder()
+    detector = EncoderDetector("en", position_heads(), embedder)
+    assert [d.quote for d in detector.detect("Thank you. Bye, thank you.")] == ["Bye, thank you."]
+    assert detector.detect("Thank you. Bye.") == []
+    # Read in a batch, skipping a sentence, or by clauses: a piece keeps its turn's position.
+    texts = ["Thank you. Bye.", "Hello. Thanks a lot, thank you."]
+    found = detector.detect_many(texts, skip=[{11}, {0}])
+    assert [[d.quote for d in f] for f in found] == [[], ["Thanks a lot, thank you."]]
+    text = "Thank you. Bye, thank you."
+    assert detector.best_span(text, [(0, 10), (11, 26)], Move.THANK) == (11, 26)
 
 
 # -- the default reader: switched off, missing, present ---------------------------------------
