@@ -40,8 +40,10 @@ RULES_WRITTEN_AGAINST = {"en": 775, "es": 796, "ru": 794, "zh": 800, "bg": 962, 
 # between variants of the reader, so they stay an unspent measurement. Move these ids on
 # when a new batch is written.
 # Earlier batches, for the record: the first of December 2026 began at en-1406, es-1419,
-# ru-1375, zh-1399, bg-1474, pt-1481 (docs/moves.md, "Lexical cues and the newest batch").
-NEWEST_BATCH_FROM = {"en": 1768, "es": 1798, "ru": 1750, "zh": 1756, "bg": 1829, "pt": 1837}
+# ru-1375, zh-1399, bg-1474, pt-1481, the second (weighted to violations) at en-1768,
+# es-1798, ru-1750, zh-1756, bg-1829, pt-1837 (docs/moves.md, "Lexical cues and the newest
+# batch").
+NEWEST_BATCH_FROM = {"en": 2206, "es": 2305, "ru": 2193, "zh": 2160, "bg": 2312, "pt": 2246}
 
 
 # The corpus' labels: the reader's moves (``inform`` and ``set_boundary`` joined them once the
