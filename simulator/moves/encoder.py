@@ -35,6 +35,7 @@ from ..languages import Splitter, splitter_for
 from .detector import Detection
 from .embedding_store import EmbeddingStore, store_path
 from .encoder_threads import engine_environment
+from .head_recipe import POSITION_WIDTH
 from .heads import HEADS_FILE, Heads, load_heads
 from .vocabulary import Move
 
@@ -187,7 +188,7 @@ def position_features(sentences: list[tuple[int, int]], starts: Sequence[int]) -
     skipped, so a piece's features never depend on what else is read."""
     n = max(len(sentences), 1)
     firsts = [s for s, _ in sentences]
-    out = np.zeros((len(starts), 4), dtype=np.float32)
+    out = np.zeros((len(starts), POSITION_WIDTH), dtype=np.float32)
     for row, start in enumerate(starts):
         k = max(bisect_right(firsts, start) - 1, 0)
         out[row] = (k == 0, k == n - 1, n == 1, min(n, POSITION_CAP) / POSITION_CAP)

@@ -46,13 +46,15 @@ def test_the_gold_set_is_big_enough_and_covers_every_archetype_and_quality():
 # expectation stays the careful rater's, and the test says so until the reader is fixed
 # (strict: it fails as soon as the reading is right). docs/moves.md, "Known errors".
 KNOWN_ENCODER_ERRORS = {
-    "chronic-poor.txt": "the encoder reads 'I'll book an engineer to repair it.' as a timescale",
+    "never-satisfied-abusive.txt": "the encoder vetoes the rules' argue in 'You should have "
+    "packed essentials in your hand luggage.'",
 }
-# Fixed: "meek-poor.txt", "It says delivered on Tuesday." read as a timescale (gone since the
-# heads read the sentence's n-grams); "vip-emotional-partial.json", the restatement "Just to
-# confirm, your ... flight tonight was cancelled ..." read as a remedy; the remedy came from
-# the whole turn's embedding (the turn's features), which the heads no longer read
-# (docs/moves.md).
+# Fixed: "chronic-poor.txt", "I'll book an engineer to repair it." read as a timescale (gone
+# since the heads read where a sentence stands); "meek-poor.txt", "It says delivered on
+# Tuesday." read as a timescale (gone since the heads read the sentence's n-grams);
+# "vip-emotional-partial.json", the restatement "Just to confirm, your ... flight tonight
+# was cancelled ..." read as a remedy; the remedy came from the whole turn's embedding (the
+# turn's features), which the heads no longer read (docs/moves.md).
 
 
 def _cases():

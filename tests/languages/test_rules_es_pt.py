@@ -337,10 +337,11 @@ def test_a_long_pasted_turn_is_read_without_trouble() -> None:
 # again on 2026-12-07 once the corpus grew by fresh turns the rules were not written from
 # (docs/moves.md, "Trusting the rules"): rules alone read those worse; and again on 2026-12-07
 # with the two December batches (corpus/README.md; es 0.716 -> 0.682, pt 0.643 -> 0.619;
-# violations 0.891 -> 0.885, 0.931 -> 0.957). Re-measure and update both places when the
-# patterns or corpus/{es,pt}.jsonl change.
-TEST_MICRO_F1 = {"es": 0.682, "pt": 0.619}
-TEST_VIOLATION_PRECISION = {"es": 0.885, "pt": 0.957}
+# violations 0.891 -> 0.885, 0.931 -> 0.957), and on 2026-12-08 with the third batch
+# (es 0.682 -> 0.670, pt 0.619 -> 0.624; violations 0.885 -> 0.901, 0.957 -> 0.951).
+# Re-measure and update both places when the patterns or corpus/{es,pt}.jsonl change.
+TEST_MICRO_F1 = {"es": 0.670, "pt": 0.624}
+TEST_VIOLATION_PRECISION = {"es": 0.901, "pt": 0.951}
 TOLERANCE = 0.02
 VIOLATION_TOLERANCE = 0.05  # a handful of turns: one more wrong find moves it by ~0.03
 

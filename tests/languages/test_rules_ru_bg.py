@@ -189,9 +189,9 @@ def test_evidence_is_the_exact_words_of_the_turn():
 # Micro F1 of these rules on each language's test split, measured after tuning on train and
 # dev only (docs/moves.md, "Russian" and "Bulgarian": ru 0.667, bg 0.699), and again on
 # 2026-12-07 once the corpus grew by fresh turns the rules were not written from (ru 0.659,
-# bg 0.690), and with the two December batches (corpus/README.md). The floor is that minus
-# 0.02.
-TEST_MICRO_F1 = {"ru": 0.638, "bg": 0.633}
+# bg 0.690), with the two December batches (ru 0.638, bg 0.633) and with the third batch
+# of 2026-12-08 (corpus/README.md). The floor is that minus 0.02.
+TEST_MICRO_F1 = {"ru": 0.633, "bg": 0.639}
 TOLERANCE = 0.02
 
 

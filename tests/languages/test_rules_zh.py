@@ -263,9 +263,10 @@ def test_any_mix_of_examples_gives_verbatim_evidence(text: str) -> None:
 # if either drops more than 0.02. Violation precision is below the 0.95 the issue asks for:
 # the floor guards what there is, it does not claim the goal.
 # Re-measured 2026-12-07 on the corpus grown by fresh turns (0.637 and 0.854 before; then
-# 0.625 and 0.900), and with the two December batches (corpus/README.md).
-ZH_TEST_MICRO_F1 = 0.599
-ZH_TEST_VIOLATION_PRECISION = 0.891
+# 0.625 and 0.900), with the two December batches (0.599 and 0.891) and with the third
+# batch of 2026-12-08 (corpus/README.md).
+ZH_TEST_MICRO_F1 = 0.598
+ZH_TEST_VIOLATION_PRECISION = 0.877
 TOLERANCE = 0.02
 
 

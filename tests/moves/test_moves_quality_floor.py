@@ -13,40 +13,40 @@ from simulator.moves.corpus import load_corpus
 from simulator.moves.encoder import encoder_installed
 from simulator.moves.quality import combined_reading, evaluate_language
 
-# Micro F1 of the rule detector on the English test split, measured 2026-12-07 on the corpus
-# with the two December batches (13,416 turns; 0.536 on 8,548, 0.537 on 4,957, 0.526 before
-# the seed-contradiction fixes).
-EN_TEST_MICRO_F1 = 0.528
+# Micro F1 of the rule detector on the English test split, measured 2026-12-08 on the corpus
+# with the three December batches (15,574 turns; 0.528 on 13,416, 0.536 on 8,548, 0.537 on
+# 4,957, 0.526 before the seed-contradiction fixes).
+EN_TEST_MICRO_F1 = 0.530
 TOLERANCE = 0.02
 # Micro F1 of rules + encoder (the default reader) on each language's test split, measured
-# 2026-12-07 with simulator/moves/heads.npz as shipped: sentence-only heads that also read the
-# sentence's character n-grams (docs/moves.md, "Lexical cues"), fitted on the corpus with the
-# two December batches (13,416 turns; the second weighted to violations), with the violations'
-# vetoes and the shifts chosen on the fresh turns of train and dev. Before (heads without
-# n-grams, 8,548 turns, a smaller and easier test split): en 0.652, es 0.770, ru 0.719,
-# zh 0.671, bg 0.718, pt 0.719.
+# 2026-12-08 with simulator/moves/heads.npz as shipped: heads that read the sentence's
+# embedding, where it stands in its turn and its character n-grams (docs/moves.md, "Where the
+# sentence stands"), fitted on the corpus with the three December batches (15,574 turns),
+# with the violations' vetoes and the shifts chosen on the fresh turns of train and dev.
+# Before (no positions, 13,416 turns, a smaller test split): en 0.715, es 0.774, ru 0.725,
+# zh 0.695, bg 0.706, pt 0.720.
 COMBINED_TEST_MICRO_F1 = {
-    "en": 0.715,
-    "es": 0.774,
-    "ru": 0.725,
-    "zh": 0.695,
-    "bg": 0.706,
-    "pt": 0.720,
+    "en": 0.708,
+    "es": 0.776,
+    "ru": 0.754,
+    "zh": 0.700,
+    "bg": 0.731,
+    "pt": 0.740,
 }
 # The same on the fresh test turns alone (written after the rules; no rule was fitted to them).
 COMBINED_FRESH_TEST_MICRO_F1 = {
-    "en": 0.714,
-    "es": 0.752,
-    "ru": 0.709,
-    "zh": 0.698,
-    "bg": 0.657,
-    "pt": 0.689,
+    "en": 0.707,
+    "es": 0.762,
+    "ru": 0.746,
+    "zh": 0.706,
+    "bg": 0.703,
+    "pt": 0.722,
 }
 # Violations found by the default reader on the whole test split that were right, pooled over
-# the languages (592 of 624, measured as above): a wrongly found violation escalates the
-# customer, so this may not slip below what was measured by more than the tolerance (the
-# issue asks for 0.95; this is just under it).
-VIOLATION_PRECISION = 0.949
+# the languages (758 of 786, measured as above; 592 of 624 before): a wrongly found violation
+# escalates the customer, so this may not slip below what was measured by more than the
+# tolerance.
+VIOLATION_PRECISION = 0.964
 
 
 def test_english_micro_f1_on_the_test_split_holds_its_floor():

@@ -127,9 +127,10 @@ def test_train_heads_writes_the_same_heads_twice(cli, tmp_path):
     assert out.stat().st_size < 100_000  # small: 384 x 16 in float16, compressed
     for a, b in ((heads.weights, again.weights), (heads.hidden[0], again.hidden[0])):
         assert np.array_equal(a, b)
-    # The default features: the sentence's embedding alone (384), not beside the turn's.
-    assert heads.hidden is not None and heads.hidden[0].shape == (384, 16)
-    assert heads.features == "unit"
+    # The default features: the sentence's embedding (384) and where it stands in its turn
+    # (4), not the turn's embedding.
+    assert heads.hidden is not None and heads.hidden[0].shape == (388, 16)
+    assert heads.features == "unit+position"
     assert heads.meta["hidden"] == 16 and "test" not in json.dumps(heads.meta["dev"])
 
 
